@@ -1,0 +1,58 @@
+//! `check-config`: validation happened while loading; this prints what was understood.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+
+use anyhow::Context;
+
+use super::{CliError, Env};
+use crate::domain::holidays::JapaneseHolidays;
+
+pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
+    let config = &env.config;
+    let daemon = &config.daemon;
+    let holidays = JapaneseHolidays::embedded();
+    let none = BTreeSet::new();
+    let now = env.clock.now();
+    let mut text = format!(
+        "{}: OK\nstate_dir {}, listen {}, language {}\n",
+        config.path.display(),
+        daemon.state_dir.display(),
+        daemon.listen,
+        daemon.language.code()
+    );
+    for meeting in &config.meetings {
+        let rule = &meeting.rule;
+        let today = now.with_timezone(&rule.timezone).date_naive();
+        let next = rule
+            .occurrences(&holidays, &none)
+            .find(|o| o.date >= today && o.is_held());
+        text += &format!(
+            "meeting {:?} \"{}\": {} {} {}, {} min, first session {}, Japanese holidays {}, {} skip date(s)",
+            meeting.id,
+            meeting.title,
+            rule.weekday,
+            rule.start_time.format("%H:%M"),
+            rule.timezone,
+            rule.duration.num_minutes(),
+            rule.first_session,
+            if rule.skip_japanese_holidays {
+                "skipped"
+            } else {
+                "not skipped"
+            },
+            rule.skip_dates.len()
+        );
+        if let Some(next) = next {
+            text += &format!(
+                ", next held {} (#{})",
+                next.date,
+                next.number().unwrap_or(0)
+            );
+        }
+        text.push('\n');
+    }
+    out.write_all(text.as_bytes())
+        .context("writing to stdout")?;
+    Ok(())
+}

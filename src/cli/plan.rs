@@ -1,0 +1,198 @@
+//! `plan`: the schedule of held and skipped weeks, for people (text) and for programs (JSON).
+
+use std::collections::BTreeSet;
+use std::io::Write;
+
+use anyhow::Context;
+use chrono::{Datelike, Days, NaiveDate, SecondsFormat};
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use super::{CliError, Env};
+use crate::config::Meeting;
+use crate::domain::holidays::JapaneseHolidays;
+use crate::domain::language::Language;
+use crate::domain::schedule::{Occurrence, SkipReason, Status};
+
+/// Longest range `plan` accepts, so a typo in a year cannot print millennia.
+const MAX_RANGE_DAYS: u64 = 36_525;
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Only this meeting (default: every configured meeting).
+    #[arg(long, value_name = "ID")]
+    meeting: Option<String>,
+    /// First date to show, YYYY-MM-DD (default: today in the meeting's time zone).
+    #[arg(long, value_name = "DATE")]
+    from: Option<NaiveDate>,
+    /// Last date to show, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE", conflicts_with = "weeks")]
+    until: Option<NaiveDate>,
+    /// Number of weeks to show from --from.
+    #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=5218))]
+    weeks: u64,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// One line of `plan --format json`; the field names are a contract.
+#[derive(Debug, Serialize)]
+pub struct PlanEntry {
+    pub meeting: String,
+    pub date: NaiveDate,
+    pub start: String,
+    pub end: String,
+    pub status: &'static str,
+    pub reason: Option<&'static str>,
+    pub holiday: Option<String>,
+    pub number: Option<u32>,
+}
+
+impl PlanEntry {
+    pub fn new(meeting: &str, occurrence: &Occurrence, language: Language) -> Self {
+        let (status, reason) = match &occurrence.status {
+            Status::Held { .. } => ("held", None),
+            Status::Skipped(reason) => ("skipped", Some(reason)),
+        };
+        Self {
+            meeting: meeting.to_string(),
+            date: occurrence.date,
+            start: occurrence.start.to_rfc3339_opts(SecondsFormat::Secs, false),
+            end: occurrence.end.to_rfc3339_opts(SecondsFormat::Secs, false),
+            status,
+            reason: reason.map(SkipReason::code),
+            holiday: reason
+                .and_then(SkipReason::holiday)
+                .map(|h| h.name(language).to_string()),
+            number: occurrence.number(),
+        }
+    }
+}
+
+pub fn run(env: &Env, args: &PlanArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let meetings: Vec<&Meeting> = match &args.meeting {
+        Some(id) => vec![env.config.meeting(id).ok_or_else(|| {
+            CliError::Usage(format!(
+                "no meeting with id {id:?}; configured: {}",
+                env.config.meeting_ids().join(", ")
+            ))
+        })?],
+        None => env.config.meetings.iter().collect(),
+    };
+    let language = env.config.daemon.language;
+    let holidays = JapaneseHolidays::embedded();
+    // Cancellations are people's decisions, kept in the session log.
+    let cancelled = BTreeSet::new();
+    let now = env.clock.now();
+
+    let mut sections = Vec::new();
+    for meeting in meetings {
+        let today = now.with_timezone(&meeting.rule.timezone).date_naive();
+        let (from, until) = range(args, today)?;
+        let occurrences: Vec<Occurrence> = meeting
+            .rule
+            .between(&holidays, &cancelled, from, until)
+            .collect();
+        sections.push((meeting, occurrences));
+    }
+
+    let text = match args.format {
+        Format::Json => {
+            let mut entries: Vec<PlanEntry> = sections
+                .iter()
+                .flat_map(|(m, occurrences)| {
+                    occurrences
+                        .iter()
+                        .map(|o| PlanEntry::new(&m.id, o, language))
+                })
+                .collect();
+            entries.sort_by(|a, b| (a.date, &a.meeting).cmp(&(b.date, &b.meeting)));
+            serde_json::to_string_pretty(&entries).context("encoding the plan as JSON")? + "\n"
+        }
+        Format::Text => sections
+            .iter()
+            .map(|(m, occurrences)| render_text(m, occurrences, language))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
+    out.write_all(text.as_bytes())
+        .context("writing to stdout")?;
+    Ok(())
+}
+
+fn range(args: &PlanArgs, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), CliError> {
+    let from = args.from.unwrap_or(today);
+    let until = match args.until {
+        Some(until) => until,
+        None => from
+            .checked_add_days(Days::new(args.weeks * 7 - 1))
+            .ok_or_else(|| {
+                CliError::Usage(format!(
+                    "--weeks {} from {from} runs past the calendar",
+                    args.weeks
+                ))
+            })?,
+    };
+    if from > until {
+        return Err(CliError::Usage(format!(
+            "--from {from} is after --until {until}"
+        )));
+    }
+    if (until - from).num_days() as u64 > MAX_RANGE_DAYS {
+        return Err(CliError::Usage(format!(
+            "{from}..{until} spans more than 100 years; choose a shorter range with --until or --weeks"
+        )));
+    }
+    Ok((from, until))
+}
+
+fn render_text(meeting: &Meeting, occurrences: &[Occurrence], language: Language) -> String {
+    let rule = &meeting.rule;
+    let mut text = format!("{} ({}) · {}\n", meeting.title, meeting.id, rule.timezone);
+    if occurrences.is_empty() {
+        text += match language {
+            Language::Ja => "この期間に開催予定はありません\n",
+            Language::En => "no sessions in this range\n",
+        };
+        return text;
+    }
+    for o in occurrences {
+        let number = o
+            .number()
+            .map(|n| format!("#{n}"))
+            .unwrap_or_else(|| "-".into());
+        text += &format!(
+            "{}  {}  {}-{}  {:>5}  {}\n",
+            o.date,
+            language.weekday_short(o.date.weekday()),
+            o.start.format("%H:%M"),
+            o.end.format("%H:%M"),
+            number,
+            status_text(&o.status, language)
+        );
+    }
+    text
+}
+
+fn status_text(status: &Status, language: Language) -> String {
+    match (status, language) {
+        (Status::Held { .. }, Language::Ja) => "開催".into(),
+        (Status::Held { .. }, Language::En) => "held".into(),
+        (Status::Skipped(SkipReason::Holiday(h)), Language::Ja) => {
+            format!("休み（祝日: {}）", h.name_ja)
+        }
+        (Status::Skipped(SkipReason::Holiday(h)), Language::En) => {
+            format!("skipped: holiday ({})", h.name_en)
+        }
+        (Status::Skipped(SkipReason::SkipDate), Language::Ja) => "休み（会社の休業日）".into(),
+        (Status::Skipped(SkipReason::SkipDate), Language::En) => "skipped: company day off".into(),
+        (Status::Skipped(SkipReason::Cancelled), Language::Ja) => "休み（中止）".into(),
+        (Status::Skipped(SkipReason::Cancelled), Language::En) => "skipped: cancelled".into(),
+    }
+}

@@ -1,0 +1,409 @@
+//! The TOML configuration file. Its keys are a contract: tools outside this
+//! repository write them. Errors name the file, the line and the key.
+
+use std::collections::{BTreeSet, HashSet};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use chrono::{NaiveDate, NaiveTime, TimeDelta, Weekday};
+use chrono_tz::Tz;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::domain::language::Language;
+use crate::domain::schedule::WeeklyRule;
+
+/// Where the config is read from when neither `--config` nor the environment says.
+pub const DEFAULT_PATH: &str = "/etc/weekly-postmortem/config.toml";
+pub const PATH_ENV: &str = "WEEKLY_POSTMORTEM_CONFIG";
+
+#[derive(Debug)]
+pub struct Config {
+    pub path: PathBuf,
+    pub daemon: DaemonConfig,
+    pub meetings: Vec<Meeting>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonConfig {
+    /// Database, caches and backups. Relative paths are relative to the config file.
+    #[serde(default = "default_state_dir")]
+    pub state_dir: PathBuf,
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    #[serde(default)]
+    pub language: Language,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        Self {
+            state_dir: default_state_dir(),
+            listen: default_listen(),
+            language: Language::default(),
+        }
+    }
+}
+
+fn default_state_dir() -> PathBuf {
+    PathBuf::from("./state")
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8754))
+}
+
+/// One weekly meeting, validated.
+#[derive(Debug, Clone)]
+pub struct Meeting {
+    pub id: String,
+    pub title: String,
+    pub rule: WeeklyRule,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read the config file: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}{line}: {key}{message}")]
+    Invalid {
+        path: String,
+        line: LineNumber,
+        key: KeyPath,
+        message: String,
+    },
+}
+
+/// `:N` after the file name, or nothing when the problem has no single line.
+#[derive(Debug)]
+pub struct LineNumber(Option<usize>);
+
+impl fmt::Display for LineNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(line) => write!(f, ":{line}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `key: ` before the message, or nothing for the document as a whole.
+#[derive(Debug)]
+pub struct KeyPath(String);
+
+impl fmt::Display for KeyPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() || self.0 == "." {
+            Ok(())
+        } else {
+            write!(f, "key `{}`: ", self.0)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    daemon: DaemonConfig,
+    #[serde(default)]
+    meeting: Vec<RawMeeting>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMeeting {
+    id: Spanned<MeetingId>,
+    title: String,
+    #[serde(default = "default_timezone")]
+    timezone: Timezone,
+    weekday: WeekdayName,
+    start_time: StartTime,
+    #[serde(default = "default_duration")]
+    duration_minutes: DurationMinutes,
+    first_session: NaiveDate,
+    #[serde(default = "default_true")]
+    skip_japanese_holidays: bool,
+    #[serde(default)]
+    skip_dates: Vec<NaiveDate>,
+}
+
+fn default_timezone() -> Timezone {
+    Timezone(chrono_tz::Asia::Tokyo)
+}
+
+fn default_duration() -> DurationMinutes {
+    DurationMinutes(60)
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// Letters, digits, `-` and `_`: ids end up in URLs, event ids and commands.
+#[derive(Deserialize)]
+#[serde(try_from = "String")]
+struct MeetingId(String);
+
+impl TryFrom<String> for MeetingId {
+    type Error = String;
+    fn try_from(id: String) -> Result<Self, String> {
+        let valid = !id.is_empty()
+            && id.len() <= 64
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if valid {
+            Ok(Self(id))
+        } else {
+            Err(format!(
+                "expected an id of 1 to 64 letters, digits, `-` or `_`, got {id:?}"
+            ))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(try_from = "String")]
+struct Timezone(Tz);
+
+impl TryFrom<String> for Timezone {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        name.parse()
+            .map(Self)
+            .map_err(|_| format!("expected an IANA time zone such as \"Asia/Tokyo\", got {name:?}"))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(try_from = "String")]
+struct WeekdayName(Weekday);
+
+impl TryFrom<String> for WeekdayName {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        const NAMES: [&str; 7] = [
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        ];
+        NAMES
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(&name))
+            .and_then(|i| Weekday::try_from(i as u8).ok())
+            .map(Self)
+            .ok_or_else(|| format!("expected one of monday..sunday, got {name:?}"))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(try_from = "String")]
+struct StartTime(NaiveTime);
+
+impl TryFrom<String> for StartTime {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        let parsed = text
+            .split_once(':')
+            .filter(|(h, m)| h.len() == 2 && m.len() == 2)
+            .and_then(|(h, m)| NaiveTime::from_hms_opt(h.parse().ok()?, m.parse().ok()?, 0));
+        parsed
+            .map(Self)
+            .ok_or_else(|| format!("expected a time as HH:MM from 00:00 to 23:59, got {text:?}"))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(try_from = "i64")]
+struct DurationMinutes(u32);
+
+impl TryFrom<i64> for DurationMinutes {
+    type Error = String;
+    fn try_from(minutes: i64) -> Result<Self, String> {
+        match u32::try_from(minutes) {
+            Ok(m @ 1..=1440) => Ok(Self(m)),
+            _ => Err(format!(
+                "expected a number of minutes from 1 to 1440, got {minutes}"
+            )),
+        }
+    }
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
+        let invalid = |span: Option<std::ops::Range<usize>>, key: &str, message: String| {
+            ConfigError::Invalid {
+                path: path.display().to_string(),
+                line: LineNumber(span.map(|s| line_of(text, s.start))),
+                key: KeyPath(key.to_string()),
+                message,
+            }
+        };
+        let raw: RawConfig = toml::Deserializer::parse(text)
+            .map_err(|e| invalid(e.span(), "", e.message().to_string()))
+            .and_then(|de| {
+                serde_path_to_error::deserialize(de).map_err(|e| {
+                    let key = e.path().to_string();
+                    let inner = e.into_inner();
+                    invalid(inner.span(), &key, inner.message().to_string())
+                })
+            })?;
+
+        if raw.meeting.is_empty() {
+            return Err(invalid(
+                None,
+                "",
+                "no meeting configured: add a [[meeting]] table with id, title, weekday, start_time and first_session".into(),
+            ));
+        }
+        let mut seen = HashSet::new();
+        for (index, meeting) in raw.meeting.iter().enumerate() {
+            let id = &meeting.id.get_ref().0;
+            if !seen.insert(id.clone()) {
+                return Err(invalid(
+                    Some(meeting.id.span()),
+                    &format!("meeting[{index}].id"),
+                    format!("duplicate meeting id {id:?}: each [[meeting]] needs its own id"),
+                ));
+            }
+        }
+
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut daemon = raw.daemon;
+        let relative = daemon
+            .state_dir
+            .strip_prefix(".")
+            .unwrap_or(&daemon.state_dir);
+        daemon.state_dir = base.join(relative);
+        let meetings = raw
+            .meeting
+            .into_iter()
+            .map(RawMeeting::into_meeting)
+            .collect();
+        Ok(Self {
+            path: path.to_path_buf(),
+            daemon,
+            meetings,
+        })
+    }
+
+    pub fn meeting(&self, id: &str) -> Option<&Meeting> {
+        self.meetings.iter().find(|m| m.id == id)
+    }
+
+    pub fn meeting_ids(&self) -> Vec<&str> {
+        self.meetings.iter().map(|m| m.id.as_str()).collect()
+    }
+}
+
+impl RawMeeting {
+    fn into_meeting(self) -> Meeting {
+        Meeting {
+            id: self.id.into_inner().0,
+            title: self.title,
+            rule: WeeklyRule {
+                timezone: self.timezone.0,
+                weekday: self.weekday.0,
+                start_time: self.start_time.0,
+                duration: TimeDelta::minutes(self.duration_minutes.0.into()),
+                first_session: self.first_session,
+                skip_japanese_holidays: self.skip_japanese_holidays,
+                skip_dates: self.skip_dates.into_iter().collect::<BTreeSet<_>>(),
+            },
+        }
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset).unwrap_or(text).matches('\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VALID: &str = r#"
+[daemon]
+state_dir = "./state"
+listen = "127.0.0.1:8754"
+language = "ja"
+
+[[meeting]]
+id = "weekly"
+title = "週刊ポストモーテム"
+timezone = "Asia/Tokyo"
+weekday = "wednesday"
+start_time = "17:00"
+duration_minutes = 60
+first_session = "2019-02-06"
+skip_japanese_holidays = true
+skip_dates = ["2026-12-30"]
+"#;
+
+    fn error_of(text: &str) -> String {
+        Config::parse(Path::new("/etc/wp/config.toml"), text)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn the_contract_keys_parse() {
+        let config = Config::parse(Path::new("/etc/wp/config.toml"), VALID).unwrap();
+        assert_eq!(config.daemon.state_dir, Path::new("/etc/wp/state"));
+        assert_eq!(config.meetings[0].rule.weekday, Weekday::Wed);
+        assert_eq!(config.meetings[0].rule.duration, TimeDelta::minutes(60));
+    }
+
+    #[test]
+    fn a_bad_start_time_names_file_line_and_key() {
+        let err = error_of(&VALID.replace("\"17:00\"", "\"25:00\""));
+        assert_eq!(
+            err,
+            "/etc/wp/config.toml:12: key `meeting[0].start_time`: expected a time as HH:MM from 00:00 to 23:59, got \"25:00\""
+        );
+    }
+
+    #[test]
+    fn unknown_keys_zones_and_weekdays_are_rejected() {
+        let err = error_of(&VALID.replace("language = \"ja\"", "language = \"ja\"\ncolour = 1"));
+        assert!(err.starts_with("/etc/wp/config.toml:6: "), "{err}");
+        assert!(err.contains("unknown field `colour`"), "{err}");
+        let err = error_of(&VALID.replace("Asia/Tokyo", "Asia/Osaka"));
+        assert!(
+            err.contains("key `meeting[0].timezone`: expected an IANA time zone"),
+            "{err}"
+        );
+        let err = error_of(&VALID.replace("wednesday", "wensday"));
+        assert!(err.contains(":11: key `meeting[0].weekday`"), "{err}");
+    }
+
+    #[test]
+    fn no_meetings_and_duplicate_ids_are_rejected() {
+        let err = error_of("[daemon]\nlanguage = \"en\"\n");
+        assert!(err.contains("no meeting configured"), "{err}");
+        let twice = format!("{VALID}\n{}", &VALID[VALID.find("[[meeting]]").unwrap()..]);
+        let err = error_of(&twice);
+        assert!(
+            err.contains(":19: key `meeting[1].id`: duplicate meeting id \"weekly\""),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,5 @@
+//! Pure rules of the meeting. Nothing here does I/O or reads the clock.
+
+pub mod holidays;
+pub mod language;
+pub mod schedule;

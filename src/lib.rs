@@ -1,0 +1,13 @@
+//! weekly-postmortem keeps a weekly, blameless postmortem meeting alive.
+//!
+//! A map of the crate:
+//! - [`domain`]: pure rules: the weekly schedule, Japanese holidays. No I/O and
+//!   no clock: "now" is always a parameter.
+//! - [`config`]: the TOML file (a contract), parsed with line-accurate errors.
+//! - [`clock`]: the one place that reads the time.
+//! - [`cli`]: the command line, its exit codes and its output formats.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;

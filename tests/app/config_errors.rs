@@ -1,0 +1,117 @@
+//! Bad input: one clear line, exit code 2, never a panic.
+
+use crate::helpers::{WEEKLY_MEETING, spawn_app, spawn_app_with, stderr, stdout};
+
+fn assert_rejected(config: &str, args: &[&str], expected: &str) {
+    let app = spawn_app_with(config);
+    let output = app.run(args);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.contains(expected), "expected {expected:?} in {err:?}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err:?}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn bad_config_values_are_named_with_their_line_and_key() {
+    let cases = [
+        (
+            WEEKLY_MEETING.replace("\"17:00\"", "\"25:00\""),
+            ":7: key `meeting[0].start_time`: expected a time as HH:MM",
+        ),
+        (
+            WEEKLY_MEETING.replace("Asia/Tokyo", "Mars/Olympus"),
+            ":5: key `meeting[0].timezone`: expected an IANA time zone",
+        ),
+        (
+            WEEKLY_MEETING.replace("wednesday", "caturday"),
+            ":6: key `meeting[0].weekday`: expected one of monday..sunday",
+        ),
+        (
+            format!("{WEEKLY_MEETING}\nvenue = \"room 1\"\n"),
+            "unknown field `venue`",
+        ),
+        (
+            "[daemon]\nlanguage = \"ja\"\n".to_string(),
+            "no meeting configured",
+        ),
+        (
+            format!("{WEEKLY_MEETING}{WEEKLY_MEETING}"),
+            "duplicate meeting id \"weekly\"",
+        ),
+        (
+            WEEKLY_MEETING.replace("duration_minutes = 60", "duration_minutes = 0"),
+            "key `meeting[0].duration_minutes`",
+        ),
+        (
+            "[daemon]\nlanguage = \"fr\"\n".to_string(),
+            "key `daemon.language`",
+        ),
+    ];
+    for (config, expected) in cases {
+        assert_rejected(&config, &["check-config"], expected);
+        assert_rejected(&config, &["plan"], expected);
+    }
+}
+
+#[test]
+fn bad_plan_ranges_are_usage_errors() {
+    let config = WEEKLY_MEETING;
+    assert_rejected(
+        config,
+        &["plan", "--from", "2027-01-01", "--until", "2026-01-01"],
+        "--from 2027-01-01 is after --until 2026-01-01",
+    );
+    assert_rejected(
+        config,
+        &["plan", "--from", "1955-01-01", "--until", "2100-12-31"],
+        "spans more than 100 years",
+    );
+    assert_rejected(
+        config,
+        &["plan", "--meeting", "nope"],
+        "no meeting with id \"nope\"; configured: weekly",
+    );
+    let app = spawn_app();
+    assert_eq!(
+        app.run(&["plan", "--from", "2026-13-01"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(app.run(&["plan", "--weeks", "0"]).status.code(), Some(2));
+}
+
+#[test]
+fn a_missing_config_file_says_which_file() {
+    let output = assert_cmd::Command::cargo_bin("weekly-postmortem")
+        .unwrap()
+        .env("WEEKLY_POSTMORTEM_CONFIG", "/nonexistent/wp.toml")
+        .arg("plan")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("/nonexistent/wp.toml: cannot read the config file"));
+}
+
+#[test]
+fn check_config_summarises_what_it_understood() {
+    let app = spawn_app();
+    let output = app.run(&["check-config"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains(": OK"), "{text}");
+    assert!(
+        text.contains("meeting \"weekly\" \"週刊ポストモーテム\": Wed 17:00 Asia/Tokyo"),
+        "{text}"
+    );
+    assert!(text.contains("next held 2026-12-02 (#393)"), "{text}");
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    let app = spawn_app();
+    for sub in ["plan", "check-config"] {
+        let output = app.run(&[sub, "--help"]);
+        assert_eq!(output.status.code(), Some(0), "{sub}");
+        assert!(stdout(&output).contains("Usage:"), "{sub}");
+    }
+}

@@ -1,0 +1,5 @@
+//! End-to-end tests: the real binary, driven through its command line, on fresh state.
+
+mod config_errors;
+mod helpers;
+mod plan;

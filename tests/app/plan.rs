@@ -1,0 +1,212 @@
+//! `plan`: the schedule as people and programs see it.
+
+use std::collections::BTreeMap;
+
+use crate::helpers::{WEEKLY_MEETING, spawn_app, spawn_app_with, stdout};
+
+const OFFICIAL: &str = include_str!("../../src/domain/holidays/jp-holidays-official-1955-2027.csv");
+
+fn official_holidays() -> BTreeMap<String, String> {
+    OFFICIAL
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(','))
+        .map(|(d, n)| (d.to_string(), n.to_string()))
+        .collect()
+}
+
+#[test]
+fn plan_json_follows_the_contract() {
+    let app = spawn_app();
+    let plan = app.json(&[
+        "plan",
+        "--from",
+        "2026-12-23",
+        "--weeks",
+        "3",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        plan,
+        serde_json::json!([
+            {"meeting": "weekly", "date": "2026-12-23", "start": "2026-12-23T17:00:00+09:00",
+             "end": "2026-12-23T18:00:00+09:00", "status": "held", "reason": null, "holiday": null, "number": 396},
+            {"meeting": "weekly", "date": "2026-12-30", "start": "2026-12-30T17:00:00+09:00",
+             "end": "2026-12-30T18:00:00+09:00", "status": "skipped", "reason": "skip_date", "holiday": null, "number": null},
+            {"meeting": "weekly", "date": "2027-01-06", "start": "2027-01-06T17:00:00+09:00",
+             "end": "2027-01-06T18:00:00+09:00", "status": "held", "reason": null, "holiday": null, "number": 397}
+        ])
+    );
+}
+
+#[test]
+fn plan_defaults_to_twelve_weeks_from_today() {
+    let app = spawn_app();
+    let plan = app.json(&["plan", "--format", "json"]);
+    let plan = plan.as_array().unwrap();
+    assert_eq!(plan.len(), 12);
+    assert_eq!(plan[0]["date"], "2026-12-02");
+    assert!(!app.state_dir().exists(), "plan only reads");
+}
+
+#[test]
+fn plan_skips_exactly_the_official_holidays_on_every_weekday_and_names_them() {
+    let official = official_holidays();
+    for weekday in [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ] {
+        let config = WEEKLY_MEETING
+            .replace("wednesday", weekday)
+            .replace("2019-02-06", "1955-01-01")
+            .replace("skip_dates = [\"2026-12-30\"]", "");
+        let app = spawn_app_with(&config);
+        let plan = app.json(&[
+            "plan",
+            "--from",
+            "1955-01-01",
+            "--until",
+            "2027-12-31",
+            "--format",
+            "json",
+        ]);
+        let mut expected_number = 0;
+        for entry in plan.as_array().unwrap() {
+            let date = entry["date"].as_str().unwrap();
+            match official.get(date) {
+                Some(name) => {
+                    assert_eq!(entry["status"], "skipped", "{date} is {name}");
+                    assert_eq!(entry["reason"], "holiday");
+                    assert_eq!(entry["holiday"], name.as_str());
+                }
+                None => {
+                    expected_number += 1;
+                    assert_eq!(entry["status"], "held", "{date} is no holiday");
+                    assert_eq!(entry["number"], expected_number);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn plan_beyond_the_official_list_uses_the_holiday_rules() {
+    let app = spawn_app_with(&WEEKLY_MEETING.replace("wednesday", "monday"));
+    let plan = app.json(&[
+        "plan",
+        "--from",
+        "2100-01-01",
+        "--until",
+        "2100-12-31",
+        "--format",
+        "json",
+    ]);
+    let skipped: Vec<(&str, &str)> = plan
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["status"] == "skipped")
+        .map(|e| (e["date"].as_str().unwrap(), e["holiday"].as_str().unwrap()))
+        .collect();
+    // The Mondays of 2100 that are holidays: four Happy Mondays and 憲法記念日.
+    assert_eq!(
+        skipped,
+        [
+            ("2100-01-11", "成人の日"),
+            ("2100-05-03", "憲法記念日"),
+            ("2100-07-19", "海の日"),
+            ("2100-09-20", "敬老の日"),
+            ("2100-10-11", "スポーツの日"),
+        ]
+    );
+}
+
+#[test]
+fn plan_names_holidays_in_english_when_configured() {
+    let app = spawn_app_with(&format!("[daemon]\nlanguage = \"en\"\n{WEEKLY_MEETING}"));
+    let plan = app.json(&[
+        "plan",
+        "--from",
+        "2026-04-29",
+        "--weeks",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(plan[0]["holiday"], "Showa Day");
+    let text = stdout(&app.run(&["plan", "--from", "2026-04-29", "--weeks", "2"]));
+    assert!(
+        text.contains("2026-04-29  Wed  17:00-18:00      -  skipped: holiday (Showa Day)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2026-05-06  Wed  17:00-18:00      -  skipped: holiday (Substitute holiday)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn plan_keeps_local_time_across_dst_in_new_york() {
+    let config = WEEKLY_MEETING
+        .replace("Asia/Tokyo", "America/New_York")
+        .replace(
+            "skip_japanese_holidays = true",
+            "skip_japanese_holidays = false",
+        );
+    let app = spawn_app_with(&config);
+    let plan = app.json(&[
+        "plan",
+        "--from",
+        "2026-10-28",
+        "--weeks",
+        "2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(plan[0]["start"], "2026-10-28T17:00:00-04:00");
+    assert_eq!(plan[1]["start"], "2026-11-04T17:00:00-05:00");
+    assert_eq!(plan[1]["end"], "2026-11-04T18:00:00-05:00");
+}
+
+#[test]
+fn plan_shows_every_meeting_or_the_one_asked_for() {
+    let second = WEEKLY_MEETING
+        .replace("\"weekly\"", "\"infra\"")
+        .replace("wednesday", "friday");
+    let app = spawn_app_with(&format!("{WEEKLY_MEETING}{second}"));
+    let both = app.json(&[
+        "plan",
+        "--from",
+        "2026-12-01",
+        "--weeks",
+        "1",
+        "--format",
+        "json",
+    ]);
+    let ids: Vec<_> = both
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["meeting"].clone())
+        .collect();
+    assert_eq!(ids, ["weekly", "infra"]);
+    let one = app.json(&[
+        "plan",
+        "--meeting",
+        "infra",
+        "--from",
+        "2026-12-01",
+        "--weeks",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(one.as_array().unwrap().len(), 1);
+    assert_eq!(one[0]["date"], "2026-12-04");
+}
