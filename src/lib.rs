@@ -11,3 +11,5 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod interchange;
+pub mod store;

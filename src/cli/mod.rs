@@ -1,7 +1,9 @@
 //! The command line: arguments, exit codes (0 ok, 2 bad usage or config, 1 other failures).
 
 mod check_config;
+mod history;
 mod plan;
+mod transfer;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,7 +11,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::clock::{self, Clock};
-use crate::config::{self, Config, ConfigError};
+use crate::config::{self, Config, ConfigError, Meeting};
+use crate::store::StoreError;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -31,6 +34,18 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Validate the configuration file and print a short summary.
     CheckConfig,
+    /// Search sessions, agenda items, postmortems and learnings, newest first.
+    History(history::HistoryArgs),
+    /// Bring in a weekly-postmortem/v1 JSON export or a CSV of past sessions (all or nothing).
+    Import(transfer::ImportArgs),
+    /// Write the whole session log as weekly-postmortem/v1 JSON.
+    Export(transfer::ExportArgs),
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
 }
 
 /// Why a command failed, which decides the exit code.
@@ -57,6 +72,36 @@ impl CliError {
 pub struct Env {
     pub config: Config,
     pub clock: Box<dyn Clock>,
+}
+
+impl Env {
+    pub fn require_meeting(&self, id: &str) -> Result<&Meeting, CliError> {
+        self.config.meeting(id).ok_or_else(|| {
+            CliError::Usage(format!(
+                "no meeting with id {id:?}; configured: {}",
+                self.config.meeting_ids().join(", ")
+            ))
+        })
+    }
+
+    /// The meeting a command means when only one is configured.
+    pub fn only_meeting(&self) -> Result<&Meeting, CliError> {
+        match self.config.meetings.as_slice() {
+            [only] => Ok(only),
+            _ => Err(CliError::Usage(format!(
+                "several meetings are configured ({}); choose one with --meeting",
+                self.config.meeting_ids().join(", ")
+            ))),
+        }
+    }
+}
+
+/// A store problem is an operational failure (exit 1), except a bad record a person sent.
+fn store_failure(err: StoreError) -> CliError {
+    match err {
+        StoreError::Invalid(invalid) => CliError::Usage(invalid.to_string()),
+        other => CliError::Failure(other.into()),
+    }
 }
 
 pub fn main() -> ExitCode {
@@ -92,5 +137,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Plan(args) => plan::run(&env, &args, stdout),
         Command::CheckConfig => check_config::run(&env, stdout),
+        Command::History(args) => history::run(&env, &args, stdout),
+        Command::Import(args) => transfer::import(&env, &args, stdout),
+        Command::Export(args) => transfer::export(&env, &args, stdout),
     }
 }

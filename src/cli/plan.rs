@@ -5,14 +5,16 @@ use std::io::Write;
 
 use anyhow::Context;
 use chrono::{Datelike, Days, NaiveDate, SecondsFormat};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde::Serialize;
 
-use super::{CliError, Env};
+use super::{CliError, Env, OutputFormat};
 use crate::config::Meeting;
 use crate::domain::holidays::JapaneseHolidays;
 use crate::domain::language::Language;
+use crate::domain::log::{Session, SkipCode};
 use crate::domain::schedule::{Occurrence, SkipReason, Status};
+use crate::store::{SessionLog, SledLog};
 
 /// Longest range `plan` accepts, so a typo in a year cannot print millennia.
 const MAX_RANGE_DAYS: u64 = 36_525;
@@ -31,14 +33,8 @@ pub struct PlanArgs {
     /// Number of weeks to show from --from.
     #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=5218))]
     weeks: u64,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
 }
 
 /// One line of `plan --format json`; the field names are a contract.
@@ -77,24 +73,23 @@ impl PlanEntry {
 
 pub fn run(env: &Env, args: &PlanArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let meetings: Vec<&Meeting> = match &args.meeting {
-        Some(id) => vec![env.config.meeting(id).ok_or_else(|| {
-            CliError::Usage(format!(
-                "no meeting with id {id:?}; configured: {}",
-                env.config.meeting_ids().join(", ")
-            ))
-        })?],
+        Some(id) => vec![env.require_meeting(id)?],
         None => env.config.meetings.iter().collect(),
     };
     let language = env.config.daemon.language;
     let holidays = JapaneseHolidays::embedded();
-    // Cancellations are people's decisions, kept in the session log.
-    let cancelled = BTreeSet::new();
+    let sessions =
+        match SledLog::open_existing(&env.config.daemon.state_dir).map_err(super::store_failure)? {
+            Some(log) => log.sessions(None).map_err(super::store_failure)?,
+            None => Vec::new(),
+        };
     let now = env.clock.now();
 
     let mut sections = Vec::new();
     for meeting in meetings {
         let today = now.with_timezone(&meeting.rule.timezone).date_naive();
         let (from, until) = range(args, today)?;
+        let cancelled = cancelled_dates(&sessions, &meeting.id);
         let occurrences: Vec<Occurrence> = meeting
             .rule
             .between(&holidays, &cancelled, from, until)
@@ -103,7 +98,7 @@ pub fn run(env: &Env, args: &PlanArgs, out: &mut dyn Write) -> Result<(), CliErr
     }
 
     let text = match args.format {
-        Format::Json => {
+        OutputFormat::Json => {
             let mut entries: Vec<PlanEntry> = sections
                 .iter()
                 .flat_map(|(m, occurrences)| {
@@ -115,7 +110,7 @@ pub fn run(env: &Env, args: &PlanArgs, out: &mut dyn Write) -> Result<(), CliErr
             entries.sort_by(|a, b| (a.date, &a.meeting).cmp(&(b.date, &b.meeting)));
             serde_json::to_string_pretty(&entries).context("encoding the plan as JSON")? + "\n"
         }
-        Format::Text => sections
+        OutputFormat::Text => sections
             .iter()
             .map(|(m, occurrences)| render_text(m, occurrences, language))
             .collect::<Vec<_>>()
@@ -124,6 +119,15 @@ pub fn run(env: &Env, args: &PlanArgs, out: &mut dyn Write) -> Result<(), CliErr
     out.write_all(text.as_bytes())
         .context("writing to stdout")?;
     Ok(())
+}
+
+/// Cancellations are people's decisions, kept in the session log.
+pub fn cancelled_dates(sessions: &[Session], meeting: &str) -> BTreeSet<NaiveDate> {
+    sessions
+        .iter()
+        .filter(|s| s.meeting == meeting && s.reason == Some(SkipCode::Cancelled))
+        .map(|s| s.date)
+        .collect()
 }
 
 fn range(args: &PlanArgs, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), CliError> {

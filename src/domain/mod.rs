@@ -1,5 +1,7 @@
 //! Pure rules of the meeting. Nothing here does I/O or reads the clock.
 
+pub mod history;
 pub mod holidays;
 pub mod language;
+pub mod log;
 pub mod schedule;

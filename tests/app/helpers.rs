@@ -54,6 +54,16 @@ impl TestApp {
         cmd
     }
 
+    /// The binary as a plain process, for tests that spawn, signal and kill it.
+    pub fn process(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("weekly-postmortem"));
+        cmd.arg("--config")
+            .arg(&self.config_path)
+            .env("WEEKLY_POSTMORTEM_NOW", FIXED_NOW)
+            .env_remove("WEEKLY_POSTMORTEM_CONFIG");
+        cmd
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
         self.command()
             .args(args)

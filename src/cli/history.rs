@@ -1,0 +1,169 @@
+//! `history`: search the session log, newest first.
+
+use std::io::Write;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{Args, ValueEnum};
+use serde_json::{Value, json};
+
+use super::{CliError, Env, OutputFormat};
+use crate::domain::history::{HistoryIndex, Query, Record, RecordKind, records_of};
+use crate::store::{SessionLog, SledLog};
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Text to look for (any language; case-insensitive). Without it, lists by date.
+    query: Option<String>,
+    #[arg(long, value_name = "ID")]
+    meeting: Option<String>,
+    /// Earliest date, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    since: Option<NaiveDate>,
+    /// Latest date, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    until: Option<NaiveDate>,
+    #[arg(long, value_enum)]
+    kind: Option<KindArg>,
+    /// Only learnings with this tag.
+    #[arg(long, value_name = "T")]
+    tag: Option<String>,
+    /// At most this many results.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    limit: u64,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum KindArg {
+    Session,
+    Agenda,
+    Postmortem,
+    Learning,
+}
+
+impl From<KindArg> for RecordKind {
+    fn from(kind: KindArg) -> Self {
+        match kind {
+            KindArg::Session => RecordKind::Session,
+            KindArg::Agenda => RecordKind::Agenda,
+            KindArg::Postmortem => RecordKind::Postmortem,
+            KindArg::Learning => RecordKind::Learning,
+        }
+    }
+}
+
+pub fn run(env: &Env, args: &HistoryArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    if let Some(id) = &args.meeting {
+        env.require_meeting(id)?;
+    }
+    if let (Some(since), Some(until)) = (args.since, args.until)
+        && since > until
+    {
+        return Err(CliError::Usage(format!(
+            "--since {since} is after --until {until}"
+        )));
+    }
+    let query = Query {
+        text: args.query.clone(),
+        meeting: args.meeting.clone(),
+        since: args.since,
+        until: args.until,
+        kind: args.kind.map(Into::into),
+        tag: args.tag.clone(),
+        limit: args.limit as usize,
+    };
+    let records =
+        match SledLog::open_existing(&env.config.daemon.state_dir).map_err(super::store_failure)? {
+            Some(log) => records_of(
+                log.sessions(None).map_err(super::store_failure)?,
+                log.postmortems().map_err(super::store_failure)?,
+                log.learnings().map_err(super::store_failure)?,
+            ),
+            None => Vec::new(),
+        };
+    let index = HistoryIndex::new(records);
+    let hits = index.search(&query);
+    let text = match args.format {
+        OutputFormat::Json => {
+            let values: Vec<Value> = hits.iter().map(|r| to_json(env, r)).collect();
+            serde_json::to_string_pretty(&values).context("encoding JSON")? + "\n"
+        }
+        OutputFormat::Text if hits.is_empty() => "nothing found\n".to_string(),
+        OutputFormat::Text => hits.iter().map(|r| to_line(env, r)).collect(),
+    };
+    out.write_all(text.as_bytes())
+        .context("writing to stdout")?;
+    Ok(())
+}
+
+fn session_title(env: &Env, meeting: &str, number: Option<u32>) -> String {
+    let title = env
+        .config
+        .meeting(meeting)
+        .map_or(meeting, |m| m.title.as_str());
+    match number {
+        Some(n) => format!("{title} #{n}"),
+        None => title.to_string(),
+    }
+}
+
+/// One result as JSON: `type`, `meeting`, `date`, `title` or `text`, `id`, then the record's own fields.
+fn to_json(env: &Env, record: &Record) -> Value {
+    let mut value = match record {
+        Record::Session(s) => json!({
+            "title": session_title(env, &s.meeting, s.number),
+            "status": s.status, "reason": s.reason, "number": s.number,
+            "facilitator": s.facilitator, "notes": s.notes, "attendance": s.rsvp_counts(),
+            "agenda_items": s.agenda.len(),
+        }),
+        Record::Agenda { item, .. } => json!({
+            "title": item.title, "kind": item.kind, "presenter": item.presenter,
+            "link": item.link, "notes": item.notes,
+        }),
+        Record::Postmortem(p) => json!({
+            "title": p.title, "impact": p.impact, "actions_taken": p.actions_taken,
+            "root_cause": p.root_cause, "prevention": p.prevention,
+            "responders": p.responders, "links": p.links,
+        }),
+        Record::Learning(l) => json!({"text": l.text, "tags": l.tags, "author": l.author}),
+    };
+    let object = value.as_object_mut().expect("built as an object above");
+    object.insert("type".into(), json!(record.kind().code()));
+    object.insert("meeting".into(), json!(record.meeting()));
+    object.insert("date".into(), json!(record.date()));
+    object.insert("id".into(), json!(record.id()));
+    value
+}
+
+fn to_line(env: &Env, record: &Record) -> String {
+    let summary = match record {
+        Record::Session(s) => {
+            let notes = s.notes.as_deref().unwrap_or("");
+            format!(
+                "{} {}",
+                session_title(env, &s.meeting, s.number),
+                first_line(notes)
+            )
+        }
+        Record::Agenda { item, .. } => match &item.presenter {
+            Some(p) => format!("{} ({}, {p})", item.title, item.kind.code()),
+            None => format!("{} ({})", item.title, item.kind.code()),
+        },
+        Record::Postmortem(p) => format!("{}: {}", p.title, first_line(&p.impact)),
+        Record::Learning(l) => first_line(&l.text).to_string(),
+    };
+    format!(
+        "{}  {:<10}  {}  {}  [{}]\n",
+        record.date(),
+        record.kind().code(),
+        record.meeting(),
+        summary.trim_end(),
+        record.id()
+    )
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
+}

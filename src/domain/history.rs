@@ -1,0 +1,330 @@
+//! Finding things again: a query over sessions, agenda items, postmortems and
+//! learnings, matched by substring on normalised text so that Japanese (no
+//! spaces between words) works as well as case-insensitive Latin script.
+
+use std::cmp::Reverse;
+
+use chrono::NaiveDate;
+use memchr::memmem;
+use unicode_normalization::UnicodeNormalization;
+
+use super::log::{AgendaItem, Learning, Postmortem, Session};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RecordKind {
+    Session,
+    Agenda,
+    Postmortem,
+    Learning,
+}
+
+impl RecordKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            RecordKind::Session => "session",
+            RecordKind::Agenda => "agenda",
+            RecordKind::Postmortem => "postmortem",
+            RecordKind::Learning => "learning",
+        }
+    }
+}
+
+/// One thing the log knows, as a search result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Session(Session),
+    Agenda {
+        meeting: String,
+        date: NaiveDate,
+        item: AgendaItem,
+    },
+    Postmortem(Postmortem),
+    Learning(Learning),
+}
+
+impl Record {
+    pub fn kind(&self) -> RecordKind {
+        match self {
+            Record::Session(_) => RecordKind::Session,
+            Record::Agenda { .. } => RecordKind::Agenda,
+            Record::Postmortem(_) => RecordKind::Postmortem,
+            Record::Learning(_) => RecordKind::Learning,
+        }
+    }
+
+    pub fn meeting(&self) -> &str {
+        match self {
+            Record::Session(s) => &s.meeting,
+            Record::Agenda { meeting, .. } => meeting,
+            Record::Postmortem(p) => &p.meeting,
+            Record::Learning(l) => &l.meeting,
+        }
+    }
+
+    pub fn date(&self) -> NaiveDate {
+        match self {
+            Record::Session(s) => s.date,
+            Record::Agenda { date, .. } => *date,
+            Record::Postmortem(p) => p.date,
+            Record::Learning(l) => l.date,
+        }
+    }
+
+    pub fn id(&self) -> String {
+        match self {
+            Record::Session(s) => format!("{}/{}", s.meeting, s.date),
+            Record::Agenda { item, .. } => item.id.clone(),
+            Record::Postmortem(p) => p.id.clone(),
+            Record::Learning(l) => l.id.clone(),
+        }
+    }
+
+    pub fn tags(&self) -> &[String] {
+        match self {
+            Record::Learning(l) => &l.tags,
+            _ => &[],
+        }
+    }
+
+    /// Everything a person might search this record by.
+    fn searchable_text(&self) -> String {
+        let join = |parts: &[Option<&str>]| {
+            parts
+                .iter()
+                .flatten()
+                .copied()
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        match self {
+            Record::Session(s) => join(&[s.facilitator.as_deref(), s.notes.as_deref()]),
+            Record::Agenda { item, .. } => join(&[
+                Some(&item.title),
+                item.presenter.as_deref(),
+                item.link.as_deref(),
+                item.notes.as_deref(),
+            ]),
+            Record::Postmortem(p) => {
+                let responders = p.responders.join(" ");
+                join(&[
+                    Some(&p.title),
+                    Some(&p.impact),
+                    Some(&p.actions_taken),
+                    Some(&p.root_cause),
+                    Some(&p.prevention),
+                    Some(&responders),
+                ])
+            }
+            Record::Learning(l) => {
+                let tags = l.tags.join(" ");
+                join(&[Some(&l.text), Some(&tags), l.author.as_deref()])
+            }
+        }
+    }
+}
+
+/// Splits the log into searchable records: each session and each of its agenda items.
+pub fn records_of(
+    sessions: Vec<Session>,
+    postmortems: Vec<Postmortem>,
+    learnings: Vec<Learning>,
+) -> Vec<Record> {
+    let mut records = Vec::with_capacity(sessions.len() * 2 + postmortems.len() + learnings.len());
+    for session in sessions {
+        for item in &session.agenda {
+            records.push(Record::Agenda {
+                meeting: session.meeting.clone(),
+                date: session.date,
+                item: item.clone(),
+            });
+        }
+        records.push(Record::Session(session));
+    }
+    records.extend(postmortems.into_iter().map(Record::Postmortem));
+    records.extend(learnings.into_iter().map(Record::Learning));
+    records
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub text: Option<String>,
+    pub meeting: Option<String>,
+    pub since: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+    pub kind: Option<RecordKind>,
+    pub tag: Option<String>,
+    pub limit: usize,
+}
+
+impl Query {
+    fn admits(&self, record: &Record) -> bool {
+        let date = record.date();
+        self.meeting
+            .as_deref()
+            .is_none_or(|m| record.meeting() == m)
+            && self.since.is_none_or(|since| date >= since)
+            && self.until.is_none_or(|until| date <= until)
+            && self.kind.is_none_or(|kind| record.kind() == kind)
+            && self.tag.as_deref().is_none_or(|tag| {
+                let tag = normalize(tag);
+                record.tags().iter().any(|t| normalize(t) == tag)
+            })
+    }
+}
+
+/// Folds width and case so that `ＤＢ`, `db` and `DB` match, and half-width
+/// katakana matches full-width.
+pub fn normalize(text: &str) -> String {
+    text.nfkc().flat_map(char::to_lowercase).collect()
+}
+
+/// All records with their normalised text laid end to end, so a query is one
+/// SIMD substring scan instead of one search per record.
+pub struct HistoryIndex {
+    records: Vec<Record>,
+    haystack: Vec<u8>,
+    /// `starts[i]` is where record `i` begins in `haystack`.
+    starts: Vec<usize>,
+}
+
+/// Separates records; a normalised query never contains it, so no match spans two records.
+const SEPARATOR: u8 = 0;
+
+impl HistoryIndex {
+    pub fn new(records: Vec<Record>) -> Self {
+        let mut haystack = Vec::new();
+        let mut starts = Vec::with_capacity(records.len());
+        for record in &records {
+            starts.push(haystack.len());
+            haystack.extend(
+                normalize(&record.searchable_text())
+                    .bytes()
+                    .filter(|b| *b != SEPARATOR),
+            );
+            haystack.push(SEPARATOR);
+        }
+        Self {
+            records,
+            haystack,
+            starts,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Matching records, newest first.
+    pub fn search(&self, query: &Query) -> Vec<&Record> {
+        let needle = query.text.as_deref().map(normalize).unwrap_or_default();
+        let mut hits: Vec<&Record> = if needle.trim().is_empty() {
+            self.records.iter().filter(|r| query.admits(r)).collect()
+        } else {
+            self.matching(needle.trim().as_bytes())
+                .map(|i| &self.records[i])
+                .filter(|r| query.admits(r))
+                .collect()
+        };
+        let newest_first = |r: &&Record| (Reverse(r.date()), r.kind(), r.id());
+        if hits.len() > query.limit && query.limit > 0 {
+            hits.select_nth_unstable_by_key(query.limit - 1, newest_first);
+            hits.truncate(query.limit);
+        }
+        hits.sort_by_cached_key(newest_first);
+        hits
+    }
+
+    /// Indexes of the records whose text contains `needle`, each once.
+    fn matching<'a>(&'a self, needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+        let finder = memmem::Finder::new(needle);
+        let mut position = 0;
+        std::iter::from_fn(move || {
+            let found = position + finder.find(&self.haystack[position..])?;
+            let record = self.starts.partition_point(|&start| start <= found) - 1;
+            // Skip the rest of this record: one hit per record is enough.
+            position = self
+                .starts
+                .get(record + 1)
+                .copied()
+                .unwrap_or(self.haystack.len());
+            Some(record)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn learning(date: &str, text: &str, tags: &[&str]) -> Record {
+        Record::Learning(Learning {
+            id: format!("l-{date}-{}", text.len()),
+            meeting: "weekly".into(),
+            date: date.parse().unwrap(),
+            text: text.into(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            author: None,
+        })
+    }
+
+    fn query(text: &str) -> Query {
+        Query {
+            text: Some(text.into()),
+            limit: 20,
+            ..Query::default()
+        }
+    }
+
+    #[test]
+    fn japanese_is_found_without_spaces_between_words() {
+        let index = HistoryIndex::new(vec![
+            learning("2024-05-15", "夜間バッチでデッドロックが発生した", &["db"]),
+            learning("2024-06-01", "ダッシュボードを見直した", &[]),
+        ]);
+        let hits = index.search(&query("デッドロック"));
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].date().to_string(), "2024-05-15");
+    }
+
+    #[test]
+    fn latin_is_case_and_width_insensitive_and_results_are_newest_first() {
+        let index = HistoryIndex::new(vec![
+            learning(
+                "2023-01-01",
+                "Postgres failover took 3 minutes",
+                &["postgres"],
+            ),
+            learning("2024-01-01", "ＤＢ connection pool exhausted", &["db"]),
+            learning("2025-01-01", "the db was fine", &["infra"]),
+        ]);
+        let dates: Vec<_> = index
+            .search(&query("DB"))
+            .iter()
+            .map(|r| r.date().to_string())
+            .collect();
+        assert_eq!(dates, ["2025-01-01", "2024-01-01"]);
+        let mut by_tag = query("");
+        by_tag.tag = Some("DB".into());
+        by_tag.limit = 1;
+        let dates: Vec<_> = index
+            .search(&by_tag)
+            .iter()
+            .map(|r| r.date().to_string())
+            .collect();
+        assert_eq!(dates, ["2024-01-01"]);
+    }
+
+    #[test]
+    fn a_match_never_spans_two_records() {
+        let index = HistoryIndex::new(vec![
+            learning("2024-01-01", "ab", &[]),
+            learning("2024-01-02", "cd", &[]),
+        ]);
+        assert!(index.search(&query("bc")).is_empty());
+        assert_eq!(index.search(&query("d")).len(), 1);
+    }
+}

@@ -1,0 +1,65 @@
+//! The store port: what the rest of the program needs from the session log,
+//! whatever keeps it. [`sled_log`] is the adapter on disk.
+
+pub mod sled_log;
+
+use chrono::NaiveDate;
+
+use crate::domain::log::{Invalid, Learning, Postmortem, Session};
+use crate::interchange::Document;
+
+pub use sled_log::SledLog;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the database at {path} is in use by another process: the daemon (`weekly-postmortem run`) is probably running; stop it or use its local API"
+    )]
+    Locked { path: String },
+    #[error(
+        "the database at {path} has schema version {found}, newer than this binary understands ({supported}); upgrade weekly-postmortem or restore a backup"
+    )]
+    TooNew {
+        path: String,
+        found: u32,
+        supported: u32,
+    },
+    #[error("{0}")]
+    Invalid(Invalid),
+    #[error("no {what} with id {id:?}")]
+    NotFound { what: &'static str, id: String },
+    #[error("the database is damaged: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+/// How an import changed the log.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// The session log. Every write returns only once it is durable on disk.
+pub trait SessionLog: Send + Sync {
+    fn session(&self, meeting: &str, date: NaiveDate) -> Result<Option<Session>, StoreError>;
+    /// Sessions in date order, for one meeting or all.
+    fn sessions(&self, meeting: Option<&str>) -> Result<Vec<Session>, StoreError>;
+    /// Reads, changes and writes one session atomically; a new session starts empty.
+    fn update_session(
+        &self,
+        meeting: &str,
+        date: NaiveDate,
+        change: &mut dyn FnMut(&mut Session) -> Result<(), Invalid>,
+    ) -> Result<Session, StoreError>;
+    fn put_postmortem(&self, postmortem: &Postmortem) -> Result<(), StoreError>;
+    fn put_learning(&self, learning: &Learning) -> Result<(), StoreError>;
+    fn postmortems(&self) -> Result<Vec<Postmortem>, StoreError>;
+    fn learnings(&self) -> Result<Vec<Learning>, StoreError>;
+    /// Merges a checked document, all or nothing.
+    fn import(&self, document: &Document) -> Result<ImportSummary, StoreError>;
+    /// The whole log, in a stable order.
+    fn export(&self) -> Result<Document, StoreError>;
+}
