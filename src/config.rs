@@ -35,6 +35,19 @@ pub struct DaemonConfig {
     pub listen: SocketAddr,
     #[serde(default)]
     pub language: Language,
+    /// Log filter in `RUST_LOG` syntax; the `RUST_LOG` environment variable wins.
+    #[serde(default = "default_log")]
+    pub log: String,
+    #[serde(default)]
+    pub log_format: LogFormat,
+    /// Daily exports kept in `state_dir/backups/`; 0 turns backups off.
+    #[serde(default = "default_backups_keep")]
+    pub backups_keep: usize,
+    /// Fetch the Cabinet Office holiday list at start and weekly.
+    #[serde(default = "default_true")]
+    pub holiday_refresh: bool,
+    #[serde(default = "default_holiday_source_url")]
+    pub holiday_source_url: String,
 }
 
 impl Default for DaemonConfig {
@@ -43,8 +56,36 @@ impl Default for DaemonConfig {
             state_dir: default_state_dir(),
             listen: default_listen(),
             language: Language::default(),
+            log: default_log(),
+            log_format: LogFormat::default(),
+            backups_keep: default_backups_keep(),
+            holiday_refresh: true,
+            holiday_source_url: default_holiday_source_url(),
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+fn default_log() -> String {
+    "info".into()
+}
+
+fn default_backups_keep() -> usize {
+    14
+}
+
+/// The Cabinet Office's CSV (Shift-JIS), the source the holidays_jp crate reads.
+pub const CABINET_OFFICE_CSV_URL: &str = "https://www8.cao.go.jp/chosei/shukujitsu/syukujitsu.csv";
+
+fn default_holiday_source_url() -> String {
+    CABINET_OFFICE_CSV_URL.into()
 }
 
 fn default_state_dir() -> PathBuf {

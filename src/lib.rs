@@ -5,11 +5,18 @@
 //!   no clock: "now" is always a parameter.
 //! - [`config`]: the TOML file (a contract), parsed with line-accurate errors.
 //! - [`clock`]: the one place that reads the time.
+//! - [`store`]: the session log on disk (sled) behind the [`store::SessionLog`] port.
+//! - [`interchange`]: the `weekly-postmortem/v1` JSON format and CSV import.
+//! - [`daemon`]: `run`: background jobs and the local HTTP endpoint.
 //! - [`cli`]: the command line, its exit codes and its output formats.
 
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod daemon;
 pub mod domain;
+pub mod holiday_refresh;
+pub mod ics;
 pub mod interchange;
+pub mod logging;
 pub mod store;

@@ -7,9 +7,9 @@ use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 
+use super::log_access::LogAccess;
 use super::{CliError, Env, OutputFormat};
 use crate::domain::history::{HistoryIndex, Query, Record, RecordKind, records_of};
-use crate::store::{SessionLog, SledLog};
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
@@ -74,16 +74,12 @@ pub fn run(env: &Env, args: &HistoryArgs, out: &mut dyn Write) -> Result<(), Cli
         tag: args.tag.clone(),
         limit: args.limit as usize,
     };
-    let records =
-        match SledLog::open_existing(&env.config.daemon.state_dir).map_err(super::store_failure)? {
-            Some(log) => records_of(
-                log.sessions(None).map_err(super::store_failure)?,
-                log.postmortems().map_err(super::store_failure)?,
-                log.learnings().map_err(super::store_failure)?,
-            ),
-            None => Vec::new(),
-        };
-    let index = HistoryIndex::new(records);
+    let document = LogAccess::for_reading(env)?.export()?;
+    let index = HistoryIndex::new(records_of(
+        document.sessions,
+        document.postmortems,
+        document.learnings,
+    ));
     let hits = index.search(&query);
     let text = match args.format {
         OutputFormat::Json => {

@@ -2,7 +2,9 @@
 
 mod check_config;
 mod history;
+mod log_access;
 mod plan;
+mod run;
 mod transfer;
 
 use std::path::PathBuf;
@@ -32,6 +34,8 @@ pub struct Cli {
 enum Command {
     /// Show which weeks are held (with session numbers) and which are skipped, and why.
     Plan(plan::PlanArgs),
+    /// Run the daemon: calendar sync, Discord bot, reminders and the local HTTP endpoint.
+    Run,
     /// Validate the configuration file and print a short summary.
     CheckConfig,
     /// Search sessions, agenda items, postmortems and learnings, newest first.
@@ -133,8 +137,12 @@ fn run(cli: Cli) -> Result<(), CliError> {
     let config = Config::load(&cli.config)?;
     let clock = clock::from_env().map_err(CliError::Usage)?;
     let env = Env { config, clock };
+    if let Command::Run = cli.command {
+        return run::run(env);
+    }
     let stdout = &mut std::io::stdout().lock();
     match cli.command {
+        Command::Run => unreachable!("handled above"),
         Command::Plan(args) => plan::run(&env, &args, stdout),
         Command::CheckConfig => check_config::run(&env, stdout),
         Command::History(args) => history::run(&env, &args, stdout),

@@ -1,6 +1,5 @@
 //! `plan`: the schedule of held and skipped weeks, for people (text) and for programs (JSON).
 
-use std::collections::BTreeSet;
 use std::io::Write;
 
 use anyhow::Context;
@@ -8,13 +7,13 @@ use chrono::{Datelike, Days, NaiveDate, SecondsFormat};
 use clap::Args;
 use serde::Serialize;
 
+use super::log_access::LogAccess;
 use super::{CliError, Env, OutputFormat};
 use crate::config::Meeting;
 use crate::domain::holidays::JapaneseHolidays;
 use crate::domain::language::Language;
-use crate::domain::log::{Session, SkipCode};
+use crate::domain::log::cancelled_dates;
 use crate::domain::schedule::{Occurrence, SkipReason, Status};
-use crate::store::{SessionLog, SledLog};
 
 /// Longest range `plan` accepts, so a typo in a year cannot print millennia.
 const MAX_RANGE_DAYS: u64 = 36_525;
@@ -78,11 +77,7 @@ pub fn run(env: &Env, args: &PlanArgs, out: &mut dyn Write) -> Result<(), CliErr
     };
     let language = env.config.daemon.language;
     let holidays = JapaneseHolidays::embedded();
-    let sessions =
-        match SledLog::open_existing(&env.config.daemon.state_dir).map_err(super::store_failure)? {
-            Some(log) => log.sessions(None).map_err(super::store_failure)?,
-            None => Vec::new(),
-        };
+    let sessions = LogAccess::for_reading(env)?.export()?.sessions;
     let now = env.clock.now();
 
     let mut sections = Vec::new();
@@ -119,15 +114,6 @@ pub fn run(env: &Env, args: &PlanArgs, out: &mut dyn Write) -> Result<(), CliErr
     out.write_all(text.as_bytes())
         .context("writing to stdout")?;
     Ok(())
-}
-
-/// Cancellations are people's decisions, kept in the session log.
-pub fn cancelled_dates(sessions: &[Session], meeting: &str) -> BTreeSet<NaiveDate> {
-    sessions
-        .iter()
-        .filter(|s| s.meeting == meeting && s.reason == Some(SkipCode::Cancelled))
-        .map(|s| s.date)
-        .collect()
 }
 
 fn range(args: &PlanArgs, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), CliError> {

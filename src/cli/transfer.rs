@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 
+use super::log_access::LogAccess;
 use super::{CliError, Env};
 use crate::interchange::Document;
-use crate::store::{SessionLog, SledLog};
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -37,11 +37,7 @@ enum ImportFormat {
 }
 
 pub fn export(env: &Env, args: &ExportArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let document =
-        match SledLog::open_existing(&env.config.daemon.state_dir).map_err(super::store_failure)? {
-            Some(log) => log.export().map_err(super::store_failure)?,
-            None => Document::empty(),
-        };
+    let document = LogAccess::for_reading(env)?.export()?;
     let text = serde_json::to_string_pretty(&document).context("encoding the export")? + "\n";
     match &args.output {
         Some(path) => write_atomically(path, text.as_bytes())?,
@@ -78,8 +74,7 @@ pub fn import(env: &Env, args: &ImportArgs, out: &mut dyn Write) -> Result<(), C
         }
     }
     .map_err(|e| CliError::Usage(format!("{name}: {e}; nothing was imported")))?;
-    let log = SledLog::open(&env.config.daemon.state_dir).map_err(super::store_failure)?;
-    let summary = log.import(&document).map_err(super::store_failure)?;
+    let summary = LogAccess::for_writing(env)?.import(&document)?;
     writeln!(
         out,
         "imported {name}: added {}, updated {}, unchanged {}",

@@ -343,6 +343,18 @@ impl Learning {
     }
 }
 
+/// Dates people decided to skip (a facilitator's skip, a cancellation in Google Calendar).
+pub fn cancelled_dates(
+    sessions: &[Session],
+    meeting: &str,
+) -> std::collections::BTreeSet<NaiveDate> {
+    sessions
+        .iter()
+        .filter(|s| s.meeting == meeting && s.reason == Some(SkipCode::Cancelled))
+        .map(|s| s.date)
+        .collect()
+}
+
 /// Ids derived from what identifies a record, so the same record imported
 /// twice gets the same id. FNV-1a is written out here because its output must
 /// never change between releases.

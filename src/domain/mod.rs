@@ -2,6 +2,7 @@
 
 pub mod history;
 pub mod holidays;
+pub mod invite;
 pub mod language;
 pub mod log;
 pub mod schedule;

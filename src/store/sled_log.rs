@@ -114,7 +114,7 @@ impl SledLog {
     }
 
     /// Makes every write so far durable; called before a write is acknowledged.
-    fn flush(&self) -> Result<(), StoreError> {
+    pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush().map(|_| ()).map_err(backend)
     }
 

@@ -30,7 +30,22 @@ pub struct TestApp {
 }
 
 pub fn spawn_app() -> TestApp {
-    spawn_app_with(&format!("[daemon]\nlanguage = \"ja\"\n{WEEKLY_MEETING}"))
+    spawn_app_with(&format!("{}{WEEKLY_MEETING}", daemon_section("")))
+}
+
+/// A `[daemon]` table on a free port, with no network access, plus `extra` lines.
+pub fn daemon_section(extra: &str) -> String {
+    format!(
+        "[daemon]\nlanguage = \"ja\"\nlisten = \"127.0.0.1:{}\"\nholiday_refresh = false\n{extra}\n",
+        free_port()
+    )
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
 }
 
 pub fn spawn_app_with(config: &str) -> TestApp {
@@ -81,6 +96,108 @@ impl TestApp {
         );
         serde_json::from_slice(&output.stdout).expect("stdout is JSON")
     }
+}
+
+/// The daemon (`run`) as a child process; killed when dropped.
+pub struct RunningDaemon {
+    pub child: std::process::Child,
+    pub base_url: String,
+}
+
+impl TestApp {
+    pub fn listen_address(&self) -> String {
+        let config = std::fs::read_to_string(&self.config_path).unwrap();
+        let line = config
+            .lines()
+            .find(|l| l.starts_with("listen"))
+            .expect("a listen line");
+        line.split('"').nth(1).unwrap().to_string()
+    }
+
+    /// Starts `run` and waits until `/healthz` answers.
+    pub fn start_daemon(&self) -> RunningDaemon {
+        let child = self
+            .process()
+            .arg("run")
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(self.dir.path().join("daemon.log")).unwrap())
+            .spawn()
+            .expect("starting the daemon");
+        let daemon = RunningDaemon {
+            child,
+            base_url: format!("http://{}", self.listen_address()),
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if get(&format!("{}/healthz", daemon.base_url)).is_ok() {
+                return daemon;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("the daemon did not answer /healthz: {}", self.daemon_log());
+    }
+
+    pub fn daemon_log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("daemon.log")).unwrap_or_default()
+    }
+}
+
+impl RunningDaemon {
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        wait_for_exit(&mut self.child, std::time::Duration::from_secs(5))
+            .expect("exits within 5 s after SIGTERM")
+    }
+}
+
+impl Drop for RunningDaemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn wait_for_exit(
+    child: &mut std::process::Child,
+    within: std::time::Duration,
+) -> Option<std::process::ExitStatus> {
+    let deadline = std::time::Instant::now() + within;
+    while std::time::Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    None
+}
+
+/// A blocking GET for tests: (status, body).
+pub fn get(url: &str) -> Result<(u16, String), String> {
+    http(url, |c, u| c.get(u))
+}
+
+pub fn http(
+    url: &str,
+    build: impl FnOnce(&reqwest::Client, &str) -> reqwest::RequestBuilder,
+) -> Result<(u16, String), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let response = build(&client, url)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        Ok((status, response.text().await.map_err(|e| e.to_string())?))
+    })
 }
 
 pub fn stderr(output: &Output) -> String {

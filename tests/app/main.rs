@@ -1,6 +1,7 @@
 //! End-to-end tests: the real binary, driven through its command line, on fresh state.
 
 mod config_errors;
+mod daemon;
 mod helpers;
 mod plan;
 mod session_log;

@@ -1,0 +1,161 @@
+//! How a CLI command reaches the session log: directly when no daemon runs,
+//! through the daemon's local API when it holds the database.
+
+use std::path::Path;
+
+use anyhow::Context;
+
+use super::{CliError, Env, store_failure};
+use crate::daemon::api_token_path;
+use crate::interchange::Document;
+use crate::store::{ImportSummary, SessionLog, SledLog, StoreError};
+
+pub enum LogAccess {
+    Direct(SledLog),
+    Daemon(DaemonClient),
+    /// No database yet and nothing asked to create one.
+    Nothing,
+}
+
+impl LogAccess {
+    /// For reading: never creates a database.
+    pub fn for_reading(env: &Env) -> Result<Self, CliError> {
+        Self::open(env, false)
+    }
+
+    /// For writing: creates the database if needed.
+    pub fn for_writing(env: &Env) -> Result<Self, CliError> {
+        Self::open(env, true)
+    }
+
+    fn open(env: &Env, create: bool) -> Result<Self, CliError> {
+        let state_dir = &env.config.daemon.state_dir;
+        let opened = if create {
+            SledLog::open(state_dir).map(Some)
+        } else {
+            SledLog::open_existing(state_dir)
+        };
+        match opened {
+            Ok(Some(log)) => Ok(LogAccess::Direct(log)),
+            Ok(None) => Ok(LogAccess::Nothing),
+            Err(StoreError::Locked { .. }) => {
+                let client = DaemonClient::new(env)?;
+                eprintln!(
+                    "note: the daemon holds the database; using its local API at {}",
+                    client.base_url
+                );
+                Ok(LogAccess::Daemon(client))
+            }
+            Err(other) => Err(store_failure(other)),
+        }
+    }
+
+    pub fn export(&self) -> Result<Document, CliError> {
+        match self {
+            LogAccess::Direct(log) => log.export().map_err(store_failure),
+            LogAccess::Daemon(client) => client.export(),
+            LogAccess::Nothing => Ok(Document::empty()),
+        }
+    }
+
+    pub fn import(&self, document: &Document) -> Result<ImportSummary, CliError> {
+        match self {
+            LogAccess::Direct(log) => log.import(document).map_err(store_failure),
+            LogAccess::Daemon(client) => client.import(document),
+            LogAccess::Nothing => unreachable!("writers open with create = true"),
+        }
+    }
+}
+
+pub struct DaemonClient {
+    base_url: String,
+    token: String,
+}
+
+impl DaemonClient {
+    fn new(env: &Env) -> Result<Self, CliError> {
+        let path = api_token_path(&env.config.daemon.state_dir);
+        let token = read_token(&path)?;
+        Ok(Self {
+            base_url: format!("http://{}", env.config.daemon.listen),
+            token,
+        })
+    }
+
+    fn call(
+        &self,
+        request: impl FnOnce(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<String, CliError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting an HTTP client")?;
+        runtime.block_on(async {
+            let client = reqwest::Client::new();
+            let response = request(&client)
+                .bearer_auth(&self.token)
+                .send()
+                .await
+                .with_context(|| {
+                    format!(
+                        "the daemon's local API at {} does not answer",
+                        self.base_url
+                    )
+                })?;
+            let status = response.status();
+            let body = response
+                .text()
+                .await
+                .context("reading the daemon's answer")?;
+            if status.is_success() {
+                return Ok(body);
+            }
+            let message = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["error"].as_str().map(str::to_string))
+                .unwrap_or(body);
+            if status == reqwest::StatusCode::BAD_REQUEST {
+                Err(CliError::Usage(message))
+            } else {
+                Err(CliError::Failure(anyhow::anyhow!(
+                    "the daemon answered {status}: {message}"
+                )))
+            }
+        })
+    }
+
+    fn export(&self) -> Result<Document, CliError> {
+        let body = self.call(|c| c.get(format!("{}/api/export", self.base_url)))?;
+        serde_json::from_str(&body)
+            .context("the daemon's export is not a weekly-postmortem/v1 document")
+            .map_err(CliError::Failure)
+    }
+
+    fn import(&self, document: &Document) -> Result<ImportSummary, CliError> {
+        let payload = serde_json::to_string(document).context("encoding the import")?;
+        let body = self.call(|c| {
+            c.post(format!("{}/api/import", self.base_url))
+                .header("content-type", "application/json")
+                .body(payload)
+        })?;
+        let answer: serde_json::Value =
+            serde_json::from_str(&body).context("reading the daemon's answer")?;
+        let count = |key: &str| answer[key].as_u64().unwrap_or(0) as usize;
+        Ok(ImportSummary {
+            added: count("added"),
+            updated: count("updated"),
+            unchanged: count("unchanged"),
+        })
+    }
+}
+
+fn read_token(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path)
+        .map(|t| t.trim().to_string())
+        .map_err(|e| {
+            CliError::Failure(anyhow::anyhow!(
+                "the daemon is running but its API token {} cannot be read ({e}); run this command as the service's user",
+                path.display()
+            ))
+        })
+}

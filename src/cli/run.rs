@@ -1,0 +1,38 @@
+//! `run`: the daemon in the foreground, as systemd starts it.
+
+use std::sync::Arc;
+
+use super::{CliError, Env};
+use crate::{daemon, logging};
+
+pub fn run(env: Env) -> Result<(), CliError> {
+    logging::init(&env.config.daemon).map_err(CliError::Usage)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failure(e.into()))?;
+    let clock: Arc<dyn crate::clock::Clock> = Arc::from(env.clock);
+    runtime
+        .block_on(daemon::run(env.config, clock, shutdown_signal()))
+        .map_err(|e| {
+            tracing::error!("{e:#}");
+            CliError::Failure(e)
+        })
+}
+
+/// Completes on SIGTERM (systemd stop) or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("cannot listen for SIGTERM: {e}");
+            return std::future::pending().await;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM received"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
+    }
+}

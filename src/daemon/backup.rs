@@ -1,0 +1,77 @@
+//! Daily exports to `state_dir/backups/`, keeping the newest `backups_keep`.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::sync::watch;
+
+use super::Daemon;
+use super::metrics::Metrics;
+use crate::store::SessionLog;
+
+/// How often we look whether today's backup exists.
+const CHECK_EVERY: Duration = Duration::from_secs(3600);
+
+pub async fn daily(daemon: Arc<Daemon>, mut stop: watch::Receiver<bool>) {
+    loop {
+        let worker = daemon.clone();
+        match tokio::task::spawn_blocking(move || backup_if_due(&worker)).await {
+            Ok(Ok(Some(path))) => {
+                Metrics::count(&daemon.metrics.backups_written);
+                tracing::info!("backup written to {}", path.display());
+            }
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => tracing::warn!("backup failed: {e:#}"),
+            Err(e) => tracing::warn!("backup task failed: {e}"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(CHECK_EVERY) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+fn backup_if_due(daemon: &Daemon) -> anyhow::Result<Option<std::path::PathBuf>> {
+    let dir = daemon.config.daemon.state_dir.join("backups");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let today = daemon.clock.now().date_naive();
+    let path = dir.join(format!("export-{today}.json"));
+    if path.exists() {
+        return Ok(None);
+    }
+    let document = daemon.log.export()?;
+    let bytes = serde_json::to_vec_pretty(&document)?;
+    write_atomically(&path, &bytes)?;
+    prune(&dir, daemon.config.daemon.backups_keep)?;
+    Ok(Some(path))
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let temp = path.with_extension("partial");
+    let mut file = std::fs::File::create(&temp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&temp, path)?;
+    Ok(())
+}
+
+fn prune(dir: &Path, keep: usize) -> anyhow::Result<()> {
+    let mut backups: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("export-") && n.ends_with(".json"))
+        })
+        .collect();
+    backups.sort();
+    let excess = backups.len().saturating_sub(keep);
+    for old in &backups[..excess] {
+        std::fs::remove_file(old).with_context(|| format!("removing {}", old.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,296 @@
+//! The local HTTP endpoint: `/healthz`, `/metrics`, `/calendar.ics`, and the
+//! token-protected API the CLI uses while the daemon holds the store.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{Days, Utc};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use super::metrics::{Exposition, load};
+use super::{Daemon, holiday_summary};
+use crate::domain::invite::invite;
+use crate::ics::{self, FeedEvent};
+use crate::interchange::Document;
+use crate::store::SessionLog;
+
+/// How far ahead the ICS feed reaches.
+const FEED_WEEKS: u64 = 26;
+/// Imports through the API may be large: a few years of a busy log.
+const MAX_IMPORT_BYTES: usize = 256 * 1024 * 1024;
+
+pub fn router(daemon: Arc<Daemon>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/calendar.ics", get(calendar_feed))
+        .route("/api/export", get(export))
+        .route("/api/import", post(import))
+        .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES))
+        .with_state(daemon)
+}
+
+pub async fn serve(listener: TcpListener, daemon: Arc<Daemon>, mut stop: watch::Receiver<bool>) {
+    let shutdown = async move {
+        let _ = stop.wait_for(|s| *s).await;
+    };
+    if let Err(e) = axum::serve(listener, router(daemon))
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
+        tracing::error!("HTTP endpoint failed: {e}");
+    }
+}
+
+async fn healthz(State(daemon): State<Arc<Daemon>>) -> Response {
+    let now = daemon.clock.now();
+    let store = match daemon.log.sessions(None) {
+        Ok(sessions) => json!({"status": "ok", "sessions": sessions.len()}),
+        Err(e) => json!({"status": "error", "error": e.to_string()}),
+    };
+    let ok = store["status"] == "ok";
+    let mut meetings = Vec::new();
+    for meeting in &daemon.config.meetings {
+        let today = now.with_timezone(&meeting.rule.timezone).date_naive();
+        let until = today.checked_add_days(Days::new(7 * 53)).unwrap_or(today);
+        let next = daemon
+            .occurrences(&meeting.id, today, until)
+            .ok()
+            .and_then(|o| o.into_iter().find(|o| o.is_held() && o.end > now));
+        meetings.push(json!({
+            "id": meeting.id,
+            "next_held": next.map(|o| json!({"date": o.date, "start": o.start.to_rfc3339(), "number": o.number()})),
+        }));
+    }
+    let holidays = holiday_summary(&daemon.holidays.read().expect("holiday lock poisoned"));
+    let integrations: serde_json::Map<_, _> = daemon
+        .integrations
+        .iter()
+        .map(|i| {
+            (
+                i.name.to_string(),
+                json!({"enabled": i.enabled, "detail": i.detail}),
+            )
+        })
+        .collect();
+    let body = json!({
+        "status": if ok { "ok" } else { "degraded" },
+        "version": env!("CARGO_PKG_VERSION"),
+        "store": store,
+        "integrations": integrations,
+        "holidays": holidays,
+        "meetings": meetings,
+    });
+    let code = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, axum::Json(body)).into_response()
+}
+
+async fn metrics(State(daemon): State<Arc<Daemon>>) -> Response {
+    let now = daemon.clock.now();
+    let mut held = Vec::new();
+    let mut skipped = Vec::new();
+    for meeting in &daemon.config.meetings {
+        let today = now.with_timezone(&meeting.rule.timezone).date_naive();
+        let past = daemon
+            .occurrences(&meeting.id, meeting.rule.first_session, today)
+            .unwrap_or_default();
+        let held_count = past.iter().filter(|o| o.is_held()).count();
+        held.push((format!("meeting=\"{}\"", meeting.id), held_count as f64));
+        skipped.push((
+            format!("meeting=\"{}\"", meeting.id),
+            (past.len() - held_count) as f64,
+        ));
+    }
+    let sessions = daemon.log.sessions(None).unwrap_or_default();
+    let agenda_items: usize = sessions.iter().map(|s| s.agenda.len()).sum();
+    let rsvps: usize = sessions.iter().map(|s| s.rsvps.len()).sum();
+    let m = &daemon.metrics;
+    fn label(v: &[(String, f64)]) -> Vec<(&str, f64)> {
+        v.iter().map(|(l, n)| (l.as_str(), *n)).collect()
+    }
+    let version = format!("version=\"{}\"", env!("CARGO_PKG_VERSION"));
+    let mut out = Exposition::default();
+    out.family(
+        "weekly_postmortem_sessions_held",
+        "gauge",
+        "Held sessions so far, by the schedule.",
+        &label(&held),
+    )
+    .family(
+        "weekly_postmortem_sessions_skipped",
+        "gauge",
+        "Skipped weeks so far (holidays, skip dates, cancellations).",
+        &label(&skipped),
+    )
+    .family(
+        "weekly_postmortem_agenda_items",
+        "gauge",
+        "Agenda items in the log.",
+        &[("", agenda_items as f64)],
+    )
+    .family(
+        "weekly_postmortem_rsvps",
+        "gauge",
+        "RSVP answers in the log.",
+        &[("", rsvps as f64)],
+    )
+    .family(
+        "weekly_postmortem_reminders_sent_total",
+        "counter",
+        "Reminders posted to Discord.",
+        &[("", load(&m.reminders_sent))],
+    )
+    .family(
+        "weekly_postmortem_calendar_api_calls_total",
+        "counter",
+        "Google Calendar API calls by result.",
+        &[
+            ("result=\"ok\"", load(&m.calendar_calls_ok)),
+            ("result=\"error\"", load(&m.calendar_calls_error)),
+            ("result=\"retried\"", load(&m.calendar_calls_retried)),
+        ],
+    )
+    .family(
+        "weekly_postmortem_last_successful_sync_timestamp_seconds",
+        "gauge",
+        "When the calendar was last synced without error (0 = never).",
+        &[(
+            "",
+            m.last_successful_sync
+                .load(std::sync::atomic::Ordering::Relaxed) as f64,
+        )],
+    )
+    .family(
+        "weekly_postmortem_holiday_refresh_failures_total",
+        "counter",
+        "Failed downloads of the holiday list.",
+        &[("", load(&m.holiday_refresh_failures))],
+    )
+    .family(
+        "weekly_postmortem_backups_written_total",
+        "counter",
+        "Daily backups written.",
+        &[("", load(&m.backups_written))],
+    )
+    .family(
+        "weekly_postmortem_build_info",
+        "gauge",
+        "Build information.",
+        &[(version.as_str(), 1.0)],
+    );
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out.finish(),
+    )
+        .into_response()
+}
+
+async fn calendar_feed(State(daemon): State<Arc<Daemon>>) -> Response {
+    let now = daemon.clock.now();
+    let language = daemon.config.daemon.language;
+    let mut events = Vec::new();
+    for meeting in &daemon.config.meetings {
+        let today = now.with_timezone(&meeting.rule.timezone).date_naive();
+        let until = today
+            .checked_add_days(Days::new(7 * FEED_WEEKS))
+            .unwrap_or(today);
+        let occurrences = match daemon.occurrences(&meeting.id, today, until) {
+            Ok(o) => o,
+            Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, format!("{e:#}")).into_response(),
+        };
+        for o in occurrences.into_iter().filter(|o| o.is_held()) {
+            let session = daemon.log.session(&meeting.id, o.date).ok().flatten();
+            let text = invite(&meeting.title, &o, session.as_ref(), language, None);
+            events.push(FeedEvent {
+                uid: format!("{}-{}@weekly-postmortem", meeting.id, o.date),
+                start: o.start.with_timezone(&Utc),
+                end: o.end.with_timezone(&Utc),
+                summary: text.summary,
+                description: text.description,
+            });
+        }
+    }
+    events.sort_by_key(|e| e.start);
+    let name = match daemon.config.meetings.as_slice() {
+        [only] => only.title.clone(),
+        _ => "weekly-postmortem".to_string(),
+    };
+    let body = ics::render(&name, &events, now);
+    (
+        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+fn authorized(daemon: &Daemon, headers: &HeaderMap) -> bool {
+    let expected = format!("Bearer {}", daemon.api_token);
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    given.is_some_and(|g| constant_time_eq(g.as_bytes(), expected.as_bytes()))
+}
+
+fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
+    (status, axum::Json(json!({"error": message.to_string()}))).into_response()
+}
+
+fn unauthorized() -> Response {
+    error(
+        StatusCode::UNAUTHORIZED,
+        "the local API needs the token from state_dir/api-token",
+    )
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn export(State(daemon): State<Arc<Daemon>>, headers: HeaderMap) -> Response {
+    if !authorized(&daemon, &headers) {
+        return unauthorized();
+    }
+    let worker = daemon.clone();
+    match tokio::task::spawn_blocking(move || worker.log.export()).await {
+        Ok(Ok(document)) => axum::Json(document).into_response(),
+        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+    }
+}
+
+async fn import(State(daemon): State<Arc<Daemon>>, headers: HeaderMap, body: String) -> Response {
+    if !authorized(&daemon, &headers) {
+        return unauthorized();
+    }
+    let document = match Document::from_json(&body, &daemon.config.meeting_ids()) {
+        Ok(d) => d,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("{e}; nothing was imported"),
+            );
+        }
+    };
+    let worker = daemon.clone();
+    match tokio::task::spawn_blocking(move || worker.log.import(&document)).await {
+        Ok(Ok(s)) => {
+            axum::Json(json!({"added": s.added, "updated": s.updated, "unchanged": s.unchanged}))
+                .into_response()
+        }
+        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+    }
+}

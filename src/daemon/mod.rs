@@ -1,0 +1,276 @@
+//! `run`: one process that owns the store and runs the integrations, the
+//! background jobs and the local HTTP endpoint under one shutdown signal.
+
+mod backup;
+pub mod http;
+pub mod metrics;
+mod systemd;
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::holidays::{JapaneseHolidays, OfficialList};
+use crate::domain::log::cancelled_dates;
+use crate::domain::schedule::Occurrence;
+use crate::holiday_refresh;
+use crate::store::{SessionLog, SledLog};
+use metrics::Metrics;
+
+/// How long in-flight work gets after SIGTERM before we exit anyway.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
+const HOLIDAY_REFRESH_EVERY: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Which holiday list the schedule uses, for `/healthz`.
+#[derive(Debug, Clone)]
+pub enum HolidaySource {
+    Embedded,
+    Downloaded { fetched_at: DateTime<Utc> },
+}
+
+pub struct Holidays {
+    pub calendar: JapaneseHolidays,
+    pub source: HolidaySource,
+}
+
+/// On or off, and why: said once at start and kept for `/healthz`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IntegrationStatus {
+    pub name: &'static str,
+    pub enabled: bool,
+    pub detail: String,
+}
+
+/// What every task of the daemon shares.
+pub struct Daemon {
+    pub config: Config,
+    pub clock: Arc<dyn Clock>,
+    pub log: SledLog,
+    pub holidays: RwLock<Holidays>,
+    pub metrics: Metrics,
+    pub integrations: Vec<IntegrationStatus>,
+    /// Bearer token for the local write API; readable only by the service's user.
+    pub api_token: String,
+}
+
+impl Daemon {
+    /// Occurrences of a meeting between two dates, with people's cancellations applied.
+    pub fn occurrences(
+        &self,
+        meeting_id: &str,
+        from: chrono::NaiveDate,
+        until: chrono::NaiveDate,
+    ) -> anyhow::Result<Vec<Occurrence>> {
+        let meeting = self
+            .config
+            .meeting(meeting_id)
+            .with_context(|| format!("no meeting {meeting_id:?}"))?;
+        let sessions = self.log.sessions(Some(meeting_id))?;
+        let cancelled: BTreeSet<_> = cancelled_dates(&sessions, meeting_id);
+        let holidays = self.holidays.read().expect("holiday lock poisoned");
+        Ok(meeting
+            .rule
+            .between(&holidays.calendar, &cancelled, from, until)
+            .collect())
+    }
+}
+
+pub fn api_token_path(state_dir: &Path) -> PathBuf {
+    state_dir.join("api-token")
+}
+
+/// Runs until `shutdown` completes, then stops taking work, lets in-flight
+/// writes finish, flushes and returns.
+pub async fn run(
+    config: Config,
+    clock: Arc<dyn Clock>,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let state_dir = config.daemon.state_dir.clone();
+    let log = SledLog::open(&state_dir)?;
+    let listener = TcpListener::bind(config.daemon.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (daemon.listen)", config.daemon.listen))?;
+    let api_token = write_api_token(&state_dir)?;
+
+    let holidays = match holiday_refresh::load_cached(&state_dir).await {
+        Some(fetched) => Holidays {
+            calendar: JapaneseHolidays::new(fetched.list),
+            source: HolidaySource::Downloaded {
+                fetched_at: fetched.fetched_at,
+            },
+        },
+        None => Holidays {
+            calendar: JapaneseHolidays::embedded(),
+            source: HolidaySource::Embedded,
+        },
+    };
+    let integrations = integration_statuses(&config);
+    for status in &integrations {
+        let state = if status.enabled { "on" } else { "off" };
+        tracing::info!("{}: {state}, {}", status.name, status.detail);
+    }
+
+    let daemon = Arc::new(Daemon {
+        config,
+        clock,
+        log,
+        holidays: RwLock::new(holidays),
+        metrics: Metrics::default(),
+        integrations,
+        api_token,
+    });
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    let address = listener.local_addr()?;
+    tasks.spawn(http::serve(listener, daemon.clone(), stop_rx.clone()));
+    tasks.spawn(systemd::watchdog(stop_rx.clone()));
+    if daemon.config.daemon.holiday_refresh {
+        tasks.spawn(refresh_holidays(daemon.clone(), stop_rx.clone()));
+    }
+    if daemon.config.daemon.backups_keep > 0 {
+        tasks.spawn(backup::daily(daemon.clone(), stop_rx.clone()));
+    }
+
+    systemd::ready(&format!("listening on {address}"));
+    tracing::info!(
+        "ready in {} ms, listening on http://{address}",
+        started.elapsed().as_millis()
+    );
+    shutdown.await;
+
+    tracing::info!("stopping: finishing in-flight work");
+    systemd::stopping();
+    let _ = stop_tx.send(true);
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!("some tasks did not stop within {SHUTDOWN_GRACE:?}; exiting anyway");
+        tasks.abort_all();
+    }
+    daemon.log.flush()?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn integration_statuses(config: &Config) -> Vec<IntegrationStatus> {
+    let holiday_detail = if config.daemon.holiday_refresh {
+        format!(
+            "refreshing from {} weekly",
+            config.daemon.holiday_source_url
+        )
+    } else {
+        "refresh off (daemon.holiday_refresh = false); using the list shipped with this binary"
+            .into()
+    };
+    vec![
+        IntegrationStatus {
+            name: "Google Calendar",
+            enabled: false,
+            detail: "no [google] section in the config".into(),
+        },
+        IntegrationStatus {
+            name: "Discord",
+            enabled: false,
+            detail: "no [discord] section in the config".into(),
+        },
+        IntegrationStatus {
+            name: "Holiday list",
+            enabled: config.daemon.holiday_refresh,
+            detail: holiday_detail,
+        },
+    ]
+}
+
+/// A random token in a file only the service's user can read: whoever can
+/// read it may write through the local API.
+fn write_api_token(state_dir: &Path) -> anyhow::Result<String> {
+    use std::io::{Read, Write};
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut bytes = [0u8; 24];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .context("reading /dev/urandom for the API token")?;
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let path = api_token_path(state_dir);
+    let _ = std::fs::remove_file(&path);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(token.as_bytes())?;
+    Ok(token)
+}
+
+async fn refresh_holidays(daemon: Arc<Daemon>, mut stop: watch::Receiver<bool>) {
+    let state_dir = daemon.config.daemon.state_dir.clone();
+    let url = daemon.config.daemon.holiday_source_url.clone();
+    loop {
+        let attempt = tokio::select! {
+            result = holiday_refresh::fetch(&state_dir, &url) => result,
+            _ = stop.wait_for(|s| *s) => return,
+        };
+        match attempt {
+            Ok(fetched) => {
+                let years = fetched.list.years();
+                tracing::info!(
+                    "holiday list refreshed from {url}: {}..={}",
+                    years.start(),
+                    years.end()
+                );
+                let mut holidays = daemon.holidays.write().expect("holiday lock poisoned");
+                *holidays = Holidays {
+                    calendar: JapaneseHolidays::new(fetched.list),
+                    source: HolidaySource::Downloaded {
+                        fetched_at: fetched.fetched_at,
+                    },
+                };
+            }
+            Err(e) => {
+                Metrics::count(&daemon.metrics.holiday_refresh_failures);
+                tracing::warn!(
+                    "holiday list refresh from {url} failed, keeping the current list: {e}"
+                );
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(HOLIDAY_REFRESH_EVERY) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+/// The list in use and how far it reaches, for `/healthz`.
+pub fn holiday_summary(holidays: &Holidays) -> serde_json::Value {
+    let years = holidays.calendar.official_years();
+    let embedded_until = *OfficialList::embedded().years().end();
+    let (source, fetched_at) = match &holidays.source {
+        HolidaySource::Embedded => ("embedded", None),
+        HolidaySource::Downloaded { fetched_at } => {
+            ("cabinet_office", Some(fetched_at.to_rfc3339()))
+        }
+    };
+    serde_json::json!({
+        "source": source,
+        "official_from": years.start(),
+        "official_until": years.end(),
+        "embedded_until": embedded_until,
+        "fetched_at": fetched_at,
+        "beyond": "rules of the National Holidays Act",
+    })
+}

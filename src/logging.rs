@@ -1,0 +1,27 @@
+//! Logs for operators: a `RUST_LOG`-style filter (environment first, then
+//! config), plain text without colours when not on a terminal (journald), or JSON.
+
+use std::io::IsTerminal;
+
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{DaemonConfig, LogFormat};
+
+pub fn init(daemon: &DaemonConfig) -> Result<(), String> {
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.trim().is_empty() => {
+            EnvFilter::try_new(&spec).map_err(|e| format!("RUST_LOG={spec:?} is not a log filter: {e}"))?
+        }
+        _ => EnvFilter::try_new(&daemon.log)
+            .map_err(|e| format!("daemon.log = {:?} is not a log filter (e.g. \"info\" or \"info,weekly_postmortem=debug\"): {e}", daemon.log))?,
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    let result = match daemon.log_format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+    result.map_err(|e| format!("cannot start logging: {e}"))
+}

@@ -1,0 +1,343 @@
+//! The daemon through the binary: start, endpoints, local API, holiday refresh, signals and crashes.
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    WEEKLY_MEETING, daemon_section, get, http, spawn_app, spawn_app_with, stderr, stdout,
+};
+
+#[test]
+fn run_answers_healthz_within_two_seconds_and_stops_on_sigterm_with_exit_0() {
+    let app = spawn_app();
+    let started = Instant::now();
+    let mut daemon = app.start_daemon();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "ready after {:?}",
+        started.elapsed()
+    );
+    let (status, body) = get(&format!("{}/healthz", daemon.base_url)).unwrap();
+    assert_eq!(status, 200);
+    let health: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["integrations"]["Discord"]["enabled"], false);
+    assert_eq!(health["holidays"]["source"], "embedded");
+    assert_eq!(health["holidays"]["official_until"], 2027);
+    assert_eq!(health["meetings"][0]["next_held"]["date"], "2026-12-02");
+
+    let stopped = Instant::now();
+    let status = daemon.terminate();
+    assert!(
+        status.success(),
+        "exit status {status:?}: {}",
+        app.daemon_log()
+    );
+    assert!(stopped.elapsed() < Duration::from_secs(5));
+    let log = app.daemon_log();
+    assert!(
+        log.contains("Discord: off, no [discord] section in the config"),
+        "{log}"
+    );
+    assert!(log.contains("Google Calendar: off"), "{log}");
+    assert!(
+        !log.contains("\u{1b}["),
+        "no colours when not on a terminal"
+    );
+}
+
+#[test]
+fn metrics_and_the_ics_feed_describe_the_schedule() {
+    let app = spawn_app();
+    let daemon = app.start_daemon();
+    let (status, metrics) = get(&format!("{}/metrics", daemon.base_url)).unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains("weekly_postmortem_sessions_held{meeting=\"weekly\"} 392\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("weekly_postmortem_build_info{version=\""),
+        "{metrics}"
+    );
+    assert!(metrics.contains("# TYPE weekly_postmortem_calendar_api_calls_total counter"));
+
+    let (status, feed) = get(&format!("{}/calendar.ics", daemon.base_url)).unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        feed.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"),
+        "{feed}"
+    );
+    let unfolded = feed.replace("\r\n ", "");
+    assert!(unfolded.contains("UID:weekly-2026-12-02@weekly-postmortem\r\n"));
+    assert!(unfolded.contains("DTSTART:20261202T080000Z\r\n"));
+    assert!(unfolded.contains("SUMMARY:週刊ポストモーテム #393\r\n"));
+    assert!(
+        !unfolded.contains("2026-12-30"),
+        "the company day off is absent"
+    );
+    assert!(
+        unfolded.contains("UID:weekly-2027-04-28@"),
+        "a held week is present"
+    );
+    assert!(
+        !unfolded.contains("UID:weekly-2027-05-05@"),
+        "こどもの日 is absent"
+    );
+    assert_eq!(
+        unfolded.matches("BEGIN:VEVENT").count(),
+        unfolded.matches("END:VEVENT").count()
+    );
+}
+
+#[test]
+fn cli_commands_use_the_local_api_while_the_daemon_holds_the_store() {
+    let app = spawn_app();
+    let daemon = app.start_daemon();
+    let document = json!({"format": "weekly-postmortem/v1",
+        "learnings": [{"meeting": "weekly", "date": "2026-11-25", "text": "証明書の期限切れは監視で気づけた", "tags": ["tls"]}]});
+    let path = app.dir.path().join("in.json");
+    std::fs::write(&path, document.to_string()).unwrap();
+    let output = app.run(&["import", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("using its local API"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stdout(&output).contains("added 1"), "{}", stdout(&output));
+    let hits = app.json(&["history", "期限切れ", "--format", "json"]);
+    assert_eq!(hits[0]["tags"], json!(["tls"]));
+
+    let bad = app.dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"format":"weekly-postmortem/v1","learnings":[{"meeting":"weekly","date":"2026-02-30","text":"x"}]}"#).unwrap();
+    let output = app.run(&["import", bad.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+
+    let (status, _) = get(&format!("{}/api/export", daemon.base_url)).unwrap();
+    assert_eq!(status, 401, "the API needs the token");
+    let (status, _) = http(&format!("{}/api/import", daemon.base_url), |c, u| {
+        c.post(u).bearer_auth("guess").body(document.to_string())
+    })
+    .unwrap();
+    assert_eq!(status, 401);
+    let token = app.state_dir().join("api-token");
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&token).unwrap().permissions());
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "only the service's user can read the token"
+    );
+}
+
+#[test]
+fn sigkill_while_writing_through_the_daemon_loses_no_acknowledged_write() {
+    let app = spawn_app();
+    let mut acknowledged = Vec::new();
+    for round in 0..3 {
+        let mut daemon = app.start_daemon();
+        for i in 0..15 {
+            let text = format!("round {round} write {i}");
+            let body = json!({"format": "weekly-postmortem/v1",
+                "learnings": [{"meeting": "weekly", "date": "2026-11-25", "text": text}]});
+            let token = std::fs::read_to_string(app.state_dir().join("api-token")).unwrap();
+            let answer = http(&format!("{}/api/import", daemon.base_url), |c, u| {
+                c.post(u).bearer_auth(token.trim()).body(body.to_string())
+            });
+            if let Ok((200, _)) = answer {
+                acknowledged.push(text);
+            }
+        }
+        daemon.child.kill().unwrap();
+        daemon.child.wait().unwrap();
+    }
+    assert_eq!(acknowledged.len(), 45);
+    let exported = app.json(&["export"]);
+    let texts: Vec<&str> = exported["learnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["text"].as_str().unwrap())
+        .collect();
+    for text in &acknowledged {
+        assert!(
+            texts.contains(&text.as_str()),
+            "{text} was acknowledged and is lost"
+        );
+    }
+}
+
+#[test]
+fn backups_are_written_daily_into_the_state_dir() {
+    let app = spawn_app_with(&format!(
+        "{}{WEEKLY_MEETING}",
+        daemon_section("backups_keep = 2")
+    ));
+    let dir = app.state_dir().join("backups");
+    for day in ["2026-11-20", "2026-11-21", "2026-11-22"] {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("export-{day}.json")), "{}").unwrap();
+    }
+    let daemon = app.start_daemon();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !dir.join("export-2026-11-29.json").exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    drop(daemon);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["export-2026-11-22.json", "export-2026-11-29.json"]);
+    let backup: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("export-2026-11-29.json")).unwrap())
+            .unwrap();
+    assert_eq!(backup["format"], "weekly-postmortem/v1");
+}
+
+/// Serves the Cabinet Office CSV format (`YYYY/M/D,name`) from the embedded list, plus 2028.
+fn fake_cabinet_office(status_line: &'static str) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let official = include_str!("../../src/domain/holidays/jp-holidays-official-1955-2027.csv");
+    let mut csv = String::from("国民の祝日・休日月日,国民の祝日・休日名称\r\n");
+    for line in official.lines().skip(1) {
+        let (date, name) = line.split_once(',').unwrap();
+        let parts: Vec<u32> = date.split('-').map(|p| p.parse().unwrap()).collect();
+        csv += &format!("{}/{}/{},{name}\r\n", parts[0], parts[1], parts[2]);
+    }
+    csv += "2028/1/1,元日\r\n";
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer);
+            let response = format!(
+                "{status_line}\r\ncontent-type: text/csv; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{csv}",
+                csv.len()
+            );
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    format!("http://{address}/syukujitsu.csv")
+}
+
+fn health_once_refreshed(app: &crate::helpers::TestApp, base_url: &str, wanted: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_, body) = get(&format!("{base_url}/healthz")).unwrap();
+        let health: Value = serde_json::from_str(&body).unwrap();
+        if health["holidays"]["source"] == wanted || Instant::now() > deadline {
+            return health;
+        }
+        if app.daemon_log().contains("refresh") && wanted == "embedded" {
+            return health;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_holiday_list_is_refreshed_into_the_state_dir_and_kept_when_a_refresh_fails() {
+    let url = fake_cabinet_office("HTTP/1.1 200 OK");
+    let section = daemon_section(&format!("holiday_source_url = \"{url}\""))
+        .replace("holiday_refresh = false", "holiday_refresh = true");
+    let app = spawn_app_with(&format!("{section}{WEEKLY_MEETING}"));
+    let daemon = app.start_daemon();
+    let health = health_once_refreshed(&app, &daemon.base_url, "cabinet_office");
+    assert_eq!(
+        health["holidays"]["source"],
+        "cabinet_office",
+        "{}",
+        app.daemon_log()
+    );
+    assert_eq!(health["holidays"]["official_until"], 2028);
+    assert!(
+        app.state_dir()
+            .join("holidays/cabinet-office.json")
+            .exists()
+    );
+    drop(daemon);
+
+    // Next start: the source is broken; the downloaded list stays in use.
+    let broken = fake_cabinet_office("HTTP/1.1 503 Service Unavailable");
+    let config = std::fs::read_to_string(&app.config_path)
+        .unwrap()
+        .replace(&url, &broken);
+    std::fs::write(&app.config_path, config).unwrap();
+    let daemon = app.start_daemon();
+    std::thread::sleep(Duration::from_millis(500));
+    let (_, body) = get(&format!("{}/healthz", daemon.base_url)).unwrap();
+    let health: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["holidays"]["source"], "cabinet_office");
+    assert_eq!(health["holidays"]["official_until"], 2028);
+    assert!(
+        app.daemon_log().contains("keeping the current list"),
+        "{}",
+        app.daemon_log()
+    );
+}
+
+#[test]
+fn a_second_daemon_on_the_same_state_dir_refuses_to_start_and_says_why() {
+    let app = spawn_app();
+    let _daemon = app.start_daemon();
+    let output = app.run(&["run"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("in use by another process"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn systemd_hears_ready_watchdog_pings_and_stopping() {
+    let app = spawn_app();
+    let socket_path = app.dir.path().join("notify.sock");
+    let socket = std::os::unix::net::UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut child = app
+        .process()
+        .arg("run")
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("WATCHDOG_USEC", "200000")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut received = String::new();
+    let mut buffer = [0u8; 1024];
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !(received.contains("READY=1") && received.matches("WATCHDOG=1").count() >= 2)
+        && Instant::now() < deadline
+    {
+        if let Ok(n) = socket.recv(&mut buffer) {
+            received += &String::from_utf8_lossy(&buffer[..n]);
+            received.push('\n');
+        }
+    }
+    assert!(received.contains("READY=1"), "{received}");
+    assert!(received.matches("WATCHDOG=1").count() >= 2, "{received}");
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    while !received.contains("STOPPING=1") && Instant::now() < deadline + Duration::from_secs(5) {
+        if let Ok(n) = socket.recv(&mut buffer) {
+            received += &String::from_utf8_lossy(&buffer[..n]);
+        }
+    }
+    assert!(received.contains("STOPPING=1"), "{received}");
+    assert!(
+        crate::helpers::wait_for_exit(&mut child, Duration::from_secs(5))
+            .unwrap()
+            .success()
+    );
+}
