@@ -10,6 +10,7 @@
 //! - [`daemon`]: `run`: background jobs and the local HTTP endpoint.
 //! - [`cli`]: the command line, its exit codes and its output formats.
 
+pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;

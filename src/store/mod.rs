@@ -62,4 +62,13 @@ pub trait SessionLog: Send + Sync {
     fn import(&self, document: &Document) -> Result<ImportSummary, StoreError>;
     /// The whole log, in a stable order.
     fn export(&self) -> Result<Document, StoreError>;
+    /// Small facts the daemon keeps about the outside world (a reminder was
+    /// posted, we cancelled a calendar event), by key.
+    fn marker(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Sets (or with `None` removes) a marker, durably.
+    fn set_marker(&self, key: &str, value: Option<&str>) -> Result<(), StoreError>;
+    /// Sets a marker only if it is absent; `true` when this call set it.
+    fn set_marker_once(&self, key: &str, value: &str) -> Result<bool, StoreError>;
+    /// All markers whose key starts with `prefix`.
+    fn markers(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError>;
 }

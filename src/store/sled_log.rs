@@ -23,6 +23,7 @@ const MIGRATIONS: &[Migration] = &[];
 const SESSION: &str = "session/";
 const POSTMORTEM: &str = "postmortem/";
 const LEARNING: &str = "learning/";
+const MARKER: &str = "marker/";
 
 #[derive(Clone)]
 pub struct SledLog {
@@ -257,6 +258,44 @@ impl SessionLog for SledLog {
         self.db.apply_batch(batch).map_err(backend)?;
         self.flush()?;
         Ok(summary)
+    }
+
+    fn marker(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.get(&format!("{MARKER}{key}"))
+    }
+
+    fn set_marker(&self, key: &str, value: Option<&str>) -> Result<(), StoreError> {
+        let key = format!("{MARKER}{key}");
+        match value {
+            Some(value) => self.put(&key, &value),
+            None => {
+                self.db.remove(key).map_err(backend)?;
+                self.flush()
+            }
+        }
+    }
+
+    fn set_marker_once(&self, key: &str, value: &str) -> Result<bool, StoreError> {
+        let key = format!("{MARKER}{key}");
+        let swapped = self
+            .db
+            .compare_and_swap(&key, None as Option<&[u8]>, Some(encode(&value)?))
+            .map_err(backend)?;
+        self.flush()?;
+        Ok(swapped.is_ok())
+    }
+
+    fn markers(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let full = format!("{MARKER}{prefix}");
+        self.db
+            .scan_prefix(&full)
+            .map(|entry| {
+                let (key, value) = entry.map_err(backend)?;
+                let key = String::from_utf8_lossy(&key).into_owned();
+                let value: String = decode(&key, &value)?;
+                Ok((key[MARKER.len()..].to_string(), value))
+            })
+            .collect()
     }
 
     fn export(&self) -> Result<Document, StoreError> {

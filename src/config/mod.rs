@@ -1,6 +1,12 @@
 //! The TOML configuration file. Its keys are a contract: tools outside this
 //! repository write them. Errors name the file, the line and the key.
 
+mod integrations;
+
+pub use integrations::{
+    DEFAULT_TOKEN_ENV, DiscordConfig, GoogleConfig, Snowflake, resolve_secret_path,
+};
+
 use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 use std::net::SocketAddr;
@@ -23,6 +29,8 @@ pub struct Config {
     pub path: PathBuf,
     pub daemon: DaemonConfig,
     pub meetings: Vec<Meeting>,
+    pub google: Option<GoogleConfig>,
+    pub discord: Option<DiscordConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -154,6 +162,10 @@ struct RawConfig {
     daemon: DaemonConfig,
     #[serde(default)]
     meeting: Vec<RawMeeting>,
+    #[serde(default)]
+    google: Option<GoogleConfig>,
+    #[serde(default)]
+    discord: Option<DiscordConfig>,
 }
 
 #[derive(Deserialize)]
@@ -339,10 +351,23 @@ impl Config {
             .into_iter()
             .map(RawMeeting::into_meeting)
             .collect();
+        let mut google = raw.google;
+        if let Some(google) = &mut google {
+            google.credentials_file = resolve_secret_path(&google.credentials_file, base);
+        }
+        let mut discord = raw.discord;
+        if let Some(discord) = &mut discord {
+            discord.token_file = discord
+                .token_file
+                .as_deref()
+                .map(|p| resolve_secret_path(p, base));
+        }
         Ok(Self {
             path: path.to_path_buf(),
             daemon,
             meetings,
+            google,
+            discord,
         })
     }
 

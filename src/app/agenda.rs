@@ -1,0 +1,269 @@
+//! `/agenda add|list|remove`: collecting topics ahead of the session.
+
+use chrono::NaiveDate;
+
+use super::{Actor, Answer, Context, Reply, UserError, say, session_label};
+use crate::domain::log::{AgendaItem, AgendaKind, Invalid, agenda_id};
+
+/// Longest agenda title: enough for a sentence, short enough for a list.
+pub const MAX_TITLE_CHARS: usize = 300;
+
+pub struct NewItem {
+    pub title: String,
+    pub kind: AgendaKind,
+    pub link: Option<String>,
+    pub date: Option<NaiveDate>,
+}
+
+pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
+    let title = item.title.trim().to_string();
+    let chars = title.chars().count();
+    if chars == 0 {
+        return Err(UserError(say(
+            ctx.language,
+            "タイトルが空です",
+            "the title is empty",
+        )));
+    }
+    if chars > MAX_TITLE_CHARS {
+        return Err(UserError(say(
+            ctx.language,
+            format!("タイトルが長すぎます（{chars}文字、上限{MAX_TITLE_CHARS}文字）"),
+            format!("the title is {chars} characters; the limit is {MAX_TITLE_CHARS}"),
+        )));
+    }
+    if let Some(link) = &item.link {
+        check_link(ctx, link)?;
+    }
+    let occurrence = match item.date {
+        Some(date) => ctx.held_on(date)?,
+        None => ctx.next_held()?,
+    };
+    let id = agenda_id(&ctx.meeting.id, occurrence.date, &title);
+    let new_item = AgendaItem {
+        id: id.clone(),
+        title: title.clone(),
+        kind: item.kind,
+        presenter: Some(actor.name.clone()),
+        link: item.link.clone(),
+        notes: None,
+        added_by: Some(actor.id.clone()),
+        added_at: Some(ctx.now),
+    };
+    let mut duplicate = false;
+    ctx.log
+        .update_session(&ctx.meeting.id, occurrence.date, &mut |session| {
+            duplicate = session.agenda.iter().any(|i| i.id == id);
+            if !duplicate {
+                session.agenda.push(new_item.clone());
+            }
+            Ok(())
+        })?;
+    if duplicate {
+        return Err(UserError(say(
+            ctx.language,
+            format!(
+                "「{title}」はすでに {} の議題にあります（id {id}）",
+                occurrence.date
+            ),
+            format!(
+                "\"{title}\" is already on the agenda for {} (id {id})",
+                occurrence.date
+            ),
+        )));
+    }
+    let label = session_label(&occurrence, ctx.language);
+    Ok(Reply::public(say(
+        ctx.language,
+        format!(
+            "{label} の議題に追加しました: 「{title}」（{}、{}）id `{id}`",
+            item.kind.code(),
+            actor.name
+        ),
+        format!(
+            "Added to {label}: \"{title}\" ({}, {}) id `{id}`",
+            item.kind.code(),
+            actor.name
+        ),
+    )))
+}
+
+fn check_link(ctx: &Context, link: &str) -> Result<(), UserError> {
+    let valid = (link.starts_with("https://") || link.starts_with("http://"))
+        && link.len() <= 2000
+        && !link.chars().any(|c| c.is_whitespace() || c.is_control())
+        && link
+            .split("://")
+            .nth(1)
+            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+    if valid {
+        Ok(())
+    } else {
+        Err(UserError(say(
+            ctx.language,
+            format!("リンクは http:// か https:// で始まる URL にしてください: {link}"),
+            format!("the link must be an http:// or https:// URL: {link}"),
+        )))
+    }
+}
+
+pub fn list(ctx: &Context, date: Option<NaiveDate>) -> Answer {
+    let occurrence = match date {
+        Some(date) => ctx.held_on(date)?,
+        None => ctx.next_held()?,
+    };
+    let session = ctx.log.session(&ctx.meeting.id, occurrence.date)?;
+    let items = session.map(|s| s.agenda).unwrap_or_default();
+    let label = session_label(&occurrence, ctx.language);
+    if items.is_empty() {
+        return Ok(Reply::public(say(
+            ctx.language,
+            format!(
+                "{label} の議題はまだありません。`/agenda add` でどうぞ。インシデントがなくても、ダッシュボードを眺める回にできます。"
+            ),
+            format!(
+                "No topics for {label} yet. Add one with `/agenda add`; without an incident we can look at a dashboard together."
+            ),
+        )));
+    }
+    let mut text = say(
+        ctx.language,
+        format!("{label} の議題:"),
+        format!("Agenda for {label}:"),
+    );
+    for item in &items {
+        text += &format!("\n- {} ({}", item.title, item.kind.code());
+        if let Some(p) = &item.presenter {
+            text += &format!(", {p}");
+        }
+        text += &format!(") `{}`", item.id);
+        if let Some(link) = &item.link {
+            text += &format!(" <{link}>");
+        }
+    }
+    Ok(Reply::public(text))
+}
+
+pub fn remove(ctx: &Context, actor: &Actor, id: &str) -> Answer {
+    let id = id.trim();
+    let sessions = ctx.log.sessions(Some(&ctx.meeting.id))?;
+    let Some((date, item)) = sessions
+        .iter()
+        .filter(|s| s.date >= ctx.today())
+        .find_map(|s| {
+            s.agenda
+                .iter()
+                .find(|i| i.id == id)
+                .map(|i| (s.date, i.clone()))
+        })
+    else {
+        return Err(UserError(say(
+            ctx.language,
+            format!("これからの回に id `{id}` の議題はありません（`/agenda list` で確認できます）"),
+            format!("no upcoming agenda item has id `{id}` (see `/agenda list`)"),
+        )));
+    };
+    if item.added_by.as_deref() != Some(actor.id.as_str()) && !actor.is_facilitator {
+        return Err(UserError(say(
+            ctx.language,
+            "自分が追加した議題だけ削除できます（ファシリテーターはすべて削除できます）",
+            "you can remove your own items; facilitators can remove any",
+        )));
+    }
+    ctx.log
+        .update_session(&ctx.meeting.id, date, &mut |session| {
+            session.agenda.retain(|i| i.id != id);
+            Ok::<(), Invalid>(())
+        })?;
+    Ok(Reply::public(say(
+        ctx.language,
+        format!("{date} の議題から「{}」を外しました", item.title),
+        format!("Removed \"{}\" from the agenda of {date}", item.title),
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::fixture::{facilitator, fixture, person};
+    use crate::store::SessionLog;
+
+    fn item(title: &str, date: Option<&str>) -> NewItem {
+        NewItem {
+            title: title.into(),
+            kind: AgendaKind::Incident,
+            link: None,
+            date: date.map(|d| d.parse().unwrap()),
+        }
+    }
+
+    #[test]
+    fn add_goes_to_the_next_held_session_and_list_shows_it() {
+        let f = fixture("2026-11-29T00:00:00Z");
+        let reply = add(&f.ctx(), &person("1"), item("DNS outage", None)).unwrap();
+        assert!(
+            reply.text.starts_with("Added to #393 (2026-12-02 Wed)"),
+            "{}",
+            reply.text
+        );
+        let listed = list(&f.ctx(), None).unwrap();
+        assert!(
+            listed.text.contains("- DNS outage (incident, user1)"),
+            "{}",
+            listed.text
+        );
+    }
+
+    #[test]
+    fn bad_titles_links_and_dates_are_refused_and_nothing_is_stored() {
+        let f = fixture("2026-11-29T00:00:00Z");
+        let ctx = f.ctx();
+        let me = person("1");
+        assert!(
+            add(&ctx, &me, item("  ", None))
+                .unwrap_err()
+                .0
+                .contains("empty")
+        );
+        assert!(
+            add(&ctx, &me, item(&"x".repeat(301), None))
+                .unwrap_err()
+                .0
+                .contains("301 characters")
+        );
+        let mut linked = item("t", None);
+        linked.link = Some("javascript:alert(1)".into());
+        assert!(add(&ctx, &me, linked).unwrap_err().0.contains("http"));
+        let err = add(&ctx, &me, item("t", Some("2026-12-03"))).unwrap_err();
+        assert!(err.0.contains("not a meeting day"), "{err}");
+        let err = add(&ctx, &me, item("t", Some("2026-12-30"))).unwrap_err();
+        assert!(err.0.contains("company day off"), "{err}");
+        let err = add(&ctx, &me, item("t", Some("2026-11-25"))).unwrap_err();
+        assert!(err.0.contains("is over"), "{err}");
+        let err = add(&ctx, &me, item("t", Some("2027-05-05"))).unwrap_err();
+        assert!(err.0.contains("public holiday (Children's Day)"), "{err}");
+        assert!(f.log.sessions(None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn people_remove_their_own_items_and_facilitators_any() {
+        let f = fixture("2026-11-29T00:00:00Z");
+        let ctx = f.ctx();
+        add(&ctx, &person("1"), item("Mine", None)).unwrap();
+        let id = f.log.sessions(None).unwrap()[0].agenda[0].id.clone();
+        assert!(
+            remove(&ctx, &person("2"), &id)
+                .unwrap_err()
+                .0
+                .contains("your own")
+        );
+        assert!(
+            remove(&ctx, &person("2"), "a-unknown")
+                .unwrap_err()
+                .0
+                .contains("no upcoming agenda item")
+        );
+        remove(&ctx, &facilitator("3"), &id).unwrap();
+        assert!(f.log.sessions(None).unwrap()[0].agenda.is_empty());
+    }
+}

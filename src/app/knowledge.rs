@@ -1,0 +1,252 @@
+//! `/learning add`, `/postmortem`, `/history`: what the organisation learns,
+//! kept and found again.
+
+use chrono::NaiveDate;
+
+use super::{Actor, Answer, Context, Reply, UserError, say};
+use crate::domain::history::{HistoryIndex, Query, Record, RecordKind, records_of};
+use crate::domain::log::{Learning, Postmortem, learning_id, postmortem_id};
+
+/// Results per page of `/history`: a Discord message stays short.
+pub const HISTORY_PAGE: usize = 5;
+
+/// The session a note belongs to: the given date, else the latest session
+/// that has started (today's, or the last one).
+fn session_date(ctx: &Context, date: Option<NaiveDate>) -> Result<NaiveDate, UserError> {
+    if let Some(date) = date {
+        return Ok(date);
+    }
+    let from = ctx
+        .meeting
+        .rule
+        .first_session
+        .max(ctx.today() - chrono::TimeDelta::days(7 * 8));
+    let weeks = ((ctx.today() - from).num_days() / 7 + 1) as u64;
+    let latest = ctx
+        .occurrences(from, weeks)?
+        .into_iter()
+        .rev()
+        .find(|o| o.is_held() && o.start <= ctx.now);
+    match latest {
+        Some(o) => Ok(o.date),
+        None => Ok(ctx.next_held()?.date),
+    }
+}
+
+pub fn add_learning(
+    ctx: &Context,
+    actor: &Actor,
+    text: &str,
+    tags: &[String],
+    date: Option<NaiveDate>,
+) -> Answer {
+    let date = session_date(ctx, date)?;
+    let learning = Learning {
+        id: learning_id(&ctx.meeting.id, date, text),
+        meeting: ctx.meeting.id.clone(),
+        date,
+        text: text.trim().to_string(),
+        tags: tags
+            .iter()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        author: Some(actor.name.clone()),
+    };
+    learning.validate().map_err(|e| UserError(e.to_string()))?;
+    ctx.log.put_learning(&learning)?;
+    Ok(Reply::public(say(
+        ctx.language,
+        format!(
+            "{date} の学びとして記録しました。ありがとうございます！ id `{}`",
+            learning.id
+        ),
+        format!(
+            "Recorded as a learning of {date}. Thank you! id `{}`",
+            learning.id
+        ),
+    )))
+}
+
+pub struct PostmortemForm {
+    pub title: String,
+    pub impact: String,
+    pub actions_taken: String,
+    pub root_cause: String,
+    pub prevention: String,
+    pub date: Option<NaiveDate>,
+}
+
+/// The author is recorded as a responder: the template asks how people
+/// recovered, never who caused it.
+pub fn add_postmortem(ctx: &Context, actor: &Actor, form: PostmortemForm) -> Answer {
+    let date = session_date(ctx, form.date)?;
+    let postmortem = Postmortem {
+        id: postmortem_id(&ctx.meeting.id, date, &form.title),
+        meeting: ctx.meeting.id.clone(),
+        date,
+        title: form.title.trim().to_string(),
+        impact: form.impact.trim().to_string(),
+        actions_taken: form.actions_taken.trim().to_string(),
+        root_cause: form.root_cause.trim().to_string(),
+        prevention: form.prevention.trim().to_string(),
+        responders: vec![actor.name.clone()],
+        links: Vec::new(),
+    };
+    postmortem
+        .validate()
+        .map_err(|e| UserError(e.to_string()))?;
+    ctx.log.put_postmortem(&postmortem)?;
+    Ok(Reply::public(say(
+        ctx.language,
+        format!(
+            "ポストモーテム「{}」を {date} の回に記録しました。対応ありがとうございました。 id `{}`",
+            postmortem.title, postmortem.id
+        ),
+        format!(
+            "Postmortem \"{}\" recorded for {date}. Thanks for the recovery work. id `{}`",
+            postmortem.title, postmortem.id
+        ),
+    )))
+}
+
+pub struct HistorySearch {
+    pub query: String,
+    pub since: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+    pub kind: Option<RecordKind>,
+    /// 1-based.
+    pub page: usize,
+}
+
+pub fn history(ctx: &Context, search: HistorySearch) -> Answer {
+    let document = ctx.log.export()?;
+    let index = HistoryIndex::new(records_of(
+        document.sessions,
+        document.postmortems,
+        document.learnings,
+    ));
+    let page = search.page.max(1);
+    let query = Query {
+        text: Some(search.query.clone()),
+        meeting: Some(ctx.meeting.id.clone()),
+        since: search.since,
+        until: search.until,
+        kind: search.kind,
+        tag: None,
+        limit: page * HISTORY_PAGE + 1,
+    };
+    let hits = index.search(&query);
+    let shown: Vec<&&Record> = hits
+        .iter()
+        .skip((page - 1) * HISTORY_PAGE)
+        .take(HISTORY_PAGE)
+        .collect();
+    if shown.is_empty() {
+        return Ok(Reply::public(say(
+            ctx.language,
+            format!("「{}」は見つかりませんでした", search.query),
+            format!("nothing found for \"{}\"", search.query),
+        )));
+    }
+    let mut text = say(
+        ctx.language,
+        format!("「{}」の検索結果（{page}ページ目）:", search.query),
+        format!("Results for \"{}\" (page {page}):", search.query),
+    );
+    for record in shown {
+        text += &format!(
+            "\n- {} {}: {}",
+            record.date(),
+            record.kind().code(),
+            summary(record)
+        );
+    }
+    if hits.len() > page * HISTORY_PAGE {
+        text += &say(
+            ctx.language,
+            format!("\n続きは page:{}", page + 1),
+            format!("\nMore with page:{}", page + 1),
+        );
+    }
+    Ok(Reply::public(text))
+}
+
+fn summary(record: &Record) -> String {
+    let text = match record {
+        Record::Session(s) => s.notes.clone().unwrap_or_default(),
+        Record::Agenda { item, .. } => item.title.clone(),
+        Record::Postmortem(p) => format!("{}: {}", p.title, p.impact),
+        Record::Learning(l) => l.text.clone(),
+    };
+    let first = text.lines().next().unwrap_or("");
+    if first.chars().count() > 120 {
+        format!("{}…", first.chars().take(120).collect::<String>())
+    } else {
+        first.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::fixture::{fixture, person};
+
+    #[test]
+    fn a_postmortem_records_its_author_as_responder_and_history_finds_it() {
+        let f = fixture("2026-12-03T00:00:00Z");
+        let ctx = f.ctx();
+        let form = PostmortemForm {
+            title: "証明書の期限切れ".into(),
+            impact: "APIが30分停止".into(),
+            actions_taken: "証明書を手動で更新".into(),
+            root_cause: String::new(),
+            prevention: "期限の監視を追加".into(),
+            date: None,
+        };
+        let reply = add_postmortem(&ctx, &person("7"), form).unwrap();
+        assert!(
+            reply.text.contains("2026-12-02"),
+            "latest held session: {}",
+            reply.text
+        );
+        add_learning(
+            &ctx,
+            &person("8"),
+            "Alert on certificate expiry 30 days ahead",
+            &["tls".into()],
+            None,
+        )
+        .unwrap();
+        let found = history(
+            &ctx,
+            HistorySearch {
+                query: "期限".into(),
+                since: None,
+                until: None,
+                kind: None,
+                page: 1,
+            },
+        )
+        .unwrap();
+        assert!(
+            found
+                .text
+                .contains("postmortem: 証明書の期限切れ: APIが30分停止"),
+            "{}",
+            found.text
+        );
+        let none = history(
+            &ctx,
+            HistorySearch {
+                query: "nothing-like-this".into(),
+                since: None,
+                until: None,
+                kind: None,
+                page: 1,
+            },
+        )
+        .unwrap();
+        assert!(none.text.contains("nothing found"));
+    }
+}

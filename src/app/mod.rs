@@ -1,0 +1,252 @@
+//! Use cases: what a person can ask of the bot (or the CLI), as functions
+//! that take parsed input and return a reply. No Discord types here, so the
+//! rules are tested directly; the Discord layer only translates.
+
+pub mod agenda;
+pub mod knowledge;
+pub mod sessions;
+
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+
+use crate::config::Meeting;
+use crate::domain::holidays::HolidayCalendar;
+use crate::domain::language::Language;
+use crate::domain::log::cancelled_dates;
+use crate::domain::schedule::{Occurrence, SkipReason, Status};
+use crate::store::{SessionLog, StoreError};
+
+/// Everything a use case may look at, with "now" read once by the caller.
+pub struct Context<'a> {
+    pub meeting: &'a Meeting,
+    pub log: &'a dyn SessionLog,
+    pub holidays: &'a dyn HolidayCalendar,
+    pub language: Language,
+    pub now: DateTime<Utc>,
+}
+
+/// Who is asking.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// Stable id (a Discord user id); answers and ownership hang off it.
+    pub id: String,
+    /// How the person is shown.
+    pub name: String,
+    pub is_facilitator: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub text: String,
+    /// Only the asker sees it: errors and personal confirmations.
+    pub ephemeral: bool,
+}
+
+impl Reply {
+    pub fn public(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            ephemeral: false,
+        }
+    }
+
+    pub fn private(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            ephemeral: true,
+        }
+    }
+}
+
+/// A problem the person can fix, said briefly; nothing was stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UserError(pub String);
+
+pub type Answer = Result<Reply, UserError>;
+
+impl From<StoreError> for UserError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Invalid(invalid) => UserError(invalid.to_string()),
+            other => {
+                tracing::error!("store error while answering a command: {other}");
+                UserError("the session log could not be written; the operators have been told in the logs".into())
+            }
+        }
+    }
+}
+
+/// Picks the message in the configured language.
+pub fn say(language: Language, ja: impl Into<String>, en: impl Into<String>) -> String {
+    match language {
+        Language::Ja => ja.into(),
+        Language::En => en.into(),
+    }
+}
+
+impl Context<'_> {
+    pub fn today(&self) -> NaiveDate {
+        self.now
+            .with_timezone(&self.meeting.rule.timezone)
+            .date_naive()
+    }
+
+    /// Occurrences from `from` for `weeks` weeks, people's cancellations applied.
+    pub fn occurrences(&self, from: NaiveDate, weeks: u64) -> Result<Vec<Occurrence>, UserError> {
+        let sessions = self.log.sessions(Some(&self.meeting.id))?;
+        let cancelled = cancelled_dates(&sessions, &self.meeting.id);
+        let until = from.checked_add_days(Days::new(weeks * 7)).unwrap_or(from);
+        Ok(self
+            .meeting
+            .rule
+            .between(self.holidays, &cancelled, from, until)
+            .collect())
+    }
+
+    /// The next held session that has not ended.
+    pub fn next_held(&self) -> Result<Occurrence, UserError> {
+        self.occurrences(self.today(), 60)?
+            .into_iter()
+            .find(|o| o.is_held() && o.end > self.now)
+            .ok_or_else(|| {
+                UserError(say(
+                    self.language,
+                    "今後1年に開催予定がありません",
+                    "no held session in the coming year",
+                ))
+            })
+    }
+
+    /// A date a person named: must be a meeting day that is held and not over.
+    pub fn held_on(&self, date: NaiveDate) -> Result<Occurrence, UserError> {
+        let found = self
+            .occurrences(date, 1)?
+            .into_iter()
+            .find(|o| o.date == date);
+        let Some(occurrence) = found else {
+            let weekday = self.language.weekday_short(self.meeting.rule.weekday);
+            return Err(UserError(say(
+                self.language,
+                format!("{date} は開催日ではありません（{weekday}曜日に開催）"),
+                format!("{date} is not a meeting day (meetings are on {weekday})"),
+            )));
+        };
+        if occurrence.end <= self.now {
+            return Err(UserError(say(
+                self.language,
+                format!("{date} の回はもう終わっています"),
+                format!("the session on {date} is over"),
+            )));
+        }
+        match &occurrence.status {
+            Status::Held { .. } => Ok(occurrence),
+            Status::Skipped(reason) => {
+                Err(UserError(format!("{date}: {}", self.skip_text(reason))))
+            }
+        }
+    }
+
+    pub fn skip_text(&self, reason: &SkipReason) -> String {
+        match reason {
+            SkipReason::Holiday(h) => say(
+                self.language,
+                format!("祝日（{}）のためお休みです", h.name_ja),
+                format!("no meeting: public holiday ({})", h.name_en),
+            ),
+            SkipReason::SkipDate => say(
+                self.language,
+                "会社の休業日のためお休みです",
+                "no meeting: company day off",
+            ),
+            SkipReason::Cancelled => say(
+                self.language,
+                "この回は中止になりました",
+                "this session was cancelled",
+            ),
+        }
+    }
+}
+
+/// `<t:…:F>` renders in each reader's own time zone and language.
+pub fn discord_timestamp(t: DateTime<impl chrono::TimeZone>) -> String {
+    let unix = t.timestamp();
+    format!("<t:{unix}:F> (<t:{unix}:R>)")
+}
+
+/// Session label such as `#393 (2026-12-02 水)`.
+pub fn session_label(occurrence: &Occurrence, language: Language) -> String {
+    let day = language.weekday_short(occurrence.date.weekday());
+    match occurrence.number() {
+        Some(n) => format!("#{n} ({} {day})", occurrence.date),
+        None => format!("{} {day}", occurrence.date),
+    }
+}
+
+#[cfg(test)]
+pub mod fixture {
+    //! A meeting on Wednesdays 17:00 Tokyo, a real store in a temp dir, and a fixed "now".
+
+    use super::*;
+    use crate::config::Config;
+    use crate::domain::holidays::JapaneseHolidays;
+    use crate::store::SledLog;
+
+    pub struct Fixture {
+        pub _dir: tempfile::TempDir,
+        pub config: Config,
+        pub log: SledLog,
+        pub holidays: JapaneseHolidays,
+        pub now: DateTime<Utc>,
+    }
+
+    pub fn fixture(now: &str) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let text = r#"
+[daemon]
+language = "en"
+[[meeting]]
+id = "weekly"
+title = "Weekly postmortem"
+weekday = "wednesday"
+start_time = "17:00"
+first_session = "2019-02-06"
+skip_dates = ["2026-12-30"]
+"#;
+        let config = Config::parse(&dir.path().join("config.toml"), text).unwrap();
+        let log = SledLog::open(dir.path()).unwrap();
+        Fixture {
+            _dir: dir,
+            config,
+            log,
+            holidays: JapaneseHolidays::embedded(),
+            now: now.parse().unwrap(),
+        }
+    }
+
+    impl Fixture {
+        pub fn ctx(&self) -> Context<'_> {
+            Context {
+                meeting: &self.config.meetings[0],
+                log: &self.log,
+                holidays: &self.holidays,
+                language: self.config.daemon.language,
+                now: self.now,
+            }
+        }
+    }
+
+    pub fn person(id: &str) -> Actor {
+        Actor {
+            id: id.into(),
+            name: format!("user{id}"),
+            is_facilitator: false,
+        }
+    }
+
+    pub fn facilitator(id: &str) -> Actor {
+        Actor {
+            is_facilitator: true,
+            ..person(id)
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! `/next`, `/rsvp`, `/skip`, `/unskip`: the sessions themselves. RSVPs are
+//! counted, never chased; skipping is a facilitator's decision.
+
+use chrono::NaiveDate;
+
+use super::{Actor, Answer, Context, Reply, UserError, discord_timestamp, say, session_label};
+use crate::domain::log::{RsvpStatus, SessionStatus, SkipCode, check_line};
+use crate::domain::schedule::Status;
+
+/// How far `/next` looks for skipped weeks to mention.
+const SKIPS_AHEAD_WEEKS: u64 = 8;
+
+pub fn next(ctx: &Context) -> Answer {
+    let occurrence = ctx.next_held()?;
+    let session = ctx.log.session(&ctx.meeting.id, occurrence.date)?;
+    let lang = ctx.language;
+    let mut text = format!(
+        "**{} {}**\n{}",
+        ctx.meeting.title,
+        session_label(&occurrence, lang),
+        discord_timestamp(occurrence.start)
+    );
+    let facilitator = session.as_ref().and_then(|s| s.facilitator.clone());
+    if let Some(f) = facilitator {
+        text += &say(
+            lang,
+            format!("\nファシリテーター: {f}"),
+            format!("\nFacilitator: {f}"),
+        );
+    }
+    let agenda = session
+        .as_ref()
+        .map(|s| s.agenda.clone())
+        .unwrap_or_default();
+    if agenda.is_empty() {
+        text += &say(
+            lang,
+            "\n議題はまだありません（`/agenda add`）。なければダッシュボードを眺めたり、過去のポストモーテムを読み返します。",
+            "\nNo topics yet (`/agenda add`). If none come, we look at a dashboard or revisit a past postmortem.",
+        );
+    } else {
+        text += &say(lang, "\n議題:", "\nAgenda:");
+        for item in &agenda {
+            let presenter = item
+                .presenter
+                .as_deref()
+                .map(|p| format!(", {p}"))
+                .unwrap_or_default();
+            text += &format!("\n- {} ({}{presenter})", item.title, item.kind.code());
+        }
+    }
+    let counts = session.map(|s| s.rsvp_counts()).unwrap_or_default();
+    text += &say(
+        lang,
+        format!(
+            "\n出欠（任意）: 参加 {} / たぶん {} / 不参加 {}",
+            counts.going, counts.maybe, counts.not_going
+        ),
+        format!(
+            "\nRSVPs (optional): going {} / maybe {} / not going {}",
+            counts.going, counts.maybe, counts.not_going
+        ),
+    );
+    let skipped: Vec<String> = ctx
+        .occurrences(ctx.today(), SKIPS_AHEAD_WEEKS)?
+        .into_iter()
+        .filter_map(|o| match &o.status {
+            Status::Skipped(reason) => Some(format!("{}: {}", o.date, ctx.skip_text(reason))),
+            Status::Held { .. } => None,
+        })
+        .collect();
+    if !skipped.is_empty() {
+        text += &say(lang, "\nお休みの週:", "\nWeeks off:");
+        for line in skipped {
+            text += &format!("\n- {line}");
+        }
+    }
+    Ok(Reply::public(text))
+}
+
+pub fn rsvp(ctx: &Context, actor: &Actor, status: RsvpStatus, date: Option<NaiveDate>) -> Answer {
+    let occurrence = match date {
+        Some(date) => ctx.held_on(date)?,
+        None => ctx.next_held()?,
+    };
+    ctx.log
+        .update_session(&ctx.meeting.id, occurrence.date, &mut |session| {
+            session.rsvps.insert(actor.id.clone(), status);
+            Ok(())
+        })?;
+    let label = session_label(&occurrence, ctx.language);
+    let answer = match (status, ctx.language) {
+        (RsvpStatus::Going, crate::domain::language::Language::Ja) => "参加",
+        (RsvpStatus::Maybe, crate::domain::language::Language::Ja) => "たぶん",
+        (RsvpStatus::NotGoing, crate::domain::language::Language::Ja) => "不参加",
+        (RsvpStatus::Going, _) => "going",
+        (RsvpStatus::Maybe, _) => "maybe",
+        (RsvpStatus::NotGoing, _) => "not going",
+    };
+    Ok(Reply::private(say(
+        ctx.language,
+        format!("{label}: 「{answer}」で受け付けました。いつでも変えられます。参加は任意です。"),
+        format!(
+            "{label}: noted as \"{answer}\". You can change it any time; attendance is optional."
+        ),
+    )))
+}
+
+fn require_facilitator(ctx: &Context, actor: &Actor) -> Result<(), UserError> {
+    if actor.is_facilitator {
+        Ok(())
+    } else {
+        Err(UserError(say(
+            ctx.language,
+            "お休みにする・戻すのはファシリテーターの役割です",
+            "only facilitators can skip or unskip a session",
+        )))
+    }
+}
+
+pub fn skip(ctx: &Context, actor: &Actor, date: NaiveDate, reason: &str) -> Answer {
+    require_facilitator(ctx, actor)?;
+    check_line("reason", reason).map_err(|e| UserError(e.to_string()))?;
+    let occurrence = ctx.held_on(date)?;
+    ctx.log
+        .update_session(&ctx.meeting.id, date, &mut |session| {
+            session.status = SessionStatus::Skipped;
+            session.reason = Some(SkipCode::Cancelled);
+            session.notes = Some(reason.trim().to_string());
+            Ok(())
+        })?;
+    Ok(Reply::public(say(
+        ctx.language,
+        format!(
+            "{} はお休みにします（{}）。次の回の番号は繰り下がりません。",
+            session_label(&occurrence, ctx.language),
+            reason.trim()
+        ),
+        format!(
+            "{} is skipped ({}). Session numbers continue with the next held week.",
+            session_label(&occurrence, ctx.language),
+            reason.trim()
+        ),
+    )))
+}
+
+pub fn unskip(ctx: &Context, actor: &Actor, date: NaiveDate) -> Answer {
+    require_facilitator(ctx, actor)?;
+    let session = ctx.log.session(&ctx.meeting.id, date)?;
+    if session.as_ref().and_then(|s| s.reason) != Some(SkipCode::Cancelled) {
+        return Err(UserError(say(
+            ctx.language,
+            format!("{date} は中止になっていません"),
+            format!("{date} is not a cancelled session"),
+        )));
+    }
+    ctx.log
+        .update_session(&ctx.meeting.id, date, &mut |session| {
+            session.status = SessionStatus::Held;
+            session.reason = None;
+            Ok(())
+        })?;
+    let occurrence = ctx.held_on(date)?;
+    Ok(Reply::public(say(
+        ctx.language,
+        format!(
+            "{} は予定どおり開催します",
+            session_label(&occurrence, ctx.language)
+        ),
+        format!("{} is back on", session_label(&occurrence, ctx.language)),
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::fixture::{facilitator, fixture, person};
+    use crate::store::SessionLog;
+
+    #[test]
+    fn rsvp_can_change_and_next_shows_counts_and_weeks_off() {
+        let f = fixture("2026-12-20T00:00:00Z");
+        let ctx = f.ctx();
+        rsvp(&ctx, &person("1"), RsvpStatus::Going, None).unwrap();
+        rsvp(&ctx, &person("2"), RsvpStatus::Going, None).unwrap();
+        let reply = rsvp(&ctx, &person("2"), RsvpStatus::Maybe, None).unwrap();
+        assert!(reply.ephemeral);
+        let text = next(&ctx).unwrap().text;
+        assert!(text.contains("going 1 / maybe 1 / not going 0"), "{text}");
+        assert!(text.contains("<t:"), "{text}");
+        assert!(
+            text.contains("2026-12-30: no meeting: company day off"),
+            "{text}"
+        );
+        assert!(!text.contains("<@"), "nobody is mentioned");
+    }
+
+    #[test]
+    fn only_facilitators_skip_and_a_skip_does_not_consume_a_number() {
+        let f = fixture("2026-11-29T00:00:00Z");
+        let ctx = f.ctx();
+        let date: NaiveDate = "2026-12-02".parse().unwrap();
+        let err = skip(&ctx, &person("1"), date, "offsite").unwrap_err();
+        assert!(err.0.contains("only facilitators"));
+        assert!(f.log.sessions(None).unwrap().is_empty());
+        skip(&ctx, &facilitator("9"), date, "offsite").unwrap();
+        let text = next(&ctx).unwrap().text;
+        assert!(text.contains("#393 (2026-12-09 Wed)"), "{text}");
+        unskip(&ctx, &facilitator("9"), date).unwrap();
+        assert!(next(&ctx).unwrap().text.contains("#393 (2026-12-02 Wed)"));
+    }
+}
