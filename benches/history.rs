@@ -409,6 +409,39 @@ fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
+/// Other work on the machine skews the percentiles; say how busy it was.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// Every file under `root`, relative to it, with its apparent size.
+fn files_in(root: &Path) -> Vec<(String, u64)> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read the database directory") {
+            let entry = entry.expect("a directory entry");
+            let meta = entry.metadata().expect("file metadata");
+            if meta.is_dir() {
+                stack.push(entry.path());
+            } else {
+                let path = entry.path();
+                let relative = path.strip_prefix(root).unwrap_or(&path);
+                files.push((relative.display().to_string(), meta.len()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 /// Sizes of the files under `path`: (apparent bytes, bytes allocated on disk).
 fn tree_size(path: &Path) -> (u64, u64) {
     let mut apparent = 0;
@@ -538,6 +571,7 @@ fn main() {
         std::env::consts::OS,
         std::env::consts::ARCH
     );
+    println!("load average at start: {}", load_average());
     println!();
 
     // 1. Data
@@ -640,6 +674,10 @@ fn main() {
         tree_after_second.1,
     );
     println!("goal: database <= 3x the JSON export");
+    println!("files after the 2nd import:");
+    for (path, bytes) in files_in(dir.path()) {
+        println!("  {:<42} {:>12} {bytes:>12}", path, mib(bytes));
+    }
     println!();
 
     // 3. Our search
@@ -797,6 +835,9 @@ fn main() {
         "n < {ITERATIONS}: that engine hit the {}-second budget for the query (at least {MIN_ITERATIONS} calls).",
         QUERY_BUDGET.as_secs()
     );
+    println!();
+
+    println!("load average at the end: {}", load_average());
     println!();
 
     // 5. Summary

@@ -3,6 +3,7 @@
 //! rules are tested directly; the Discord layer only translates.
 
 pub mod agenda;
+pub mod announcements;
 pub mod knowledge;
 pub mod sessions;
 

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::domain::language::Language;
+use crate::domain::reminders::ReminderTimes;
 use crate::domain::schedule::WeeklyRule;
 
 /// Where the config is read from when neither `--config` nor the environment says.
@@ -110,6 +111,8 @@ pub struct Meeting {
     pub id: String,
     pub title: String,
     pub rule: WeeklyRule,
+    pub discord_channel_id: Option<Snowflake>,
+    pub reminder_times: ReminderTimes,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -184,6 +187,23 @@ struct RawMeeting {
     skip_japanese_holidays: bool,
     #[serde(default)]
     skip_dates: Vec<NaiveDate>,
+    /// Announcements for this meeting go here instead of `[discord] channel_id`.
+    #[serde(default)]
+    discord_channel_id: Option<Snowflake>,
+    #[serde(default)]
+    reminders: RawReminders,
+}
+
+/// `[meeting.reminders]`: when the bot speaks, in the meeting's local time.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawReminders {
+    #[serde(default)]
+    call_for_topics_days_before: Option<u8>,
+    #[serde(default)]
+    call_for_topics_time: Option<StartTime>,
+    #[serde(default)]
+    announcement_time: Option<StartTime>,
 }
 
 fn default_timezone() -> Timezone {
@@ -393,6 +413,24 @@ impl RawMeeting {
                 first_session: self.first_session,
                 skip_japanese_holidays: self.skip_japanese_holidays,
                 skip_dates: self.skip_dates.into_iter().collect::<BTreeSet<_>>(),
+            },
+            discord_channel_id: self.discord_channel_id,
+            reminder_times: {
+                let defaults = ReminderTimes::default();
+                ReminderTimes {
+                    call_for_topics_days_before: self
+                        .reminders
+                        .call_for_topics_days_before
+                        .map_or(defaults.call_for_topics_days_before, u64::from),
+                    call_for_topics_at: self
+                        .reminders
+                        .call_for_topics_time
+                        .map_or(defaults.call_for_topics_at, |t| t.0),
+                    announcement_at: self
+                        .reminders
+                        .announcement_time
+                        .map_or(defaults.announcement_at, |t| t.0),
+                }
             },
         }
     }

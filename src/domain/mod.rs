@@ -5,4 +5,5 @@ pub mod holidays;
 pub mod invite;
 pub mod language;
 pub mod log;
+pub mod reminders;
 pub mod schedule;
