@@ -131,11 +131,11 @@ pub fn reminders_for(
 }
 
 /// Of `reminders`, those due now and not yet posted.
-pub fn due<'a>(
-    reminders: &'a [Reminder],
+pub fn due(
+    reminders: &[Reminder],
     now: DateTime<Utc>,
     posted: impl Fn(&Reminder) -> bool,
-) -> Vec<&'a Reminder> {
+) -> Vec<&Reminder> {
     reminders
         .iter()
         .filter(|r| r.is_due(now) && !posted(r))
