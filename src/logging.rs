@@ -15,6 +15,8 @@ pub fn init(daemon: &DaemonConfig) -> Result<(), String> {
         _ => EnvFilter::try_new(&daemon.log)
             .map_err(|e| format!("daemon.log = {:?} is not a log filter (e.g. \"info\" or \"info,weekly_postmortem=debug\"): {e}", daemon.log))?,
     };
+    // yup-oauth2 logs tokens and client secrets at debug: never let them through.
+    let filter = filter.add_directive("yup_oauth2=warn".parse().expect("a valid directive"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -2,6 +2,8 @@
 
 mod config_errors;
 mod daemon;
+mod fake_google;
+mod google_adapter;
 mod helpers;
 mod plan;
 mod session_log;
