@@ -71,6 +71,16 @@ pub async fn load_cached(state_dir: &Path) -> Option<FetchedList> {
     })
 }
 
+/// The calendar the schedule should use now: the last downloaded list if
+/// there is one, else the list shipped with this binary.
+pub async fn current_holidays(state_dir: &Path) -> crate::domain::holidays::JapaneseHolidays {
+    use crate::domain::holidays::JapaneseHolidays;
+    match load_cached(state_dir).await {
+        Some(fetched) => JapaneseHolidays::new(fetched.list),
+        None => JapaneseHolidays::embedded(),
+    }
+}
+
 fn to_official_list(service: &HolidayService) -> anyhow::Result<OfficialList> {
     let holidays = service.get_holidays_in_range("1955-01-01", "2200-12-31")?;
     let csv: String = holidays

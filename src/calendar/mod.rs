@@ -3,3 +3,4 @@
 
 pub mod google;
 pub mod reconcile;
+pub mod sync;

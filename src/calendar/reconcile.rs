@@ -35,9 +35,14 @@ pub enum Action {
     Insert(EventSpec),
     /// Also revives an event we cancelled earlier.
     Update(EventSpec),
-    Cancel { id: String },
+    Cancel {
+        id: String,
+    },
     /// A person cancelled or deleted a held week's event: their decision stands.
-    AcceptCancellation { date: NaiveDate, id: String },
+    AcceptCancellation {
+        date: NaiveDate,
+        id: String,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -78,7 +83,13 @@ pub fn desired_events(
         .iter()
         .filter(|o| o.is_held() && o.start.with_timezone(&Utc) > now)
         .map(|o| {
-            let text = invite(settings.title, o, sessions.get(&o.date), settings.language, settings.discord_channel);
+            let text = invite(
+                settings.title,
+                o,
+                sessions.get(&o.date),
+                settings.language,
+                settings.discord_channel,
+            );
             Desired {
                 date: o.date,
                 spec: EventSpec {
@@ -100,7 +111,12 @@ pub fn desired_events(
 /// The actions that make `listed` match `desired`. Events that started
 /// before `now` are never touched; `cancelled_by_us` tells our own
 /// cancellations (which we may undo) from a person's (which we respect).
-pub fn plan(desired: &[Desired], listed: &[ListedEvent], cancelled_by_us: &BTreeSet<String>, now: DateTime<Utc>) -> Plan {
+pub fn plan(
+    desired: &[Desired],
+    listed: &[ListedEvent],
+    cancelled_by_us: &BTreeSet<String>,
+    now: DateTime<Utc>,
+) -> Plan {
     let by_id: BTreeMap<&str, &ListedEvent> = listed.iter().map(|e| (e.id.as_str(), e)).collect();
     let mut plan = Plan::default();
     for want in desired {
@@ -126,7 +142,9 @@ pub fn plan(desired: &[Desired], listed: &[ListedEvent], cancelled_by_us: &BTree
     for have in listed {
         let upcoming = have.spec.as_ref().is_some_and(|s| s.start > now);
         if !have.cancelled && upcoming && !wanted.contains(have.id.as_str()) {
-            plan.actions.push(Action::Cancel { id: have.id.clone() });
+            plan.actions.push(Action::Cancel {
+                id: have.id.clone(),
+            });
         }
     }
     plan
@@ -174,7 +192,11 @@ mod tests {
         let b = event_id("weekly", "2026-12-09".parse().unwrap());
         assert_ne!(a, b);
         assert!(a.len() >= 5 && a.len() <= 1024);
-        assert!(a.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'v').contains(&c)), "{a}");
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'v').contains(&c)),
+            "{a}"
+        );
     }
 
     #[test]
@@ -182,7 +204,13 @@ mod tests {
         let want = vec![desired("e1", "2026-12-02", "2026-12-02T08:00:00Z")];
         let have = vec![listed(want[0].spec.clone(), false)];
         let plan = plan(&want, &have, &BTreeSet::new(), NOW.parse().unwrap());
-        assert_eq!(plan, Plan { actions: vec![], unchanged: 1 });
+        assert_eq!(
+            plan,
+            Plan {
+                actions: vec![],
+                unchanged: 1
+            }
+        );
     }
 
     #[test]
@@ -213,13 +241,19 @@ mod tests {
             desired("e1", "2026-12-02", "2026-12-02T08:00:00Z"),
             desired("e2", "2026-12-09", "2026-12-09T08:00:00Z"),
         ];
-        let have = vec![listed(want[0].spec.clone(), true), listed(want[1].spec.clone(), true)];
+        let have = vec![
+            listed(want[0].spec.clone(), true),
+            listed(want[1].spec.clone(), true),
+        ];
         let ours = BTreeSet::from(["e2".to_string()]);
         let plan = plan(&want, &have, &ours, NOW.parse().unwrap());
         assert_eq!(
             plan.actions,
             vec![
-                Action::AcceptCancellation { date: "2026-12-02".parse().unwrap(), id: "e1".into() },
+                Action::AcceptCancellation {
+                    date: "2026-12-02".parse().unwrap(),
+                    id: "e1".into()
+                },
                 Action::Update(want[1].spec.clone()),
             ]
         );

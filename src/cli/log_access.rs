@@ -58,6 +58,14 @@ impl LogAccess {
         }
     }
 
+    /// `sync --once` while the daemon holds the store: the daemon runs it.
+    pub fn sync_through_daemon(&self, dry_run: bool) -> Result<String, CliError> {
+        match self {
+            LogAccess::Daemon(client) => client.sync(dry_run),
+            _ => unreachable!("only called when the daemon holds the store"),
+        }
+    }
+
     pub fn import(&self, document: &Document) -> Result<ImportSummary, CliError> {
         match self {
             LogAccess::Direct(log) => log.import(document).map_err(store_failure),
@@ -129,6 +137,21 @@ impl DaemonClient {
         serde_json::from_str(&body)
             .context("the daemon's export is not a weekly-postmortem/v1 document")
             .map_err(CliError::Failure)
+    }
+
+    fn sync(&self, dry_run: bool) -> Result<String, CliError> {
+        let body =
+            self.call(|c| c.post(format!("{}/api/sync?dry_run={dry_run}", self.base_url)))?;
+        let answer: serde_json::Value =
+            serde_json::from_str(&body).context("reading the daemon's answer")?;
+        let mut text = String::new();
+        for line in answer["lines"].as_array().into_iter().flatten() {
+            text += line.as_str().unwrap_or_default();
+            text.push('\n');
+        }
+        text += answer["summary"].as_str().unwrap_or_default();
+        text.push('\n');
+        Ok(text)
     }
 
     fn import(&self, document: &Document) -> Result<ImportSummary, CliError> {

@@ -5,6 +5,7 @@ mod history;
 mod log_access;
 mod plan;
 mod run;
+mod sync;
 mod transfer;
 
 use std::path::PathBuf;
@@ -44,6 +45,13 @@ enum Command {
     Import(transfer::ImportArgs),
     /// Write the whole session log as weekly-postmortem/v1 JSON.
     Export(transfer::ExportArgs),
+    /// Reconcile Google Calendar with the schedule once (`--once`), or show what it would do (`--dry-run`).
+    Sync(sync::SyncArgs),
+    /// One-time authorization of an account.
+    Auth {
+        #[command(subcommand)]
+        target: sync::AuthTarget,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -148,5 +156,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::History(args) => history::run(&env, &args, stdout),
         Command::Import(args) => transfer::import(&env, &args, stdout),
         Command::Export(args) => transfer::export(&env, &args, stdout),
+        Command::Sync(args) => sync::sync(&env, &args, stdout),
+        Command::Auth { target } => sync::auth(&env, &target, stdout),
     }
 }

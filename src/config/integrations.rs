@@ -24,6 +24,10 @@ pub struct GoogleConfig {
     /// Minutes before the start for the event's popup reminder.
     #[serde(default = "default_reminder")]
     pub reminder_minutes: u32,
+    /// With a service-account key: act as this user (needed to invite attendees
+    /// in Google Workspace with domain-wide delegation).
+    #[serde(default)]
+    pub impersonate: Option<String>,
     /// How often the daemon reconciles even when nothing changed locally.
     #[serde(default = "default_sync_interval")]
     pub sync_interval_minutes: u64,

@@ -32,6 +32,7 @@ pub fn router(daemon: Arc<Daemon>) -> Router {
         .route("/calendar.ics", get(calendar_feed))
         .route("/api/export", get(export))
         .route("/api/import", post(import))
+        .route("/api/sync", post(sync))
         .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES))
         .with_state(daemon)
 }
@@ -54,7 +55,7 @@ async fn healthz(State(daemon): State<Arc<Daemon>>) -> Response {
         Ok(sessions) => json!({"status": "ok", "sessions": sessions.len()}),
         Err(e) => json!({"status": "error", "error": e.to_string()}),
     };
-    let ok = store["status"] == "ok";
+    let store_ok = store["status"] == "ok";
     let mut meetings = Vec::new();
     for meeting in &daemon.config.meetings {
         let today = now.with_timezone(&meeting.rule.timezone).date_naive();
@@ -69,13 +70,19 @@ async fn healthz(State(daemon): State<Arc<Daemon>>) -> Response {
         }));
     }
     let holidays = holiday_summary(&daemon.holidays.read().expect("holiday lock poisoned"));
-    let integrations: serde_json::Map<_, _> = daemon
+    let statuses = daemon
         .integrations
+        .read()
+        .expect("status lock poisoned")
+        .clone();
+    // A failing integration degrades the daemon; only a failing store makes it unhealthy.
+    let ok = store_ok && statuses.iter().all(|i| i.ok);
+    let integrations: serde_json::Map<_, _> = statuses
         .iter()
         .map(|i| {
             (
                 i.name.to_string(),
-                json!({"enabled": i.enabled, "detail": i.detail}),
+                json!({"enabled": i.enabled, "ok": i.ok, "detail": i.detail}),
             )
         })
         .collect();
@@ -87,7 +94,7 @@ async fn healthz(State(daemon): State<Arc<Daemon>>) -> Response {
         "holidays": holidays,
         "meetings": meetings,
     });
-    let code = if ok {
+    let code = if store_ok {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
@@ -287,10 +294,44 @@ async fn import(State(daemon): State<Arc<Daemon>>, headers: HeaderMap, body: Str
     let worker = daemon.clone();
     match tokio::task::spawn_blocking(move || worker.log.import(&document)).await {
         Ok(Ok(s)) => {
+            daemon.log_changed();
             axum::Json(json!({"added": s.added, "updated": s.updated, "unchanged": s.unchanged}))
                 .into_response()
         }
         Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct SyncParams {
+    #[serde(default)]
+    dry_run: bool,
+}
+
+async fn sync(
+    State(daemon): State<Arc<Daemon>>,
+    headers: HeaderMap,
+    axum::extract::Query(params): axum::extract::Query<SyncParams>,
+) -> Response {
+    if !authorized(&daemon, &headers) {
+        return unauthorized();
+    }
+    if daemon.calendar.is_none() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "calendar sync is off in the running daemon (see /healthz)",
+        );
+    }
+    let mut lines = Vec::new();
+    let result =
+        super::calendar_task::sync(&daemon, params.dry_run, &mut |line| lines.push(line)).await;
+    match result {
+        Ok(summary) => {
+            let prefix = if params.dry_run { "dry run: " } else { "" };
+            axum::Json(json!({"lines": lines, "summary": format!("{prefix}{summary}")}))
+                .into_response()
+        }
+        Err(e) => error(StatusCode::BAD_GATEWAY, format!("{e}")),
     }
 }

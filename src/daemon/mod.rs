@@ -2,6 +2,7 @@
 //! background jobs and the local HTTP endpoint under one shutdown signal.
 
 mod backup;
+mod calendar_task;
 pub mod http;
 pub mod metrics;
 mod systemd;
@@ -43,12 +44,25 @@ pub struct Holidays {
     pub source: HolidaySource,
 }
 
-/// On or off, and why: said once at start and kept for `/healthz`.
+/// On or off, and why: said once at start, kept current for `/healthz`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct IntegrationStatus {
     pub name: &'static str,
     pub enabled: bool,
+    /// False when enabled but its last attempt failed.
+    pub ok: bool,
     pub detail: String,
+}
+
+impl IntegrationStatus {
+    fn new(name: &'static str, enabled: bool, detail: impl Into<String>) -> Self {
+        Self {
+            name,
+            enabled,
+            ok: true,
+            detail: detail.into(),
+        }
+    }
 }
 
 /// What every task of the daemon shares.
@@ -58,12 +72,28 @@ pub struct Daemon {
     pub log: SledLog,
     pub holidays: RwLock<Holidays>,
     pub metrics: Metrics,
-    pub integrations: Vec<IntegrationStatus>,
+    pub integrations: RwLock<Vec<IntegrationStatus>>,
+    pub calendar: Option<Arc<crate::calendar::google::GoogleCalendar>>,
+    /// Wakes the calendar reconciler after any change to the log.
+    pub changed: tokio::sync::Notify,
     /// Bearer token for the local write API; readable only by the service's user.
     pub api_token: String,
 }
 
 impl Daemon {
+    pub fn set_status(&self, status: IntegrationStatus) {
+        let mut all = self.integrations.write().expect("status lock poisoned");
+        match all.iter_mut().find(|s| s.name == status.name) {
+            Some(existing) => *existing = status,
+            None => all.push(status),
+        }
+    }
+
+    /// Something in the log changed: the calendar should reflect it soon.
+    pub fn log_changed(&self) {
+        self.changed.notify_one();
+    }
+
     /// Occurrences of a meeting between two dates, with people's cancellations applied.
     pub fn occurrences(
         &self,
@@ -116,10 +146,37 @@ pub async fn run(
             source: HolidaySource::Embedded,
         },
     };
-    let integrations = integration_statuses(&config);
+    let mut integrations = integration_statuses(&config);
+    let calendar = match &config.google {
+        Some(google) => match crate::calendar::sync::connect(google, &state_dir).await {
+            Ok(api) => {
+                integrations[0] = IntegrationStatus::new(
+                    "Google Calendar",
+                    true,
+                    format!(
+                        "calendar {}, {} weeks ahead, every {} min and after each change",
+                        google.calendar_id, google.horizon_weeks.0, google.sync_interval_minutes
+                    ),
+                );
+                Some(Arc::new(api))
+            }
+            Err(e) => {
+                integrations[0] = IntegrationStatus {
+                    ok: false,
+                    ..IntegrationStatus::new("Google Calendar", false, format!("cannot start: {e}"))
+                };
+                None
+            }
+        },
+        None => None,
+    };
     for status in &integrations {
         let state = if status.enabled { "on" } else { "off" };
-        tracing::info!("{}: {state}, {}", status.name, status.detail);
+        if status.ok {
+            tracing::info!("{}: {state}, {}", status.name, status.detail);
+        } else {
+            tracing::error!("{}: {state}, {}", status.name, status.detail);
+        }
     }
 
     let daemon = Arc::new(Daemon {
@@ -128,7 +185,9 @@ pub async fn run(
         log,
         holidays: RwLock::new(holidays),
         metrics: Metrics::default(),
-        integrations,
+        integrations: RwLock::new(integrations),
+        calendar,
+        changed: tokio::sync::Notify::new(),
         api_token,
     });
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -138,6 +197,9 @@ pub async fn run(
     tasks.spawn(systemd::watchdog(stop_rx.clone()));
     if daemon.config.daemon.holiday_refresh {
         tasks.spawn(refresh_holidays(daemon.clone(), stop_rx.clone()));
+    }
+    if daemon.calendar.is_some() {
+        tasks.spawn(calendar_task::run(daemon.clone(), stop_rx.clone()));
     }
     if daemon.config.daemon.backups_keep > 0 {
         tasks.spawn(backup::daily(daemon.clone(), stop_rx.clone()));
@@ -177,21 +239,17 @@ fn integration_statuses(config: &Config) -> Vec<IntegrationStatus> {
             .into()
     };
     vec![
-        IntegrationStatus {
-            name: "Google Calendar",
-            enabled: false,
-            detail: "no [google] section in the config".into(),
-        },
-        IntegrationStatus {
-            name: "Discord",
-            enabled: false,
-            detail: "no [discord] section in the config".into(),
-        },
-        IntegrationStatus {
-            name: "Holiday list",
-            enabled: config.daemon.holiday_refresh,
-            detail: holiday_detail,
-        },
+        IntegrationStatus::new(
+            "Google Calendar",
+            false,
+            "no [google] section in the config",
+        ),
+        IntegrationStatus::new("Discord", false, "no [discord] section in the config"),
+        IntegrationStatus::new(
+            "Holiday list",
+            config.daemon.holiday_refresh,
+            holiday_detail,
+        ),
     ]
 }
 

@@ -88,6 +88,10 @@ struct Inner {
     requests: Vec<RecordedRequest>,
     /// Injected answers for the next authorized Calendar calls: (status, reason).
     failures: Vec<(u16, String)>,
+    /// The next n writes take effect, then answer 500 as if the response was lost.
+    commit_then_fail: usize,
+    /// Calendars that do not exist (or are not shared with us): 404.
+    missing_calendars: Vec<String>,
     down: bool,
     delay_all: Option<Duration>,
     delay_next: Vec<Duration>,
@@ -229,6 +233,19 @@ impl FakeGoogle {
     }
 
     /// While down, everything (token endpoint included) answers 503.
+    /// The next `n` writes (insert, update, patch, delete) are applied, and then
+    /// answered with 500, like a response lost after Google committed.
+    pub fn commit_then_fail_next(&self, n: usize) {
+        lock(&self.state).commit_then_fail = n;
+    }
+
+    /// Calls about this calendar answer 404, as for an id nobody shared with us.
+    pub fn set_missing_calendar(&self, calendar_id: &str) {
+        lock(&self.state)
+            .missing_calendars
+            .push(calendar_id.to_string());
+    }
+
     pub fn set_down(&self, down: bool) {
         self.lock().down = down;
     }
@@ -397,6 +414,8 @@ fn router(state: Shared) -> Router {
 async fn gate(State(state): State<Shared>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let is_calendar = path.starts_with("/calendar/");
+    let is_write =
+        is_calendar && request.method() != axum::http::Method::GET && !path.ends_with("/freeBusy");
     let (authorized, down, failure, delay) = {
         let mut inner = lock(&state);
         let authorized = bearer_ok(request.headers(), inner.revoked_up_to);
@@ -433,6 +452,13 @@ async fn gate(State(state): State<Shared>, request: Request, next: Next) -> Resp
             "authError",
         );
     }
+    let missing = lock(&state).missing_calendars.iter().any(|c| {
+        path.contains(&format!("/calendars/{}/", urlencoding_like(c)))
+            || path.contains(&format!("/calendars/{c}/"))
+    });
+    if is_calendar && missing {
+        return google_error(404, "Not Found", "notFound");
+    }
     if let Some((status, reason)) = failure {
         let message = match status {
             403 | 429 => "Rate Limit Exceeded",
@@ -444,6 +470,13 @@ async fn gate(State(state): State<Shared>, request: Request, next: Next) -> Resp
     let response = next.run(request).await;
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
+    }
+    if is_write && response.status().is_success() {
+        let mut inner = lock(&state);
+        if inner.commit_then_fail > 0 {
+            inner.commit_then_fail -= 1;
+            return google_error(500, "Backend Error", "backendError");
+        }
     }
     response
 }
@@ -908,4 +941,9 @@ fn percent_decode(text: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The calendar id as it appears in a path: `@` percent-encoded.
+fn urlencoding_like(id: &str) -> String {
+    id.replace('@', "%40")
 }

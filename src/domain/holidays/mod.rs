@@ -16,7 +16,7 @@ use super::language::Language;
 const EMBEDDED_OFFICIAL_CSV: &str = include_str!("jp-holidays-official-1955-2027.csv");
 
 /// Answers "is this date a holiday, and which one?".
-pub trait HolidayCalendar {
+pub trait HolidayCalendar: Send + Sync {
     fn holiday_on(&self, date: NaiveDate) -> Option<Holiday>;
 }
 

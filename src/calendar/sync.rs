@@ -1,0 +1,259 @@
+//! One reconcile of Google Calendar: list what we manage (one call per
+//! meeting), plan purely, then apply. The daemon runs it periodically and
+//! after every change; `sync --once` runs it from the command line.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+
+use chrono::{DateTime, Days, Utc};
+
+use super::google::{CalendarApi, CalendarError, GoogleCalendar, InsertOutcome, SendUpdates};
+use super::reconcile::{Action, EventSettings, desired_events, plan};
+use crate::config::{Config, GoogleConfig};
+use crate::domain::holidays::HolidayCalendar;
+use crate::domain::log::{SessionStatus, SkipCode, cancelled_dates};
+use crate::store::{SessionLog, StoreError};
+
+/// Where we remember the events we cancelled ourselves (value: the date).
+const CANCELLED_BY_US: &str = "calendar-cancelled/";
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SyncSummary {
+    pub inserted: usize,
+    pub updated: usize,
+    pub cancelled: usize,
+    pub unchanged: usize,
+    /// Held weeks a person cancelled in Google Calendar, now stored as skipped.
+    pub accepted_cancellations: usize,
+}
+
+impl fmt::Display for SyncSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "inserted {}, updated {}, cancelled {}, unchanged {}",
+            self.inserted, self.updated, self.cancelled, self.unchanged
+        )?;
+        if self.accepted_cancellations > 0 {
+            write!(
+                f,
+                " (kept {} cancelled in Google Calendar)",
+                self.accepted_cancellations
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("Google Calendar: {0}")]
+    Calendar(#[from] CalendarError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One line per action, for people and for `--dry-run`.
+pub fn describe(meeting_id: &str, action: &Action) -> String {
+    match action {
+        Action::Insert(e) => format!(
+            "{meeting_id}: insert {} {}",
+            e.start.to_rfc3339(),
+            e.summary
+        ),
+        Action::Update(e) => format!(
+            "{meeting_id}: update {} {}",
+            e.start.to_rfc3339(),
+            e.summary
+        ),
+        Action::Cancel { id } => format!("{meeting_id}: cancel event {id}"),
+        Action::AcceptCancellation { date, .. } => {
+            format!(
+                "{meeting_id}: {date} was cancelled in Google Calendar; recording the session as skipped"
+            )
+        }
+    }
+}
+
+/// What one reconcile looks at, read once by the caller.
+pub struct SyncInput<'a> {
+    pub config: &'a Config,
+    pub google: &'a GoogleConfig,
+    pub holidays: &'a dyn HolidayCalendar,
+    pub now: DateTime<Utc>,
+    /// Plan and report, write nothing.
+    pub dry_run: bool,
+}
+
+/// Reconciles every meeting; `report` hears one line per action.
+pub async fn sync_once(
+    api: &dyn CalendarApi,
+    log: &dyn SessionLog,
+    input: &SyncInput<'_>,
+    report: &mut (dyn FnMut(String) + Send),
+) -> Result<SyncSummary, SyncError> {
+    let SyncInput {
+        config,
+        google,
+        holidays,
+        now,
+        dry_run,
+    } = *input;
+    let mut summary = SyncSummary::default();
+    let ours: BTreeSet<String> = log
+        .markers(CANCELLED_BY_US)?
+        .into_iter()
+        .map(|(key, _)| key[CANCELLED_BY_US.len()..].to_string())
+        .collect();
+    for meeting in &config.meetings {
+        let listed = api.list_managed(&meeting.id, now).await?;
+        let sessions = log.sessions(Some(&meeting.id))?;
+        let cancelled = cancelled_dates(&sessions, &meeting.id);
+        let today = now.with_timezone(&meeting.rule.timezone).date_naive();
+        let until = today
+            .checked_add_days(Days::new(7 * u64::from(google.horizon_weeks.0)))
+            .unwrap_or(today);
+        let occurrences: Vec<_> = meeting
+            .rule
+            .between(holidays, &cancelled, today, until)
+            .collect();
+        let by_date: BTreeMap<_, _> = sessions.into_iter().map(|s| (s.date, s)).collect();
+        let time_zone = meeting.rule.timezone.name();
+        let settings = EventSettings {
+            meeting_id: &meeting.id,
+            title: &meeting.title,
+            time_zone,
+            attendees: &google.attendees,
+            reminder_minutes: google.reminder_minutes,
+            language: config.daemon.language,
+            discord_channel: config.discord.as_ref().map(|_| "#weekly-postmortem"),
+        };
+        let desired = desired_events(&settings, &occurrences, &by_date, now);
+        let planned = plan(&desired, &listed, &ours, now);
+        summary.unchanged += planned.unchanged;
+        for action in &planned.actions {
+            report(format!(
+                "{}{}",
+                if dry_run { "would " } else { "" },
+                describe(&meeting.id, action)
+            ));
+            if !dry_run {
+                apply(api, log, &meeting.id, action, &ours).await?;
+            }
+            match action {
+                Action::Insert(_) => summary.inserted += 1,
+                Action::Update(_) => summary.updated += 1,
+                Action::Cancel { .. } => summary.cancelled += 1,
+                Action::AcceptCancellation { .. } => summary.accepted_cancellations += 1,
+            }
+        }
+    }
+    Ok(summary)
+}
+
+async fn apply(
+    api: &dyn CalendarApi,
+    log: &dyn SessionLog,
+    meeting_id: &str,
+    action: &Action,
+    ours: &BTreeSet<String>,
+) -> Result<(), SyncError> {
+    match action {
+        Action::Insert(event) => {
+            // A retried insert that Google had committed answers 409: the
+            // deterministic id makes "update it" the right answer, never a second event.
+            if api.insert(event).await? == InsertOutcome::AlreadyExists {
+                api.update(event).await?;
+            }
+        }
+        Action::Update(event) => {
+            api.update(event).await?;
+            if ours.contains(&event.id) {
+                log.set_marker(&format!("{CANCELLED_BY_US}{}", event.id), None)?;
+            }
+        }
+        Action::Cancel { id } => {
+            // Remember first: if we crash after cancelling, the next sync must
+            // not mistake our own cancellation for a person's decision.
+            log.set_marker(&format!("{CANCELLED_BY_US}{id}"), Some(meeting_id))?;
+            api.cancel(id).await?;
+        }
+        Action::AcceptCancellation { date, .. } => {
+            log.update_session(meeting_id, *date, &mut |session| {
+                session.status = SessionStatus::Skipped;
+                session.reason = Some(SkipCode::Cancelled);
+                if session.notes.is_none() {
+                    session.notes = Some("cancelled in Google Calendar".into());
+                }
+                Ok(())
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Builds the adapter from `[google]`: a service-account key, or an
+/// installed-app client secret whose token `auth google` stored in `state_dir`.
+pub async fn connect(
+    google: &GoogleConfig,
+    state_dir: &Path,
+) -> Result<GoogleCalendar, CalendarError> {
+    let path = &google.credentials_file;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CalendarError::Config(format!(
+            "[google] credentials_file {}: cannot read it: {e}",
+            path.display()
+        ))
+    })?;
+    let kind = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| {
+            if v.get("type").and_then(|t| t.as_str()) == Some("service_account") {
+                Some("service_account")
+            } else if v.get("installed").is_some() || v.get("web").is_some() {
+                Some("installed")
+            } else {
+                None
+            }
+        });
+    let send_updates: SendUpdates = google.send_updates.0.parse().map_err(|_| {
+        CalendarError::Config(format!(
+            "[google] send_updates {:?} is not valid",
+            google.send_updates.0
+        ))
+    })?;
+    let base = google.api_base_url.clone();
+    let calendar_id = google.calendar_id.clone();
+    match kind {
+        Some("service_account") => {
+            GoogleCalendar::from_service_account_file_as(
+                path,
+                google.impersonate.clone(),
+                calendar_id,
+                base,
+                send_updates,
+            )
+            .await
+        }
+        Some(_) => {
+            GoogleCalendar::from_installed_token(
+                path,
+                &token_cache(state_dir),
+                calendar_id,
+                base,
+                send_updates,
+            )
+            .await
+        }
+        None => Err(CalendarError::Config(format!(
+            "[google] credentials_file {}: neither a service-account key (\"type\": \"service_account\") nor an installed-app client secret (\"installed\": {{…}})",
+            path.display()
+        ))),
+    }
+}
+
+/// Where `auth google` keeps the personal account's token.
+pub fn token_cache(state_dir: &Path) -> std::path::PathBuf {
+    state_dir.join("google-token.json")
+}

@@ -1,0 +1,106 @@
+//! `sync --once [--dry-run]` and `auth google`: the calendar from the command line.
+
+use std::io::Write;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+
+use super::log_access::LogAccess;
+use super::{CliError, Env};
+use crate::calendar::google::{CalendarError, GoogleCalendar};
+use crate::calendar::sync::{SyncInput, connect, sync_once, token_cache};
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Reconcile once and exit (the daemon syncs continuously).
+    #[arg(long, required = true)]
+    once: bool,
+    /// Print the actions without writing anything.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthTarget {
+    /// Authorize a personal Google account (installed-app flow) once; the token is stored in state_dir.
+    Google,
+}
+
+pub fn sync(env: &Env, args: &SyncArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let google = env.config.google.as_ref().ok_or_else(|| {
+        CliError::Usage(format!(
+            "{}: no [google] section: calendar sync is off (see README, \"Google Calendar\")",
+            env.config.path.display()
+        ))
+    })?;
+    let access = LogAccess::for_writing(env)?;
+    let LogAccess::Direct(log) = &access else {
+        let lines = access.sync_through_daemon(args.dry_run)?;
+        out.write_all(lines.as_bytes())
+            .context("writing to stdout")?;
+        return Ok(());
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let api = connect(google, &env.config.daemon.state_dir)
+            .await
+            .map_err(|e| {
+                let message = format!("{e}; nothing was written to the calendar");
+                match e {
+                    CalendarError::Config(_) | CalendarError::Auth(_) => CliError::Usage(message),
+                    _ => CliError::Failure(anyhow::anyhow!(message)),
+                }
+            })?;
+        let holidays = crate::holiday_refresh::current_holidays(&env.config.daemon.state_dir).await;
+        let input = SyncInput {
+            config: &env.config,
+            google,
+            holidays: &holidays,
+            now: env.clock.now(),
+            dry_run: args.dry_run,
+        };
+        let mut lines = String::new();
+        let result = sync_once(&api, log, &input, &mut |line| {
+            lines += &line;
+            lines.push('\n');
+        })
+        .await;
+        out.write_all(lines.as_bytes())
+            .context("writing to stdout")?;
+        let summary = result.map_err(|e| CliError::Failure(e.into()))?;
+        let prefix = if args.dry_run { "dry run: " } else { "" };
+        writeln!(out, "{prefix}{summary}").context("writing to stdout")?;
+        Ok(())
+    })
+}
+
+pub fn auth(env: &Env, target: &AuthTarget, out: &mut dyn Write) -> Result<(), CliError> {
+    let AuthTarget::Google = target;
+    let google = env.config.google.as_ref().ok_or_else(|| {
+        CliError::Usage(
+            "no [google] section: set credentials_file to the installed-app client secret first"
+                .into(),
+        )
+    })?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let cache = token_cache(&env.config.daemon.state_dir);
+    runtime
+        .block_on(GoogleCalendar::authorize_installed(
+            &google.credentials_file,
+            &cache,
+        ))
+        .map_err(|e| CliError::Failure(anyhow::anyhow!("{e}")))?;
+    writeln!(
+        out,
+        "authorized; the token is stored in {}",
+        cache.display()
+    )
+    .context("writing to stdout")?;
+    Ok(())
+}
