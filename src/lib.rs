@@ -16,6 +16,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod daemon;
+pub mod discord;
 pub mod domain;
 pub mod holiday_refresh;
 pub mod ics;

@@ -4,6 +4,8 @@
 use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::config::{DaemonConfig, LogFormat};
 
@@ -21,9 +23,11 @@ pub fn init(daemon: &DaemonConfig) -> Result<(), String> {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal());
+    // At TRACE, tungstenite dumps the gateway IDENTIFY frame, token included.
+    let no_secrets = tracing_subscriber::filter::filter_fn(crate::discord::client::log_filter);
     let result = match daemon.log_format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.finish().with(no_secrets).try_init(),
+        LogFormat::Json => builder.json().finish().with(no_secrets).try_init(),
     };
     result.map_err(|e| format!("cannot start logging: {e}"))
 }

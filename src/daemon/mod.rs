@@ -170,6 +170,26 @@ pub async fn run(
         },
         None => None,
     };
+    let discord_token = match &config.discord {
+        Some(discord) => match crate::discord::bot::token(discord) {
+            Ok(token) => {
+                integrations[1] = IntegrationStatus::new(
+                    "Discord",
+                    true,
+                    format!(
+                        "guild {}, announcements in channel {}",
+                        discord.guild_id.0, discord.channel_id.0
+                    ),
+                );
+                Some(token)
+            }
+            Err(why) => {
+                integrations[1] = IntegrationStatus::new("Discord", false, why);
+                None
+            }
+        },
+        None => None,
+    };
     for status in &integrations {
         let state = if status.enabled { "on" } else { "off" };
         if status.ok {
@@ -201,6 +221,29 @@ pub async fn run(
     if daemon.calendar.is_some() {
         tasks.spawn(calendar_task::run(daemon.clone(), stop_rx.clone()));
     }
+    let bot = match (&daemon.config.discord, discord_token) {
+        (Some(discord), Some(token)) => {
+            match crate::discord::bot::start(daemon.clone(), discord, token).await {
+                Ok(bot) => {
+                    tasks.spawn(crate::discord::reminders::run(
+                        daemon.clone(),
+                        bot.http.clone(),
+                        stop_rx.clone(),
+                    ));
+                    Some(bot)
+                }
+                Err(e) => {
+                    tracing::error!("Discord: cannot start the bot: {e:#}");
+                    daemon.set_status(IntegrationStatus {
+                        ok: false,
+                        ..IntegrationStatus::new("Discord", true, format!("cannot start: {e}"))
+                    });
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
     if daemon.config.daemon.backups_keep > 0 {
         tasks.spawn(backup::daily(daemon.clone(), stop_rx.clone()));
     }
@@ -210,11 +253,32 @@ pub async fn run(
         "ready in {} ms, listening on http://{address}",
         started.elapsed().as_millis()
     );
-    shutdown.await;
+    tokio::pin!(shutdown);
+    let bot_stopped = async {
+        match &bot {
+            Some(bot) => bot.stopped().await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = &mut shutdown => {}
+        status = bot_stopped => {
+            // serenity retries network trouble itself; this is what it will not retry.
+            tracing::error!("Discord: the bot stopped: {status:?}; the rest of the daemon goes on");
+            daemon.set_status(IntegrationStatus {
+                ok: false,
+                ..IntegrationStatus::new("Discord", true, format!("stopped: {status:?}"))
+            });
+            shutdown.await;
+        }
+    }
 
     tracing::info!("stopping: finishing in-flight work");
     systemd::stopping();
     let _ = stop_tx.send(true);
+    if let Some(bot) = bot {
+        bot.shutdown().await;
+    }
     let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
         while tasks.join_next().await.is_some() {}
     })

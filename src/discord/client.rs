@@ -469,6 +469,28 @@ pub async fn post_message(
         .with_context(|| format!("posting a message to channel {channel_id}"))
 }
 
+/// Like [`post_message`], with a nonce that Discord enforces: posting again
+/// with the same nonce within a few minutes returns the first message.
+pub async fn post_message_with_nonce(
+    http: &Http,
+    channel_id: ChannelId,
+    content: &str,
+    buttons: &[MessageButton],
+    nonce: &str,
+) -> anyhow::Result<Message> {
+    check_message(content, buttons)?;
+    let message = CreateMessage::new()
+        .content(content)
+        .allowed_mentions(CreateAllowedMentions::new())
+        .components(action_rows(buttons))
+        .nonce(serenity::Nonce::String(nonce.chars().take(25).collect()))
+        .enforce_nonce(true);
+    channel_id
+        .send_message(http, message)
+        .await
+        .with_context(|| format!("posting a message to channel {channel_id}"))
+}
+
 /// Replaces the text and buttons of a message the bot posted (e.g. updated RSVP counts).
 pub async fn edit_message(
     http: &Http,

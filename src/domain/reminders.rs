@@ -104,14 +104,12 @@ pub fn reminders_for(
     };
     match &occurrence.status {
         Status::Held { .. } => {
+            let announcement = at(0, times.announcement_at).min(start);
             if agenda_is_empty {
-                push(ReminderKind::CallForTopics, call_time, start);
+                // Once the day's announcement is out, a call for topics is noise.
+                push(ReminderKind::CallForTopics, call_time, announcement);
             }
-            push(
-                ReminderKind::Announcement,
-                at(0, times.announcement_at).min(start),
-                end,
-            );
+            push(ReminderKind::Announcement, announcement, end);
             push(
                 ReminderKind::StartingNow,
                 start,

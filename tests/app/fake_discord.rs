@@ -1228,9 +1228,28 @@ async fn post_message(
         return invalid_form("content: must be 2000 or fewer in length");
     }
     shared.update(|s| {
+        // Like Discord: with `enforce_nonce`, a nonce seen recently returns the first message.
+        let nonce = body
+            .get("nonce")
+            .filter(|_| body["enforce_nonce"] == true)
+            .cloned();
+        if let Some(nonce) = &nonce {
+            let earlier = s
+                .messages
+                .get(&channel)
+                .into_iter()
+                .flatten()
+                .find(|m| m.get("nonce") == Some(nonce));
+            if let Some(earlier) = earlier {
+                return ok_json(earlier.clone());
+            }
+        }
         let id = s.new_id();
         let mut message = message_json(id, channel, bot_user_json(), &body);
         message["guild_id"] = json!(GUILD_ID.to_string());
+        if let Some(nonce) = nonce {
+            message["nonce"] = nonce;
+        }
         s.messages.entry(channel).or_default().push(message.clone());
         ok_json(message)
     })

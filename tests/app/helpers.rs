@@ -116,12 +116,24 @@ impl TestApp {
 
     /// Starts `run` and waits until `/healthz` answers.
     pub fn start_daemon(&self) -> RunningDaemon {
+        self.start_daemon_with_env(&[])
+    }
+
+    /// Starts `run` with extra environment variables (a token, another "now").
+    pub fn start_daemon_with_env(&self, env: &[(&str, &str)]) -> RunningDaemon {
         let child = self
             .process()
+            .envs(env.iter().copied())
             .arg("run")
             .env("RUST_LOG", "info")
             .stdout(std::process::Stdio::null())
-            .stderr(std::fs::File::create(self.dir.path().join("daemon.log")).unwrap())
+            .stderr(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(self.dir.path().join("daemon.log"))
+                    .unwrap(),
+            )
             .spawn()
             .expect("starting the daemon");
         let daemon = RunningDaemon {

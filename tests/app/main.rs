@@ -3,6 +3,8 @@
 mod calendar_sync;
 mod config_errors;
 mod daemon;
+mod discord_bot;
+mod fake_discord;
 mod fake_google;
 mod google_adapter;
 mod helpers;

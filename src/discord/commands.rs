@@ -1,0 +1,423 @@
+//! Slash commands. Names, option names and choices are a contract; each
+//! command only translates Discord input into a use case call and its reply.
+
+use poise::serenity_prelude as serenity;
+
+use super::bot::{
+    Context, Data, Error, actor, meeting_for_channel, parse_date, postmortem_modal_id, run_use_case,
+};
+use crate::app::agenda::{self, NewItem};
+use crate::app::knowledge::{self, HistorySearch};
+use crate::app::sessions;
+use crate::app::{Answer, UserError};
+use crate::domain::history::RecordKind;
+use crate::domain::log::{AgendaKind, RsvpStatus};
+
+pub fn all() -> Vec<poise::Command<Data, Error>> {
+    vec![
+        agenda(),
+        next(),
+        rsvp(),
+        history(),
+        learning(),
+        postmortem(),
+        skip(),
+        unskip(),
+    ]
+}
+
+/// Agenda item kinds. Discord sends the index: never reorder.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum KindChoice {
+    #[name = "incident"]
+    #[name_localized("ja", "インシデント")]
+    Incident,
+    #[name = "dashboard"]
+    #[name_localized("ja", "ダッシュボード")]
+    Dashboard,
+    #[name = "topic"]
+    #[name_localized("ja", "話題")]
+    Topic,
+    #[name = "other"]
+    #[name_localized("ja", "その他")]
+    Other,
+}
+
+impl From<KindChoice> for AgendaKind {
+    fn from(kind: KindChoice) -> Self {
+        match kind {
+            KindChoice::Incident => AgendaKind::Incident,
+            KindChoice::Dashboard => AgendaKind::Dashboard,
+            KindChoice::Topic => AgendaKind::Topic,
+            KindChoice::Other => AgendaKind::Other,
+        }
+    }
+}
+
+/// RSVP answers. Discord sends the index: never reorder.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum StatusChoice {
+    #[name = "going"]
+    #[name_localized("ja", "参加")]
+    Going,
+    #[name = "maybe"]
+    #[name_localized("ja", "たぶん")]
+    Maybe,
+    #[name = "not_going"]
+    #[name_localized("ja", "不参加")]
+    NotGoing,
+}
+
+/// What `/history` looks for. Discord sends the index: never reorder.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum HistoryKindChoice {
+    #[name = "session"]
+    #[name_localized("ja", "回")]
+    Session,
+    #[name = "agenda"]
+    #[name_localized("ja", "議題")]
+    Agenda,
+    #[name = "postmortem"]
+    #[name_localized("ja", "ポストモーテム")]
+    Postmortem,
+    #[name = "learning"]
+    #[name_localized("ja", "学び")]
+    Learning,
+}
+
+/// Sends a use case's answer: errors and personal notes only to the asker,
+/// and never a ping, whatever the text contains.
+async fn answer(ctx: Context<'_>, answer: Answer) -> Result<(), Error> {
+    let (text, ephemeral) = match answer {
+        Ok(reply) => (reply.text, reply.ephemeral),
+        Err(UserError(text)) => (text, true),
+    };
+    ctx.send(
+        poise::CreateReply::default()
+            .content(text)
+            .ephemeral(ephemeral)
+            .allowed_mentions(serenity::CreateAllowedMentions::new()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Runs `use_case` for the meeting of the channel the command came from.
+async fn for_meeting(
+    ctx: Context<'_>,
+    writes: bool,
+    use_case: impl FnOnce(&crate::app::Context, &crate::app::Actor) -> Answer,
+) -> Result<(), Error> {
+    let daemon = &ctx.data().daemon;
+    let meeting = meeting_for_channel(daemon, ctx.channel_id().get());
+    let member = ctx.author_member().await;
+    let who = actor(daemon, ctx.author(), member.as_deref());
+    let result = run_use_case(daemon, meeting, writes, |uc| use_case(uc, &who));
+    answer(ctx, result).await
+}
+
+/// Collect topics for the coming sessions
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("agenda_add", "agenda_list", "agenda_remove"),
+    subcommand_required,
+    description_localized("ja", "次回以降の議題を集めます")
+)]
+pub async fn agenda(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Add a topic (default: the next held session)
+#[poise::command(
+    slash_command,
+    rename = "add",
+    description_localized("ja", "議題を追加します（既定: 次回）")
+)]
+pub async fn agenda_add(
+    ctx: Context<'_>,
+    #[description = "What to talk about (up to 300 characters)"]
+    #[description_localized("ja", "話したいこと（300文字まで）")]
+    title: String,
+    #[description = "incident, dashboard, topic or other"]
+    #[description_localized("ja", "種類")]
+    kind: Option<KindChoice>,
+    #[description = "A link (https://...)"]
+    #[description_localized("ja", "リンク（https://...）")]
+    link: Option<String>,
+    #[description = "Session date, YYYY-MM-DD"]
+    #[description_localized("ja", "開催日（YYYY-MM-DD）")]
+    date: Option<String>,
+) -> Result<(), Error> {
+    for_meeting(ctx, true, |uc, who| {
+        let item = NewItem {
+            title,
+            kind: kind.map_or(AgendaKind::Topic, Into::into),
+            link,
+            date: parse_date(date.as_deref())?,
+        };
+        agenda::add(uc, who, item)
+    })
+    .await
+}
+
+/// Show the agenda of a session
+#[poise::command(
+    slash_command,
+    rename = "list",
+    description_localized("ja", "議題の一覧")
+)]
+pub async fn agenda_list(
+    ctx: Context<'_>,
+    #[description = "Session date, YYYY-MM-DD"]
+    #[description_localized("ja", "開催日（YYYY-MM-DD）")]
+    date: Option<String>,
+) -> Result<(), Error> {
+    for_meeting(ctx, false, |uc, _| {
+        agenda::list(uc, parse_date(date.as_deref())?)
+    })
+    .await
+}
+
+/// Remove a topic (your own; facilitators any)
+#[poise::command(
+    slash_command,
+    rename = "remove",
+    description_localized("ja", "議題を外します")
+)]
+pub async fn agenda_remove(
+    ctx: Context<'_>,
+    #[description = "The item's id from /agenda list"]
+    #[description_localized("ja", "/agenda list の id")]
+    id: String,
+) -> Result<(), Error> {
+    for_meeting(ctx, true, |uc, who| agenda::remove(uc, who, &id)).await
+}
+
+/// The next session: time, facilitator, agenda, RSVPs and weeks off
+#[poise::command(slash_command, guild_only, description_localized("ja", "次回の予定"))]
+pub async fn next(ctx: Context<'_>) -> Result<(), Error> {
+    for_meeting(ctx, false, |uc, _| sessions::next(uc)).await
+}
+
+/// Say whether you will come (optional, change any time)
+#[poise::command(
+    slash_command,
+    guild_only,
+    description_localized("ja", "出欠（任意・いつでも変更可）")
+)]
+pub async fn rsvp(
+    ctx: Context<'_>,
+    #[description = "going, maybe or not_going"]
+    #[description_localized("ja", "参加・たぶん・不参加")]
+    status: StatusChoice,
+    #[description = "Session date, YYYY-MM-DD"]
+    #[description_localized("ja", "開催日（YYYY-MM-DD）")]
+    date: Option<String>,
+) -> Result<(), Error> {
+    let status = match status {
+        StatusChoice::Going => RsvpStatus::Going,
+        StatusChoice::Maybe => RsvpStatus::Maybe,
+        StatusChoice::NotGoing => RsvpStatus::NotGoing,
+    };
+    for_meeting(ctx, true, |uc, who| {
+        sessions::rsvp(uc, who, status, parse_date(date.as_deref())?)
+    })
+    .await
+}
+
+/// When did we talk about it? Search past sessions
+#[poise::command(
+    slash_command,
+    guild_only,
+    description_localized("ja", "過去の回を検索します")
+)]
+pub async fn history(
+    ctx: Context<'_>,
+    #[description = "Words to look for (any language)"]
+    #[description_localized("ja", "検索する言葉")]
+    query: String,
+    #[description = "From, YYYY-MM-DD"]
+    #[description_localized("ja", "この日から（YYYY-MM-DD）")]
+    since: Option<String>,
+    #[description = "Until, YYYY-MM-DD"]
+    #[description_localized("ja", "この日まで（YYYY-MM-DD）")]
+    until: Option<String>,
+    #[description = "What to search"]
+    #[description_localized("ja", "対象")]
+    kind: Option<HistoryKindChoice>,
+    #[description = "Page (5 results per page)"]
+    #[description_localized("ja", "ページ（5件ずつ）")]
+    #[min = 1]
+    page: Option<u32>,
+) -> Result<(), Error> {
+    for_meeting(ctx, false, |uc, _| {
+        let search = HistorySearch {
+            query,
+            since: parse_date(since.as_deref())?,
+            until: parse_date(until.as_deref())?,
+            kind: kind.map(|k| match k {
+                HistoryKindChoice::Session => RecordKind::Session,
+                HistoryKindChoice::Agenda => RecordKind::Agenda,
+                HistoryKindChoice::Postmortem => RecordKind::Postmortem,
+                HistoryKindChoice::Learning => RecordKind::Learning,
+            }),
+            page: page.unwrap_or(1) as usize,
+        };
+        knowledge::history(uc, search)
+    })
+    .await
+}
+
+/// Keep what we learned
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("learning_add"),
+    subcommand_required,
+    description_localized("ja", "学びを残します")
+)]
+pub async fn learning(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Record a learning (default: the latest session)
+#[poise::command(
+    slash_command,
+    rename = "add",
+    description_localized("ja", "学びを記録します")
+)]
+pub async fn learning_add(
+    ctx: Context<'_>,
+    #[description = "What we learned"]
+    #[description_localized("ja", "学んだこと")]
+    text: String,
+    #[description = "Tags, comma separated"]
+    #[description_localized("ja", "タグ（カンマ区切り）")]
+    tags: Option<String>,
+    #[description = "Session date, YYYY-MM-DD"]
+    #[description_localized("ja", "開催日（YYYY-MM-DD）")]
+    date: Option<String>,
+) -> Result<(), Error> {
+    let tags: Vec<String> = tags
+        .unwrap_or_default()
+        .split([',', '、'])
+        .map(str::to_string)
+        .collect();
+    for_meeting(ctx, true, |uc, who| {
+        knowledge::add_learning(uc, who, &text, &tags, parse_date(date.as_deref())?)
+    })
+    .await
+}
+
+/// Record a postmortem: how we recovered (a form opens)
+#[poise::command(
+    slash_command,
+    guild_only,
+    description_localized("ja", "ポストモーテムを記録します（フォームが開きます）")
+)]
+pub async fn postmortem(
+    ctx: Context<'_>,
+    #[description = "Session date, YYYY-MM-DD"]
+    #[description_localized("ja", "開催日（YYYY-MM-DD）")]
+    date: Option<String>,
+) -> Result<(), Error> {
+    let poise::Context::Application(app) = ctx else {
+        return Ok(());
+    };
+    let date = match parse_date(date.as_deref()) {
+        Ok(date) => date,
+        Err(e) => return answer(ctx, Err(e)).await,
+    };
+    let daemon = &ctx.data().daemon;
+    let meeting = meeting_for_channel(daemon, ctx.channel_id().get());
+    let ja = daemon.config.daemon.language == crate::domain::language::Language::Ja;
+    let label = |ja_text: &'static str, en_text: &'static str| if ja { ja_text } else { en_text };
+    let input = |style, name: &str, id: &str, required: bool| {
+        serenity::CreateInputText::new(style, name, id)
+            .required(required)
+            .max_length(4000)
+    };
+    use serenity::InputTextStyle::{Paragraph, Short};
+    let modal = serenity::CreateModal::new(
+        postmortem_modal_id(&meeting.id, date),
+        label("ポストモーテム", "Postmortem"),
+    )
+    .components(vec![
+        serenity::CreateActionRow::InputText(
+            input(Short, label("タイトル", "Title"), "title", true).max_length(300),
+        ),
+        serenity::CreateActionRow::InputText(input(
+            Paragraph,
+            label("影響", "Impact"),
+            "impact",
+            true,
+        )),
+        serenity::CreateActionRow::InputText(input(
+            Paragraph,
+            label("復旧のためにしたこと", "What was done to recover"),
+            "actions_taken",
+            true,
+        )),
+        serenity::CreateActionRow::InputText(input(
+            Paragraph,
+            label("根本原因（任意）", "Root cause (optional)"),
+            "root_cause",
+            false,
+        )),
+        serenity::CreateActionRow::InputText(input(
+            Paragraph,
+            label("再発防止", "Prevention"),
+            "prevention",
+            true,
+        )),
+    ]);
+    app.interaction
+        .create_response(
+            ctx.http(),
+            serenity::CreateInteractionResponse::Modal(modal),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Skip a session (facilitators)
+#[poise::command(
+    slash_command,
+    guild_only,
+    description_localized("ja", "回をお休みにします（ファシリテーター）")
+)]
+pub async fn skip(
+    ctx: Context<'_>,
+    #[description = "Session date, YYYY-MM-DD"]
+    #[description_localized("ja", "開催日（YYYY-MM-DD）")]
+    date: String,
+    #[description = "Why (shown to everyone)"]
+    #[description_localized("ja", "理由")]
+    reason: String,
+) -> Result<(), Error> {
+    for_meeting(ctx, true, |uc, who| {
+        let date = parse_date(Some(&date))?.expect("a given date");
+        sessions::skip(uc, who, date, &reason)
+    })
+    .await
+}
+
+/// Undo a skip (facilitators)
+#[poise::command(
+    slash_command,
+    guild_only,
+    description_localized("ja", "お休みを取り消します（ファシリテーター）")
+)]
+pub async fn unskip(
+    ctx: Context<'_>,
+    #[description = "Session date, YYYY-MM-DD"]
+    #[description_localized("ja", "開催日（YYYY-MM-DD）")]
+    date: String,
+) -> Result<(), Error> {
+    for_meeting(ctx, true, |uc, who| {
+        let date = parse_date(Some(&date))?.expect("a given date");
+        sessions::unskip(uc, who, date)
+    })
+    .await
+}

@@ -1,0 +1,6 @@
+//! Discord: the bot (slash commands, buttons, modals), reminders and scheduled events.
+
+pub mod bot;
+pub mod client;
+pub mod commands;
+pub mod reminders;

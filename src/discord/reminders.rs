@@ -1,0 +1,140 @@
+//! Posts reminders to Discord, each exactly once: recorded in the store right
+//! after posting, and posted with a nonce Discord enforces, so a crash between
+//! the two cannot make a second message. Sleeps until the next one is due.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{Days, Utc};
+use poise::serenity_prelude as serenity;
+use tokio::sync::watch;
+
+use super::bot::rsvp_button_id;
+use super::client::MessageButton;
+use crate::app::announcements::render;
+use crate::daemon::Daemon;
+use crate::daemon::metrics::Metrics;
+use crate::domain::log::{RsvpStatus, cancelled_dates};
+use crate::domain::reminders::{Reminder, due, next_wake, reminders_for};
+use crate::store::SessionLog;
+
+/// Look again at least this often: the schedule or the agenda may have changed.
+const MAX_SLEEP: Duration = Duration::from_secs(15 * 60);
+
+pub async fn run(daemon: Arc<Daemon>, http: Arc<serenity::Http>, mut stop: watch::Receiver<bool>) {
+    loop {
+        let sleep = match tick(&daemon, &http).await {
+            Ok(next) => next,
+            Err(e) => {
+                tracing::warn!("posting reminders failed, retrying in a minute: {e:#}");
+                Duration::from_secs(60)
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(sleep) => {}
+            _ = daemon.changed.notified() => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+/// Posts what is due; returns how long to sleep.
+async fn tick(daemon: &Daemon, http: &serenity::Http) -> anyhow::Result<Duration> {
+    let now = daemon.clock.now();
+    let Some(discord) = &daemon.config.discord else {
+        return Ok(MAX_SLEEP);
+    };
+    let mut all = Vec::new();
+    for meeting in &daemon.config.meetings {
+        let times = meeting.reminder_times;
+        let today = now.with_timezone(&meeting.rule.timezone).date_naive();
+        let from = today.checked_sub_days(Days::new(1)).unwrap_or(today);
+        let until = today
+            .checked_add_days(Days::new(times.call_for_topics_days_before + 8))
+            .unwrap_or(today);
+        let sessions = daemon.log.sessions(Some(&meeting.id))?;
+        let cancelled = cancelled_dates(&sessions, &meeting.id);
+        let holidays = daemon
+            .holidays
+            .read()
+            .expect("holiday lock poisoned")
+            .calendar
+            .clone();
+        for occurrence in meeting.rule.between(&holidays, &cancelled, from, until) {
+            let session = sessions.iter().find(|s| s.date == occurrence.date);
+            let empty = session.is_none_or(|s| s.agenda.is_empty());
+            let reminders = reminders_for(&occurrence, &times, meeting.rule.timezone, empty);
+            all.extend(reminders.into_iter().map(|r| (meeting, r)));
+        }
+        let channel =
+            serenity::ChannelId::new(meeting.discord_channel_id.unwrap_or(discord.channel_id).0);
+        let mine: Vec<Reminder> = all
+            .iter()
+            .filter(|(m, _)| m.id == meeting.id)
+            .map(|(_, r)| r.clone())
+            .collect();
+        let posted = |r: &Reminder| {
+            daemon
+                .log
+                .marker(&r.key(&meeting.id))
+                .ok()
+                .flatten()
+                .is_some()
+        };
+        for reminder in due(&mine, now, posted) {
+            let session = daemon.log.session(&meeting.id, reminder.occurrence.date)?;
+            let message = render(
+                &meeting.title,
+                reminder,
+                session.as_ref(),
+                daemon.config.daemon.language,
+            );
+            let buttons = if message.rsvp_buttons {
+                rsvp_buttons(&meeting.id, reminder, daemon)
+            } else {
+                Vec::new()
+            };
+            let key = reminder.key(&meeting.id);
+            post_once(http, channel, &message.text, &buttons, &key).await?;
+            daemon
+                .log
+                .set_marker(&key, Some(&Utc::now().to_rfc3339()))?;
+            Metrics::count(&daemon.metrics.reminders_sent);
+            tracing::info!("posted reminder {key}");
+        }
+    }
+    let reminders: Vec<Reminder> = all.into_iter().map(|(_, r)| r).collect();
+    let sleep = next_wake(&reminders, now)
+        .and_then(|t| (t - now).to_std().ok())
+        .map_or(MAX_SLEEP, |d| d.min(MAX_SLEEP));
+    Ok(sleep.max(Duration::from_millis(200)))
+}
+
+fn rsvp_buttons(meeting_id: &str, reminder: &Reminder, daemon: &Daemon) -> Vec<MessageButton> {
+    let ja = daemon.config.daemon.language == crate::domain::language::Language::Ja;
+    let date = reminder.occurrence.date;
+    [
+        (RsvpStatus::Going, if ja { "参加" } else { "Going" }),
+        (RsvpStatus::Maybe, if ja { "たぶん" } else { "Maybe" }),
+        (
+            RsvpStatus::NotGoing,
+            if ja { "不参加" } else { "Not going" },
+        ),
+    ]
+    .into_iter()
+    .map(|(status, label)| MessageButton::new(rsvp_button_id(meeting_id, date, status), label))
+    .collect()
+}
+
+/// Posts with a nonce derived from the reminder's key, which Discord enforces
+/// for a few minutes: a retry after a crash returns the first message.
+async fn post_once(
+    http: &serenity::Http,
+    channel: serenity::ChannelId,
+    text: &str,
+    buttons: &[MessageButton],
+    key: &str,
+) -> anyhow::Result<serenity::Message> {
+    let nonce = crate::domain::log::stable_id("r", &[key]);
+    super::client::post_message_with_nonce(http, channel, text, buttons, &nonce).await
+}

@@ -1,0 +1,284 @@
+//! The Discord bot through the binary: the real serenity client and poise
+//! against the local fake Discord (REST + gateway).
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
+use crate::helpers::{RunningDaemon, TestApp, WEEKLY_MEETING, daemon_section, spawn_app_with};
+
+const TOKEN: &str = "fake-bot-token-Zm9vYmFy.secret";
+const FACILITATOR_ROLE: u64 = 1_300_000_000_000_000_777;
+const ALICE: u64 = 1_300_000_000_000_001_001;
+const BOB: u64 = 1_300_000_000_000_001_002;
+const WAIT: Duration = Duration::from_secs(10);
+
+fn app_with_discord(fake: &FakeDiscord) -> TestApp {
+    spawn_app_with(&format!(
+        "{}{WEEKLY_MEETING}\n[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"{FACILITATOR_ROLE}\"\napi_base_url = \"{}\"\n",
+        daemon_section("log = \"debug\""),
+        fake.base_url()
+    ))
+}
+
+fn start(app: &TestApp, fake: &FakeDiscord, now: Option<&str>) -> RunningDaemon {
+    let mut env = vec![("TEST_DISCORD_TOKEN", TOKEN)];
+    if let Some(now) = now {
+        env.push(("WEEKLY_POSTMORTEM_NOW", now));
+    }
+    let daemon = app.start_daemon_with_env(&env);
+    fake.wait_until_ready(WAIT);
+    daemon
+}
+
+fn content(callback: &Value) -> String {
+    callback["data"]["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn is_ephemeral(callback: &Value) -> bool {
+    callback["data"]["flags"].as_u64().unwrap_or(0) & 64 != 0
+}
+
+fn subcommand(name: &str, options: Value) -> Value {
+    json!([{"name": name, "type": 1, "options": options}])
+}
+
+#[test]
+fn agenda_add_list_and_remove_through_slash_commands() {
+    let fake = FakeDiscord::start();
+    let app = app_with_discord(&fake);
+    let _daemon = start(&app, &fake, None);
+    let names: Vec<String> = fake
+        .registered_commands()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    for name in [
+        "agenda",
+        "next",
+        "rsvp",
+        "history",
+        "learning",
+        "postmortem",
+        "skip",
+        "unskip",
+    ] {
+        assert!(
+            names.contains(&name.to_string()),
+            "{name} registered: {names:?}"
+        );
+    }
+    let agenda = fake
+        .registered_commands()
+        .into_iter()
+        .find(|c| c["name"] == "agenda")
+        .unwrap();
+    assert!(
+        agenda["description_localizations"]["ja"].is_string(),
+        "{agenda}"
+    );
+
+    let add = fake.send_slash_command(
+        "agenda",
+        subcommand(
+            "add",
+            json!([
+            {"name": "title", "type": 3, "value": "夜間バッチの遅延 <@everyone>"},
+            {"name": "kind", "type": 4, "value": 0},
+            {"name": "link", "type": 3, "value": "https://wiki.example.com/pm/42"}]),
+        ),
+        ALICE,
+        &[],
+    );
+    let reply = fake.wait_for_callback(add, WAIT);
+    assert!(content(&reply).contains("#393"), "{reply}");
+    assert!(content(&reply).contains("夜間バッチの遅延"), "{reply}");
+    assert_eq!(
+        reply["data"]["allowed_mentions"]["parse"],
+        json!([]),
+        "user text never pings: {reply}"
+    );
+
+    let exported = app.json(&["export"]);
+    let item = &exported["sessions"][0]["agenda"][0];
+    assert_eq!(exported["sessions"][0]["date"], "2026-12-02");
+    assert_eq!(item["kind"], "incident");
+    assert_eq!(item["link"], "https://wiki.example.com/pm/42");
+    let id = item["id"].as_str().unwrap().to_string();
+
+    let list = fake.send_slash_command("agenda", subcommand("list", json!([])), BOB, &[]);
+    assert!(content(&fake.wait_for_callback(list, WAIT)).contains(&id));
+
+    let not_mine = fake.send_slash_command(
+        "agenda",
+        subcommand("remove", json!([{"name": "id", "type": 3, "value": id}])),
+        BOB,
+        &[],
+    );
+    let refused = fake.wait_for_callback(not_mine, WAIT);
+    assert!(
+        is_ephemeral(&refused),
+        "errors are only for the asker: {refused}"
+    );
+    let mine = fake.send_slash_command(
+        "agenda",
+        subcommand("remove", json!([{"name": "id", "type": 3, "value": id}])),
+        ALICE,
+        &[],
+    );
+    fake.wait_for_callback(mine, WAIT);
+    assert_eq!(app.json(&["export"])["sessions"][0]["agenda"], json!([]));
+
+    let bad = fake.send_slash_command(
+        "agenda",
+        subcommand(
+            "add",
+            json!([{"name": "title", "type": 3, "value": "x".repeat(301)}]),
+        ),
+        ALICE,
+        &[],
+    );
+    let refused = fake.wait_for_callback(bad, WAIT);
+    assert!(
+        is_ephemeral(&refused) && content(&refused).contains("301"),
+        "{refused}"
+    );
+    assert!(
+        !app.daemon_log().contains(TOKEN),
+        "the token never appears in the logs"
+    );
+}
+
+#[test]
+fn a_refused_skip_stores_nothing_and_a_facilitators_skip_shows_in_plan() {
+    let fake = FakeDiscord::start();
+    let app = app_with_discord(&fake);
+    let _daemon = start(&app, &fake, None);
+    let options = json!([{"name": "date", "type": 3, "value": "2026-12-09"}, {"name": "reason", "type": 3, "value": "全社イベント"}]);
+    let refused = fake.send_slash_command("skip", options.clone(), ALICE, &[]);
+    let reply = fake.wait_for_callback(refused, WAIT);
+    assert!(is_ephemeral(&reply), "{reply}");
+    assert!(content(&reply).contains("ファシリテーター"), "{reply}");
+    assert_eq!(app.json(&["export"])["sessions"], json!([]));
+
+    let allowed = fake.send_slash_command("skip", options, BOB, &[FACILITATOR_ROLE]);
+    fake.wait_for_callback(allowed, WAIT);
+    let plan = app.json(&[
+        "plan",
+        "--from",
+        "2026-12-09",
+        "--weeks",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(plan[0]["reason"], "cancelled");
+}
+
+#[test]
+fn history_and_a_postmortem_through_the_modal() {
+    let fake = FakeDiscord::start();
+    let app = app_with_discord(&fake);
+    let _daemon = start(&app, &fake, Some("2026-12-03T09:00:00+09:00"));
+    let open = fake.send_slash_command("postmortem", json!([]), ALICE, &[]);
+    let modal = fake.wait_for_callback(open, WAIT);
+    assert_eq!(modal["type"], 9, "a modal opens: {modal}");
+    let custom_id = modal["data"]["custom_id"].as_str().unwrap().to_string();
+    let submit = fake.submit_modal(
+        &custom_id,
+        &[
+            ("title", "証明書の期限切れ"),
+            ("impact", "APIが30分停止"),
+            ("actions_taken", "証明書を手動で更新"),
+            ("root_cause", ""),
+            ("prevention", "期限の監視を追加"),
+        ],
+        ALICE,
+    );
+    let reply = fake.wait_for_callback(submit, WAIT);
+    assert!(content(&reply).contains("証明書の期限切れ"), "{reply}");
+    let postmortem = &app.json(&["export"])["postmortems"][0];
+    assert_eq!(postmortem["date"], "2026-12-02", "the latest session");
+    assert_eq!(
+        postmortem["responders"].as_array().unwrap().len(),
+        1,
+        "the author is a responder"
+    );
+
+    let search = fake.send_slash_command(
+        "history",
+        json!([{"name": "query", "type": 3, "value": "期限"}]),
+        BOB,
+        &[],
+    );
+    let found = fake.wait_for_callback(search, WAIT);
+    assert!(
+        content(&found).contains("2026-12-02 postmortem: 証明書の期限切れ"),
+        "{found}"
+    );
+}
+
+#[test]
+fn the_announcement_is_posted_once_across_restarts_and_its_buttons_take_rsvps() {
+    let fake = FakeDiscord::start();
+    let app = app_with_discord(&fake);
+    let now = "2026-12-02T10:05:00+09:00";
+    let mut daemon = start(&app, &fake, Some(now));
+    let messages = fake.wait_for_messages(TEXT_CHANNEL_ID, 1, WAIT);
+    let announcement = messages[0].clone();
+    assert!(
+        announcement["content"]
+            .as_str()
+            .unwrap()
+            .contains("今日は 週刊ポストモーテム #393"),
+        "{announcement}"
+    );
+    assert_eq!(announcement["allowed_mentions"]["parse"], json!([]));
+
+    // Restart around the same time: nothing is posted twice.
+    daemon.child.kill().unwrap();
+    daemon.child.wait().unwrap();
+    let _daemon = start(&app, &fake, Some(now));
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        fake.messages(TEXT_CHANNEL_ID).len(),
+        1,
+        "{:#?}",
+        fake.messages(TEXT_CHANNEL_ID)
+    );
+
+    let going = announcement["components"][0]["components"][0]["custom_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let click = fake.click_button(&announcement, &going, ALICE);
+    let reply = fake.wait_for_callback(click, WAIT);
+    assert!(is_ephemeral(&reply), "{reply}");
+    assert!(content(&reply).contains("参加"), "{reply}");
+    let session = &app.json(&["export"])["sessions"][0];
+    assert_eq!(
+        session["attendance"]["going"], 0,
+        "imported counts untouched"
+    );
+    assert_eq!(session["rsvps"][ALICE.to_string()], "going");
+}
+
+#[test]
+fn without_a_token_the_bot_is_off_and_says_why() {
+    let fake = FakeDiscord::start();
+    let app = app_with_discord(&fake);
+    let daemon = app.start_daemon();
+    let (_, body) = crate::helpers::get(&format!("{}/healthz", daemon.base_url)).unwrap();
+    let health: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["integrations"]["Discord"]["enabled"], false);
+    assert!(
+        app.daemon_log()
+            .contains("Discord: off, no token in TEST_DISCORD_TOKEN"),
+        "{}",
+        app.daemon_log()
+    );
+}
