@@ -698,14 +698,17 @@ fn main() {
     let t = Instant::now();
     let index = HistoryIndex::new(records_of(sessions, postmortems, learnings));
     let build_time = t.elapsed();
+    let haystack: usize = texts.iter().map(|(text, _)| text.len() + 1).sum();
     println!("== HistoryIndex");
     println!(
-        "load from sled {:.2} s + build index {:.2} s = {:.2} s for {} records",
+        "load from sled {:.2} s + build index {:.2} s = {:.2} s for {} records; normalised text (what one search scans) {}",
         load_time.as_secs_f64(),
         build_time.as_secs_f64(),
         (load_time + build_time).as_secs_f64(),
-        index.len()
+        index.len(),
+        mib(haystack as u64)
     );
+    println!();
 
     // 4. SQLite FTS5 trigram
     let mut sqlite = Connection::open_in_memory().expect("SQLite in memory");

@@ -25,6 +25,9 @@ pub struct Document {
     pub postmortems: Vec<Postmortem>,
     #[serde(default)]
     pub learnings: Vec<Learning>,
+    /// Facilitator rosters changed with `/rotation`, by meeting (optional).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rosters: BTreeMap<String, Vec<String>>,
 }
 
 /// Why a file cannot be imported; nothing of it is stored.
@@ -80,12 +83,12 @@ impl Document {
         if let Some(key) = object.keys().find(|k| {
             !matches!(
                 k.as_str(),
-                "format" | "sessions" | "postmortems" | "learnings"
+                "format" | "sessions" | "postmortems" | "learnings" | "rosters"
             )
         }) {
             return Err(import_error(
                 key.clone(),
-                "unknown field; expected format, sessions, postmortems, learnings",
+                "unknown field; expected format, sessions, postmortems, learnings, rosters",
             ));
         }
         let mut document = Document {
@@ -93,6 +96,15 @@ impl Document {
             sessions: records(object.get("sessions"), "sessions")?,
             postmortems: records(object.get("postmortems"), "postmortems")?,
             learnings: records(object.get("learnings"), "learnings")?,
+            rosters: match object.get("rosters") {
+                Some(value) => serde_json::from_value(value.clone()).map_err(|e| {
+                    import_error(
+                        "rosters",
+                        format!("expected {{\"meeting\": [\"name\", …]}}: {e}"),
+                    )
+                })?,
+                None => BTreeMap::new(),
+            },
         };
         document.complete_and_check(known_meetings)?;
         Ok(document)
@@ -160,6 +172,15 @@ impl Document {
                     )
                 })?;
         }
+        for (meeting, roster) in &self.rosters {
+            check_meeting(meeting)
+                .and_then(|()| {
+                    roster
+                        .iter()
+                        .try_for_each(|name| crate::domain::log::check_line("name", name))
+                })
+                .map_err(|e| import_error(format!("rosters.{meeting}"), e.to_string()))?;
+        }
         Ok(())
     }
 
@@ -226,6 +247,7 @@ impl Document {
                     notes: non_empty(field(4)),
                     added_by: None,
                     added_at: None,
+                    ..Default::default()
                 });
         }
         let mut document = Document {

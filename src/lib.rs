@@ -22,4 +22,5 @@ pub mod holiday_refresh;
 pub mod ics;
 pub mod interchange;
 pub mod logging;
+pub mod stats_chart;
 pub mod store;

@@ -13,6 +13,8 @@ pub struct NewItem {
     pub kind: AgendaKind,
     pub link: Option<String>,
     pub date: Option<NaiveDate>,
+    /// The presenter's team when it is another department: a guest.
+    pub team: Option<String>,
 }
 
 pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
@@ -49,6 +51,13 @@ pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
         notes: None,
         added_by: Some(actor.id.clone()),
         added_at: Some(ctx.now),
+        team: item
+            .team
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && Some(*t) != ctx.meeting.team.as_deref())
+            .map(str::to_string),
+        ..Default::default()
     };
     let mut duplicate = false;
     ctx.log
@@ -140,8 +149,65 @@ pub fn list(ctx: &Context, date: Option<NaiveDate>) -> Answer {
         if let Some(link) = &item.link {
             text += &format!(" <{link}>");
         }
+        if let Some(team) = &item.team {
+            text += &say(
+                ctx.language,
+                format!(" ゲスト: {team}"),
+                format!(" guest from {team}"),
+            );
+        }
+        if let Some(from) = item.carried_from {
+            text += &say(
+                ctx.language,
+                format!(" ※{from} から持ち越し"),
+                format!(" (carried over from {from})"),
+            );
+        }
     }
     Ok(Reply::public(text))
+}
+
+/// Marks an item as covered, so it is not carried over (its presenter or a facilitator).
+pub fn done(ctx: &Context, actor: &Actor, id: &str) -> Answer {
+    let id = id.trim();
+    let sessions = ctx.log.sessions(Some(&ctx.meeting.id))?;
+    let Some((date, item)) = sessions.iter().find_map(|s| {
+        s.agenda
+            .iter()
+            .find(|i| i.id == id)
+            .map(|i| (s.date, i.clone()))
+    }) else {
+        return Err(UserError(say(
+            ctx.language,
+            format!("id `{id}` の議題はありません"),
+            format!("no agenda item has id `{id}`"),
+        )));
+    };
+    if item.added_by.as_deref() != Some(actor.id.as_str()) && !actor.is_facilitator {
+        return Err(UserError(say(
+            ctx.language,
+            "話した印をつけられるのは追加した人かファシリテーターです",
+            "only the person who added it or a facilitator can mark it covered",
+        )));
+    }
+    ctx.log
+        .update_session(&ctx.meeting.id, date, &mut |session| {
+            for i in session.agenda.iter_mut().filter(|i| i.id == id) {
+                i.done = true;
+            }
+            Ok(())
+        })?;
+    Ok(Reply::private(say(
+        ctx.language,
+        format!(
+            "「{}」を話し済みにしました（次回に持ち越しません）",
+            item.title
+        ),
+        format!(
+            "\"{}\" is marked covered (it will not be carried over)",
+            item.title
+        ),
+    )))
 }
 
 pub fn remove(ctx: &Context, actor: &Actor, id: &str) -> Answer {
@@ -194,6 +260,7 @@ mod tests {
             kind: AgendaKind::Incident,
             link: None,
             date: date.map(|d| d.parse().unwrap()),
+            team: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The words of each reminder. Counts only, never names: nobody is chased.
 
 use super::{discord_timestamp, say, session_label};
+use crate::domain::invite::{agenda_line, proposal_text};
 use crate::domain::language::Language;
 use crate::domain::log::Session;
 use crate::domain::reminders::{Reminder, ReminderKind};
@@ -21,25 +22,22 @@ pub fn render(
     let o = &reminder.occurrence;
     let label = session_label(o, language);
     let when = discord_timestamp(o.start);
+    let proposal = session
+        .and_then(|s| s.proposal.as_ref())
+        .map(|p| format!("\n{}", proposal_text(p, language)))
+        .unwrap_or_default();
     let agenda_lines = || {
         let agenda = session.map(|s| s.agenda.as_slice()).unwrap_or_default();
         if agenda.is_empty() {
             return say(
                 language,
-                "議題はまだありません。インシデントがなくても開催します: ダッシュボードを一緒に眺めましょう。",
-                "No topics yet. We meet anyway: let's look at a dashboard together.",
-            );
+                "議題はまだありません。インシデントがなくても開催します。",
+                "No topics yet. We meet anyway.",
+            ) + &proposal;
         }
         agenda
             .iter()
-            .map(|i| {
-                let presenter = i
-                    .presenter
-                    .as_deref()
-                    .map(|p| format!(" — {p}"))
-                    .unwrap_or_default();
-                format!("- {} ({}){presenter}", i.title, i.kind.code())
-            })
+            .map(|i| agenda_line(i, language))
             .collect::<Vec<_>>()
             .join("\n")
     };
@@ -58,10 +56,10 @@ pub fn render(
             say(
                 language,
                 format!(
-                    "**{title} {label}** {when}\nまだ議題がありません。話したいことがあれば `/agenda add` でどうぞ。\nなければこんな回にできます:\n- 監視ダッシュボードを一緒に眺める\n- 過去のポストモーテムを読み返す\n- スライドなしで最近の気づきを話す"
+                    "**{title} {label}** {when}\nまだ議題がありません。話したいことがあれば `/agenda add` でどうぞ。\nなければこんな回にできます:\n- 監視ダッシュボードを一緒に眺める\n- 過去のポストモーテムを読み返す\n- スライドなしで最近の気づきを話す{proposal}"
                 ),
                 format!(
-                    "**{title} {label}** {when}\nNo topics yet. Have something? `/agenda add`.\nOtherwise we can:\n- look at a monitoring dashboard together\n- revisit a past postmortem\n- just talk about recent lessons, no slides needed"
+                    "**{title} {label}** {when}\nNo topics yet. Have something? `/agenda add`.\nOtherwise we can:\n- look at a monitoring dashboard together\n- revisit a past postmortem\n- just talk about recent lessons, no slides needed{proposal}"
                 ),
             ),
             false,

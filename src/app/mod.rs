@@ -4,7 +4,9 @@
 
 pub mod agenda;
 pub mod announcements;
+pub mod keep_alive;
 pub mod knowledge;
+pub mod rotation;
 pub mod sessions;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
@@ -94,9 +96,9 @@ impl Context<'_> {
 
     /// Occurrences from `from` for `weeks` weeks, people's cancellations applied.
     pub fn occurrences(&self, from: NaiveDate, weeks: u64) -> Result<Vec<Occurrence>, UserError> {
-        let sessions = self.log.sessions(Some(&self.meeting.id))?;
-        let cancelled = cancelled_dates(&sessions, &self.meeting.id);
         let until = from.checked_add_days(Days::new(weeks * 7)).unwrap_or(from);
+        let sessions = self.log.sessions_between(&self.meeting.id, from, until)?;
+        let cancelled = cancelled_dates(&sessions, &self.meeting.id);
         Ok(self
             .meeting
             .rule

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 
 use super::{Actor, Answer, Context, Reply, UserError, discord_timestamp, say, session_label};
+use crate::domain::invite::{agenda_line, proposal_text};
 use crate::domain::log::{RsvpStatus, SessionStatus, SkipCode, check_line};
 use crate::domain::schedule::Status;
 
@@ -38,15 +39,30 @@ pub fn next(ctx: &Context) -> Answer {
             "\n議題はまだありません（`/agenda add`）。なければダッシュボードを眺めたり、過去のポストモーテムを読み返します。",
             "\nNo topics yet (`/agenda add`). If none come, we look at a dashboard or revisit a past postmortem.",
         );
+        if let Some(proposal) = session.as_ref().and_then(|s| s.proposal.as_ref()) {
+            text += &format!("\n{}", proposal_text(proposal, lang));
+        }
     } else {
         text += &say(lang, "\n議題:", "\nAgenda:");
         for item in &agenda {
-            let presenter = item
-                .presenter
-                .as_deref()
-                .map(|p| format!(", {p}"))
-                .unwrap_or_default();
-            text += &format!("\n- {} ({}{presenter})", item.title, item.kind.code());
+            text += &format!("\n{}", agenda_line(item, lang));
+        }
+        let guests: Vec<String> = agenda
+            .iter()
+            .filter_map(|i| {
+                Some(format!(
+                    "{} ({})",
+                    i.presenter.as_deref()?,
+                    i.team.as_deref()?
+                ))
+            })
+            .collect();
+        if !guests.is_empty() {
+            text += &say(
+                lang,
+                format!("\nゲスト: {}", guests.join(", ")),
+                format!("\nGuests: {}", guests.join(", ")),
+            );
         }
     }
     let counts = session.map(|s| s.rsvp_counts()).unwrap_or_default();

@@ -28,6 +28,9 @@ pub struct HistoryArgs {
     /// Only learnings with this tag.
     #[arg(long, value_name = "T")]
     tag: Option<String>,
+    /// Only agenda items presented by this team (guests from other departments).
+    #[arg(long, value_name = "TEAM")]
+    team: Option<String>,
     /// At most this many results.
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     limit: u64,
@@ -72,6 +75,7 @@ pub fn run(env: &Env, args: &HistoryArgs, out: &mut dyn Write) -> Result<(), Cli
         until: args.until,
         kind: args.kind.map(Into::into),
         tag: args.tag.clone(),
+        team: args.team.clone(),
         limit: args.limit as usize,
     };
     let document = LogAccess::for_reading(env)?.export()?;
@@ -116,7 +120,8 @@ fn to_json(env: &Env, record: &Record) -> Value {
         }),
         Record::Agenda { item, .. } => json!({
             "title": item.title, "kind": item.kind, "presenter": item.presenter,
-            "link": item.link, "notes": item.notes,
+            "link": item.link, "notes": item.notes, "team": item.team,
+            "done": item.done, "carried_from": item.carried_from,
         }),
         Record::Postmortem(p) => json!({
             "title": p.title, "impact": p.impact, "actions_taken": p.actions_taken,

@@ -5,6 +5,8 @@ mod history;
 mod log_access;
 mod plan;
 mod run;
+mod stats;
+mod suggest_slot;
 mod sync;
 mod transfer;
 
@@ -41,12 +43,16 @@ enum Command {
     CheckConfig,
     /// Search sessions, agenda items, postmortems and learnings, newest first.
     History(history::HistoryArgs),
+    /// Held and skipped weeks per year, agenda items by kind and top tags; `--png FILE` draws a chart.
+    Stats(stats::StatsArgs),
     /// Bring in a weekly-postmortem/v1 JSON export or a CSV of past sessions (all or nothing).
     Import(transfer::ImportArgs),
     /// Write the whole session log as weekly-postmortem/v1 JSON.
     Export(transfer::ExportArgs),
     /// Reconcile Google Calendar with the schedule once (`--once`), or show what it would do (`--dry-run`).
     Sync(sync::SyncArgs),
+    /// Rank weekly slots by how many attendees are free in Google Calendar over the coming weeks, holidays excluded.
+    SuggestSlot(suggest_slot::SuggestSlotArgs),
     /// One-time authorization of an account.
     Auth {
         #[command(subcommand)]
@@ -154,9 +160,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Plan(args) => plan::run(&env, &args, stdout),
         Command::CheckConfig => check_config::run(&env, stdout),
         Command::History(args) => history::run(&env, &args, stdout),
+        Command::Stats(args) => stats::run(&env, &args, stdout),
         Command::Import(args) => transfer::import(&env, &args, stdout),
         Command::Export(args) => transfer::export(&env, &args, stdout),
         Command::Sync(args) => sync::sync(&env, &args, stdout),
+        Command::SuggestSlot(args) => suggest_slot::run(&env, &args, stdout),
         Command::Auth { target } => sync::auth(&env, &target, stdout),
     }
 }

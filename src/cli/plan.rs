@@ -12,8 +12,10 @@ use super::{CliError, Env, OutputFormat};
 use crate::config::Meeting;
 use crate::domain::holidays::JapaneseHolidays;
 use crate::domain::language::Language;
-use crate::domain::log::cancelled_dates;
+use crate::domain::log::{Session, cancelled_dates};
+use crate::domain::rotation::assign;
 use crate::domain::schedule::{Occurrence, SkipReason, Status};
+use std::collections::BTreeMap;
 
 /// Longest range `plan` accepts, so a typo in a year cannot print millennia.
 const MAX_RANGE_DAYS: u64 = 36_525;
@@ -47,6 +49,8 @@ pub struct PlanEntry {
     pub reason: Option<&'static str>,
     pub holiday: Option<String>,
     pub number: Option<u32>,
+    /// Assigned, or who the rotation will assign (held weeks only).
+    pub facilitator: Option<String>,
 }
 
 impl PlanEntry {
@@ -66,6 +70,7 @@ impl PlanEntry {
                 .and_then(SkipReason::holiday)
                 .map(|h| h.name(language).to_string()),
             number: occurrence.number(),
+            facilitator: None,
         }
     }
 }
@@ -76,8 +81,9 @@ pub fn run(env: &Env, args: &PlanArgs, out: &mut dyn Write) -> Result<(), CliErr
         None => env.config.meetings.iter().collect(),
     };
     let language = env.config.daemon.language;
-    let holidays = JapaneseHolidays::embedded();
-    let sessions = LogAccess::for_reading(env)?.export()?.sessions;
+    let holidays = current_holidays(env)?;
+    let document = LogAccess::for_reading(env)?.export()?;
+    let sessions = document.sessions;
     let now = env.clock.now();
 
     let mut sections = Vec::new();
@@ -89,6 +95,22 @@ pub fn run(env: &Env, args: &PlanArgs, out: &mut dyn Write) -> Result<(), CliErr
             .rule
             .between(&holidays, &cancelled, from, until)
             .collect();
+        let roster = document
+            .rosters
+            .get(&meeting.id)
+            .unwrap_or(&meeting.facilitators);
+        let facilitators = facilitators(meeting, &holidays, &sessions, roster, until, now);
+        let occurrences = occurrences
+            .into_iter()
+            .map(|o| {
+                let who = if o.is_held() {
+                    facilitators.get(&o.date).cloned()
+                } else {
+                    None
+                };
+                (o, who)
+            })
+            .collect::<Vec<_>>();
         sections.push((meeting, occurrences));
     }
 
@@ -97,9 +119,10 @@ pub fn run(env: &Env, args: &PlanArgs, out: &mut dyn Write) -> Result<(), CliErr
             let mut entries: Vec<PlanEntry> = sections
                 .iter()
                 .flat_map(|(m, occurrences)| {
-                    occurrences
-                        .iter()
-                        .map(|o| PlanEntry::new(&m.id, o, language))
+                    occurrences.iter().map(|(o, who)| PlanEntry {
+                        facilitator: who.clone(),
+                        ..PlanEntry::new(&m.id, o, language)
+                    })
                 })
                 .collect();
             entries.sort_by(|a, b| (a.date, &a.meeting).cmp(&(b.date, &b.meeting)));
@@ -114,6 +137,53 @@ pub fn run(env: &Env, args: &PlanArgs, out: &mut dyn Write) -> Result<(), CliErr
     out.write_all(text.as_bytes())
         .context("writing to stdout")?;
     Ok(())
+}
+
+/// Each held week's facilitator: the one assigned, or who the rotation will
+/// assign, without storing anything.
+fn facilitators(
+    meeting: &Meeting,
+    holidays: &JapaneseHolidays,
+    sessions: &[Session],
+    roster: &[String],
+    until: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+) -> BTreeMap<NaiveDate, String> {
+    let cancelled = cancelled_dates(sessions, &meeting.id);
+    let stored = |date: NaiveDate| {
+        sessions
+            .iter()
+            .find(|s| s.meeting == meeting.id && s.date == date)
+            .and_then(|s| s.facilitator.clone())
+    };
+    let held: Vec<Occurrence> = meeting
+        .rule
+        .between(holidays, &cancelled, meeting.rule.first_session, until)
+        .filter(Occurrence::is_held)
+        .collect();
+    let history: Vec<(NaiveDate, Option<String>)> =
+        held.iter().map(|o| (o.date, stored(o.date))).collect();
+    let upcoming: Vec<NaiveDate> = held
+        .iter()
+        .filter(|o| o.start > now && stored(o.date).is_none())
+        .map(|o| o.date)
+        .collect();
+    let mut all: BTreeMap<NaiveDate, String> = history
+        .iter()
+        .filter_map(|(d, f)| f.clone().map(|f| (*d, f)))
+        .collect();
+    all.extend(assign(roster, &history, &upcoming));
+    all
+}
+
+fn current_holidays(env: &Env) -> Result<JapaneseHolidays, CliError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    Ok(runtime.block_on(crate::holiday_refresh::current_holidays(
+        &env.config.daemon.state_dir,
+    )))
 }
 
 fn range(args: &PlanArgs, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), CliError> {
@@ -142,7 +212,11 @@ fn range(args: &PlanArgs, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), Cl
     Ok((from, until))
 }
 
-fn render_text(meeting: &Meeting, occurrences: &[Occurrence], language: Language) -> String {
+fn render_text(
+    meeting: &Meeting,
+    occurrences: &[(Occurrence, Option<String>)],
+    language: Language,
+) -> String {
     let rule = &meeting.rule;
     let mut text = format!("{} ({}) · {}\n", meeting.title, meeting.id, rule.timezone);
     if occurrences.is_empty() {
@@ -152,7 +226,7 @@ fn render_text(meeting: &Meeting, occurrences: &[Occurrence], language: Language
         };
         return text;
     }
-    for o in occurrences {
+    for (o, facilitator) in occurrences {
         let number = o
             .number()
             .map(|n| format!("#{n}"))
@@ -166,6 +240,13 @@ fn render_text(meeting: &Meeting, occurrences: &[Occurrence], language: Language
             number,
             status_text(&o.status, language)
         );
+        if let Some(who) = facilitator {
+            text.pop();
+            text += &match language {
+                Language::Ja => format!("  ファシリテーター: {who}\n"),
+                Language::En => format!("  facilitator: {who}\n"),
+            };
+        }
     }
     text
 }

@@ -113,6 +113,19 @@ pub struct Meeting {
     pub rule: WeeklyRule,
     pub discord_channel_id: Option<Snowflake>,
     pub reminder_times: ReminderTimes,
+    /// The facilitator roster to start from (`/rotation` changes are kept in the store).
+    pub facilitators: Vec<String>,
+    /// The meeting's own team; presenters from other teams are guests.
+    pub team: Option<String>,
+    /// Shown in turn for a "dashboard walk" when nobody offered a topic.
+    pub dashboards: Vec<Dashboard>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dashboard {
+    pub name: String,
+    pub url: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -192,6 +205,12 @@ struct RawMeeting {
     discord_channel_id: Option<Snowflake>,
     #[serde(default)]
     reminders: RawReminders,
+    #[serde(default)]
+    facilitators: Vec<String>,
+    #[serde(default)]
+    team: Option<String>,
+    #[serde(default)]
+    dashboards: Vec<Dashboard>,
 }
 
 /// `[meeting.reminders]`: when the bot speaks, in the meeting's local time.
@@ -415,6 +434,9 @@ impl RawMeeting {
                 skip_dates: self.skip_dates.into_iter().collect::<BTreeSet<_>>(),
             },
             discord_channel_id: self.discord_channel_id,
+            facilitators: self.facilitators,
+            team: self.team,
+            dashboards: self.dashboards,
             reminder_times: {
                 let defaults = ReminderTimes::default();
                 ReminderTimes {

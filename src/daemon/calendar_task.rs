@@ -20,6 +20,7 @@ pub async fn run(daemon: Arc<Daemon>, mut stop: watch::Receiver<bool>) {
     };
     let interval = Duration::from_secs(google.sync_interval_minutes.max(1) * 60);
     let mut retry = FIRST_RETRY;
+    let mut changes = daemon.changed.subscribe();
     loop {
         let pause = match sync(&daemon, false, &mut |line| tracing::info!("{line}")).await {
             Ok(summary) => {
@@ -43,7 +44,7 @@ pub async fn run(daemon: Arc<Daemon>, mut stop: watch::Receiver<bool>) {
         };
         tokio::select! {
             _ = tokio::time::sleep(pause) => {}
-            _ = daemon.changed.notified() => {}
+            _ = changes.changed() => {}
             _ = stop.wait_for(|s| *s) => return,
         }
     }
@@ -87,7 +88,11 @@ pub async fn sync(
         ),
     );
     match &result {
-        Ok(_) if !dry_run => {
+        Ok(summary) if !dry_run => {
+            if summary.accepted_cancellations > 0 {
+                // Sessions were recorded as skipped: reminders and history should know.
+                daemon.log_changed();
+            }
             m.last_successful_sync
                 .store(daemon.clock.now().timestamp(), Ordering::Relaxed);
         }

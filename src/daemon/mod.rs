@@ -4,6 +4,7 @@
 mod backup;
 mod calendar_task;
 pub mod http;
+mod keep_alive_task;
 pub mod metrics;
 mod systemd;
 
@@ -74,8 +75,11 @@ pub struct Daemon {
     pub metrics: Metrics,
     pub integrations: RwLock<Vec<IntegrationStatus>>,
     pub calendar: Option<Arc<crate::calendar::google::GoogleCalendar>>,
-    /// Wakes the calendar reconciler after any change to the log.
-    pub changed: tokio::sync::Notify,
+    /// Bumped after any change to the log; the calendar, reminders and
+    /// housekeeping each watch it.
+    pub changed: watch::Sender<u64>,
+    /// The search index and the change generation it was built at.
+    history: std::sync::Mutex<Option<(u64, Arc<crate::domain::history::HistoryIndex>)>>,
     /// Bearer token for the local write API; readable only by the service's user.
     pub api_token: String,
 }
@@ -89,9 +93,31 @@ impl Daemon {
         }
     }
 
+    /// The history search index, rebuilt only after the log changed.
+    pub fn history_index(
+        &self,
+    ) -> Result<Arc<crate::domain::history::HistoryIndex>, crate::store::StoreError> {
+        use crate::domain::history::{HistoryIndex, records_of};
+        let generation = *self.changed.borrow();
+        let mut cached = self.history.lock().expect("history lock poisoned");
+        if let Some((built_at, index)) = cached.as_ref()
+            && *built_at == generation
+        {
+            return Ok(index.clone());
+        }
+        let document = self.log.export()?;
+        let index = Arc::new(HistoryIndex::new(records_of(
+            document.sessions,
+            document.postmortems,
+            document.learnings,
+        )));
+        *cached = Some((generation, index.clone()));
+        Ok(index)
+    }
+
     /// Something in the log changed: the calendar should reflect it soon.
     pub fn log_changed(&self) {
-        self.changed.notify_one();
+        self.changed.send_modify(|generation| *generation += 1);
     }
 
     /// Occurrences of a meeting between two dates, with people's cancellations applied.
@@ -207,7 +233,8 @@ pub async fn run(
         metrics: Metrics::default(),
         integrations: RwLock::new(integrations),
         calendar,
-        changed: tokio::sync::Notify::new(),
+        changed: watch::Sender::new(0),
+        history: std::sync::Mutex::new(None),
         api_token,
     });
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -218,6 +245,7 @@ pub async fn run(
     if daemon.config.daemon.holiday_refresh {
         tasks.spawn(refresh_holidays(daemon.clone(), stop_rx.clone()));
     }
+    tasks.spawn(keep_alive_task::run(daemon.clone(), stop_rx.clone()));
     if daemon.calendar.is_some() {
         tasks.spawn(calendar_task::run(daemon.clone(), stop_rx.clone()));
     }
@@ -226,6 +254,11 @@ pub async fn run(
             match crate::discord::bot::start(daemon.clone(), discord, token).await {
                 Ok(bot) => {
                     tasks.spawn(crate::discord::reminders::run(
+                        daemon.clone(),
+                        bot.http.clone(),
+                        stop_rx.clone(),
+                    ));
+                    tasks.spawn(crate::discord::scheduled_events::run(
                         daemon.clone(),
                         bot.http.clone(),
                         stop_rx.clone(),

@@ -8,8 +8,8 @@ use super::bot::{
 };
 use crate::app::agenda::{self, NewItem};
 use crate::app::knowledge::{self, HistorySearch};
-use crate::app::sessions;
 use crate::app::{Answer, UserError};
+use crate::app::{rotation, sessions};
 use crate::domain::history::RecordKind;
 use crate::domain::log::{AgendaKind, RsvpStatus};
 
@@ -23,6 +23,7 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
         postmortem(),
         skip(),
         unskip(),
+        rotation(),
     ]
 }
 
@@ -120,7 +121,7 @@ async fn for_meeting(
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("agenda_add", "agenda_list", "agenda_remove"),
+    subcommands("agenda_add", "agenda_list", "agenda_remove", "agenda_done"),
     subcommand_required,
     description_localized("ja", "次回以降の議題を集めます")
 )]
@@ -148,6 +149,9 @@ pub async fn agenda_add(
     #[description = "Session date, YYYY-MM-DD"]
     #[description_localized("ja", "開催日（YYYY-MM-DD）")]
     date: Option<String>,
+    #[description = "Your team, if you join from another department"]
+    #[description_localized("ja", "他部署から発表する場合のチーム名")]
+    team: Option<String>,
 ) -> Result<(), Error> {
     for_meeting(ctx, true, |uc, who| {
         let item = NewItem {
@@ -155,6 +159,7 @@ pub async fn agenda_add(
             kind: kind.map_or(AgendaKind::Topic, Into::into),
             link,
             date: parse_date(date.as_deref())?,
+            team,
         };
         agenda::add(uc, who, item)
     })
@@ -192,6 +197,86 @@ pub async fn agenda_remove(
     id: String,
 ) -> Result<(), Error> {
     for_meeting(ctx, true, |uc, who| agenda::remove(uc, who, &id)).await
+}
+
+/// Mark a topic as covered, so it is not carried over
+#[poise::command(
+    slash_command,
+    rename = "done",
+    description_localized("ja", "議題を話し済みにします（持ち越さない）")
+)]
+pub async fn agenda_done(
+    ctx: Context<'_>,
+    #[description = "The item's id from /agenda list"]
+    #[description_localized("ja", "/agenda list の id")]
+    id: String,
+) -> Result<(), Error> {
+    for_meeting(ctx, true, |uc, who| agenda::done(uc, who, &id)).await
+}
+
+/// Facilitator rotation
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("rotation_join", "rotation_leave", "rotation_show", "rotation_swap"),
+    subcommand_required,
+    description_localized("ja", "ファシリテーターのローテーション")
+)]
+pub async fn rotation(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Join the facilitator rotation
+#[poise::command(
+    slash_command,
+    rename = "join",
+    description_localized("ja", "ローテーションに加わります")
+)]
+pub async fn rotation_join(ctx: Context<'_>) -> Result<(), Error> {
+    for_meeting(ctx, true, rotation::join).await
+}
+
+/// Leave the facilitator rotation (assigned sessions stay)
+#[poise::command(
+    slash_command,
+    rename = "leave",
+    description_localized("ja", "ローテーションから外れます")
+)]
+pub async fn rotation_leave(ctx: Context<'_>) -> Result<(), Error> {
+    for_meeting(ctx, true, rotation::leave).await
+}
+
+/// Show the roster and who facilitates next
+#[poise::command(
+    slash_command,
+    rename = "show",
+    description_localized("ja", "ローテーションと今後の担当")
+)]
+pub async fn rotation_show(ctx: Context<'_>) -> Result<(), Error> {
+    for_meeting(ctx, false, |uc, _| rotation::show(uc)).await
+}
+
+/// Trade the facilitators of two sessions
+#[poise::command(
+    slash_command,
+    rename = "swap",
+    description_localized("ja", "2回分の担当を交代します")
+)]
+pub async fn rotation_swap(
+    ctx: Context<'_>,
+    #[description = "A session date, YYYY-MM-DD"]
+    #[description_localized("ja", "開催日（YYYY-MM-DD）")]
+    first: String,
+    #[description = "The other session date, YYYY-MM-DD"]
+    #[description_localized("ja", "もう一方の開催日（YYYY-MM-DD）")]
+    second: String,
+) -> Result<(), Error> {
+    for_meeting(ctx, true, |uc, who| {
+        let first = parse_date(Some(&first))?.expect("a given date");
+        let second = parse_date(Some(&second))?.expect("a given date");
+        rotation::swap(uc, who, first, second)
+    })
+    .await
 }
 
 /// The next session: time, facilitator, agenda, RSVPs and weeks off
@@ -251,7 +336,11 @@ pub async fn history(
     #[min = 1]
     page: Option<u32>,
 ) -> Result<(), Error> {
+    // Building the index after a change can take a moment on a large log.
+    ctx.defer().await?;
+    let index = ctx.data().daemon.history_index();
     for_meeting(ctx, false, |uc, _| {
+        let index = index.map_err(UserError::from)?;
         let search = HistorySearch {
             query,
             since: parse_date(since.as_deref())?,
@@ -264,7 +353,7 @@ pub async fn history(
             }),
             page: page.unwrap_or(1) as usize,
         };
-        knowledge::history(uc, search)
+        knowledge::history(uc, &index, search)
     })
     .await
 }

@@ -4,3 +4,4 @@ pub mod bot;
 pub mod client;
 pub mod commands;
 pub mod reminders;
+pub mod scheduled_events;

@@ -12,16 +12,18 @@ use tokio::sync::watch;
 use super::bot::rsvp_button_id;
 use super::client::MessageButton;
 use crate::app::announcements::render;
+use crate::app::keep_alive::proposal_for;
 use crate::daemon::Daemon;
 use crate::daemon::metrics::Metrics;
 use crate::domain::log::{RsvpStatus, cancelled_dates};
-use crate::domain::reminders::{Reminder, due, next_wake, reminders_for};
+use crate::domain::reminders::{Reminder, ReminderKind, due, next_wake, reminders_for};
 use crate::store::SessionLog;
 
 /// Look again at least this often: the schedule or the agenda may have changed.
 const MAX_SLEEP: Duration = Duration::from_secs(15 * 60);
 
 pub async fn run(daemon: Arc<Daemon>, http: Arc<serenity::Http>, mut stop: watch::Receiver<bool>) {
+    let mut changes = daemon.changed.subscribe();
     loop {
         let sleep = match tick(&daemon, &http).await {
             Ok(next) => next,
@@ -32,7 +34,7 @@ pub async fn run(daemon: Arc<Daemon>, http: Arc<serenity::Http>, mut stop: watch
         };
         tokio::select! {
             _ = tokio::time::sleep(sleep) => {}
-            _ = daemon.changed.notified() => {}
+            _ = changes.changed() => {}
             _ = stop.wait_for(|s| *s) => return,
         }
     }
@@ -73,6 +75,12 @@ async fn tick(daemon: &Daemon, http: &serenity::Http) -> anyhow::Result<Duration
             .filter(|(m, _)| m.id == meeting.id)
             .map(|(_, r)| r.clone())
             .collect();
+        let holidays_now = daemon
+            .holidays
+            .read()
+            .expect("holiday lock poisoned")
+            .calendar
+            .clone();
         let posted = |r: &Reminder| {
             daemon
                 .log
@@ -82,6 +90,27 @@ async fn tick(daemon: &Daemon, http: &serenity::Http) -> anyhow::Result<Duration
                 .is_some()
         };
         for reminder in due(&mine, now, posted) {
+            if matches!(
+                reminder.kind,
+                ReminderKind::CallForTopics | ReminderKind::Announcement
+            ) {
+                // The call for topics carries a concrete proposal, recorded on the session.
+                let ctx = crate::app::Context {
+                    meeting,
+                    log: &daemon.log,
+                    holidays: &holidays_now,
+                    language: daemon.config.daemon.language,
+                    now,
+                };
+                let empty = daemon
+                    .log
+                    .session(&meeting.id, reminder.occurrence.date)?
+                    .is_none_or(|s| s.agenda.is_empty());
+                if empty {
+                    proposal_for(&ctx, reminder.occurrence.date)
+                        .map_err(|e| anyhow::anyhow!(e.0))?;
+                }
+            }
             let session = daemon.log.session(&meeting.id, reminder.occurrence.date)?;
             let message = render(
                 &meeting.title,

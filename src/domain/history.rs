@@ -97,9 +97,19 @@ impl Record {
                 .join("\n")
         };
         match self {
-            Record::Session(s) => join(&[s.facilitator.as_deref(), s.notes.as_deref()]),
+            Record::Session(s) => {
+                let proposal = s.proposal.as_ref();
+                join(&[
+                    s.facilitator.as_deref(),
+                    s.notes.as_deref(),
+                    proposal.map(|p| p.title.as_str()),
+                    proposal.map(|p| p.detail.as_str()),
+                    proposal.and_then(|p| p.link.as_deref()),
+                ])
+            }
             Record::Agenda { item, .. } => join(&[
                 Some(&item.title),
+                item.team.as_deref(),
                 item.presenter.as_deref(),
                 item.link.as_deref(),
                 item.notes.as_deref(),
@@ -153,11 +163,24 @@ pub struct Query {
     pub until: Option<NaiveDate>,
     pub kind: Option<RecordKind>,
     pub tag: Option<String>,
+    /// Only agenda items presented by this team (guests from other departments).
+    pub team: Option<String>,
     pub limit: usize,
 }
 
 impl Query {
     fn admits(&self, record: &Record) -> bool {
+        let team_matches = self.team.as_deref().is_none_or(|team| match record {
+            Record::Agenda { item, .. } => item
+                .team
+                .as_deref()
+                .is_some_and(|t| normalize(t) == normalize(team)),
+            _ => false,
+        });
+        team_matches && self.admits_ignoring_team(record)
+    }
+
+    fn admits_ignoring_team(&self, record: &Record) -> bool {
         let date = record.date();
         self.meeting
             .as_deref()
@@ -191,7 +214,9 @@ pub struct HistoryIndex {
 const SEPARATOR: u8 = 0;
 
 impl HistoryIndex {
-    pub fn new(records: Vec<Record>) -> Self {
+    pub fn new(mut records: Vec<Record>) -> Self {
+        // Newest first, so a search can stop as soon as it has `limit` hits.
+        records.sort_by_cached_key(|r| (Reverse(r.date()), r.kind(), r.id()));
         let mut haystack = Vec::new();
         let mut starts = Vec::with_capacity(records.len());
         for record in &records {
@@ -219,23 +244,29 @@ impl HistoryIndex {
     }
 
     /// Matching records, newest first.
+    /// Matching records, newest first; at most `limit` of them (0 = all).
     pub fn search(&self, query: &Query) -> Vec<&Record> {
         let needle = query.text.as_deref().map(normalize).unwrap_or_default();
-        let mut hits: Vec<&Record> = if needle.trim().is_empty() {
-            self.records.iter().filter(|r| query.admits(r)).collect()
+        let needle = needle.trim();
+        let limit = if query.limit == 0 {
+            usize::MAX
         } else {
-            self.matching(needle.trim().as_bytes())
-                .map(|i| &self.records[i])
-                .filter(|r| query.admits(r))
-                .collect()
+            query.limit
         };
-        let newest_first = |r: &&Record| (Reverse(r.date()), r.kind(), r.id());
-        if hits.len() > query.limit && query.limit > 0 {
-            hits.select_nth_unstable_by_key(query.limit - 1, newest_first);
-            hits.truncate(query.limit);
+        if needle.is_empty() {
+            return self
+                .records
+                .iter()
+                .filter(|r| query.admits(r))
+                .take(limit)
+                .collect();
         }
-        hits.sort_by_cached_key(newest_first);
-        hits
+        // Records are stored newest first, so the first `limit` admitted hits are the answer.
+        self.matching(needle.as_bytes())
+            .map(|i| &self.records[i])
+            .filter(|r| query.admits(r))
+            .take(limit)
+            .collect()
     }
 
     /// Indexes of the records whose text contains `needle`, each once.

@@ -3,7 +3,7 @@
 //! reminder that attendance is optional. Shared by the calendar and the ICS feed.
 
 use super::language::Language;
-use super::log::Session;
+use super::log::{AgendaItem, Proposal, Session};
 use super::schedule::Occurrence;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,20 +42,12 @@ pub fn invite(
             }
             .to_string(),
         );
+        if let Some(proposal) = session.and_then(|s| s.proposal.as_ref()) {
+            lines.push(proposal_text(proposal, language));
+        }
     } else {
         lines.push(if ja { "アジェンダ:" } else { "Agenda:" }.to_string());
-        for item in agenda {
-            let presenter = item
-                .presenter
-                .as_deref()
-                .map(|p| format!(", {p}"))
-                .unwrap_or_default();
-            lines.push(format!(
-                "- {} ({}{presenter})",
-                item.title,
-                item.kind.code()
-            ));
-        }
+        lines.extend(agenda.iter().map(|item| agenda_line(item, language)));
     }
     if let Some(channel) = discord_channel {
         lines.push(if ja {
@@ -76,4 +68,45 @@ pub fn invite(
         summary,
         description: lines.join("\n"),
     }
+}
+
+/// One agenda line: title, kind, presenter, a guest's team, and where a
+/// carried-over item came from.
+pub fn agenda_line(item: &AgendaItem, language: Language) -> String {
+    let ja = language == Language::Ja;
+    let mut line = format!("- {} ({}", item.title, item.kind.code());
+    if let Some(presenter) = &item.presenter {
+        line += &format!(", {presenter}");
+    }
+    if let Some(team) = &item.team {
+        line += &if ja {
+            format!(" / ゲスト: {team}")
+        } else {
+            format!(" / guest from {team}")
+        };
+    }
+    line.push(')');
+    if let Some(from) = item.carried_from {
+        line += &if ja {
+            format!(" ※{from} からの持ち越し")
+        } else {
+            format!(" (carried over from {from})")
+        };
+    }
+    line
+}
+
+/// The proposal for a session without topics, in a few lines.
+pub fn proposal_text(proposal: &Proposal, language: Language) -> String {
+    let mut text = match language {
+        Language::Ja => format!("提案: {}", proposal.title),
+        Language::En => format!("Proposal: {}", proposal.title),
+    };
+    if !proposal.detail.is_empty() {
+        text += &format!("\n{}", proposal.detail);
+    }
+    if let Some(link) = &proposal.link {
+        text += &format!("\n{link}");
+    }
+    text
 }

@@ -25,11 +25,14 @@ pub enum SkipCode {
     Cancelled,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AgendaKind {
     Incident,
     Dashboard,
+    #[default]
     Topic,
     Other,
 }
@@ -88,9 +91,37 @@ pub struct Session {
     /// Each person's latest answer; counted into `attendance` when present.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub rsvps: BTreeMap<String, RsvpStatus>,
+    /// What we proposed when nobody offered a topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal: Option<Proposal>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A concrete plan for a session without topics, so the meeting does not die out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Proposal {
+    pub format: FallbackFormat,
+    pub title: String,
+    #[serde(default)]
+    pub detail: String,
+    #[serde(default)]
+    pub link: Option<String>,
+    /// For a reading club: the postmortem read again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postmortem_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FallbackFormat {
+    /// A past postmortem, read again together.
+    ReadingClub,
+    /// A monitoring dashboard, looked at together.
+    DashboardWalk,
+    OpenTalk,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgendaItem {
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -108,6 +139,18 @@ pub struct AgendaItem {
     pub added_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub added_at: Option<DateTime<Utc>>,
+    /// The presenter's team, when it is not the meeting's own: a guest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// Marked as covered by the facilitator; open items move on once.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub done: bool,
+    /// The session this item was carried over from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carried_from: Option<NaiveDate>,
+    /// The session this item moved to, uncovered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carried_to: Option<NaiveDate>,
 }
 
 fn default_kind() -> AgendaKind {
@@ -234,6 +277,7 @@ impl Session {
             agenda: Vec::new(),
             attendance: Attendance::default(),
             rsvps: BTreeMap::new(),
+            proposal: None,
         }
     }
 
@@ -294,6 +338,9 @@ impl Session {
         };
         self.rsvps
             .extend(incoming.rsvps.iter().map(|(k, v)| (k.clone(), *v)));
+        if incoming.proposal.is_some() {
+            self.proposal.clone_from(&incoming.proposal);
+        }
     }
 
     pub fn key(&self) -> (String, NaiveDate) {

@@ -1,9 +1,13 @@
 //! Pure rules of the meeting. Nothing here does I/O or reads the clock.
 
+pub mod fallback;
 pub mod history;
 pub mod holidays;
 pub mod invite;
 pub mod language;
 pub mod log;
 pub mod reminders;
+pub mod rotation;
 pub mod schedule;
+pub mod slots;
+pub mod stats;

@@ -47,6 +47,19 @@ pub trait SessionLog: Send + Sync {
     fn session(&self, meeting: &str, date: NaiveDate) -> Result<Option<Session>, StoreError>;
     /// Sessions in date order, for one meeting or all.
     fn sessions(&self, meeting: Option<&str>) -> Result<Vec<Session>, StoreError>;
+    /// Sessions of one meeting dated `from..=until`, in date order.
+    fn sessions_between(
+        &self,
+        meeting: &str,
+        from: NaiveDate,
+        until: NaiveDate,
+    ) -> Result<Vec<Session>, StoreError> {
+        Ok(self
+            .sessions(Some(meeting))?
+            .into_iter()
+            .filter(|s| s.date >= from && s.date <= until)
+            .collect())
+    }
     /// Reads, changes and writes one session atomically; a new session starts empty.
     fn update_session(
         &self,

@@ -171,6 +171,22 @@ impl SessionLog for SledLog {
         }
     }
 
+    fn sessions_between(
+        &self,
+        meeting: &str,
+        from: NaiveDate,
+        until: NaiveDate,
+    ) -> Result<Vec<Session>, StoreError> {
+        // Keys sort by date within a meeting, so this reads only the range.
+        self.db
+            .range(session_key(meeting, from)..=session_key(meeting, until))
+            .map(|entry| {
+                let (key, value) = entry.map_err(backend)?;
+                decode(&String::from_utf8_lossy(&key), &value)
+            })
+            .collect()
+    }
+
     fn update_session(
         &self,
         meeting: &str,
@@ -255,6 +271,14 @@ impl SessionLog for SledLog {
             count(self.db.get(&key).map_err(backend)?, &value);
             batch.insert(key.as_bytes(), value);
         }
+        for (meeting, roster) in &document.rosters {
+            let key = format!("{MARKER}roster/{meeting}");
+            let roster = serde_json::to_string(roster)
+                .map_err(|e| StoreError::Backend(format!("encoding a roster: {e}")))?;
+            let value = encode(&roster)?;
+            count(self.db.get(&key).map_err(backend)?, &value);
+            batch.insert(key.as_bytes(), value);
+        }
         self.db.apply_batch(batch).map_err(backend)?;
         self.flush()?;
         Ok(summary)
@@ -307,7 +331,16 @@ impl SessionLog for SledLog {
         learnings.sort_by(|a, b| {
             (&a.meeting, a.date, &a.text, &a.id).cmp(&(&b.meeting, b.date, &b.text, &b.id))
         });
+        let rosters = self
+            .markers("roster/")?
+            .into_iter()
+            .filter_map(|(key, json)| {
+                let roster: Vec<String> = serde_json::from_str(&json).ok()?;
+                Some((key["roster/".len()..].to_string(), roster))
+            })
+            .collect();
         Ok(Document {
+            rosters,
             sessions: self.sessions(None)?,
             postmortems,
             learnings,
@@ -367,6 +400,7 @@ mod tests {
                     notes: None,
                     added_by: None,
                     added_at: None,
+                    ..Default::default()
                 });
                 Ok(())
             })

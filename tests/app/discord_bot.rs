@@ -215,9 +215,22 @@ fn history_and_a_postmortem_through_the_modal() {
         BOB,
         &[],
     );
-    let found = fake.wait_for_callback(search, WAIT);
+    let deferred = fake.wait_for_callback(search, WAIT);
+    assert_eq!(deferred["type"], 5, "the search is deferred: {deferred}");
+    let deadline = std::time::Instant::now() + WAIT;
+    let found = loop {
+        if let Some(text) = fake_answer(&fake, search) {
+            break text;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no answer to /history: {:?}",
+            fake.requests()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
     assert!(
-        content(&found).contains("2026-12-02 postmortem: 証明書の期限切れ"),
+        found.contains("2026-12-02 postmortem: 証明書の期限切れ"),
         "{found}"
     );
 }
@@ -281,4 +294,65 @@ fn without_a_token_the_bot_is_off_and_says_why() {
         "{}",
         app.daemon_log()
     );
+}
+
+/// The text of a deferred interaction's answer: a followup or the edited original.
+fn fake_answer(fake: &FakeDiscord, interaction: u64) -> Option<String> {
+    let from_followup = fake
+        .followups(interaction)
+        .first()
+        .map(|f| f["content"].as_str().unwrap_or_default().to_string());
+    let from_original = fake
+        .original_response(interaction)
+        .map(|o| o["content"].as_str().unwrap_or_default().to_string());
+    from_followup.or(from_original).filter(|t| !t.is_empty())
+}
+
+#[test]
+fn held_sessions_are_mirrored_as_scheduled_events_without_duplicates() {
+    let fake = FakeDiscord::start();
+    let app = app_with_discord(&fake);
+    let count_live = |fake: &FakeDiscord| fake.scheduled_events().len();
+    let mut daemon = start(&app, &fake, None);
+    let deadline = std::time::Instant::now() + WAIT;
+    while count_live(&fake) < 7 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let events = fake.scheduled_events();
+    assert_eq!(
+        events.len(),
+        7,
+        "8 weeks, minus the company day off: {events:#?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["name"] == "週刊ポストモーテム #393"),
+        "{events:#?}"
+    );
+    assert!(
+        events.iter().all(|e| e["entity_type"] == 3),
+        "external, in the text channel: {events:#?}"
+    );
+
+    // A restart finds its events by their tags.
+    daemon.child.kill().unwrap();
+    daemon.child.wait().unwrap();
+    let _daemon = start(&app, &fake, None);
+    // A facilitator skips 12-09: its event goes.
+    let options = json!([{"name": "date", "type": 3, "value": "2026-12-09"}, {"name": "reason", "type": 3, "value": "offsite"}]);
+    let skip = fake.send_slash_command("skip", options, BOB, &[FACILITATOR_ROLE]);
+    fake.wait_for_callback(skip, WAIT);
+    let deadline = std::time::Instant::now() + WAIT;
+    while count_live(&fake) != 6 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let events = fake.scheduled_events();
+    assert_eq!(events.len(), 6, "{events:#?}");
+    assert!(!events.iter().any(|e| {
+        e["scheduled_start_time"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("2026-12-09")
+    }));
 }

@@ -8,5 +8,8 @@ mod fake_discord;
 mod fake_google;
 mod google_adapter;
 mod helpers;
+mod keep_alive;
 mod plan;
 mod session_log;
+mod stats;
+mod suggest_slot;

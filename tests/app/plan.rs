@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use serde_json::{Value, json};
+
 use crate::helpers::{WEEKLY_MEETING, spawn_app, spawn_app_with, stdout};
 
 const OFFICIAL: &str = include_str!("../../src/domain/holidays/jp-holidays-official-1955-2027.csv");
@@ -31,11 +33,11 @@ fn plan_json_follows_the_contract() {
         plan,
         serde_json::json!([
             {"meeting": "weekly", "date": "2026-12-23", "start": "2026-12-23T17:00:00+09:00",
-             "end": "2026-12-23T18:00:00+09:00", "status": "held", "reason": null, "holiday": null, "number": 396},
+             "end": "2026-12-23T18:00:00+09:00", "status": "held", "reason": null, "holiday": null, "number": 396, "facilitator": null},
             {"meeting": "weekly", "date": "2026-12-30", "start": "2026-12-30T17:00:00+09:00",
-             "end": "2026-12-30T18:00:00+09:00", "status": "skipped", "reason": "skip_date", "holiday": null, "number": null},
+             "end": "2026-12-30T18:00:00+09:00", "status": "skipped", "reason": "skip_date", "holiday": null, "number": null, "facilitator": null},
             {"meeting": "weekly", "date": "2027-01-06", "start": "2027-01-06T17:00:00+09:00",
-             "end": "2027-01-06T18:00:00+09:00", "status": "held", "reason": null, "holiday": null, "number": 397}
+             "end": "2027-01-06T18:00:00+09:00", "status": "held", "reason": null, "holiday": null, "number": 397, "facilitator": null}
         ])
     );
 }
@@ -209,4 +211,38 @@ fn plan_shows_every_meeting_or_the_one_asked_for() {
     ]);
     assert_eq!(one.as_array().unwrap().len(), 1);
     assert_eq!(one[0]["date"], "2026-12-04");
+}
+
+#[test]
+fn plan_shows_who_facilitates_each_held_week_by_rotation() {
+    let config = WEEKLY_MEETING.replace(
+        "skip_dates",
+        "facilitators = [\"sato\", \"tanaka\"]\nskip_dates",
+    );
+    let app = spawn_app_with(&config);
+    let plan = app.json(&[
+        "plan",
+        "--from",
+        "2026-12-16",
+        "--weeks",
+        "4",
+        "--format",
+        "json",
+    ]);
+    let who: Vec<&Value> = plan
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["facilitator"])
+        .collect();
+    // 12-30 is a company day off and takes no turn.
+    assert_eq!(
+        who,
+        [
+            &json!("sato"),
+            &json!("tanaka"),
+            &Value::Null,
+            &json!("sato")
+        ]
+    );
 }

@@ -1,0 +1,345 @@
+//! `suggest-slot`: asks Google Calendar's free/busy for the attendees and prints the weekly
+//! slots where most of them are free over the coming weeks, holidays excluded.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+
+use anyhow::Context;
+use chrono::{DateTime, TimeDelta, Utc, Weekday};
+use chrono_tz::Tz;
+use clap::Args;
+use serde::Serialize;
+
+use super::{CliError, Env, OutputFormat};
+use crate::calendar::google::{CalendarApi, CalendarError};
+use crate::calendar::sync::connect;
+use crate::domain::language::Language;
+use crate::domain::slots::{
+    BusyByAttendee, DailyWindow, RankedSlot, SlotSearch, Suggestions, rank_slots,
+};
+
+/// Google refuses a free/busy query spanning much more than 90 days ("The requested time range
+/// is too long"); 12 weeks stays under it, so the default 8 weeks is one call.
+const MAX_QUERY_SPAN: TimeDelta = TimeDelta::days(84);
+
+#[derive(Debug, Args)]
+pub struct SuggestSlotArgs {
+    /// People or Google groups to ask about, comma-separated emails (a group counts as one
+    /// attendee, free only when all its members are).
+    #[arg(long, value_name = "EMAILS", required = true, value_delimiter = ',')]
+    attendees: Vec<String>,
+    /// Weeks to look at, starting tomorrow.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=52))]
+    weeks: u32,
+    /// Meeting length in minutes.
+    #[arg(long, value_name = "MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(15..=480))]
+    duration: u32,
+    /// Local time range the meeting has to fit in, every day.
+    #[arg(long, value_name = "HH:MM-HH:MM", default_value = "10:00-19:00")]
+    between: DailyWindow,
+    /// Weekdays to consider, comma-separated (mon..sun).
+    #[arg(long, value_name = "DAYS", value_delimiter = ',', default_value = "mon,tue,wed,thu,fri", value_parser = parse_weekday)]
+    weekdays: Vec<Weekday>,
+    /// IANA time zone of --between (default: the first configured meeting's).
+    #[arg(long, value_name = "ZONE", value_parser = parse_timezone)]
+    timezone: Option<Tz>,
+    /// How many slots to show.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    top: u32,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+}
+
+fn parse_weekday(text: &str) -> Result<Weekday, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a weekday; use mon, tue, wed, thu, fri, sat or sun"))
+}
+
+fn parse_timezone(text: &str) -> Result<Tz, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not an IANA time zone such as Asia/Tokyo"))
+}
+
+/// One element of `suggest-slot --format json`; the field names are a contract.
+#[derive(Debug, Serialize)]
+struct SlotEntry {
+    weekday: &'static str,
+    start: String,
+    end: String,
+    average_free: f64,
+    attendees: usize,
+    weeks_all_free: u32,
+    weeks_considered: u32,
+}
+
+impl SlotEntry {
+    fn new(slot: &RankedSlot) -> Self {
+        Self {
+            weekday: weekday_name(slot.weekday),
+            start: slot.start.format("%H:%M").to_string(),
+            end: slot.end.format("%H:%M").to_string(),
+            average_free: (slot.average_free() * 100.0).round() / 100.0,
+            attendees: slot.attendees,
+            weeks_all_free: slot.weeks_all_free,
+            weeks_considered: slot.weeks_considered,
+        }
+    }
+}
+
+pub fn run(env: &Env, args: &SuggestSlotArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let attendees = attendee_list(&args.attendees)?;
+    let search = SlotSearch {
+        timezone: args.timezone.unwrap_or_else(|| {
+            env.config
+                .meetings
+                .first()
+                .map(|m| m.rule.timezone)
+                .unwrap_or(chrono_tz::Asia::Tokyo)
+        }),
+        weekdays: weekdays(&args.weekdays),
+        window: args.between,
+        duration: TimeDelta::minutes(args.duration.into()),
+        weeks: args.weeks,
+        top: args.top as usize,
+    };
+    if !search.duration_fits() {
+        return Err(CliError::Usage(format!(
+            "--duration {} does not fit in --between {}",
+            args.duration, args.between
+        )));
+    }
+    let google = env.config.google.as_ref().ok_or_else(|| {
+        CliError::Usage(format!(
+            "{}: no [google] section: suggest-slot needs Google Calendar's free/busy (see README, \"Google Calendar\")",
+            env.config.path.display()
+        ))
+    })?;
+    let now = env.clock.now();
+    let state_dir = &env.config.daemon.state_dir;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let (busy, holidays) = runtime.block_on(async {
+        let api = connect(google, state_dir).await.map_err(|e| match e {
+            CalendarError::Config(_) | CalendarError::Auth(_) => CliError::Usage(e.to_string()),
+            _ => CliError::Failure(anyhow::anyhow!(e)),
+        })?;
+        let (from, until) = search.busy_query_range(now);
+        let busy = query_busy(&api, &attendees, from, until)
+            .await
+            .map_err(|e| CliError::Failure(anyhow::anyhow!("Google Calendar free/busy: {e}")))?;
+        let holidays = crate::holiday_refresh::current_holidays(state_dir).await;
+        Ok::<_, CliError>((busy, holidays))
+    })?;
+
+    let suggestions = rank_slots(&search, now, &attendees, &busy, &holidays);
+    if suggestions.counted.is_empty() {
+        return Err(CliError::Failure(anyhow::anyhow!(
+            "Google could not tell about any of the attendees ({}); check the addresses and that their calendars are shared with the account in [google]",
+            suggestions.unknown.join(", ")
+        )));
+    }
+    let language = env.config.daemon.language;
+    let text = match args.format {
+        OutputFormat::Json => {
+            // The array is the whole contract on stdout, so the unknown ones go to stderr.
+            if !suggestions.unknown.is_empty() {
+                eprintln!("{}", unknown_line(&suggestions.unknown, language));
+            }
+            let entries: Vec<SlotEntry> = suggestions.slots.iter().map(SlotEntry::new).collect();
+            serde_json::to_string_pretty(&entries).context("encoding the slots as JSON")? + "\n"
+        }
+        OutputFormat::Text => render_text(&search, now, &suggestions, language),
+    };
+    out.write_all(text.as_bytes())
+        .context("writing to stdout")?;
+    Ok(())
+}
+
+/// Trimmed, without empties, each address once (Google ignores case in them).
+fn attendee_list(raw: &[String]) -> Result<Vec<String>, CliError> {
+    let mut seen = BTreeSet::new();
+    let attendees: Vec<String> = raw
+        .iter()
+        .map(|a| a.trim())
+        .filter(|a| !a.is_empty())
+        .filter(|a| seen.insert(a.to_lowercase()))
+        .map(str::to_string)
+        .collect();
+    if attendees.is_empty() {
+        return Err(CliError::Usage(
+            "--attendees needs at least one email or group, comma-separated".into(),
+        ));
+    }
+    Ok(attendees)
+}
+
+/// In week order, each once, whatever order they were typed in.
+fn weekdays(raw: &[Weekday]) -> Vec<Weekday> {
+    let days: BTreeSet<u32> = raw.iter().map(|d| d.num_days_from_monday()).collect();
+    days.into_iter()
+        .filter_map(|d| Weekday::try_from(d as u8).ok())
+        .collect()
+}
+
+/// One free/busy call per window Google accepts (the adapter itself splits more than 50
+/// attendees). An attendee Google could not tell about in any window stays unknown: a partial
+/// answer would count the missing weeks as free.
+async fn query_busy(
+    api: &dyn CalendarApi,
+    attendees: &[String],
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<BusyByAttendee, CalendarError> {
+    let mut merged: Option<BusyByAttendee> = None;
+    for (window_from, window_until) in query_windows(from, until, MAX_QUERY_SPAN) {
+        let answer = api.free_busy(attendees, window_from, window_until).await?;
+        merged = Some(match merged {
+            None => answer,
+            Some(mut so_far) => {
+                so_far.retain(|attendee, _| answer.contains_key(attendee));
+                for (attendee, intervals) in so_far.iter_mut() {
+                    intervals.extend(answer.get(attendee).into_iter().flatten().copied());
+                }
+                so_far
+            }
+        });
+    }
+    Ok(merged.unwrap_or_default())
+}
+
+/// `from..until` cut into consecutive windows no longer than `span`.
+fn query_windows(
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    span: TimeDelta,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    let mut windows = Vec::new();
+    let mut start = from;
+    while start < until {
+        let end = (start + span).min(until);
+        windows.push((start, end));
+        start = end;
+    }
+    windows
+}
+
+fn weekday_name(weekday: Weekday) -> &'static str {
+    match weekday {
+        Weekday::Mon => "monday",
+        Weekday::Tue => "tuesday",
+        Weekday::Wed => "wednesday",
+        Weekday::Thu => "thursday",
+        Weekday::Fri => "friday",
+        Weekday::Sat => "saturday",
+        Weekday::Sun => "sunday",
+    }
+}
+
+fn unknown_line(unknown: &[String], language: Language) -> String {
+    match language {
+        Language::Ja => format!(
+            "Google から空き状況を得られなかった参加者（数に含めていません）: {}",
+            unknown.join(", ")
+        ),
+        Language::En => format!(
+            "Google could not tell about (not counted): {}",
+            unknown.join(", ")
+        ),
+    }
+}
+
+fn render_text(
+    search: &SlotSearch,
+    now: DateTime<Utc>,
+    suggestions: &Suggestions,
+    language: Language,
+) -> String {
+    let first = search.first_date(now);
+    let minutes = search.duration.num_minutes();
+    let mut text = match language {
+        Language::Ja => format!(
+            "空き時間の候補（{}、{first} から {} 週、{minutes} 分、{}、祝日を除く）\n",
+            search.timezone, search.weeks, search.window
+        ),
+        Language::En => format!(
+            "Best weekly slots ({}, {} weeks from {first}, {minutes} min, {}, holidays excluded)\n",
+            search.timezone, search.weeks, search.window
+        ),
+    };
+    if suggestions.slots.is_empty() {
+        text += match language {
+            Language::Ja => "候補がありません（どの週も祝日です）\n",
+            Language::En => "no slot: every week is a holiday\n",
+        };
+    }
+    for (rank, slot) in suggestions.slots.iter().enumerate() {
+        let average = slot.average_free();
+        let (n, all, k) = (slot.attendees, slot.weeks_all_free, slot.weeks_considered);
+        text += &format!(
+            "{:>2}. {} {}-{}  ",
+            rank + 1,
+            language.weekday_short(slot.weekday),
+            slot.start.format("%H:%M"),
+            slot.end.format("%H:%M"),
+        );
+        text += &match language {
+            Language::Ja => format!("平均 {average:.1} / {n} 人が空き  全員が空き {all} / {k} 週"),
+            Language::En => {
+                format!("free on average {average:.1} of {n}  everyone free in {all} of {k} weeks")
+            }
+        };
+        if !slot.excluded_holidays.is_empty() {
+            let names: Vec<String> = slot
+                .excluded_holidays
+                .iter()
+                .map(|h| format!("{} {}", h.date, h.name(language)))
+                .collect();
+            text += &match language {
+                Language::Ja => format!("  （祝日を除外: {}）", names.join(", ")),
+                Language::En => format!("  (holidays excluded: {})", names.join(", ")),
+            };
+        }
+        text.push('\n');
+    }
+    if !suggestions.unknown.is_empty() {
+        text += &unknown_line(&suggestions.unknown, language);
+        text.push('\n');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn long_ranges_are_cut_into_windows_google_accepts() {
+        let from = Utc.with_ymd_and_hms(2026, 11, 29, 15, 0, 0).unwrap();
+        let eight_weeks = query_windows(from, from + TimeDelta::weeks(8), MAX_QUERY_SPAN);
+        assert_eq!(eight_weeks, vec![(from, from + TimeDelta::weeks(8))]);
+        let year = query_windows(from, from + TimeDelta::weeks(52), MAX_QUERY_SPAN);
+        assert_eq!(year.len(), 5);
+        assert_eq!(year.first().map(|w| w.0), Some(from));
+        assert_eq!(year.last().map(|w| w.1), Some(from + TimeDelta::weeks(52)));
+        assert!(year.windows(2).all(|w| w[0].1 == w[1].0));
+        assert!(year.iter().all(|(a, b)| *b - *a <= MAX_QUERY_SPAN));
+    }
+
+    #[test]
+    fn attendees_are_trimmed_and_deduplicated_ignoring_case() {
+        let raw: Vec<String> = [" a@x.com", "B@y.com", "", "A@X.com "]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            attendee_list(&raw).unwrap(),
+            vec!["a@x.com".to_string(), "B@y.com".to_string()]
+        );
+        assert!(attendee_list(&[" ".to_string()]).is_err());
+    }
+}

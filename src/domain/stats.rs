@@ -1,0 +1,453 @@
+//! Statistics of one meeting: held and skipped weeks per year, attendance per
+//! held session, agenda items by kind and the most frequent learning tags.
+//!
+//! The schedule decides which weeks were held or skipped, not the stored
+//! sessions alone: most weeks never get a record, and a holiday week is
+//! skipped whether or not anybody wrote that down. The log adds what only it
+//! knows (answers, head counts, agenda items, learnings).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+use super::log::{AgendaKind, Learning, Postmortem, Session, SessionStatus};
+use super::schedule::{Occurrence, SkipReason, Status};
+
+/// How many tags `top_tags` keeps.
+pub const TOP_TAGS: usize = 10;
+
+/// Everything `stats` shows, as computed from the schedule and the log.
+/// Serialized as the `stats --format json` output; fields are only ever added.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stats {
+    pub meeting: String,
+    /// The last day counted (today in the meeting's time zone).
+    pub until: NaiveDate,
+    /// One entry per calendar year from the first session to `until`.
+    pub years: Vec<YearStats>,
+    /// Held sessions the log has a record of, oldest first.
+    pub sessions: Vec<SessionPoint>,
+    /// Agenda items of those sessions, by kind.
+    pub agenda: KindCounts,
+    /// Most frequent learning tags, most frequent first (ties by name).
+    pub top_tags: Vec<TagCount>,
+    pub postmortems: u32,
+    pub learnings: u32,
+    /// Session records that disagree with the schedule (held on a skipped
+    /// week or the reverse), lie off the weekly rule or after `until`: left
+    /// out above, counted so nothing vanishes silently.
+    pub sessions_left_out: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct YearStats {
+    pub year: i32,
+    pub held: u32,
+    pub skipped: u32,
+    pub skipped_by: SkipCounts,
+    /// Agenda items of the held sessions of this year, by kind.
+    pub agenda: KindCounts,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SkipCounts {
+    pub holiday: u32,
+    pub skip_date: u32,
+    pub cancelled: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct KindCounts {
+    pub incident: u32,
+    pub dashboard: u32,
+    pub topic: u32,
+    pub other: u32,
+}
+
+impl KindCounts {
+    pub fn get(&self, kind: AgendaKind) -> u32 {
+        match kind {
+            AgendaKind::Incident => self.incident,
+            AgendaKind::Dashboard => self.dashboard,
+            AgendaKind::Topic => self.topic,
+            AgendaKind::Other => self.other,
+        }
+    }
+
+    pub fn total(&self) -> u32 {
+        AgendaKind::ALL.into_iter().map(|k| self.get(k)).sum()
+    }
+
+    fn add(&mut self, kind: AgendaKind) {
+        let slot = match kind {
+            AgendaKind::Incident => &mut self.incident,
+            AgendaKind::Dashboard => &mut self.dashboard,
+            AgendaKind::Topic => &mut self.topic,
+            AgendaKind::Other => &mut self.other,
+        };
+        *slot += 1;
+    }
+}
+
+/// One held session with what the log knows about who came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SessionPoint {
+    pub date: NaiveDate,
+    /// The schedule's number, which is the one people see in `plan`.
+    pub number: u32,
+    pub going: u32,
+    pub maybe: u32,
+    pub not_going: u32,
+    /// Counted by the facilitator; `null` when nobody counted.
+    pub present: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TagCount {
+    pub tag: String,
+    pub count: u32,
+}
+
+/// What `compute` reads from the log; borrowed so callers keep their document.
+#[derive(Debug, Clone, Copy)]
+pub struct LogView<'a> {
+    pub sessions: &'a [Session],
+    pub postmortems: &'a [Postmortem],
+    pub learnings: &'a [Learning],
+}
+
+/// Computes the statistics of `meeting`.
+///
+/// `occurrences` are the meeting's schedule from its first session up to and
+/// including `until` (cancellations from the log already applied, as `plan`
+/// does); occurrences after `until` are ignored.
+pub fn compute(
+    meeting: &str,
+    occurrences: impl IntoIterator<Item = Occurrence>,
+    log: LogView<'_>,
+    until: NaiveDate,
+) -> Stats {
+    let mut years: BTreeMap<i32, YearStats> = BTreeMap::new();
+    // Every counted week: `Some(number)` when held, `None` when skipped.
+    let mut weeks: HashMap<NaiveDate, Option<u32>> = HashMap::new();
+    for occurrence in occurrences.into_iter().take_while(|o| o.date <= until) {
+        let year = occurrence.date.year();
+        let entry = years.entry(year).or_insert_with(|| empty_year(year));
+        match &occurrence.status {
+            Status::Held { number } => {
+                entry.held += 1;
+                weeks.insert(occurrence.date, Some(*number));
+            }
+            Status::Skipped(reason) => {
+                entry.skipped += 1;
+                weeks.insert(occurrence.date, None);
+                match reason {
+                    SkipReason::Holiday(_) => entry.skipped_by.holiday += 1,
+                    SkipReason::SkipDate => entry.skipped_by.skip_date += 1,
+                    SkipReason::Cancelled => entry.skipped_by.cancelled += 1,
+                }
+            }
+        }
+    }
+
+    let mut sessions = Vec::new();
+    let mut agenda = KindCounts::default();
+    let mut sessions_left_out = 0;
+    for session in log.sessions.iter().filter(|s| s.meeting == meeting) {
+        let number = match (weeks.get(&session.date), session.status) {
+            (Some(Some(number)), SessionStatus::Held) => *number,
+            // A skipped week with a record saying so: counted as skipped above.
+            (Some(None), SessionStatus::Skipped) => continue,
+            // The record and the schedule disagree (a held record on a holiday,
+            // a skipped record on a held week), or the date is off the weekly
+            // rule or after `until`: no attendance is invented, but it is counted.
+            _ => {
+                sessions_left_out += 1;
+                continue;
+            }
+        };
+        let counts = session.rsvp_counts();
+        sessions.push(SessionPoint {
+            date: session.date,
+            number,
+            going: counts.going,
+            maybe: counts.maybe,
+            not_going: counts.not_going,
+            present: counts.present,
+        });
+        let year = years
+            .entry(session.date.year())
+            .or_insert_with(|| empty_year(session.date.year()));
+        for item in &session.agenda {
+            agenda.add(item.kind);
+            year.agenda.add(item.kind);
+        }
+    }
+    sessions.sort_by_key(|p| p.date);
+
+    let learnings: Vec<&Learning> = log
+        .learnings
+        .iter()
+        .filter(|l| l.meeting == meeting && l.date <= until)
+        .collect();
+    let postmortems = log
+        .postmortems
+        .iter()
+        .filter(|p| p.meeting == meeting && p.date <= until)
+        .count();
+
+    Stats {
+        meeting: meeting.to_string(),
+        until,
+        years: years.into_values().collect(),
+        sessions,
+        agenda,
+        top_tags: top_tags(&learnings, TOP_TAGS),
+        postmortems: saturating_u32(postmortems),
+        learnings: saturating_u32(learnings.len()),
+        sessions_left_out,
+    }
+}
+
+fn empty_year(year: i32) -> YearStats {
+    YearStats {
+        year,
+        held: 0,
+        skipped: 0,
+        skipped_by: SkipCounts::default(),
+        agenda: KindCounts::default(),
+    }
+}
+
+fn saturating_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Tags by how many learnings carry them. A tag written twice on one
+/// learning counts once, and surrounding spaces do not make a new tag.
+fn top_tags(learnings: &[&Learning], limit: usize) -> Vec<TagCount> {
+    let mut counts: HashMap<&str, u32> = HashMap::new();
+    for learning in learnings {
+        let tags: BTreeSet<&str> = learning
+            .tags
+            .iter()
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+            .collect();
+        for tag in tags {
+            *counts.entry(tag).or_default() += 1;
+        }
+    }
+    let mut ranked: Vec<TagCount> = counts
+        .into_iter()
+        .map(|(tag, count)| TagCount {
+            tag: tag.to_string(),
+            count,
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.tag.cmp(&b.tag)));
+    ranked.truncate(limit);
+    ranked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::holidays::JapaneseHolidays;
+    use crate::domain::log::{AgendaItem, Attendance, RsvpStatus, SkipCode, cancelled_dates};
+    use crate::domain::schedule::WeeklyRule;
+    use chrono::{NaiveTime, TimeDelta, Weekday};
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    fn rule() -> WeeklyRule {
+        WeeklyRule {
+            timezone: chrono_tz::Asia::Tokyo,
+            weekday: Weekday::Wed,
+            start_time: NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+            duration: TimeDelta::minutes(60),
+            first_session: date("2019-02-06"),
+            skip_japanese_holidays: true,
+            skip_dates: BTreeSet::from([date("2026-12-30")]),
+        }
+    }
+
+    fn item(title: &str, kind: AgendaKind) -> AgendaItem {
+        // Through serde so the helper does not depend on every optional field.
+        serde_json::from_value(serde_json::json!({"title": title, "kind": kind})).unwrap()
+    }
+
+    fn learning(day: &str, tags: &[&str]) -> Learning {
+        Learning {
+            id: String::new(),
+            meeting: "weekly".into(),
+            date: date(day),
+            text: format!("learned on {day}"),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            author: None,
+        }
+    }
+
+    fn stats_of(sessions: &[Session], learnings: &[Learning], until: &str) -> Stats {
+        let holidays = JapaneseHolidays::embedded();
+        let rule = rule();
+        let cancelled = cancelled_dates(sessions, "weekly");
+        let log = LogView {
+            sessions,
+            postmortems: &[],
+            learnings,
+        };
+        compute(
+            "weekly",
+            rule.occurrences(&holidays, &cancelled),
+            log,
+            date(until),
+        )
+    }
+
+    #[test]
+    fn years_count_held_and_skipped_weeks_by_reason_from_the_schedule() {
+        let mut cancelled = Session::new("weekly", date("2026-12-23"));
+        cancelled.status = SessionStatus::Skipped;
+        cancelled.reason = Some(SkipCode::Cancelled);
+        let stats = stats_of(&[cancelled], &[], "2026-12-31");
+
+        let first = stats.years.first().unwrap();
+        assert_eq!(first.year, 2019);
+        let y2026 = stats.years.iter().find(|y| y.year == 2026).unwrap();
+        // 2026 has 52 Wednesdays; 02-11, 04-29, 05-06, 09-23 are holidays, 12-30 a day off.
+        assert_eq!(y2026.held + y2026.skipped, 52);
+        assert_eq!(
+            y2026.skipped_by,
+            SkipCounts {
+                holiday: 4,
+                skip_date: 1,
+                cancelled: 1
+            }
+        );
+        assert_eq!(y2026.skipped, 6);
+        assert_eq!(stats.years.last().unwrap().year, 2026);
+        // A year without records still counts its weeks.
+        let y2020 = stats.years.iter().find(|y| y.year == 2020).unwrap();
+        assert!(y2020.held > 40, "{y2020:?}");
+        assert!(stats.sessions.is_empty());
+        assert_eq!(stats.sessions_left_out, 0, "the cancelled record agrees");
+    }
+
+    #[test]
+    fn held_sessions_carry_answers_head_counts_and_the_schedule_number() {
+        let mut answered = Session::new("weekly", date("2026-11-18"));
+        answered.number = Some(999); // a stale imported number; the schedule wins
+        answered.rsvps.insert("sato".into(), RsvpStatus::Going);
+        answered.rsvps.insert("tanaka".into(), RsvpStatus::Maybe);
+        answered.attendance.present = Some(4);
+        answered.agenda = vec![
+            item("DB failover", AgendaKind::Incident),
+            item("Latency board", AgendaKind::Dashboard),
+        ];
+        let mut imported = Session::new("weekly", date("2025-01-08"));
+        imported.attendance = Attendance {
+            going: 7,
+            maybe: 2,
+            not_going: 1,
+            present: None,
+        };
+        imported.agenda = vec![item("Open talk", AgendaKind::Topic)];
+        let holiday = Session::new("weekly", date("2026-04-29")); // 昭和の日
+        let future = Session::new("weekly", date("2026-12-09"));
+        let other_meeting = Session::new("other", date("2026-11-18"));
+        // Says "holiday" on a week the schedule holds: it disagrees, so it is left out.
+        let mut stale_skip = Session::new("weekly", date("2026-11-11"));
+        stale_skip.status = SessionStatus::Skipped;
+        stale_skip.reason = Some(SkipCode::Holiday);
+
+        let stats = stats_of(
+            &[
+                answered,
+                imported,
+                holiday,
+                future,
+                other_meeting,
+                stale_skip,
+            ],
+            &[],
+            "2026-11-29",
+        );
+        let dates: Vec<String> = stats.sessions.iter().map(|s| s.date.to_string()).collect();
+        assert_eq!(dates, ["2025-01-08", "2026-11-18"], "oldest first");
+        let latest = stats.sessions[1];
+        assert_eq!(
+            (latest.going, latest.maybe, latest.not_going, latest.present),
+            (1, 1, 0, Some(4))
+        );
+        assert_ne!(latest.number, 999);
+        let scheduled = rule()
+            .occurrences(&JapaneseHolidays::embedded(), &BTreeSet::new())
+            .find(|o| o.date == date("2026-11-18"))
+            .and_then(|o| o.number());
+        assert_eq!(Some(latest.number), scheduled);
+        assert_eq!(stats.sessions[0].going, 7);
+        assert_eq!(
+            stats.agenda,
+            KindCounts {
+                incident: 1,
+                dashboard: 1,
+                topic: 1,
+                other: 0
+            }
+        );
+        let y2025 = stats.years.iter().find(|y| y.year == 2025).unwrap();
+        assert_eq!(y2025.agenda.topic, 1);
+        assert_eq!(y2025.agenda.total(), 1);
+        assert_eq!(
+            stats.sessions_left_out, 3,
+            "the holiday, the future and the stale skip"
+        );
+        assert_eq!(stats.until, date("2026-11-29"));
+        assert_eq!(stats.years.last().unwrap().year, 2026);
+    }
+
+    #[test]
+    fn top_tags_count_learnings_not_mentions_and_break_ties_by_name() {
+        let mut learnings = vec![
+            learning("2026-01-07", &["db", "db", " alerting "]),
+            learning("2026-01-14", &["db", "alerting"]),
+            learning("2026-01-21", &["network"]),
+            learning("2026-01-28", &["backup", ""]),
+            learning("2027-01-06", &["future"]),
+        ];
+        for i in 0..12 {
+            learnings.push(learning("2025-06-04", &[&format!("t{i:02}")]));
+        }
+        let stats = stats_of(&[], &learnings, "2026-11-29");
+        let top: Vec<(&str, u32)> = stats
+            .top_tags
+            .iter()
+            .map(|t| (t.tag.as_str(), t.count))
+            .collect();
+        assert_eq!(top.len(), TOP_TAGS);
+        assert_eq!(
+            &top[..5],
+            &[
+                ("alerting", 2),
+                ("db", 2),
+                ("backup", 1),
+                ("network", 1),
+                ("t00", 1)
+            ]
+        );
+        assert_eq!(stats.learnings, 16, "the future learning is not counted");
+    }
+
+    #[test]
+    fn an_empty_log_before_the_first_session_has_no_years() {
+        let stats = stats_of(&[], &[], "2019-01-01");
+        assert!(stats.years.is_empty());
+        assert!(stats.sessions.is_empty());
+        assert_eq!(stats.agenda.total(), 0);
+        assert_eq!((stats.postmortems, stats.learnings), (0, 0));
+    }
+}

@@ -1,0 +1,831 @@
+//! The `stats` chart as a PNG: answers and head counts per session over time,
+//! agenda items by kind, and held versus skipped weeks per year.
+//!
+//! Drawn with plotters' bitmap backend and encoded with the `png` crate, so
+//! the bytes can go to a file or, later, a Discord attachment. Text uses the
+//! bundled IPAexGothic (assets/fonts, IPA Font License) rasterized with
+//! ab_glyph: no system font or fontconfig is needed, and Japanese never
+//! renders as empty boxes.
+
+use std::sync::OnceLock;
+
+use ab_glyph::{Font, FontRef, GlyphId, PxScale, ScaleFont, point};
+use chrono::{Datelike, NaiveDate};
+use plotters::backend::BitMapBackend;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+// Only the backend-side types: importing plotters_backend::BackendStyle would
+// clash with plotters' Color::stroke_width on colours.
+use plotters_backend::{BackendColor, BackendCoord, BackendTextStyle, DrawingErrorKind};
+
+use crate::domain::language::Language;
+use crate::domain::log::AgendaKind;
+use crate::domain::stats::{SessionPoint, Stats, YearStats};
+
+pub const WIDTH: u32 = 1200;
+pub const HEIGHT: u32 = 900;
+
+/// IPAexGothic 004.01 from Debian's fonts-ipaexfont-gothic (see
+/// assets/fonts/README.md): one font for Latin, kana and kanji, so titles,
+/// meeting names and tags in either language render from the same file.
+static FONT: &[u8] = include_bytes!("../assets/fonts/ipaexg.ttf");
+/// Only a name for plotters' text styles: [`GlyphBackend`] draws every text
+/// with the bundled font whatever family a style asks for.
+const FAMILY: &str = "sans-serif";
+
+const GOING: RGBColor = RGBColor(46, 125, 50);
+const MAYBE: RGBColor = RGBColor(239, 160, 0);
+const NOT_GOING: RGBColor = RGBColor(198, 40, 40);
+const PRESENT: RGBColor = RGBColor(21, 101, 192);
+const HOLIDAY: RGBColor = RGBColor(239, 160, 0);
+const SKIP_DATE: RGBColor = RGBColor(141, 110, 99);
+const CANCELLED: RGBColor = RGBColor(198, 40, 40);
+const GRID: RGBColor = RGBColor(224, 224, 224);
+const MUTED: RGBColor = RGBColor(97, 97, 97);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    #[error("the bundled font could not be loaded")]
+    Font,
+    #[error("drawing the chart: {0}")]
+    Draw(String),
+    #[error("encoding the chart as PNG: {0}")]
+    Encode(#[from] png::EncodingError),
+}
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for ChartError {
+    fn from(err: DrawingAreaErrorKind<E>) -> Self {
+        ChartError::Draw(err.to_string())
+    }
+}
+
+/// Every text on the chart, in one language.
+struct Labels {
+    title: fn(&str, NaiveDate) -> String,
+    summary: fn(u32, u32, u32, u32) -> String,
+    attendance: &'static str,
+    session_date: &'static str,
+    people: &'static str,
+    going: &'static str,
+    maybe: &'static str,
+    not_going: &'static str,
+    present: &'static str,
+    no_sessions: &'static str,
+    agenda: &'static str,
+    items: &'static str,
+    kinds: [&'static str; 4],
+    per_year: &'static str,
+    years: &'static str,
+    weeks: &'static str,
+    held: &'static str,
+    holiday: &'static str,
+    skip_date: &'static str,
+    cancelled: &'static str,
+    no_weeks: &'static str,
+}
+
+const JA: Labels = Labels {
+    title: |meeting, until| format!("{meeting} の統計（{until} まで）"),
+    summary: |held, skipped, items, learnings| {
+        format!("開催 {held} 回 · 休み {skipped} 回 · 議題 {items} 件 · 学び {learnings} 件")
+    },
+    attendance: "出欠と参加者数",
+    session_date: "開催日",
+    people: "人数",
+    going: "参加予定",
+    maybe: "未定",
+    not_going: "不参加",
+    present: "参加者（実数）",
+    no_sessions: "まだ記録されたセッションがありません",
+    agenda: "議題の種類",
+    items: "件数",
+    kinds: ["インシデント", "ダッシュボード", "トピック", "その他"],
+    per_year: "年ごとの開催と休み",
+    years: "年",
+    weeks: "週",
+    held: "開催",
+    holiday: "休み（祝日）",
+    skip_date: "休み（会社の休業日）",
+    cancelled: "休み（中止）",
+    no_weeks: "まだ開催週がありません",
+};
+
+const EN: Labels = Labels {
+    title: |meeting, until| format!("{meeting}: statistics up to {until}"),
+    summary: |held, skipped, items, learnings| {
+        format!("held {held} · skipped {skipped} · agenda items {items} · learnings {learnings}")
+    },
+    attendance: "RSVPs and attendance per session",
+    session_date: "Session date",
+    people: "People",
+    going: "Going",
+    maybe: "Maybe",
+    not_going: "Not going",
+    present: "Present (counted)",
+    no_sessions: "No sessions recorded yet",
+    agenda: "Agenda items by kind",
+    items: "Items",
+    kinds: ["Incident", "Dashboard", "Topic", "Other"],
+    per_year: "Held and skipped weeks per year",
+    years: "Year",
+    weeks: "Weeks",
+    held: "Held",
+    holiday: "Skipped: holiday",
+    skip_date: "Skipped: day off",
+    cancelled: "Skipped: cancelled",
+    no_weeks: "No weeks scheduled yet",
+};
+
+fn labels(language: Language) -> &'static Labels {
+    match language {
+        Language::Ja => &JA,
+        Language::En => &EN,
+    }
+}
+
+/// The bundled font, parsed once per process (parsing only reads the tables).
+fn bundled_font() -> Result<&'static FontRef<'static>, ChartError> {
+    static PARSED: OnceLock<Option<FontRef<'static>>> = OnceLock::new();
+    PARSED
+        .get_or_init(|| FontRef::try_from_slice(FONT).ok())
+        .as_ref()
+        .ok_or(ChartError::Font)
+}
+
+/// plotters' bitmap backend with its text drawn by ab_glyph from the bundled
+/// font. plotters' own ab_glyph renderer (0.3.7) ignores each glyph's left
+/// side bearing, which opens visible gaps after narrow kana such as ト and
+/// fullwidth brackets; everything but text goes straight to the bitmap.
+struct GlyphBackend<'a> {
+    bitmap: BitMapBackend<'a>,
+    font: &'static FontRef<'static>,
+}
+
+type BitmapError = <BitMapBackend<'static> as DrawingBackend>::ErrorType;
+
+impl GlyphBackend<'_> {
+    /// Glyph ids and pen positions on a baseline at the font's ascent, and
+    /// the box (width, ascent - descent) the line occupies.
+    fn layout(&self, text: &str, size: f64) -> (Vec<(GlyphId, f32)>, (u32, u32)) {
+        let font = self.font.as_scaled(PxScale::from(size as f32));
+        let mut pen = 0.0f32;
+        let mut previous: Option<GlyphId> = None;
+        let mut glyphs = Vec::with_capacity(text.len());
+        for c in text.chars() {
+            let id = font.glyph_id(c);
+            if let Some(previous) = previous {
+                pen += font.kern(previous, id);
+            }
+            glyphs.push((id, pen));
+            pen += font.h_advance(id);
+            previous = Some(id);
+        }
+        let height = (font.ascent() - font.descent()).ceil();
+        (glyphs, (pen.ceil().max(0.0) as u32, height.max(0.0) as u32))
+    }
+}
+
+impl DrawingBackend for GlyphBackend<'_> {
+    type ErrorType = BitmapError;
+
+    fn get_size(&self) -> (u32, u32) {
+        self.bitmap.get_size()
+    }
+
+    fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<BitmapError>> {
+        self.bitmap.ensure_prepared()
+    }
+
+    fn present(&mut self) -> Result<(), DrawingErrorKind<BitmapError>> {
+        self.bitmap.present()
+    }
+
+    fn draw_pixel(
+        &mut self,
+        point: BackendCoord,
+        color: BackendColor,
+    ) -> Result<(), DrawingErrorKind<BitmapError>> {
+        self.bitmap.draw_pixel(point, color)
+    }
+
+    fn draw_line<S: plotters_backend::BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<BitmapError>> {
+        self.bitmap.draw_line(from, to, style)
+    }
+
+    fn draw_rect<S: plotters_backend::BackendStyle>(
+        &mut self,
+        upper_left: BackendCoord,
+        bottom_right: BackendCoord,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<BitmapError>> {
+        self.bitmap.draw_rect(upper_left, bottom_right, style, fill)
+    }
+
+    fn draw_path<S: plotters_backend::BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        path: I,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<BitmapError>> {
+        self.bitmap.draw_path(path, style)
+    }
+
+    fn draw_circle<S: plotters_backend::BackendStyle>(
+        &mut self,
+        center: BackendCoord,
+        radius: u32,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<BitmapError>> {
+        self.bitmap.draw_circle(center, radius, style, fill)
+    }
+
+    fn fill_polygon<S: plotters_backend::BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vert: I,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<BitmapError>> {
+        self.bitmap.fill_polygon(vert, style)
+    }
+
+    fn blit_bitmap(
+        &mut self,
+        pos: BackendCoord,
+        size: (u32, u32),
+        src: &[u8],
+    ) -> Result<(), DrawingErrorKind<BitmapError>> {
+        self.bitmap.blit_bitmap(pos, size, src)
+    }
+
+    fn estimate_text_size<TStyle: BackendTextStyle>(
+        &self,
+        text: &str,
+        style: &TStyle,
+    ) -> Result<(u32, u32), DrawingErrorKind<BitmapError>> {
+        Ok(self.layout(text, style.size()).1)
+    }
+
+    fn draw_text<TStyle: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &TStyle,
+        pos: BackendCoord,
+    ) -> Result<(), DrawingErrorKind<BitmapError>> {
+        let color = style.color();
+        if color.alpha == 0.0 {
+            return Ok(());
+        }
+        let (glyphs, (width, height)) = self.layout(text, style.size());
+        let (width, height) = (width as i32, height as i32);
+        // The anchor is relative to the unrotated text, as plotters defines it.
+        let dx = match style.anchor().h_pos {
+            HPos::Left => 0,
+            HPos::Center => -width / 2,
+            HPos::Right => -width,
+        };
+        let dy = match style.anchor().v_pos {
+            VPos::Top => 0,
+            VPos::Center => -height / 2,
+            VPos::Bottom => -height,
+        };
+        let font = self.font.as_scaled(PxScale::from(style.size() as f32));
+        let transform = style.transform();
+        let mut coverage = Vec::new();
+        for (id, pen) in glyphs {
+            let glyph = id.with_scale_and_position(font.scale(), point(pen, font.ascent()));
+            let Some(outline) = self.font.outline_glyph(glyph) else {
+                continue; // a space: nothing to draw
+            };
+            let bounds = outline.px_bounds();
+            let (left, top) = (bounds.min.x as i32, bounds.min.y as i32);
+            outline.draw(|x, y, c| {
+                if c > 0.0 {
+                    coverage.push((left + x as i32 + dx, top + y as i32 + dy, c));
+                }
+            });
+        }
+        let (w, h) = self.get_size();
+        for (x, y, c) in coverage {
+            let (x, y) = transform.transform(x, y);
+            let (x, y) = (pos.0 + x, pos.1 + y);
+            if x >= 0 && y >= 0 && x < w as i32 && y < h as i32 {
+                self.bitmap
+                    .draw_pixel((x, y), color.mix(f64::from(c.min(1.0))))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn font(size: f64) -> TextStyle<'static> {
+    (FAMILY, size).into_font().color(&BLACK)
+}
+
+/// Renders the chart of `stats` for the meeting titled `meeting_title` as PNG bytes.
+pub fn render_png(
+    stats: &Stats,
+    meeting_title: &str,
+    language: Language,
+) -> Result<Vec<u8>, ChartError> {
+    let font = bundled_font()?;
+    let text = labels(language);
+    let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let backend = GlyphBackend {
+            bitmap: BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)),
+            font,
+        };
+        let root = backend.into_drawing_area();
+        root.fill(&WHITE)?;
+        let root = root.margin(12, 12, 16, 16);
+        let (header, body) = root.split_vertically(78);
+        draw_header(&header, stats, meeting_title, text)?;
+        let (top, bottom) = body.split_vertically(body.dim_in_pixel().1 * 52 / 100);
+        let (left, right) = bottom.split_horizontally(WIDTH * 42 / 100);
+        draw_attendance(&top, &stats.sessions, text)?;
+        draw_agenda(&left, stats, text)?;
+        draw_years(&right, &stats.years, text)?;
+        root.present()?;
+    }
+    encode(&pixels)
+}
+
+fn encode(pixels: &[u8]) -> Result<Vec<u8>, ChartError> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, WIDTH, HEIGHT);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(pixels)?;
+    writer.finish()?;
+    Ok(bytes)
+}
+
+type Area<'a> = DrawingArea<GlyphBackend<'a>, Shift>;
+/// One series' value per session, per year, or a bar's low..high per year.
+type SessionValue = fn(&SessionPoint) -> u32;
+type YearValue = fn(&YearStats) -> u32;
+type YearSpan = fn(&YearStats) -> (u32, u32);
+
+fn draw_header(
+    area: &Area<'_>,
+    stats: &Stats,
+    meeting_title: &str,
+    text: &Labels,
+) -> Result<(), ChartError> {
+    let held: u32 = stats.years.iter().map(|y| y.held).sum();
+    let skipped: u32 = stats.years.iter().map(|y| y.skipped).sum();
+    area.draw_text(
+        &(text.title)(meeting_title, stats.until),
+        &font(32.0),
+        (4, 4),
+    )?;
+    area.draw_text(
+        &(text.summary)(held, skipped, stats.agenda.total(), stats.learnings),
+        &font(20.0).color(&MUTED),
+        (6, 46),
+    )?;
+    Ok(())
+}
+
+/// How a legend entry shows its series.
+#[derive(Clone, Copy)]
+enum Mark {
+    Line,
+    Area,
+    Bar,
+}
+
+/// A panel's caption and, under it, its legend in one centred row. Drawn
+/// outside the plot so it never hides data. Returns the area left for the plot.
+fn draw_head<'a>(
+    area: &Area<'a>,
+    caption: &str,
+    legend: &[(&str, RGBColor, Mark)],
+) -> Result<Area<'a>, ChartError> {
+    let (width, _) = area.dim_in_pixel();
+    let centred = font(22.0).pos(Pos::new(HPos::Center, VPos::Top));
+    area.draw_text(caption, &centred, (width as i32 / 2, 2))?;
+    if legend.is_empty() {
+        return Ok(area.split_vertically(34).1);
+    }
+    const SWATCH: i32 = 22;
+    const GAP: i32 = 20;
+    let measure = |style: &TextStyle| -> Result<(Vec<i32>, i32), ChartError> {
+        let mut widths = Vec::with_capacity(legend.len());
+        for (label, _, _) in legend {
+            widths.push(area.estimate_text_size(label, style)?.0 as i32);
+        }
+        let total = widths.iter().map(|w| SWATCH + 6 + w + GAP).sum::<i32>() - GAP;
+        Ok((widths, total))
+    };
+    let mut label_style = font(15.0);
+    let (mut widths, mut total) = measure(&label_style)?;
+    if total > width as i32 {
+        // Long labels in a narrow panel: a smaller size rather than clipping.
+        label_style = font(12.0);
+        (widths, total) = measure(&label_style)?;
+    }
+    let mut x = (width as i32 - total).max(0) / 2;
+    let y = 36;
+    for ((label, color, mark), w) in legend.iter().zip(widths) {
+        match mark {
+            Mark::Line => area.draw(&PathElement::new(
+                [(x, y + 9), (x + SWATCH, y + 9)],
+                color.stroke_width(3),
+            ))?,
+            Mark::Area => {
+                area.draw(&Rectangle::new(
+                    [(x, y + 4), (x + SWATCH, y + 16)],
+                    color.mix(0.25).filled(),
+                ))?;
+                area.draw(&PathElement::new(
+                    [(x, y + 4), (x + SWATCH, y + 4)],
+                    color.stroke_width(3),
+                ))?;
+            }
+            Mark::Bar => area.draw(&Rectangle::new(
+                [(x + 4, y + 2), (x + SWATCH - 4, y + 16)],
+                color.mix(0.85).filled(),
+            ))?,
+        }
+        area.draw_text(label, &label_style, (x + SWATCH + 6, y))?;
+        x += SWATCH + 6 + w + GAP;
+    }
+    Ok(area.split_vertically(62).1)
+}
+
+/// A framed, centred note in place of an empty plot.
+fn draw_empty(area: &Area<'_>, note: &str) -> Result<(), ChartError> {
+    let (w, h) = area.dim_in_pixel();
+    area.draw(&Rectangle::new(
+        [(10, 4), (w as i32 - 10, h as i32 - 10)],
+        ShapeStyle::from(&GRID).stroke_width(2),
+    ))?;
+    let style = font(24.0)
+        .color(&MUTED)
+        .pos(Pos::new(HPos::Center, VPos::Center));
+    area.draw_text(note, &style, (w as i32 / 2, h as i32 / 2))?;
+    Ok(())
+}
+
+fn day_number(date: NaiveDate) -> i32 {
+    date.num_days_from_ce()
+}
+
+fn date_label(day: i32, span_days: i32) -> String {
+    match NaiveDate::from_num_days_from_ce_opt(day) {
+        // Short spans need the day; years of sessions read better by month.
+        Some(date) if span_days <= 120 => date.format("%Y-%m-%d").to_string(),
+        Some(date) => date.format("%Y-%m").to_string(),
+        None => String::new(),
+    }
+}
+
+/// The line chart: answers per session and, where someone counted, who came.
+fn draw_attendance(
+    area: &Area<'_>,
+    sessions: &[SessionPoint],
+    text: &Labels,
+) -> Result<(), ChartError> {
+    let (Some(first), Some(last)) = (sessions.first(), sessions.last()) else {
+        let body = draw_head(area, text.attendance, &[])?;
+        return draw_empty(&body, text.no_sessions);
+    };
+    let body = draw_head(
+        area,
+        text.attendance,
+        &[
+            (text.present, PRESENT, Mark::Area),
+            (text.going, GOING, Mark::Line),
+            (text.maybe, MAYBE, Mark::Line),
+            (text.not_going, NOT_GOING, Mark::Line),
+        ],
+    )?;
+    let (start, end) = (day_number(first.date), day_number(last.date));
+    // A little room either side so the first and last points are not on the axis;
+    // a single session gets a week each side instead of a zero-width range.
+    let pad = ((end - start) / 40).max(7);
+    let (x_min, x_max) = (start - pad, end + pad);
+    let span = x_max - x_min;
+    let peak = sessions
+        .iter()
+        .map(|s| {
+            s.going
+                .max(s.maybe)
+                .max(s.not_going)
+                .max(s.present.unwrap_or(0))
+        })
+        .max()
+        .unwrap_or(0);
+    let y_max = (peak + peak / 10 + 1).max(5);
+
+    let mut chart = ChartBuilder::on(&body)
+        .margin_right(20)
+        .x_label_area_size(46)
+        .y_label_area_size(56)
+        .build_cartesian_2d(x_min..x_max, 0u32..y_max)?;
+    let formatter = |day: &i32| date_label(*day, span);
+    chart
+        .configure_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(GRID)
+        .x_labels(8)
+        .y_labels(6)
+        .x_label_formatter(&formatter)
+        .x_desc(text.session_date)
+        .y_desc(text.people)
+        .label_style(font(15.0))
+        .axis_desc_style(font(17.0))
+        .draw()?;
+
+    let present: Vec<(i32, u32)> = sessions
+        .iter()
+        .filter_map(|s| s.present.map(|p| (day_number(s.date), p)))
+        .collect();
+    for run in runs(&present) {
+        chart.draw_series(
+            AreaSeries::new(run.iter().copied(), 0, PRESENT.mix(0.15))
+                .border_style(PRESENT.stroke_width(3)),
+        )?;
+    }
+    let answers: [(RGBColor, SessionValue); 3] = [
+        (GOING, |s| s.going),
+        (MAYBE, |s| s.maybe),
+        (NOT_GOING, |s| s.not_going),
+    ];
+    for (color, value) in answers {
+        let points: Vec<(i32, u32)> = sessions
+            .iter()
+            .map(|s| (day_number(s.date), value(s)))
+            .collect();
+        for run in runs(&points) {
+            chart.draw_series(LineSeries::new(run.iter().copied(), color.stroke_width(2)))?;
+        }
+        // Markers, so a session recorded alone between gaps is still seen.
+        chart.draw_series(
+            points
+                .iter()
+                .map(|&(x, y)| Circle::new((x, y), 2, color.filled())),
+        )?;
+    }
+    // Head counts on top of everything: they are what happened.
+    chart.draw_series(
+        present
+            .iter()
+            .map(|&(x, y)| Circle::new((x, y), 3, PRESENT.filled())),
+    )?;
+    Ok(())
+}
+
+/// Longest gap, in days, a line bridges between two recorded sessions. A few
+/// skipped weeks are normal; months without records are not drawn as a trend.
+const MAX_GAP_DAYS: i32 = 35;
+
+/// Points split where the log has a long gap.
+fn runs<T>(points: &[(i32, T)]) -> impl Iterator<Item = &[(i32, T)]> {
+    points.chunk_by(|a, b| b.0 - a.0 <= MAX_GAP_DAYS)
+}
+
+/// Horizontal bars of agenda items per kind, each with its count: kind names
+/// in Japanese are too wide to sit side by side under vertical bars.
+fn draw_agenda(area: &Area<'_>, stats: &Stats, text: &Labels) -> Result<(), ChartError> {
+    let body = draw_head(area, text.agenda, &[])?;
+    let counts = AgendaKind::ALL.map(|k| stats.agenda.get(k));
+    if counts.iter().all(|&c| c == 0) {
+        return draw_empty(&body, text.no_sessions);
+    }
+    let last = (counts.len() - 1) as u32;
+    // Segment 0 is at the bottom; the first kind (incident) reads best on top.
+    let row = |i: usize| last - i as u32;
+    let peak = counts.iter().copied().max().unwrap_or(0);
+    let x_max = (peak + peak / 6 + 1).max(4);
+    let mut chart = ChartBuilder::on(&body)
+        .margin_left(6)
+        .margin_right(24)
+        .x_label_area_size(46)
+        .y_label_area_size(120)
+        .build_cartesian_2d(0u32..x_max, (0u32..last).into_segmented())?;
+    let kind_label = |v: &SegmentValue<u32>| match v {
+        SegmentValue::CenterOf(r) => text
+            .kinds
+            .get((last - r.min(&last)) as usize)
+            .copied()
+            .unwrap_or("")
+            .to_string(),
+        _ => String::new(),
+    };
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(GRID)
+        .x_labels(6)
+        .y_labels(counts.len() + 1)
+        .y_label_formatter(&kind_label)
+        .x_desc(text.items)
+        .label_style(font(15.0))
+        .axis_desc_style(font(17.0))
+        .draw()?;
+    let colors = [NOT_GOING, PRESENT, GOING, MUTED];
+    chart.draw_series(
+        counts
+            .iter()
+            .zip(colors)
+            .enumerate()
+            .map(|(i, (&n, color))| {
+                let mut bar = Rectangle::new(
+                    [
+                        (0, SegmentValue::Exact(row(i))),
+                        (n, SegmentValue::Exact(row(i) + 1)),
+                    ],
+                    color.mix(0.85).filled(),
+                );
+                bar.set_margin(12, 12, 0, 0);
+                bar
+            }),
+    )?;
+    let value_style = font(16.0).pos(Pos::new(HPos::Left, VPos::Center));
+    chart.draw_series(counts.iter().enumerate().map(|(i, &n)| {
+        Text::new(
+            format!(" {n}"),
+            (n, SegmentValue::CenterOf(row(i))),
+            value_style.clone(),
+        )
+    }))?;
+    Ok(())
+}
+
+/// Per year, a held bar beside a skipped bar stacked by reason, each with its
+/// count on top: skipped weeks are few, and a bare bar of 1 is easy to miss.
+fn draw_years(area: &Area<'_>, years: &[YearStats], text: &Labels) -> Result<(), ChartError> {
+    let (Some(first), Some(last)) = (years.first(), years.last()) else {
+        let body = draw_head(area, text.per_year, &[])?;
+        return draw_empty(&body, text.no_weeks);
+    };
+    let body = draw_head(
+        area,
+        text.per_year,
+        &[
+            (text.held, GOING, Mark::Bar),
+            (text.holiday, HOLIDAY, Mark::Bar),
+            (text.skip_date, SKIP_DATE, Mark::Bar),
+            (text.cancelled, CANCELLED, Mark::Bar),
+        ],
+    )?;
+    let peak = years
+        .iter()
+        .map(|y| y.held.max(y.skipped))
+        .max()
+        .unwrap_or(0);
+    let y_max = (peak + peak / 8 + 2).max(5);
+    let mut chart = ChartBuilder::on(&body)
+        .margin_right(16)
+        .x_label_area_size(46)
+        .y_label_area_size(50)
+        .build_cartesian_2d((first.year..last.year).into_segmented(), 0u32..y_max)?;
+    // Every year is labelled while they fit; a long history labels every n-th.
+    let step = years.len().div_ceil(12).max(1) as i32;
+    let year_label = |v: &SegmentValue<i32>| match v {
+        SegmentValue::CenterOf(year) if (year - first.year) % step == 0 => year.to_string(),
+        _ => String::new(),
+    };
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(GRID)
+        .y_labels(6)
+        .x_labels(years.len() + 1)
+        .x_label_formatter(&year_label)
+        .x_desc(text.years)
+        .y_desc(text.weeks)
+        .label_style(font(15.0))
+        .axis_desc_style(font(17.0))
+        .draw()?;
+
+    // Segmented coordinates give each year one slot; the two bars share it
+    // by pixel margins, half a slot each with a little air around them.
+    let slot = chart.plotting_area().dim_in_pixel().0 / years.len().max(1) as u32;
+    let air = (slot / 8).max(1);
+    let half = slot / 2;
+    let bar = |year: i32, low: u32, high: u32, color: RGBColor, left: bool| {
+        let mut rect = Rectangle::new(
+            [
+                (SegmentValue::Exact(year), low),
+                (SegmentValue::Exact(year + 1), high),
+            ],
+            color.mix(0.85).filled(),
+        );
+        if left {
+            rect.set_margin(0, 0, air, half);
+        } else {
+            rect.set_margin(0, 0, half, air);
+        }
+        rect
+    };
+    chart.draw_series(years.iter().map(|y| bar(y.year, 0, y.held, GOING, true)))?;
+    let reasons: [(RGBColor, YearSpan); 3] = [
+        (HOLIDAY, |y| (0, y.skipped_by.holiday)),
+        (SKIP_DATE, |y| {
+            let base = y.skipped_by.holiday;
+            (base, base + y.skipped_by.skip_date)
+        }),
+        (CANCELLED, |y| {
+            let base = y.skipped_by.holiday + y.skipped_by.skip_date;
+            (base, base + y.skipped_by.cancelled)
+        }),
+    ];
+    for (color, range) in reasons {
+        chart.draw_series(years.iter().filter_map(|y| {
+            let (low, high) = range(y);
+            (high > low).then(|| bar(y.year, low, high, color, false))
+        }))?;
+    }
+    // Counts above the bars, centred on each bar: a bar spans from `air`
+    // inside the slot's edge to the slot's centre.
+    let quarter = ((half - air) / 2) as i32;
+    let size = if slot >= 60 { 14.0 } else { 11.0 };
+    let on_top = font(size).pos(Pos::new(HPos::Center, VPos::Bottom));
+    let counts: [(YearValue, i32); 2] = [(|y| y.held, -quarter), (|y| y.skipped, quarter)];
+    for (count, shift) in counts {
+        chart.draw_series(years.iter().map(|y| {
+            EmptyElement::at((SegmentValue::CenterOf(y.year), count(y)))
+                + Text::new(count(y).to_string(), (shift, -2), on_top.clone())
+        }))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::stats::{KindCounts, SkipCounts};
+
+    fn empty_stats() -> Stats {
+        Stats {
+            meeting: "weekly".into(),
+            until: "2026-11-29".parse().unwrap(),
+            years: Vec::new(),
+            sessions: Vec::new(),
+            agenda: KindCounts::default(),
+            top_tags: Vec::new(),
+            postmortems: 0,
+            learnings: 0,
+            sessions_left_out: 0,
+        }
+    }
+
+    fn decode(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+        let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        buf.truncate(info.buffer_size());
+        (info.width, info.height, buf)
+    }
+
+    #[test]
+    fn an_empty_log_still_gives_a_chart_of_the_right_size() {
+        let bytes = render_png(&empty_stats(), "週刊ポストモーテム", Language::Ja).unwrap();
+        let (w, h, pixels) = decode(&bytes);
+        assert_eq!((w, h), (WIDTH, HEIGHT));
+        let inked = pixels.chunks(3).filter(|p| p != &[255, 255, 255]).count();
+        assert!(inked > 1000, "the titles and notes are drawn: {inked}");
+    }
+
+    #[test]
+    fn one_session_and_one_year_render_in_english() {
+        let mut stats = empty_stats();
+        stats.sessions.push(SessionPoint {
+            date: "2026-11-18".parse().unwrap(),
+            number: 376,
+            going: 5,
+            maybe: 1,
+            not_going: 0,
+            present: Some(6),
+        });
+        stats.years.push(YearStats {
+            year: 2026,
+            held: 46,
+            skipped: 5,
+            skipped_by: SkipCounts {
+                holiday: 4,
+                skip_date: 0,
+                cancelled: 1,
+            },
+            agenda: KindCounts::default(),
+        });
+        stats.agenda.incident = 1;
+        let bytes = render_png(&stats, "Weekly postmortem", Language::En).unwrap();
+        assert_eq!(&bytes[1..4], b"PNG");
+        let (w, h, _) = decode(&bytes);
+        assert_eq!((w, h), (WIDTH, HEIGHT));
+    }
+}
