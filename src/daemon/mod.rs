@@ -263,6 +263,11 @@ pub async fn run(
                         bot.http.clone(),
                         stop_rx.clone(),
                     ));
+                    tasks.spawn(crate::discord::presence::run(
+                        daemon.clone(),
+                        bot.cache.clone(),
+                        stop_rx.clone(),
+                    ));
                     Some(bot)
                 }
                 Err(e) => {

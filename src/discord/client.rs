@@ -116,7 +116,8 @@ pub fn build_http(conn: &DiscordConnection) -> Http {
 /// message create/update/delete events (without their content), e.g. to notice that the
 /// announcement was deleted.
 pub fn intents() -> GatewayIntents {
-    GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES
+    // Voice states let the bot count who is in the voice channel (`present`); none is privileged.
+    GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES | GatewayIntents::GUILD_VOICE_STATES
 }
 
 /// A filter the daemon's log subscriber must apply whatever `RUST_LOG` says, e.g.

@@ -3,5 +3,6 @@
 pub mod bot;
 pub mod client;
 pub mod commands;
+pub mod presence;
 pub mod reminders;
 pub mod scheduled_events;

@@ -356,3 +356,49 @@ fn held_sessions_are_mirrored_as_scheduled_events_without_duplicates() {
             .starts_with("2026-12-09")
     }));
 }
+
+#[test]
+fn ten_minutes_in_the_people_in_the_voice_channel_are_counted_as_present() {
+    use crate::fake_discord::VOICE_CHANNEL_ID;
+    let fake = FakeDiscord::start();
+    let app = app_with_discord(&fake);
+    let config = std::fs::read_to_string(&app.config_path).unwrap();
+    std::fs::write(
+        &app.config_path,
+        format!("{config}voice_channel_id = \"{VOICE_CHANNEL_ID}\"\n"),
+    )
+    .unwrap();
+    let _daemon = start(&app, &fake, Some("2026-12-02T17:09:58+09:00"));
+    for (i, user) in [ALICE, BOB, 1_300_000_000_000_001_003]
+        .into_iter()
+        .enumerate()
+    {
+        fake.dispatch(
+            "VOICE_STATE_UPDATE",
+            json!({"guild_id": GUILD_ID.to_string(), "channel_id": VOICE_CHANNEL_ID.to_string(),
+                   "user_id": user.to_string(), "session_id": format!("voice-{i}"), "deaf": false, "mute": false,
+                   "self_deaf": false, "self_mute": false, "self_video": false, "suppress": false,
+                   "request_to_speak_timestamp": null}),
+        );
+    }
+    let deadline = std::time::Instant::now() + WAIT;
+    let present = loop {
+        let exported = app.json(&["export"]);
+        let present = exported["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["date"] == "2026-12-02")
+            .map(|s| s["attendance"]["present"].clone());
+        if let Some(p) = present.filter(|p| !p.is_null()) {
+            break p;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no presence count: {}",
+            app.daemon_log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(present, 3);
+}
