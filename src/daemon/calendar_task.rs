@@ -42,10 +42,8 @@ pub async fn run(daemon: Arc<Daemon>, mut stop: watch::Receiver<bool>) {
                 pause
             }
         };
-        tokio::select! {
-            _ = tokio::time::sleep(pause) => {}
-            _ = changes.changed() => {}
-            _ = stop.wait_for(|s| *s) => return,
+        if !crate::daemon::pause(pause, &mut changes, &mut stop).await {
+            return;
         }
     }
 }
@@ -59,12 +57,7 @@ pub async fn sync(
     let (Some(api), Some(google)) = (&daemon.calendar, &daemon.config.google) else {
         return Ok(SyncSummary::default());
     };
-    let holidays = daemon
-        .holidays
-        .read()
-        .expect("holiday lock poisoned")
-        .calendar
-        .clone();
+    let holidays = daemon.holiday_calendar();
     let input = SyncInput {
         config: &daemon.config,
         google,

@@ -27,10 +27,8 @@ pub async fn run(daemon: Arc<Daemon>, mut stop: watch::Receiver<bool>) {
             Ok(false) => {}
             Err(e) => tracing::warn!("housekeeping failed: {e}"),
         }
-        tokio::select! {
-            _ = tokio::time::sleep(EVERY) => {}
-            _ = changes.changed() => {}
-            _ = stop.wait_for(|s| *s) => return,
+        if !crate::daemon::pause(EVERY, &mut changes, &mut stop).await {
+            return;
         }
     }
 }
@@ -42,12 +40,7 @@ fn housekeeping(daemon: &Daemon) -> Result<bool, UserError> {
         .google
         .as_ref()
         .map_or(DEFAULT_HORIZON_WEEKS, |g| u64::from(g.horizon_weeks.0));
-    let holidays = daemon
-        .holidays
-        .read()
-        .expect("holiday lock poisoned")
-        .calendar
-        .clone();
+    let holidays = daemon.holiday_calendar();
     let now = daemon.clock.now();
     let mut wrote = false;
     for meeting in &daemon.config.meetings {

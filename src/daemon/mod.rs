@@ -115,6 +115,24 @@ impl Daemon {
         Ok(index)
     }
 
+    /// The holiday calendar in use right now (a refresh may replace it).
+    pub fn holiday_calendar(&self) -> JapaneseHolidays {
+        self.holidays.read().expect("holiday lock poisoned").calendar.clone()
+    }
+
+    /// Runs a use case for `meeting` with the daemon's store, holidays and clock.
+    pub fn with_use_case<T>(&self, meeting: &crate::config::Meeting, use_case: impl FnOnce(&crate::app::Context) -> T) -> T {
+        let holidays = self.holiday_calendar();
+        let ctx = crate::app::Context {
+            meeting,
+            log: &self.log,
+            holidays: &holidays,
+            language: self.config.daemon.language,
+            now: self.clock.now(),
+        };
+        use_case(&ctx)
+    }
+
     /// Something in the log changed: the calendar should reflect it soon.
     pub fn log_changed(&self) {
         self.changed.send_modify(|generation| *generation += 1);
@@ -138,6 +156,16 @@ impl Daemon {
             .rule
             .between(&holidays.calendar, &cancelled, from, until)
             .collect())
+    }
+}
+
+/// Waits for `pause`, a change to the log or shutdown; false means shut down.
+/// Every background job sleeps here between its runs, so none busy-loops.
+pub async fn pause(pause: Duration, changes: &mut watch::Receiver<u64>, stop: &mut watch::Receiver<bool>) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(pause) => true,
+        _ = changes.changed() => true,
+        _ = stop.wait_for(|s| *s) => false,
     }
 }
 

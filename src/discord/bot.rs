@@ -16,7 +16,6 @@ use crate::app::sessions::rsvp;
 use crate::app::{Actor, Answer, Context as UseCase, UserError};
 use crate::config::{DEFAULT_TOKEN_ENV, DiscordConfig, Meeting};
 use crate::daemon::Daemon;
-use crate::domain::holidays::JapaneseHolidays;
 use crate::domain::log::RsvpStatus;
 
 /// Custom ids this bot owns start with this; anything else is left alone.
@@ -102,20 +101,7 @@ pub fn run_use_case(
     writes: bool,
     use_case: impl FnOnce(&UseCase) -> Answer,
 ) -> Answer {
-    let holidays: JapaneseHolidays = daemon
-        .holidays
-        .read()
-        .expect("holiday lock poisoned")
-        .calendar
-        .clone();
-    let ctx = UseCase {
-        meeting,
-        log: &daemon.log,
-        holidays: &holidays,
-        language: daemon.config.daemon.language,
-        now: daemon.clock.now(),
-    };
-    let answer = use_case(&ctx);
+    let answer = daemon.with_use_case(meeting, use_case);
     if writes && answer.is_ok() {
         daemon.log_changed();
     }

@@ -30,10 +30,8 @@ pub async fn run(
                 Duration::from_secs(60)
             }
         };
-        tokio::select! {
-            _ = tokio::time::sleep(sleep) => {}
-            _ = changes.changed() => {}
-            _ = stop.wait_for(|s| *s) => return,
+        if !crate::daemon::pause(sleep, &mut changes, &mut stop).await {
+            return;
         }
     }
 }
@@ -45,12 +43,7 @@ fn tick(daemon: &Daemon, cache: &serenity::Cache) -> anyhow::Result<Duration> {
     let Some(voice) = discord.voice_channel_id else {
         return Ok(MAX_SLEEP);
     };
-    let holidays = daemon
-        .holidays
-        .read()
-        .expect("holiday lock poisoned")
-        .calendar
-        .clone();
+    let holidays = daemon.holiday_calendar();
     let mut next_wake = MAX_SLEEP;
     for meeting in &daemon.config.meetings {
         let today = now.with_timezone(&meeting.rule.timezone).date_naive();

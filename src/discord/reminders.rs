@@ -32,10 +32,8 @@ pub async fn run(daemon: Arc<Daemon>, http: Arc<serenity::Http>, mut stop: watch
                 Duration::from_secs(60)
             }
         };
-        tokio::select! {
-            _ = tokio::time::sleep(sleep) => {}
-            _ = changes.changed() => {}
-            _ = stop.wait_for(|s| *s) => return,
+        if !crate::daemon::pause(sleep, &mut changes, &mut stop).await {
+            return;
         }
     }
 }
@@ -56,12 +54,7 @@ async fn tick(daemon: &Daemon, http: &serenity::Http) -> anyhow::Result<Duration
             .unwrap_or(today);
         let sessions = daemon.log.sessions(Some(&meeting.id))?;
         let cancelled = cancelled_dates(&sessions, &meeting.id);
-        let holidays = daemon
-            .holidays
-            .read()
-            .expect("holiday lock poisoned")
-            .calendar
-            .clone();
+        let holidays = daemon.holiday_calendar();
         for occurrence in meeting.rule.between(&holidays, &cancelled, from, until) {
             let session = sessions.iter().find(|s| s.date == occurrence.date);
             let empty = session.is_none_or(|s| s.agenda.is_empty());
@@ -75,12 +68,6 @@ async fn tick(daemon: &Daemon, http: &serenity::Http) -> anyhow::Result<Duration
             .filter(|(m, _)| m.id == meeting.id)
             .map(|(_, r)| r.clone())
             .collect();
-        let holidays_now = daemon
-            .holidays
-            .read()
-            .expect("holiday lock poisoned")
-            .calendar
-            .clone();
         let posted = |r: &Reminder| {
             daemon
                 .log
@@ -95,19 +82,13 @@ async fn tick(daemon: &Daemon, http: &serenity::Http) -> anyhow::Result<Duration
                 ReminderKind::CallForTopics | ReminderKind::Announcement
             ) {
                 // The call for topics carries a concrete proposal, recorded on the session.
-                let ctx = crate::app::Context {
-                    meeting,
-                    log: &daemon.log,
-                    holidays: &holidays_now,
-                    language: daemon.config.daemon.language,
-                    now,
-                };
                 let empty = daemon
                     .log
                     .session(&meeting.id, reminder.occurrence.date)?
                     .is_none_or(|s| s.agenda.is_empty());
                 if empty {
-                    proposal_for(&ctx, reminder.occurrence.date)
+                    daemon
+                        .with_use_case(meeting, |ctx| proposal_for(ctx, reminder.occurrence.date))
                         .map_err(|e| anyhow::anyhow!(e.0))?;
                 }
             }

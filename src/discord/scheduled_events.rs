@@ -74,10 +74,8 @@ pub async fn run(daemon: Arc<Daemon>, http: Arc<serenity::Http>, mut stop: watch
         if let Err(e) = sync(&daemon, &http).await {
             tracing::warn!("Discord scheduled events: {e:#}");
         }
-        tokio::select! {
-            _ = tokio::time::sleep(EVERY) => {}
-            _ = changes.changed() => {}
-            _ = stop.wait_for(|s| *s) => return,
+        if !crate::daemon::pause(EVERY, &mut changes, &mut stop).await {
+            return;
         }
     }
 }
@@ -93,12 +91,7 @@ async fn sync(daemon: &Daemon, http: &serenity::Http) -> anyhow::Result<()> {
         .google
         .as_ref()
         .map_or(DEFAULT_HORIZON_WEEKS, |g| u64::from(g.horizon_weeks.0));
-    let holidays = daemon
-        .holidays
-        .read()
-        .expect("holiday lock poisoned")
-        .calendar
-        .clone();
+    let holidays = daemon.holiday_calendar();
     let mut desired = BTreeMap::new();
     for meeting in &daemon.config.meetings {
         let sessions = daemon.log.sessions(Some(&meeting.id))?;
