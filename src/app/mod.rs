@@ -8,6 +8,7 @@ pub mod keep_alive;
 pub mod knowledge;
 pub mod rotation;
 pub mod sessions;
+pub mod stats;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 

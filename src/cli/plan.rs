@@ -176,7 +176,7 @@ fn facilitators(
     all
 }
 
-fn current_holidays(env: &Env) -> Result<JapaneseHolidays, CliError> {
+pub fn current_holidays(env: &Env) -> Result<JapaneseHolidays, CliError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -117,11 +117,19 @@ impl Daemon {
 
     /// The holiday calendar in use right now (a refresh may replace it).
     pub fn holiday_calendar(&self) -> JapaneseHolidays {
-        self.holidays.read().expect("holiday lock poisoned").calendar.clone()
+        self.holidays
+            .read()
+            .expect("holiday lock poisoned")
+            .calendar
+            .clone()
     }
 
     /// Runs a use case for `meeting` with the daemon's store, holidays and clock.
-    pub fn with_use_case<T>(&self, meeting: &crate::config::Meeting, use_case: impl FnOnce(&crate::app::Context) -> T) -> T {
+    pub fn with_use_case<T>(
+        &self,
+        meeting: &crate::config::Meeting,
+        use_case: impl FnOnce(&crate::app::Context) -> T,
+    ) -> T {
         let holidays = self.holiday_calendar();
         let ctx = crate::app::Context {
             meeting,
@@ -161,7 +169,11 @@ impl Daemon {
 
 /// Waits for `pause`, a change to the log or shutdown; false means shut down.
 /// Every background job sleeps here between its runs, so none busy-loops.
-pub async fn pause(pause: Duration, changes: &mut watch::Receiver<u64>, stop: &mut watch::Receiver<bool>) -> bool {
+pub async fn pause(
+    pause: Duration,
+    changes: &mut watch::Receiver<u64>,
+    stop: &mut watch::Receiver<bool>,
+) -> bool {
     tokio::select! {
         _ = tokio::time::sleep(pause) => true,
         _ = changes.changed() => true,

@@ -24,6 +24,7 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
         skip(),
         unskip(),
         rotation(),
+        stats(),
     ]
 }
 
@@ -277,6 +278,33 @@ pub async fn rotation_swap(
         rotation::swap(uc, who, first, second)
     })
     .await
+}
+
+/// Sessions held and skipped, RSVPs and presence over time, topics by kind (with a chart)
+#[poise::command(
+    slash_command,
+    guild_only,
+    description_localized("ja", "開催回数・出欠・議題の統計（グラフ付き）")
+)]
+pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
+    // Reading the whole log and drawing take a moment.
+    ctx.defer().await?;
+    let daemon = &ctx.data().daemon;
+    let meeting = meeting_for_channel(daemon, ctx.channel_id().get());
+    let result = daemon.with_use_case(meeting, crate::app::stats::summary_with_chart);
+    let reply = match result {
+        Ok((text, png)) => {
+            // Discord caps a message at 2000 characters; the chart carries the rest.
+            let text: String = text.chars().take(1900).collect();
+            poise::CreateReply::default()
+                .content(format!("```\n{text}```"))
+                .attachment(serenity::CreateAttachment::bytes(png, "stats.png"))
+        }
+        Err(UserError(text)) => poise::CreateReply::default().content(text).ephemeral(true),
+    };
+    ctx.send(reply.allowed_mentions(serenity::CreateAllowedMentions::new()))
+        .await?;
+    Ok(())
 }
 
 /// The next session: time, facilitator, agenda, RSVPs and weeks off

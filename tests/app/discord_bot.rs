@@ -402,3 +402,38 @@ fn ten_minutes_in_the_people_in_the_voice_channel_are_counted_as_present() {
     };
     assert_eq!(present, 3);
 }
+
+#[test]
+fn stats_answers_with_a_summary_and_a_png_chart() {
+    let fake = FakeDiscord::start();
+    let app = app_with_discord(&fake);
+    let _daemon = start(&app, &fake, None);
+    let asked = fake.send_slash_command("stats", json!([]), ALICE, &[]);
+    assert_eq!(fake.wait_for_callback(asked, WAIT)["type"], 5, "deferred");
+    let deadline = std::time::Instant::now() + WAIT;
+    let answer = loop {
+        let answer = fake
+            .followups(asked)
+            .first()
+            .cloned()
+            .or_else(|| fake.original_response(asked));
+        if let Some(answer) = answer {
+            break answer;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no /stats answer: {:?}",
+            fake.requests()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let text = answer["content"].as_str().unwrap_or_default();
+    assert!(text.contains("2026: held"), "{answer}");
+    let file = &answer["files_received"][0];
+    assert_eq!(file["filename"], "stats.png", "{answer}");
+    assert_eq!(file["png"], true);
+    assert_eq!(
+        (file["width"].as_u64(), file["height"].as_u64()),
+        (Some(1200), Some(900))
+    );
+}

@@ -736,7 +736,56 @@ fn ok_json(value: Value) -> Response {
 }
 
 fn parse_body(body: &Bytes) -> Result<Value, String> {
+    if body.starts_with(b"--") {
+        return parse_multipart(body);
+    }
     serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))
+}
+
+/// A message with files (multipart/form-data): `payload_json` plus file parts,
+/// which are summarised under `files_received` (name, size, PNG dimensions).
+fn parse_multipart(body: &[u8]) -> Result<Value, String> {
+    let boundary_end = body
+        .windows(2)
+        .position(|w| w == b"\r\n")
+        .ok_or("no multipart boundary")?;
+    let boundary = &body[..boundary_end];
+    let mut payload = json!({});
+    let mut files = Vec::new();
+    let mut rest = &body[boundary_end + 2..];
+    while let Some(header_end) = rest.windows(4).position(|w| w == b"\r\n\r\n") {
+        let headers = String::from_utf8_lossy(&rest[..header_end]).to_string();
+        let content = &rest[header_end + 4..];
+        let next = content
+            .windows(boundary.len())
+            .position(|w| w == boundary)
+            .ok_or("unterminated multipart part")?;
+        let data = &content[..next.saturating_sub(2)];
+        if headers.contains("name=\"payload_json\"") {
+            payload = serde_json::from_slice(data)
+                .map_err(|e| format!("payload_json is not JSON: {e}"))?;
+        } else if let Some(start) = headers.find("filename=\"") {
+            let name = headers[start + 10..]
+                .split('"')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            let is_png = data.starts_with(b"\x89PNG\r\n\x1a\n");
+            let dimension = |at: usize| {
+                data.get(at..at + 4)
+                    .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+            };
+            files.push(json!({"filename": name, "size": data.len(), "png": is_png,
+                              "width": if is_png { dimension(16) } else { None }, "height": if is_png { dimension(20) } else { None }}));
+        }
+        rest = &content[next + boundary.len()..];
+        if rest.starts_with(b"--") {
+            break;
+        }
+        rest = rest.strip_prefix(b"\r\n").unwrap_or(rest);
+    }
+    payload["files_received"] = Value::Array(files);
+    Ok(payload)
 }
 
 /// Discord ids are strings in JSON.
