@@ -52,6 +52,34 @@ pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
         }
         text.push('\n');
     }
+    text += &match &config.google {
+        Some(google) => format!(
+            "Google Calendar: {} ({} weeks ahead), credentials {}{}\n",
+            google.calendar_id,
+            google.horizon_weeks.0,
+            google.credentials_file.display(),
+            if google.credentials_file.exists() {
+                ""
+            } else {
+                " (missing!)"
+            }
+        ),
+        None => "Google Calendar: off (no [google] section)\n".to_string(),
+    };
+    text += &match &config.discord {
+        // Only whether a token is there: never the token.
+        Some(discord) => match crate::discord::bot::token(discord) {
+            Ok(_) => format!(
+                "Discord: guild {}, channel {}, token found\n",
+                discord.guild_id.0, discord.channel_id.0
+            ),
+            Err(why) => format!(
+                "Discord: guild {}, but {why}: the bot will be off\n",
+                discord.guild_id.0
+            ),
+        },
+        None => "Discord: off (no [discord] section)\n".to_string(),
+    };
     out.write_all(text.as_bytes())
         .context("writing to stdout")?;
     Ok(())

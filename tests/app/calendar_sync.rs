@@ -348,3 +348,27 @@ fn the_daemon_keeps_serving_while_google_is_down_and_catches_up_when_it_returns(
         stderr(&through_daemon)
     );
 }
+
+#[test]
+fn a_daemon_killed_and_restarted_never_duplicates_an_event() {
+    let fake = FakeGoogle::start();
+    let app = app_with_google(&fake, "");
+    // Slow answers keep the first syncs in flight when the kill comes.
+    fake.set_delay(Some(std::time::Duration::from_millis(30)));
+    for kill_after in [60, 150, 10_000] {
+        let mut daemon = app.start_daemon();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(kill_after);
+        while live_events(&fake).len() < 7 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        daemon.child.kill().unwrap();
+        daemon.child.wait().unwrap();
+    }
+    fake.set_delay(None);
+    assert_eq!(
+        fake.events_in(CALENDAR).len(),
+        7,
+        "one event per held week, whatever the restarts"
+    );
+    assert!(sync(&app, &[]).ends_with("unchanged 7\n"));
+}
