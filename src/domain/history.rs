@@ -201,13 +201,56 @@ pub fn normalize(text: &str) -> String {
     text.nfkc().flat_map(char::to_lowercase).collect()
 }
 
-/// All records with their normalised text laid end to end, so a query is one
-/// SIMD substring scan instead of one search per record.
+/// All records with their normalised text laid end to end, newest first, so a
+/// query is a SIMD substring scan that stops at `limit` hits. Blocks of records
+/// carry a filter of the character pairs they contain, so a scan skips the
+/// blocks that cannot match: rare and absent words cost little too.
 pub struct HistoryIndex {
     records: Vec<Record>,
     haystack: Vec<u8>,
     /// `starts[i]` is where record `i` begins in `haystack`.
     starts: Vec<usize>,
+    blocks: Vec<Block>,
+}
+
+/// Records `first..first + BLOCK_RECORDS` and the character pairs in them.
+struct Block {
+    first: usize,
+    pairs: PairFilter,
+}
+
+/// Records per block: small enough to skip well, large enough to stay cheap.
+const BLOCK_RECORDS: usize = 256;
+/// Bits per block filter (8 KiB).
+const FILTER_BITS: usize = 1 << 16;
+
+/// A Bloom filter (one hash) of adjacent character pairs.
+struct PairFilter(Vec<u64>);
+
+impl PairFilter {
+    fn new() -> Self {
+        Self(vec![0; FILTER_BITS / 64])
+    }
+
+    fn bit(pair: (char, char)) -> usize {
+        let hash =
+            (u64::from(pair.0) << 21 | u64::from(pair.1)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (hash >> (64 - 16)) as usize
+    }
+
+    fn insert(&mut self, pair: (char, char)) {
+        let bit = Self::bit(pair);
+        self.0[bit / 64] |= 1 << (bit % 64);
+    }
+
+    fn may_contain(&self, pair: (char, char)) -> bool {
+        let bit = Self::bit(pair);
+        self.0[bit / 64] & (1 << (bit % 64)) != 0
+    }
+}
+
+fn pairs(text: &str) -> impl Iterator<Item = (char, char)> + '_ {
+    text.chars().zip(text.chars().skip(1))
 }
 
 /// Separates records; a normalised query never contains it, so no match spans two records.
@@ -219,19 +262,30 @@ impl HistoryIndex {
         records.sort_by_cached_key(|r| (Reverse(r.date()), r.kind(), r.id()));
         let mut haystack = Vec::new();
         let mut starts = Vec::with_capacity(records.len());
-        for record in &records {
+        let mut blocks: Vec<Block> = Vec::with_capacity(records.len() / BLOCK_RECORDS + 1);
+        for (index, record) in records.iter().enumerate() {
+            if index % BLOCK_RECORDS == 0 {
+                blocks.push(Block {
+                    first: index,
+                    pairs: PairFilter::new(),
+                });
+            }
+            let text: String = normalize(&record.searchable_text())
+                .chars()
+                .filter(|c| *c != SEPARATOR as char)
+                .collect();
+            if let Some(block) = blocks.last_mut() {
+                pairs(&text).for_each(|pair| block.pairs.insert(pair));
+            }
             starts.push(haystack.len());
-            haystack.extend(
-                normalize(&record.searchable_text())
-                    .bytes()
-                    .filter(|b| *b != SEPARATOR),
-            );
+            haystack.extend(text.bytes());
             haystack.push(SEPARATOR);
         }
         Self {
             records,
             haystack,
             starts,
+            blocks,
         }
     }
 
@@ -243,7 +297,6 @@ impl HistoryIndex {
         self.records.is_empty()
     }
 
-    /// Matching records, newest first.
     /// Matching records, newest first; at most `limit` of them (0 = all).
     pub fn search(&self, query: &Query) -> Vec<&Record> {
         let needle = query.text.as_deref().map(normalize).unwrap_or_default();
@@ -262,28 +315,41 @@ impl HistoryIndex {
                 .collect();
         }
         // Records are stored newest first, so the first `limit` admitted hits are the answer.
-        self.matching(needle.as_bytes())
+        self.matching(needle)
             .map(|i| &self.records[i])
             .filter(|r| query.admits(r))
             .take(limit)
             .collect()
     }
 
-    /// Indexes of the records whose text contains `needle`, each once.
-    fn matching<'a>(&'a self, needle: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
-        let finder = memmem::Finder::new(needle);
-        let mut position = 0;
-        std::iter::from_fn(move || {
-            let found = position + finder.find(&self.haystack[position..])?;
-            let record = self.starts.partition_point(|&start| start <= found) - 1;
-            // Skip the rest of this record: one hit per record is enough.
-            position = self
-                .starts
-                .get(record + 1)
-                .copied()
-                .unwrap_or(self.haystack.len());
-            Some(record)
-        })
+    /// Indexes of the records whose text contains `needle`, each once, in order.
+    fn matching<'a>(&'a self, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
+        let finder = memmem::Finder::new(needle.as_bytes());
+        let needle_pairs: Vec<(char, char)> = pairs(needle).collect();
+        self.blocks
+            .iter()
+            .enumerate()
+            .filter(move |(_, block)| needle_pairs.iter().all(|p| block.pairs.may_contain(*p)))
+            .flat_map(move |(b, block)| {
+                let end_record = self
+                    .blocks
+                    .get(b + 1)
+                    .map_or(self.records.len(), |next| next.first);
+                let end = self
+                    .starts
+                    .get(end_record)
+                    .copied()
+                    .unwrap_or(self.haystack.len());
+                let mut position = self.starts[block.first];
+                let finder = finder.clone();
+                std::iter::from_fn(move || {
+                    let found = position + finder.find(&self.haystack[position..end])?;
+                    let record = self.starts.partition_point(|&start| start <= found) - 1;
+                    // Skip the rest of this record: one hit per record is enough.
+                    position = self.starts.get(record + 1).copied().unwrap_or(end).min(end);
+                    Some(record)
+                })
+            })
     }
 }
 
@@ -347,6 +413,33 @@ mod tests {
             .map(|r| r.date().to_string())
             .collect();
         assert_eq!(dates, ["2024-01-01"]);
+    }
+
+    #[test]
+    fn blocks_that_cannot_match_are_skipped_without_losing_hits() {
+        let records: Vec<Record> = (0..2000)
+            .map(|i| {
+                let date = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()
+                    + chrono::TimeDelta::days(i);
+                let text = if i % 700 == 3 {
+                    format!("当番{i}: 証明書の期限切れ")
+                } else {
+                    format!("note {i}: デッドロック")
+                };
+                learning(&date.to_string(), &text, &[])
+            })
+            .collect();
+        let index = HistoryIndex::new(records);
+        let mut all = query("期限切れ");
+        all.limit = 0;
+        let dates: Vec<String> = index
+            .search(&all)
+            .iter()
+            .map(|r| r.date().to_string())
+            .collect();
+        assert_eq!(dates, ["2023-11-04", "2021-12-04", "2020-01-04"]);
+        assert!(index.search(&query("xylophone")).is_empty());
+        assert_eq!(index.search(&query("デッドロック")).len(), 20);
     }
 
     #[test]

@@ -239,45 +239,43 @@ impl SessionLog for SledLog {
     fn import(&self, document: &Document) -> Result<ImportSummary, StoreError> {
         let mut batch = sled::Batch::default();
         let mut summary = ImportSummary::default();
-        let mut count = |old: Option<sled::IVec>, new: &[u8]| match old {
-            None => summary.added += 1,
-            Some(old) if old.as_ref() == new => summary.unchanged += 1,
-            Some(_) => summary.updated += 1,
+        // Records already stored as they are stay out of the batch: a repeated
+        // import then writes nothing.
+        let mut stage = |key: &str, new: Vec<u8>| -> Result<(), StoreError> {
+            match self.db.get(key).map_err(backend)? {
+                Some(old) if old.as_ref() == new.as_slice() => summary.unchanged += 1,
+                Some(_) => {
+                    summary.updated += 1;
+                    batch.insert(key.as_bytes(), new);
+                }
+                None => {
+                    summary.added += 1;
+                    batch.insert(key.as_bytes(), new);
+                }
+            }
+            Ok(())
         };
         for incoming in &document.sessions {
             let key = session_key(&incoming.meeting, incoming.date);
-            let old = self.db.get(&key).map_err(backend)?;
-            let merged = match &old {
-                Some(bytes) => {
-                    let mut session: Session = decode(&key, bytes)?;
+            let merged = match self.get::<Session>(&key)? {
+                Some(mut session) => {
                     session.merge_from(incoming);
                     session
                 }
                 None => incoming.clone(),
             };
-            let value = encode(&merged)?;
-            count(old, &value);
-            batch.insert(key.as_bytes(), value);
+            stage(&key, encode(&merged)?)?;
         }
         for pm in &document.postmortems {
-            let key = format!("{POSTMORTEM}{}", pm.id);
-            let value = encode(pm)?;
-            count(self.db.get(&key).map_err(backend)?, &value);
-            batch.insert(key.as_bytes(), value);
+            stage(&format!("{POSTMORTEM}{}", pm.id), encode(pm)?)?;
         }
         for learning in &document.learnings {
-            let key = format!("{LEARNING}{}", learning.id);
-            let value = encode(learning)?;
-            count(self.db.get(&key).map_err(backend)?, &value);
-            batch.insert(key.as_bytes(), value);
+            stage(&format!("{LEARNING}{}", learning.id), encode(learning)?)?;
         }
         for (meeting, roster) in &document.rosters {
-            let key = format!("{MARKER}roster/{meeting}");
             let roster = serde_json::to_string(roster)
                 .map_err(|e| StoreError::Backend(format!("encoding a roster: {e}")))?;
-            let value = encode(&roster)?;
-            count(self.db.get(&key).map_err(backend)?, &value);
-            batch.insert(key.as_bytes(), value);
+            stage(&format!("{MARKER}roster/{meeting}"), encode(&roster)?)?;
         }
         self.db.apply_batch(batch).map_err(backend)?;
         self.flush()?;
