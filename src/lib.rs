@@ -11,6 +11,7 @@
 //! - [`cli`]: the command line, its exit codes and its output formats.
 
 pub mod app;
+pub mod atomic_file;
 pub mod calendar;
 pub mod cli;
 pub mod clock;

@@ -103,16 +103,9 @@ fn read_input(path: &Path) -> Result<String, CliError> {
     })
 }
 
-/// Writes next to the target and renames, so a reader never sees half a file.
+/// Replaces `path` atomically, saying which file could not be written.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let temp = path.with_extension("partial");
-    let write = || -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    };
-    write()
+    crate::atomic_file::write_atomically(path, bytes)
         .with_context(|| format!("writing {}", path.display()))
         .map_err(CliError::Failure)
 }

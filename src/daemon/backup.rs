@@ -43,19 +43,10 @@ fn backup_if_due(daemon: &Daemon) -> anyhow::Result<Option<std::path::PathBuf>> 
     }
     let document = daemon.log.export()?;
     let bytes = serde_json::to_vec_pretty(&document)?;
-    write_atomically(&path, &bytes)?;
+    crate::atomic_file::write_atomically(&path, &bytes)
+        .with_context(|| format!("writing {}", path.display()))?;
     prune(&dir, daemon.config.daemon.backups_keep)?;
     Ok(Some(path))
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    let temp = path.with_extension("partial");
-    let mut file = std::fs::File::create(&temp)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    std::fs::rename(&temp, path)?;
-    Ok(())
 }
 
 fn prune(dir: &Path, keep: usize) -> anyhow::Result<()> {

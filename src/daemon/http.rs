@@ -61,7 +61,7 @@ async fn healthz(State(daemon): State<Arc<Daemon>>) -> Response {
         let today = now.with_timezone(&meeting.rule.timezone).date_naive();
         let until = today.checked_add_days(Days::new(7 * 53)).unwrap_or(today);
         let next = daemon
-            .occurrences(&meeting.id, today, until)
+            .occurrences(meeting, today, until)
             .ok()
             .and_then(|o| o.into_iter().find(|o| o.is_held() && o.end > now));
         meetings.push(json!({
@@ -109,7 +109,7 @@ async fn metrics(State(daemon): State<Arc<Daemon>>) -> Response {
     for meeting in &daemon.config.meetings {
         let today = now.with_timezone(&meeting.rule.timezone).date_naive();
         let past = daemon
-            .occurrences(&meeting.id, meeting.rule.first_session, today)
+            .occurrences(meeting, meeting.rule.first_session, today)
             .unwrap_or_default();
         let held_count = past.iter().filter(|o| o.is_held()).count();
         held.push((format!("meeting=\"{}\"", meeting.id), held_count as f64));
@@ -214,7 +214,7 @@ async fn calendar_feed(State(daemon): State<Arc<Daemon>>) -> Response {
         let until = today
             .checked_add_days(Days::new(7 * FEED_WEEKS))
             .unwrap_or(today);
-        let occurrences = match daemon.occurrences(&meeting.id, today, until) {
+        let occurrences = match daemon.occurrences(meeting, today, until) {
             Ok(o) => o,
             Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, format!("{e:#}")).into_response(),
         };

@@ -8,7 +8,6 @@ mod keep_alive_task;
 pub mod metrics;
 mod systemd;
 
-use std::collections::BTreeSet;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -149,16 +148,12 @@ impl Daemon {
     /// Occurrences of a meeting between two dates, with people's cancellations applied.
     pub fn occurrences(
         &self,
-        meeting_id: &str,
+        meeting: &crate::config::Meeting,
         from: chrono::NaiveDate,
         until: chrono::NaiveDate,
-    ) -> anyhow::Result<Vec<Occurrence>> {
-        let meeting = self
-            .config
-            .meeting(meeting_id)
-            .with_context(|| format!("no meeting {meeting_id:?}"))?;
-        let sessions = self.log.sessions(Some(meeting_id))?;
-        let cancelled: BTreeSet<_> = cancelled_dates(&sessions, meeting_id);
+    ) -> Result<Vec<Occurrence>, crate::store::StoreError> {
+        let sessions = self.log.sessions_between(&meeting.id, from, until)?;
+        let cancelled = cancelled_dates(&sessions, &meeting.id);
         let holidays = self.holidays.read().expect("holiday lock poisoned");
         Ok(meeting
             .rule

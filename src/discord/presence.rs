@@ -9,7 +9,6 @@ use poise::serenity_prelude as serenity;
 use tokio::sync::watch;
 
 use crate::daemon::Daemon;
-use crate::domain::log::cancelled_dates;
 use crate::store::SessionLog;
 
 /// Late joiners count; ten minutes in, the room has settled.
@@ -43,16 +42,13 @@ fn tick(daemon: &Daemon, cache: &serenity::Cache) -> anyhow::Result<Duration> {
     let Some(voice) = discord.voice_channel_id else {
         return Ok(MAX_SLEEP);
     };
-    let holidays = daemon.holiday_calendar();
     let mut next_wake = MAX_SLEEP;
     for meeting in &daemon.config.meetings {
         let today = now.with_timezone(&meeting.rule.timezone).date_naive();
         let until = today.checked_add_days(Days::new(7)).unwrap_or(today);
-        let sessions = daemon.log.sessions_between(&meeting.id, today, until)?;
-        let cancelled = cancelled_dates(&sessions, &meeting.id);
-        for o in meeting
-            .rule
-            .between(&holidays, &cancelled, today, until)
+        for o in daemon
+            .occurrences(meeting, today, until)?
+            .into_iter()
             .filter(|o| o.is_held())
         {
             let count_at = o.start.with_timezone(&chrono::Utc) + COUNT_AFTER;

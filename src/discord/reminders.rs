@@ -15,7 +15,7 @@ use crate::app::announcements::render;
 use crate::app::keep_alive::proposal_for;
 use crate::daemon::Daemon;
 use crate::daemon::metrics::Metrics;
-use crate::domain::log::{RsvpStatus, cancelled_dates};
+use crate::domain::log::RsvpStatus;
 use crate::domain::reminders::{Reminder, ReminderKind, due, next_wake, reminders_for};
 use crate::store::SessionLog;
 
@@ -44,7 +44,7 @@ async fn tick(daemon: &Daemon, http: &serenity::Http) -> anyhow::Result<Duration
     let Some(discord) = &daemon.config.discord else {
         return Ok(MAX_SLEEP);
     };
-    let mut all = Vec::new();
+    let mut next = MAX_SLEEP;
     for meeting in &daemon.config.meetings {
         let times = meeting.reminder_times;
         let today = now.with_timezone(&meeting.rule.timezone).date_naive();
@@ -52,22 +52,25 @@ async fn tick(daemon: &Daemon, http: &serenity::Http) -> anyhow::Result<Duration
         let until = today
             .checked_add_days(Days::new(times.call_for_topics_days_before + 8))
             .unwrap_or(today);
-        let sessions = daemon.log.sessions(Some(&meeting.id))?;
-        let cancelled = cancelled_dates(&sessions, &meeting.id);
-        let holidays = daemon.holiday_calendar();
-        for occurrence in meeting.rule.between(&holidays, &cancelled, from, until) {
-            let session = sessions.iter().find(|s| s.date == occurrence.date);
-            let empty = session.is_none_or(|s| s.agenda.is_empty());
-            let reminders = reminders_for(&occurrence, &times, meeting.rule.timezone, empty);
-            all.extend(reminders.into_iter().map(|r| (meeting, r)));
+        let sessions = daemon.log.sessions_between(&meeting.id, from, until)?;
+        let mut reminders = Vec::new();
+        for occurrence in daemon.occurrences(meeting, from, until)? {
+            let empty = sessions
+                .iter()
+                .find(|s| s.date == occurrence.date)
+                .is_none_or(|s| s.agenda.is_empty());
+            reminders.extend(reminders_for(
+                &occurrence,
+                &times,
+                meeting.rule.timezone,
+                empty,
+            ));
+        }
+        if let Some(wake) = next_wake(&reminders, now).and_then(|t| (t - now).to_std().ok()) {
+            next = next.min(wake);
         }
         let channel =
             serenity::ChannelId::new(meeting.discord_channel_id.unwrap_or(discord.channel_id).0);
-        let mine: Vec<Reminder> = all
-            .iter()
-            .filter(|(m, _)| m.id == meeting.id)
-            .map(|(_, r)| r.clone())
-            .collect();
         let posted = |r: &Reminder| {
             daemon
                 .log
@@ -76,23 +79,24 @@ async fn tick(daemon: &Daemon, http: &serenity::Http) -> anyhow::Result<Duration
                 .flatten()
                 .is_some()
         };
-        for reminder in due(&mine, now, posted) {
-            if matches!(
+        for reminder in due(&reminders, now, posted) {
+            let date = reminder.occurrence.date;
+            let announces = matches!(
                 reminder.kind,
                 ReminderKind::CallForTopics | ReminderKind::Announcement
-            ) {
-                // The call for topics carries a concrete proposal, recorded on the session.
-                let empty = daemon
+            );
+            if announces
+                && daemon
                     .log
-                    .session(&meeting.id, reminder.occurrence.date)?
-                    .is_none_or(|s| s.agenda.is_empty());
-                if empty {
-                    daemon
-                        .with_use_case(meeting, |ctx| proposal_for(ctx, reminder.occurrence.date))
-                        .map_err(|e| anyhow::anyhow!(e.0))?;
-                }
+                    .session(&meeting.id, date)?
+                    .is_none_or(|s| s.agenda.is_empty())
+            {
+                // Without topics the message carries a concrete proposal, recorded on the session.
+                daemon
+                    .with_use_case(meeting, |ctx| proposal_for(ctx, date))
+                    .map_err(|e| anyhow::anyhow!(e.0))?;
             }
-            let session = daemon.log.session(&meeting.id, reminder.occurrence.date)?;
+            let session = daemon.log.session(&meeting.id, date)?;
             let message = render(
                 &meeting.title,
                 reminder,
@@ -113,11 +117,7 @@ async fn tick(daemon: &Daemon, http: &serenity::Http) -> anyhow::Result<Duration
             tracing::info!("posted reminder {key}");
         }
     }
-    let reminders: Vec<Reminder> = all.into_iter().map(|(_, r)| r).collect();
-    let sleep = next_wake(&reminders, now)
-        .and_then(|t| (t - now).to_std().ok())
-        .map_or(MAX_SLEEP, |d| d.min(MAX_SLEEP));
-    Ok(sleep.max(Duration::from_millis(200)))
+    Ok(next.max(Duration::from_millis(200)))
 }
 
 fn rsvp_buttons(meeting_id: &str, reminder: &Reminder, daemon: &Daemon) -> Vec<MessageButton> {

@@ -16,7 +16,6 @@ use super::client::{
 };
 use crate::daemon::Daemon;
 use crate::domain::invite::invite;
-use crate::domain::log::cancelled_dates;
 use crate::store::SessionLog;
 
 /// Discord allows 100 scheduled events per guild; we keep well below.
@@ -91,16 +90,14 @@ async fn sync(daemon: &Daemon, http: &serenity::Http) -> anyhow::Result<()> {
         .google
         .as_ref()
         .map_or(DEFAULT_HORIZON_WEEKS, |g| u64::from(g.horizon_weeks.0));
-    let holidays = daemon.holiday_calendar();
     let mut desired = BTreeMap::new();
     for meeting in &daemon.config.meetings {
-        let sessions = daemon.log.sessions(Some(&meeting.id))?;
-        let cancelled = cancelled_dates(&sessions, &meeting.id);
         let today = now.with_timezone(&meeting.rule.timezone).date_naive();
         let until = today
             .checked_add_days(Days::new(horizon * 7))
             .unwrap_or(today);
-        for o in meeting.rule.between(&holidays, &cancelled, today, until) {
+        let sessions = daemon.log.sessions_between(&meeting.id, today, until)?;
+        for o in daemon.occurrences(meeting, today, until)? {
             if !o.is_held() || o.start.with_timezone(&Utc) <= now || desired.len() >= MAX_EVENTS {
                 continue;
             }
