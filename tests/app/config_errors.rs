@@ -109,7 +109,18 @@ fn check_config_summarises_what_it_understood() {
 #[test]
 fn every_subcommand_has_help() {
     let app = spawn_app();
-    for sub in ["plan", "check-config"] {
+    for sub in [
+        "plan",
+        "run",
+        "check-config",
+        "history",
+        "stats",
+        "import",
+        "export",
+        "sync",
+        "suggest-slot",
+        "auth",
+    ] {
         let output = app.run(&[sub, "--help"]);
         assert_eq!(output.status.code(), Some(0), "{sub}");
         assert!(stdout(&output).contains("Usage:"), "{sub}");
