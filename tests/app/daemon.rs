@@ -341,3 +341,25 @@ fn systemd_hears_ready_watchdog_pings_and_stopping() {
             .success()
     );
 }
+
+#[test]
+fn logs_can_be_json_lines_for_log_collectors() {
+    let app = spawn_app_with(&format!(
+        "{}{WEEKLY_MEETING}",
+        daemon_section("log_format = \"json\"")
+    ));
+    let mut daemon = app.start_daemon();
+    assert!(daemon.terminate().success());
+    let log = app.daemon_log();
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["fields"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Discord: off")),
+        "{log}"
+    );
+}
