@@ -138,8 +138,9 @@ pub async fn sync_once(
                 if dry_run { "would " } else { "" },
                 describe(&meeting.id, action)
             ));
+            let mut action = action.clone();
             if !dry_run {
-                apply(api, log, &meeting.id, action, &ours).await?;
+                action = apply(api, log, &meeting.id, &action, &ours).await?;
             }
             match action {
                 Action::Insert(_) => summary.inserted += 1,
@@ -152,18 +153,39 @@ pub async fn sync_once(
     Ok(summary)
 }
 
+/// Carries out one action; returns what was actually done (an insert can
+/// turn out to be a person's cancellation that the listing did not show).
 async fn apply(
     api: &dyn CalendarApi,
     log: &dyn SessionLog,
     meeting_id: &str,
     action: &Action,
     ours: &BTreeSet<String>,
-) -> Result<(), SyncError> {
+) -> Result<Action, SyncError> {
     match action {
         Action::Insert(event) => {
             // A retried insert that Google had committed answers 409: the
             // deterministic id makes "update it" the right answer, never a second event.
             if api.insert(event).await? == InsertOutcome::AlreadyExists {
+                // Unless the id is taken by an event a person cancelled and the
+                // listing did not show: then their decision stands.
+                let existing = api.get(&event.id).await?;
+                if existing.is_some_and(|e| e.cancelled) && !ours.contains(&event.id) {
+                    let date = event
+                        .start
+                        .with_timezone(
+                            &event
+                                .time_zone
+                                .parse::<chrono_tz::Tz>()
+                                .unwrap_or(chrono_tz::UTC),
+                        )
+                        .date_naive();
+                    let accepted = Action::AcceptCancellation {
+                        date,
+                        id: event.id.clone(),
+                    };
+                    return Box::pin(apply(api, log, meeting_id, &accepted, ours)).await;
+                }
                 api.update(event).await?;
             }
         }
@@ -190,7 +212,7 @@ async fn apply(
             })?;
         }
     }
-    Ok(())
+    Ok(action.clone())
 }
 
 /// Builds the adapter from `[google]`: a service-account key, or an

@@ -396,3 +396,39 @@ fn a_daemon_killed_and_restarted_never_duplicates_an_event() {
     );
     assert!(sync(&app, &[]).ends_with("unchanged 7\n"));
 }
+
+#[test]
+fn a_cancellation_the_listing_does_not_show_is_still_respected() {
+    let fake = FakeGoogle::start();
+    let app = app_with_google(&fake, "");
+    sync(&app, &[]);
+    fake.hide_cancelled_in_lists(true);
+    let event = live_events(&fake)
+        .into_iter()
+        .find(|e| e["summary"] == "週刊ポストモーテム #394")
+        .unwrap();
+    let id = event["id"].as_str().unwrap().to_string();
+    fake.cancel_event_as_person(&id);
+    // The event is missing from the list: the sync tries to insert, hears 409,
+    // looks at the event and keeps the person's decision.
+    let after = sync(&app, &[]);
+    assert!(
+        after.contains("(kept 1 cancelled in Google Calendar)"),
+        "{after}"
+    );
+    assert_eq!(
+        fake.event(&id).unwrap()["status"],
+        "cancelled",
+        "not revived"
+    );
+    let plan = app.json(&[
+        "plan",
+        "--from",
+        "2026-12-09",
+        "--weeks",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(plan[0]["reason"], "cancelled");
+}

@@ -92,6 +92,9 @@ struct Inner {
     commit_then_fail: usize,
     /// Calendars that do not exist (or are not shared with us): 404.
     missing_calendars: Vec<String>,
+    /// Leave cancelled events out of listings even with `showDeleted`, as
+    /// Google might for events filtered by extended property.
+    hide_cancelled: bool,
     down: bool,
     delay_all: Option<Duration>,
     delay_next: Vec<Duration>,
@@ -237,6 +240,11 @@ impl FakeGoogle {
     /// answered with 500, like a response lost after Google committed.
     pub fn commit_then_fail_next(&self, n: usize) {
         lock(&self.state).commit_then_fail = n;
+    }
+
+    /// Listings leave cancelled events out whatever `showDeleted` says.
+    pub fn hide_cancelled_in_lists(&self, hide: bool) {
+        lock(&self.state).hide_cancelled = hide;
     }
 
     /// Calls about this calendar answer 404, as for an id nobody shared with us.
@@ -572,7 +580,7 @@ async fn list_events(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let show_deleted = param("showDeleted") == Some("true");
+    let show_deleted = param("showDeleted") == Some("true") && !lock(&state).hide_cancelled;
     let properties: Vec<(String, String)> = pairs
         .iter()
         .filter(|(k, _)| k == "privateExtendedProperty")

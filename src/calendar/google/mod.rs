@@ -122,6 +122,8 @@ pub trait CalendarApi: Send + Sync {
     fn update<'a>(&'a self, event: &'a EventSpec) -> CalendarFuture<'a, ()>;
     /// Deleting an event that is gone already (404/410) counts as success.
     fn cancel<'a>(&'a self, event_id: &'a str) -> CalendarFuture<'a, ()>;
+    /// One event by id, cancelled ones included; `None` when Google does not know it.
+    fn get<'a>(&'a self, event_id: &'a str) -> CalendarFuture<'a, Option<ListedEvent>>;
     /// Busy intervals per requested email or group. An item Google could not tell about
     /// (unknown, not shared) is left out, so "missing" means "unknown", never "free".
     fn free_busy<'a>(
@@ -291,6 +293,21 @@ impl CalendarApi for GoogleCalendar {
         Box::pin(async move {
             check_event_id(event_id)?;
             self.call(Op::Delete(event_id)).await.map(drop)
+        })
+    }
+
+    fn get<'a>(&'a self, event_id: &'a str) -> CalendarFuture<'a, Option<ListedEvent>> {
+        Box::pin(async move {
+            check_event_id(event_id)?;
+            match self.call(Op::Get(event_id)).await? {
+                Reply::Event(event) => Ok(Some(ListedEvent {
+                    id: event_id.to_string(),
+                    cancelled: event.status.as_deref() == Some("cancelled"),
+                    spec: from_google_event(&event),
+                })),
+                Reply::Missing => Ok(None),
+                _ => Err(mismatched_reply()),
+            }
         })
     }
 

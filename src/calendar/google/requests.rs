@@ -4,7 +4,9 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use google_calendar3::api::{Events, FreeBusyRequest, FreeBusyRequestItem, FreeBusyResponse};
+use google_calendar3::api::{
+    Event, Events, FreeBusyRequest, FreeBusyRequestItem, FreeBusyResponse,
+};
 use google_calendar3::common;
 
 use super::convert::{collect_busy, from_google_event, to_google_event};
@@ -29,6 +31,7 @@ pub(super) enum Op<'a> {
     Insert(&'a EventSpec),
     Update(&'a EventSpec),
     Delete(&'a str),
+    Get(&'a str),
     FreeBusy(&'a FreeBusyRequest),
 }
 
@@ -39,6 +42,7 @@ impl Op<'_> {
             Self::Insert(_) => "events.insert",
             Self::Update(_) => "events.update",
             Self::Delete(_) => "events.delete",
+            Self::Get(_) => "events.get",
             Self::FreeBusy(_) => "freebusy.query",
         }
     }
@@ -46,7 +50,7 @@ impl Op<'_> {
     pub(super) fn event_id(&self) -> Option<&str> {
         match self {
             Self::Insert(spec) | Self::Update(spec) => Some(&spec.id),
-            Self::Delete(id) => Some(id),
+            Self::Delete(id) | Self::Get(id) => Some(id),
             Self::List { .. } | Self::FreeBusy(_) => None,
         }
     }
@@ -56,6 +60,9 @@ pub(super) enum Reply {
     Page(Events),
     Inserted(InsertOutcome),
     Done,
+    Event(Box<Event>),
+    /// A get for an id Google does not know.
+    Missing,
     FreeBusy(FreeBusyResponse),
 }
 
@@ -194,6 +201,15 @@ impl GoogleCalendar {
                     .doit()
                     .await?;
                 Ok(Reply::Done)
+            }
+            Op::Get(event_id) => {
+                let (_, event) = events
+                    .get(&self.calendar_path, event_id)
+                    .add_scope(SCOPE)
+                    .delegate(capture)
+                    .doit()
+                    .await?;
+                Ok(Reply::Event(Box::new(event)))
             }
             Op::FreeBusy(request) => {
                 let (_, answer) = self

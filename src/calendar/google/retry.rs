@@ -195,6 +195,7 @@ impl GoogleCalendar {
             // Also what a retried insert sees when the first try landed but its answer was lost.
             (Op::Insert(_), Some(409)) => Ok(Reply::Inserted(InsertOutcome::AlreadyExists)),
             (Op::Delete(_), Some(404 | 410)) => Ok(Reply::Done),
+            (Op::Get(_), Some(404 | 410)) => Ok(Reply::Missing),
             _ => Err(Failed {
                 error,
                 retry_after: capture.retry_after,
