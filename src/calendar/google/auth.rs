@@ -49,19 +49,7 @@ impl GoogleCalendar {
         api_base_url: Option<String>,
         send_updates: SendUpdates,
     ) -> Result<Self, CalendarError> {
-        let bytes = tokio::fs::read(path).await.map_err(|e| {
-            CalendarError::Config(format!(
-                "cannot read service account key {}: {e}",
-                path.display()
-            ))
-        })?;
-        let key: ServiceAccountKey = serde_json::from_slice(&bytes).map_err(|e| {
-            CalendarError::Config(format!(
-                "{} is not a service account JSON key: {}",
-                path.display(),
-                describe_json_error(&e)
-            ))
-        })?;
+        let key: ServiceAccountKey = read_json_file(path, "service account key").await?;
         let connector = connector()?;
         let mut builder = ServiceAccountAuthenticator::with_client(key, token_client(&connector));
         if let Some(subject) = subject {
@@ -212,20 +200,26 @@ impl InstalledFlowDelegate for RefuseInteraction {
     }
 }
 
-async fn read_client_secret(path: &Path) -> Result<ApplicationSecret, CalendarError> {
+/// Reads a credentials file, saying which file and what it should have been;
+/// the error describes the JSON problem without echoing the file's values.
+async fn read_json_file<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    what: &str,
+) -> Result<T, CalendarError> {
     let bytes = tokio::fs::read(path).await.map_err(|e| {
-        CalendarError::Config(format!(
-            "cannot read the OAuth client secret {}: {e}",
-            path.display()
-        ))
+        CalendarError::Config(format!("cannot read the {what} {}: {e}", path.display()))
     })?;
-    let console: ConsoleApplicationSecret = serde_json::from_slice(&bytes).map_err(|e| {
+    serde_json::from_slice(&bytes).map_err(|e| {
         CalendarError::Config(format!(
-            "{} is not an OAuth client secret JSON: {}",
+            "{} is not a {what} JSON file: {}",
             path.display(),
             describe_json_error(&e)
         ))
-    })?;
+    })
+}
+
+async fn read_client_secret(path: &Path) -> Result<ApplicationSecret, CalendarError> {
+    let console: ConsoleApplicationSecret = read_json_file(path, "OAuth client secret").await?;
     console.installed.or(console.web).ok_or_else(|| {
         CalendarError::Config(format!(
             "{} has neither an \"installed\" nor a \"web\" client",
