@@ -13,6 +13,7 @@
 pub mod app;
 pub mod atomic_file;
 pub mod calendar;
+pub mod chat;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -24,7 +24,7 @@ pub fn init(daemon: &DaemonConfig) -> Result<(), String> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal());
     // At TRACE, tungstenite dumps the gateway IDENTIFY frame, token included.
-    let no_secrets = tracing_subscriber::filter::filter_fn(crate::discord::client::log_filter);
+    let no_secrets = tracing_subscriber::filter::filter_fn(crate::discord::log_filter);
     let result = match daemon.log_format {
         LogFormat::Text => builder.finish().with(no_secrets).try_init(),
         LogFormat::Json => builder.json().finish().with(no_secrets).try_init(),

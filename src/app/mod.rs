@@ -6,8 +6,10 @@ pub mod agenda;
 pub mod announcements;
 pub mod keep_alive;
 pub mod knowledge;
+pub mod metrics;
 pub mod rotation;
 pub mod sessions;
+pub mod state;
 pub mod stats;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};

@@ -13,8 +13,11 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use super::metrics::{Exposition, load};
-use super::{Daemon, holiday_summary};
+use super::holiday_summary;
+use super::metrics::Exposition;
+use crate::app::metrics::load;
+use crate::app::state::{AppState, Change};
+use crate::calendar::google::GoogleCalendar;
 use crate::domain::invite::invite;
 use crate::ics::{self, FeedEvent};
 use crate::interchange::Document;
@@ -25,7 +28,18 @@ const FEED_WEEKS: u64 = 26;
 /// Imports through the API may be large: a few years of a busy log.
 const MAX_IMPORT_BYTES: usize = 256 * 1024 * 1024;
 
-pub fn router(daemon: Arc<Daemon>) -> Router {
+/// What the handlers share: the application state, the API token and the
+/// calendar client (for `sync` through the daemon).
+pub(crate) struct Endpoint {
+    pub state: Arc<AppState>,
+    /// Bearer token for the local write API; readable only by the service's user.
+    pub api_token: String,
+    pub calendar: Option<Arc<GoogleCalendar>>,
+}
+
+type Shared = State<Arc<Endpoint>>;
+
+fn router(endpoint: Arc<Endpoint>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -34,14 +48,18 @@ pub fn router(daemon: Arc<Daemon>) -> Router {
         .route("/api/import", post(import))
         .route("/api/sync", post(sync))
         .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES))
-        .with_state(daemon)
+        .with_state(endpoint)
 }
 
-pub async fn serve(listener: TcpListener, daemon: Arc<Daemon>, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    endpoint: Endpoint,
+    mut stop: watch::Receiver<bool>,
+) {
     let shutdown = async move {
         let _ = stop.wait_for(|s| *s).await;
     };
-    if let Err(e) = axum::serve(listener, router(daemon))
+    if let Err(e) = axum::serve(listener, router(Arc::new(endpoint)))
         .with_graceful_shutdown(shutdown)
         .await
     {
@@ -49,7 +67,8 @@ pub async fn serve(listener: TcpListener, daemon: Arc<Daemon>, mut stop: watch::
     }
 }
 
-async fn healthz(State(daemon): State<Arc<Daemon>>) -> Response {
+async fn healthz(State(endpoint): Shared) -> Response {
+    let daemon = &endpoint.state;
     let now = daemon.clock.now();
     let store = match daemon.log.sessions(None) {
         Ok(sessions) => json!({"status": "ok", "sessions": sessions.len()}),
@@ -69,12 +88,8 @@ async fn healthz(State(daemon): State<Arc<Daemon>>) -> Response {
             "next_held": next.map(|o| json!({"date": o.date, "start": o.start.to_rfc3339(), "number": o.number()})),
         }));
     }
-    let holidays = holiday_summary(&daemon.holidays.read().expect("holiday lock poisoned"));
-    let statuses = daemon
-        .integrations
-        .read()
-        .expect("status lock poisoned")
-        .clone();
+    let holidays = holiday_summary(daemon);
+    let statuses = daemon.statuses();
     // A failing integration degrades the daemon; only a failing store makes it unhealthy.
     let ok = store_ok && statuses.iter().all(|i| i.ok);
     let integrations: serde_json::Map<_, _> = statuses
@@ -102,7 +117,8 @@ async fn healthz(State(daemon): State<Arc<Daemon>>) -> Response {
     (code, axum::Json(body)).into_response()
 }
 
-async fn metrics(State(daemon): State<Arc<Daemon>>) -> Response {
+async fn metrics(State(endpoint): Shared) -> Response {
+    let daemon = &endpoint.state;
     let now = daemon.clock.now();
     let mut held = Vec::new();
     let mut skipped = Vec::new();
@@ -205,7 +221,8 @@ async fn metrics(State(daemon): State<Arc<Daemon>>) -> Response {
         .into_response()
 }
 
-async fn calendar_feed(State(daemon): State<Arc<Daemon>>) -> Response {
+async fn calendar_feed(State(endpoint): Shared) -> Response {
+    let daemon = &endpoint.state;
     let now = daemon.clock.now();
     let language = daemon.config.daemon.language;
     let mut events = Vec::new();
@@ -243,8 +260,8 @@ async fn calendar_feed(State(daemon): State<Arc<Daemon>>) -> Response {
         .into_response()
 }
 
-fn authorized(daemon: &Daemon, headers: &HeaderMap) -> bool {
-    let expected = format!("Bearer {}", daemon.api_token);
+fn authorized(endpoint: &Endpoint, headers: &HeaderMap) -> bool {
+    let expected = format!("Bearer {}", endpoint.api_token);
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
@@ -266,11 +283,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-async fn export(State(daemon): State<Arc<Daemon>>, headers: HeaderMap) -> Response {
-    if !authorized(&daemon, &headers) {
+async fn export(State(endpoint): Shared, headers: HeaderMap) -> Response {
+    if !authorized(&endpoint, &headers) {
         return unauthorized();
     }
-    let worker = daemon.clone();
+    let worker = endpoint.state.clone();
     match tokio::task::spawn_blocking(move || worker.log.export()).await {
         Ok(Ok(document)) => axum::Json(document).into_response(),
         Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
@@ -278,27 +295,33 @@ async fn export(State(daemon): State<Arc<Daemon>>, headers: HeaderMap) -> Respon
     }
 }
 
-async fn import(State(daemon): State<Arc<Daemon>>, headers: HeaderMap, body: String) -> Response {
-    if !authorized(&daemon, &headers) {
+async fn import(State(endpoint): Shared, headers: HeaderMap, body: String) -> Response {
+    if !authorized(&endpoint, &headers) {
         return unauthorized();
     }
-    let document = match Document::from_json(&body, &daemon.config.meeting_ids()) {
-        Ok(d) => d,
-        Err(e) => {
-            return error(
+    let state = endpoint.state.clone();
+    // Parsing a large document and writing it both stay off the runtime's workers.
+    let worker = state.clone();
+    let imported = tokio::task::spawn_blocking(move || {
+        let document = Document::from_json(&body, &worker.config.meeting_ids()).map_err(|e| {
+            (
                 StatusCode::BAD_REQUEST,
                 format!("{e}; nothing was imported"),
-            );
-        }
-    };
-    let worker = daemon.clone();
-    match tokio::task::spawn_blocking(move || worker.log.import(&document)).await {
+            )
+        })?;
+        worker
+            .log
+            .import(&document)
+            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+    })
+    .await;
+    match imported {
+        Ok(Err((status, message))) => error(status, message),
         Ok(Ok(s)) => {
-            daemon.log_changed();
+            state.changed(Change::Import);
             axum::Json(json!({"added": s.added, "updated": s.updated, "unchanged": s.unchanged}))
                 .into_response()
         }
-        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
     }
 }
@@ -310,22 +333,24 @@ struct SyncParams {
 }
 
 async fn sync(
-    State(daemon): State<Arc<Daemon>>,
+    State(endpoint): Shared,
     headers: HeaderMap,
     axum::extract::Query(params): axum::extract::Query<SyncParams>,
 ) -> Response {
-    if !authorized(&daemon, &headers) {
+    if !authorized(&endpoint, &headers) {
         return unauthorized();
     }
-    if daemon.calendar.is_none() {
+    let Some(api) = &endpoint.calendar else {
         return error(
             StatusCode::BAD_REQUEST,
             "calendar sync is off in the running daemon (see /healthz)",
         );
-    }
+    };
     let mut lines = Vec::new();
-    let result =
-        super::calendar_task::sync(&daemon, params.dry_run, &mut |line| lines.push(line)).await;
+    let result = super::jobs::calendar::sync(&endpoint.state, api, params.dry_run, &mut |line| {
+        lines.push(line)
+    })
+    .await;
     match result {
         Ok(summary) => {
             let prefix = if params.dry_run { "dry run: " } else { "" };

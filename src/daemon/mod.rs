@@ -1,183 +1,43 @@
 //! `run`: one process that owns the store and runs the integrations, the
 //! background jobs and the local HTTP endpoint under one shutdown signal.
 
-mod backup;
-mod calendar_task;
-pub mod http;
-mod keep_alive_task;
-pub mod metrics;
+mod http;
+mod jobs;
+mod metrics;
 mod systemd;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use chrono::{DateTime, Utc};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::app::metrics::Metrics;
+use crate::app::state::{AppState, HolidaySource, Holidays, IntegrationStatus};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::discord::bot as discord_bot;
+use crate::discord::chat::DiscordChat;
 use crate::domain::holidays::{JapaneseHolidays, OfficialList};
-use crate::domain::log::cancelled_dates;
-use crate::domain::schedule::Occurrence;
 use crate::holiday_refresh;
-use crate::store::{SessionLog, SledLog};
-use metrics::Metrics;
+use crate::store::SledLog;
 
 /// How long in-flight work gets after SIGTERM before we exit anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
 const HOLIDAY_REFRESH_EVERY: Duration = Duration::from_secs(7 * 24 * 3600);
 
-/// Which holiday list the schedule uses, for `/healthz`.
-#[derive(Debug, Clone)]
-pub enum HolidaySource {
-    Embedded,
-    Downloaded { fetched_at: DateTime<Utc> },
-}
-
-pub struct Holidays {
-    pub calendar: JapaneseHolidays,
-    pub source: HolidaySource,
-}
-
-/// On or off, and why: said once at start, kept current for `/healthz`.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct IntegrationStatus {
-    pub name: &'static str,
-    pub enabled: bool,
-    /// False when enabled but its last attempt failed.
-    pub ok: bool,
-    pub detail: String,
-}
-
-impl IntegrationStatus {
-    fn new(name: &'static str, enabled: bool, detail: impl Into<String>) -> Self {
-        Self {
-            name,
-            enabled,
-            ok: true,
-            detail: detail.into(),
-        }
-    }
-}
-
-/// What every task of the daemon shares.
-pub struct Daemon {
-    pub config: Config,
-    pub clock: Arc<dyn Clock>,
-    pub log: SledLog,
-    pub holidays: RwLock<Holidays>,
-    pub metrics: Metrics,
-    pub integrations: RwLock<Vec<IntegrationStatus>>,
-    pub calendar: Option<Arc<crate::calendar::google::GoogleCalendar>>,
-    /// Bumped after any change to the log; the calendar, reminders and
-    /// housekeeping each watch it.
-    pub changed: watch::Sender<u64>,
-    /// The search index and the change generation it was built at.
-    history: std::sync::Mutex<Option<(u64, Arc<crate::domain::history::HistoryIndex>)>>,
-    /// Bearer token for the local write API; readable only by the service's user.
-    pub api_token: String,
-}
-
-impl Daemon {
-    pub fn set_status(&self, status: IntegrationStatus) {
-        let mut all = self.integrations.write().expect("status lock poisoned");
-        match all.iter_mut().find(|s| s.name == status.name) {
-            Some(existing) => *existing = status,
-            None => all.push(status),
-        }
-    }
-
-    /// The history search index, rebuilt only after the log changed.
-    pub fn history_index(
-        &self,
-    ) -> Result<Arc<crate::domain::history::HistoryIndex>, crate::store::StoreError> {
-        use crate::domain::history::{HistoryIndex, records_of};
-        let generation = *self.changed.borrow();
-        let mut cached = self.history.lock().expect("history lock poisoned");
-        if let Some((built_at, index)) = cached.as_ref()
-            && *built_at == generation
-        {
-            return Ok(index.clone());
-        }
-        let document = self.log.export()?;
-        let index = Arc::new(HistoryIndex::new(records_of(
-            document.sessions,
-            document.postmortems,
-            document.learnings,
-        )));
-        *cached = Some((generation, index.clone()));
-        Ok(index)
-    }
-
-    /// The holiday calendar in use right now (a refresh may replace it).
-    pub fn holiday_calendar(&self) -> JapaneseHolidays {
-        self.holidays
-            .read()
-            .expect("holiday lock poisoned")
-            .calendar
-            .clone()
-    }
-
-    /// Runs a use case for `meeting` with the daemon's store, holidays and clock.
-    pub fn with_use_case<T>(
-        &self,
-        meeting: &crate::config::Meeting,
-        use_case: impl FnOnce(&crate::app::Context) -> T,
-    ) -> T {
-        let holidays = self.holiday_calendar();
-        let ctx = crate::app::Context {
-            meeting,
-            log: &self.log,
-            holidays: &holidays,
-            language: self.config.daemon.language,
-            now: self.clock.now(),
-        };
-        use_case(&ctx)
-    }
-
-    /// Something in the log changed: the calendar should reflect it soon.
-    pub fn log_changed(&self) {
-        self.changed.send_modify(|generation| *generation += 1);
-    }
-
-    /// Occurrences of a meeting between two dates, with people's cancellations applied.
-    pub fn occurrences(
-        &self,
-        meeting: &crate::config::Meeting,
-        from: chrono::NaiveDate,
-        until: chrono::NaiveDate,
-    ) -> Result<Vec<Occurrence>, crate::store::StoreError> {
-        let sessions = self.log.sessions_between(&meeting.id, from, until)?;
-        let cancelled = cancelled_dates(&sessions, &meeting.id);
-        let holidays = self.holidays.read().expect("holiday lock poisoned");
-        Ok(meeting
-            .rule
-            .between(&holidays.calendar, &cancelled, from, until)
-            .collect())
-    }
-}
-
-/// Waits for `pause`, a change to the log or shutdown; false means shut down.
-/// Every background job sleeps here between its runs, so none busy-loops.
-pub async fn pause(
-    pause: Duration,
-    changes: &mut watch::Receiver<u64>,
-    stop: &mut watch::Receiver<bool>,
-) -> bool {
-    tokio::select! {
-        _ = tokio::time::sleep(pause) => true,
-        _ = changes.changed() => true,
-        _ = stop.wait_for(|s| *s) => false,
-    }
-}
-
 pub fn api_token_path(state_dir: &Path) -> PathBuf {
     state_dir.join("api-token")
+}
+
+/// Where the running daemon writes the address it listens on, so that
+/// `listen = "127.0.0.1:0"` works and the CLI finds the daemon.
+pub fn listen_address_path(state_dir: &Path) -> PathBuf {
+    state_dir.join("listen-address")
 }
 
 /// Runs until `shutdown` completes, then stops taking work, lets in-flight
@@ -222,17 +82,18 @@ pub async fn run(
                 Some(Arc::new(api))
             }
             Err(e) => {
-                integrations[0] = IntegrationStatus {
-                    ok: false,
-                    ..IntegrationStatus::new("Google Calendar", false, format!("cannot start: {e}"))
-                };
+                integrations[0] = IntegrationStatus::failed(
+                    "Google Calendar",
+                    false,
+                    format!("cannot start: {e}"),
+                );
                 None
             }
         },
         None => None,
     };
     let discord_token = match &config.discord {
-        Some(discord) => match crate::discord::bot::token(discord) {
+        Some(discord) => match discord_bot::token(discord) {
             Ok(token) => {
                 integrations[1] = IntegrationStatus::new(
                     "Discord",
@@ -260,65 +121,66 @@ pub async fn run(
         }
     }
 
-    let daemon = Arc::new(Daemon {
-        config,
-        clock,
-        log,
-        holidays: RwLock::new(holidays),
-        metrics: Metrics::default(),
-        integrations: RwLock::new(integrations),
-        calendar,
-        changed: watch::Sender::new(0),
-        history: std::sync::Mutex::new(None),
-        api_token,
-    });
+    let state = Arc::new(AppState::new(config, clock, log, holidays, integrations));
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
     let address = listener.local_addr()?;
-    tasks.spawn(http::serve(listener, daemon.clone(), stop_rx.clone()));
+    crate::atomic_file::write_atomically(
+        &listen_address_path(&state_dir),
+        address.to_string().as_bytes(),
+    )
+    .context("writing the listen address into state_dir")?;
+    let endpoint = http::Endpoint {
+        state: state.clone(),
+        api_token,
+        calendar: calendar.clone(),
+    };
+    tasks.spawn(http::serve(listener, endpoint, stop_rx.clone()));
     tasks.spawn(systemd::watchdog(stop_rx.clone()));
-    if daemon.config.daemon.holiday_refresh {
-        tasks.spawn(refresh_holidays(daemon.clone(), stop_rx.clone()));
+    if state.config.daemon.holiday_refresh {
+        tasks.spawn(refresh_holidays(state.clone(), stop_rx.clone()));
     }
-    tasks.spawn(keep_alive_task::run(daemon.clone(), stop_rx.clone()));
-    if daemon.calendar.is_some() {
-        tasks.spawn(calendar_task::run(daemon.clone(), stop_rx.clone()));
+    tasks.spawn(jobs::keep_alive::run(state.clone(), stop_rx.clone()));
+    if let Some(api) = calendar {
+        tasks.spawn(jobs::calendar::run(state.clone(), api, stop_rx.clone()));
     }
-    let bot = match (&daemon.config.discord, discord_token) {
+    let bot = match (state.config.discord.clone(), discord_token) {
         (Some(discord), Some(token)) => {
-            match crate::discord::bot::start(daemon.clone(), discord, token).await {
+            match discord_bot::start(state.clone(), &discord, token).await {
                 Ok(bot) => {
-                    tasks.spawn(crate::discord::reminders::run(
-                        daemon.clone(),
+                    let chat = Arc::new(DiscordChat::new(
                         bot.http.clone(),
-                        stop_rx.clone(),
-                    ));
-                    tasks.spawn(crate::discord::scheduled_events::run(
-                        daemon.clone(),
-                        bot.http.clone(),
-                        stop_rx.clone(),
-                    ));
-                    tasks.spawn(crate::discord::presence::run(
-                        daemon.clone(),
                         bot.cache.clone(),
+                        poise::serenity_prelude::GuildId::new(discord.guild_id.0),
+                    ));
+                    tasks.spawn(jobs::reminders::run(
+                        state.clone(),
+                        chat.clone(),
                         stop_rx.clone(),
                     ));
+                    tasks.spawn(jobs::scheduled_events::run(
+                        state.clone(),
+                        chat.clone(),
+                        stop_rx.clone(),
+                    ));
+                    tasks.spawn(jobs::presence::run(state.clone(), chat, stop_rx.clone()));
                     Some(bot)
                 }
                 Err(e) => {
                     tracing::error!("Discord: cannot start the bot: {e:#}");
-                    daemon.set_status(IntegrationStatus {
-                        ok: false,
-                        ..IntegrationStatus::new("Discord", true, format!("cannot start: {e}"))
-                    });
+                    state.set_status(IntegrationStatus::failed(
+                        "Discord",
+                        true,
+                        format!("cannot start: {e}"),
+                    ));
                     None
                 }
             }
         }
         _ => None,
     };
-    if daemon.config.daemon.backups_keep > 0 {
-        tasks.spawn(backup::daily(daemon.clone(), stop_rx.clone()));
+    if state.config.daemon.backups_keep > 0 {
+        tasks.spawn(jobs::backup::daily(state.clone(), stop_rx.clone()));
     }
 
     systemd::ready(&format!("listening on {address}"));
@@ -338,10 +200,11 @@ pub async fn run(
         status = bot_stopped => {
             // serenity retries network trouble itself; this is what it will not retry.
             tracing::error!("Discord: the bot stopped: {status:?}; the rest of the daemon goes on");
-            daemon.set_status(IntegrationStatus {
-                ok: false,
-                ..IntegrationStatus::new("Discord", true, format!("stopped: {status:?}"))
-            });
+            state.set_status(IntegrationStatus::failed(
+                "Discord",
+                true,
+                format!("stopped: {status:?}"),
+            ));
             shutdown.await;
         }
     }
@@ -360,7 +223,8 @@ pub async fn run(
         tracing::warn!("some tasks did not stop within {SHUTDOWN_GRACE:?}; exiting anyway");
         tasks.abort_all();
     }
-    daemon.log.flush()?;
+    let _ = std::fs::remove_file(listen_address_path(&state_dir));
+    state.log.flush()?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -412,9 +276,9 @@ fn write_api_token(state_dir: &Path) -> anyhow::Result<String> {
     Ok(token)
 }
 
-async fn refresh_holidays(daemon: Arc<Daemon>, mut stop: watch::Receiver<bool>) {
-    let state_dir = daemon.config.daemon.state_dir.clone();
-    let url = daemon.config.daemon.holiday_source_url.clone();
+async fn refresh_holidays(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
+    let state_dir = state.config.daemon.state_dir.clone();
+    let url = state.config.daemon.holiday_source_url.clone();
     loop {
         let attempt = tokio::select! {
             result = holiday_refresh::fetch(&state_dir, &url) => result,
@@ -428,16 +292,15 @@ async fn refresh_holidays(daemon: Arc<Daemon>, mut stop: watch::Receiver<bool>) 
                     years.start(),
                     years.end()
                 );
-                let mut holidays = daemon.holidays.write().expect("holiday lock poisoned");
-                *holidays = Holidays {
+                state.replace_holidays(Holidays {
                     calendar: JapaneseHolidays::new(fetched.list),
                     source: HolidaySource::Downloaded {
                         fetched_at: fetched.fetched_at,
                     },
-                };
+                });
             }
             Err(e) => {
-                Metrics::count(&daemon.metrics.holiday_refresh_failures);
+                Metrics::count(&state.metrics.holiday_refresh_failures);
                 tracing::warn!(
                     "holiday list refresh from {url} failed, keeping the current list: {e}"
                 );
@@ -451,10 +314,11 @@ async fn refresh_holidays(daemon: Arc<Daemon>, mut stop: watch::Receiver<bool>) 
 }
 
 /// The list in use and how far it reaches, for `/healthz`.
-pub fn holiday_summary(holidays: &Holidays) -> serde_json::Value {
-    let years = holidays.calendar.official_years();
+fn holiday_summary(state: &AppState) -> serde_json::Value {
+    let (calendar, source) = state.holiday_source();
+    let years = calendar.official_years();
     let embedded_until = *OfficialList::embedded().years().end();
-    let (source, fetched_at) = match &holidays.source {
+    let (source, fetched_at) = match &source {
         HolidaySource::Embedded => ("embedded", None),
         HolidaySource::Downloaded { fetched_at } => {
             ("cabinet_office", Some(fetched_at.to_rfc3339()))

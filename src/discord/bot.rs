@@ -13,16 +13,13 @@ use super::client::{
 use super::commands;
 use crate::app::knowledge::{PostmortemForm, add_postmortem};
 use crate::app::sessions::rsvp;
-use crate::app::{Actor, Answer, Context as UseCase, UserError};
-use crate::config::{DEFAULT_TOKEN_ENV, DiscordConfig, Meeting};
-use crate::daemon::Daemon;
-use crate::domain::log::RsvpStatus;
-
-/// Custom ids this bot owns start with this; anything else is left alone.
-pub const CUSTOM_ID_PREFIX: &str = "wp:";
+use crate::app::state::{AppState, Change};
+use crate::app::{Actor, Answer, UserError};
+use crate::chat::{CUSTOM_ID_PREFIX, parse_rsvp_button};
+use crate::config::{DEFAULT_TOKEN_ENV, DiscordConfig};
 
 pub struct Data {
-    pub daemon: Arc<Daemon>,
+    pub state: Arc<AppState>,
 }
 
 pub type Error = anyhow::Error;
@@ -50,7 +47,7 @@ pub fn token(config: &DiscordConfig) -> Result<BotToken, String> {
 }
 
 pub async fn start(
-    daemon: Arc<Daemon>,
+    state: Arc<AppState>,
     config: &DiscordConfig,
     token: BotToken,
 ) -> anyhow::Result<RunningBot> {
@@ -62,22 +59,15 @@ pub async fn start(
     let mut options = base_options::<Data>();
     options.commands = commands::all();
     options.event_handler = |framework, event| Box::pin(on_event(framework, event));
-    start_bot(&connection, options, Data { daemon }).await
+    start_bot(&connection, options, Data { state }).await
 }
 
-/// The meeting a channel belongs to: the one that names it, else the first
-/// meeting without a channel of its own.
-pub fn meeting_for_channel(daemon: &Daemon, channel_id: u64) -> &Meeting {
-    let meetings = &daemon.config.meetings;
-    meetings
-        .iter()
-        .find(|m| m.discord_channel_id.is_some_and(|c| c.0 == channel_id))
-        .or_else(|| meetings.iter().find(|m| m.discord_channel_id.is_none()))
-        .unwrap_or(&meetings[0])
-}
-
-pub fn actor(daemon: &Daemon, user: &serenity::User, member: Option<&serenity::Member>) -> Actor {
-    let facilitator_role = daemon
+pub(crate) fn actor(
+    state: &AppState,
+    user: &serenity::User,
+    member: Option<&serenity::Member>,
+) -> Actor {
+    let facilitator_role = state
         .config
         .discord
         .as_ref()
@@ -93,21 +83,6 @@ pub fn actor(daemon: &Daemon, user: &serenity::User, member: Option<&serenity::M
     }
 }
 
-/// Runs a use case with the daemon's store, holidays and clock, and tells
-/// the calendar when something was written.
-pub fn run_use_case(
-    daemon: &Daemon,
-    meeting: &Meeting,
-    writes: bool,
-    use_case: impl FnOnce(&UseCase) -> Answer,
-) -> Answer {
-    let answer = daemon.with_use_case(meeting, use_case);
-    if writes && answer.is_ok() {
-        daemon.log_changed();
-    }
-    answer
-}
-
 /// Dates in commands are `YYYY-MM-DD`.
 pub fn parse_date(text: Option<&str>) -> Result<Option<NaiveDate>, UserError> {
     text.map(|t| {
@@ -115,32 +90,6 @@ pub fn parse_date(text: Option<&str>) -> Result<Option<NaiveDate>, UserError> {
             .map_err(|_| UserError(format!("{t:?} is not a date; write it as YYYY-MM-DD")))
     })
     .transpose()
-}
-
-/// `wp:rsvp:<meeting>:<date>:<status>` on the day's announcement.
-pub fn rsvp_button_id(meeting: &str, date: NaiveDate, status: RsvpStatus) -> String {
-    let status = match status {
-        RsvpStatus::Going => "going",
-        RsvpStatus::Maybe => "maybe",
-        RsvpStatus::NotGoing => "not_going",
-    };
-    format!("{CUSTOM_ID_PREFIX}rsvp:{meeting}:{date}:{status}")
-}
-
-fn parse_rsvp_button(custom_id: &str) -> Option<(&str, NaiveDate, RsvpStatus)> {
-    let mut parts = custom_id
-        .strip_prefix(CUSTOM_ID_PREFIX)?
-        .strip_prefix("rsvp:")?
-        .split(':');
-    let meeting = parts.next()?;
-    let date = parts.next()?.parse().ok()?;
-    let status = match parts.next()? {
-        "going" => RsvpStatus::Going,
-        "maybe" => RsvpStatus::Maybe,
-        "not_going" => RsvpStatus::NotGoing,
-        _ => return None,
-    };
-    Some((meeting, date, status))
 }
 
 /// The postmortem modal's custom id: `wp:pm:<meeting>:<date or ->`.
@@ -156,19 +105,24 @@ async fn on_event(
     let serenity::FullEvent::InteractionCreate { interaction } = event else {
         return Ok(());
     };
-    let daemon = &framework.user_data.daemon;
+    let state = &framework.user_data.state;
     let http = &framework.serenity_context.http;
     match interaction {
         serenity::Interaction::Component(click)
             if click.data.custom_id.starts_with(CUSTOM_ID_PREFIX) =>
         {
             let answer = match parse_rsvp_button(&click.data.custom_id) {
-                Some((meeting_id, date, status)) => match daemon.config.meeting(meeting_id) {
+                Some((meeting_id, date, status)) => match state.config.meeting(meeting_id) {
                     Some(meeting) => {
-                        let who = actor(daemon, &click.user, click.member.as_ref());
-                        run_use_case(daemon, meeting, true, |ctx| {
-                            rsvp(ctx, &who, status, Some(date))
+                        let who = actor(state, &click.user, click.member.as_ref());
+                        let state = state.clone();
+                        let meeting = meeting.clone();
+                        tokio::task::spawn_blocking(move || {
+                            state.answer(&meeting, Some(Change::Attendance), |ctx| {
+                                rsvp(ctx, &who, status, Some(date))
+                            })
                         })
+                        .await?
                     }
                     None => Err(UserError(format!(
                         "meeting {meeting_id:?} is no longer configured"
@@ -182,7 +136,11 @@ async fn on_event(
         serenity::Interaction::Modal(submit)
             if submit.data.custom_id.starts_with(CUSTOM_ID_PREFIX) =>
         {
-            let answer = postmortem_submitted(daemon, submit);
+            let worker = state.clone();
+            let submitted = submit.clone();
+            let answer =
+                tokio::task::spawn_blocking(move || postmortem_submitted(&worker, &submitted))
+                    .await?;
             let response = match answer {
                 Ok(reply) => serenity::CreateInteractionResponse::Message(
                     serenity::CreateInteractionResponseMessage::new()
@@ -199,7 +157,7 @@ async fn on_event(
     Ok(())
 }
 
-fn postmortem_submitted(daemon: &Daemon, submit: &serenity::ModalInteraction) -> Answer {
+fn postmortem_submitted(state: &AppState, submit: &serenity::ModalInteraction) -> Answer {
     let rest = submit
         .data
         .custom_id
@@ -209,7 +167,7 @@ fn postmortem_submitted(daemon: &Daemon, submit: &serenity::ModalInteraction) ->
     let (meeting_id, date) = rest
         .rsplit_once(':')
         .ok_or_else(|| UserError("this form is not in use any more".into()))?;
-    let meeting = daemon
+    let meeting = state
         .config
         .meeting(meeting_id)
         .ok_or_else(|| UserError(format!("meeting {meeting_id:?} is no longer configured")))?;
@@ -231,6 +189,8 @@ fn postmortem_submitted(daemon: &Daemon, submit: &serenity::ModalInteraction) ->
         prevention: field("prevention"),
         date,
     };
-    let who = actor(daemon, &submit.user, submit.member.as_ref());
-    run_use_case(daemon, meeting, true, |ctx| add_postmortem(ctx, &who, form))
+    let who = actor(state, &submit.user, submit.member.as_ref());
+    state.answer(meeting, Some(Change::Knowledge), |ctx| {
+        add_postmortem(ctx, &who, form)
+    })
 }

@@ -47,15 +47,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
-use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 use serenity::{
     ChannelId, CreateActionRow, CreateAllowedMentions, CreateButton, CreateInteractionResponse,
-    CreateInteractionResponseMessage, CreateMessage, EditMessage, EditScheduledEvent,
-    GatewayIntents, GuildId, Http, HttpBuilder, Message, MessageId, ScheduledEvent,
-    ScheduledEventId, ScheduledEventType,
+    CreateInteractionResponseMessage, CreateMessage, EditScheduledEvent, GatewayIntents, GuildId,
+    Http, HttpBuilder, Message, ScheduledEvent, ScheduledEventId, ScheduledEventType,
 };
 use tokio::sync::watch;
+
+use crate::chat::{ChatButton, EventPlace, ScheduledEventSpec};
 use tokio::task::JoinHandle;
 
 /// The bot token. It has no `Display` and its `Debug` is redacted, so neither a `{:?}` of the
@@ -384,33 +384,8 @@ pub fn modal_value<'a>(
         })
 }
 
-/// One button of a message's action row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MessageButton {
-    /// Comes back in the click's `data.custom_id`; at most 100 characters.
-    pub custom_id: String,
-    /// At most 80 characters.
-    pub label: String,
-    pub style: serenity::ButtonStyle,
-}
-
-impl MessageButton {
-    pub fn new(custom_id: impl Into<String>, label: impl Into<String>) -> Self {
-        Self {
-            custom_id: custom_id.into(),
-            label: label.into(),
-            style: serenity::ButtonStyle::Secondary,
-        }
-    }
-
-    pub fn style(mut self, style: serenity::ButtonStyle) -> Self {
-        self.style = style;
-        self
-    }
-}
-
 /// Discord's limits, checked here so that a mistake is a clear error and not a 400.
-fn check_message(content: &str, buttons: &[MessageButton]) -> anyhow::Result<()> {
+fn check_message(content: &str, buttons: &[ChatButton]) -> anyhow::Result<()> {
     let chars = content.chars().count();
     if chars > 2000 {
         bail!("a Discord message holds at most 2000 characters, this one has {chars}");
@@ -435,7 +410,7 @@ fn check_message(content: &str, buttons: &[MessageButton]) -> anyhow::Result<()>
     Ok(())
 }
 
-fn action_rows(buttons: &[MessageButton]) -> Vec<CreateActionRow> {
+fn action_rows(buttons: &[ChatButton]) -> Vec<CreateActionRow> {
     if buttons.is_empty() {
         return Vec::new();
     }
@@ -445,38 +420,20 @@ fn action_rows(buttons: &[MessageButton]) -> Vec<CreateActionRow> {
             .map(|b| {
                 CreateButton::new(b.custom_id.clone())
                     .label(b.label.clone())
-                    .style(b.style)
+                    .style(serenity::ButtonStyle::Secondary)
             })
             .collect(),
     )]
 }
 
-/// Posts `content` to a channel with one row of buttons (none if `buttons` is empty). Nobody is
-/// pinged, whatever the text contains.
-pub async fn post_message(
-    http: &Http,
-    channel_id: ChannelId,
-    content: &str,
-    buttons: &[MessageButton],
-) -> anyhow::Result<Message> {
-    check_message(content, buttons)?;
-    let message = CreateMessage::new()
-        .content(content)
-        .allowed_mentions(CreateAllowedMentions::new())
-        .components(action_rows(buttons));
-    channel_id
-        .send_message(http, message)
-        .await
-        .with_context(|| format!("posting a message to channel {channel_id}"))
-}
-
-/// Like [`post_message`], with a nonce that Discord enforces: posting again
-/// with the same nonce within a few minutes returns the first message.
+/// Posts `content` with one row of buttons (none if empty) and a nonce that
+/// Discord enforces: posting again with the same nonce within a few minutes
+/// returns the first message. Nobody is pinged, whatever the text contains.
 pub async fn post_message_with_nonce(
     http: &Http,
     channel_id: ChannelId,
     content: &str,
-    buttons: &[MessageButton],
+    buttons: &[ChatButton],
     nonce: &str,
 ) -> anyhow::Result<Message> {
     check_message(content, buttons)?;
@@ -492,69 +449,27 @@ pub async fn post_message_with_nonce(
         .with_context(|| format!("posting a message to channel {channel_id}"))
 }
 
-/// Replaces the text and buttons of a message the bot posted (e.g. updated RSVP counts).
-pub async fn edit_message(
-    http: &Http,
-    channel_id: ChannelId,
-    message_id: MessageId,
-    content: &str,
-    buttons: &[MessageButton],
-) -> anyhow::Result<Message> {
-    check_message(content, buttons)?;
-    let edit = EditMessage::new()
-        .content(content)
-        .allowed_mentions(CreateAllowedMentions::new())
-        .components(action_rows(buttons));
-    channel_id
-        .edit_message(http, message_id, edit)
-        .await
-        .with_context(|| format!("editing message {message_id} in channel {channel_id}"))
-}
-
-/// Where a scheduled event takes place.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EventPlace {
-    /// A voice channel of the guild (entity type VOICE).
-    Voice(ChannelId),
-    /// Anywhere else (entity type EXTERNAL); Discord requires a location and an end time.
-    External { location: String },
-}
-
-/// What the daemon wants a guild scheduled event to look like.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScheduledEventSpec {
-    /// 1 to 100 characters.
-    pub name: String,
-    /// At most 1000 characters.
-    pub description: Option<String>,
-    /// Discord refuses a start in the past (on create, and on edit of a scheduled event).
-    pub start: DateTime<Utc>,
-    pub end: DateTime<Utc>,
-    pub place: EventPlace,
-}
-
-impl ScheduledEventSpec {
-    fn check(&self) -> anyhow::Result<()> {
-        let name = self.name.chars().count();
-        if name == 0 || name > 100 {
-            bail!("a scheduled event name has 1 to 100 characters, got {name}");
-        }
-        if let Some(d) = &self.description
-            && d.chars().count() > 1000
-        {
-            bail!("a scheduled event description has at most 1000 characters");
-        }
-        if self.end <= self.start {
-            bail!("a scheduled event must end after it starts");
-        }
-        if let EventPlace::External { location } = &self.place {
-            let chars = location.chars().count();
-            if chars == 0 || chars > 100 {
-                bail!("an external event location has 1 to 100 characters, got {chars}");
-            }
-        }
-        Ok(())
+/// Discord's limits for a scheduled event, checked before sending.
+fn check_event(spec: &ScheduledEventSpec) -> anyhow::Result<()> {
+    let name = spec.name.chars().count();
+    if name == 0 || name > 100 {
+        bail!("a scheduled event name has 1 to 100 characters, got {name}");
     }
+    if let Some(d) = &spec.description
+        && d.chars().count() > 1000
+    {
+        bail!("a scheduled event description has at most 1000 characters");
+    }
+    if spec.end <= spec.start {
+        bail!("a scheduled event must end after it starts");
+    }
+    if let EventPlace::External { location } = &spec.place {
+        let chars = location.chars().count();
+        if chars == 0 || chars > 100 {
+            bail!("an external event location has 1 to 100 characters, got {chars}");
+        }
+    }
+    Ok(())
 }
 
 /// Creates a guild scheduled event. The bot needs the Create Events permission.
@@ -566,7 +481,7 @@ pub async fn create_scheduled_event(
     guild_id: GuildId,
     spec: &ScheduledEventSpec,
 ) -> anyhow::Result<ScheduledEvent> {
-    spec.check()?;
+    check_event(spec)?;
     let kind = match spec.place {
         EventPlace::Voice(_) => ScheduledEventType::Voice,
         EventPlace::External { .. } => ScheduledEventType::External,
@@ -574,7 +489,7 @@ pub async fn create_scheduled_event(
     let mut builder =
         serenity::CreateScheduledEvent::new(kind, spec.name.clone(), spec.start).end_time(spec.end);
     builder = match &spec.place {
-        EventPlace::Voice(channel) => builder.channel_id(*channel),
+        EventPlace::Voice(channel) => builder.channel_id(ChannelId::new(*channel)),
         EventPlace::External { location } => builder.location(location.clone()),
     };
     if let Some(description) = &spec.description {
@@ -594,7 +509,7 @@ pub async fn edit_scheduled_event(
     event_id: ScheduledEventId,
     spec: &ScheduledEventSpec,
 ) -> anyhow::Result<ScheduledEvent> {
-    spec.check()?;
+    check_event(spec)?;
     // `kind` first: it clears the other place (channel for EXTERNAL, metadata for VOICE), and
     // the place set after it must survive.
     let mut builder = EditScheduledEvent::new()
@@ -602,7 +517,9 @@ pub async fn edit_scheduled_event(
         .start_time(spec.start)
         .end_time(spec.end);
     builder = match &spec.place {
-        EventPlace::Voice(channel) => builder.kind(ScheduledEventType::Voice).channel_id(*channel),
+        EventPlace::Voice(channel) => builder
+            .kind(ScheduledEventType::Voice)
+            .channel_id(ChannelId::new(*channel)),
         EventPlace::External { location } => builder
             .kind(ScheduledEventType::External)
             .location(location.clone()),
@@ -658,16 +575,18 @@ mod tests {
     fn discord_limits_are_checked_before_sending() {
         assert!(check_message(&"あ".repeat(2000), &[]).is_ok());
         assert!(check_message(&"あ".repeat(2001), &[]).is_err());
-        let six: Vec<_> = (0..6)
-            .map(|i| MessageButton::new(format!("b{i}"), "x"))
-            .collect();
+        let button = |id: String| ChatButton {
+            custom_id: id,
+            label: "x".into(),
+        };
+        let six: Vec<_> = (0..6).map(|i| button(format!("b{i}"))).collect();
         assert!(check_message("hi", &six).is_err());
-        assert!(check_message("hi", &[MessageButton::new("", "x")]).is_err());
+        assert!(check_message("hi", &[button(String::new())]).is_err());
     }
 
     #[test]
     fn a_scheduled_event_must_end_after_it_starts() {
-        let start = Utc::now();
+        let start = chrono::Utc::now();
         let spec = ScheduledEventSpec {
             name: "週刊ポストモーテム".into(),
             description: None,
@@ -677,6 +596,6 @@ mod tests {
                 location: "会議室".into(),
             },
         };
-        assert!(spec.check().is_err());
+        assert!(check_event(&spec).is_err());
     }
 }

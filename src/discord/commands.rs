@@ -3,11 +3,10 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::bot::{
-    Context, Data, Error, actor, meeting_for_channel, parse_date, postmortem_modal_id, run_use_case,
-};
+use super::bot::{Context, Data, Error, actor, parse_date, postmortem_modal_id};
 use crate::app::agenda::{self, NewItem};
 use crate::app::knowledge::{self, HistorySearch};
+use crate::app::state::Change;
 use crate::app::{Answer, UserError};
 use crate::app::{rotation, sessions};
 use crate::domain::history::RecordKind;
@@ -104,17 +103,22 @@ async fn answer(ctx: Context<'_>, answer: Answer) -> Result<(), Error> {
     Ok(())
 }
 
-/// Runs `use_case` for the meeting of the channel the command came from.
+/// Runs `use_case` for the meeting of the channel the command came from, off
+/// the runtime's workers (it reads and writes the store), and answers.
 async fn for_meeting(
     ctx: Context<'_>,
-    writes: bool,
-    use_case: impl FnOnce(&crate::app::Context, &crate::app::Actor) -> Answer,
+    writes: Option<Change>,
+    use_case: impl FnOnce(&crate::app::Context, &crate::app::Actor) -> Answer + Send + 'static,
 ) -> Result<(), Error> {
-    let daemon = &ctx.data().daemon;
-    let meeting = meeting_for_channel(daemon, ctx.channel_id().get());
+    let state = ctx.data().state.clone();
     let member = ctx.author_member().await;
-    let who = actor(daemon, ctx.author(), member.as_deref());
-    let result = run_use_case(daemon, meeting, writes, |uc| use_case(uc, &who));
+    let who = actor(&state, ctx.author(), member.as_deref());
+    let channel = ctx.channel_id().get();
+    let result = tokio::task::spawn_blocking(move || {
+        let meeting = state.meeting_for_channel(channel);
+        state.answer(meeting, writes, |uc| use_case(uc, &who))
+    })
+    .await?;
     answer(ctx, result).await
 }
 
@@ -154,7 +158,7 @@ pub async fn agenda_add(
     #[description_localized("ja", "他部署から発表する場合のチーム名")]
     team: Option<String>,
 ) -> Result<(), Error> {
-    for_meeting(ctx, true, |uc, who| {
+    for_meeting(ctx, Some(Change::Agenda), move |uc, who| {
         let item = NewItem {
             title,
             kind: kind.map_or(AgendaKind::Topic, Into::into),
@@ -179,7 +183,7 @@ pub async fn agenda_list(
     #[description_localized("ja", "開催日（YYYY-MM-DD）")]
     date: Option<String>,
 ) -> Result<(), Error> {
-    for_meeting(ctx, false, |uc, _| {
+    for_meeting(ctx, None, move |uc, _| {
         agenda::list(uc, parse_date(date.as_deref())?)
     })
     .await
@@ -197,7 +201,10 @@ pub async fn agenda_remove(
     #[description_localized("ja", "/agenda list の id")]
     id: String,
 ) -> Result<(), Error> {
-    for_meeting(ctx, true, |uc, who| agenda::remove(uc, who, &id)).await
+    for_meeting(ctx, Some(Change::Agenda), move |uc, who| {
+        agenda::remove(uc, who, &id)
+    })
+    .await
 }
 
 /// Mark a topic as covered, so it is not carried over
@@ -212,7 +219,10 @@ pub async fn agenda_done(
     #[description_localized("ja", "/agenda list の id")]
     id: String,
 ) -> Result<(), Error> {
-    for_meeting(ctx, true, |uc, who| agenda::done(uc, who, &id)).await
+    for_meeting(ctx, Some(Change::Agenda), move |uc, who| {
+        agenda::done(uc, who, &id)
+    })
+    .await
 }
 
 /// Facilitator rotation
@@ -234,7 +244,7 @@ pub async fn rotation(_ctx: Context<'_>) -> Result<(), Error> {
     description_localized("ja", "ローテーションに加わります")
 )]
 pub async fn rotation_join(ctx: Context<'_>) -> Result<(), Error> {
-    for_meeting(ctx, true, rotation::join).await
+    for_meeting(ctx, Some(Change::Roster), rotation::join).await
 }
 
 /// Leave the facilitator rotation (assigned sessions stay)
@@ -244,7 +254,7 @@ pub async fn rotation_join(ctx: Context<'_>) -> Result<(), Error> {
     description_localized("ja", "ローテーションから外れます")
 )]
 pub async fn rotation_leave(ctx: Context<'_>) -> Result<(), Error> {
-    for_meeting(ctx, true, rotation::leave).await
+    for_meeting(ctx, Some(Change::Roster), rotation::leave).await
 }
 
 /// Show the roster and who facilitates next
@@ -254,7 +264,7 @@ pub async fn rotation_leave(ctx: Context<'_>) -> Result<(), Error> {
     description_localized("ja", "ローテーションと今後の担当")
 )]
 pub async fn rotation_show(ctx: Context<'_>) -> Result<(), Error> {
-    for_meeting(ctx, false, |uc, _| rotation::show(uc)).await
+    for_meeting(ctx, None, move |uc, _| rotation::show(uc)).await
 }
 
 /// Trade the facilitators of two sessions
@@ -272,7 +282,7 @@ pub async fn rotation_swap(
     #[description_localized("ja", "もう一方の開催日（YYYY-MM-DD）")]
     second: String,
 ) -> Result<(), Error> {
-    for_meeting(ctx, true, |uc, who| {
+    for_meeting(ctx, Some(Change::Roster), move |uc, who| {
         let first = parse_date(Some(&first))?.expect("a given date");
         let second = parse_date(Some(&second))?.expect("a given date");
         rotation::swap(uc, who, first, second)
@@ -289,9 +299,14 @@ pub async fn rotation_swap(
 pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     // Reading the whole log and drawing take a moment.
     ctx.defer().await?;
-    let daemon = &ctx.data().daemon;
-    let meeting = meeting_for_channel(daemon, ctx.channel_id().get());
-    let result = daemon.with_use_case(meeting, crate::app::stats::summary_with_chart);
+    let state = ctx.data().state.clone();
+    let channel = ctx.channel_id().get();
+    // Reading the log and drawing the chart stay off the runtime's workers.
+    let result = tokio::task::spawn_blocking(move || {
+        let meeting = state.meeting_for_channel(channel);
+        state.with_use_case(meeting, crate::app::stats::summary_with_chart)
+    })
+    .await?;
     let reply = match result {
         Ok((text, png)) => {
             // Discord caps a message at 2000 characters; the chart carries the rest.
@@ -310,7 +325,7 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
 /// The next session: time, facilitator, agenda, RSVPs and weeks off
 #[poise::command(slash_command, guild_only, description_localized("ja", "次回の予定"))]
 pub async fn next(ctx: Context<'_>) -> Result<(), Error> {
-    for_meeting(ctx, false, |uc, _| sessions::next(uc)).await
+    for_meeting(ctx, None, move |uc, _| sessions::next(uc)).await
 }
 
 /// Say whether you will come (optional, change any time)
@@ -333,7 +348,7 @@ pub async fn rsvp(
         StatusChoice::Maybe => RsvpStatus::Maybe,
         StatusChoice::NotGoing => RsvpStatus::NotGoing,
     };
-    for_meeting(ctx, true, |uc, who| {
+    for_meeting(ctx, Some(Change::Attendance), move |uc, who| {
         sessions::rsvp(uc, who, status, parse_date(date.as_deref())?)
     })
     .await
@@ -366,9 +381,9 @@ pub async fn history(
 ) -> Result<(), Error> {
     // Building the index after a change can take a moment on a large log.
     ctx.defer().await?;
-    let index = ctx.data().daemon.history_index();
-    for_meeting(ctx, false, |uc, _| {
-        let index = index.map_err(UserError::from)?;
+    let state = ctx.data().state.clone();
+    for_meeting(ctx, None, move |uc, _| {
+        let index = state.history_index().map_err(UserError::from)?;
         let search = HistorySearch {
             query,
             since: parse_date(since.as_deref())?,
@@ -421,7 +436,7 @@ pub async fn learning_add(
         .split([',', '、'])
         .map(str::to_string)
         .collect();
-    for_meeting(ctx, true, |uc, who| {
+    for_meeting(ctx, Some(Change::Knowledge), move |uc, who| {
         knowledge::add_learning(uc, who, &text, &tags, parse_date(date.as_deref())?)
     })
     .await
@@ -446,9 +461,9 @@ pub async fn postmortem(
         Ok(date) => date,
         Err(e) => return answer(ctx, Err(e)).await,
     };
-    let daemon = &ctx.data().daemon;
-    let meeting = meeting_for_channel(daemon, ctx.channel_id().get());
-    let ja = daemon.config.daemon.language == crate::domain::language::Language::Ja;
+    let state = &ctx.data().state;
+    let meeting = state.meeting_for_channel(ctx.channel_id().get());
+    let ja = state.config.daemon.language == crate::domain::language::Language::Ja;
     let label = |ja_text: &'static str, en_text: &'static str| if ja { ja_text } else { en_text };
     let input = |style, name: &str, id: &str, required: bool| {
         serenity::CreateInputText::new(style, name, id)
@@ -513,7 +528,7 @@ pub async fn skip(
     #[description_localized("ja", "理由")]
     reason: String,
 ) -> Result<(), Error> {
-    for_meeting(ctx, true, |uc, who| {
+    for_meeting(ctx, Some(Change::Schedule), move |uc, who| {
         let date = parse_date(Some(&date))?.expect("a given date");
         sessions::skip(uc, who, date, &reason)
     })
@@ -532,7 +547,7 @@ pub async fn unskip(
     #[description_localized("ja", "開催日（YYYY-MM-DD）")]
     date: String,
 ) -> Result<(), Error> {
-    for_meeting(ctx, true, |uc, who| {
+    for_meeting(ctx, Some(Change::Schedule), move |uc, who| {
         let date = parse_date(Some(&date))?.expect("a given date");
         sessions::unskip(uc, who, date)
     })

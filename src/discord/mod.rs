@@ -1,8 +1,9 @@
-//! Discord: the bot (slash commands, buttons, modals), reminders and scheduled events.
+//! The Discord adapter: the bot (slash commands, buttons, modals) and the
+//! chat port the daemon's jobs post through. It translates; it decides nothing.
 
 pub mod bot;
-pub mod client;
-pub mod commands;
-pub mod presence;
-pub mod reminders;
-pub mod scheduled_events;
+pub mod chat;
+mod client;
+mod commands;
+
+pub use client::{BotToken, RunningBot, log_filter};

@@ -7,19 +7,19 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::sync::watch;
 
-use super::Daemon;
-use super::metrics::Metrics;
+use crate::app::metrics::Metrics;
+use crate::app::state::AppState;
 use crate::store::SessionLog;
 
 /// How often we look whether today's backup exists.
 const CHECK_EVERY: Duration = Duration::from_secs(3600);
 
-pub async fn daily(daemon: Arc<Daemon>, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn daily(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
     loop {
-        let worker = daemon.clone();
+        let worker = state.clone();
         match tokio::task::spawn_blocking(move || backup_if_due(&worker)).await {
             Ok(Ok(Some(path))) => {
-                Metrics::count(&daemon.metrics.backups_written);
+                Metrics::count(&state.metrics.backups_written);
                 tracing::info!("backup written to {}", path.display());
             }
             Ok(Ok(None)) => {}
@@ -33,19 +33,19 @@ pub async fn daily(daemon: Arc<Daemon>, mut stop: watch::Receiver<bool>) {
     }
 }
 
-fn backup_if_due(daemon: &Daemon) -> anyhow::Result<Option<std::path::PathBuf>> {
-    let dir = daemon.config.daemon.state_dir.join("backups");
+fn backup_if_due(state: &AppState) -> anyhow::Result<Option<std::path::PathBuf>> {
+    let dir = state.config.daemon.state_dir.join("backups");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let today = daemon.clock.now().date_naive();
+    let today = state.clock.now().date_naive();
     let path = dir.join(format!("export-{today}.json"));
     if path.exists() {
         return Ok(None);
     }
-    let document = daemon.log.export()?;
+    let document = state.log.export()?;
     let bytes = serde_json::to_vec_pretty(&document)?;
     crate::atomic_file::write_atomically(&path, &bytes)
         .with_context(|| format!("writing {}", path.display()))?;
-    prune(&dir, daemon.config.daemon.backups_keep)?;
+    prune(&dir, state.config.daemon.backups_keep)?;
     Ok(Some(path))
 }
 

@@ -8,9 +8,9 @@ use std::time::Duration;
 use chrono::{Days, TimeDelta};
 use tokio::sync::watch;
 
-use super::Daemon;
 use crate::app::keep_alive::{carry_over, proposal_for};
 use crate::app::rotation::ensure_assigned;
+use crate::app::state::{AppState, Change};
 use crate::app::{Context, UserError};
 use crate::domain::reminders::{ReminderKind, reminders_for};
 use crate::store::SessionLog;
@@ -19,43 +19,58 @@ const EVERY: Duration = Duration::from_secs(15 * 60);
 /// Facilitators are assigned this far ahead when the calendar does not say.
 const DEFAULT_HORIZON_WEEKS: u64 = 8;
 
-pub async fn run(daemon: Arc<Daemon>, mut stop: watch::Receiver<bool>) {
-    let mut changes = daemon.changed.subscribe();
+const WATCHES: &[Change] = &[
+    Change::Agenda,
+    Change::Schedule,
+    Change::Roster,
+    Change::Knowledge,
+    Change::Import,
+];
+
+pub(crate) async fn run(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
+    let mut changes = state.watch_changes(WATCHES);
     loop {
-        match housekeeping(&daemon) {
-            Ok(true) => daemon.log_changed(),
-            Ok(false) => {}
+        let worker = state.clone();
+        match tokio::task::spawn_blocking(move || housekeeping(&worker)).await {
+            Ok(Ok(wrote)) => {
+                for change in wrote {
+                    state.changed(change);
+                }
+            }
+            Ok(Err(e)) => tracing::warn!("housekeeping failed: {e}"),
             Err(e) => tracing::warn!("housekeeping failed: {e}"),
         }
-        if !crate::daemon::pause(EVERY, &mut changes, &mut stop).await {
+        if !super::pause(EVERY, &mut changes, &mut stop).await {
             return;
         }
     }
 }
 
-/// One pass; true when something was written.
-fn housekeeping(daemon: &Daemon) -> Result<bool, UserError> {
-    let horizon = daemon
+/// One pass; says what it wrote.
+fn housekeeping(state: &AppState) -> Result<Vec<Change>, UserError> {
+    let horizon = state
         .config
         .google
         .as_ref()
         .map_or(DEFAULT_HORIZON_WEEKS, |g| u64::from(g.horizon_weeks.0));
-    let holidays = daemon.holiday_calendar();
-    let now = daemon.clock.now();
-    let mut wrote = false;
-    for meeting in &daemon.config.meetings {
+    let holidays = state.holiday_calendar();
+    let now = state.clock.now();
+    let mut wrote = Vec::new();
+    for meeting in &state.config.meetings {
         let ctx = Context {
             meeting,
-            log: &daemon.log,
+            log: &state.log,
             holidays: &holidays,
-            language: daemon.config.daemon.language,
+            language: state.config.daemon.language,
             now,
         };
         let assigned = ensure_assigned(&ctx, horizon)?;
         for (date, person) in &assigned {
             tracing::info!("{}: {person} facilitates {date}", meeting.id);
         }
-        wrote |= !assigned.is_empty();
+        if !assigned.is_empty() {
+            wrote.push(Change::Roster);
+        }
         let from = ctx
             .today()
             .checked_sub_days(Days::new(14))
@@ -72,11 +87,11 @@ fn housekeeping(daemon: &Daemon) -> Result<bool, UserError> {
                         meeting.id,
                         o.date
                     );
-                    wrote = true;
+                    wrote.push(Change::Agenda);
                 }
                 continue;
             }
-            let session = daemon.log.session(&meeting.id, o.date)?;
+            let session = state.log.session(&meeting.id, o.date)?;
             let empty = session.as_ref().is_none_or(|s| s.agenda.is_empty());
             let has_proposal = session.as_ref().is_some_and(|s| s.proposal.is_some());
             let deadline_passed =
@@ -92,7 +107,7 @@ fn housekeeping(daemon: &Daemon) -> Result<bool, UserError> {
                     proposal.format,
                     proposal.title
                 );
-                wrote = true;
+                wrote.push(Change::Agenda);
             }
         }
     }

@@ -8,21 +8,33 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::{Daemon, IntegrationStatus};
+use crate::app::state::{AppState, Change, IntegrationStatus};
+use crate::calendar::google::GoogleCalendar;
 use crate::calendar::sync::{SyncError, SyncInput, SyncSummary, sync_once};
 
 /// First pause after a failed sync; doubles up to the regular interval.
 const FIRST_RETRY: Duration = Duration::from_secs(2);
+/// What the events show: RSVPs and learnings do not concern the calendar.
+const WATCHES: &[Change] = &[
+    Change::Agenda,
+    Change::Schedule,
+    Change::Roster,
+    Change::Import,
+];
 
-pub async fn run(daemon: Arc<Daemon>, mut stop: watch::Receiver<bool>) {
-    let Some(google) = daemon.config.google.clone() else {
+pub(crate) async fn run(
+    state: Arc<AppState>,
+    api: Arc<GoogleCalendar>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let Some(google) = state.config.google.clone() else {
         return;
     };
     let interval = Duration::from_secs(google.sync_interval_minutes.max(1) * 60);
     let mut retry = FIRST_RETRY;
-    let mut changes = daemon.changed.subscribe();
+    let mut changes = state.watch_changes(WATCHES);
     loop {
-        let pause = match sync(&daemon, false, &mut |line| tracing::info!("{line}")).await {
+        let pause = match sync(&state, &api, false, &mut |line| tracing::info!("{line}")).await {
             Ok(summary) => {
                 retry = FIRST_RETRY;
                 if summary.inserted
@@ -42,32 +54,33 @@ pub async fn run(daemon: Arc<Daemon>, mut stop: watch::Receiver<bool>) {
                 pause
             }
         };
-        if !crate::daemon::pause(pause, &mut changes, &mut stop).await {
+        if !super::pause(pause, &mut changes, &mut stop).await {
             return;
         }
     }
 }
 
 /// One reconcile with the daemon's calendar, store and holidays.
-pub async fn sync(
-    daemon: &Daemon,
+pub(crate) async fn sync(
+    state: &AppState,
+    api: &GoogleCalendar,
     dry_run: bool,
     report: &mut (dyn FnMut(String) + Send),
 ) -> Result<SyncSummary, SyncError> {
-    let (Some(api), Some(google)) = (&daemon.calendar, &daemon.config.google) else {
+    let Some(google) = &state.config.google else {
         return Ok(SyncSummary::default());
     };
-    let holidays = daemon.holiday_calendar();
+    let holidays = state.holiday_calendar();
     let input = SyncInput {
-        config: &daemon.config,
+        config: &state.config,
         google,
         holidays: &holidays,
-        now: daemon.clock.now(),
+        now: state.clock.now(),
         dry_run,
     };
-    let result = sync_once(api.as_ref(), &daemon.log, &input, report).await;
+    let result = sync_once(api, &state.log, &input, report).await;
     let calls = api.api_calls();
-    let m = &daemon.metrics;
+    let m = &state.metrics;
     m.calendar_calls_ok.store(calls.ok, Ordering::Relaxed);
     m.calendar_calls_error.store(calls.error, Ordering::Relaxed);
     m.calendar_calls_retried
@@ -84,10 +97,10 @@ pub async fn sync(
         Ok(summary) if !dry_run => {
             if summary.accepted_cancellations > 0 {
                 // Sessions were recorded as skipped: reminders and history should know.
-                daemon.log_changed();
+                state.changed(Change::Schedule);
             }
             m.last_successful_sync
-                .store(daemon.clock.now().timestamp(), Ordering::Relaxed);
+                .store(state.clock.now().timestamp(), Ordering::Relaxed);
         }
         Ok(_) => {}
         Err(e) => {
@@ -95,6 +108,6 @@ pub async fn sync(
             status.detail = format!("last sync failed: {e}");
         }
     }
-    daemon.set_status(status);
+    state.set_status(status);
     result
 }

@@ -1,0 +1,78 @@
+//! The daemon's background jobs. Each one reads the application state,
+//! decides purely what should happen, and carries it out through a port
+//! (chat, calendar) or the store, recording what it did so it never does it twice.
+
+pub(crate) mod backup;
+pub(crate) mod calendar;
+pub(crate) mod keep_alive;
+pub(crate) mod presence;
+pub(crate) mod reminders;
+pub(crate) mod scheduled_events;
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::app::state::ChangeWatch;
+
+/// Waits for `pause`, a change the job watches, or shutdown; false means shut down.
+/// Every background job sleeps here between its runs, so none busy-loops.
+pub(crate) async fn pause(
+    pause: Duration,
+    changes: &mut ChangeWatch,
+    stop: &mut watch::Receiver<bool>,
+) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(pause) => true,
+        _ = changes.changed() => true,
+        _ = stop.wait_for(|s| *s) => false,
+    }
+}
+
+/// A recording chat port for the jobs' unit tests.
+#[cfg(test)]
+pub(crate) mod recording_chat {
+    use std::sync::Mutex;
+
+    use crate::chat::{ChatMessage, ChatPort, EventAction, ExistingEvent};
+
+    #[derive(Default)]
+    pub(crate) struct RecordingChat {
+        pub posts: Mutex<Vec<(u64, ChatMessage, String)>>,
+        pub head_count: Option<u32>,
+        pub events: Mutex<Vec<ExistingEvent>>,
+        pub actions: Mutex<Vec<EventAction>>,
+        pub fail_posts: bool,
+    }
+
+    impl ChatPort for RecordingChat {
+        async fn post_once(
+            &self,
+            channel: u64,
+            message: &ChatMessage,
+            key: &str,
+        ) -> anyhow::Result<()> {
+            if self.fail_posts {
+                anyhow::bail!("the chat service is down");
+            }
+            self.posts
+                .lock()
+                .unwrap()
+                .push((channel, message.clone(), key.to_string()));
+            Ok(())
+        }
+
+        fn voice_head_count(&self, _voice_channel: u64) -> Option<u32> {
+            self.head_count
+        }
+
+        async fn scheduled_events(&self) -> anyhow::Result<Vec<ExistingEvent>> {
+            Ok(self.events.lock().unwrap().clone())
+        }
+
+        async fn apply_event(&self, action: &EventAction) -> anyhow::Result<()> {
+            self.actions.lock().unwrap().push(action.clone());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! Reminders, each posted exactly once: the job decides which are due from
+//! the schedule and the markers in the store, posts them through the chat
+//! port under their key, and records them. Sleeps until the next one is due.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Days, Utc};
+use tokio::sync::watch;
+
+use crate::app::announcements::render;
+use crate::app::keep_alive::proposal_for;
+use crate::app::metrics::Metrics;
+use crate::app::say;
+use crate::app::state::{AppState, Change};
+use crate::chat::{ChatButton, ChatMessage, ChatPort, rsvp_button_id};
+use crate::config::Meeting;
+use crate::domain::log::RsvpStatus;
+use crate::domain::reminders::{Reminder, ReminderKind, due, next_wake, reminders_for};
+use crate::store::SessionLog;
+
+/// Look again at least this often: the schedule or the agenda may have changed.
+const MAX_SLEEP: Duration = Duration::from_secs(15 * 60);
+const WATCHES: &[Change] = &[
+    Change::Agenda,
+    Change::Schedule,
+    Change::Roster,
+    Change::Import,
+];
+
+pub(crate) async fn run<C: ChatPort>(
+    state: Arc<AppState>,
+    chat: Arc<C>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut changes = state.watch_changes(WATCHES);
+    loop {
+        let sleep = match tick(&state, chat.as_ref()).await {
+            Ok(next) => next,
+            Err(e) => {
+                tracing::warn!("posting reminders failed, retrying in a minute: {e:#}");
+                Duration::from_secs(60)
+            }
+        };
+        if !super::pause(sleep, &mut changes, &mut stop).await {
+            return;
+        }
+    }
+}
+
+/// The reminders of one meeting around `now`, and when to look again.
+fn planned(
+    state: &AppState,
+    meeting: &Meeting,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Reminder>> {
+    let times = meeting.reminder_times;
+    let today = now.with_timezone(&meeting.rule.timezone).date_naive();
+    let from = today.checked_sub_days(Days::new(1)).unwrap_or(today);
+    let until = today
+        .checked_add_days(Days::new(times.call_for_topics_days_before + 8))
+        .unwrap_or(today);
+    let sessions = state.log.sessions_between(&meeting.id, from, until)?;
+    let mut reminders = Vec::new();
+    for occurrence in state.occurrences(meeting, from, until)? {
+        let empty = sessions
+            .iter()
+            .find(|s| s.date == occurrence.date)
+            .is_none_or(|s| s.agenda.is_empty());
+        reminders.extend(reminders_for(
+            &occurrence,
+            &times,
+            meeting.rule.timezone,
+            empty,
+        ));
+    }
+    Ok(reminders)
+}
+
+/// Posts what is due; returns how long to sleep.
+pub(crate) async fn tick<C: ChatPort>(state: &AppState, chat: &C) -> anyhow::Result<Duration> {
+    let now = state.clock.now();
+    let mut next = MAX_SLEEP;
+    for meeting in &state.config.meetings {
+        let Some(channel) = state.channel_of(meeting) else {
+            continue;
+        };
+        let reminders = planned(state, meeting, now)?;
+        if let Some(wake) = next_wake(&reminders, now).and_then(|t| (t - now).to_std().ok()) {
+            next = next.min(wake);
+        }
+        let posted = |r: &Reminder| {
+            state
+                .log
+                .marker(&r.key(&meeting.id))
+                .ok()
+                .flatten()
+                .is_some()
+        };
+        for reminder in due(&reminders, now, posted) {
+            let message = message_for(state, meeting, reminder)?;
+            let key = reminder.key(&meeting.id);
+            chat.post_once(channel, &message, &key).await?;
+            state.log.set_marker(&key, Some(&now.to_rfc3339()))?;
+            Metrics::count(&state.metrics.reminders_sent);
+            tracing::info!("posted reminder {key}");
+        }
+    }
+    Ok(next.max(Duration::from_millis(200)))
+}
+
+fn message_for(
+    state: &AppState,
+    meeting: &Meeting,
+    reminder: &Reminder,
+) -> anyhow::Result<ChatMessage> {
+    let date = reminder.occurrence.date;
+    let announces = matches!(
+        reminder.kind,
+        ReminderKind::CallForTopics | ReminderKind::Announcement
+    );
+    if announces
+        && state
+            .log
+            .session(&meeting.id, date)?
+            .is_none_or(|s| s.agenda.is_empty())
+    {
+        // Without topics the message carries a concrete proposal, recorded on the session.
+        state
+            .with_use_case(meeting, |ctx| proposal_for(ctx, date))
+            .map_err(|e| anyhow::anyhow!(e.0))?;
+        state.changed(Change::Agenda);
+    }
+    let session = state.log.session(&meeting.id, date)?;
+    let language = state.config.daemon.language;
+    let announcement = render(&meeting.title, reminder, session.as_ref(), language);
+    let buttons = if announcement.rsvp_buttons {
+        [
+            (RsvpStatus::Going, say(language, "参加", "Going")),
+            (RsvpStatus::Maybe, say(language, "たぶん", "Maybe")),
+            (RsvpStatus::NotGoing, say(language, "不参加", "Not going")),
+        ]
+        .into_iter()
+        .map(|(status, label)| ChatButton {
+            custom_id: rsvp_button_id(&meeting.id, date, status),
+            label,
+        })
+        .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(ChatMessage {
+        text: announcement.text,
+        buttons,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::state::tests_support::state_at;
+    use crate::daemon::jobs::recording_chat::RecordingChat;
+
+    #[tokio::test]
+    async fn the_announcement_is_posted_once_with_rsvp_buttons() {
+        // Wednesday 2026-12-02, 10:05 in Tokyo: the day's announcement is due.
+        let (state, _dir) = state_at("2026-12-02T10:05:00+09:00");
+        let chat = RecordingChat::default();
+        tick(&state, &chat).await.unwrap();
+        tick(&state, &chat).await.unwrap();
+        let posts = chat.posts.lock().unwrap();
+        assert_eq!(posts.len(), 1, "{posts:?}");
+        let (channel, message, key) = &posts[0];
+        assert_eq!(*channel, 222);
+        assert_eq!(key, "reminder/weekly/2026-12-02/announcement");
+        assert_eq!(message.buttons.len(), 3);
+        assert!(
+            message.buttons[0]
+                .custom_id
+                .starts_with("wp:rsvp:weekly:2026-12-02:")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_post_is_not_recorded_and_is_tried_again() {
+        let (state, _dir) = state_at("2026-12-02T10:05:00+09:00");
+        let down = RecordingChat {
+            fail_posts: true,
+            ..Default::default()
+        };
+        assert!(tick(&state, &down).await.is_err());
+        let up = RecordingChat::default();
+        tick(&state, &up).await.unwrap();
+        assert_eq!(up.posts.lock().unwrap().len(), 1);
+    }
+}

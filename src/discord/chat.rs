@@ -1,0 +1,118 @@
+//! The chat port over Discord: messages with a nonce Discord enforces, the
+//! voice head count from serenity's cache, and the guild's scheduled events.
+
+use std::sync::Arc;
+
+use poise::serenity_prelude as serenity;
+
+use super::client::{
+    create_scheduled_event, delete_scheduled_event, edit_scheduled_event, list_scheduled_events,
+    post_message_with_nonce,
+};
+use crate::chat::{
+    ChatMessage, ChatPort, EventAction, EventPlace, ExistingEvent, ScheduledEventSpec,
+};
+
+pub struct DiscordChat {
+    http: Arc<serenity::Http>,
+    cache: Arc<serenity::Cache>,
+    guild: serenity::GuildId,
+}
+
+impl DiscordChat {
+    pub fn new(
+        http: Arc<serenity::Http>,
+        cache: Arc<serenity::Cache>,
+        guild: serenity::GuildId,
+    ) -> Self {
+        Self { http, cache, guild }
+    }
+}
+
+impl ChatPort for DiscordChat {
+    /// The nonce is derived from the key, and Discord enforces it for a few
+    /// minutes: a retry after a crash returns the first message.
+    async fn post_once(
+        &self,
+        channel: u64,
+        message: &ChatMessage,
+        key: &str,
+    ) -> anyhow::Result<()> {
+        let nonce = crate::domain::log::stable_id("r", &[key]);
+        post_message_with_nonce(
+            &self.http,
+            serenity::ChannelId::new(channel),
+            &message.text,
+            &message.buttons,
+            &nonce,
+        )
+        .await?;
+        Ok(())
+    }
+
+    fn voice_head_count(&self, voice_channel: u64) -> Option<u32> {
+        let bot = self.cache.current_user().id;
+        self.cache.guild(self.guild).map(|g| {
+            g.voice_states
+                .values()
+                .filter(|v| {
+                    v.channel_id.map(|c| c.get()) == Some(voice_channel) && v.user_id != bot
+                })
+                .count() as u32
+        })
+    }
+
+    async fn scheduled_events(&self) -> anyhow::Result<Vec<ExistingEvent>> {
+        let events = list_scheduled_events(&self.http, self.guild).await?;
+        Ok(events
+            .into_iter()
+            .map(|event| {
+                let place = match (event.channel_id, &event.metadata) {
+                    (Some(channel), _) => EventPlace::Voice(channel.get()),
+                    (None, meta) => EventPlace::External {
+                        location: meta
+                            .as_ref()
+                            .and_then(|m| m.location.clone())
+                            .unwrap_or_default(),
+                    },
+                };
+                ExistingEvent {
+                    id: event.id.get(),
+                    spec: ScheduledEventSpec {
+                        name: event.name,
+                        description: event.description,
+                        start: *event.start_time,
+                        end: event.end_time.map_or(*event.start_time, |t| *t),
+                        place,
+                    },
+                }
+            })
+            .collect())
+    }
+
+    async fn apply_event(&self, action: &EventAction) -> anyhow::Result<()> {
+        match action {
+            EventAction::Create(spec) => {
+                create_scheduled_event(&self.http, self.guild, spec).await?;
+            }
+            EventAction::Edit(id, spec) => {
+                edit_scheduled_event(
+                    &self.http,
+                    self.guild,
+                    serenity::ScheduledEventId::new(*id),
+                    spec,
+                )
+                .await?;
+            }
+            EventAction::Delete(id) => {
+                delete_scheduled_event(
+                    &self.http,
+                    self.guild,
+                    serenity::ScheduledEventId::new(*id),
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+}
