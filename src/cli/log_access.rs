@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::{CliError, Env, store_failure};
-use crate::daemon::api_token_path;
+use crate::daemon::{api_token_path, listen_address_path};
 use crate::interchange::Document;
 use crate::store::{ImportSummary, SessionLog, SledLog, StoreError};
 
@@ -82,10 +82,16 @@ pub struct DaemonClient {
 
 impl DaemonClient {
     fn new(env: &Env) -> Result<Self, CliError> {
-        let path = api_token_path(&env.config.daemon.state_dir);
-        let token = read_token(&path)?;
+        let state_dir = &env.config.daemon.state_dir;
+        let token = read_token(&api_token_path(state_dir))?;
+        // The daemon writes where it really listens (the config may say port 0).
+        let address = std::fs::read_to_string(listen_address_path(state_dir))
+            .ok()
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .unwrap_or_else(|| env.config.daemon.listen.to_string());
         Ok(Self {
-            base_url: format!("http://{}", env.config.daemon.listen),
+            base_url: format!("http://{address}"),
             token,
         })
     }

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     WEEKLY_MEETING, daemon_section, get, http, spawn_app, spawn_app_with, stderr, stdout,
+    wait_until,
 };
 
 #[test]
@@ -182,11 +183,13 @@ fn backups_are_written_daily_into_the_state_dir() {
         std::fs::write(dir.join(format!("export-{day}.json")), "{}").unwrap();
     }
     let daemon = app.start_daemon();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !dir.join("export-2026-11-29.json").exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(200));
+    // The backup is written, then the old ones are pruned: wait for the end state.
+    let count = || std::fs::read_dir(&dir).unwrap().count();
+    wait_until(
+        "today's backup and the pruning",
+        Duration::from_secs(5),
+        || dir.join("export-2026-11-29.json").exists() && count() == 2,
+    );
     drop(daemon);
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
@@ -271,7 +274,9 @@ fn the_holiday_list_is_refreshed_into_the_state_dir_and_kept_when_a_refresh_fail
         .replace(&url, &broken);
     std::fs::write(&app.config_path, config).unwrap();
     let daemon = app.start_daemon();
-    std::thread::sleep(Duration::from_millis(500));
+    wait_until("the failed refresh", Duration::from_secs(10), || {
+        app.daemon_log().contains("keeping the current list")
+    });
     let (_, body) = get(&format!("{}/healthz", daemon.base_url)).unwrap();
     let health: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(health["holidays"]["source"], "cabinet_office");

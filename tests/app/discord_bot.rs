@@ -256,7 +256,9 @@ fn the_announcement_is_posted_once_across_restarts_and_its_buttons_take_rsvps() 
     daemon.child.kill().unwrap();
     daemon.child.wait().unwrap();
     let _daemon = start(&app, &fake, Some(now));
-    std::thread::sleep(Duration::from_millis(1500));
+    crate::helpers::wait_until("the restarted daemon's reminders", WAIT, || {
+        app.daemon_log().matches("reminders: caught up").count() == 2
+    });
     assert_eq!(
         fake.messages(TEXT_CHANNEL_ID).len(),
         1,

@@ -33,19 +33,24 @@ pub fn spawn_app() -> TestApp {
     spawn_app_with(&format!("{}{WEEKLY_MEETING}", daemon_section("")))
 }
 
-/// A `[daemon]` table on a free port, with no network access, plus `extra` lines.
+/// A `[daemon]` table on a port the system picks (the daemon writes it into
+/// `state_dir/listen-address`), with no network access, plus `extra` lines.
 pub fn daemon_section(extra: &str) -> String {
     format!(
-        "[daemon]\nlanguage = \"ja\"\nlisten = \"127.0.0.1:{}\"\nholiday_refresh = false\n{extra}\n",
-        free_port()
+        "[daemon]\nlanguage = \"ja\"\nlisten = \"127.0.0.1:0\"\nholiday_refresh = false\n{extra}\n"
     )
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+/// Polls `condition` every 20 ms until it holds; panics with `what` after `within`.
+pub fn wait_until(what: &str, within: std::time::Duration, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + within;
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {within:?} waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 pub fn spawn_app_with(config: &str) -> TestApp {
@@ -105,13 +110,12 @@ pub struct RunningDaemon {
 }
 
 impl TestApp {
+    /// Where the running daemon listens, as it wrote it into the state directory.
     pub fn listen_address(&self) -> String {
-        let config = std::fs::read_to_string(&self.config_path).unwrap();
-        let line = config
-            .lines()
-            .find(|l| l.starts_with("listen"))
-            .expect("a listen line");
-        line.split('"').nth(1).unwrap().to_string()
+        std::fs::read_to_string(self.state_dir().join("listen-address"))
+            .expect("the daemon wrote its listen address")
+            .trim()
+            .to_string()
     }
 
     /// Starts `run` and waits until `/healthz` answers.
@@ -136,14 +140,25 @@ impl TestApp {
             )
             .spawn()
             .expect("starting the daemon");
-        let daemon = RunningDaemon {
+        let address_file = self.state_dir().join("listen-address");
+        // A restart must not pick up the address of the daemon before it.
+        let _ = std::fs::remove_file(&address_file);
+        let mut daemon = RunningDaemon {
             child,
-            base_url: format!("http://{}", self.listen_address()),
+            base_url: String::new(),
         };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while std::time::Instant::now() < deadline {
-            if get(&format!("{}/healthz", daemon.base_url)).is_ok() {
-                return daemon;
+            if let Ok(address) = std::fs::read_to_string(&address_file)
+                && !address.trim().is_empty()
+            {
+                daemon.base_url = format!("http://{}", address.trim());
+                if get(&format!("{}/healthz", daemon.base_url)).is_ok() {
+                    return daemon;
+                }
+            }
+            if let Ok(Some(status)) = daemon.child.try_wait() {
+                panic!("the daemon exited with {status}: {}", self.daemon_log());
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
         }

@@ -34,9 +34,15 @@ pub(crate) async fn run<C: ChatPort>(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut changes = state.watch_changes(WATCHES);
+    let mut first = true;
     loop {
         let sleep = match tick(&state, chat.as_ref()).await {
-            Ok(next) => next,
+            Ok(next) => {
+                if std::mem::take(&mut first) {
+                    tracing::info!("reminders: caught up; next look in {} s", next.as_secs());
+                }
+                next
+            }
             Err(e) => {
                 tracing::warn!("posting reminders failed, retrying in a minute: {e:#}");
                 Duration::from_secs(60)
