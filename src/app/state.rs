@@ -14,7 +14,7 @@ use crate::config::{Config, Meeting};
 use crate::domain::holidays::JapaneseHolidays;
 use crate::domain::log::cancelled_dates;
 use crate::domain::schedule::Occurrence;
-use crate::store::{SessionLog, SledLog, StoreError};
+use crate::store::{RecoverableLog, SessionLog, SledLog, StoreError};
 
 /// Which holiday list the schedule uses, for `/healthz`.
 #[derive(Debug, Clone)]
@@ -122,14 +122,34 @@ impl ChangeWatch {
     }
 }
 
+/// Since when, and why, the store cannot write; `None` while it can.
+#[derive(Debug, Clone)]
+pub struct StoreFailure {
+    pub since: DateTime<Utc>,
+    pub reason: String,
+}
+
+/// Figures about the log for `/metrics`, kept current by a job.
+#[derive(Debug, Clone, Default)]
+pub struct LogSummary {
+    /// Per meeting: id, held weeks so far, skipped weeks so far.
+    pub weeks: Vec<(String, u64, u64)>,
+    pub agenda_items: u64,
+    pub rsvps: u64,
+    /// Per meeting: id and the next few held sessions (some may have ended since).
+    pub upcoming: Vec<(String, Vec<Occurrence>)>,
+}
+
 pub struct AppState {
     pub config: Config,
     pub clock: Arc<dyn Clock>,
-    pub log: SledLog,
+    pub log: RecoverableLog,
     holidays: RwLock<Holidays>,
     pub metrics: Metrics,
     integrations: RwLock<Vec<IntegrationStatus>>,
     changes: watch::Sender<ChangeCounts>,
+    store_failure: RwLock<Option<StoreFailure>>,
+    summary: RwLock<Option<LogSummary>>,
     /// The search index and the change total it was built at.
     history: std::sync::Mutex<Option<(u64, Arc<crate::domain::history::HistoryIndex>)>>,
 }
@@ -142,6 +162,7 @@ impl AppState {
         holidays: Holidays,
         integrations: Vec<IntegrationStatus>,
     ) -> Self {
+        let log = RecoverableLog::new(config.daemon.state_dir.clone(), log);
         Self {
             config,
             clock,
@@ -150,8 +171,41 @@ impl AppState {
             metrics: Metrics::default(),
             integrations: RwLock::new(integrations),
             changes: watch::Sender::new(ChangeCounts::default()),
+            store_failure: RwLock::new(None),
+            summary: RwLock::new(None),
             history: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The store failed to write at `now`; the first failure's time is kept.
+    pub fn store_failed(&self, now: DateTime<Utc>, reason: String) {
+        let mut failure = self.store_failure.write().expect("health lock poisoned");
+        let since = failure.as_ref().map_or(now, |f| f.since);
+        *failure = Some(StoreFailure { since, reason });
+    }
+
+    /// The store wrote again.
+    pub fn store_recovered(&self) {
+        self.store_failure
+            .write()
+            .expect("health lock poisoned")
+            .take();
+    }
+
+    pub fn store_failure(&self) -> Option<StoreFailure> {
+        self.store_failure
+            .read()
+            .expect("health lock poisoned")
+            .clone()
+    }
+
+    pub fn set_summary(&self, summary: LogSummary) {
+        *self.summary.write().expect("summary lock poisoned") = Some(summary);
+    }
+
+    /// The latest summary; `None` until the first one is done.
+    pub fn summary(&self) -> Option<LogSummary> {
+        self.summary.read().expect("summary lock poisoned").clone()
     }
 
     /// Tells the jobs that something of `kind` changed in the log.

@@ -57,6 +57,32 @@ pub struct DaemonConfig {
     pub holiday_refresh: bool,
     #[serde(default = "default_holiday_source_url")]
     pub holiday_source_url: String,
+    /// How often the daemon checks that the store can still write.
+    #[serde(default)]
+    pub health_check_seconds: HealthCheckSeconds,
+}
+
+/// Seconds between two checks that the store writes, 1 to 3600.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "i64")]
+pub struct HealthCheckSeconds(pub u64);
+
+impl Default for HealthCheckSeconds {
+    fn default() -> Self {
+        Self(30)
+    }
+}
+
+impl TryFrom<i64> for HealthCheckSeconds {
+    type Error = String;
+    fn try_from(seconds: i64) -> Result<Self, String> {
+        match u64::try_from(seconds) {
+            Ok(s @ 1..=3600) => Ok(Self(s)),
+            _ => Err(format!(
+                "expected a number of seconds from 1 to 3600, got {seconds}"
+            )),
+        }
+    }
 }
 
 impl Default for DaemonConfig {
@@ -70,6 +96,7 @@ impl Default for DaemonConfig {
             backups_keep: default_backups_keep(),
             holiday_refresh: true,
             holiday_source_url: default_holiday_source_url(),
+            health_check_seconds: HealthCheckSeconds::default(),
         }
     }
 }

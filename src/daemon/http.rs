@@ -16,7 +16,7 @@ use tokio::sync::watch;
 use super::holiday_summary;
 use super::metrics::Exposition;
 use crate::app::metrics::load;
-use crate::app::state::{AppState, Change};
+use crate::app::state::{AppState, Change, LogSummary};
 use crate::calendar::google::GoogleCalendar;
 use crate::domain::invite::invite;
 use crate::ics::{self, FeedEvent};
@@ -67,27 +67,46 @@ pub(crate) async fn serve(
     }
 }
 
+/// The kept summary of the log; right after start, before the job made the
+/// first one, it is made now (off the runtime, waited for at most a second).
+async fn current_summary(state: &Arc<AppState>) -> Option<LogSummary> {
+    if let Some(summary) = state.summary() {
+        return Some(summary);
+    }
+    let worker = state.clone();
+    let made = tokio::task::spawn_blocking(move || super::jobs::log_summary::summarize(&worker));
+    match tokio::time::timeout(std::time::Duration::from_secs(1), made).await {
+        Ok(Ok(Ok(summary))) => {
+            state.set_summary(summary.clone());
+            Some(summary)
+        }
+        _ => None,
+    }
+}
+
 async fn healthz(State(endpoint): Shared) -> Response {
     let daemon = &endpoint.state;
     let now = daemon.clock.now();
-    let store = match daemon.log.sessions(None) {
-        Ok(sessions) => json!({"status": "ok", "sessions": sessions.len()}),
-        Err(e) => json!({"status": "error", "error": e.to_string()}),
+    // The store's health is what its last write check found, not a scan.
+    let failure = daemon.store_failure();
+    let store = match &failure {
+        None => json!({"status": "ok"}),
+        Some(f) => json!({"status": "error", "error": f.reason, "since": f.since.to_rfc3339()}),
     };
-    let store_ok = store["status"] == "ok";
-    let mut meetings = Vec::new();
-    for meeting in &daemon.config.meetings {
-        let today = now.with_timezone(&meeting.rule.timezone).date_naive();
-        let until = today.checked_add_days(Days::new(7 * 53)).unwrap_or(today);
-        let next = daemon
-            .occurrences(meeting, today, until)
-            .ok()
-            .and_then(|o| o.into_iter().find(|o| o.is_held() && o.end > now));
-        meetings.push(json!({
-            "id": meeting.id,
-            "next_held": next.map(|o| json!({"date": o.date, "start": o.start.to_rfc3339(), "number": o.number()})),
-        }));
-    }
+    let store_ok = failure.is_none();
+    // From the kept summary: /healthz must answer even while the store is stuck.
+    let summary = current_summary(daemon).await.unwrap_or_default();
+    let meetings: Vec<_> = summary
+        .upcoming
+        .iter()
+        .map(|(id, held)| {
+            let next = held.iter().find(|o| o.end > now);
+            json!({
+                "id": id,
+                "next_held": next.map(|o| json!({"date": o.date, "start": o.start.to_rfc3339(), "number": o.number()})),
+            })
+        })
+        .collect();
     let holidays = holiday_summary(daemon);
     let statuses = daemon.statuses();
     // A failing integration degrades the daemon; only a failing store makes it unhealthy.
@@ -119,24 +138,22 @@ async fn healthz(State(endpoint): Shared) -> Response {
 
 async fn metrics(State(endpoint): Shared) -> Response {
     let daemon = &endpoint.state;
-    let now = daemon.clock.now();
-    let mut held = Vec::new();
-    let mut skipped = Vec::new();
-    for meeting in &daemon.config.meetings {
-        let today = now.with_timezone(&meeting.rule.timezone).date_naive();
-        let past = daemon
-            .occurrences(meeting, meeting.rule.first_session, today)
-            .unwrap_or_default();
-        let held_count = past.iter().filter(|o| o.is_held()).count();
-        held.push((format!("meeting=\"{}\"", meeting.id), held_count as f64));
-        skipped.push((
-            format!("meeting=\"{}\"", meeting.id),
-            (past.len() - held_count) as f64,
-        ));
-    }
-    let sessions = daemon.log.sessions(None).unwrap_or_default();
-    let agenda_items: usize = sessions.iter().map(|s| s.agenda.len()).sum();
-    let rsvps: usize = sessions.iter().map(|s| s.rsvps.len()).sum();
+    let Some(summary) = current_summary(daemon).await else {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the figures are not ready yet (see /healthz)",
+        );
+    };
+    let per_meeting = |value: fn(&(String, u64, u64)) -> u64| -> Vec<(String, f64)> {
+        summary
+            .weeks
+            .iter()
+            .map(|w| (format!("meeting=\"{}\"", w.0), value(w) as f64))
+            .collect()
+    };
+    let held = per_meeting(|w| w.1);
+    let skipped = per_meeting(|w| w.2);
+    let (agenda_items, rsvps) = (summary.agenda_items, summary.rsvps);
     let m = &daemon.metrics;
     fn label(v: &[(String, f64)]) -> Vec<(&str, f64)> {
         v.iter().map(|(l, n)| (l.as_str(), *n)).collect()

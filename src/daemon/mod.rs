@@ -136,7 +136,14 @@ pub async fn run(
         calendar: calendar.clone(),
     };
     tasks.spawn(http::serve(listener, endpoint, stop_rx.clone()));
-    tasks.spawn(systemd::watchdog(stop_rx.clone()));
+    // A store that keeps failing for three checks stops the pings: systemd restarts us.
+    let grace = Duration::from_secs(3 * state.config.daemon.health_check_seconds.0);
+    let watched = state.clone();
+    tasks.spawn(systemd::watchdog(stop_rx.clone(), move || {
+        jobs::store_health::alive(&watched, grace)
+    }));
+    tasks.spawn(jobs::store_health::run(state.clone(), stop_rx.clone()));
+    tasks.spawn(jobs::log_summary::run(state.clone(), stop_rx.clone()));
     if state.config.daemon.holiday_refresh {
         tasks.spawn(refresh_holidays(state.clone(), stop_rx.clone()));
     }

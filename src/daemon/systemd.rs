@@ -20,15 +20,18 @@ fn notify(states: &[NotifyState]) {
     }
 }
 
-/// Pets the watchdog at half its interval until `stop` turns true. The pings
-/// come from the runtime itself, so a wedged runtime gets the process restarted.
-pub async fn watchdog(mut stop: watch::Receiver<bool>) {
+/// Pets the watchdog at half its interval until `stop` turns true, while
+/// `alive()` says so. The pings come from the runtime itself, so a wedged
+/// runtime (or a store that stays broken) gets the process restarted.
+pub async fn watchdog(mut stop: watch::Receiver<bool>, alive: impl Fn() -> bool) {
     let Some(interval) = sd_notify::watchdog_enabled() else {
         return;
     };
     let period = (interval / 2).max(Duration::from_millis(100));
     loop {
-        notify(&[NotifyState::Watchdog]);
+        if alive() {
+            notify(&[NotifyState::Watchdog]);
+        }
         tokio::select! {
             _ = tokio::time::sleep(period) => {}
             _ = stop.wait_for(|stopped| *stopped) => return,

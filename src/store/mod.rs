@@ -1,6 +1,7 @@
 //! The store port: what the rest of the program needs from the session log,
 //! whatever keeps it. [`sled_log`] is the adapter on disk.
 
+pub mod recoverable;
 pub mod sled_log;
 
 use chrono::NaiveDate;
@@ -8,6 +9,7 @@ use chrono::NaiveDate;
 use crate::domain::log::{Invalid, Learning, Postmortem, Session};
 use crate::interchange::Document;
 
+pub use recoverable::RecoverableLog;
 pub use sled_log::SledLog;
 
 #[derive(Debug, thiserror::Error)]

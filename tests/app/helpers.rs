@@ -217,7 +217,11 @@ pub fn http(
         .build()
         .unwrap();
     runtime.block_on(async {
-        let client = reqwest::Client::new();
+        // A daemon that stops answering fails the test instead of hanging it.
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .unwrap();
         let response = build(&client, url)
             .send()
             .await

@@ -12,4 +12,5 @@ mod keep_alive;
 mod plan;
 mod session_log;
 mod stats;
+mod store_health;
 mod suggest_slot;

@@ -5,9 +5,11 @@
 pub(crate) mod backup;
 pub(crate) mod calendar;
 pub(crate) mod keep_alive;
+pub(crate) mod log_summary;
 pub(crate) mod presence;
 pub(crate) mod reminders;
 pub(crate) mod scheduled_events;
+pub(crate) mod store_health;
 
 use std::time::Duration;
 

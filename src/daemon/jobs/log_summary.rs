@@ -1,0 +1,70 @@
+//! Keeps the figures `/metrics` shows (held and skipped weeks, agenda items,
+//! RSVPs) current: recomputed off the runtime after changes, so a scrape
+//! reads a snapshot and never scans the log.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Days;
+use tokio::sync::watch;
+
+use crate::app::state::{AppState, Change, LogSummary};
+use crate::store::SessionLog;
+
+/// Held counts and the next session move with the time even without a change.
+const AT_LEAST_EVERY: Duration = Duration::from_secs(300);
+/// A burst of writes (an import, a busy minute in Discord) is summed up once.
+const SETTLE: Duration = Duration::from_secs(1);
+const WATCHES: &[Change] = &[
+    Change::Agenda,
+    Change::Attendance,
+    Change::Schedule,
+    Change::Roster,
+    Change::Knowledge,
+    Change::Import,
+];
+
+pub(crate) async fn run(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
+    let mut changes = state.watch_changes(WATCHES);
+    loop {
+        let worker = state.clone();
+        match tokio::task::spawn_blocking(move || summarize(&worker)).await {
+            Ok(Ok(summary)) => state.set_summary(summary),
+            Ok(Err(e)) => tracing::warn!("summing up the log for /metrics failed: {e}"),
+            Err(e) => tracing::warn!("summing up the log for /metrics failed: {e}"),
+        }
+        if !super::pause(AT_LEAST_EVERY, &mut changes, &mut stop).await {
+            return;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(SETTLE) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+pub(crate) fn summarize(state: &AppState) -> Result<LogSummary, crate::store::StoreError> {
+    let now = state.clock.now();
+    let mut summary = LogSummary::default();
+    for meeting in &state.config.meetings {
+        let today = now.with_timezone(&meeting.rule.timezone).date_naive();
+        let past = state.occurrences(meeting, meeting.rule.first_session, today)?;
+        let held = past.iter().filter(|o| o.is_held()).count() as u64;
+        summary
+            .weeks
+            .push((meeting.id.clone(), held, past.len() as u64 - held));
+        let until = today.checked_add_days(Days::new(7 * 53)).unwrap_or(today);
+        let upcoming = state
+            .occurrences(meeting, today, until)?
+            .into_iter()
+            .filter(|o| o.is_held() && o.end > now)
+            .take(3)
+            .collect();
+        summary.upcoming.push((meeting.id.clone(), upcoming));
+    }
+    for session in state.log.sessions(None)? {
+        summary.agenda_items += session.agenda.len() as u64;
+        summary.rsvps += session.rsvps.len() as u64;
+    }
+    Ok(summary)
+}
