@@ -22,7 +22,6 @@ use tokio::task::JoinSet;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::holidays::{JapaneseHolidays, OfficialList};
-use crate::domain::log::cancelled_dates;
 use crate::domain::schedule::Occurrence;
 use crate::holiday_refresh;
 use crate::store::{SessionLog, SledLog};
@@ -152,12 +151,10 @@ impl Daemon {
         from: chrono::NaiveDate,
         until: chrono::NaiveDate,
     ) -> Result<Vec<Occurrence>, crate::store::StoreError> {
-        let sessions = self.log.sessions_between(&meeting.id, from, until)?;
-        let cancelled = cancelled_dates(&sessions, &meeting.id);
+        let cancelled = self.log.cancelled_dates(&meeting.id)?;
         let holidays = self.holidays.read().expect("holiday lock poisoned");
-        Ok(meeting
-            .rule
-            .between(&holidays.calendar, &cancelled, from, until)
+        Ok(crate::domain::schedule::Schedule::new(&meeting.rule, &holidays.calendar, &cancelled)
+            .between(from, until)
             .collect())
     }
 }
