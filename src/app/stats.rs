@@ -37,7 +37,8 @@ pub fn compute(
     };
     stats::compute(
         &meeting.id,
-        Schedule::new(&meeting.rule, holidays, &cancelled).between(meeting.rule.first_session, today),
+        Schedule::new(&meeting.rule, holidays, &cancelled)
+            .between(meeting.rule.first_session, today),
         log,
         today,
     )

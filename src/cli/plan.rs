@@ -89,7 +89,7 @@ pub fn run(env: &Env, args: &PlanArgs, out: &mut dyn Write) -> Result<(), CliErr
     let mut sections = Vec::new();
     for meeting in meetings {
         let today = now.with_timezone(&meeting.rule.timezone).date_naive();
-        let (from, until) = range(args, today)?;
+        let (from, until) = range(env, args, today)?;
         let cancelled = cancelled_dates(&sessions, &meeting.id);
         let schedule = Schedule::new(&meeting.rule, &holidays, &cancelled);
         let occurrences: Vec<Occurrence> = schedule.between(from, until).collect();
@@ -182,9 +182,9 @@ pub fn current_holidays(env: &Env) -> Result<JapaneseHolidays, CliError> {
     )))
 }
 
-fn range(args: &PlanArgs, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), CliError> {
-    let from = args.from.unwrap_or(today);
-    let until = match args.until {
+fn range(env: &Env, args: &PlanArgs, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), CliError> {
+    let from = env.typed_date("--from", args.from)?.unwrap_or(today);
+    let until = match env.typed_date("--until", args.until)? {
         Some(until) => until,
         None => from
             .checked_add_days(Days::new(args.weeks * 7 - 1))

@@ -153,9 +153,11 @@ impl Daemon {
     ) -> Result<Vec<Occurrence>, crate::store::StoreError> {
         let cancelled = self.log.cancelled_dates(&meeting.id)?;
         let holidays = self.holidays.read().expect("holiday lock poisoned");
-        Ok(crate::domain::schedule::Schedule::new(&meeting.rule, &holidays.calendar, &cancelled)
-            .between(from, until)
-            .collect())
+        Ok(
+            crate::domain::schedule::Schedule::new(&meeting.rule, &holidays.calendar, &cancelled)
+                .between(from, until)
+                .collect(),
+        )
     }
 }
 

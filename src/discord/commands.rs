@@ -159,7 +159,7 @@ pub async fn agenda_add(
             title,
             kind: kind.map_or(AgendaKind::Topic, Into::into),
             link,
-            date: parse_date(date.as_deref())?,
+            date: parse_date(date.as_deref(), uc.today(), uc.language)?,
             team,
         };
         agenda::add(uc, who, item)
@@ -180,7 +180,7 @@ pub async fn agenda_list(
     date: Option<String>,
 ) -> Result<(), Error> {
     for_meeting(ctx, false, |uc, _| {
-        agenda::list(uc, parse_date(date.as_deref())?)
+        agenda::list(uc, parse_date(date.as_deref(), uc.today(), uc.language)?)
     })
     .await
 }
@@ -273,8 +273,8 @@ pub async fn rotation_swap(
     second: String,
 ) -> Result<(), Error> {
     for_meeting(ctx, true, |uc, who| {
-        let first = parse_date(Some(&first))?.expect("a given date");
-        let second = parse_date(Some(&second))?.expect("a given date");
+        let first = parse_date(Some(&first), uc.today(), uc.language)?.expect("a given date");
+        let second = parse_date(Some(&second), uc.today(), uc.language)?.expect("a given date");
         rotation::swap(uc, who, first, second)
     })
     .await
@@ -334,7 +334,12 @@ pub async fn rsvp(
         StatusChoice::NotGoing => RsvpStatus::NotGoing,
     };
     for_meeting(ctx, true, |uc, who| {
-        sessions::rsvp(uc, who, status, parse_date(date.as_deref())?)
+        sessions::rsvp(
+            uc,
+            who,
+            status,
+            parse_date(date.as_deref(), uc.today(), uc.language)?,
+        )
     })
     .await
 }
@@ -371,8 +376,8 @@ pub async fn history(
         let index = index.map_err(UserError::from)?;
         let search = HistorySearch {
             query,
-            since: parse_date(since.as_deref())?,
-            until: parse_date(until.as_deref())?,
+            since: parse_date(since.as_deref(), uc.today(), uc.language)?,
+            until: parse_date(until.as_deref(), uc.today(), uc.language)?,
             kind: kind.map(|k| match k {
                 HistoryKindChoice::Session => RecordKind::Session,
                 HistoryKindChoice::Agenda => RecordKind::Agenda,
@@ -422,7 +427,13 @@ pub async fn learning_add(
         .map(str::to_string)
         .collect();
     for_meeting(ctx, true, |uc, who| {
-        knowledge::add_learning(uc, who, &text, &tags, parse_date(date.as_deref())?)
+        knowledge::add_learning(
+            uc,
+            who,
+            &text,
+            &tags,
+            parse_date(date.as_deref(), uc.today(), uc.language)?,
+        )
     })
     .await
 }
@@ -442,11 +453,12 @@ pub async fn postmortem(
     let poise::Context::Application(app) = ctx else {
         return Ok(());
     };
-    let date = match parse_date(date.as_deref()) {
+    let daemon = &ctx.data().daemon;
+    let today = daemon.clock.now().date_naive();
+    let date = match parse_date(date.as_deref(), today, daemon.config.daemon.language) {
         Ok(date) => date,
         Err(e) => return answer(ctx, Err(e)).await,
     };
-    let daemon = &ctx.data().daemon;
     let meeting = meeting_for_channel(daemon, ctx.channel_id().get());
     let ja = daemon.config.daemon.language == crate::domain::language::Language::Ja;
     let label = |ja_text: &'static str, en_text: &'static str| if ja { ja_text } else { en_text };
@@ -514,7 +526,7 @@ pub async fn skip(
     reason: String,
 ) -> Result<(), Error> {
     for_meeting(ctx, true, |uc, who| {
-        let date = parse_date(Some(&date))?.expect("a given date");
+        let date = parse_date(Some(&date), uc.today(), uc.language)?.expect("a given date");
         sessions::skip(uc, who, date, &reason)
     })
     .await
@@ -533,7 +545,7 @@ pub async fn unskip(
     date: String,
 ) -> Result<(), Error> {
     for_meeting(ctx, true, |uc, who| {
-        let date = parse_date(Some(&date))?.expect("a given date");
+        let date = parse_date(Some(&date), uc.today(), uc.language)?.expect("a given date");
         sessions::unskip(uc, who, date)
     })
     .await

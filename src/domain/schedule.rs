@@ -80,6 +80,15 @@ impl SkipReason {
     }
 }
 
+/// The schedule names no week after this day. Dates from people and config
+/// are bounded far tighter where they are parsed; this keeps any date chrono
+/// can name (up to +262142-12-31) from costing more than one count per year
+/// up to 9999, once.
+pub const LAST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(date) => date,
+    None => panic!("9999-12-31 is a date"),
+};
+
 /// One meeting's schedule: its rule, the holiday calendar and every date
 /// people cancelled. The one place that answers "is this week held, and with
 /// which number?": every caller that shows a session number asks it.
@@ -113,8 +122,13 @@ impl<'a> Schedule<'a> {
     /// cancelled. Cost: the weeks in the window, the cancellations before it,
     /// and one count per year since the first session the first time a rule
     /// is asked about with a holiday list (memoised, see [`YEAR_COUNTS`]).
-    pub fn between(&self, from: NaiveDate, until: NaiveDate) -> impl Iterator<Item = Occurrence> + 'a {
+    pub fn between(
+        &self,
+        from: NaiveDate,
+        until: NaiveDate,
+    ) -> impl Iterator<Item = Occurrence> + 'a {
         let this = *self;
+        let until = until.min(LAST_DATE);
         let start = first_on_or_after(from.max(self.rule.first_session), self.rule.weekday)
             .filter(|start| *start <= until);
         let mut held_so_far = start.map_or(0, |start| this.held_before(start));
@@ -384,7 +398,10 @@ mod tests {
         let rule = wednesday_rule(chrono_tz::Asia::Tokyo);
         let cancelled = BTreeSet::from([date("2026-12-23")]);
         let schedule = Schedule::new(&rule, &holidays, &cancelled);
-        let first = schedule.between(NaiveDate::MIN, NaiveDate::MAX).next().unwrap();
+        let first = schedule
+            .between(NaiveDate::MIN, NaiveDate::MAX)
+            .next()
+            .unwrap();
         assert_eq!(first.date, date("2019-02-06"));
         assert_eq!(first.number(), Some(1));
         let december: Vec<_> = schedule
@@ -621,7 +638,10 @@ mod tests {
     impl CountingHolidays {
         fn take(&self) -> (usize, usize) {
             use std::sync::atomic::Ordering::Relaxed;
-            (self.days_asked.swap(0, Relaxed), self.years_asked.swap(0, Relaxed))
+            (
+                self.days_asked.swap(0, Relaxed),
+                self.years_asked.swap(0, Relaxed),
+            )
         }
     }
 
@@ -647,13 +667,19 @@ mod tests {
         let (days, years) = holidays.take();
         assert_eq!(first.len(), 12);
         assert_eq!(years, 17, "2019..=2035 counted once each");
-        assert!(days <= 12 + 2, "the window and the cancellations, got {days}");
+        assert!(
+            days <= 12 + 2,
+            "the window and the cancellations, got {days}"
+        );
 
         let again: Vec<_> = numbered(schedule, date("2035-09-01"), date("2035-11-23"));
         let (days, years) = holidays.take();
         assert_eq!(again.len(), 12);
         assert_eq!(years, 1, "only the window's own year");
-        assert!(days <= 12 + 2, "the window and the cancellations, got {days}");
+        assert!(
+            days <= 12 + 2,
+            "the window and the cancellations, got {days}"
+        );
 
         // The naive walk asks about every week since 2019.
         let expected = naive_walk(&rule, &holidays, &cancelled, from, until);
@@ -666,7 +692,11 @@ mod tests {
     fn extreme_dates_neither_panic_nor_walk_for_ever() {
         let holidays = JapaneseHolidays::embedded();
         let none = BTreeSet::new();
-        for first_session in [date("9999-12-29"), NaiveDate::MAX - Days::new(20), date("2019-02-06")] {
+        for first_session in [
+            date("9999-12-29"),
+            NaiveDate::MAX - Days::new(20),
+            date("2019-02-06"),
+        ] {
             let mut rule = wednesday_rule(chrono_tz::Asia::Tokyo);
             rule.first_session = first_session;
             rule.duration = TimeDelta::minutes(1440);
@@ -678,6 +708,7 @@ mod tests {
             ] {
                 let weeks: Vec<_> = schedule.between(from, until).collect();
                 assert!(weeks.len() <= 5);
+                assert!(weeks.iter().all(|o| o.date <= LAST_DATE));
                 assert!(weeks.windows(2).all(|w| w[0].date < w[1].date));
             }
         }

@@ -201,7 +201,12 @@ impl HolidayCalendar for JapaneseHolidays {
             ) else {
                 return Vec::new();
             };
-            return self.official.days.range(first..=last).map(|(d, _)| *d).collect();
+            return self
+                .official
+                .days
+                .range(first..=last)
+                .map(|(d, _)| *d)
+                .collect();
         }
         rules::holidays_by_rule(year)
             .into_iter()
