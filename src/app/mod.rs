@@ -17,8 +17,7 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use crate::config::Meeting;
 use crate::domain::holidays::HolidayCalendar;
 use crate::domain::language::Language;
-use crate::domain::log::cancelled_dates;
-use crate::domain::schedule::{Occurrence, SkipReason, Status};
+use crate::domain::schedule::{Occurrence, Schedule, SkipReason, Status};
 use crate::store::{SessionLog, StoreError};
 
 /// Everything a use case may look at, with "now" read once by the caller.
@@ -97,15 +96,15 @@ impl Context<'_> {
             .date_naive()
     }
 
-    /// Occurrences from `from` for `weeks` weeks, people's cancellations applied.
+    /// Occurrences from `from` for `weeks` weeks, as the one schedule numbers
+    /// them (every cancellation of the meeting applied, not just the window's).
     pub fn occurrences(&self, from: NaiveDate, weeks: u64) -> Result<Vec<Occurrence>, UserError> {
-        let until = from.checked_add_days(Days::new(weeks * 7)).unwrap_or(from);
-        let sessions = self.log.sessions_between(&self.meeting.id, from, until)?;
-        let cancelled = cancelled_dates(&sessions, &self.meeting.id);
-        Ok(self
-            .meeting
-            .rule
-            .between(self.holidays, &cancelled, from, until)
+        let until = from
+            .checked_add_days(Days::new(weeks.saturating_mul(7)))
+            .unwrap_or(from);
+        let cancelled = self.log.cancelled_dates(&self.meeting.id)?;
+        Ok(Schedule::new(&self.meeting.rule, self.holidays, &cancelled)
+            .between(from, until)
             .collect())
     }
 

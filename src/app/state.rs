@@ -12,7 +12,6 @@ use super::{Answer, Context};
 use crate::clock::Clock;
 use crate::config::{Config, Meeting};
 use crate::domain::holidays::JapaneseHolidays;
-use crate::domain::log::cancelled_dates;
 use crate::domain::schedule::Occurrence;
 use crate::store::{RecoverableLog, SessionLog, SledLog, StoreError};
 
@@ -292,13 +291,13 @@ impl AppState {
         from: NaiveDate,
         until: NaiveDate,
     ) -> Result<Vec<Occurrence>, StoreError> {
-        let sessions = self.log.sessions_between(&meeting.id, from, until)?;
-        let cancelled = cancelled_dates(&sessions, &meeting.id);
+        let cancelled = self.log.cancelled_dates(&meeting.id)?;
         let holidays = self.holiday_calendar();
-        Ok(meeting
-            .rule
-            .between(&holidays, &cancelled, from, until)
-            .collect())
+        Ok(
+            crate::domain::schedule::Schedule::new(&meeting.rule, &holidays, &cancelled)
+                .between(from, until)
+                .collect(),
+        )
     }
 
     /// The history search index, rebuilt only after the log changed.

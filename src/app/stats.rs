@@ -7,6 +7,7 @@ use super::{Context, UserError};
 use crate::config::Meeting;
 use crate::domain::holidays::HolidayCalendar;
 use crate::domain::log::{AgendaKind, cancelled_dates};
+use crate::domain::schedule::Schedule;
 use crate::domain::stats::{self, LogView, SkipCounts, Stats};
 use crate::interchange::Document;
 use crate::stats_chart;
@@ -36,7 +37,8 @@ pub fn compute(
     };
     stats::compute(
         &meeting.id,
-        meeting.rule.occurrences(holidays, &cancelled),
+        Schedule::new(&meeting.rule, holidays, &cancelled)
+            .between(meeting.rule.first_session, today),
         log,
         today,
     )

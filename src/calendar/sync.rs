@@ -13,6 +13,7 @@ use super::reconcile::{Action, EventSettings, desired_events, plan};
 use crate::config::{Config, GoogleConfig};
 use crate::domain::holidays::HolidayCalendar;
 use crate::domain::log::{SessionStatus, SkipCode, cancelled_dates};
+use crate::domain::schedule::Schedule;
 use crate::store::{SessionLog, StoreError};
 
 /// Where we remember the events we cancelled ourselves (value: the date).
@@ -114,9 +115,8 @@ pub async fn sync_once(
         let until = today
             .checked_add_days(Days::new(7 * u64::from(google.horizon_weeks.0)))
             .unwrap_or(today);
-        let occurrences: Vec<_> = meeting
-            .rule
-            .between(holidays, &cancelled, today, until)
+        let occurrences: Vec<_> = Schedule::new(&meeting.rule, holidays, &cancelled)
+            .between(today, until)
             .collect();
         let by_date: BTreeMap<_, _> = sessions.into_iter().map(|s| (s.date, s)).collect();
         let time_zone = meeting.rule.timezone.name();

@@ -7,6 +7,7 @@ use anyhow::Context;
 
 use super::{CliError, Env};
 use crate::domain::holidays::JapaneseHolidays;
+use crate::domain::schedule::Schedule;
 
 pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
     let config = &env.config;
@@ -24,9 +25,15 @@ pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
     for meeting in &config.meetings {
         let rule = &meeting.rule;
         let today = now.with_timezone(&rule.timezone).date_naive();
-        let next = rule
-            .occurrences(&holidays, &none)
-            .find(|o| o.date >= today && o.is_held());
+        // The config alone: the log's cancellations are not read here.
+        let next = Schedule::new(rule, &holidays, &none)
+            .between(
+                today,
+                today
+                    .checked_add_months(chrono::Months::new(12))
+                    .unwrap_or(chrono::NaiveDate::MAX),
+            )
+            .find(|o| o.is_held());
         text += &format!(
             "meeting {:?} \"{}\": {} {} {}, {} min, first session {}, Japanese holidays {}, {} skip date(s)",
             meeting.id,

@@ -61,7 +61,9 @@ pub fn run(env: &Env, args: &HistoryArgs, out: &mut dyn Write) -> Result<(), Cli
     if let Some(id) = &args.meeting {
         env.require_meeting(id)?;
     }
-    if let (Some(since), Some(until)) = (args.since, args.until)
+    let since = env.typed_date("--since", args.since)?;
+    let until = env.typed_date("--until", args.until)?;
+    if let (Some(since), Some(until)) = (since, until)
         && since > until
     {
         return Err(CliError::Usage(format!(
@@ -71,8 +73,8 @@ pub fn run(env: &Env, args: &HistoryArgs, out: &mut dyn Write) -> Result<(), Cli
     let query = Query {
         text: args.query.clone(),
         meeting: args.meeting.clone(),
-        since: args.since,
-        until: args.until,
+        since,
+        until,
         kind: args.kind.map(Into::into),
         tag: args.tag.clone(),
         team: args.team.clone(),

@@ -93,6 +93,26 @@ pub struct Env {
 }
 
 impl Env {
+    /// A date given on the command line (`--from`, `--since`, …) if it lies
+    /// within ten years of today; else a usage error (exit 2) in the
+    /// configured language, naming the flag.
+    pub fn typed_date(
+        &self,
+        flag: &str,
+        date: Option<chrono::NaiveDate>,
+    ) -> Result<Option<chrono::NaiveDate>, CliError> {
+        let today = self.clock.now().date_naive();
+        date.map(|date| {
+            crate::domain::date_bounds::check_user_date(date, today).map_err(|refused| {
+                CliError::Usage(format!(
+                    "{flag} {date}: {}",
+                    refused.message(self.config.daemon.language)
+                ))
+            })
+        })
+        .transpose()
+    }
+
     pub fn require_meeting(&self, id: &str) -> Result<&Meeting, CliError> {
         self.config.meeting(id).ok_or_else(|| {
             CliError::Usage(format!(

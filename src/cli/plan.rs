@@ -14,7 +14,7 @@ use crate::domain::holidays::JapaneseHolidays;
 use crate::domain::language::Language;
 use crate::domain::log::{Session, cancelled_dates};
 use crate::domain::rotation::assign;
-use crate::domain::schedule::{Occurrence, SkipReason, Status};
+use crate::domain::schedule::{Occurrence, Schedule, SkipReason, Status};
 use std::collections::BTreeMap;
 
 /// Longest range `plan` accepts, so a typo in a year cannot print millennia.
@@ -89,17 +89,15 @@ pub fn run(env: &Env, args: &PlanArgs, out: &mut dyn Write) -> Result<(), CliErr
     let mut sections = Vec::new();
     for meeting in meetings {
         let today = now.with_timezone(&meeting.rule.timezone).date_naive();
-        let (from, until) = range(args, today)?;
+        let (from, until) = range(env, args, today)?;
         let cancelled = cancelled_dates(&sessions, &meeting.id);
-        let occurrences: Vec<Occurrence> = meeting
-            .rule
-            .between(&holidays, &cancelled, from, until)
-            .collect();
+        let schedule = Schedule::new(&meeting.rule, &holidays, &cancelled);
+        let occurrences: Vec<Occurrence> = schedule.between(from, until).collect();
         let roster = document
             .rosters
             .get(&meeting.id)
             .unwrap_or(&meeting.facilitators);
-        let facilitators = facilitators(meeting, &holidays, &sessions, roster, until, now);
+        let facilitators = facilitators(meeting, schedule, &sessions, roster, until, now);
         let occurrences = occurrences
             .into_iter()
             .map(|o| {
@@ -143,22 +141,20 @@ pub fn run(env: &Env, args: &PlanArgs, out: &mut dyn Write) -> Result<(), CliErr
 /// assign, without storing anything.
 fn facilitators(
     meeting: &Meeting,
-    holidays: &JapaneseHolidays,
+    schedule: Schedule<'_>,
     sessions: &[Session],
     roster: &[String],
     until: NaiveDate,
     now: chrono::DateTime<chrono::Utc>,
 ) -> BTreeMap<NaiveDate, String> {
-    let cancelled = cancelled_dates(sessions, &meeting.id);
     let stored = |date: NaiveDate| {
         sessions
             .iter()
             .find(|s| s.meeting == meeting.id && s.date == date)
             .and_then(|s| s.facilitator.clone())
     };
-    let held: Vec<Occurrence> = meeting
-        .rule
-        .between(holidays, &cancelled, meeting.rule.first_session, until)
+    let held: Vec<Occurrence> = schedule
+        .between(meeting.rule.first_session, until)
         .filter(Occurrence::is_held)
         .collect();
     let history: Vec<(NaiveDate, Option<String>)> =
@@ -186,9 +182,9 @@ pub fn current_holidays(env: &Env) -> Result<JapaneseHolidays, CliError> {
     )))
 }
 
-fn range(args: &PlanArgs, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), CliError> {
-    let from = args.from.unwrap_or(today);
-    let until = match args.until {
+fn range(env: &Env, args: &PlanArgs, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), CliError> {
+    let from = env.typed_date("--from", args.from)?.unwrap_or(today);
+    let until = match env.typed_date("--until", args.until)? {
         Some(until) => until,
         None => from
             .checked_add_days(Days::new(args.weeks * 7 - 1))

@@ -17,6 +17,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::domain::date_bounds;
 use crate::domain::language::Language;
 use crate::domain::reminders::ReminderTimes;
 use crate::domain::schedule::WeeklyRule;
@@ -222,7 +223,7 @@ struct RawMeeting {
     start_time: StartTime,
     #[serde(default = "default_duration")]
     duration_minutes: DurationMinutes,
-    first_session: NaiveDate,
+    first_session: FirstSession,
     #[serde(default = "default_true")]
     skip_japanese_holidays: bool,
     #[serde(default)]
@@ -342,6 +343,19 @@ impl TryFrom<String> for StartTime {
     }
 }
 
+/// A first session within [`date_bounds::SANE_YEARS`]: a typo such as
+/// `9999-12-29` is refused here rather than scheduled.
+#[derive(Deserialize)]
+#[serde(try_from = "NaiveDate")]
+struct FirstSession(NaiveDate);
+
+impl TryFrom<NaiveDate> for FirstSession {
+    type Error = String;
+    fn try_from(date: NaiveDate) -> Result<Self, String> {
+        date_bounds::check_sane_year(date).map(Self)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(try_from = "i64")]
 struct DurationMinutes(u32);
@@ -456,7 +470,7 @@ impl RawMeeting {
                 weekday: self.weekday.0,
                 start_time: self.start_time.0,
                 duration: TimeDelta::minutes(self.duration_minutes.0.into()),
-                first_session: self.first_session,
+                first_session: self.first_session.0,
                 skip_japanese_holidays: self.skip_japanese_holidays,
                 skip_dates: self.skip_dates.into_iter().collect::<BTreeSet<_>>(),
             },
@@ -532,6 +546,17 @@ skip_dates = ["2026-12-30"]
             err,
             "/etc/wp/config.toml:12: key `meeting[0].start_time`: expected a time as HH:MM from 00:00 to 23:59, got \"25:00\""
         );
+    }
+
+    #[test]
+    fn a_first_session_outside_1970_to_2100_names_file_line_and_key() {
+        let err = error_of(&VALID.replace("\"2019-02-06\"", "\"9999-12-29\""));
+        assert_eq!(
+            err,
+            "/etc/wp/config.toml:14: key `meeting[0].first_session`: expected a date in the years 1970 to 2100, got 9999-12-29"
+        );
+        let err = error_of(&VALID.replace("\"2019-02-06\"", "\"1969-12-31\""));
+        assert!(err.contains("meeting[0].first_session"), "{err}");
     }
 
     #[test]

@@ -83,11 +83,23 @@ pub(crate) fn actor(
     }
 }
 
-/// Dates in commands are `YYYY-MM-DD`.
-pub fn parse_date(text: Option<&str>) -> Result<Option<NaiveDate>, UserError> {
+/// Dates in commands are `YYYY-MM-DD`, within ten years of `today`; the
+/// refusal is in the configured language.
+pub fn parse_date(
+    text: Option<&str>,
+    today: NaiveDate,
+    language: crate::domain::language::Language,
+) -> Result<Option<NaiveDate>, UserError> {
     text.map(|t| {
-        NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d")
-            .map_err(|_| UserError(format!("{t:?} is not a date; write it as YYYY-MM-DD")))
+        let date = NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").map_err(|_| {
+            UserError(crate::app::say(
+                language,
+                format!("{t:?} は日付ではありません。YYYY-MM-DD の形で書いてください"),
+                format!("{t:?} is not a date; write it as YYYY-MM-DD"),
+            ))
+        })?;
+        crate::domain::date_bounds::check_user_date(date, today)
+            .map_err(|refused| UserError(refused.message(language)))
     })
     .transpose()
 }
@@ -174,7 +186,8 @@ fn postmortem_submitted(state: &AppState, submit: &serenity::ModalInteraction) -
     let date = if date == "-" {
         None
     } else {
-        parse_date(Some(date))?
+        let today = state.clock.now().date_naive();
+        parse_date(Some(date), today, state.config.daemon.language)?
     };
     let field = |id: &str| {
         modal_value(&submit.data, id)

@@ -163,7 +163,7 @@ pub async fn agenda_add(
             title,
             kind: kind.map_or(AgendaKind::Topic, Into::into),
             link,
-            date: parse_date(date.as_deref())?,
+            date: parse_date(date.as_deref(), uc.today(), uc.language)?,
             team,
         };
         agenda::add(uc, who, item)
@@ -184,7 +184,7 @@ pub async fn agenda_list(
     date: Option<String>,
 ) -> Result<(), Error> {
     for_meeting(ctx, None, move |uc, _| {
-        agenda::list(uc, parse_date(date.as_deref())?)
+        agenda::list(uc, parse_date(date.as_deref(), uc.today(), uc.language)?)
     })
     .await
 }
@@ -283,8 +283,8 @@ pub async fn rotation_swap(
     second: String,
 ) -> Result<(), Error> {
     for_meeting(ctx, Some(Change::Roster), move |uc, who| {
-        let first = parse_date(Some(&first))?.expect("a given date");
-        let second = parse_date(Some(&second))?.expect("a given date");
+        let first = parse_date(Some(&first), uc.today(), uc.language)?.expect("a given date");
+        let second = parse_date(Some(&second), uc.today(), uc.language)?.expect("a given date");
         rotation::swap(uc, who, first, second)
     })
     .await
@@ -349,7 +349,12 @@ pub async fn rsvp(
         StatusChoice::NotGoing => RsvpStatus::NotGoing,
     };
     for_meeting(ctx, Some(Change::Attendance), move |uc, who| {
-        sessions::rsvp(uc, who, status, parse_date(date.as_deref())?)
+        sessions::rsvp(
+            uc,
+            who,
+            status,
+            parse_date(date.as_deref(), uc.today(), uc.language)?,
+        )
     })
     .await
 }
@@ -386,8 +391,8 @@ pub async fn history(
         let index = state.history_index().map_err(UserError::from)?;
         let search = HistorySearch {
             query,
-            since: parse_date(since.as_deref())?,
-            until: parse_date(until.as_deref())?,
+            since: parse_date(since.as_deref(), uc.today(), uc.language)?,
+            until: parse_date(until.as_deref(), uc.today(), uc.language)?,
             kind: kind.map(|k| match k {
                 HistoryKindChoice::Session => RecordKind::Session,
                 HistoryKindChoice::Agenda => RecordKind::Agenda,
@@ -437,7 +442,13 @@ pub async fn learning_add(
         .map(str::to_string)
         .collect();
     for_meeting(ctx, Some(Change::Knowledge), move |uc, who| {
-        knowledge::add_learning(uc, who, &text, &tags, parse_date(date.as_deref())?)
+        knowledge::add_learning(
+            uc,
+            who,
+            &text,
+            &tags,
+            parse_date(date.as_deref(), uc.today(), uc.language)?,
+        )
     })
     .await
 }
@@ -457,11 +468,12 @@ pub async fn postmortem(
     let poise::Context::Application(app) = ctx else {
         return Ok(());
     };
-    let date = match parse_date(date.as_deref()) {
+    let state = &ctx.data().state;
+    let today = state.clock.now().date_naive();
+    let date = match parse_date(date.as_deref(), today, state.config.daemon.language) {
         Ok(date) => date,
         Err(e) => return answer(ctx, Err(e)).await,
     };
-    let state = &ctx.data().state;
     let meeting = state.meeting_for_channel(ctx.channel_id().get());
     let ja = state.config.daemon.language == crate::domain::language::Language::Ja;
     let label = |ja_text: &'static str, en_text: &'static str| if ja { ja_text } else { en_text };
@@ -529,7 +541,7 @@ pub async fn skip(
     reason: String,
 ) -> Result<(), Error> {
     for_meeting(ctx, Some(Change::Schedule), move |uc, who| {
-        let date = parse_date(Some(&date))?.expect("a given date");
+        let date = parse_date(Some(&date), uc.today(), uc.language)?.expect("a given date");
         sessions::skip(uc, who, date, &reason)
     })
     .await
@@ -548,7 +560,7 @@ pub async fn unskip(
     date: String,
 ) -> Result<(), Error> {
     for_meeting(ctx, Some(Change::Schedule), move |uc, who| {
-        let date = parse_date(Some(&date))?.expect("a given date");
+        let date = parse_date(Some(&date), uc.today(), uc.language)?.expect("a given date");
         sessions::unskip(uc, who, date)
     })
     .await

@@ -1,5 +1,6 @@
 //! Pure rules of the meeting. Nothing here does I/O or reads the clock.
 
+pub mod date_bounds;
 pub mod fallback;
 pub mod history;
 pub mod holidays;

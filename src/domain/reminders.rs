@@ -168,13 +168,10 @@ mod tests {
             skip_dates: BTreeSet::new(),
         };
         let holidays = JapaneseHolidays::embedded();
-        rule.between(
-            &holidays,
-            &BTreeSet::new(),
-            from.parse().unwrap(),
-            until.parse().unwrap(),
-        )
-        .collect()
+        let none = BTreeSet::new();
+        crate::domain::schedule::Schedule::new(&rule, &holidays, &none)
+            .between(from.parse().unwrap(), until.parse().unwrap())
+            .collect()
     }
 
     fn utc(text: &str) -> DateTime<Utc> {

@@ -1,7 +1,8 @@
 //! The weekly schedule: which weeks are held (with their session numbers),
 //! which are skipped, and why. Skipped weeks are skipped, never moved.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{LazyLock, Mutex};
 
 use chrono::offset::LocalResult;
 use chrono::{
@@ -79,21 +80,65 @@ impl SkipReason {
     }
 }
 
-impl WeeklyRule {
-    /// Every occurrence from the first session on, in date order, numbered.
-    ///
-    /// `cancelled` holds the dates people decided to skip; the reason for a
-    /// skip is, in order of precedence: holiday, skip date, cancelled.
-    pub fn occurrences<'a>(
-        &'a self,
+/// The schedule names no week after this day. Dates from people and config
+/// are bounded far tighter where they are parsed; this keeps any date chrono
+/// can name (up to +262142-12-31) from costing more than one count per year
+/// up to 9999, once.
+pub const LAST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(date) => date,
+    None => panic!("9999-12-31 is a date"),
+};
+
+/// One meeting's schedule: its rule, the holiday calendar and every date
+/// people cancelled. The one place that answers "is this week held, and with
+/// which number?": every caller that shows a session number asks it.
+#[derive(Clone, Copy)]
+pub struct Schedule<'a> {
+    rule: &'a WeeklyRule,
+    holidays: &'a dyn HolidayCalendar,
+    cancelled: &'a BTreeSet<NaiveDate>,
+}
+
+impl<'a> Schedule<'a> {
+    /// `cancelled` must hold every date people cancelled for this meeting,
+    /// not just the window's: a cancellation before the window changes the
+    /// numbers in it.
+    pub fn new(
+        rule: &'a WeeklyRule,
         holidays: &'a dyn HolidayCalendar,
         cancelled: &'a BTreeSet<NaiveDate>,
+    ) -> Self {
+        Self {
+            rule,
+            holidays,
+            cancelled,
+        }
+    }
+
+    /// The occurrences dated `from..=until`, in date order, numbered from the
+    /// first session (1 = the first held one on or after `first_session`).
+    ///
+    /// The skip reason is, in order of precedence: holiday, skip date,
+    /// cancelled. Cost: the weeks in the window, the cancellations before it,
+    /// and one count per year since the first session the first time a rule
+    /// is asked about with a holiday list (memoised, see [`YEAR_COUNTS`]).
+    pub fn between(
+        &self,
+        from: NaiveDate,
+        until: NaiveDate,
     ) -> impl Iterator<Item = Occurrence> + 'a {
-        let first = first_on_or_after(self.first_session, self.weekday);
-        let dates = std::iter::successors(first, |date| date.checked_add_days(Days::new(7)));
-        let mut held_so_far = 0u32;
-        dates.map(move |date| {
-            let status = match self.skip_reason(date, holidays, cancelled) {
+        let this = *self;
+        let until = until.min(LAST_DATE);
+        let start = first_on_or_after(from.max(self.rule.first_session), self.rule.weekday)
+            .filter(|start| *start <= until);
+        let mut held_so_far = start.map_or(0, |start| this.held_before(start));
+        let dates = std::iter::successors(start, |date| date.checked_add_days(Days::new(7)))
+            .take_while(move |date| *date <= until);
+        // A date whose start or end chrono cannot represent (the last days of
+        // its calendar) ends the schedule rather than panicking.
+        dates.map_while(move |date| {
+            let (start, end) = this.rule.times_on(date)?;
+            let status = match this.skip_reason(date) {
                 Some(reason) => Status::Skipped(reason),
                 None => {
                     held_so_far += 1;
@@ -102,45 +147,185 @@ impl WeeklyRule {
                     }
                 }
             };
-            let start = local_datetime(self.timezone, date.and_time(self.start_time));
-            Occurrence {
+            Some(Occurrence {
                 date,
                 start,
-                end: start + self.duration,
+                end,
                 status,
-            }
+            })
         })
     }
 
-    /// The occurrences whose date lies in `from..=until`, numbered from the first session.
-    pub fn between<'a>(
-        &'a self,
-        holidays: &'a dyn HolidayCalendar,
-        cancelled: &'a BTreeSet<NaiveDate>,
-        from: NaiveDate,
-        until: NaiveDate,
-    ) -> impl Iterator<Item = Occurrence> + 'a {
-        self.occurrences(holidays, cancelled)
-            .skip_while(move |o| o.date < from)
-            .take_while(move |o| o.date <= until)
+    fn skip_reason(&self, date: NaiveDate) -> Option<SkipReason> {
+        if let Some(reason) = self.rule.fixed_skip_reason(date, self.holidays) {
+            return Some(reason);
+        }
+        self.cancelled
+            .contains(&date)
+            .then_some(SkipReason::Cancelled)
     }
 
-    fn skip_reason(
+    /// Held weeks dated before `date` (a week of the rule on or after the first session).
+    fn held_before(&self, date: NaiveDate) -> u32 {
+        let Some(first) = first_on_or_after(self.rule.first_session, self.rule.weekday) else {
+            return 0;
+        };
+        if date <= first {
+            return 0;
+        }
+        let year_start = NaiveDate::from_ymd_opt(date.year(), 1, 1)
+            .unwrap_or(first)
+            .max(first);
+        let before_year = held_before_year(self.rule, self.holidays, first, date.year());
+        let in_year = match date.pred_opt() {
+            Some(last) if year_start <= last => {
+                held_ignoring_cancellations(self.rule, self.holidays, year_start, last)
+            }
+            _ => 0,
+        };
+        // Cancellations are few, so they are subtracted here instead of being
+        // part of the memo: a new cancellation then invalidates nothing.
+        let cancelled = self
+            .cancelled
+            .range(first..date)
+            .filter(|d| {
+                d.weekday() == self.rule.weekday
+                    && self.rule.fixed_skip_reason(**d, self.holidays).is_none()
+            })
+            .count();
+        (before_year + in_year).saturating_sub(u32::try_from(cancelled).unwrap_or(u32::MAX))
+    }
+}
+
+impl WeeklyRule {
+    /// When the meeting on `date` starts and ends; `None` at the edges of chrono's calendar.
+    fn times_on(&self, date: NaiveDate) -> Option<(DateTime<Tz>, DateTime<Tz>)> {
+        // Keep a day of margin from chrono's last dates so that zone offsets
+        // and the gap search of `local_datetime` stay representable.
+        let margin = Days::new(2);
+        date.checked_add_days(margin)?;
+        date.checked_sub_days(margin)?;
+        let start = local_datetime(self.timezone, date.and_time(self.start_time));
+        let end = start.checked_add_signed(self.duration)?;
+        Some((start, end))
+    }
+
+    /// A skip that no person decided: a holiday or a company day off.
+    fn fixed_skip_reason(
         &self,
         date: NaiveDate,
         holidays: &dyn HolidayCalendar,
-        cancelled: &BTreeSet<NaiveDate>,
     ) -> Option<SkipReason> {
         if self.skip_japanese_holidays
             && let Some(holiday) = holidays.holiday_on(date)
         {
             return Some(SkipReason::Holiday(holiday));
         }
-        if self.skip_dates.contains(&date) {
-            return Some(SkipReason::SkipDate);
-        }
-        cancelled.contains(&date).then_some(SkipReason::Cancelled)
+        self.skip_dates
+            .contains(&date)
+            .then_some(SkipReason::SkipDate)
     }
+}
+
+/// Weeks of `rule` dated `from..=until` (one calendar year at most) that no
+/// holiday or skip date takes out; cancellations are not looked at.
+/// Arithmetic over the year's holiday dates, not a walk over its weeks.
+fn held_ignoring_cancellations(
+    rule: &WeeklyRule,
+    holidays: &dyn HolidayCalendar,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> u32 {
+    let Some(first) = first_on_or_after(from, rule.weekday).filter(|d| *d <= until) else {
+        return 0;
+    };
+    let weeks = (until - first).num_days() / 7 + 1;
+    let on_rule_day = |d: &NaiveDate| *d >= from && *d <= until && d.weekday() == rule.weekday;
+    let holiday_dates: BTreeSet<NaiveDate> = if rule.skip_japanese_holidays {
+        holidays
+            .holiday_dates_in(from.year())
+            .into_iter()
+            .filter(on_rule_day)
+            .collect()
+    } else {
+        BTreeSet::new()
+    };
+    let skip_dates = rule
+        .skip_dates
+        .range(from..=until)
+        .filter(|d| on_rule_day(d) && !holiday_dates.contains(d))
+        .count();
+    let skipped = holiday_dates.len() + skip_dates;
+    u32::try_from(weeks)
+        .unwrap_or(u32::MAX)
+        .saturating_sub(u32::try_from(skipped).unwrap_or(u32::MAX))
+}
+
+/// What the memo is kept under: everything but cancellations that decides
+/// whether a week is held. The zone, the time and the duration do not.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct CountsKey {
+    holidays: u64,
+    weekday: Weekday,
+    first_session: NaiveDate,
+    skip_japanese_holidays: bool,
+    skip_dates: BTreeSet<NaiveDate>,
+}
+
+/// For each rule and holiday list asked about: `counts[i]` is the number of
+/// held weeks (cancellations aside) before 1 January of the first session's
+/// year + `i`, grown lazily as later years are asked about. A refreshed
+/// holiday list has another fingerprint and so starts its own counts; the
+/// number of keys is capped so that a long-running daemon's memo stays small.
+/// It is a memo of a pure function, so the schedule stays pure to its callers.
+static YEAR_COUNTS: LazyLock<Mutex<HashMap<CountsKey, Vec<u32>>>> = LazyLock::new(Default::default);
+const MAX_MEMOISED_RULES: usize = 64;
+
+/// Held weeks (cancellations aside) from `first` up to 1 January of `year`.
+fn held_before_year(
+    rule: &WeeklyRule,
+    holidays: &dyn HolidayCalendar,
+    first: NaiveDate,
+    year: i32,
+) -> u32 {
+    let years = usize::try_from(year - first.year()).unwrap_or(0);
+    let count_year = |index: usize| {
+        let y = first.year() + i32::try_from(index).unwrap_or(i32::MAX);
+        let (Some(jan1), Some(dec31)) = (
+            NaiveDate::from_ymd_opt(y, 1, 1),
+            NaiveDate::from_ymd_opt(y, 12, 31),
+        ) else {
+            return 0;
+        };
+        held_ignoring_cancellations(rule, holidays, jan1.max(first), dec31)
+    };
+    let extend = |counts: &mut Vec<u32>| {
+        if counts.is_empty() {
+            counts.push(0);
+        }
+        while counts.len() <= years {
+            let previous = counts[counts.len() - 1];
+            counts.push(previous.saturating_add(count_year(counts.len() - 1)));
+        }
+        counts[years]
+    };
+    let Some(fingerprint) = holidays.fingerprint() else {
+        return extend(&mut Vec::new());
+    };
+    let key = CountsKey {
+        holidays: fingerprint,
+        weekday: rule.weekday,
+        first_session: rule.first_session,
+        skip_japanese_holidays: rule.skip_japanese_holidays,
+        skip_dates: rule.skip_dates.clone(),
+    };
+    // A poisoned memo only means another thread panicked mid-count; the
+    // counts it holds were each pushed whole, so they are still right.
+    let mut memo = YEAR_COUNTS.lock().unwrap_or_else(|e| e.into_inner());
+    if memo.len() >= MAX_MEMOISED_RULES && !memo.contains_key(&key) {
+        memo.clear();
+    }
+    extend(memo.entry(key).or_default())
 }
 
 fn first_on_or_after(date: NaiveDate, weekday: Weekday) -> Option<NaiveDate> {
@@ -156,8 +341,8 @@ pub fn local_datetime(tz: Tz, naive: NaiveDateTime) -> DateTime<Tz> {
         LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t,
         LocalResult::None => (1..=96)
             .find_map(|quarters| {
-                tz.from_local_datetime(&(naive + TimeDelta::minutes(15 * quarters)))
-                    .earliest()
+                let later = naive.checked_add_signed(TimeDelta::minutes(15 * quarters))?;
+                tz.from_local_datetime(&later).earliest()
             })
             .unwrap_or_else(|| tz.from_utc_datetime(&naive)),
     }
@@ -191,8 +376,8 @@ mod tests {
         let holidays = JapaneseHolidays::embedded();
         let rule = wednesday_rule(chrono_tz::Asia::Tokyo);
         let none = BTreeSet::new();
-        let weeks: Vec<_> = rule
-            .between(&holidays, &none, date("2026-04-22"), date("2026-05-13"))
+        let weeks: Vec<_> = Schedule::new(&rule, &holidays, &none)
+            .between(date("2026-04-22"), date("2026-05-13"))
             .collect();
         assert_eq!(weeks.len(), 4);
         assert!(weeks[0].is_held());
@@ -212,16 +397,15 @@ mod tests {
         let holidays = JapaneseHolidays::embedded();
         let rule = wednesday_rule(chrono_tz::Asia::Tokyo);
         let cancelled = BTreeSet::from([date("2026-12-23")]);
-        let first = rule.occurrences(&holidays, &cancelled).next().unwrap();
+        let schedule = Schedule::new(&rule, &holidays, &cancelled);
+        let first = schedule
+            .between(NaiveDate::MIN, NaiveDate::MAX)
+            .next()
+            .unwrap();
         assert_eq!(first.date, date("2019-02-06"));
         assert_eq!(first.number(), Some(1));
-        let december: Vec<_> = rule
-            .between(
-                &holidays,
-                &cancelled,
-                date("2026-12-16"),
-                date("2026-12-30"),
-            )
+        let december: Vec<_> = schedule
+            .between(date("2026-12-16"), date("2026-12-30"))
             .map(|o| o.status)
             .collect();
         assert!(matches!(december[0], Status::Held { .. }));
@@ -235,8 +419,8 @@ mod tests {
         let mut rule = wednesday_rule(chrono_tz::America::New_York);
         rule.skip_japanese_holidays = false;
         let none = BTreeSet::new();
-        let weeks: Vec<_> = rule
-            .between(&holidays, &none, date("2026-10-28"), date("2026-11-04"))
+        let weeks: Vec<_> = Schedule::new(&rule, &holidays, &none)
+            .between(date("2026-10-28"), date("2026-11-04"))
             .collect();
         assert_eq!(weeks[0].start.to_rfc3339(), "2026-10-28T17:00:00-04:00");
         assert_eq!(weeks[1].start.to_rfc3339(), "2026-11-04T17:00:00-05:00");
@@ -293,7 +477,8 @@ mod tests {
             let holidays = JapaneseHolidays::embedded();
             let none = BTreeSet::new();
             let mut last_number = 0;
-            for o in rule.occurrences(&holidays, &none).take(weeks) {
+            let schedule = Schedule::new(&rule, &holidays, &none);
+            for o in schedule.between(NaiveDate::MIN, NaiveDate::MAX).take(weeks) {
                 prop_assert_eq!(o.date.weekday(), rule.weekday);
                 prop_assert!(o.date >= rule.first_session);
                 prop_assert_eq!(o.start.date_naive(), o.date);
@@ -314,5 +499,225 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The schedule as it was first written: walk every week from the first
+    /// session. The reference the counted schedule must agree with.
+    fn naive_walk(
+        rule: &WeeklyRule,
+        holidays: &dyn HolidayCalendar,
+        cancelled: &BTreeSet<NaiveDate>,
+        from: NaiveDate,
+        until: NaiveDate,
+    ) -> Vec<(NaiveDate, Option<u32>)> {
+        let schedule = Schedule::new(rule, holidays, cancelled);
+        let mut held = 0;
+        let mut out = Vec::new();
+        let mut date = first_on_or_after(rule.first_session, rule.weekday).unwrap();
+        while date <= until {
+            let number = schedule.skip_reason(date).is_none().then(|| {
+                held += 1;
+                held
+            });
+            if date >= from {
+                out.push((date, number));
+            }
+            date = date + Days::new(7);
+        }
+        out
+    }
+
+    /// Holidays at random, asking only `holiday_on`, with a fingerprint of its
+    /// own so that the memo is exercised with this list.
+    struct RandomHolidays {
+        days: BTreeSet<NaiveDate>,
+        fingerprint: Option<u64>,
+    }
+
+    impl HolidayCalendar for RandomHolidays {
+        fn holiday_on(&self, date: NaiveDate) -> Option<Holiday> {
+            self.days.contains(&date).then(|| Holiday {
+                date,
+                name_ja: "休日".into(),
+                name_en: "Holiday",
+                source: crate::domain::holidays::HolidaySource::Rules,
+            })
+        }
+        fn fingerprint(&self) -> Option<u64> {
+            self.fingerprint
+        }
+    }
+
+    fn numbered(
+        schedule: Schedule<'_>,
+        from: NaiveDate,
+        until: NaiveDate,
+    ) -> Vec<(NaiveDate, Option<u32>)> {
+        schedule
+            .between(from, until)
+            .map(|o| (o.date, o.number()))
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn counted_numbers_equal_the_naive_walk_with_the_real_holidays(
+            rule in arbitrary_rule(),
+            cancelled in proptest::collection::btree_set(0i64..3000, 0..30),
+            from in 0i64..3000,
+            weeks in 0u64..60,
+        ) {
+            let holidays = JapaneseHolidays::embedded();
+            let cancelled: BTreeSet<NaiveDate> = cancelled
+                .into_iter()
+                .map(|d| rule.first_session + TimeDelta::days(d))
+                .collect();
+            let from = rule.first_session + TimeDelta::days(from - 200);
+            let until = from + Days::new(weeks * 7);
+            let expected = naive_walk(&rule, &holidays, &cancelled, from, until);
+            let schedule = Schedule::new(&rule, &holidays, &cancelled);
+            // Twice: cold, then from the memo.
+            prop_assert_eq!(&numbered(schedule, from, until), &expected);
+            prop_assert_eq!(&numbered(schedule, from, until), &expected);
+        }
+
+        #[test]
+        fn counted_numbers_equal_the_naive_walk_with_random_holidays(
+            rule in arbitrary_rule(),
+            skip_holidays in any::<bool>(),
+            holidays in proptest::collection::btree_set(0i64..4000, 0..200),
+            cancelled in proptest::collection::btree_set(0i64..4000, 0..40),
+            memoised in any::<bool>(),
+            fingerprint in any::<u64>(),
+            from in 0i64..4000,
+            weeks in 0u64..30,
+        ) {
+            let mut rule = rule;
+            rule.skip_japanese_holidays = skip_holidays;
+            let start = rule.first_session - TimeDelta::days(100);
+            let holidays = RandomHolidays {
+                days: holidays.into_iter().map(|d| start + TimeDelta::days(d)).collect(),
+                fingerprint: memoised.then_some(fingerprint),
+            };
+            let cancelled: BTreeSet<NaiveDate> =
+                cancelled.into_iter().map(|d| start + TimeDelta::days(d)).collect();
+            let from = start + TimeDelta::days(from);
+            let until = from + Days::new(weeks * 7);
+            let expected = naive_walk(&rule, &holidays, &cancelled, from, until);
+            let schedule = Schedule::new(&rule, &holidays, &cancelled);
+            prop_assert_eq!(&numbered(schedule, from, until), &expected);
+            prop_assert_eq!(&numbered(schedule, from, until), &expected);
+        }
+    }
+
+    /// Counts how often the schedule asks the holiday calendar, per kind of question.
+    struct CountingHolidays {
+        inner: JapaneseHolidays,
+        fingerprint: u64,
+        days_asked: std::sync::atomic::AtomicUsize,
+        years_asked: std::sync::atomic::AtomicUsize,
+    }
+
+    impl HolidayCalendar for CountingHolidays {
+        fn holiday_on(&self, date: NaiveDate) -> Option<Holiday> {
+            self.days_asked
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.inner.holiday_on(date)
+        }
+        fn holiday_dates_in(&self, year: i32) -> Vec<NaiveDate> {
+            self.years_asked
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.inner.holiday_dates_in(year)
+        }
+        fn fingerprint(&self) -> Option<u64> {
+            Some(self.fingerprint)
+        }
+    }
+
+    impl CountingHolidays {
+        fn take(&self) -> (usize, usize) {
+            use std::sync::atomic::Ordering::Relaxed;
+            (
+                self.days_asked.swap(0, Relaxed),
+                self.years_asked.swap(0, Relaxed),
+            )
+        }
+    }
+
+    /// The figure behind "O(weeks in the window)": numbering 12 weeks of 2035
+    /// for a meeting that started in 2019 (about 830 weeks earlier) asks the
+    /// holiday calendar about 17 years once, then only about the window, its
+    /// year and the cancellations.
+    #[test]
+    fn numbering_a_window_in_2035_does_not_walk_from_2019_once_memoised() {
+        let holidays = CountingHolidays {
+            inner: JapaneseHolidays::embedded(),
+            // Unique to this test, so no other test has warmed the memo.
+            fingerprint: 0x5eed_2035,
+            days_asked: Default::default(),
+            years_asked: Default::default(),
+        };
+        let rule = wednesday_rule(chrono_tz::Asia::Tokyo);
+        let cancelled = BTreeSet::from([date("2020-01-08"), date("2031-06-04")]);
+        let schedule = Schedule::new(&rule, &holidays, &cancelled);
+        let (from, until) = (date("2035-06-01"), date("2035-08-23"));
+
+        let first: Vec<_> = numbered(schedule, from, until);
+        let (days, years) = holidays.take();
+        assert_eq!(first.len(), 12);
+        assert_eq!(years, 17, "2019..=2035 counted once each");
+        assert!(
+            days <= 12 + 2,
+            "the window and the cancellations, got {days}"
+        );
+
+        let again: Vec<_> = numbered(schedule, date("2035-09-01"), date("2035-11-23"));
+        let (days, years) = holidays.take();
+        assert_eq!(again.len(), 12);
+        assert_eq!(years, 1, "only the window's own year");
+        assert!(
+            days <= 12 + 2,
+            "the window and the cancellations, got {days}"
+        );
+
+        // The naive walk asks about every week since 2019.
+        let expected = naive_walk(&rule, &holidays, &cancelled, from, until);
+        let (walked, _) = holidays.take();
+        assert!(walked > 830, "the naive walk asked about {walked} dates");
+        assert_eq!(first, expected);
+    }
+
+    #[test]
+    fn extreme_dates_neither_panic_nor_walk_for_ever() {
+        let holidays = JapaneseHolidays::embedded();
+        let none = BTreeSet::new();
+        for first_session in [
+            date("9999-12-29"),
+            NaiveDate::MAX - Days::new(20),
+            date("2019-02-06"),
+        ] {
+            let mut rule = wednesday_rule(chrono_tz::Asia::Tokyo);
+            rule.first_session = first_session;
+            rule.duration = TimeDelta::minutes(1440);
+            let schedule = Schedule::new(&rule, &holidays, &none);
+            for (from, until) in [
+                (date("9999-12-01"), date("9999-12-31")),
+                (NaiveDate::MAX - Days::new(30), NaiveDate::MAX),
+                (NaiveDate::MIN, NaiveDate::MIN + Days::new(30)),
+            ] {
+                let weeks: Vec<_> = schedule.between(from, until).collect();
+                assert!(weeks.len() <= 5);
+                assert!(weeks.iter().all(|o| o.date <= LAST_DATE));
+                assert!(weeks.windows(2).all(|w| w[0].date < w[1].date));
+            }
+        }
+        // The holiday rules answer for any date chrono can name.
+        assert_eq!(holidays.holiday_on(NaiveDate::MAX), None);
+        assert_eq!(holidays.holiday_on(date("9999-12-31")), None);
+        assert_eq!(holidays.holiday_on(NaiveDate::MIN), None);
+        let new_year = holidays.holiday_on(date("9999-01-01")).unwrap();
+        assert_eq!(new_year.name_ja, "元日");
+        assert!(holidays.holiday_dates_in(NaiveDate::MAX.year()).len() >= 9);
     }
 }

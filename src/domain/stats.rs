@@ -302,7 +302,8 @@ mod tests {
         };
         compute(
             "weekly",
-            rule.occurrences(&holidays, &cancelled),
+            crate::domain::schedule::Schedule::new(&rule, &holidays, &cancelled)
+                .between(rule.first_session, date(until)),
             log,
             date(until),
         )
@@ -384,9 +385,10 @@ mod tests {
             (1, 1, 0, Some(4))
         );
         assert_ne!(latest.number, 999);
-        let scheduled = rule()
-            .occurrences(&JapaneseHolidays::embedded(), &BTreeSet::new())
-            .find(|o| o.date == date("2026-11-18"))
+        let (rule, holidays, none) = (rule(), JapaneseHolidays::embedded(), BTreeSet::new());
+        let scheduled = crate::domain::schedule::Schedule::new(&rule, &holidays, &none)
+            .between(date("2026-11-18"), date("2026-11-18"))
+            .next()
             .and_then(|o| o.number());
         assert_eq!(Some(latest.number), scheduled);
         assert_eq!(stats.sessions[0].going, 7);

@@ -4,6 +4,8 @@
 pub mod recoverable;
 pub mod sled_log;
 
+use std::collections::BTreeSet;
+
 use chrono::NaiveDate;
 
 use crate::domain::log::{Invalid, Learning, Postmortem, Session};
@@ -61,6 +63,15 @@ pub trait SessionLog: Send + Sync {
             .into_iter()
             .filter(|s| s.date >= from && s.date <= until)
             .collect())
+    }
+    /// Every date people cancelled for `meeting`, over the whole log: session
+    /// numbers count from the first session, so a window's numbers depend on
+    /// cancellations before it. Adapters answer it without decoding whole sessions.
+    fn cancelled_dates(&self, meeting: &str) -> Result<BTreeSet<NaiveDate>, StoreError> {
+        Ok(crate::domain::log::cancelled_dates(
+            &self.sessions(Some(meeting))?,
+            meeting,
+        ))
     }
     /// Reads, changes and writes one session atomically; a new session starts empty.
     fn update_session(

@@ -3,6 +3,7 @@
 //! database is opened again; this handle reopens it once writes can succeed,
 //! so the daemon recovers without a restart.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::RwLock;
 
@@ -72,6 +73,10 @@ impl SessionLog for RecoverableLog {
         until: NaiveDate,
     ) -> Result<Vec<Session>, StoreError> {
         self.current()?.sessions_between(meeting, from, until)
+    }
+
+    fn cancelled_dates(&self, meeting: &str) -> Result<BTreeSet<NaiveDate>, StoreError> {
+        self.current()?.cancelled_dates(meeting)
     }
 
     fn update_session(

@@ -2,6 +2,7 @@
 //! (`session/{meeting}/{date}`, `postmortem/{id}`, `learning/{id}`), JSON
 //! values, so that one batch makes an import atomic.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -9,7 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{ImportSummary, SessionLog, StoreError};
-use crate::domain::log::{Invalid, Learning, Postmortem, Session};
+use crate::domain::log::{Invalid, Learning, Postmortem, Session, SkipCode};
 use crate::interchange::Document;
 
 /// The schema this binary writes. Bump it with a migration in [`MIGRATIONS`].
@@ -185,6 +186,26 @@ impl SessionLog for SledLog {
                 decode(&String::from_utf8_lossy(&key), &value)
             })
             .collect()
+    }
+
+    fn cancelled_dates(&self, meeting: &str) -> Result<BTreeSet<NaiveDate>, StoreError> {
+        /// Only the field that matters here: serde skips the agenda, RSVPs and notes
+        /// without building them.
+        #[derive(serde::Deserialize)]
+        struct ReasonOnly {
+            date: NaiveDate,
+            #[serde(default)]
+            reason: Option<SkipCode>,
+        }
+        let mut dates = BTreeSet::new();
+        for entry in self.db.scan_prefix(format!("{SESSION}{meeting}/")) {
+            let (key, value) = entry.map_err(backend)?;
+            let session: ReasonOnly = decode(&String::from_utf8_lossy(&key), &value)?;
+            if session.reason == Some(SkipCode::Cancelled) {
+                dates.insert(session.date);
+            }
+        }
+        Ok(dates)
     }
 
     fn update_session(
@@ -416,5 +437,35 @@ mod tests {
         let session = log.session("weekly", day).unwrap().unwrap();
         assert_eq!(session.agenda[0].title, "DB failover");
         assert_eq!(session.reason, None, "the invalid change was not stored");
+    }
+
+    #[test]
+    fn cancelled_dates_are_every_cancellation_of_the_meeting_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = SledLog::open(dir.path()).unwrap();
+        let skip = |meeting: &str, day: &str, reason: SkipCode| {
+            log.update_session(meeting, date(day), &mut |s| {
+                s.status = SessionStatus::Skipped;
+                s.reason = Some(reason);
+                Ok(())
+            })
+            .unwrap();
+        };
+        skip("weekly", "2019-02-13", SkipCode::Cancelled);
+        skip("weekly", "2026-10-14", SkipCode::Cancelled);
+        skip("weekly", "2026-10-21", SkipCode::Holiday);
+        skip("weekly-ops", "2026-10-28", SkipCode::Cancelled);
+        log.update_session("weekly", date("2026-11-04"), &mut |s| {
+            s.notes = Some("held".into());
+            Ok(())
+        })
+        .unwrap();
+        let dates = log.cancelled_dates("weekly").unwrap();
+        assert_eq!(
+            dates,
+            BTreeSet::from([date("2019-02-13"), date("2026-10-14")])
+        );
+        let all = log.sessions(Some("weekly")).unwrap();
+        assert_eq!(dates, crate::domain::log::cancelled_dates(&all, "weekly"));
     }
 }

@@ -65,7 +65,7 @@ fn bad_plan_ranges_are_usage_errors() {
     assert_rejected(
         config,
         &["plan", "--from", "1955-01-01", "--until", "2100-12-31"],
-        "spans more than 100 years",
+        "--from 1955-01-01: 1955-01-01 は範囲外です。今日から前後10年以内の日付を指定してください",
     );
     assert_rejected(
         config,

@@ -10,6 +10,7 @@ mod google_adapter;
 mod helpers;
 mod keep_alive;
 mod plan;
+mod schedule_numbers;
 mod session_log;
 mod stats;
 mod store_health;

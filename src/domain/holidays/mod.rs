@@ -5,7 +5,9 @@ mod names;
 pub mod rules;
 
 use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
 use std::ops::RangeInclusive;
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Serialize;
@@ -18,6 +20,27 @@ const EMBEDDED_OFFICIAL_CSV: &str = include_str!("jp-holidays-official-1955-2027
 /// Answers "is this date a holiday, and which one?".
 pub trait HolidayCalendar: Send + Sync {
     fn holiday_on(&self, date: NaiveDate) -> Option<Holiday>;
+
+    /// The dates of `year` that `holiday_on` names, in order. The schedule
+    /// counts held weeks a year at a time with it; the default asks day by day,
+    /// a calendar that keeps a list per year answers from it.
+    fn holiday_dates_in(&self, year: i32) -> Vec<NaiveDate> {
+        let Some(first) = NaiveDate::from_ymd_opt(year, 1, 1) else {
+            return Vec::new();
+        };
+        first
+            .iter_days()
+            .take_while(|d| d.year() == year)
+            .filter(|d| self.holiday_on(*d).is_some())
+            .collect()
+    }
+
+    /// Changes whenever the answers may change (another list), so counts
+    /// derived from the answers can be memoised under it; `None` means "do not
+    /// memoise".
+    fn fingerprint(&self) -> Option<u64> {
+        None
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,14 +126,23 @@ impl OfficialList {
 }
 
 /// Japanese national holidays from the official list, with the Act's rules for later years.
+///
+/// Cheap to clone (the list is shared), as the daemon hands a copy to every use case.
 #[derive(Debug, Clone)]
 pub struct JapaneseHolidays {
-    official: OfficialList,
+    official: Arc<OfficialList>,
+    /// A hash of the list, computed once: the schedule's memo is keyed by it.
+    fingerprint: u64,
 }
 
 impl JapaneseHolidays {
     pub fn new(official: OfficialList) -> Self {
-        Self { official }
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        official.days.hash(&mut hasher);
+        Self {
+            fingerprint: hasher.finish(),
+            official: Arc::new(official),
+        }
     }
 
     pub fn embedded() -> Self {
@@ -159,6 +191,31 @@ impl HolidayCalendar for JapaneseHolidays {
             name_en,
             source,
         })
+    }
+
+    fn holiday_dates_in(&self, year: i32) -> Vec<NaiveDate> {
+        if self.official.years.contains(&year) {
+            let (Some(first), Some(last)) = (
+                NaiveDate::from_ymd_opt(year, 1, 1),
+                NaiveDate::from_ymd_opt(year, 12, 31),
+            ) else {
+                return Vec::new();
+            };
+            return self
+                .official
+                .days
+                .range(first..=last)
+                .map(|(d, _)| *d)
+                .collect();
+        }
+        rules::holidays_by_rule(year)
+            .into_iter()
+            .map(|(d, _)| d)
+            .collect()
+    }
+
+    fn fingerprint(&self) -> Option<u64> {
+        Some(self.fingerprint)
     }
 }
 

@@ -4,6 +4,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The Act took effect on 1948-07-20; 1949 is its first full year.
 const FIRST_YEAR: i32 = 1949;
+/// The last year the equinox constants are published for. Beyond it the
+/// equinox days are unknown, so the rules name no equinox holiday rather than
+/// guess one (the plain formula drifts by a day per century and, far enough
+/// out, names days that do not exist).
+const LAST_EQUINOX_YEAR: i32 = 2150;
 /// Name the Cabinet Office list gives to substitute and citizens' holidays.
 const KYUJITSU: &str = "休日";
 
@@ -128,11 +133,15 @@ fn national_holidays(year: i32) -> BTreeMap<NaiveDate, &'static str> {
                 _ => {}
             }
         }
-        holidays.insert(date, name);
+        if let Some(date) = date {
+            holidays.insert(date, name);
+        }
     }
     for special in specials {
-        if let Extra(m, d, name) = *special {
-            holidays.insert(ymd(year, m, d), name);
+        if let Extra(m, d, name) = *special
+            && let Some(date) = ymd(year, m, d)
+        {
+            holidays.insert(date, name);
         }
     }
     holidays
@@ -140,30 +149,30 @@ fn national_holidays(year: i32) -> BTreeMap<NaiveDate, &'static str> {
 
 /// 振替休日: a holiday on Sunday gives a day off after it.
 fn substitute_holidays(national: &BTreeSet<NaiveDate>) -> impl Iterator<Item = NaiveDate> + '_ {
-    let introduced = ymd(1973, 4, 12);
+    let introduced = NaiveDate::from_ymd_opt(1973, 4, 12).unwrap_or(NaiveDate::MIN);
     national
         .iter()
         .filter(move |d| d.weekday() == Weekday::Sun && **d >= introduced)
-        .map(|&sunday| {
-            let monday = next_day(sunday);
+        .filter_map(|&sunday| {
+            let monday = next_day(sunday)?;
             // Until 2006 only the Monday qualified; since 2007 the day off moves past
             // any run of holidays, which matters for 5/3-5/5 falling on Sun-Tue.
             if sunday.year() < 2007 {
-                return monday;
+                return Some(monday);
             }
             let mut day = monday;
             while national.contains(&day) {
-                day = next_day(day);
+                day = next_day(day)?;
             }
-            day
+            Some(day)
         })
 }
 
 /// 国民の休日: an ordinary day sandwiched between two national holidays.
 fn citizens_holidays(national: &BTreeSet<NaiveDate>) -> impl Iterator<Item = NaiveDate> + '_ {
     national.iter().filter_map(move |&before| {
-        let day = next_day(before);
-        let after = next_day(day);
+        let day = next_day(before)?;
+        let after = next_day(day)?;
         let eligible = match day.year() {
             ..=1985 => false,
             // The 1985 wording excluded Sundays (already days off); 2007 dropped that.
@@ -175,16 +184,19 @@ fn citizens_holidays(national: &BTreeSet<NaiveDate>) -> impl Iterator<Item = Nai
     })
 }
 
-fn date_of(year: i32, day: Day) -> NaiveDate {
+/// `None` when the day is unknown (an equinox past [`LAST_EQUINOX_YEAR`]) or
+/// beyond chrono's calendar.
+fn date_of(year: i32, day: Day) -> Option<NaiveDate> {
     match day {
         Fixed(m, d) => ymd(year, m, d),
         NthMonday(m, n) => {
-            let first = ymd(year, m, 1);
+            let first = ymd(year, m, 1)?;
             let to_monday = (7 - first.weekday().num_days_from_monday()) % 7;
             ymd(year, m, 1 + to_monday + 7 * (n - 1))
         }
-        VernalEquinox => ymd(year, 3, equinox_day(year, false)),
-        AutumnalEquinox => ymd(year, 9, equinox_day(year, true)),
+        VernalEquinox if year <= LAST_EQUINOX_YEAR => ymd(year, 3, equinox_day(year, false)),
+        AutumnalEquinox if year <= LAST_EQUINOX_YEAR => ymd(year, 9, equinox_day(year, true)),
+        VernalEquinox | AutumnalEquinox => None,
     }
 }
 
@@ -207,17 +219,19 @@ fn equinox_day(year: i32, autumn: bool) -> u32 {
     // pre-1980 equinoxes a day late in most years.
     let leap_days = (year - leap_epoch) / 4;
     let day = base + 0.242194 * f64::from(year - 1980) - f64::from(leap_days);
-    // Always about 19..=25 for supported years, so the cast loses nothing.
+    // About 19..=25 for the years up to LAST_EQUINOX_YEAR; a saturating cast
+    // otherwise, and `ymd` refuses a day that does not exist.
     day.floor() as u32
 }
 
-fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(year, month, day).expect("holiday rules only name existing dates")
+/// Every date is checked: rules are asked about any year a date can name,
+/// up to chrono's last one.
+fn ymd(year: i32, month: u32, day: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(year, month, day)
 }
 
-fn next_day(date: NaiveDate) -> NaiveDate {
+fn next_day(date: NaiveDate) -> Option<NaiveDate> {
     date.checked_add_days(Days::new(1))
-        .expect("holiday years are far from chrono's date limits")
 }
 
 #[cfg(test)]
@@ -259,7 +273,7 @@ mod tests {
     }
 
     fn has(year: i32, month: u32, day: u32, name: &str) -> bool {
-        holidays_by_rule(year).contains(&(ymd(year, month, day), name))
+        holidays_by_rule(year).contains(&(ymd(year, month, day).unwrap(), name))
     }
 
     #[test]
@@ -292,5 +306,19 @@ mod tests {
                 "{year}: date outside the year"
             );
         }
+    }
+
+    #[test]
+    fn any_year_a_date_can_name_is_answered_without_panicking() {
+        let last = NaiveDate::MAX.year();
+        for year in [2150, 2151, 3000, 9999, 10_000, 100_000, last - 1, last] {
+            let holidays = holidays_by_rule(year);
+            assert!(holidays.len() >= 9, "{year}: too few holidays");
+            assert!(holidays.iter().all(|(d, _)| d.year() == year));
+        }
+        // The equinoxes are known up to the last published constants, not beyond.
+        assert!(has(2150, 3, 21, "春分の日") || has(2150, 3, 20, "春分の日"));
+        assert!(!holidays_by_rule(2151).iter().any(|(_, n)| *n == "春分の日"));
+        assert!(holidays_by_rule(NaiveDate::MIN.year()).is_empty());
     }
 }
