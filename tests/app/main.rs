@@ -8,6 +8,7 @@ mod fake_discord;
 mod fake_google;
 mod google_adapter;
 mod helpers;
+mod holiday_refresh;
 mod keep_alive;
 mod plan;
 mod session_log;
