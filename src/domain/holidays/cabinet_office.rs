@@ -217,15 +217,15 @@ mod tests {
     #[test]
     fn a_utf8_body_or_an_error_page_is_not_the_list() {
         assert_eq!(
-            parse(b"<html><body>503 Service Unavailable</body></html>"),
-            Err(Refusal::NotTheList {
+            parse(b"<html><body>503 Service Unavailable</body></html>").unwrap_err(),
+            Refusal::NotTheList {
                 first_line: "<html><body>503 Service Unavailable</body></html>".into()
-            })
+            }
         );
         // 0x82 starts a two-byte character; 0x20 cannot follow it.
-        assert_eq!(parse(b"\x82\x20abc"), Err(Refusal::NotShiftJis));
+        assert_eq!(parse(b"\x82\x20abc").unwrap_err(), Refusal::NotShiftJis);
         let header_only = encoding_rs::SHIFT_JIS.encode(HEADER).0.into_owned();
-        assert_eq!(parse(&header_only), Err(Refusal::Empty));
+        assert_eq!(parse(&header_only).unwrap_err(), Refusal::Empty);
     }
 
     #[test]
@@ -235,11 +235,11 @@ mod tests {
             .0
             .into_owned();
         assert_eq!(
-            parse(&body),
-            Err(Refusal::BadLine {
+            parse(&body).unwrap_err(),
+            Refusal::BadLine {
                 line: 3,
                 text: "2026/2/30,x".into()
-            })
+            }
         );
     }
 
