@@ -202,6 +202,8 @@ pub fn http(
         .build()
         .unwrap();
     runtime.block_on(async {
+        // As in the binary: reqwest has no crypto provider of its own (see cli::main).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::new();
         let response = build(&client, url)
             .send()
