@@ -6,6 +6,7 @@ mod daemon;
 mod discord_bot;
 mod fake_discord;
 mod fake_google;
+mod footprint;
 mod google_adapter;
 mod helpers;
 mod holiday_refresh;
