@@ -122,7 +122,9 @@ pub async fn refresh(
         let path = path.to_path_buf();
         move |source| RefreshError::Store { path, source }
     };
-    let dir = staging.parent().expect("the staging file is inside holidays/");
+    let dir = staging
+        .parent()
+        .expect("the staging file is inside holidays/");
     tokio::fs::create_dir_all(dir)
         .await
         .map_err(store_error(dir))?;
@@ -173,7 +175,12 @@ async fn download(url: &str) -> Result<Vec<u8>, RefreshError> {
             }
         }
     };
-    let mut response = client().map_err(failed)?.get(url).send().await.map_err(failed)?;
+    let mut response = client()
+        .map_err(failed)?
+        .get(url)
+        .send()
+        .await
+        .map_err(failed)?;
     if !response.status().is_success() {
         return Err(RefreshError::Status {
             url: url.to_string(),
@@ -309,7 +316,10 @@ mod tests {
         );
         let error = load_cached(dir.path()).await.unwrap_err();
         assert!(matches!(error, LoadError::Refused { .. }), "{error}");
-        assert!(error.to_string().contains("less than the list in use"), "{error}");
+        assert!(
+            error.to_string().contains("less than the list in use"),
+            "{error}"
+        );
         assert_eq!(
             current_holidays(dir.path()).await.official_years(),
             1955..=2027

@@ -257,15 +257,18 @@ fn an_error_page_at_first_start_leaves_the_shipped_list_in_use() {
         app.daemon_log().contains("refused the list").then_some(())
     });
     assert!(
-        app.daemon_log()
-            .contains("not the Cabinet Office header"),
+        app.daemon_log().contains("not the Cabinet Office header"),
         "{}",
         app.daemon_log()
     );
     let holidays = healthz_holidays(&daemon);
     assert_eq!(holidays["source"], "embedded");
     assert_eq!(holidays["official_until"], 2027);
-    assert!(!app.state_dir().join("holidays/cabinet-office.json").exists());
+    assert!(
+        !app.state_dir()
+            .join("holidays/cabinet-office.json")
+            .exists()
+    );
     assert!(
         app.state_dir().join("holidays/download.csv").exists(),
         "the refused answer is kept for inspection"

@@ -34,13 +34,27 @@ pub enum Refusal {
     /// The bytes are not Shift-JIS text.
     NotShiftJis,
     /// The first line is not the published header (an error page, a moved file).
-    NotTheList { first_line: String },
-    BadLine { line: usize, text: String },
+    NotTheList {
+        first_line: String,
+    },
+    BadLine {
+        line: usize,
+        text: String,
+    },
     Empty,
     /// A year inside the covered range has no row at all.
-    GapInYears { year: i32 },
-    TooFewRows { year: i32, rows: usize, at_least: usize },
-    MissingFixedHoliday { date: NaiveDate, name: &'static str },
+    GapInYears {
+        year: i32,
+    },
+    TooFewRows {
+        year: i32,
+        rows: usize,
+        at_least: usize,
+    },
+    MissingFixedHoliday {
+        date: NaiveDate,
+        name: &'static str,
+    },
     /// The answer covers less than the list in use: taking it would forget years.
     Shrinks {
         offered: (i32, i32),
