@@ -244,7 +244,7 @@ fn a_garbled_answer_never_replaces_the_good_one() {
     let mut garbled = published(&good_rows());
     garbled.truncate(garbled.len() / 2);
     garbled.extend_from_slice(b"\x82\x20<html>oops</html>");
-    good_list_survives(garbled, "the body is not Shift-JIS text");
+    good_list_survives(garbled, "the body is neither Shift-JIS nor UTF-8 text");
 }
 
 #[test]

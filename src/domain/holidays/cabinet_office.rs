@@ -31,7 +31,7 @@ const FIXED_DAYS: &[(u32, u32, &str, i32)] = &[
 /// tell a changed format from a truncated download.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    /// The bytes are not Shift-JIS text.
+    /// The bytes are neither Shift-JIS nor UTF-8 text.
     NotShiftJis,
     /// The first line is not the published header (an error page, a moved file).
     NotTheList {
@@ -65,7 +65,7 @@ pub enum Refusal {
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Refusal::NotShiftJis => write!(f, "the body is not Shift-JIS text"),
+            Refusal::NotShiftJis => write!(f, "the body is neither Shift-JIS nor UTF-8 text"),
             Refusal::NotTheList { first_line } => write!(
                 f,
                 "the first line is {first_line:?}, not the Cabinet Office header {HEADER:?}"
@@ -100,12 +100,19 @@ impl std::error::Error for Refusal {}
 /// Decodes and parses the published CSV. It says nothing about plausibility:
 /// see [`validate`].
 pub fn parse(body: &[u8]) -> Result<OfficialList, Refusal> {
-    // A UTF-8 byte order mark switches the decoder to UTF-8: harmless if the
-    // Cabinet Office ever changes encoding.
-    let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(body);
-    if had_errors {
-        return Err(Refusal::NotShiftJis);
-    }
+    // The list is published in Shift-JIS. Japanese text in Shift-JIS is practically
+    // never valid UTF-8, so a body that is valid UTF-8 is read as UTF-8: a mirror or
+    // a future re-encoding of the file is still understood.
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => std::borrow::Cow::Borrowed(text.trim_start_matches('\u{feff}')),
+        Err(_) => {
+            let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(body);
+            if had_errors {
+                return Err(Refusal::NotShiftJis);
+            }
+            text
+        }
+    };
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l.trim()));
     let header = lines
         .by_ref()
@@ -238,6 +245,8 @@ mod tests {
         );
         // 0x82 starts a two-byte character; 0x20 cannot follow it.
         assert_eq!(parse(b"\x82\x20abc").unwrap_err(), Refusal::NotShiftJis);
+        let utf8 = format!("{HEADER}\n2026/1/1,元日\n");
+        assert_eq!(parse(utf8.as_bytes()).unwrap().years(), 2026..=2026);
         let header_only = encoding_rs::SHIFT_JIS.encode(HEADER).0.into_owned();
         assert_eq!(parse(&header_only).unwrap_err(), Refusal::Empty);
     }
