@@ -2,10 +2,13 @@
 # Measures the daemon on the offline example: time from exec to a /healthz
 # answer, resident memory after start, and CPU while idle (no busy loops).
 # Usage: benches/daemon_idle.sh [idle-seconds]   (builds the release binary first)
+# With Discord connected (fake Discord, median of 3):
+#   cargo test --test app footprint -- --ignored --nocapture
 set -euo pipefail
 cd "$(dirname "$0")/.."
 idle=${1:-30}
 cargo build --release --quiet
+echo "binary: $(stat -c %s target/release/weekly-postmortem) bytes"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 port=$((20000 + RANDOM % 20000))

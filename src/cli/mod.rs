@@ -143,6 +143,9 @@ fn store_failure(err: StoreError) -> CliError {
 }
 
 pub fn main() -> ExitCode {
+    // reqwest is built without a crypto provider of its own (no OpenSSL, no aws-lc):
+    // every TLS client in this process uses ring, which Google's client brings anyway.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // clap prints help and version to stdout (exit 0), usage errors to stderr (exit 2).

@@ -56,16 +56,21 @@ pub async fn run(
     let api_token = write_api_token(&state_dir)?;
 
     let holidays = match holiday_refresh::load_cached(&state_dir).await {
-        Some(fetched) => Holidays {
+        Ok(Some(fetched)) => Holidays {
             calendar: JapaneseHolidays::new(fetched.list),
             source: HolidaySource::Downloaded {
                 fetched_at: fetched.fetched_at,
             },
         },
-        None => Holidays {
-            calendar: JapaneseHolidays::embedded(),
-            source: HolidaySource::Embedded,
-        },
+        other => {
+            if let Err(e) = other {
+                tracing::warn!("holiday list: {e}; using the list shipped with this binary");
+            }
+            Holidays {
+                calendar: JapaneseHolidays::embedded(),
+                source: HolidaySource::Embedded,
+            }
+        }
     };
     let mut integrations = integration_statuses(&config);
     let calendar = match &config.google {
@@ -287,8 +292,10 @@ async fn refresh_holidays(state: Arc<AppState>, mut stop: watch::Receiver<bool>)
     let state_dir = state.config.daemon.state_dir.clone();
     let url = state.config.daemon.holiday_source_url.clone();
     loop {
+        // The download must cover at least what is in use, so a refresh never shrinks it.
+        let in_use = state.holiday_calendar();
         let attempt = tokio::select! {
-            result = holiday_refresh::fetch(&state_dir, &url) => result,
+            result = holiday_refresh::refresh(&state_dir, &url, in_use.official()) => result,
             _ = stop.wait_for(|s| *s) => return,
         };
         match attempt {
@@ -308,8 +315,11 @@ async fn refresh_holidays(state: Arc<AppState>, mut stop: watch::Receiver<bool>)
             }
             Err(e) => {
                 Metrics::count(&state.metrics.holiday_refresh_failures);
+                let years = in_use.official_years();
                 tracing::warn!(
-                    "holiday list refresh from {url} failed, keeping the current list: {e}"
+                    "holiday list refresh failed, keeping the list in use (official {}..={}): {e}",
+                    years.start(),
+                    years.end()
                 );
             }
         }
@@ -324,7 +334,7 @@ async fn refresh_holidays(state: Arc<AppState>, mut stop: watch::Receiver<bool>)
 fn holiday_summary(state: &AppState) -> serde_json::Value {
     let (calendar, source) = state.holiday_source();
     let years = calendar.official_years();
-    let embedded_until = *OfficialList::embedded().years().end();
+    let embedded_until = *OfficialList::embedded_years().end();
     let (source, fetched_at) = match &source {
         HolidaySource::Embedded => ("embedded", None),
         HolidaySource::Downloaded { fetched_at } => {

@@ -214,7 +214,13 @@ fn fake_cabinet_office(status_line: &'static str) -> String {
         let parts: Vec<u32> = date.split('-').map(|p| p.parse().unwrap()).collect();
         csv += &format!("{}/{}/{},{name}\r\n", parts[0], parts[1], parts[2]);
     }
-    csv += "2028/1/1,元日\r\n";
+    // A full year past the shipped list (2027's dates again), so the download is told
+    // apart from the embedded list; a year with a single row would be refused.
+    for line in official.lines().filter(|l| l.starts_with("2027-")) {
+        let (date, name) = line.split_once(',').unwrap();
+        let parts: Vec<u32> = date.split('-').map(|p| p.parse().unwrap()).collect();
+        csv += &format!("2028/{}/{},{name}\r\n", parts[1], parts[2]);
+    }
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
@@ -275,14 +281,14 @@ fn the_holiday_list_is_refreshed_into_the_state_dir_and_kept_when_a_refresh_fail
     std::fs::write(&app.config_path, config).unwrap();
     let daemon = app.start_daemon();
     wait_until("the failed refresh", Duration::from_secs(10), || {
-        app.daemon_log().contains("keeping the current list")
+        app.daemon_log().contains("keeping the list in use")
     });
     let (_, body) = get(&format!("{}/healthz", daemon.base_url)).unwrap();
     let health: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(health["holidays"]["source"], "cabinet_office");
     assert_eq!(health["holidays"]["official_until"], 2028);
     assert!(
-        app.daemon_log().contains("keeping the current list"),
+        app.daemon_log().contains("keeping the list in use"),
         "{}",
         app.daemon_log()
     );

@@ -217,6 +217,8 @@ pub fn http(
         .build()
         .unwrap();
     runtime.block_on(async {
+        // As in the binary: reqwest has no crypto provider of its own (see cli::main).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         // A daemon that stops answering fails the test instead of hanging it.
         let client = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))

@@ -1,6 +1,7 @@
 //! Japanese national holidays, layered: the official Cabinet Office list for
 //! the years it covers, the rules of the National Holidays Act beyond them.
 
+pub mod cabinet_office;
 mod names;
 pub mod rules;
 
@@ -123,6 +124,27 @@ impl OfficialList {
     pub fn years(&self) -> RangeInclusive<i32> {
         self.years.clone()
     }
+
+    /// A list of the given days; `None` when there are none.
+    pub fn from_days(days: BTreeMap<NaiveDate, String>) -> Option<Self> {
+        let first = days.keys().next()?.year();
+        let last = days.keys().next_back()?.year();
+        Some(Self {
+            days,
+            years: first..=last,
+        })
+    }
+
+    /// Every holiday in date order, to store the list.
+    pub fn days(&self) -> impl Iterator<Item = (NaiveDate, &str)> {
+        self.days.iter().map(|(date, name)| (*date, name.as_str()))
+    }
+
+    /// The years the embedded list covers, parsed once (`/healthz` asks on every call).
+    pub fn embedded_years() -> RangeInclusive<i32> {
+        static YEARS: std::sync::OnceLock<RangeInclusive<i32>> = std::sync::OnceLock::new();
+        YEARS.get_or_init(|| Self::embedded().years()).clone()
+    }
 }
 
 /// Japanese national holidays from the official list, with the Act's rules for later years.
@@ -151,6 +173,11 @@ impl JapaneseHolidays {
 
     pub fn official_years(&self) -> RangeInclusive<i32> {
         self.official.years()
+    }
+
+    /// The official list this calendar answers from, to compare a download against.
+    pub fn official(&self) -> &OfficialList {
+        &self.official
     }
 
     fn name_ja_on(&self, date: NaiveDate) -> Option<(String, HolidaySource)> {
