@@ -11,18 +11,18 @@
 //! - [`cli`]: the command line, its exit codes and its output formats.
 
 pub mod app;
-pub mod atomic_file;
+pub(crate) mod atomic_file;
 pub mod calendar;
-pub mod chat;
+pub(crate) mod chat;
 pub mod cli;
 pub mod clock;
 pub mod config;
-pub mod daemon;
-pub mod discord;
+pub(crate) mod daemon;
+pub(crate) mod discord;
 pub mod domain;
-pub mod holiday_refresh;
-pub mod ics;
+pub(crate) mod holiday_refresh;
+pub(crate) mod ics;
 pub mod interchange;
-pub mod logging;
-pub mod stats_chart;
+pub(crate) mod logging;
+pub(crate) mod stats_chart;
 pub mod store;

@@ -46,7 +46,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context as _, anyhow, bail};
+use anyhow::{Context as _, bail};
 use poise::serenity_prelude as serenity;
 use serenity::{
     ChannelId, CreateActionRow, CreateAllowedMentions, CreateButton, CreateInteractionResponse,
@@ -156,29 +156,6 @@ pub struct RunningBot {
 }
 
 impl RunningBot {
-    pub fn status(&self) -> BotStatus {
-        self.status.borrow().clone()
-    }
-
-    /// Waits until the gateway said READY and the commands are registered in the guild.
-    /// A failure before that (bad token, registration refused) comes back as an error.
-    pub async fn wait_ready(&self, timeout: Duration) -> anyhow::Result<()> {
-        let mut status = self.status.clone();
-        let outcome = tokio::time::timeout(
-            timeout,
-            status.wait_for(|s| !matches!(s, BotStatus::Starting)),
-        )
-        .await
-        .map_err(|_| anyhow!("the Discord bot was not ready within {timeout:?}"))?
-        .map_err(|_| anyhow!("the Discord bot task ended without a status"))?
-        .clone();
-        match outcome {
-            BotStatus::Ready => Ok(()),
-            BotStatus::Failed(why) => bail!("the Discord bot failed to start: {why}"),
-            other => bail!("the Discord bot did not start: {other:?}"),
-        }
-    }
-
     /// Waits until the bot stopped for good (the client ended, or the setup failed), for the
     /// daemon's main loop to `select!` on next to its shutdown signal. serenity reconnects by
     /// itself after network trouble; this only returns for what it does not retry (e.g. a token

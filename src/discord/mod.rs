@@ -6,4 +6,4 @@ pub mod chat;
 mod client;
 mod commands;
 
-pub use client::{BotToken, RunningBot, log_filter};
+pub(crate) use client::log_filter;
