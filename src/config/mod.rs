@@ -57,6 +57,39 @@ pub struct DaemonConfig {
     pub holiday_refresh: bool,
     #[serde(default = "default_holiday_source_url")]
     pub holiday_source_url: String,
+    /// sled's page cache in MiB: what the store may keep in memory besides
+    /// the search index.
+    #[serde(default)]
+    pub cache_mib: CacheMib,
+}
+
+/// `daemon.cache_mib`: 1 to 4096 MiB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "i64")]
+pub struct CacheMib(u64);
+
+impl CacheMib {
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl Default for CacheMib {
+    fn default() -> Self {
+        Self(crate::store::sled_log::DEFAULT_CACHE_MIB)
+    }
+}
+
+impl TryFrom<i64> for CacheMib {
+    type Error = String;
+    fn try_from(mib: i64) -> Result<Self, String> {
+        match u64::try_from(mib) {
+            Ok(m @ 1..=4096) => Ok(Self(m)),
+            _ => Err(format!(
+                "expected a cache size in MiB from 1 to 4096, got {mib}"
+            )),
+        }
+    }
 }
 
 impl Default for DaemonConfig {
@@ -70,6 +103,7 @@ impl Default for DaemonConfig {
             backups_keep: default_backups_keep(),
             holiday_refresh: true,
             holiday_source_url: default_holiday_source_url(),
+            cache_mib: CacheMib::default(),
         }
     }
 }

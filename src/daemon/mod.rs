@@ -77,8 +77,6 @@ pub struct Daemon {
     /// Bumped after any change to the log; the calendar, reminders and
     /// housekeeping each watch it.
     pub changed: watch::Sender<u64>,
-    /// The search index and the change generation it was built at.
-    history: std::sync::Mutex<Option<(u64, Arc<crate::domain::history::HistoryIndex>)>>,
     /// Bearer token for the local write API; readable only by the service's user.
     pub api_token: String,
 }
@@ -90,28 +88,6 @@ impl Daemon {
             Some(existing) => *existing = status,
             None => all.push(status),
         }
-    }
-
-    /// The history search index, rebuilt only after the log changed.
-    pub fn history_index(
-        &self,
-    ) -> Result<Arc<crate::domain::history::HistoryIndex>, crate::store::StoreError> {
-        use crate::domain::history::{HistoryIndex, records_of};
-        let generation = *self.changed.borrow();
-        let mut cached = self.history.lock().expect("history lock poisoned");
-        if let Some((built_at, index)) = cached.as_ref()
-            && *built_at == generation
-        {
-            return Ok(index.clone());
-        }
-        let document = self.log.export()?;
-        let index = Arc::new(HistoryIndex::new(records_of(
-            document.sessions,
-            document.postmortems,
-            document.learnings,
-        )));
-        *cached = Some((generation, index.clone()));
-        Ok(index)
     }
 
     /// The holiday calendar in use right now (a refresh may replace it).
@@ -189,7 +165,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let state_dir = config.daemon.state_dir.clone();
-    let log = SledLog::open(&state_dir)?;
+    let log = SledLog::open_with_cache(&state_dir, config.daemon.cache_mib.get())?;
     let listener = TcpListener::bind(config.daemon.listen)
         .await
         .with_context(|| format!("cannot listen on {} (daemon.listen)", config.daemon.listen))?;
@@ -269,7 +245,6 @@ pub async fn run(
         integrations: RwLock::new(integrations),
         calendar,
         changed: watch::Sender::new(0),
-        history: std::sync::Mutex::new(None),
         api_token,
     });
     let (stop_tx, stop_rx) = watch::channel(false);

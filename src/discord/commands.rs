@@ -364,11 +364,9 @@ pub async fn history(
     #[min = 1]
     page: Option<u32>,
 ) -> Result<(), Error> {
-    // Building the index after a change can take a moment on a large log.
+    // The first search reads the index into memory, which can take a moment on a large log.
     ctx.defer().await?;
-    let index = ctx.data().daemon.history_index();
     for_meeting(ctx, false, |uc, _| {
-        let index = index.map_err(UserError::from)?;
         let search = HistorySearch {
             query,
             since: parse_date(since.as_deref())?,
@@ -381,7 +379,7 @@ pub async fn history(
             }),
             page: page.unwrap_or(1) as usize,
         };
-        knowledge::history(uc, &index, search)
+        knowledge::history(uc, search)
     })
     .await
 }
