@@ -338,11 +338,15 @@ async fn search(
     };
     let kind = match params.kind.as_deref() {
         None => Ok(None),
-        Some(code) => RecordKind::from_code(code)
-            .map(Some)
-            .ok_or_else(|| format!("kind: expected session, agenda, postmortem or learning, got {code:?}")),
+        Some(code) => RecordKind::from_code(code).map(Some).ok_or_else(|| {
+            format!("kind: expected session, agenda, postmortem or learning, got {code:?}")
+        }),
     };
-    let query = match (date("since", params.since), date("until", params.until), kind) {
+    let query = match (
+        date("since", params.since),
+        date("until", params.until),
+        kind,
+    ) {
         (Ok(since), Ok(until), Ok(kind)) => Query {
             text: params.q,
             meeting: params.meeting,

@@ -13,9 +13,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::log::{AgendaItem, Learning, Postmortem, Session};
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RecordKind {
     Session,
@@ -551,7 +549,11 @@ impl Block {
     /// Where slot `i`'s text ends (before its separator).
     fn end_of(&self, i: usize) -> usize {
         // Every text is followed by its separator, the last one too.
-        self.starts.get(i + 1).copied().unwrap_or(self.haystack.len()) - 1
+        self.starts
+            .get(i + 1)
+            .copied()
+            .unwrap_or(self.haystack.len())
+            - 1
     }
 
     fn text(&self, i: usize) -> &str {
@@ -566,10 +568,8 @@ impl Block {
     fn insert_at(&mut self, at: usize, slot: Slot, text: &str) {
         let start = self.starts.get(at).copied().unwrap_or(self.haystack.len());
         let added = text.len() + 1;
-        self.haystack.splice(
-            start..start,
-            text.bytes().chain(std::iter::once(SEPARATOR)),
-        );
+        self.haystack
+            .splice(start..start, text.bytes().chain(std::iter::once(SEPARATOR)));
         for later in &mut self.starts[at..] {
             *later += added;
         }
@@ -676,11 +676,9 @@ impl Block {
 impl Partition {
     /// The block where a record with this order belongs (there is at least one).
     fn block_for(&self, order: (Reverse<NaiveDate>, &str)) -> usize {
-        let after = self.blocks.partition_point(|b| {
-            b.slots
-                .last()
-                .is_some_and(|last| last.order() < order)
-        });
+        let after = self
+            .blocks
+            .partition_point(|b| b.slots.last().is_some_and(|last| last.order() < order));
         after.min(self.blocks.len() - 1)
     }
 }
@@ -930,7 +928,10 @@ mod tests {
     struct Rng(u64);
     impl Rng {
         fn below(&mut self, n: u64) -> u64 {
-            self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
             (self.0 >> 33) % n
         }
     }
@@ -961,7 +962,10 @@ mod tests {
     }
 
     /// What a search must answer, by brute force over every entry.
-    fn brute_force(entries: &BTreeMap<(String, RecordKind, NaiveDate, String), IndexEntry>, q: &Query) -> Vec<Hit> {
+    fn brute_force(
+        entries: &BTreeMap<(String, RecordKind, NaiveDate, String), IndexEntry>,
+        q: &Query,
+    ) -> Vec<Hit> {
         let matcher = Matcher::new(q);
         rank(
             entries
@@ -981,17 +985,50 @@ mod tests {
         let queries: Vec<Query> = vec![
             query("デッドロック"),
             query("db"),
-            Query { limit: 0, ..query("障害") },
-            Query { meeting: Some("infra".into()), ..query("db") },
-            Query { kind: Some(RecordKind::Learning), limit: 5, ..query("") },
-            Query { since: Some("2020-01-20".parse().unwrap()), until: Some("2020-01-25".parse().unwrap()), limit: 0, ..query("証明書") },
-            Query { tag: Some("DB".into()), limit: 0, ..query("") },
-            Query { team: Some("infra".into()), limit: 0, ..query("latency") },
-            Query { tag: Some("db".into()), team: Some("db".into()), limit: 0, ..query("") },
+            Query {
+                limit: 0,
+                ..query("障害")
+            },
+            Query {
+                meeting: Some("infra".into()),
+                ..query("db")
+            },
+            Query {
+                kind: Some(RecordKind::Learning),
+                limit: 5,
+                ..query("")
+            },
+            Query {
+                since: Some("2020-01-20".parse().unwrap()),
+                until: Some("2020-01-25".parse().unwrap()),
+                limit: 0,
+                ..query("証明書")
+            },
+            Query {
+                tag: Some("DB".into()),
+                limit: 0,
+                ..query("")
+            },
+            Query {
+                team: Some("infra".into()),
+                limit: 0,
+                ..query("latency")
+            },
+            Query {
+                tag: Some("db".into()),
+                team: Some("db".into()),
+                limit: 0,
+                ..query("")
+            },
         ];
         for step in 0..12_000 {
             let entry = random_entry(&mut rng);
-            let key = (entry.meeting.clone(), entry.kind, entry.date, entry.id.clone());
+            let key = (
+                entry.meeting.clone(),
+                entry.kind,
+                entry.date,
+                entry.id.clone(),
+            );
             if rng.below(4) == 0 {
                 let had = model.remove(&key).is_some();
                 assert_eq!(index.remove(&entry.hit()), had, "step {step}");
@@ -1002,7 +1039,11 @@ mod tests {
             assert_eq!(index.len(), model.len());
             if step % 1500 == 0 {
                 for q in &queries {
-                    assert_eq!(index.search(q), brute_force(&model, q), "step {step}, {q:?}");
+                    assert_eq!(
+                        index.search(q),
+                        brute_force(&model, q),
+                        "step {step}, {q:?}"
+                    );
                 }
             }
         }

@@ -366,7 +366,9 @@ fn entries_of(key: &str, bytes: &[u8]) -> Result<Vec<IndexEntry>, StoreError> {
     Ok(if key.starts_with(SESSION) {
         IndexEntry::of_session_and_agenda(&decode::<Session>(key, bytes)?)
     } else if key.starts_with(POSTMORTEM) {
-        vec![IndexEntry::of_postmortem(&decode::<Postmortem>(key, bytes)?)]
+        vec![IndexEntry::of_postmortem(&decode::<Postmortem>(
+            key, bytes,
+        )?)]
     } else if key.starts_with(LEARNING) {
         vec![IndexEntry::of_learning(&decode::<Learning>(key, bytes)?)]
     } else {
@@ -382,8 +384,14 @@ fn stage_search(
     old: Option<&[u8]>,
     new: Option<&[u8]>,
 ) -> Result<SearchChanges, StoreError> {
-    let old = old.map(|b| entries_of(key, b)).transpose()?.unwrap_or_default();
-    let new = new.map(|b| entries_of(key, b)).transpose()?.unwrap_or_default();
+    let old = old
+        .map(|b| entries_of(key, b))
+        .transpose()?
+        .unwrap_or_default();
+    let new = new
+        .map(|b| entries_of(key, b))
+        .transpose()?
+        .unwrap_or_default();
     let mut changes = SearchChanges::default();
     for gone in old.iter().filter(|e| !new.contains(e)) {
         batch.remove(search_key(gone));
@@ -852,11 +860,21 @@ mod tests {
                 log.db.remove(key.unwrap()).unwrap();
             }
             log.write_schema_version(1).unwrap();
-            assert!(log.search_on_disk(&query("デッドロック")).unwrap().is_empty());
+            assert!(
+                log.search_on_disk(&query("デッドロック"))
+                    .unwrap()
+                    .is_empty()
+            );
         }
         let log = SledLog::open(dir.path()).unwrap();
-        assert_eq!(ids(&log.search_on_disk(&query("デッドロック")).unwrap()), ["l-1"]);
-        assert_eq!(ids(&log.search_in_memory(&query("ﾃﾞｯﾄﾞﾛｯｸ")).unwrap()), ["l-1"]);
+        assert_eq!(
+            ids(&log.search_on_disk(&query("デッドロック")).unwrap()),
+            ["l-1"]
+        );
+        assert_eq!(
+            ids(&log.search_in_memory(&query("ﾃﾞｯﾄﾞﾛｯｸ")).unwrap()),
+            ["l-1"]
+        );
     }
 
     #[test]
@@ -891,7 +909,8 @@ mod tests {
         assert_eq!(both(&query("replaced")), ["l-1"]);
         log.update_session("weekly", day, &mut |s| {
             s.agenda.retain(|i| i.id != "a-1");
-            s.rsvps.insert("7".into(), crate::domain::log::RsvpStatus::Going);
+            s.rsvps
+                .insert("7".into(), crate::domain::log::RsvpStatus::Going);
             Ok(())
         })
         .unwrap();
@@ -903,7 +922,8 @@ mod tests {
         // An RSVP changes no searchable text: no search entry is rewritten.
         let before: Vec<_> = log.db.scan_prefix(SEARCH).collect();
         log.update_session("weekly", day, &mut |s| {
-            s.rsvps.insert("8".into(), crate::domain::log::RsvpStatus::Maybe);
+            s.rsvps
+                .insert("8".into(), crate::domain::log::RsvpStatus::Maybe);
             Ok(())
         })
         .unwrap();
@@ -926,9 +946,11 @@ mod tests {
             document.sessions.push(session);
         }
         for i in 0..20_000 {
-            document
-                .learnings
-                .push(learning(&format!("l-{i}"), "2021-06-02", &format!("learning {i}")));
+            document.learnings.push(learning(
+                &format!("l-{i}"),
+                "2021-06-02",
+                &format!("learning {i}"),
+            ));
         }
         let writer = log.clone();
         let rsvps = std::thread::spawn(move || {
@@ -960,11 +982,10 @@ mod tests {
             .map(|s| s.rsvps.len())
             .sum();
         assert_eq!(stored, written);
-        assert!(
-            log.sessions(Some("weekly"))
-                .unwrap()
-                .iter()
-                .all(|s| s.notes.as_deref().is_some_and(|n| n.starts_with("imported")))
-        );
+        assert!(log.sessions(Some("weekly")).unwrap().iter().all(|s| {
+            s.notes
+                .as_deref()
+                .is_some_and(|n| n.starts_with("imported"))
+        }));
     }
 }

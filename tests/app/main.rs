@@ -10,6 +10,7 @@ mod google_adapter;
 mod helpers;
 mod keep_alive;
 mod plan;
+mod search;
 mod session_log;
 mod stats;
 mod suggest_slot;
