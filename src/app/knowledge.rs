@@ -187,7 +187,6 @@ fn summary(record: &Record) -> String {
 mod tests {
     use super::*;
     use crate::app::fixture::{fixture, person};
-    use crate::store::SessionLog;
 
     #[test]
     fn a_postmortem_records_its_author_as_responder_and_history_finds_it() {

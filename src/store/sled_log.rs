@@ -471,24 +471,23 @@ impl<'a> EntryView<'a> {
             ))
         };
         let mut rest = value;
-        let mut field = || -> Result<&'a [u8], StoreError> {
+        let field = |rest: &mut &'a [u8]| -> Result<&'a [u8], StoreError> {
             let length = u32::from_be_bytes(
                 rest.get(..4)
                     .and_then(|b| b.try_into().ok())
                     .ok_or_else(damaged)?,
             ) as usize;
             let bytes = rest.get(4..4 + length).ok_or_else(damaged)?;
-            rest = &rest[4 + length..];
+            *rest = &rest[4 + length..];
             Ok(bytes)
         };
         let text = |bytes: &'a [u8]| std::str::from_utf8(bytes).map_err(|_| damaged());
-        let meeting = text(field()?)?;
-        let id = text(field()?)?;
-        let count = u32::from_be_bytes(field()?.try_into().map_err(|_| damaged())?);
+        let meeting = text(field(&mut rest)?)?;
+        let id = text(field(&mut rest)?)?;
+        let count = u32::from_be_bytes(field(&mut rest)?.try_into().map_err(|_| damaged())?);
         let labels = (0..count)
-            .map(|_| text(field()?))
+            .map(|_| text(field(&mut rest)?))
             .collect::<Result<Vec<_>, _>>()?;
-        drop(field);
         Ok(Self {
             meeting,
             id,
