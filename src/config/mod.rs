@@ -542,6 +542,28 @@ skip_dates = ["2026-12-30"]
     }
 
     #[test]
+    fn the_cache_size_defaults_to_16_mib_and_out_of_range_is_refused_with_its_line() {
+        let config = Config::parse(Path::new("/etc/wp/config.toml"), VALID).unwrap();
+        assert_eq!(config.daemon.cache_mib.get(), 16);
+        let with = |value: &str| {
+            VALID.replace(
+                "language = \"ja\"",
+                &format!("language = \"ja\"\ncache_mib = {value}"),
+            )
+        };
+        let config = Config::parse(Path::new("/etc/wp/config.toml"), &with("64")).unwrap();
+        assert_eq!(config.daemon.cache_mib.get(), 64);
+        for bad in ["0", "4097", "-1"] {
+            assert_eq!(
+                error_of(&with(bad)),
+                format!(
+                    "/etc/wp/config.toml:6: key `daemon.cache_mib`: expected a cache size in MiB from 1 to 4096, got {bad}"
+                )
+            );
+        }
+    }
+
+    #[test]
     fn unknown_keys_zones_and_weekdays_are_rejected() {
         let err = error_of(&VALID.replace("language = \"ja\"", "language = \"ja\"\ncolour = 1"));
         assert!(err.starts_with("/etc/wp/config.toml:6: "), "{err}");
