@@ -362,7 +362,7 @@ impl Matcher {
             .map(normalize)
             .unwrap_or_default()
             .trim()
-            .to_string();
+            .replace(SEPARATOR as char, "");
         let finder = memmem::Finder::new(needle.as_bytes()).into_owned();
         let mut kinds: Vec<RecordKind> = RecordKind::ALL
             .into_iter()
