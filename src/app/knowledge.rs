@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use super::{Actor, Answer, Context, Reply, UserError, say};
-use crate::domain::history::{HistoryIndex, Query, Record, RecordKind};
+use crate::domain::history::{Query, Record, RecordKind};
 use crate::domain::log::{Learning, Postmortem, learning_id, postmortem_id};
 
 /// Results per page of `/history`: a Discord message stays short.
@@ -119,8 +119,8 @@ pub struct HistorySearch {
     pub page: usize,
 }
 
-/// Searches `index` (built from the whole log; the daemon keeps it between changes).
-pub fn history(ctx: &Context, index: &HistoryIndex, search: HistorySearch) -> Answer {
+/// Searches the log's history index (kept current by the store on every write).
+pub fn history(ctx: &Context, search: HistorySearch) -> Answer {
     let page = search.page.max(1);
     let query = Query {
         text: Some(search.query.clone()),
@@ -132,8 +132,8 @@ pub fn history(ctx: &Context, index: &HistoryIndex, search: HistorySearch) -> An
         team: None,
         limit: page * HISTORY_PAGE + 1,
     };
-    let hits = index.search(&query);
-    let shown: Vec<&&Record> = hits
+    let hits = ctx.log.search(&query)?;
+    let shown: Vec<&Record> = hits
         .iter()
         .skip((page - 1) * HISTORY_PAGE)
         .take(HISTORY_PAGE)
@@ -187,7 +187,6 @@ fn summary(record: &Record) -> String {
 mod tests {
     use super::*;
     use crate::app::fixture::{fixture, person};
-    use crate::store::SessionLog;
 
     #[test]
     fn a_postmortem_records_its_author_as_responder_and_history_finds_it() {
@@ -215,15 +214,8 @@ mod tests {
             None,
         )
         .unwrap();
-        let document = f.log.export().unwrap();
-        let index = HistoryIndex::new(crate::domain::history::records_of(
-            document.sessions,
-            document.postmortems,
-            document.learnings,
-        ));
         let found = history(
             &ctx,
-            &index,
             HistorySearch {
                 query: "期限".into(),
                 since: None,
@@ -242,7 +234,6 @@ mod tests {
         );
         let none = history(
             &ctx,
-            &index,
             HistorySearch {
                 query: "nothing-like-this".into(),
                 since: None,

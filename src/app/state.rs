@@ -149,8 +149,6 @@ pub struct AppState {
     changes: watch::Sender<ChangeCounts>,
     store_failure: RwLock<Option<StoreFailure>>,
     summary: RwLock<Option<LogSummary>>,
-    /// The search index and the change total it was built at.
-    history: std::sync::Mutex<Option<(u64, Arc<crate::domain::history::HistoryIndex>)>>,
 }
 
 impl AppState {
@@ -161,7 +159,11 @@ impl AppState {
         holidays: Holidays,
         integrations: Vec<IntegrationStatus>,
     ) -> Self {
-        let log = RecoverableLog::new(config.daemon.state_dir.clone(), log);
+        let log = RecoverableLog::new(
+            config.daemon.state_dir.clone(),
+            config.daemon.cache_mib.get(),
+            log,
+        );
         Self {
             config,
             clock,
@@ -172,7 +174,6 @@ impl AppState {
             changes: watch::Sender::new(ChangeCounts::default()),
             store_failure: RwLock::new(None),
             summary: RwLock::new(None),
-            history: std::sync::Mutex::new(None),
         }
     }
 
@@ -298,26 +299,6 @@ impl AppState {
                 .between(from, until)
                 .collect(),
         )
-    }
-
-    /// The history search index, rebuilt only after the log changed.
-    pub fn history_index(&self) -> Result<Arc<crate::domain::history::HistoryIndex>, StoreError> {
-        use crate::domain::history::{HistoryIndex, records_of};
-        let generation = self.changes.borrow().total();
-        let mut cached = self.history.lock().expect("history lock poisoned");
-        if let Some((built_at, index)) = cached.as_ref()
-            && *built_at == generation
-        {
-            return Ok(index.clone());
-        }
-        let document = self.log.export()?;
-        let index = Arc::new(HistoryIndex::new(records_of(
-            document.sessions,
-            document.postmortems,
-            document.learnings,
-        )));
-        *cached = Some((generation, index.clone()));
-        Ok(index)
     }
 
     /// The meeting a chat channel belongs to: the one that names it, else the

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::log_access::LogAccess;
 use super::{CliError, Env, OutputFormat};
-use crate::domain::history::{HistoryIndex, Query, Record, RecordKind, records_of};
+use crate::domain::history::{Query, Record, RecordKind};
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
@@ -80,13 +80,7 @@ pub fn run(env: &Env, args: &HistoryArgs, out: &mut dyn Write) -> Result<(), Cli
         team: args.team.clone(),
         limit: args.limit as usize,
     };
-    let document = LogAccess::for_reading(env)?.export()?;
-    let index = HistoryIndex::new(records_of(
-        document.sessions,
-        document.postmortems,
-        document.learnings,
-    ));
-    let hits = index.search(&query);
+    let hits = LogAccess::for_reading(env)?.search(&query)?;
     let text = match args.format {
         OutputFormat::Json => {
             let values: Vec<Value> = hits.iter().map(|r| to_json(env, r)).collect();

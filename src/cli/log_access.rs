@@ -7,6 +7,7 @@ use anyhow::Context;
 
 use super::{CliError, Env, store_failure};
 use crate::daemon::{api_token_path, listen_address_path};
+use crate::domain::history::{Query, Record};
 use crate::interchange::Document;
 use crate::store::{ImportSummary, SessionLog, SledLog, StoreError};
 
@@ -30,10 +31,11 @@ impl LogAccess {
 
     fn open(env: &Env, create: bool) -> Result<Self, CliError> {
         let state_dir = &env.config.daemon.state_dir;
+        let cache_mib = env.config.daemon.cache_mib.get();
         let opened = if create {
-            SledLog::open(state_dir).map(Some)
+            SledLog::open_with_cache(state_dir, cache_mib).map(Some)
         } else {
-            SledLog::open_existing(state_dir)
+            SledLog::open_existing_with_cache(state_dir, cache_mib)
         };
         match opened {
             Ok(Some(log)) => Ok(LogAccess::Direct(log)),
@@ -55,6 +57,17 @@ impl LogAccess {
             LogAccess::Direct(log) => log.export().map_err(store_failure),
             LogAccess::Daemon(client) => client.export(),
             LogAccess::Nothing => Ok(Document::empty()),
+        }
+    }
+
+    /// History search: the daemon searches its index in memory; without a
+    /// daemon the store's search entries are read directly (no export, no
+    /// index built for one question).
+    pub fn search(&self, query: &Query) -> Result<Vec<Record>, CliError> {
+        match self {
+            LogAccess::Direct(log) => log.search_on_disk(query).map_err(store_failure),
+            LogAccess::Daemon(client) => client.search(query),
+            LogAccess::Nothing => Ok(Vec::new()),
         }
     }
 
@@ -142,6 +155,31 @@ impl DaemonClient {
         let body = self.call(|c| c.get(format!("{}/api/export", self.base_url)))?;
         serde_json::from_str(&body)
             .context("the daemon's export is not a weekly-postmortem/v1 document")
+            .map_err(CliError::Failure)
+    }
+
+    fn search(&self, query: &Query) -> Result<Vec<Record>, CliError> {
+        let mut url = reqwest::Url::parse(&format!("{}/api/search", self.base_url))
+            .context("the daemon's address does not make a URL")?;
+        {
+            let mut pairs = url.query_pairs_mut();
+            let mut optional = |name: &str, value: Option<String>| {
+                if let Some(value) = value {
+                    pairs.append_pair(name, &value);
+                }
+            };
+            optional("q", query.text.clone());
+            optional("meeting", query.meeting.clone());
+            optional("since", query.since.map(|d| d.to_string()));
+            optional("until", query.until.map(|d| d.to_string()));
+            optional("kind", query.kind.map(|k| k.code().to_string()));
+            optional("tag", query.tag.clone());
+            optional("team", query.team.clone());
+            optional("limit", Some(query.limit.to_string()));
+        }
+        let body = self.call(|c| c.get(url))?;
+        serde_json::from_str(&body)
+            .context("the daemon's search answer is not a list of records")
             .map_err(CliError::Failure)
     }
 

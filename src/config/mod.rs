@@ -61,6 +61,10 @@ pub struct DaemonConfig {
     /// How often the daemon checks that the store can still write.
     #[serde(default)]
     pub health_check_seconds: HealthCheckSeconds,
+    /// sled's page cache in MiB: what the store may keep in memory besides
+    /// the search index.
+    #[serde(default)]
+    pub cache_mib: CacheMib,
 }
 
 /// Seconds between two checks that the store writes, 1 to 3600.
@@ -86,6 +90,35 @@ impl TryFrom<i64> for HealthCheckSeconds {
     }
 }
 
+/// `daemon.cache_mib`: 1 to 4096 MiB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "i64")]
+pub struct CacheMib(u64);
+
+impl CacheMib {
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl Default for CacheMib {
+    fn default() -> Self {
+        Self(crate::store::sled_log::DEFAULT_CACHE_MIB)
+    }
+}
+
+impl TryFrom<i64> for CacheMib {
+    type Error = String;
+    fn try_from(mib: i64) -> Result<Self, String> {
+        match u64::try_from(mib) {
+            Ok(m @ 1..=4096) => Ok(Self(m)),
+            _ => Err(format!(
+                "expected a cache size in MiB from 1 to 4096, got {mib}"
+            )),
+        }
+    }
+}
+
 impl Default for DaemonConfig {
     fn default() -> Self {
         Self {
@@ -98,6 +131,7 @@ impl Default for DaemonConfig {
             holiday_refresh: true,
             holiday_source_url: default_holiday_source_url(),
             health_check_seconds: HealthCheckSeconds::default(),
+            cache_mib: CacheMib::default(),
         }
     }
 }
@@ -557,6 +591,28 @@ skip_dates = ["2026-12-30"]
         );
         let err = error_of(&VALID.replace("\"2019-02-06\"", "\"1969-12-31\""));
         assert!(err.contains("meeting[0].first_session"), "{err}");
+    }
+
+    #[test]
+    fn the_cache_size_defaults_to_16_mib_and_out_of_range_is_refused_with_its_line() {
+        let config = Config::parse(Path::new("/etc/wp/config.toml"), VALID).unwrap();
+        assert_eq!(config.daemon.cache_mib.get(), 16);
+        let with = |value: &str| {
+            VALID.replace(
+                "language = \"ja\"",
+                &format!("language = \"ja\"\ncache_mib = {value}"),
+            )
+        };
+        let config = Config::parse(Path::new("/etc/wp/config.toml"), &with("64")).unwrap();
+        assert_eq!(config.daemon.cache_mib.get(), 64);
+        for bad in ["0", "4097", "-1"] {
+            assert_eq!(
+                error_of(&with(bad)),
+                format!(
+                    "/etc/wp/config.toml:6: key `daemon.cache_mib`: expected a cache size in MiB from 1 to 4096, got {bad}"
+                )
+            );
+        }
     }
 
     #[test]

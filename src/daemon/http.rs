@@ -46,6 +46,7 @@ fn router(endpoint: Arc<Endpoint>) -> Router {
         .route("/calendar.ics", get(calendar_feed))
         .route("/api/export", get(export))
         .route("/api/import", post(import))
+        .route("/api/search", get(search))
         .route("/api/sync", post(sync))
         .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES))
         .with_state(endpoint)
@@ -339,6 +340,71 @@ async fn import(State(endpoint): Shared, headers: HeaderMap, body: String) -> Re
             axum::Json(json!({"added": s.added, "updated": s.updated, "unchanged": s.unchanged}))
                 .into_response()
         }
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+    }
+}
+
+/// `history`'s filters, as the CLI sends them.
+#[derive(serde::Deserialize)]
+struct SearchParams {
+    q: Option<String>,
+    meeting: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    kind: Option<String>,
+    tag: Option<String>,
+    team: Option<String>,
+    #[serde(default)]
+    limit: usize,
+}
+
+/// History search in the daemon's index (no export): the CLI's `history`
+/// while the daemon holds the store.
+async fn search(
+    State(endpoint): Shared,
+    headers: HeaderMap,
+    axum::extract::Query(params): axum::extract::Query<SearchParams>,
+) -> Response {
+    use crate::domain::history::{Query, RecordKind};
+    if !authorized(&endpoint, &headers) {
+        return unauthorized();
+    }
+    let date = |name: &str, text: Option<String>| match text {
+        None => Ok(None),
+        Some(t) => t
+            .parse::<chrono::NaiveDate>()
+            .map(Some)
+            .map_err(|_| format!("{name}: expected a date as YYYY-MM-DD, got {t:?}")),
+    };
+    let kind = match params.kind.as_deref() {
+        None => Ok(None),
+        Some(code) => RecordKind::from_code(code).map(Some).ok_or_else(|| {
+            format!("kind: expected session, agenda, postmortem or learning, got {code:?}")
+        }),
+    };
+    let query = match (
+        date("since", params.since),
+        date("until", params.until),
+        kind,
+    ) {
+        (Ok(since), Ok(until), Ok(kind)) => Query {
+            text: params.q,
+            meeting: params.meeting,
+            since,
+            until,
+            kind,
+            tag: params.tag,
+            team: params.team,
+            limit: params.limit,
+        },
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            return error(StatusCode::BAD_REQUEST, e);
+        }
+    };
+    let worker = endpoint.state.clone();
+    match tokio::task::spawn_blocking(move || worker.log.search(&query)).await {
+        Ok(Ok(records)) => axum::Json(records).into_response(),
+        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
     }
 }

@@ -49,7 +49,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let state_dir = config.daemon.state_dir.clone();
-    let log = SledLog::open(&state_dir)?;
+    let log = SledLog::open_with_cache(&state_dir, config.daemon.cache_mib.get())?;
     let listener = TcpListener::bind(config.daemon.listen)
         .await
         .with_context(|| format!("cannot listen on {} (daemon.listen)", config.daemon.listen))?;

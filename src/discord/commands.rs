@@ -384,11 +384,9 @@ pub async fn history(
     #[min = 1]
     page: Option<u32>,
 ) -> Result<(), Error> {
-    // Building the index after a change can take a moment on a large log.
+    // The first search reads the index into memory, which can take a moment on a large log.
     ctx.defer().await?;
-    let state = ctx.data().state.clone();
     for_meeting(ctx, None, move |uc, _| {
-        let index = state.history_index().map_err(UserError::from)?;
         let search = HistorySearch {
             query,
             since: parse_date(since.as_deref(), uc.today(), uc.language)?,
@@ -401,7 +399,7 @@ pub async fn history(
             }),
             page: page.unwrap_or(1) as usize,
         };
-        knowledge::history(uc, &index, search)
+        knowledge::history(uc, search)
     })
     .await
 }

@@ -1,16 +1,20 @@
 //! Finding things again: a query over sessions, agenda items, postmortems and
 //! learnings, matched by substring on normalised text so that Japanese (no
-//! spaces between words) works as well as case-insensitive Latin script.
+//! spaces between words) works as well as case-insensitive Latin script. The
+//! index is kept current one record at a time, so a write never rebuilds it.
 
 use std::cmp::Reverse;
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use memchr::memmem;
+use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 use super::log::{AgendaItem, Learning, Postmortem, Session};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum RecordKind {
     Session,
     Agenda,
@@ -19,6 +23,13 @@ pub enum RecordKind {
 }
 
 impl RecordKind {
+    pub const ALL: [RecordKind; 4] = [
+        RecordKind::Session,
+        RecordKind::Agenda,
+        RecordKind::Postmortem,
+        RecordKind::Learning,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             RecordKind::Session => "session",
@@ -27,10 +38,15 @@ impl RecordKind {
             RecordKind::Learning => "learning",
         }
     }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
 }
 
 /// One thing the log knows, as a search result.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "record", rename_all = "lowercase")]
 pub enum Record {
     Session(Session),
     Agenda {
@@ -72,7 +88,7 @@ impl Record {
 
     pub fn id(&self) -> String {
         match self {
-            Record::Session(s) => format!("{}/{}", s.meeting, s.date),
+            Record::Session(s) => session_id(&s.meeting, s.date),
             Record::Agenda { item, .. } => item.id.clone(),
             Record::Postmortem(p) => p.id.clone(),
             Record::Learning(l) => l.id.clone(),
@@ -85,52 +101,60 @@ impl Record {
             _ => &[],
         }
     }
+}
 
-    /// Everything a person might search this record by.
-    fn searchable_text(&self) -> String {
-        let join = |parts: &[Option<&str>]| {
-            parts
-                .iter()
-                .flatten()
-                .copied()
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
-        match self {
-            Record::Session(s) => {
-                let proposal = s.proposal.as_ref();
-                join(&[
-                    s.facilitator.as_deref(),
-                    s.notes.as_deref(),
-                    proposal.map(|p| p.title.as_str()),
-                    proposal.map(|p| p.detail.as_str()),
-                    proposal.and_then(|p| p.link.as_deref()),
-                ])
-            }
-            Record::Agenda { item, .. } => join(&[
-                Some(&item.title),
-                item.team.as_deref(),
-                item.presenter.as_deref(),
-                item.link.as_deref(),
-                item.notes.as_deref(),
-            ]),
-            Record::Postmortem(p) => {
-                let responders = p.responders.join(" ");
-                join(&[
-                    Some(&p.title),
-                    Some(&p.impact),
-                    Some(&p.actions_taken),
-                    Some(&p.root_cause),
-                    Some(&p.prevention),
-                    Some(&responders),
-                ])
-            }
-            Record::Learning(l) => {
-                let tags = l.tags.join(" ");
-                join(&[Some(&l.text), Some(&tags), l.author.as_deref()])
-            }
-        }
-    }
+/// How a session is named in results: it has no id of its own.
+pub fn session_id(meeting: &str, date: NaiveDate) -> String {
+    format!("{meeting}/{date}")
+}
+
+/// Joins the present parts with newlines (a query never spans two parts on one line).
+fn join(parts: &[Option<&str>]) -> String {
+    parts
+        .iter()
+        .flatten()
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Everything a person might search a session by (its agenda items are records of their own).
+fn session_text(s: &Session) -> String {
+    let proposal = s.proposal.as_ref();
+    join(&[
+        s.facilitator.as_deref(),
+        s.notes.as_deref(),
+        proposal.map(|p| p.title.as_str()),
+        proposal.map(|p| p.detail.as_str()),
+        proposal.and_then(|p| p.link.as_deref()),
+    ])
+}
+
+fn agenda_text(item: &AgendaItem) -> String {
+    join(&[
+        Some(&item.title),
+        item.team.as_deref(),
+        item.presenter.as_deref(),
+        item.link.as_deref(),
+        item.notes.as_deref(),
+    ])
+}
+
+fn postmortem_text(p: &Postmortem) -> String {
+    let responders = p.responders.join(" ");
+    join(&[
+        Some(&p.title),
+        Some(&p.impact),
+        Some(&p.actions_taken),
+        Some(&p.root_cause),
+        Some(&p.prevention),
+        Some(&responders),
+    ])
+}
+
+fn learning_text(l: &Learning) -> String {
+    let tags = l.tags.join(" ");
+    join(&[Some(&l.text), Some(&tags), l.author.as_deref()])
 }
 
 /// Splits the log into searchable records: each session and each of its agenda items.
@@ -155,7 +179,7 @@ pub fn records_of(
     records
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Query {
     pub text: Option<String>,
     pub meeting: Option<String>,
@@ -165,34 +189,8 @@ pub struct Query {
     pub tag: Option<String>,
     /// Only agenda items presented by this team (guests from other departments).
     pub team: Option<String>,
+    /// At most this many results; 0 = all.
     pub limit: usize,
-}
-
-impl Query {
-    fn admits(&self, record: &Record) -> bool {
-        let team_matches = self.team.as_deref().is_none_or(|team| match record {
-            Record::Agenda { item, .. } => item
-                .team
-                .as_deref()
-                .is_some_and(|t| normalize(t) == normalize(team)),
-            _ => false,
-        });
-        team_matches && self.admits_ignoring_team(record)
-    }
-
-    fn admits_ignoring_team(&self, record: &Record) -> bool {
-        let date = record.date();
-        self.meeting
-            .as_deref()
-            .is_none_or(|m| record.meeting() == m)
-            && self.since.is_none_or(|since| date >= since)
-            && self.until.is_none_or(|until| date <= until)
-            && self.kind.is_none_or(|kind| record.kind() == kind)
-            && self.tag.as_deref().is_none_or(|tag| {
-                let tag = normalize(tag);
-                record.tags().iter().any(|t| normalize(t) == tag)
-            })
-    }
 }
 
 /// Folds width and case so that `ＤＢ`, `db` and `DB` match, and half-width
@@ -201,30 +199,299 @@ pub fn normalize(text: &str) -> String {
     text.nfkc().flat_map(char::to_lowercase).collect()
 }
 
-/// All records with their normalised text laid end to end, newest first, so a
-/// query is a SIMD substring scan that stops at `limit` hits. Blocks of records
-/// carry a filter of the character pairs they contain, so a scan skips the
-/// blocks that cannot match: rare and absent words cost little too.
+/// Separates records in a block's text; normalised text never keeps it, so no
+/// match spans two records.
+const SEPARATOR: u8 = 0;
+
+/// Which record a search found: enough to fetch it from the store and to sort it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Hit {
+    pub kind: RecordKind,
+    pub meeting: String,
+    pub date: NaiveDate,
+    /// The record's id (`meeting/date` for a session).
+    pub id: String,
+}
+
+impl Hit {
+    /// Results are newest first; on one date by kind, then id.
+    fn order(&self) -> (Reverse<NaiveDate>, RecordKind, &str) {
+        (Reverse(self.date), self.kind, &self.id)
+    }
+}
+
+/// What the index keeps of one record: where it sorts, what the filters look
+/// at, and its normalised text. Derived from the record alone, so the store can
+/// keep it next to the record and rebuild nothing on open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexEntry {
+    pub kind: RecordKind,
+    pub meeting: String,
+    pub date: NaiveDate,
+    pub id: String,
+    /// Normalised tags (a learning) or team (an agenda item): what `tag` and
+    /// `team` in a query compare with.
+    pub labels: Vec<String>,
+    /// Normalised searchable text, never containing the separator.
+    pub text: String,
+}
+
+impl IndexEntry {
+    fn new(
+        kind: RecordKind,
+        meeting: &str,
+        date: NaiveDate,
+        id: String,
+        labels: Vec<String>,
+        text: &str,
+    ) -> Self {
+        let mut text = normalize(text);
+        text.retain(|c| c != SEPARATOR as char);
+        Self {
+            kind,
+            meeting: meeting.to_string(),
+            date,
+            id,
+            labels,
+            text,
+        }
+    }
+
+    pub fn of(record: &Record) -> Self {
+        match record {
+            Record::Session(s) => Self::of_session(s),
+            Record::Agenda {
+                meeting,
+                date,
+                item,
+            } => Self::of_agenda(meeting, *date, item),
+            Record::Postmortem(p) => Self::of_postmortem(p),
+            Record::Learning(l) => Self::of_learning(l),
+        }
+    }
+
+    fn of_session(s: &Session) -> Self {
+        let id = session_id(&s.meeting, s.date);
+        Self::new(
+            RecordKind::Session,
+            &s.meeting,
+            s.date,
+            id,
+            Vec::new(),
+            &session_text(s),
+        )
+    }
+
+    fn of_agenda(meeting: &str, date: NaiveDate, item: &AgendaItem) -> Self {
+        let labels = item.team.as_deref().map(normalize).into_iter().collect();
+        Self::new(
+            RecordKind::Agenda,
+            meeting,
+            date,
+            item.id.clone(),
+            labels,
+            &agenda_text(item),
+        )
+    }
+
+    pub fn of_postmortem(p: &Postmortem) -> Self {
+        Self::new(
+            RecordKind::Postmortem,
+            &p.meeting,
+            p.date,
+            p.id.clone(),
+            Vec::new(),
+            &postmortem_text(p),
+        )
+    }
+
+    pub fn of_learning(l: &Learning) -> Self {
+        let labels = l.tags.iter().map(|t| normalize(t)).collect();
+        Self::new(
+            RecordKind::Learning,
+            &l.meeting,
+            l.date,
+            l.id.clone(),
+            labels,
+            &learning_text(l),
+        )
+    }
+
+    /// A session and each of its agenda items.
+    pub fn of_session_and_agenda(s: &Session) -> Vec<Self> {
+        let mut entries = vec![Self::of_session(s)];
+        entries.extend(
+            s.agenda
+                .iter()
+                .map(|item| Self::of_agenda(&s.meeting, s.date, item)),
+        );
+        entries
+    }
+
+    pub fn hit(&self) -> Hit {
+        Hit {
+            kind: self.kind,
+            meeting: self.meeting.clone(),
+            date: self.date,
+            id: self.id.clone(),
+        }
+    }
+}
+
+/// A query made ready to test records: normalised once, then cheap per record.
+/// The index uses it, and so does a store that scans its entries directly.
+pub struct Matcher {
+    needle: String,
+    finder: memmem::Finder<'static>,
+    meeting: Option<String>,
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    /// The kinds a record may have: `kind`, narrowed by `tag` (only learnings
+    /// have tags) and `team` (only agenda items have a team).
+    kinds: Vec<RecordKind>,
+    /// Normalised labels a record must carry.
+    labels: Vec<String>,
+    limit: usize,
+}
+
+impl Matcher {
+    pub fn new(query: &Query) -> Self {
+        let needle = query
+            .text
+            .as_deref()
+            .map(normalize)
+            .unwrap_or_default()
+            .trim()
+            .replace(SEPARATOR as char, "");
+        let finder = memmem::Finder::new(needle.as_bytes()).into_owned();
+        let mut kinds: Vec<RecordKind> = RecordKind::ALL
+            .into_iter()
+            .filter(|k| query.kind.is_none_or(|wanted| wanted == *k))
+            .collect();
+        let mut labels = Vec::new();
+        if let Some(tag) = &query.tag {
+            kinds.retain(|k| *k == RecordKind::Learning);
+            labels.push(normalize(tag));
+        }
+        if let Some(team) = &query.team {
+            kinds.retain(|k| *k == RecordKind::Agenda);
+            labels.push(normalize(team));
+        }
+        Self {
+            needle,
+            finder,
+            meeting: query.meeting.clone(),
+            since: query.since,
+            until: query.until,
+            kinds,
+            labels,
+            limit: if query.limit == 0 {
+                usize::MAX
+            } else {
+                query.limit
+            },
+        }
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// The date range a result may fall in, for a store that reads by date.
+    pub fn dates(&self) -> (Option<NaiveDate>, Option<NaiveDate>) {
+        (self.since, self.until)
+    }
+
+    pub fn admits_kind(&self, kind: RecordKind) -> bool {
+        self.kinds.contains(&kind)
+    }
+
+    pub fn admits_meeting(&self, meeting: &str) -> bool {
+        self.meeting.as_deref().is_none_or(|m| m == meeting)
+    }
+
+    pub fn admits_date(&self, date: NaiveDate) -> bool {
+        self.since.is_none_or(|since| date >= since) && self.until.is_none_or(|until| date <= until)
+    }
+
+    pub fn admits_labels<S: AsRef<str>>(&self, labels: &[S]) -> bool {
+        self.labels
+            .iter()
+            .all(|wanted| labels.iter().any(|l| l.as_ref() == wanted))
+    }
+
+    /// Whether normalised `text` contains the query's text (always, without one).
+    pub fn admits_text(&self, text: &[u8]) -> bool {
+        self.needle.is_empty() || self.finder.find(text).is_some()
+    }
+
+    /// Everything at once, for one entry.
+    pub fn admits(&self, entry: &IndexEntry) -> bool {
+        self.admits_kind(entry.kind)
+            && self.admits_meeting(&entry.meeting)
+            && self.admits_date(entry.date)
+            && self.admits_labels(&entry.labels)
+            && self.admits_text(entry.text.as_bytes())
+    }
+}
+
+/// Orders hits newest first and keeps the first `limit`.
+pub fn rank(mut hits: Vec<Hit>, limit: usize) -> Vec<Hit> {
+    hits.sort_by(|a, b| a.order().cmp(&b.order()));
+    hits.truncate(limit);
+    hits
+}
+
+/// The history search index. Records are split into partitions by meeting and
+/// kind, so a `meeting` or `kind` filter skips whole partitions; each
+/// partition is a list of blocks in newest-first order, so a date range skips
+/// whole blocks and a search stops once it has `limit` hits. A block keeps its
+/// records' normalised text laid end to end (one SIMD substring scan) and a
+/// filter of the character pairs in it (blocks that cannot match are skipped).
+/// A write changes one block: O(block), never a rebuild.
+#[derive(Default)]
 pub struct HistoryIndex {
-    records: Vec<Record>,
-    haystack: Vec<u8>,
-    /// `starts[i]` is where record `i` begins in `haystack`.
-    starts: Vec<usize>,
+    partitions: BTreeMap<(String, RecordKind), Partition>,
+    len: usize,
+}
+
+#[derive(Default)]
+struct Partition {
+    /// Newest first; never empty blocks.
     blocks: Vec<Block>,
 }
 
-/// Records `first..first + BLOCK_RECORDS` and the character pairs in them.
+/// What a block keeps per record besides its text (kept only in `haystack`).
+struct Slot {
+    date: NaiveDate,
+    id: Box<str>,
+    labels: Box<[Box<str>]>,
+}
+
+impl Slot {
+    fn order(&self) -> (Reverse<NaiveDate>, &str) {
+        (Reverse(self.date), &self.id)
+    }
+}
+
 struct Block {
-    first: usize,
+    /// Newest first.
+    slots: Vec<Slot>,
+    haystack: Vec<u8>,
+    /// `starts[i]` is where slot `i`'s text begins in `haystack`.
+    starts: Vec<usize>,
     pairs: PairFilter,
 }
 
-/// Records per block: small enough to skip well, large enough to stay cheap.
+/// Records a bulk build puts in a block: small enough to skip well, large enough to stay cheap.
 const BLOCK_RECORDS: usize = 256;
+/// A block that grows past this by inserts is split in two.
+const MAX_BLOCK_RECORDS: usize = 2 * BLOCK_RECORDS;
 /// Bits per block filter (8 KiB).
 const FILTER_BITS: usize = 1 << 16;
 
 /// A Bloom filter (one hash) of adjacent character pairs.
+#[derive(Clone)]
 struct PairFilter(Vec<u64>);
 
 impl PairFilter {
@@ -253,103 +520,314 @@ fn pairs(text: &str) -> impl Iterator<Item = (char, char)> + '_ {
     text.chars().zip(text.chars().skip(1))
 }
 
-/// Separates records; a normalised query never contains it, so no match spans two records.
-const SEPARATOR: u8 = 0;
+impl Block {
+    fn new(entries: impl IntoIterator<Item = (Slot, String)>) -> Self {
+        let mut block = Block {
+            slots: Vec::new(),
+            haystack: Vec::new(),
+            starts: Vec::new(),
+            pairs: PairFilter::new(),
+        };
+        for (slot, text) in entries {
+            pairs(&text).for_each(|p| block.pairs.insert(p));
+            block.starts.push(block.haystack.len());
+            block.haystack.extend_from_slice(text.as_bytes());
+            block.haystack.push(SEPARATOR);
+            block.slots.push(slot);
+        }
+        block
+    }
 
-impl HistoryIndex {
-    pub fn new(mut records: Vec<Record>) -> Self {
-        // Newest first, so a search can stop as soon as it has `limit` hits.
-        records.sort_by_cached_key(|r| (Reverse(r.date()), r.kind(), r.id()));
-        let mut haystack = Vec::new();
-        let mut starts = Vec::with_capacity(records.len());
-        let mut blocks: Vec<Block> = Vec::with_capacity(records.len() / BLOCK_RECORDS + 1);
-        for (index, record) in records.iter().enumerate() {
-            if index % BLOCK_RECORDS == 0 {
-                blocks.push(Block {
-                    first: index,
-                    pairs: PairFilter::new(),
+    fn newest(&self) -> NaiveDate {
+        self.slots[0].date
+    }
+
+    fn oldest(&self) -> NaiveDate {
+        self.slots[self.slots.len() - 1].date
+    }
+
+    /// Where slot `i`'s text ends (before its separator).
+    fn end_of(&self, i: usize) -> usize {
+        // Every text is followed by its separator, the last one too.
+        self.starts
+            .get(i + 1)
+            .copied()
+            .unwrap_or(self.haystack.len())
+            - 1
+    }
+
+    fn text(&self, i: usize) -> &str {
+        // Only whole strings are ever written into the haystack.
+        std::str::from_utf8(&self.haystack[self.starts[i]..self.end_of(i)]).unwrap_or_default()
+    }
+
+    fn find(&self, order: (Reverse<NaiveDate>, &str)) -> Result<usize, usize> {
+        self.slots.binary_search_by(|s| s.order().cmp(&order))
+    }
+
+    fn insert_at(&mut self, at: usize, slot: Slot, text: &str) {
+        let start = self.starts.get(at).copied().unwrap_or(self.haystack.len());
+        let added = text.len() + 1;
+        self.haystack
+            .splice(start..start, text.bytes().chain(std::iter::once(SEPARATOR)));
+        for later in &mut self.starts[at..] {
+            *later += added;
+        }
+        self.starts.insert(at, start);
+        self.slots.insert(at, slot);
+        pairs(text).for_each(|p| self.pairs.insert(p));
+    }
+
+    fn remove_at(&mut self, at: usize) {
+        let start = self.starts[at];
+        let end = self.end_of(at) + 1;
+        self.haystack.drain(start..end);
+        self.starts.remove(at);
+        self.slots.remove(at);
+        for later in &mut self.starts[at..] {
+            *later -= end - start;
+        }
+        // A Bloom filter cannot forget: rebuild this block's from what is left.
+        let mut filter = PairFilter::new();
+        for i in 0..self.slots.len() {
+            pairs(self.text(i)).for_each(|p| filter.insert(p));
+        }
+        self.pairs = filter;
+    }
+
+    /// Splits off the older half, when inserts made the block too large.
+    fn split(&mut self) -> Block {
+        let half = self.slots.len() / 2;
+        let older: Vec<(Slot, String)> = (half..self.slots.len())
+            .map(|i| self.text(i).to_string())
+            .collect::<Vec<_>>()
+            .into_iter()
+            .zip(self.slots.drain(half..))
+            .map(|(text, slot)| (slot, text))
+            .collect();
+        let newer: Vec<(Slot, String)> = (0..half)
+            .map(|i| self.text(i).to_string())
+            .collect::<Vec<_>>()
+            .into_iter()
+            .zip(self.slots.drain(..))
+            .map(|(text, slot)| (slot, text))
+            .collect();
+        *self = Block::new(newer);
+        Block::new(older)
+    }
+
+    /// Appends this block's hits within the query's dates, in order, until `out` holds `limit`.
+    fn search(
+        &self,
+        matcher: &Matcher,
+        needle_pairs: &[(char, char)],
+        meeting: &str,
+        kind: RecordKind,
+        out: &mut Vec<Hit>,
+    ) {
+        let first = matcher
+            .until
+            .map_or(0, |until| self.slots.partition_point(|s| s.date > until));
+        let end = matcher.since.map_or(self.slots.len(), |since| {
+            self.slots.partition_point(|s| s.date >= since)
+        });
+        if first >= end {
+            return;
+        }
+        let push = |slot: &Slot, out: &mut Vec<Hit>| {
+            if matcher.admits_labels(&slot.labels) {
+                out.push(Hit {
+                    kind,
+                    meeting: meeting.to_string(),
+                    date: slot.date,
+                    id: slot.id.to_string(),
                 });
             }
-            let text: String = normalize(&record.searchable_text())
-                .chars()
-                .filter(|c| *c != SEPARATOR as char)
-                .collect();
-            if let Some(block) = blocks.last_mut() {
-                pairs(&text).for_each(|pair| block.pairs.insert(pair));
+        };
+        if matcher.needle.is_empty() {
+            for slot in &self.slots[first..end] {
+                if out.len() >= matcher.limit {
+                    return;
+                }
+                push(slot, out);
             }
-            starts.push(haystack.len());
-            haystack.extend(text.bytes());
-            haystack.push(SEPARATOR);
+            return;
         }
-        Self {
-            records,
-            haystack,
-            starts,
-            blocks,
+        if !needle_pairs.iter().all(|p| self.pairs.may_contain(*p)) {
+            return;
         }
+        let stop = self.end_of(end - 1);
+        let mut position = self.starts[first];
+        while out.len() < matcher.limit
+            && let Some(found) = matcher.finder.find(&self.haystack[position..stop])
+        {
+            let at = position + found;
+            let slot = self.starts.partition_point(|&start| start <= at) - 1;
+            push(&self.slots[slot], out);
+            // One hit per record is enough: go on after this record.
+            match self.starts.get(slot + 1) {
+                Some(&next) if next < stop => position = next,
+                _ => break,
+            }
+        }
+    }
+}
+
+impl Partition {
+    /// The block where a record with this order belongs (there is at least one).
+    fn block_for(&self, order: (Reverse<NaiveDate>, &str)) -> usize {
+        let after = self
+            .blocks
+            .partition_point(|b| b.slots.last().is_some_and(|last| last.order() < order));
+        after.min(self.blocks.len() - 1)
+    }
+}
+
+impl HistoryIndex {
+    /// Builds the index of whole records (normalising each one).
+    pub fn new(records: Vec<Record>) -> Self {
+        Self::from_entries(records.iter().map(IndexEntry::of))
+    }
+
+    /// Builds the index of entries already normalised (e.g. read back from the store).
+    pub fn from_entries(entries: impl IntoIterator<Item = IndexEntry>) -> Self {
+        let mut grouped: BTreeMap<(String, RecordKind), Vec<(Slot, String)>> = BTreeMap::new();
+        for entry in entries {
+            grouped
+                .entry((entry.meeting, entry.kind))
+                .or_default()
+                .push((
+                    Slot {
+                        date: entry.date,
+                        id: entry.id.into(),
+                        labels: entry.labels.into_iter().map(Into::into).collect(),
+                    },
+                    entry.text,
+                ));
+        }
+        let partitions = grouped
+            .into_iter()
+            .map(|(key, mut slots)| {
+                slots.sort_by(|a, b| a.0.order().cmp(&b.0.order()));
+                // The same record twice: the last one given wins, as with `insert`.
+                slots.dedup_by(|later, earlier| {
+                    if later.0.order() == earlier.0.order() {
+                        std::mem::swap(later, earlier);
+                        true
+                    } else {
+                        false
+                    }
+                });
+                let mut blocks = Vec::with_capacity(slots.len() / BLOCK_RECORDS + 1);
+                let mut slots = slots.into_iter().peekable();
+                while slots.peek().is_some() {
+                    blocks.push(Block::new(slots.by_ref().take(BLOCK_RECORDS)));
+                }
+                (key, Partition { blocks })
+            })
+            .collect::<BTreeMap<_, Partition>>();
+        let len = partitions
+            .values()
+            .flat_map(|p| &p.blocks)
+            .map(|b| b.slots.len())
+            .sum();
+        Self { partitions, len }
     }
 
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.len == 0
+    }
+
+    /// Adds a record, or replaces the one with the same kind, meeting, date and id.
+    pub fn insert(&mut self, entry: IndexEntry) {
+        let partition = self
+            .partitions
+            .entry((entry.meeting, entry.kind))
+            .or_default();
+        let slot = Slot {
+            date: entry.date,
+            id: entry.id.into(),
+            labels: entry.labels.into_iter().map(Into::into).collect(),
+        };
+        if partition.blocks.is_empty() {
+            partition.blocks.push(Block::new([(slot, entry.text)]));
+            self.len += 1;
+            return;
+        }
+        let b = partition.block_for(slot.order());
+        let block = &mut partition.blocks[b];
+        match block.find(slot.order()) {
+            Ok(at) => {
+                block.remove_at(at);
+                block.insert_at(at, slot, &entry.text);
+            }
+            Err(at) => {
+                block.insert_at(at, slot, &entry.text);
+                self.len += 1;
+            }
+        }
+        if block.slots.len() > MAX_BLOCK_RECORDS {
+            let older = block.split();
+            partition.blocks.insert(b + 1, older);
+        }
+    }
+
+    /// Forgets a record; false when the index did not have it.
+    pub fn remove(&mut self, record: &Hit) -> bool {
+        let key = (record.meeting.clone(), record.kind);
+        let Some(partition) = self.partitions.get_mut(&key) else {
+            return false;
+        };
+        let order = (Reverse(record.date), record.id.as_str());
+        if partition.blocks.is_empty() {
+            return false;
+        }
+        let b = partition.block_for(order);
+        let block = &mut partition.blocks[b];
+        let Ok(at) = block.find(order) else {
+            return false;
+        };
+        block.remove_at(at);
+        if block.slots.is_empty() {
+            partition.blocks.remove(b);
+        }
+        if partition.blocks.is_empty() {
+            self.partitions.remove(&key);
+        }
+        self.len -= 1;
+        true
     }
 
     /// Matching records, newest first; at most `limit` of them (0 = all).
-    pub fn search(&self, query: &Query) -> Vec<&Record> {
-        let needle = query.text.as_deref().map(normalize).unwrap_or_default();
-        let needle = needle.trim();
-        let limit = if query.limit == 0 {
-            usize::MAX
-        } else {
-            query.limit
-        };
-        if needle.is_empty() {
-            return self
-                .records
-                .iter()
-                .filter(|r| query.admits(r))
-                .take(limit)
-                .collect();
+    pub fn search(&self, query: &Query) -> Vec<Hit> {
+        let matcher = Matcher::new(query);
+        let needle_pairs: Vec<(char, char)> = pairs(&matcher.needle).collect();
+        let mut hits = Vec::new();
+        for ((meeting, kind), partition) in &self.partitions {
+            if !matcher.admits_kind(*kind) || !matcher.admits_meeting(meeting) {
+                continue;
+            }
+            // Each partition is newest first, so its first `limit` hits are
+            // all it can add to the answer.
+            let mut found = Vec::new();
+            for block in &partition.blocks {
+                if found.len() >= matcher.limit
+                    || matcher.since.is_some_and(|since| block.newest() < since)
+                {
+                    break;
+                }
+                if matcher.until.is_some_and(|until| block.oldest() > until) {
+                    continue;
+                }
+                block.search(&matcher, &needle_pairs, meeting, *kind, &mut found);
+            }
+            hits.extend(found);
         }
-        // Records are stored newest first, so the first `limit` admitted hits are the answer.
-        self.matching(needle)
-            .map(|i| &self.records[i])
-            .filter(|r| query.admits(r))
-            .take(limit)
-            .collect()
-    }
-
-    /// Indexes of the records whose text contains `needle`, each once, in order.
-    fn matching<'a>(&'a self, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
-        let finder = memmem::Finder::new(needle.as_bytes());
-        let needle_pairs: Vec<(char, char)> = pairs(needle).collect();
-        self.blocks
-            .iter()
-            .enumerate()
-            .filter(move |(_, block)| needle_pairs.iter().all(|p| block.pairs.may_contain(*p)))
-            .flat_map(move |(b, block)| {
-                let end_record = self
-                    .blocks
-                    .get(b + 1)
-                    .map_or(self.records.len(), |next| next.first);
-                let end = self
-                    .starts
-                    .get(end_record)
-                    .copied()
-                    .unwrap_or(self.haystack.len());
-                let mut position = self.starts[block.first];
-                let finder = finder.clone();
-                std::iter::from_fn(move || {
-                    let found = position + finder.find(&self.haystack[position..end])?;
-                    let record = self.starts.partition_point(|&start| start <= found) - 1;
-                    // Skip the rest of this record: one hit per record is enough.
-                    position = self.starts.get(record + 1).copied().unwrap_or(end).min(end);
-                    Some(record)
-                })
-            })
+        rank(hits, matcher.limit)
     }
 }
 
@@ -376,6 +854,10 @@ mod tests {
         }
     }
 
+    fn dates(hits: &[Hit]) -> Vec<String> {
+        hits.iter().map(|h| h.date.to_string()).collect()
+    }
+
     #[test]
     fn japanese_is_found_without_spaces_between_words() {
         let index = HistoryIndex::new(vec![
@@ -383,8 +865,7 @@ mod tests {
             learning("2024-06-01", "ダッシュボードを見直した", &[]),
         ]);
         let hits = index.search(&query("デッドロック"));
-        assert_eq!(hits.len(), 1);
-        assert_eq!(hits[0].date().to_string(), "2024-05-15");
+        assert_eq!(dates(&hits), ["2024-05-15"]);
     }
 
     #[test]
@@ -398,21 +879,14 @@ mod tests {
             learning("2024-01-01", "ＤＢ connection pool exhausted", &["db"]),
             learning("2025-01-01", "the db was fine", &["infra"]),
         ]);
-        let dates: Vec<_> = index
-            .search(&query("DB"))
-            .iter()
-            .map(|r| r.date().to_string())
-            .collect();
-        assert_eq!(dates, ["2025-01-01", "2024-01-01"]);
+        assert_eq!(
+            dates(&index.search(&query("DB"))),
+            ["2025-01-01", "2024-01-01"]
+        );
         let mut by_tag = query("");
         by_tag.tag = Some("DB".into());
         by_tag.limit = 1;
-        let dates: Vec<_> = index
-            .search(&by_tag)
-            .iter()
-            .map(|r| r.date().to_string())
-            .collect();
-        assert_eq!(dates, ["2024-01-01"]);
+        assert_eq!(dates(&index.search(&by_tag)), ["2024-01-01"]);
     }
 
     #[test]
@@ -432,12 +906,10 @@ mod tests {
         let index = HistoryIndex::new(records);
         let mut all = query("期限切れ");
         all.limit = 0;
-        let dates: Vec<String> = index
-            .search(&all)
-            .iter()
-            .map(|r| r.date().to_string())
-            .collect();
-        assert_eq!(dates, ["2023-11-04", "2021-12-04", "2020-01-04"]);
+        assert_eq!(
+            dates(&index.search(&all)),
+            ["2023-11-04", "2021-12-04", "2020-01-04"]
+        );
         assert!(index.search(&query("xylophone")).is_empty());
         assert_eq!(index.search(&query("デッドロック")).len(), 20);
     }
@@ -450,5 +922,136 @@ mod tests {
         ]);
         assert!(index.search(&query("bc")).is_empty());
         assert_eq!(index.search(&query("d")).len(), 1);
+    }
+
+    /// Deterministic pseudo-random numbers for the model test below.
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (self.0 >> 33) % n
+        }
+    }
+
+    fn random_entry(rng: &mut Rng) -> IndexEntry {
+        const WORDS: [&str; 6] = ["デッドロック", "障害", "db", "latency", "証明書", "ＤＢ"];
+        let kind = RecordKind::ALL[rng.below(4) as usize];
+        let meeting = ["weekly", "infra"][rng.below(2) as usize];
+        let date = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()
+            + chrono::TimeDelta::days(rng.below(40) as i64);
+        let text: String = (0..1 + rng.below(4))
+            .map(|_| WORDS[rng.below(WORDS.len() as u64) as usize])
+            .collect::<Vec<_>>()
+            .join(" ");
+        let labels = match rng.below(3) {
+            0 => vec![],
+            1 => vec!["db".to_string()],
+            _ => vec!["infra".to_string()],
+        };
+        IndexEntry::new(
+            kind,
+            meeting,
+            date,
+            format!("id-{}", rng.below(300)),
+            labels,
+            &text,
+        )
+    }
+
+    /// What a search must answer, by brute force over every entry.
+    fn brute_force(
+        entries: &BTreeMap<(String, RecordKind, NaiveDate, String), IndexEntry>,
+        q: &Query,
+    ) -> Vec<Hit> {
+        let matcher = Matcher::new(q);
+        rank(
+            entries
+                .values()
+                .filter(|e| matcher.admits(e))
+                .map(IndexEntry::hit)
+                .collect(),
+            matcher.limit(),
+        )
+    }
+
+    #[test]
+    fn inserts_replacements_and_removals_answer_like_a_brute_force_scan() {
+        let mut rng = Rng(7);
+        let mut model = BTreeMap::new();
+        let mut index = HistoryIndex::default();
+        let queries: Vec<Query> = vec![
+            query("デッドロック"),
+            query("db"),
+            Query {
+                limit: 0,
+                ..query("障害")
+            },
+            Query {
+                meeting: Some("infra".into()),
+                ..query("db")
+            },
+            Query {
+                kind: Some(RecordKind::Learning),
+                limit: 5,
+                ..query("")
+            },
+            Query {
+                since: Some("2020-01-20".parse().unwrap()),
+                until: Some("2020-01-25".parse().unwrap()),
+                limit: 0,
+                ..query("証明書")
+            },
+            Query {
+                tag: Some("DB".into()),
+                limit: 0,
+                ..query("")
+            },
+            Query {
+                team: Some("infra".into()),
+                limit: 0,
+                ..query("latency")
+            },
+            Query {
+                tag: Some("db".into()),
+                team: Some("db".into()),
+                limit: 0,
+                ..query("")
+            },
+        ];
+        for step in 0..12_000 {
+            let entry = random_entry(&mut rng);
+            let key = (
+                entry.meeting.clone(),
+                entry.kind,
+                entry.date,
+                entry.id.clone(),
+            );
+            if rng.below(4) == 0 {
+                let had = model.remove(&key).is_some();
+                assert_eq!(index.remove(&entry.hit()), had, "step {step}");
+            } else {
+                model.insert(key, entry.clone());
+                index.insert(entry);
+            }
+            assert_eq!(index.len(), model.len());
+            if step % 1500 == 0 {
+                for q in &queries {
+                    assert_eq!(
+                        index.search(q),
+                        brute_force(&model, q),
+                        "step {step}, {q:?}"
+                    );
+                }
+            }
+        }
+        // Blocks were split on the way; a bulk build agrees with the grown index.
+        let rebuilt = HistoryIndex::from_entries(model.values().cloned());
+        for q in &queries {
+            assert_eq!(index.search(q), rebuilt.search(q), "{q:?}");
+            assert_eq!(index.search(q), brute_force(&model, q), "{q:?}");
+        }
     }
 }

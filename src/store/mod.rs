@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 
+use crate::domain::history::{Query, Record};
 use crate::domain::log::{Invalid, Learning, Postmortem, Session};
 use crate::interchange::Document;
 
@@ -97,4 +98,6 @@ pub trait SessionLog: Send + Sync {
     fn set_marker_once(&self, key: &str, value: &str) -> Result<bool, StoreError>;
     /// All markers whose key starts with `prefix`.
     fn markers(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError>;
+    /// History search: matching records, newest first, at most `query.limit`.
+    fn search(&self, query: &Query) -> Result<Vec<Record>, StoreError>;
 }

@@ -10,19 +10,22 @@ use std::sync::RwLock;
 use chrono::NaiveDate;
 
 use super::{ImportSummary, SessionLog, SledLog, StoreError};
+use crate::domain::history::{Query, Record};
 use crate::domain::log::{Invalid, Learning, Postmortem, Session};
 use crate::interchange::Document;
 
 pub struct RecoverableLog {
     state_dir: PathBuf,
+    cache_mib: u64,
     /// `None` only between closing a failed handle and opening the next.
     current: RwLock<Option<SledLog>>,
 }
 
 impl RecoverableLog {
-    pub fn new(state_dir: PathBuf, log: SledLog) -> Self {
+    pub fn new(state_dir: PathBuf, cache_mib: u64, log: SledLog) -> Self {
         Self {
             state_dir,
+            cache_mib,
             current: RwLock::new(Some(log)),
         }
     }
@@ -47,7 +50,7 @@ impl RecoverableLog {
     pub fn reopen(&self) -> Result<(), StoreError> {
         let mut current = self.current.write().expect("store lock poisoned");
         current.take();
-        let reopened = SledLog::open(&self.state_dir)?;
+        let reopened = SledLog::open_with_cache(&self.state_dir, self.cache_mib)?;
         *current = Some(reopened);
         Ok(())
     }
@@ -122,6 +125,10 @@ impl SessionLog for RecoverableLog {
 
     fn set_marker_once(&self, key: &str, value: &str) -> Result<bool, StoreError> {
         self.current()?.set_marker_once(key, value)
+    }
+
+    fn search(&self, query: &Query) -> Result<Vec<Record>, StoreError> {
+        self.current()?.search(query)
     }
 
     fn markers(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {

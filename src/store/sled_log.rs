@@ -1,40 +1,78 @@
 //! The session log on disk, in sled. One tree, keys by record type
 //! (`session/{meeting}/{date}`, `postmortem/{id}`, `learning/{id}`), JSON
-//! values, so that one batch makes an import atomic.
+//! values. Next to each record its history search entries
+//! (`search/{newest-first date}{kind}{id}\0{meeting}`: normalised text and
+//! filter fields), written in the same batch, so the search index is never
+//! rebuilt from the records: the daemon reads it into memory once and keeps it
+//! current on every write; a one-shot command scans it directly.
+//!
+//! Writes go through one writer lock (one process owns the database, so this
+//! is every writer): a read-change-write never interleaves with another, and
+//! an import's merge cannot lose an RSVP written meanwhile. Each write is one
+//! sled batch (atomic) and is flushed before it is acknowledged.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{ImportSummary, SessionLog, StoreError};
+use crate::domain::history::{
+    HistoryIndex, Hit, IndexEntry, Matcher, Query, Record, RecordKind, rank,
+};
 use crate::domain::log::{Invalid, Learning, Postmortem, Session, SkipCode};
 use crate::interchange::Document;
 
 /// The schema this binary writes. Bump it with a migration in [`MIGRATIONS`].
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 const SCHEMA_KEY: &[u8] = b"meta/schema_version";
 /// Rewrites the records of one schema version into the next.
 type Migration = fn(&sled::Db) -> Result<(), StoreError>;
 /// `MIGRATIONS[n]` upgrades a database from version `n + 1` to `n + 2`.
-const MIGRATIONS: &[Migration] = &[];
+const MIGRATIONS: &[Migration] = &[add_search_entries];
 
 const SESSION: &str = "session/";
 const POSTMORTEM: &str = "postmortem/";
 const LEARNING: &str = "learning/";
 const MARKER: &str = "marker/";
+const SEARCH: &str = "search/";
+
+/// sled's page cache when the config does not say (`daemon.cache_mib`).
+pub const DEFAULT_CACHE_MIB: u64 = 16;
 
 #[derive(Clone)]
 pub struct SledLog {
     db: sled::Db,
     path: PathBuf,
+    /// Held by every write from its first read to its batch: the single writer.
+    writer: Arc<Mutex<()>>,
+    /// The search index in memory, once a search asked for it; every write
+    /// after that updates it under the writer lock.
+    index: Arc<RwLock<Option<HistoryIndex>>>,
+}
+
+/// An import's writes by key: what was stored before it, and what it stores.
+type Staged = std::collections::BTreeMap<String, (Option<sled::IVec>, Vec<u8>)>;
+
+/// What one write changed in the search entries, to apply to the index in memory.
+#[derive(Default)]
+struct SearchChanges {
+    removed: Vec<Hit>,
+    added: Vec<IndexEntry>,
 }
 
 impl SledLog {
-    /// Opens (creating if needed) the database in `state_dir`.
+    /// Opens (creating if needed) the database in `state_dir`, with the default cache.
     pub fn open(state_dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with_cache(state_dir, DEFAULT_CACHE_MIB)
+    }
+
+    /// Opens (creating if needed) the database in `state_dir`; sled keeps at
+    /// most `cache_mib` MiB of pages in memory.
+    pub fn open_with_cache(state_dir: &Path, cache_mib: u64) -> Result<Self, StoreError> {
         let path = Self::path_in(state_dir);
         std::fs::create_dir_all(state_dir).map_err(|e| {
             StoreError::Backend(format!(
@@ -42,25 +80,41 @@ impl SledLog {
                 state_dir.display()
             ))
         })?;
-        let db = sled::Config::new().path(&path).open().map_err(|e| {
-            let text = e.to_string();
-            if text.contains("could not acquire lock") {
-                StoreError::Locked {
-                    path: path.display().to_string(),
+        let db = sled::Config::new()
+            .path(&path)
+            .cache_capacity(cache_mib.saturating_mul(1024 * 1024))
+            .open()
+            .map_err(|e| {
+                let text = e.to_string();
+                if text.contains("could not acquire lock") {
+                    StoreError::Locked {
+                        path: path.display().to_string(),
+                    }
+                } else {
+                    StoreError::Backend(format!("cannot open {}: {text}", path.display()))
                 }
-            } else {
-                StoreError::Backend(format!("cannot open {}: {text}", path.display()))
-            }
-        })?;
-        let log = Self { db, path };
+            })?;
+        let log = Self {
+            db,
+            path,
+            writer: Arc::new(Mutex::new(())),
+            index: Arc::new(RwLock::new(None)),
+        };
         log.migrate()?;
         Ok(log)
     }
 
     /// Opens the database only if one exists, for commands that just read.
     pub fn open_existing(state_dir: &Path) -> Result<Option<Self>, StoreError> {
+        Self::open_existing_with_cache(state_dir, DEFAULT_CACHE_MIB)
+    }
+
+    pub fn open_existing_with_cache(
+        state_dir: &Path,
+        cache_mib: u64,
+    ) -> Result<Option<Self>, StoreError> {
         if Self::path_in(state_dir).exists() {
-            Self::open(state_dir).map(Some)
+            Self::open_with_cache(state_dir, cache_mib).map(Some)
         } else {
             Ok(None)
         }
@@ -120,6 +174,40 @@ impl SledLog {
         self.db.flush().map(|_| ()).map_err(backend)
     }
 
+    /// The writer lock. It guards no data of its own, so a panic in another
+    /// writer leaves nothing half-done here (sled batches are atomic).
+    fn write_lock(&self) -> MutexGuard<'_, ()> {
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Applies one atomic batch and brings the index in memory along; the
+    /// caller holds the writer lock. Then the write is made durable.
+    fn commit(
+        &self,
+        _writing: &MutexGuard<'_, ()>,
+        batch: sled::Batch,
+        changes: SearchChanges,
+    ) -> Result<(), StoreError> {
+        self.db.apply_batch(batch).map_err(backend)?;
+        if !changes.removed.is_empty() || !changes.added.is_empty() {
+            let mut index = self.index.write().unwrap_or_else(|e| {
+                // A panic mid-update may have left it half changed: read it again later.
+                let mut index = e.into_inner();
+                *index = None;
+                index
+            });
+            if let Some(index) = index.as_mut() {
+                for hit in &changes.removed {
+                    index.remove(hit);
+                }
+                for entry in changes.added {
+                    index.insert(entry);
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
         self.db
             .get(key)
@@ -128,8 +216,17 @@ impl SledLog {
             .transpose()
     }
 
+    /// Writes one value (a record or a marker) with its search entries.
     fn put<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
-        self.db.insert(key, encode(value)?).map_err(backend)?;
+        let new = encode(value)?;
+        {
+            let writing = self.write_lock();
+            let old = self.db.get(key).map_err(backend)?;
+            let mut batch = sled::Batch::default();
+            let changes = stage_search(&mut batch, key, old.as_deref(), Some(&new))?;
+            batch.insert(key.as_bytes(), new);
+            self.commit(&writing, batch, changes)?;
+        }
         self.flush()
     }
 
@@ -141,6 +238,108 @@ impl SledLog {
                 decode(&String::from_utf8_lossy(&key), &value)
             })
             .collect()
+    }
+
+    /// Runs `f` on the index in memory, reading it from the search entries first if needed.
+    fn with_index<T>(&self, f: impl FnOnce(&HistoryIndex) -> T) -> Result<T, StoreError> {
+        {
+            let index = self.index.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(index) = index.as_ref() {
+                return Ok(f(index));
+            }
+        }
+        // No write may land between reading the entries and installing the index.
+        let _writing = self.write_lock();
+        let mut slot = self.index.write().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            let entries = self
+                .db
+                .scan_prefix(SEARCH)
+                .map(|entry| {
+                    let (key, value) = entry.map_err(backend)?;
+                    decode_entry(&key, &value)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            *slot = Some(HistoryIndex::from_entries(entries));
+        }
+        Ok(f(slot.as_ref().expect("filled above")))
+    }
+
+    /// Finds records through the index in memory (read once, then kept current):
+    /// what a long-running process (the daemon) uses.
+    pub fn search_in_memory(&self, query: &Query) -> Result<Vec<Record>, StoreError> {
+        let hits = self.with_index(|index| index.search(query))?;
+        self.resolve(hits)
+    }
+
+    /// Finds records by reading the search entries newest first, stopping at
+    /// `limit` hits: what a one-shot command uses, as it would read every entry
+    /// to build an index only to ask it once.
+    pub fn search_on_disk(&self, query: &Query) -> Result<Vec<Record>, StoreError> {
+        let matcher = Matcher::new(query);
+        let (since, until) = matcher.dates();
+        // Keys start with the date newest first: `until` is where to start.
+        let from = match until {
+            Some(until) => search_prefix_for(until),
+            None => SEARCH.as_bytes().to_vec(),
+        };
+        let mut hits = Vec::new();
+        for entry in self.db.range(from..) {
+            let (key, value) = entry.map_err(backend)?;
+            let Some((date, kind)) = search_key_fields(&key) else {
+                break; // past the search entries
+            };
+            if since.is_some_and(|since| date < since) {
+                break;
+            }
+            if !matcher.admits_kind(kind) {
+                continue;
+            }
+            let view = EntryView::decode(&key, &value)?;
+            if matcher.admits_meeting(view.meeting)
+                && matcher.admits_labels(&view.labels)
+                && matcher.admits_text(view.text)
+            {
+                hits.push(Hit {
+                    kind,
+                    meeting: view.meeting.to_string(),
+                    date,
+                    id: view.id.to_string(),
+                });
+                if hits.len() >= matcher.limit() {
+                    break;
+                }
+            }
+        }
+        self.resolve(rank(hits, matcher.limit()))
+    }
+
+    /// The records behind search hits, in the same order; one removed since is left out.
+    fn resolve(&self, hits: Vec<Hit>) -> Result<Vec<Record>, StoreError> {
+        let mut records = Vec::with_capacity(hits.len());
+        for hit in hits {
+            let record = match hit.kind {
+                RecordKind::Session => self
+                    .get::<Session>(&session_key(&hit.meeting, hit.date))?
+                    .map(Record::Session),
+                RecordKind::Agenda => self
+                    .get::<Session>(&session_key(&hit.meeting, hit.date))?
+                    .and_then(|s| s.agenda.into_iter().find(|item| item.id == hit.id))
+                    .map(|item| Record::Agenda {
+                        meeting: hit.meeting.clone(),
+                        date: hit.date,
+                        item,
+                    }),
+                RecordKind::Postmortem => self
+                    .get::<Postmortem>(&format!("{POSTMORTEM}{}", hit.id))?
+                    .map(Record::Postmortem),
+                RecordKind::Learning => self
+                    .get::<Learning>(&format!("{LEARNING}{}", hit.id))?
+                    .map(Record::Learning),
+            };
+            records.extend(record);
+        }
+        Ok(records)
     }
 }
 
@@ -158,6 +357,178 @@ fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
 
 fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(format!("record {key}: {e}")))
+}
+
+// ---------------------------------------------------------------------------
+// Search entries
+
+/// The search entries a stored value carries (none for markers).
+fn entries_of(key: &str, bytes: &[u8]) -> Result<Vec<IndexEntry>, StoreError> {
+    Ok(if key.starts_with(SESSION) {
+        IndexEntry::of_session_and_agenda(&decode::<Session>(key, bytes)?)
+    } else if key.starts_with(POSTMORTEM) {
+        vec![IndexEntry::of_postmortem(&decode::<Postmortem>(
+            key, bytes,
+        )?)]
+    } else if key.starts_with(LEARNING) {
+        vec![IndexEntry::of_learning(&decode::<Learning>(key, bytes)?)]
+    } else {
+        Vec::new()
+    })
+}
+
+/// Puts into `batch` the search entries that change when the value at `key`
+/// goes from `old` to `new`; an RSVP (no searchable text changes) adds nothing.
+fn stage_search(
+    batch: &mut sled::Batch,
+    key: &str,
+    old: Option<&[u8]>,
+    new: Option<&[u8]>,
+) -> Result<SearchChanges, StoreError> {
+    let old = old
+        .map(|b| entries_of(key, b))
+        .transpose()?
+        .unwrap_or_default();
+    let new = new
+        .map(|b| entries_of(key, b))
+        .transpose()?
+        .unwrap_or_default();
+    let mut changes = SearchChanges::default();
+    for gone in old.iter().filter(|e| !new.contains(e)) {
+        batch.remove(search_key(gone));
+        changes.removed.push(gone.hit());
+    }
+    for added in new.into_iter().filter(|e| !old.contains(e)) {
+        batch.insert(search_key(&added), encode_entry(&added));
+        changes.added.push(added);
+    }
+    Ok(changes)
+}
+
+/// `search/` and a date, so that later dates sort first.
+fn search_prefix_for(date: NaiveDate) -> Vec<u8> {
+    let newest_first = (i64::from(i32::MAX) - i64::from(date.num_days_from_ce())) as u32;
+    let mut key = SEARCH.as_bytes().to_vec();
+    key.extend_from_slice(&newest_first.to_be_bytes());
+    key
+}
+
+fn kind_byte(kind: RecordKind) -> u8 {
+    kind as u8
+}
+
+/// Newest first, then kind and id: the order of search results.
+fn search_key(entry: &IndexEntry) -> Vec<u8> {
+    let mut key = search_prefix_for(entry.date);
+    key.push(kind_byte(entry.kind));
+    key.extend_from_slice(entry.id.as_bytes());
+    key.push(0);
+    key.extend_from_slice(entry.meeting.as_bytes());
+    key
+}
+
+/// The date and kind a search key starts with; `None` for any other key.
+fn search_key_fields(key: &[u8]) -> Option<(NaiveDate, RecordKind)> {
+    let rest = key.strip_prefix(SEARCH.as_bytes())?;
+    let newest_first = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?);
+    let days = i64::from(i32::MAX) - i64::from(newest_first);
+    let date = NaiveDate::from_num_days_from_ce_opt(i32::try_from(days).ok()?)?;
+    let kind = *RecordKind::ALL.get(usize::from(*rest.get(4)?))?;
+    Some((date, kind))
+}
+
+/// Value of a search entry: meeting, id and labels, each a u32 length and the
+/// bytes, then the normalised text to the end.
+fn encode_entry(entry: &IndexEntry) -> Vec<u8> {
+    let mut out = Vec::with_capacity(entry.text.len() + 64);
+    let mut field = |bytes: &[u8]| {
+        out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+        out.extend_from_slice(bytes);
+    };
+    field(entry.meeting.as_bytes());
+    field(entry.id.as_bytes());
+    field(&(entry.labels.len() as u32).to_be_bytes());
+    for label in &entry.labels {
+        field(label.as_bytes());
+    }
+    out.extend_from_slice(entry.text.as_bytes());
+    out
+}
+
+/// A search entry read in place, without copying its text.
+struct EntryView<'a> {
+    meeting: &'a str,
+    id: &'a str,
+    labels: Vec<&'a str>,
+    text: &'a [u8],
+}
+
+impl<'a> EntryView<'a> {
+    fn decode(key: &[u8], value: &'a [u8]) -> Result<Self, StoreError> {
+        let damaged = || {
+            StoreError::Corrupt(format!(
+                "search entry {}",
+                String::from_utf8_lossy(key).escape_debug()
+            ))
+        };
+        let mut rest = value;
+        let field = |rest: &mut &'a [u8]| -> Result<&'a [u8], StoreError> {
+            let length = u32::from_be_bytes(
+                rest.get(..4)
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(damaged)?,
+            ) as usize;
+            let bytes = rest.get(4..4 + length).ok_or_else(damaged)?;
+            *rest = &rest[4 + length..];
+            Ok(bytes)
+        };
+        let text = |bytes: &'a [u8]| std::str::from_utf8(bytes).map_err(|_| damaged());
+        let meeting = text(field(&mut rest)?)?;
+        let id = text(field(&mut rest)?)?;
+        let count = u32::from_be_bytes(field(&mut rest)?.try_into().map_err(|_| damaged())?);
+        let labels = (0..count)
+            .map(|_| text(field(&mut rest)?))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            meeting,
+            id,
+            labels,
+            text: rest,
+        })
+    }
+}
+
+fn decode_entry(key: &[u8], value: &[u8]) -> Result<IndexEntry, StoreError> {
+    let (date, kind) = search_key_fields(key).ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "search entry key {}",
+            String::from_utf8_lossy(key).escape_debug()
+        ))
+    })?;
+    let view = EntryView::decode(key, value)?;
+    Ok(IndexEntry {
+        kind,
+        meeting: view.meeting.to_string(),
+        date,
+        id: view.id.to_string(),
+        labels: view.labels.iter().map(|l| l.to_string()).collect(),
+        text: std::str::from_utf8(view.text)
+            .map_err(|_| StoreError::Corrupt("search entry text is not UTF-8".into()))?
+            .to_string(),
+    })
+}
+
+/// Schema 1 → 2: every record gets its search entries.
+fn add_search_entries(db: &sled::Db) -> Result<(), StoreError> {
+    let mut batch = sled::Batch::default();
+    for prefix in [SESSION, POSTMORTEM, LEARNING] {
+        for entry in db.scan_prefix(prefix) {
+            let (key, value) = entry.map_err(backend)?;
+            let key = String::from_utf8_lossy(&key).into_owned();
+            stage_search(&mut batch, &key, None, Some(&value))?;
+        }
+    }
+    db.apply_batch(batch).map_err(backend)
 }
 
 impl SessionLog for SledLog {
@@ -215,8 +586,8 @@ impl SessionLog for SledLog {
         change: &mut dyn FnMut(&mut Session) -> Result<(), Invalid>,
     ) -> Result<Session, StoreError> {
         let key = session_key(meeting, date);
-        // Compare-and-swap so that a concurrent writer never loses an update.
-        loop {
+        let session = {
+            let writing = self.write_lock();
             let old = self.db.get(&key).map_err(backend)?;
             let mut session = match &old {
                 Some(bytes) => decode(&key, bytes)?,
@@ -225,18 +596,14 @@ impl SessionLog for SledLog {
             change(&mut session).map_err(StoreError::Invalid)?;
             session.validate().map_err(StoreError::Invalid)?;
             let new = encode(&session)?;
-            match self
-                .db
-                .compare_and_swap(&key, old, Some(new))
-                .map_err(backend)?
-            {
-                Ok(()) => {
-                    self.flush()?;
-                    return Ok(session);
-                }
-                Err(_) => continue,
-            }
-        }
+            let mut batch = sled::Batch::default();
+            let changes = stage_search(&mut batch, &key, old.as_deref(), Some(&new))?;
+            batch.insert(key.as_bytes(), new);
+            self.commit(&writing, batch, changes)?;
+            session
+        };
+        self.flush()?;
+        Ok(session)
     }
 
     fn put_postmortem(&self, postmortem: &Postmortem) -> Result<(), StoreError> {
@@ -258,47 +625,76 @@ impl SessionLog for SledLog {
     }
 
     fn import(&self, document: &Document) -> Result<ImportSummary, StoreError> {
-        let mut batch = sled::Batch::default();
         let mut summary = ImportSummary::default();
-        // Records already stored as they are stay out of the batch: a repeated
-        // import then writes nothing.
-        let mut stage = |key: &str, new: Vec<u8>| -> Result<(), StoreError> {
-            match self.db.get(key).map_err(backend)? {
-                Some(old) if old.as_ref() == new.as_slice() => summary.unchanged += 1,
-                Some(_) => {
-                    summary.updated += 1;
-                    batch.insert(key.as_bytes(), new);
+        {
+            // Merging reads what is stored: no other write may land between
+            // that read and the batch, or it would be overwritten.
+            let writing = self.write_lock();
+            // key → (stored before this import, what this import makes of it)
+            let mut staged: Staged = std::collections::BTreeMap::new();
+            let mut stage = |staged: &mut Staged, key: String, new: Vec<u8>| {
+                let before = match staged.get(&key) {
+                    Some((stored, _)) => stored.clone(),
+                    None => self.db.get(&key).map_err(backend)?,
+                };
+                match &before {
+                    Some(old) if old.as_ref() == new.as_slice() => summary.unchanged += 1,
+                    Some(_) => summary.updated += 1,
+                    None => summary.added += 1,
                 }
-                None => {
-                    summary.added += 1;
-                    batch.insert(key.as_bytes(), new);
-                }
-            }
-            Ok(())
-        };
-        for incoming in &document.sessions {
-            let key = session_key(&incoming.meeting, incoming.date);
-            let merged = match self.get::<Session>(&key)? {
-                Some(mut session) => {
-                    session.merge_from(incoming);
-                    session
-                }
-                None => incoming.clone(),
+                staged.insert(key, (before, new));
+                Ok::<(), StoreError>(())
             };
-            stage(&key, encode(&merged)?)?;
+            for incoming in &document.sessions {
+                let key = session_key(&incoming.meeting, incoming.date);
+                // A document may name a session twice: merge into what this import made of it.
+                let current = match staged.get(&key) {
+                    Some((_, pending)) => Some(decode::<Session>(&key, pending)?),
+                    None => self.get::<Session>(&key)?,
+                };
+                let merged = match current {
+                    Some(mut session) => {
+                        session.merge_from(incoming);
+                        session
+                    }
+                    None => incoming.clone(),
+                };
+                stage(&mut staged, key, encode(&merged)?)?;
+            }
+            for pm in &document.postmortems {
+                stage(&mut staged, format!("{POSTMORTEM}{}", pm.id), encode(pm)?)?;
+            }
+            for learning in &document.learnings {
+                stage(
+                    &mut staged,
+                    format!("{LEARNING}{}", learning.id),
+                    encode(learning)?,
+                )?;
+            }
+            for (meeting, roster) in &document.rosters {
+                let roster = serde_json::to_string(roster)
+                    .map_err(|e| StoreError::Backend(format!("encoding a roster: {e}")))?;
+                stage(
+                    &mut staged,
+                    format!("{MARKER}roster/{meeting}"),
+                    encode(&roster)?,
+                )?;
+            }
+            // Records already stored as they are stay out of the batch: a
+            // repeated import then writes nothing.
+            let mut batch = sled::Batch::default();
+            let mut changes = SearchChanges::default();
+            for (key, (before, new)) in staged {
+                if before.as_deref() == Some(new.as_slice()) {
+                    continue;
+                }
+                let mut these = stage_search(&mut batch, &key, before.as_deref(), Some(&new))?;
+                changes.removed.append(&mut these.removed);
+                changes.added.append(&mut these.added);
+                batch.insert(key.as_bytes(), new);
+            }
+            self.commit(&writing, batch, changes)?;
         }
-        for pm in &document.postmortems {
-            stage(&format!("{POSTMORTEM}{}", pm.id), encode(pm)?)?;
-        }
-        for learning in &document.learnings {
-            stage(&format!("{LEARNING}{}", learning.id), encode(learning)?)?;
-        }
-        for (meeting, roster) in &document.rosters {
-            let roster = serde_json::to_string(roster)
-                .map_err(|e| StoreError::Backend(format!("encoding a roster: {e}")))?;
-            stage(&format!("{MARKER}roster/{meeting}"), encode(&roster)?)?;
-        }
-        self.db.apply_batch(batch).map_err(backend)?;
         self.flush()?;
         Ok(summary)
     }
@@ -312,7 +708,10 @@ impl SessionLog for SledLog {
         match value {
             Some(value) => self.put(&key, &value),
             None => {
-                self.db.remove(key).map_err(backend)?;
+                {
+                    let _writing = self.write_lock();
+                    self.db.remove(key).map_err(backend)?;
+                }
                 self.flush()
             }
         }
@@ -320,10 +719,12 @@ impl SessionLog for SledLog {
 
     fn set_marker_once(&self, key: &str, value: &str) -> Result<bool, StoreError> {
         let key = format!("{MARKER}{key}");
-        let swapped = self
-            .db
-            .compare_and_swap(&key, None as Option<&[u8]>, Some(encode(&value)?))
-            .map_err(backend)?;
+        let swapped = {
+            let _writing = self.write_lock();
+            self.db
+                .compare_and_swap(&key, None as Option<&[u8]>, Some(encode(&value)?))
+                .map_err(backend)?
+        };
         self.flush()?;
         Ok(swapped.is_ok())
     }
@@ -339,6 +740,10 @@ impl SessionLog for SledLog {
                 Ok((key[MARKER.len()..].to_string(), value))
             })
             .collect()
+    }
+
+    fn search(&self, query: &Query) -> Result<Vec<Record>, StoreError> {
+        self.search_in_memory(query)
     }
 
     fn export(&self) -> Result<Document, StoreError> {
@@ -397,8 +802,9 @@ mod tests {
         assert_eq!(
             err.to_string(),
             format!(
-                "the database at {} has schema version 2, newer than this binary understands (1); upgrade weekly-postmortem or restore a backup",
-                SledLog::path_in(dir.path()).display()
+                "the database at {} has schema version {}, newer than this binary understands ({SCHEMA_VERSION}); upgrade weekly-postmortem or restore a backup",
+                SledLog::path_in(dir.path()).display(),
+                SCHEMA_VERSION + 1
             )
         );
     }
@@ -467,5 +873,169 @@ mod tests {
         );
         let all = log.sessions(Some("weekly")).unwrap();
         assert_eq!(dates, crate::domain::log::cancelled_dates(&all, "weekly"));
+    }
+
+    fn learning(id: &str, day: &str, text: &str) -> Learning {
+        Learning {
+            id: id.into(),
+            meeting: "weekly".into(),
+            date: date(day),
+            text: text.into(),
+            tags: vec!["db".into()],
+            author: None,
+        }
+    }
+
+    fn query(text: &str) -> Query {
+        Query {
+            text: Some(text.into()),
+            limit: 0,
+            ..Query::default()
+        }
+    }
+
+    fn ids(records: &[Record]) -> Vec<String> {
+        records.iter().map(Record::id).collect()
+    }
+
+    #[test]
+    fn a_schema_1_database_gets_its_search_entries_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let log = SledLog::open(dir.path()).unwrap();
+            log.put_learning(&learning("l-1", "2024-05-15", "夜間バッチでデッドロック"))
+                .unwrap();
+            // What a schema 1 binary left behind: the record, no search entries.
+            for key in log.db.scan_prefix(SEARCH).keys() {
+                log.db.remove(key.unwrap()).unwrap();
+            }
+            log.write_schema_version(1).unwrap();
+            assert!(
+                log.search_on_disk(&query("デッドロック"))
+                    .unwrap()
+                    .is_empty()
+            );
+        }
+        let log = SledLog::open(dir.path()).unwrap();
+        assert_eq!(
+            ids(&log.search_on_disk(&query("デッドロック")).unwrap()),
+            ["l-1"]
+        );
+        assert_eq!(
+            ids(&log.search_in_memory(&query("ﾃﾞｯﾄﾞﾛｯｸ")).unwrap()),
+            ["l-1"]
+        );
+    }
+
+    #[test]
+    fn the_index_in_memory_follows_every_write_and_agrees_with_the_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = SledLog::open(dir.path()).unwrap();
+        let day = date("2026-12-02");
+        log.put_learning(&learning("l-1", "2026-11-25", "証明書の期限切れ"))
+            .unwrap();
+        // The first search reads the index; every write after it updates it.
+        assert_eq!(ids(&log.search_in_memory(&query("期限")).unwrap()), ["l-1"]);
+        let item = |id: &str, title: &str| AgendaItem {
+            id: id.into(),
+            title: title.into(),
+            kind: AgendaKind::Incident,
+            ..Default::default()
+        };
+        log.update_session("weekly", day, &mut |s| {
+            s.agenda.push(item("a-1", "証明書の更新漏れ"));
+            s.agenda.push(item("a-2", "DB failover"));
+            Ok(())
+        })
+        .unwrap();
+        log.put_learning(&learning("l-1", "2026-11-25", "replaced text"))
+            .unwrap();
+        let both = |q: &Query| {
+            let memory = ids(&log.search_in_memory(q).unwrap());
+            assert_eq!(memory, ids(&log.search_on_disk(q).unwrap()), "{q:?}");
+            memory
+        };
+        assert_eq!(both(&query("証明書")), ["a-1"]);
+        assert_eq!(both(&query("replaced")), ["l-1"]);
+        log.update_session("weekly", day, &mut |s| {
+            s.agenda.retain(|i| i.id != "a-1");
+            s.rsvps
+                .insert("7".into(), crate::domain::log::RsvpStatus::Going);
+            Ok(())
+        })
+        .unwrap();
+        assert!(both(&query("証明書")).is_empty());
+        assert_eq!(both(&query("failover")), ["a-2"]);
+        let mut sessions = query("");
+        sessions.kind = Some(RecordKind::Session);
+        assert_eq!(both(&sessions), ["weekly/2026-12-02"]);
+        // An RSVP changes no searchable text: no search entry is rewritten.
+        let before: Vec<_> = log.db.scan_prefix(SEARCH).collect();
+        log.update_session("weekly", day, &mut |s| {
+            s.rsvps
+                .insert("8".into(), crate::domain::log::RsvpStatus::Maybe);
+            Ok(())
+        })
+        .unwrap();
+        let after: Vec<_> = log.db.scan_prefix(SEARCH).collect();
+        assert_eq!(before, after);
+    }
+
+    /// RSVPs written while a large import merges the same sessions all survive.
+    #[test]
+    fn rsvps_during_a_large_import_of_the_same_sessions_are_never_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = SledLog::open(dir.path()).unwrap();
+        let dates: Vec<NaiveDate> = (0..200)
+            .map(|week| date("2020-01-01") + chrono::Days::new(7 * week))
+            .collect();
+        let mut document = Document::empty();
+        for (n, day) in dates.iter().enumerate() {
+            let mut session = Session::new("weekly", *day);
+            session.notes = Some(format!("imported notes {n}"));
+            document.sessions.push(session);
+        }
+        for i in 0..20_000 {
+            document.learnings.push(learning(
+                &format!("l-{i}"),
+                "2021-06-02",
+                &format!("learning {i}"),
+            ));
+        }
+        let writer = log.clone();
+        let rsvps = std::thread::spawn(move || {
+            let mut written = 0;
+            for round in 0..3 {
+                for (n, day) in dates.iter().enumerate() {
+                    writer
+                        .update_session("weekly", *day, &mut |s| {
+                            s.rsvps.insert(
+                                format!("person-{round}-{n}"),
+                                crate::domain::log::RsvpStatus::Going,
+                            );
+                            Ok(())
+                        })
+                        .unwrap();
+                    written += 1;
+                }
+            }
+            written
+        });
+        for _ in 0..3 {
+            log.import(&document).unwrap();
+        }
+        let written = rsvps.join().unwrap();
+        let stored: usize = log
+            .sessions(Some("weekly"))
+            .unwrap()
+            .iter()
+            .map(|s| s.rsvps.len())
+            .sum();
+        assert_eq!(stored, written);
+        assert!(log.sessions(Some("weekly")).unwrap().iter().all(|s| {
+            s.notes
+                .as_deref()
+                .is_some_and(|n| n.starts_with("imported"))
+        }));
     }
 }

@@ -13,6 +13,7 @@ mod holiday_refresh;
 mod keep_alive;
 mod plan;
 mod schedule_numbers;
+mod search;
 mod session_log;
 mod stats;
 mod store_health;
