@@ -5,9 +5,13 @@
 //!   no clock: "now" is always a parameter.
 //! - [`config`]: the TOML file (a contract), parsed with line-accurate errors.
 //! - [`clock`]: the one place that reads the time.
+//! - [`app`]: use cases, and the one application state the bot, the HTTP
+//!   handlers and the daemon's jobs share.
 //! - [`store`]: the session log on disk (sled) behind the [`store::SessionLog`] port.
 //! - [`interchange`]: the `weekly-postmortem/v1` JSON format and CSV import.
-//! - [`daemon`]: `run`: background jobs and the local HTTP endpoint.
+//! - [`calendar`]: Google Calendar (adapter and reconciler).
+//! - `chat`: the chat port the jobs post through; `discord` implements it.
+//! - `daemon`: `run`, the composition root: the HTTP endpoint and the jobs.
 //! - [`cli`]: the command line, its exit codes and its output formats.
 
 pub mod app;

@@ -7,8 +7,10 @@ use crate::{daemon, logging};
 
 pub fn run(env: Env) -> Result<(), CliError> {
     logging::init(&env.config.daemon).map_err(CliError::Usage)?;
+    // One worker per core (tokio's default): store writes, index work, chart
+    // rendering and import parsing run on the blocking pool, so the workers
+    // only carry the gateway, the endpoint and the timers.
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| CliError::Failure(e.into()))?;
