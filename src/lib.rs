@@ -9,6 +9,7 @@
 //! - [`interchange`]: the `weekly-postmortem/v1` JSON format and CSV import.
 //! - [`daemon`]: `run`: background jobs and the local HTTP endpoint.
 //! - [`cli`]: the command line, its exit codes and its output formats.
+//! - [`secret_file`]: the one reader of secret files (bot token, Google keys), size-capped.
 
 pub mod app;
 pub mod atomic_file;
@@ -24,5 +25,6 @@ pub mod holiday_refresh;
 pub mod ics;
 pub mod interchange;
 pub mod logging;
+pub mod secret_file;
 pub mod stats_chart;
 pub mod store;

@@ -19,6 +19,7 @@ use yup_oauth2::{
 
 use super::error::{describe_json_error, map_token_error};
 use super::{CalendarError, Connector, GoogleCalendar, SCOPE, SCOPES, SendUpdates, connector};
+use crate::secret_file;
 
 /// `auth google` waits this long for the browser round trip before giving up.
 const AUTHORIZE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
@@ -206,9 +207,13 @@ async fn read_json_file<T: serde::de::DeserializeOwned>(
     path: &Path,
     what: &str,
 ) -> Result<T, CalendarError> {
-    let bytes = tokio::fs::read(path).await.map_err(|e| {
-        CalendarError::Config(format!("cannot read the {what} {}: {e}", path.display()))
-    })?;
+    // Size-capped and refusing devices and directories, like every secret file.
+    let owned = path.to_path_buf();
+    let bytes =
+        tokio::task::spawn_blocking(move || secret_file::read("google.credentials_file", &owned))
+            .await
+            .map_err(|e| CalendarError::Config(format!("reading the {what}: {e}")))?
+            .map_err(|e| CalendarError::Config(format!("the {what}: {e}")))?;
     serde_json::from_slice(&bytes).map_err(|e| {
         CalendarError::Config(format!(
             "{} is not a {what} JSON file: {}",
