@@ -36,7 +36,7 @@ impl SledLog {
     /// Opens (creating if needed) the database in `state_dir`.
     pub fn open(state_dir: &Path) -> Result<Self, StoreError> {
         let path = Self::path_in(state_dir);
-        std::fs::create_dir_all(state_dir).map_err(|e| {
+        crate::atomic_file::create_private_dir_all(state_dir).map_err(|e| {
             StoreError::Backend(format!(
                 "cannot create the state directory {}: {e}",
                 state_dir.display()

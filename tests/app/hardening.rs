@@ -83,3 +83,65 @@ fn a_secret_file_that_is_a_device_a_directory_or_too_large_is_refused_by_check_c
         assert!(stderr(&output).contains(key), "{}", stderr(&output));
     }
 }
+
+/// Starts `run` under `umask 022`, as outside systemd, and waits until the day's backup
+/// is written; the daemon is killed when the returned child is dropped by the caller.
+fn run_under_umask_022(app: &crate::helpers::TestApp) -> std::process::Child {
+    let child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("umask 022; exec \"$@\"")
+        .arg("sh")
+        .arg(assert_cmd::cargo::cargo_bin("weekly-postmortem"))
+        .arg("--config")
+        .arg(&app.config_path)
+        .arg("run")
+        .env("WEEKLY_POSTMORTEM_NOW", crate::helpers::FIXED_NOW)
+        .env_remove("WEEKLY_POSTMORTEM_CONFIG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let backup = app.state_dir().join("backups/export-2026-11-29.json");
+    crate::helpers::wait_until("the daily backup", Duration::from_secs(15), || {
+        backup.exists()
+    });
+    child
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn under_umask_022_the_state_directory_is_0700_and_backups_0600_and_stale_partials_go() {
+    let app = spawn_app_with(&format!("{}{WEEKLY_MEETING}", daemon_section("")));
+    let mut daemon = run_under_umask_022(&app);
+    let state = app.state_dir();
+    assert_eq!(mode(&state), 0o700, "state_dir");
+    assert_eq!(mode(&state.join("backups")), 0o700, "backups/");
+    assert_eq!(
+        mode(&state.join("backups/export-2026-11-29.json")),
+        0o600,
+        "the backup carries the whole log"
+    );
+    assert_eq!(mode(&state.join("listen-address")), 0o600);
+    daemon.kill().unwrap();
+    daemon.wait().unwrap();
+
+    // What a writer killed mid-write (or the older fixed-name writer) left behind.
+    let stale = [
+        state.join("backups/export-2026-11-28.partial"),
+        state.join("backups/.export-2026-11-28.json.a1b2c3.partial"),
+        state.join(".listen-address.d4e5f6.partial"),
+        state.join("holidays.partial"),
+    ];
+    for path in &stale {
+        std::fs::write(path, b"half").unwrap();
+    }
+    let _daemon = app.start_daemon();
+    for path in &stale {
+        assert!(!path.exists(), "{} removed at start", path.display());
+    }
+    assert!(state.join("backups/export-2026-11-29.json").exists());
+}
