@@ -145,3 +145,54 @@ fn under_umask_022_the_state_directory_is_0700_and_backups_0600_and_stale_partia
     }
     assert!(state.join("backups/export-2026-11-29.json").exists());
 }
+
+#[test]
+fn a_stopped_daemon_makes_export_fail_within_the_timeout_naming_the_daemon_and_what_to_do() {
+    let app = spawn_app_with(&format!("{}{WEEKLY_MEETING}", daemon_section("")));
+    let daemon = app.start_daemon();
+    let address = app.listen_address();
+    let pid = daemon.child.id().to_string();
+    let signal = |name: &str| {
+        std::process::Command::new("kill")
+            .args([name, &pid])
+            .status()
+            .unwrap()
+    };
+    assert!(signal("-STOP").success());
+    let started = Instant::now();
+    let output = app
+        .command()
+        .env("WEEKLY_POSTMORTEM_CLI_TIMEOUT_SECONDS", "2")
+        .arg("export")
+        .timeout(Duration::from_secs(20))
+        .output()
+        .unwrap();
+    let waited = started.elapsed();
+    // Continued before asserting, so that dropping the daemon can always end it.
+    assert!(signal("-CONT").success());
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(waited < Duration::from_secs(10), "waited {waited:?}");
+    for expected in [
+        address.as_str(),
+        "did not answer within 2 s",
+        "systemctl status weekly-postmortem",
+    ] {
+        assert!(err.contains(expected), "{expected:?} in {err:?}");
+    }
+    drop(daemon);
+}
+
+#[test]
+fn a_bad_cli_timeout_variable_is_a_usage_error() {
+    let app = spawn_app_with(&format!("{}{WEEKLY_MEETING}", daemon_section("")));
+    let _daemon = app.start_daemon();
+    let output = app
+        .command()
+        .env("WEEKLY_POSTMORTEM_CLI_TIMEOUT_SECONDS", "soon")
+        .arg("export")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("WEEKLY_POSTMORTEM_CLI_TIMEOUT_SECONDS"));
+}
