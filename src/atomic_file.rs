@@ -44,6 +44,40 @@ pub fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
         .create(dir)
 }
 
+/// Whether `state_dir` is a directory we can write into, or can be created: the
+/// validation `check-config` and `run` share. Nothing is created; a probe file is
+/// written and removed at once.
+pub fn check_state_dir(state_dir: &Path) -> Result<(), String> {
+    let mut existing = state_dir;
+    // The nearest existing ancestor is where `create_private_dir_all` would start.
+    while std::fs::symlink_metadata(existing).is_err() {
+        match existing.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => existing = parent,
+            _ => {
+                existing = Path::new(".");
+                break;
+            }
+        }
+    }
+    // The caller names `state_dir`; name the ancestor only when it is another path.
+    let at = if existing == state_dir {
+        String::new()
+    } else {
+        format!("{}, where it would be created: ", existing.display())
+    };
+    match std::fs::metadata(existing) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(format!("{at}not a directory")),
+        Err(e) => return Err(format!("{at}{e}")),
+    }
+    tempfile::Builder::new()
+        .prefix(".write-probe.")
+        .suffix(TEMP_SUFFIX)
+        .tempfile_in(existing)
+        .map(drop)
+        .map_err(|e| format!("{at}cannot write there: {e}"))
+}
+
 /// Removes the temp files a crashed or killed writer left in `dir` (not recursive).
 /// Called at start-up, once the daemon holds the store's lock, so no writer of ours is
 /// running. Returns how many were removed; a missing `dir` has none.

@@ -196,3 +196,52 @@ fn a_bad_cli_timeout_variable_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("WEEKLY_POSTMORTEM_CLI_TIMEOUT_SECONDS"));
 }
+
+/// `check-config` and `run` both exit 2 with `expected` on stderr.
+fn assert_refused_by_check_config_and_run(config: &str, expected: &str) {
+    let app = spawn_app_with(config);
+    let output = app.run(&["check-config"]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "check-config: {err}");
+    assert!(err.contains(expected), "{expected:?} in {err:?}");
+    let output = app
+        .command()
+        .arg("run")
+        .env_remove("RUST_LOG")
+        .timeout(Duration::from_secs(10))
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "run: {err}");
+    assert!(err.contains(expected), "{expected:?} in {err:?}");
+}
+
+#[test]
+fn check_config_refuses_a_log_filter_that_run_refuses() {
+    assert_refused_by_check_config_and_run(
+        &format!("{}{WEEKLY_MEETING}", daemon_section("log = \"[[[==\"")),
+        "daemon.log = \"[[[==\" is not a log filter",
+    );
+}
+
+#[test]
+fn check_config_refuses_a_state_dir_that_is_a_file_a_device_or_not_writable() {
+    let scratch = tempfile::tempdir().unwrap();
+    let file = scratch.path().join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let under_file = file.join("state");
+    let cases = [
+        (file.display().to_string(), "not a directory"),
+        (under_file.display().to_string(), "not a directory"),
+        ("/dev/null".to_string(), "not a directory"),
+        ("/proc/self".to_string(), "cannot write there"),
+    ];
+    for (state_dir, why) in cases {
+        let config = format!(
+            "{}{WEEKLY_MEETING}",
+            daemon_section(&format!("state_dir = \"{state_dir}\""))
+        );
+        assert_refused_by_check_config_and_run(&config, &format!("daemon.state_dir {state_dir}"));
+        assert_refused_by_check_config_and_run(&config, why);
+    }
+}
