@@ -363,19 +363,10 @@ impl TokenStorage for TokenFile {
     }
 }
 
-/// Owner-only (it holds a refresh token), complete on disk before it replaces the old file.
+/// Owner-only (it holds a refresh token), complete on disk before it replaces the old file:
+/// the crate's one atomic writer (a unique 0600 temp file, removed if the write fails).
 fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let temporary = sibling_path(path, ".tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&temporary)?;
-    file.write_all(contents)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&temporary, path)
+    crate::atomic_file::write_atomically(path, contents)
 }
 
 /// yup-oauth2's default client loads native roots (fails without a CA bundle), so the token
