@@ -125,8 +125,10 @@ pub async fn refresh(
     let dir = staging
         .parent()
         .expect("the staging file is inside holidays/");
-    tokio::fs::create_dir_all(dir)
+    let private = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || crate::atomic_file::create_private_dir_all(&private))
         .await
+        .expect("creating a directory does not panic")
         .map_err(store_error(dir))?;
     tokio::fs::write(&staging, &body)
         .await

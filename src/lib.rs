@@ -13,6 +13,7 @@
 //! - `chat`: the chat port the jobs post through; `discord` implements it.
 //! - `daemon`: `run`, the composition root: the HTTP endpoint and the jobs.
 //! - [`cli`]: the command line, its exit codes and its output formats.
+//! - [`secret_file`]: the one reader of secret files (bot token, Google keys), size-capped.
 
 pub mod app;
 pub(crate) mod atomic_file;
@@ -28,5 +29,6 @@ pub(crate) mod holiday_refresh;
 pub(crate) mod ics;
 pub mod interchange;
 pub(crate) mod logging;
+pub(crate) mod secret_file;
 pub(crate) mod stats_chart;
 pub mod store;

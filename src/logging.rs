@@ -9,7 +9,9 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::config::{DaemonConfig, LogFormat};
 
-pub fn init(daemon: &DaemonConfig) -> Result<(), String> {
+/// The filter `run` would log with, or why the spec is not one; `check-config` calls this
+/// too, so a filter it passes never stops `run`.
+pub fn filter(daemon: &DaemonConfig) -> Result<EnvFilter, String> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(spec) if !spec.trim().is_empty() => {
             EnvFilter::try_new(&spec).map_err(|e| format!("RUST_LOG={spec:?} is not a log filter: {e}"))?
@@ -18,7 +20,11 @@ pub fn init(daemon: &DaemonConfig) -> Result<(), String> {
             .map_err(|e| format!("daemon.log = {:?} is not a log filter (e.g. \"info\" or \"info,weekly_postmortem=debug\"): {e}", daemon.log))?,
     };
     // yup-oauth2 logs tokens and client secrets at debug: never let them through.
-    let filter = filter.add_directive("yup_oauth2=warn".parse().expect("a valid directive"));
+    Ok(filter.add_directive("yup_oauth2=warn".parse().expect("a valid directive")))
+}
+
+pub fn init(daemon: &DaemonConfig) -> Result<(), String> {
+    let filter = filter(daemon)?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -222,12 +222,8 @@ pub async fn connect(
     state_dir: &Path,
 ) -> Result<GoogleCalendar, CalendarError> {
     let path = &google.credentials_file;
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        CalendarError::Config(format!(
-            "[google] credentials_file {}: cannot read it: {e}",
-            path.display()
-        ))
-    })?;
+    let text = crate::secret_file::read_to_string("google.credentials_file", path)
+        .map_err(|e| CalendarError::Config(e.to_string()))?;
     let kind = serde_json::from_str::<serde_json::Value>(&text)
         .ok()
         .and_then(|v| {

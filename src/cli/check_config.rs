@@ -1,4 +1,5 @@
-//! `check-config`: validation happened while loading; this prints what was understood.
+//! `check-config`: the validation `run` does (parsing, then `run::validate`), then what
+//! was understood.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -11,6 +12,7 @@ use crate::domain::schedule::Schedule;
 
 pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
     let config = &env.config;
+    super::run::validate(config)?;
     let daemon = &config.daemon;
     let holidays = JapaneseHolidays::embedded();
     let none = BTreeSet::new();

@@ -1,7 +1,8 @@
 //! How a CLI command reaches the session log: directly when no daemon runs,
 //! through the daemon's local API when it holds the database.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 
@@ -88,14 +89,28 @@ impl LogAccess {
     }
 }
 
+/// A daemon that accepts the connection (a stopped process still does: the kernel
+/// completes the handshake) but never answers must not hang the CLI forever.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// Export and status-like calls: the daemon answers these in well under a second.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Import and sync do real work (a large file, Google's API with retries).
+const LONG_TIMEOUT: Duration = Duration::from_secs(300);
+/// Overrides both overall timeouts, for a slow machine or a test.
+pub const TIMEOUT_ENV: &str = "WEEKLY_POSTMORTEM_CLI_TIMEOUT_SECONDS";
+
 pub struct DaemonClient {
     base_url: String,
     token: String,
+    state_dir: PathBuf,
+    /// From [`TIMEOUT_ENV`], else each call's own.
+    timeout_override: Option<Duration>,
 }
 
 impl DaemonClient {
     fn new(env: &Env) -> Result<Self, CliError> {
         let state_dir = &env.config.daemon.state_dir;
+        let timeout_override = timeout_from_env()?;
         let token = read_token(&api_token_path(state_dir))?;
         // The daemon writes where it really listens (the config may say port 0).
         let address = std::fs::read_to_string(listen_address_path(state_dir))
@@ -106,53 +121,84 @@ impl DaemonClient {
         Ok(Self {
             base_url: format!("http://{address}"),
             token,
+            state_dir: state_dir.clone(),
+            timeout_override,
         })
+    }
+
+    /// What to say when the daemon does not answer: which daemon, and what to do.
+    fn not_answering(&self, waited: Duration) -> CliError {
+        CliError::Failure(anyhow::anyhow!(
+            "the daemon at {} (it holds the database in {}) did not answer within {} s: check it with `systemctl status weekly-postmortem` (or stop the process that holds that state directory), then try again; {TIMEOUT_ENV} sets a longer wait",
+            self.base_url,
+            self.state_dir.display(),
+            waited.as_secs()
+        ))
     }
 
     fn call(
         &self,
+        timeout: Duration,
         request: impl FnOnce(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<String, CliError> {
+        let timeout = self.timeout_override.unwrap_or(timeout);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .context("starting an HTTP client")?;
-        runtime.block_on(async {
-            let client = reqwest::Client::new();
-            let response = request(&client)
-                .bearer_auth(&self.token)
-                .send()
-                .await
-                .with_context(|| {
-                    format!(
-                        "the daemon's local API at {} does not answer",
-                        self.base_url
-                    )
-                })?;
-            let status = response.status();
-            let body = response
-                .text()
-                .await
-                .context("reading the daemon's answer")?;
-            if status.is_success() {
-                return Ok(body);
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .build()
+            .context("starting an HTTP client")?;
+        // One deadline over connecting, sending and reading the whole answer.
+        // (The timer is created inside the runtime: it needs its clock.)
+        runtime
+            .block_on(async {
+                tokio::time::timeout(timeout, self.exchange(&client, request)).await
+            })
+            .unwrap_or_else(|_elapsed| Err(self.not_answering(timeout)))
+    }
+
+    async fn exchange(
+        &self,
+        client: &reqwest::Client,
+        request: impl FnOnce(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<String, CliError> {
+        let response = match request(client).bearer_auth(&self.token).send().await {
+            Ok(response) => response,
+            Err(e) if e.is_timeout() => return Err(self.not_answering(CONNECT_TIMEOUT)),
+            Err(e) => {
+                return Err(CliError::Failure(anyhow::Error::new(e).context(format!(
+                    "the daemon's local API at {} does not answer",
+                    self.base_url
+                ))));
             }
-            let message = serde_json::from_str::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v["error"].as_str().map(str::to_string))
-                .unwrap_or(body);
-            if status == reqwest::StatusCode::BAD_REQUEST {
-                Err(CliError::Usage(message))
-            } else {
-                Err(CliError::Failure(anyhow::anyhow!(
-                    "the daemon answered {status}: {message}"
-                )))
-            }
-        })
+        };
+        let status = response.status();
+        let body = response
+            .text()
+            .await
+            .context("reading the daemon's answer")?;
+        if status.is_success() {
+            return Ok(body);
+        }
+        let message = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(str::to_string))
+            .unwrap_or(body);
+        if status == reqwest::StatusCode::BAD_REQUEST {
+            Err(CliError::Usage(message))
+        } else {
+            Err(CliError::Failure(anyhow::anyhow!(
+                "the daemon answered {status}: {message}"
+            )))
+        }
     }
 
     fn export(&self) -> Result<Document, CliError> {
-        let body = self.call(|c| c.get(format!("{}/api/export", self.base_url)))?;
+        let body = self.call(DEFAULT_TIMEOUT, |c| {
+            c.get(format!("{}/api/export", self.base_url))
+        })?;
         serde_json::from_str(&body)
             .context("the daemon's export is not a weekly-postmortem/v1 document")
             .map_err(CliError::Failure)
@@ -177,15 +223,16 @@ impl DaemonClient {
             optional("team", query.team.clone());
             optional("limit", Some(query.limit.to_string()));
         }
-        let body = self.call(|c| c.get(url))?;
+        let body = self.call(DEFAULT_TIMEOUT, |c| c.get(url))?;
         serde_json::from_str(&body)
             .context("the daemon's search answer is not a list of records")
             .map_err(CliError::Failure)
     }
 
     fn sync(&self, dry_run: bool) -> Result<String, CliError> {
-        let body =
-            self.call(|c| c.post(format!("{}/api/sync?dry_run={dry_run}", self.base_url)))?;
+        let body = self.call(LONG_TIMEOUT, |c| {
+            c.post(format!("{}/api/sync?dry_run={dry_run}", self.base_url))
+        })?;
         let answer: serde_json::Value =
             serde_json::from_str(&body).context("reading the daemon's answer")?;
         let mut text = String::new();
@@ -200,7 +247,7 @@ impl DaemonClient {
 
     fn import(&self, document: &Document) -> Result<ImportSummary, CliError> {
         let payload = serde_json::to_string(document).context("encoding the import")?;
-        let body = self.call(|c| {
+        let body = self.call(LONG_TIMEOUT, |c| {
             c.post(format!("{}/api/import", self.base_url))
                 .header("content-type", "application/json")
                 .body(payload)
@@ -216,13 +263,26 @@ impl DaemonClient {
     }
 }
 
+/// The overall timeout from [`TIMEOUT_ENV`], if set; a bad value is a usage error.
+fn timeout_from_env() -> Result<Option<Duration>, CliError> {
+    let Ok(text) = std::env::var(TIMEOUT_ENV) else {
+        return Ok(None);
+    };
+    match text.trim().parse::<u64>() {
+        Ok(seconds @ 1..=86_400) => Ok(Some(Duration::from_secs(seconds))),
+        _ => Err(CliError::Usage(format!(
+            "{TIMEOUT_ENV}={text:?}: expected a whole number of seconds from 1 to 86400"
+        ))),
+    }
+}
+
 fn read_token(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path)
+    // A secret like the others: size-capped, a regular file.
+    crate::secret_file::read_to_string("the API token", path)
         .map(|t| t.trim().to_string())
         .map_err(|e| {
             CliError::Failure(anyhow::anyhow!(
-                "the daemon is running but its API token {} cannot be read ({e}); run this command as the service's user",
-                path.display()
+                "the daemon is running but its API token cannot be read ({e}); run this command as the service's user"
             ))
         })
 }

@@ -6,6 +6,7 @@ use super::{CliError, Env};
 use crate::{daemon, logging};
 
 pub fn run(env: Env) -> Result<(), CliError> {
+    validate(&env.config)?;
     logging::init(&env.config.daemon).map_err(CliError::Usage)?;
     // One worker per core (tokio's default): store writes, index work, chart
     // rendering and import parsing run on the blocking pool, so the workers
@@ -37,4 +38,16 @@ async fn shutdown_signal() {
         _ = term.recv() => tracing::info!("SIGTERM received"),
         _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
     }
+}
+
+/// What `run` checks beyond parsing before it starts anything; `check-config` runs the
+/// same, so a config it passes is never refused here (exit 2 from both).
+pub(super) fn validate(config: &crate::config::Config) -> Result<(), CliError> {
+    logging::filter(&config.daemon).map_err(CliError::Usage)?;
+    crate::atomic_file::check_state_dir(&config.daemon.state_dir).map_err(|why| {
+        CliError::Usage(format!(
+            "daemon.state_dir {}: {why}: point it at a directory the service can write, or one it can create",
+            config.daemon.state_dir.display()
+        ))
+    })
 }

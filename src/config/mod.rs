@@ -412,7 +412,36 @@ impl Config {
             path: path.display().to_string(),
             source,
         })?;
-        Self::parse(path, &text)
+        let config = Self::parse(path, &text)?;
+        config.check_secret_files()?;
+        Ok(config)
+    }
+
+    /// A secret file that exists but is not a small regular file (`/dev/zero`, a directory,
+    /// a 100 MB log) is a config error, so `check-config` and `run` both exit 2 before
+    /// anything reads it. A missing file is left to the integration, which reports it.
+    fn check_secret_files(&self) -> Result<(), ConfigError> {
+        let mut secrets = Vec::new();
+        if let Some(google) = &self.google {
+            secrets.push(("google.credentials_file", google.credentials_file.as_path()));
+        }
+        if let Some(token_file) = self.discord.as_ref().and_then(|d| d.token_file.as_deref()) {
+            secrets.push(("discord.token_file", token_file));
+        }
+        for (key, secret) in secrets {
+            match crate::secret_file::check(key, secret) {
+                Err(e) if !e.is_missing() => {
+                    return Err(ConfigError::Invalid {
+                        path: self.path.display().to_string(),
+                        line: LineNumber(None),
+                        key: KeyPath(String::new()),
+                        message: e.to_string(),
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {

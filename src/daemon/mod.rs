@@ -50,6 +50,9 @@ pub async fn run(
     let started = std::time::Instant::now();
     let state_dir = config.daemon.state_dir.clone();
     let log = SledLog::open_with_cache(&state_dir, config.daemon.cache_mib.get())?;
+    // Holding the store's lock, no other writer of ours runs: what a killed one left
+    // half-written (a backup while the disk was full) is only taking space.
+    remove_stale_temp_files(&state_dir);
     let listener = TcpListener::bind(config.daemon.listen)
         .await
         .with_context(|| format!("cannot listen on {} (daemon.listen)", config.daemon.listen))?;
@@ -349,4 +352,20 @@ fn holiday_summary(state: &AppState) -> serde_json::Value {
         "fetched_at": fetched_at,
         "beyond": "rules of the National Holidays Act",
     })
+}
+
+/// Removes stale `*.partial` files from `state_dir` and the directories the daemon writes
+/// into; a failure is logged, not fatal (the files only take space).
+fn remove_stale_temp_files(state_dir: &Path) {
+    for dir in [
+        state_dir.to_path_buf(),
+        state_dir.join("backups"),
+        state_dir.join("holidays"),
+    ] {
+        match crate::atomic_file::remove_stale_temp_files(&dir) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("removed {n} stale temp file(s) from {}", dir.display()),
+            Err(e) => tracing::warn!("cannot remove stale temp files from {}: {e}", dir.display()),
+        }
+    }
 }

@@ -28,9 +28,9 @@ pub type Context<'a> = poise::Context<'a, Data, Error>;
 /// The token from `token_file` or the environment, or why there is none.
 pub fn token(config: &DiscordConfig) -> Result<BotToken, String> {
     if let Some(path) = &config.token_file {
-        return std::fs::read_to_string(path)
+        return crate::secret_file::read_to_string("discord.token_file", path)
             .map(|t| BotToken::new(t.trim()))
-            .map_err(|e| format!("cannot read token_file {}: {e}", path.display()))
+            .map_err(|e| e.to_string())
             .and_then(|t| {
                 if t.expose().is_empty() {
                     Err(format!("token_file {} is empty", path.display()))

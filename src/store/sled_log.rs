@@ -74,7 +74,7 @@ impl SledLog {
     /// most `cache_mib` MiB of pages in memory.
     pub fn open_with_cache(state_dir: &Path, cache_mib: u64) -> Result<Self, StoreError> {
         let path = Self::path_in(state_dir);
-        std::fs::create_dir_all(state_dir).map_err(|e| {
+        crate::atomic_file::create_private_dir_all(state_dir).map_err(|e| {
             StoreError::Backend(format!(
                 "cannot create the state directory {}: {e}",
                 state_dir.display()

@@ -8,6 +8,7 @@ mod fake_discord;
 mod fake_google;
 mod footprint;
 mod google_adapter;
+mod hardening;
 mod helpers;
 mod holiday_refresh;
 mod keep_alive;

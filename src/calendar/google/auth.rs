@@ -19,6 +19,7 @@ use yup_oauth2::{
 
 use super::error::{describe_json_error, map_token_error};
 use super::{CalendarError, Connector, GoogleCalendar, SCOPE, SCOPES, SendUpdates, connector};
+use crate::secret_file;
 
 /// `auth google` waits this long for the browser round trip before giving up.
 const AUTHORIZE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
@@ -206,9 +207,13 @@ async fn read_json_file<T: serde::de::DeserializeOwned>(
     path: &Path,
     what: &str,
 ) -> Result<T, CalendarError> {
-    let bytes = tokio::fs::read(path).await.map_err(|e| {
-        CalendarError::Config(format!("cannot read the {what} {}: {e}", path.display()))
-    })?;
+    // Size-capped and refusing devices and directories, like every secret file.
+    let owned = path.to_path_buf();
+    let bytes =
+        tokio::task::spawn_blocking(move || secret_file::read("google.credentials_file", &owned))
+            .await
+            .map_err(|e| CalendarError::Config(format!("reading the {what}: {e}")))?
+            .map_err(|e| CalendarError::Config(format!("the {what}: {e}")))?;
     serde_json::from_slice(&bytes).map_err(|e| {
         CalendarError::Config(format!(
             "{} is not a {what} JSON file: {}",
@@ -358,19 +363,10 @@ impl TokenStorage for TokenFile {
     }
 }
 
-/// Owner-only (it holds a refresh token), complete on disk before it replaces the old file.
+/// Owner-only (it holds a refresh token), complete on disk before it replaces the old file:
+/// the crate's one atomic writer (a unique 0600 temp file, removed if the write fails).
 fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let temporary = sibling_path(path, ".tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&temporary)?;
-    file.write_all(contents)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&temporary, path)
+    crate::atomic_file::write_atomically(path, contents)
 }
 
 /// yup-oauth2's default client loads native roots (fails without a CA bundle), so the token

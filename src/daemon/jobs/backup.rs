@@ -35,7 +35,8 @@ pub(crate) async fn daily(state: Arc<AppState>, mut stop: watch::Receiver<bool>)
 
 fn backup_if_due(state: &AppState) -> anyhow::Result<Option<std::path::PathBuf>> {
     let dir = state.config.daemon.state_dir.join("backups");
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    crate::atomic_file::create_private_dir_all(&dir)
+        .with_context(|| format!("creating {}", dir.display()))?;
     let today = state.clock.now().date_naive();
     let path = dir.join(format!("export-{today}.json"));
     if path.exists() {

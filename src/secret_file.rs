@@ -1,0 +1,171 @@
+//! Reading a secret (the Discord bot token, a Google key) from a file the config names,
+//! refusing anything that is not a small regular file before reading it.
+//!
+//! A secret is a few hundred bytes to a few KiB. Without a limit, `token_file = "/dev/zero"`
+//! grew `check-config` to gigabytes in seconds, and a FIFO would block it forever; so the
+//! path's metadata is checked first and the read itself is capped too, in case the file
+//! changes between the two.
+
+use std::io::Read;
+use std::path::Path;
+
+/// The largest secret file accepted. Google's service-account keys are about 2.4 KiB.
+pub const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
+
+/// Why a secret file was refused; `Display` names the config key and the path and says
+/// what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretFileError {
+    #[error("{key} {path}: the file does not exist: create it or correct the path")]
+    Missing { key: String, path: String },
+    #[error("{key} {path}: cannot read it: {source}")]
+    Unreadable {
+        key: String,
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "{key} {path}: not a regular file ({kind}): point it at the file that holds the secret"
+    )]
+    NotRegular {
+        key: String,
+        path: String,
+        kind: &'static str,
+    },
+    #[error(
+        "{key} {path}: {size} bytes is too large for a secret (at most {max} bytes): point it at the file that holds only the secret",
+        max = MAX_SECRET_FILE_BYTES
+    )]
+    TooLarge {
+        key: String,
+        path: String,
+        size: u64,
+    },
+}
+
+impl SecretFileError {
+    pub fn is_missing(&self) -> bool {
+        matches!(self, SecretFileError::Missing { .. })
+    }
+}
+
+/// Checks the metadata only: the path names a regular file of at most
+/// [`MAX_SECRET_FILE_BYTES`]. `key` is the config key, e.g. `discord.token_file`.
+pub fn check(key: &str, path: &Path) -> Result<(), SecretFileError> {
+    let metadata = std::fs::metadata(path).map_err(|e| io_error(key, path, e))?;
+    check_metadata(key, path, &metadata)
+}
+
+/// Reads the secret file after [`check`], never more than [`MAX_SECRET_FILE_BYTES`] + 1 bytes.
+pub fn read(key: &str, path: &Path) -> Result<Vec<u8>, SecretFileError> {
+    // Checked before opening: opening a FIFO would block until a writer appears.
+    check(key, path)?;
+    let file = std::fs::File::open(path).map_err(|e| io_error(key, path, e))?;
+    // And again on the opened file, in case the path was replaced in between.
+    let metadata = file.metadata().map_err(|e| io_error(key, path, e))?;
+    check_metadata(key, path, &metadata)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SECRET_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(key, path, e))?;
+    if bytes.len() as u64 > MAX_SECRET_FILE_BYTES {
+        return Err(SecretFileError::TooLarge {
+            key: key.to_string(),
+            path: path.display().to_string(),
+            size: bytes.len() as u64,
+        });
+    }
+    Ok(bytes)
+}
+
+/// [`read`] as text, for a token.
+pub fn read_to_string(key: &str, path: &Path) -> Result<String, SecretFileError> {
+    let bytes = read(key, path)?;
+    String::from_utf8(bytes).map_err(|_| SecretFileError::Unreadable {
+        key: key.to_string(),
+        path: path.display().to_string(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
+    })
+}
+
+fn check_metadata(
+    key: &str,
+    path: &Path,
+    metadata: &std::fs::Metadata,
+) -> Result<(), SecretFileError> {
+    use std::os::unix::fs::FileTypeExt;
+    let file_type = metadata.file_type();
+    if !file_type.is_file() {
+        let kind = if file_type.is_dir() {
+            "a directory"
+        } else if file_type.is_char_device() {
+            "a character device"
+        } else if file_type.is_block_device() {
+            "a block device"
+        } else if file_type.is_fifo() {
+            "a named pipe"
+        } else if file_type.is_socket() {
+            "a socket"
+        } else {
+            "not a file"
+        };
+        return Err(SecretFileError::NotRegular {
+            key: key.to_string(),
+            path: path.display().to_string(),
+            kind,
+        });
+    }
+    if metadata.len() > MAX_SECRET_FILE_BYTES {
+        return Err(SecretFileError::TooLarge {
+            key: key.to_string(),
+            path: path.display().to_string(),
+            size: metadata.len(),
+        });
+    }
+    Ok(())
+}
+
+fn io_error(key: &str, path: &Path, source: std::io::Error) -> SecretFileError {
+    if source.kind() == std::io::ErrorKind::NotFound {
+        SecretFileError::Missing {
+            key: key.to_string(),
+            path: path.display().to_string(),
+        }
+    } else {
+        SecretFileError::Unreadable {
+            key: key.to_string(),
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_regular_file_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "secret\n").unwrap();
+        assert_eq!(read_to_string("k", &path).unwrap(), "secret\n");
+    }
+
+    #[test]
+    fn a_device_a_directory_and_a_large_file_are_refused_naming_key_and_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let large = dir.path().join("large");
+        std::fs::write(&large, vec![b'a'; 100 * 1024]).unwrap();
+        for (path, expected) in [
+            (Path::new("/dev/zero"), "character device"),
+            (dir.path(), "a directory"),
+            (large.as_path(), "too large"),
+        ] {
+            let error = read("discord.token_file", path).unwrap_err().to_string();
+            assert!(error.contains("discord.token_file"), "{error}");
+            assert!(error.contains(&path.display().to_string()), "{error}");
+            assert!(error.contains(expected), "{error}");
+        }
+    }
+}
