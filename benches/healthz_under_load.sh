@@ -2,7 +2,7 @@
 # /healthz latency while the daemon imports 110,000 records (the history
 # bench's data) through its local API: the endpoint must keep answering
 # (issue: p99 <= 50 ms). Prints p50/p99/max of /healthz during the import.
-# Usage: benches/healthz_under_load.sh [binary]   (default: target/release/weekly-postmortem)
+# Usage: [HISTORY_DATA=FILE] benches/healthz_under_load.sh [binary]   (default: target/release/weekly-postmortem)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-$PWD/target/release/weekly-postmortem}
@@ -10,7 +10,9 @@ bin=${1:-$PWD/target/release/weekly-postmortem}
 dir=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
-HISTORY_BENCH_JSON="$dir/data.json" cargo bench --quiet --bench history >/dev/null
+# HISTORY_DATA=FILE reuses a file the history bench wrote before.
+data=${HISTORY_DATA:-$dir/data.json}
+[ -f "$data" ] || HISTORY_BENCH_JSON="$data" cargo bench --quiet --bench history >/dev/null
 cat > "$dir/config.toml" <<TOML
 [daemon]
 state_dir = "$dir/state"
@@ -30,7 +32,7 @@ pid=$!
 until [ -s "$dir/state/listen-address" ]; do sleep 0.05; done
 url="http://$(cat "$dir/state/listen-address")/healthz"
 until curl -sf "$url" >/dev/null; do sleep 0.05; done
-"$bin" --config "$dir/config.toml" import "$dir/data.json" >"$dir/import.log" 2>&1 &
+"$bin" --config "$dir/config.toml" import "$data" >"$dir/import.log" 2>&1 &
 importer=$!
 : >"$dir/times"
 while kill -0 "$importer" 2>/dev/null; do
