@@ -204,9 +204,8 @@ pub mod fixture {
         pub now: DateTime<Utc>,
     }
 
-    pub fn fixture(now: &str) -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let text = r#"
+    /// The fixture's config: one meeting, no integrations.
+    pub const CONFIG: &str = r#"
 [daemon]
 language = "en"
 [[meeting]]
@@ -217,7 +216,10 @@ start_time = "17:00"
 first_session = "2019-02-06"
 skip_dates = ["2026-12-30"]
 "#;
-        let config = Config::parse(&dir.path().join("config.toml"), text).unwrap();
+
+    pub fn fixture(now: &str) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::parse(&dir.path().join("config.toml"), CONFIG).unwrap();
         let log = SledLog::open(dir.path()).unwrap();
         Fixture {
             _dir: dir,

@@ -328,23 +328,11 @@ pub(crate) mod tests_support {
 
     pub(crate) fn state_at(now: &str) -> (AppState, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
-        let text = r#"
-[daemon]
-language = "en"
-[[meeting]]
-id = "weekly"
-title = "Weekly postmortem"
-weekday = "wednesday"
-start_time = "17:00"
-first_session = "2019-02-06"
-skip_dates = ["2026-12-30"]
-[discord]
-guild_id = "111"
-channel_id = "222"
-facilitator_role_id = "333"
-voice_channel_id = "444"
-"#;
-        let config = Config::parse(&dir.path().join("config.toml"), text).unwrap();
+        let text = format!(
+            "{}[discord]\nguild_id = \"111\"\nchannel_id = \"222\"\nfacilitator_role_id = \"333\"\nvoice_channel_id = \"444\"\n",
+            crate::app::fixture::CONFIG
+        );
+        let config = Config::parse(&dir.path().join("config.toml"), &text).unwrap();
         let log = SledLog::open(dir.path()).unwrap();
         let now: DateTime<Utc> = now.parse().unwrap();
         let state = AppState::new(
