@@ -23,15 +23,21 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut temp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(TEMP_SUFFIX)
-        .tempfile_in(dir)?;
+    let mut temp = private_temp_file(dir, &name)?;
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|e| e.error)?;
     // The rename survives a power cut only once the directory itself is on disk.
     std::fs::File::open(dir)?.sync_all()
+}
+
+/// A private (0600) temp file in `dir` for staging data, deleted when dropped
+/// and, after a crash, by start-up's [`remove_stale_temp_files`].
+pub fn private_temp_file(dir: &Path, purpose: &str) -> std::io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(&format!(".{purpose}."))
+        .suffix(TEMP_SUFFIX)
+        .tempfile_in(dir)
 }
 
 /// Creates `dir` (and missing parents) with mode 0700, so that the state directory is

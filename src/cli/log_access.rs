@@ -232,6 +232,8 @@ impl DaemonClient {
     fn sync(&self, dry_run: bool) -> Result<String, CliError> {
         let body = self.call(LONG_TIMEOUT, |c| {
             c.post(format!("{}/api/sync?dry_run={dry_run}", self.base_url))
+                .header("content-type", "application/json")
+                .body("{}")
         })?;
         let answer: serde_json::Value =
             serde_json::from_str(&body).context("reading the daemon's answer")?;

@@ -41,7 +41,9 @@ pub struct DaemonConfig {
     /// Database, caches and backups. Relative paths are relative to the config file.
     #[serde(default = "default_state_dir")]
     pub state_dir: PathBuf,
-    #[serde(default = "default_listen")]
+    /// The local endpoint's address: loopback only, since nothing else in
+    /// the config says how a wider one would be protected.
+    #[serde(default = "default_listen", deserialize_with = "loopback_address")]
     pub listen: SocketAddr,
     #[serde(default)]
     pub language: Language,
@@ -165,6 +167,24 @@ fn default_state_dir() -> PathBuf {
 
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8754))
+}
+
+fn loopback_address<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+    let text = String::deserialize(d)?;
+    let address: SocketAddr = text.parse().map_err(|_| {
+        serde::de::Error::custom(format!(
+            "expected an address and port such as \"127.0.0.1:8754\", got {text:?}"
+        ))
+    })?;
+    if address.ip().is_loopback() {
+        Ok(address)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "{address} can be reached from other machines, and the endpoint has no protection \
+             for that; listen on 127.0.0.1 or [::1] (reach it from elsewhere through an SSH \
+             tunnel or a reverse proxy that authenticates)"
+        )))
+    }
 }
 
 /// One weekly meeting, validated.
@@ -642,6 +662,30 @@ skip_dates = ["2026-12-30"]
                 )
             );
         }
+    }
+
+    #[test]
+    fn only_a_loopback_listen_address_is_accepted() {
+        let with = |value: &str| {
+            VALID.replace(
+                "language = \"ja\"",
+                &format!("language = \"ja\"\nlisten = \"{value}\""),
+            )
+        };
+        for good in ["127.0.0.1:0", "127.0.0.2:8754", "[::1]:8754"] {
+            let config = Config::parse(Path::new("/etc/wp/config.toml"), &with(good)).unwrap();
+            assert_eq!(config.daemon.listen, good.parse().unwrap());
+        }
+        for bad in ["0.0.0.0:8754", "[::]:8754", "192.168.1.5:80"] {
+            let err = error_of(&with(bad));
+            assert!(
+                err.starts_with("/etc/wp/config.toml:6: key `daemon.listen`: "),
+                "{err}"
+            );
+            assert!(err.contains("can be reached from other machines"), "{err}");
+        }
+        let err = error_of(&with("localhost"));
+        assert!(err.contains("expected an address and port"), "{err}");
     }
 
     #[test]

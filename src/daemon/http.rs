@@ -1,11 +1,16 @@
 //! The local HTTP endpoint: `/healthz`, `/metrics`, `/calendar.ics`, and the
 //! token-protected API the CLI uses while the daemon holds the store.
 
+mod guard;
+mod server;
+
 use std::sync::Arc;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{Days, Utc};
@@ -25,8 +30,11 @@ use crate::store::SessionLog;
 
 /// How far ahead the ICS feed reaches.
 const FEED_WEEKS: u64 = 26;
-/// Imports through the API may be large: a few years of a busy log.
-const MAX_IMPORT_BYTES: usize = 256 * 1024 * 1024;
+/// Imports through the API may be large: a few years of a busy log. They are
+/// staged on disk as they arrive, never held in memory as they come.
+const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
+/// Every other request body: the API's other calls carry none.
+const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// What the handlers share: the application state, the API token and the
 /// calendar client (for `sync` through the daemon).
@@ -39,33 +47,35 @@ pub(crate) struct Endpoint {
 
 type Shared = State<Arc<Endpoint>>;
 
-fn router(endpoint: Arc<Endpoint>) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .route("/calendar.ics", get(calendar_feed))
+fn router(endpoint: Arc<Endpoint>, hosts: guard::AllowedHosts) -> Router {
+    // Layers run outside in: the Host check, then (API only) the token,
+    // before anything reads a body.
+    let api = Router::new()
         .route("/api/export", get(export))
         .route("/api/import", post(import))
         .route("/api/search", get(search))
         .route("/api/sync", post(sync))
-        .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES))
+        .route_layer(from_fn(guard::require_json_posts))
+        .route_layer(from_fn_with_state(endpoint.clone(), guard::require_token));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/calendar.ics", get(calendar_feed))
+        .merge(api)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(from_fn_with_state(Arc::new(hosts), guard::check_host))
         .with_state(endpoint)
 }
 
-pub(crate) async fn serve(
-    listener: TcpListener,
-    endpoint: Endpoint,
-    mut stop: watch::Receiver<bool>,
-) {
-    let shutdown = async move {
-        let _ = stop.wait_for(|s| *s).await;
+pub(crate) async fn serve(listener: TcpListener, endpoint: Endpoint, stop: watch::Receiver<bool>) {
+    let hosts = match listener.local_addr() {
+        Ok(address) => guard::AllowedHosts::for_address(address),
+        Err(e) => {
+            tracing::error!("HTTP endpoint failed: {e}");
+            return;
+        }
     };
-    if let Err(e) = axum::serve(listener, router(Arc::new(endpoint)))
-        .with_graceful_shutdown(shutdown)
-        .await
-    {
-        tracing::error!("HTTP endpoint failed: {e}");
-    }
+    server::serve(listener, router(Arc::new(endpoint), hosts), stop).await;
 }
 
 /// The kept summary of the log; right after start, before the job made the
@@ -278,33 +288,11 @@ async fn calendar_feed(State(endpoint): Shared) -> Response {
         .into_response()
 }
 
-fn authorized(endpoint: &Endpoint, headers: &HeaderMap) -> bool {
-    let expected = format!("Bearer {}", endpoint.api_token);
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    given.is_some_and(|g| constant_time_eq(g.as_bytes(), expected.as_bytes()))
-}
-
-fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
+pub(crate) fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
     (status, axum::Json(json!({"error": message.to_string()}))).into_response()
 }
 
-fn unauthorized() -> Response {
-    error(
-        StatusCode::UNAUTHORIZED,
-        "the local API needs the token from state_dir/api-token",
-    )
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-async fn export(State(endpoint): Shared, headers: HeaderMap) -> Response {
-    if !authorized(&endpoint, &headers) {
-        return unauthorized();
-    }
+async fn export(State(endpoint): Shared) -> Response {
     let worker = endpoint.state.clone();
     match tokio::task::spawn_blocking(move || worker.log.export()).await {
         Ok(Ok(document)) => axum::Json(document).into_response(),
@@ -313,14 +301,22 @@ async fn export(State(endpoint): Shared, headers: HeaderMap) -> Response {
     }
 }
 
-async fn import(State(endpoint): Shared, headers: HeaderMap, body: String) -> Response {
-    if !authorized(&endpoint, &headers) {
-        return unauthorized();
-    }
+async fn import(State(endpoint): Shared, headers: HeaderMap, body: Body) -> Response {
     let state = endpoint.state.clone();
+    let staged = match stage_upload(&state.config.daemon.state_dir, &headers, body).await {
+        Ok(staged) => staged,
+        Err((status, message)) => return error(status, message),
+    };
     // Parsing a large document and writing it both stay off the runtime's workers.
     let worker = state.clone();
     let imported = tokio::task::spawn_blocking(move || {
+        let body = std::fs::read_to_string(staged.path()).map_err(|e| {
+            (
+                StatusCode::BAD_REQUEST,
+                format!("the document is not UTF-8 text ({e}); nothing was imported"),
+            )
+        })?;
+        drop(staged);
         let document = Document::from_json(&body, &worker.config.meeting_ids()).map_err(|e| {
             (
                 StatusCode::BAD_REQUEST,
@@ -344,6 +340,62 @@ async fn import(State(endpoint): Shared, headers: HeaderMap, body: String) -> Re
     }
 }
 
+/// Streams an upload into a private temp file in `state_dir`, refusing it
+/// as soon as it is known to be over [`MAX_IMPORT_BYTES`].
+async fn stage_upload(
+    state_dir: &std::path::Path,
+    headers: &HeaderMap,
+    mut body: Body,
+) -> Result<tempfile::NamedTempFile, (StatusCode, String)> {
+    use hyper::body::Body as _;
+    use tokio::io::AsyncWriteExt;
+    let too_large = || {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "an import may be {} MiB at most; split the document",
+                MAX_IMPORT_BYTES / (1024 * 1024)
+            ),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_IMPORT_BYTES) {
+        return Err(too_large());
+    }
+    let failed = |e: std::io::Error| {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot stage the import in state_dir: {e}"),
+        )
+    };
+    let staged = crate::atomic_file::private_temp_file(state_dir, "import").map_err(failed)?;
+    let mut file = tokio::fs::File::from_std(staged.reopen().map_err(failed)?);
+    let mut received = 0u64;
+    while let Some(frame) =
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+    {
+        let frame = frame.map_err(|e| {
+            (
+                StatusCode::BAD_REQUEST,
+                format!("the upload broke off ({e}); nothing was imported"),
+            )
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        received += data.len() as u64;
+        if received > MAX_IMPORT_BYTES {
+            return Err(too_large());
+        }
+        file.write_all(&data).await.map_err(failed)?;
+    }
+    file.flush().await.map_err(failed)?;
+    Ok(staged)
+}
+
 /// `history`'s filters, as the CLI sends them.
 #[derive(serde::Deserialize)]
 struct SearchParams {
@@ -362,13 +414,9 @@ struct SearchParams {
 /// while the daemon holds the store.
 async fn search(
     State(endpoint): Shared,
-    headers: HeaderMap,
     axum::extract::Query(params): axum::extract::Query<SearchParams>,
 ) -> Response {
     use crate::domain::history::{Query, RecordKind};
-    if !authorized(&endpoint, &headers) {
-        return unauthorized();
-    }
     let date = |name: &str, text: Option<String>| match text {
         None => Ok(None),
         Some(t) => t
@@ -417,12 +465,8 @@ struct SyncParams {
 
 async fn sync(
     State(endpoint): Shared,
-    headers: HeaderMap,
     axum::extract::Query(params): axum::extract::Query<SyncParams>,
 ) -> Response {
-    if !authorized(&endpoint, &headers) {
-        return unauthorized();
-    }
     let Some(api) = &endpoint.calendar else {
         return error(
             StatusCode::BAD_REQUEST,

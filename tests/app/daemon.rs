@@ -146,7 +146,10 @@ fn sigkill_while_writing_through_the_daemon_loses_no_acknowledged_write() {
                 "learnings": [{"meeting": "weekly", "date": "2026-11-25", "text": text}]});
             let token = std::fs::read_to_string(app.state_dir().join("api-token")).unwrap();
             let answer = http(&format!("{}/api/import", daemon.base_url), |c, u| {
-                c.post(u).bearer_auth(token.trim()).body(body.to_string())
+                c.post(u)
+                    .bearer_auth(token.trim())
+                    .header("content-type", "application/json")
+                    .body(body.to_string())
             });
             if let Ok((200, _)) = answer {
                 acknowledged.push(text);

@@ -125,10 +125,30 @@ impl TestApp {
 
     /// Starts `run` with extra environment variables (a token, another "now").
     pub fn start_daemon_with_env(&self, env: &[(&str, &str)]) -> RunningDaemon {
-        let child = self
-            .process()
-            .envs(env.iter().copied())
+        let mut command = self.process();
+        command.envs(env.iter().copied()).arg("run");
+        self.start_daemon_as(command)
+    }
+
+    /// Starts `run` with at most `limit` open files, as systemd's default
+    /// `LimitNOFILE` would.
+    pub fn start_daemon_with_open_file_limit(&self, limit: u32) -> RunningDaemon {
+        let mut command = std::process::Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
+            .arg(assert_cmd::cargo::cargo_bin("weekly-postmortem"))
+            .arg("--config")
+            .arg(&self.config_path)
             .arg("run")
+            .env("WEEKLY_POSTMORTEM_NOW", FIXED_NOW)
+            .env_remove("WEEKLY_POSTMORTEM_CONFIG");
+        self.start_daemon_as(command)
+    }
+
+    /// Starts the daemon `command` describes and waits until `/healthz` answers.
+    fn start_daemon_as(&self, mut command: std::process::Command) -> RunningDaemon {
+        let child = command
             .env("RUST_LOG", "info")
             .stdout(std::process::Stdio::null())
             .stderr(

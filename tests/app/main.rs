@@ -4,6 +4,7 @@ mod calendar_sync;
 mod config_errors;
 mod daemon;
 mod discord_bot;
+mod endpoint;
 mod fake_discord;
 mod fake_google;
 mod footprint;

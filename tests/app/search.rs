@@ -157,7 +157,10 @@ fn writes_through_the_daemon_during_a_large_import_are_all_kept() {
         let answer = json!({"format": "weekly-postmortem/v1", "sessions": [
             {"meeting": "weekly", "date": date, "status": "held", "rsvps": {person.clone(): "going"}}]});
         let (status, body) = http(&format!("{}/api/import", daemon.base_url), |c, u| {
-            c.post(u).bearer_auth(&token).body(answer.to_string())
+            c.post(u)
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body(answer.to_string())
         })
         .unwrap();
         assert_eq!(status, 200, "{body}");

@@ -1,0 +1,199 @@
+//! The endpoint's connections: hyper with header-read and body timeouts, and a
+//! cap on open connections that closes the oldest idle one first, so a flood of
+//! idle or half-sent connections never keeps `/healthz` from answering.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response};
+use hyper::body::{Frame, Incoming, SizeHint};
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::{AbortHandle, JoinSet};
+use tower::Service;
+use tower_http::timeout::TimeoutBody;
+
+/// Open connections at most. Far below systemd's default of 1,024 open
+/// files, so the store, Discord and Google always have descriptors left.
+pub(crate) const MAX_CONNECTIONS: usize = 256;
+/// A request's headers must arrive within this; it is also how long an idle
+/// keep-alive connection stays open.
+pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// A request body that sends nothing for this long is abandoned.
+pub(crate) const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a stopping daemon lets requests in progress finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Serves `app` on `listener` until `stop` turns true.
+pub(crate) async fn serve(listener: TcpListener, app: Router, mut stop: watch::Receiver<bool>) {
+    let open = Arc::new(OpenConnections::default());
+    let graceful = GracefulShutdown::new();
+    let mut tasks = JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.wait_for(|s| *s) => break,
+        };
+        while tasks.try_join_next().is_some() {}
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of file descriptors, most likely: make room and retry
+                // shortly instead of spinning.
+                tracing::warn!("HTTP endpoint: accepting a connection failed: {e}");
+                open.close_oldest_idle();
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        if open.len() >= MAX_CONNECTIONS && !open.close_oldest_idle() {
+            // Every connection is in the middle of a request: refusing this
+            // one keeps the cap.
+            tracing::warn!(
+                "HTTP endpoint: {MAX_CONNECTIONS} requests in progress; a connection was refused"
+            );
+            continue;
+        }
+        open.start(&mut tasks, &graceful, stream, app.clone());
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("HTTP endpoint: requests still in progress at shutdown were cut off");
+    }
+}
+
+/// The open connections in the order they were accepted, each with the
+/// number of requests it has in progress.
+#[derive(Default)]
+struct OpenConnections {
+    by_age: Mutex<BTreeMap<u64, OpenConnection>>,
+    next_id: AtomicUsize,
+}
+
+struct OpenConnection {
+    abort: AbortHandle,
+    in_progress: Arc<AtomicUsize>,
+}
+
+impl OpenConnections {
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<u64, OpenConnection>> {
+        self.by_age.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Closes the oldest connection with no request in progress (idle, or
+    /// still sending its headers); false when every connection is busy.
+    fn close_oldest_idle(&self) -> bool {
+        let mut by_age = self.lock();
+        let idle = by_age
+            .iter()
+            .find(|(_, c)| c.in_progress.load(Ordering::Acquire) == 0)
+            .map(|(id, _)| *id);
+        match idle.and_then(|id| by_age.remove(&id)) {
+            Some(connection) => {
+                connection.abort.abort();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn start(
+        self: &Arc<Self>,
+        tasks: &mut JoinSet<()>,
+        graceful: &GracefulShutdown,
+        stream: TcpStream,
+        app: Router,
+    ) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) as u64;
+        let in_progress = Arc::new(AtomicUsize::new(0));
+        let counter = in_progress.clone();
+        let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+            let busy = InProgress::enter(&counter);
+            let request = request.map(|body| TimeoutBody::new(BODY_IDLE_TIMEOUT, body));
+            let mut app = app.clone();
+            async move {
+                let response: Response<Body> = match app.call(request).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                };
+                // The request counts as in progress until its answer is sent.
+                Ok::<_, Infallible>(response.map(|body| Body::new(Answer { body, _busy: busy })))
+            }
+        });
+        let connection = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_READ_TIMEOUT)
+            .serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        let registry = self.clone();
+        // Registered under the lock the task needs to unregister, so a
+        // connection that ends at once cannot leave a stale entry.
+        let mut by_age = self.lock();
+        let abort = tasks.spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!("HTTP connection ended: {e}");
+            }
+            registry.lock().remove(&id);
+        });
+        by_age.insert(id, OpenConnection { abort, in_progress });
+    }
+}
+
+/// Counts one request in progress on its connection while alive.
+struct InProgress(Arc<AtomicUsize>);
+
+impl InProgress {
+    fn enter(counter: &Arc<AtomicUsize>) -> Self {
+        counter.fetch_add(1, Ordering::AcqRel);
+        Self(counter.clone())
+    }
+}
+
+impl Drop for InProgress {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A response body that keeps its request counted until it is sent.
+struct Answer {
+    body: Body,
+    _busy: InProgress,
+}
+
+impl hyper::body::Body for Answer {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}

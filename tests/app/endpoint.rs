@@ -1,0 +1,225 @@
+//! The local endpoint under hostile traffic: foreign `Host`s, cross-origin
+//! posts, huge unauthenticated uploads and floods of idle connections.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use crate::helpers::{
+    WEEKLY_MEETING, daemon_section, get, http, spawn_app, spawn_app_with, stderr,
+};
+
+/// A raw HTTP/1.1 exchange with `request`, read until the server closes or
+/// `read_for` passes: (status, whole answer).
+fn raw(address: &str, request: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, answer)
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/<pid>/status")
+}
+
+#[test]
+fn a_foreign_host_is_refused_and_the_endpoints_own_names_are_served() {
+    let app = spawn_app();
+    let daemon = app.start_daemon();
+    let address = app.listen_address();
+    let port = address.rsplit(':').next().unwrap();
+    for host in [
+        "evil.example",
+        &format!("evil.example:{port}"),
+        "127.0.0.1:1",
+    ] {
+        let (status, answer) = raw(
+            &address,
+            &format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+        );
+        assert_eq!(status, 421, "Host {host}: {answer}");
+        assert!(answer.contains("answers requests for"), "{answer}");
+    }
+    let (status, _) = raw(&address, "GET /healthz HTTP/1.0\r\n\r\n");
+    assert_eq!(status, 421, "a request without a Host is refused");
+    for host in [address.clone(), format!("localhost:{port}")] {
+        let (status, answer) = raw(
+            &address,
+            &format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+        );
+        assert_eq!(status, 200, "Host {host}: {answer}");
+    }
+    drop(daemon);
+}
+
+#[test]
+fn api_posts_need_the_token_first_and_then_json() {
+    let app = spawn_app();
+    let daemon = app.start_daemon();
+    let token = std::fs::read_to_string(app.state_dir().join("api-token")).unwrap();
+    let document = r#"{"format": "weekly-postmortem/v1", "learnings": [
+        {"meeting": "weekly", "date": "2026-11-25", "text": "form post"}]}"#;
+    let url = format!("{}/api/import", daemon.base_url);
+    // What a web page can send cross-origin without asking first.
+    let (status, body) = http(&url, |c, u| {
+        c.post(u)
+            .header("content-type", "text/plain")
+            .body(document)
+    })
+    .unwrap();
+    assert_eq!(
+        status, 401,
+        "no token, refused before anything else: {body}"
+    );
+    let (status, body) = http(&url, |c, u| {
+        c.post(u)
+            .bearer_auth(token.trim())
+            .header("content-type", "text/plain")
+            .body(document)
+    })
+    .unwrap();
+    assert_eq!(status, 415, "{body}");
+    assert!(body.contains("Content-Type: application/json"), "{body}");
+    let (status, body) = http(&url, |c, u| {
+        c.post(u)
+            .bearer_auth(token.trim())
+            .header("content-type", "application/json; charset=utf-8")
+            .body(document)
+    })
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let exported = app.json(&["export"]);
+    assert_eq!(exported["learnings"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn an_import_over_the_limit_is_refused_from_its_declared_length() {
+    let app = spawn_app();
+    let _daemon = app.start_daemon();
+    let token = std::fs::read_to_string(app.state_dir().join("api-token")).unwrap();
+    let (status, answer) = raw(
+        &app.listen_address(),
+        &format!(
+            "POST /api/import HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{{",
+            app.listen_address(),
+            token.trim(),
+            300 * 1024 * 1024
+        ),
+    );
+    assert_eq!(status, 413, "{answer}");
+    assert!(answer.contains("256 MiB"), "{answer}");
+}
+
+#[test]
+fn sixteen_unauthenticated_250_mb_uploads_get_401_and_are_not_read() {
+    let app = spawn_app();
+    let daemon = app.start_daemon();
+    let address = app.listen_address();
+    let uploads: Vec<_> = (0..16)
+        .map(|_| {
+            let address = address.clone();
+            std::thread::spawn(move || {
+                let mut stream = TcpStream::connect(&address).unwrap();
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(20)))
+                    .unwrap();
+                stream
+                    .set_write_timeout(Some(Duration::from_secs(20)))
+                    .unwrap();
+                let length: u64 = 250 * 1024 * 1024;
+                let head = format!(
+                    "POST /api/import HTTP/1.1\r\nHost: {address}\r\n\
+                     Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+                );
+                stream.write_all(head.as_bytes()).unwrap();
+                // Send until the server stops reading; it answers without the body.
+                let chunk = vec![b' '; 64 * 1024];
+                let mut sent = 0u64;
+                while sent < length && stream.write_all(&chunk).is_ok() {
+                    sent += chunk.len() as u64;
+                }
+                let mut answer = Vec::new();
+                let _ = stream.read_to_end(&mut answer);
+                (String::from_utf8_lossy(&answer).into_owned(), sent)
+            })
+        })
+        .collect();
+    for upload in uploads {
+        let (answer, sent) = upload.join().unwrap();
+        assert!(answer.starts_with("HTTP/1.1 401"), "{answer:?}");
+        assert!(
+            sent < 64 * 1024 * 1024,
+            "the daemon kept reading the body: {sent} bytes sent"
+        );
+    }
+    let peak = peak_rss_kib(daemon.child.id());
+    assert!(peak < 64 * 1024, "peak RSS {peak} KiB");
+    assert_eq!(get(&format!("{}/healthz", daemon.base_url)).unwrap().0, 200);
+}
+
+#[test]
+fn two_thousand_idle_connections_under_1024_open_files_do_not_stop_healthz() {
+    let app = spawn_app();
+    let daemon = app.start_daemon_with_open_file_limit(1024);
+    let address = app.listen_address();
+    let mut idle = Vec::new();
+    for i in 0..2000 {
+        let Ok(mut stream) =
+            TcpStream::connect_timeout(&address.parse().unwrap(), Duration::from_secs(5))
+        else {
+            continue;
+        };
+        // Half of them start a request and never finish it.
+        if i % 2 == 0 {
+            let _ = stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: ");
+        }
+        idle.push(stream);
+    }
+    assert!(idle.len() >= 1900, "only {} connections opened", idle.len());
+    for _ in 0..5 {
+        let (status, body) = get(&format!("{}/healthz", daemon.base_url)).unwrap();
+        assert_eq!(status, 200, "{body}");
+    }
+    let log = app.daemon_log();
+    assert!(!log.contains("Too many open files"), "{log}");
+    drop(idle);
+}
+
+#[test]
+fn a_listen_address_other_machines_can_reach_is_refused_by_check_config_and_run() {
+    for address in ["0.0.0.0:8754", "[::]:8754"] {
+        let config = format!(
+            "{}{WEEKLY_MEETING}",
+            daemon_section("").replace("127.0.0.1:0", address)
+        );
+        let app = spawn_app_with(&config);
+        for command in ["check-config", "run"] {
+            let output = app
+                .command()
+                .arg(command)
+                .timeout(Duration::from_secs(10))
+                .output()
+                .unwrap();
+            let err = stderr(&output);
+            assert_eq!(output.status.code(), Some(2), "{command}: {err}");
+            assert!(err.contains("key `daemon.listen`"), "{err}");
+            assert!(err.contains("can be reached from other machines"), "{err}");
+        }
+    }
+}
