@@ -15,6 +15,32 @@ const TEMP_SUFFIX: &str = ".partial";
 /// On any error the temp file is removed (`NamedTempFile` deletes it when dropped), so a
 /// disk that stays full does not fill up further with one `.partial` a day.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let (dir, temp) = synced_temp_file(path, bytes)?;
+    temp.persist(path).map_err(|e| e.error)?;
+    // The rename survives a power cut only once the directory itself is on disk.
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// Like [`write_atomically`], but never replaces a file that exists: returns `false`
+/// (and leaves no temp file) when `path` is already there. For a secret created on first
+/// use by whichever process asks first, so that two of them racing agree on one value.
+pub fn create_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    let (dir, temp) = synced_temp_file(path, bytes)?;
+    match temp.persist_noclobber(path) {
+        Ok(_) => {
+            std::fs::File::open(dir)?.sync_all()?;
+            Ok(true)
+        }
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e.error),
+    }
+}
+
+/// The unique 0600 temp file next to `path`, holding `bytes`, synced to disk.
+fn synced_temp_file<'p>(
+    path: &'p Path,
+    bytes: &[u8],
+) -> std::io::Result<(&'p Path, tempfile::NamedTempFile)> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -29,9 +55,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .tempfile_in(dir)?;
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    // The rename survives a power cut only once the directory itself is on disk.
-    std::fs::File::open(dir)?.sync_all()
+    Ok((dir, temp))
 }
 
 /// Creates `dir` (and missing parents) with mode 0700, so that the state directory is
@@ -130,6 +154,19 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("taken")]);
+    }
+
+    #[test]
+    fn creating_never_replaces_an_existing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("calendar-token");
+        assert!(create_atomically(&path, b"first").unwrap());
+        assert!(!create_atomically(&path, b"second").unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), b"first");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temp file left: {names:?}");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The local HTTP endpoint: `/healthz`, `/metrics`, `/calendar.ics`, and the
+//! The local HTTP endpoint: `/healthz`, `/metrics`, the calendar feed, and the
 //! token-protected API the CLI uses while the daemon holds the store.
 
 use std::sync::Arc;
@@ -18,9 +18,10 @@ use super::metrics::Exposition;
 use crate::app::metrics::load;
 use crate::app::state::{AppState, Change, LogSummary};
 use crate::calendar::google::GoogleCalendar;
-use crate::domain::invite::invite;
+use crate::domain::invite::feed_entry;
 use crate::ics::{self, FeedEvent};
 use crate::interchange::Document;
+use crate::secret_token::constant_time_eq;
 use crate::store::SessionLog;
 
 /// How far ahead the ICS feed reaches.
@@ -43,7 +44,7 @@ fn router(endpoint: Arc<Endpoint>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .route("/calendar.ics", get(calendar_feed))
+        .route("/calendar/{file}", get(calendar_feed))
         .route("/api/export", get(export))
         .route("/api/import", post(import))
         .route("/api/search", get(search))
@@ -239,8 +240,21 @@ async fn metrics(State(endpoint): Shared) -> Response {
         .into_response()
 }
 
-async fn calendar_feed(State(endpoint): Shared) -> Response {
+/// The ICS feed at its secret address `/calendar/<token>.ics` (see `feed_address`). A
+/// wrong or missing token answers 404 like any unknown path, so a guess learns nothing,
+/// not even that the route exists.
+async fn calendar_feed(
+    State(endpoint): Shared,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Response {
     let daemon = &endpoint.state;
+    let state_dir = daemon.config.daemon.state_dir.clone();
+    let current =
+        tokio::task::spawn_blocking(move || crate::feed_address::is_current(&state_dir, &file))
+            .await;
+    if !matches!(current, Ok(true)) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     let now = daemon.clock.now();
     let language = daemon.config.daemon.language;
     let mut events = Vec::new();
@@ -255,7 +269,8 @@ async fn calendar_feed(State(endpoint): Shared) -> Response {
         };
         for o in occurrences.into_iter().filter(|o| o.is_held()) {
             let session = daemon.log.session(&meeting.id, o.date).ok().flatten();
-            let text = invite(&meeting.title, &o, session.as_ref(), language, None);
+            // Titles only: the feed's readers are not necessarily the organisation.
+            let text = feed_entry(&meeting.title, &o, session.as_ref(), language);
             events.push(FeedEvent {
                 uid: format!("{}-{}@weekly-postmortem", meeting.id, o.date),
                 start: o.start.with_timezone(&Utc),
@@ -295,10 +310,6 @@ fn unauthorized() -> Response {
         StatusCode::UNAUTHORIZED,
         "the local API needs the token from state_dir/api-token",
     )
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 async fn export(State(endpoint): Shared, headers: HeaderMap) -> Response {
