@@ -94,7 +94,10 @@ mod tests {
         assert!(!is_current(dir.path(), "anything.ics"), "no token yet");
         let token = secret_token::read_or_create(&token_path(dir.path())).unwrap();
         assert!(is_current(dir.path(), &format!("{token}.ics")));
-        assert!(!is_current(dir.path(), &token), "the suffix is part of the address");
+        assert!(
+            !is_current(dir.path(), &token),
+            "the suffix is part of the address"
+        );
         assert!(!is_current(dir.path(), &format!("{}0.ics", &token[1..])));
         assert!(!is_current(dir.path(), ".ics"));
         let rotated = secret_token::replace(&token_path(dir.path())).unwrap();

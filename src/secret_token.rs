@@ -75,7 +75,10 @@ mod tests {
         let a = generate(TOKEN_BYTES).unwrap();
         let b = generate(TOKEN_BYTES).unwrap();
         assert_eq!(a.len(), 64);
-        assert!(a.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
         assert_ne!(a, b);
     }
 

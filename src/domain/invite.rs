@@ -273,7 +273,12 @@ mod tests {
             link: Some("https://wiki.example.com/pm/42".into()),
             ..Default::default()
         });
-        let entry = feed_entry("週刊ポストモーテム", &occurrence(date), Some(&session), Language::Ja);
+        let entry = feed_entry(
+            "週刊ポストモーテム",
+            &occurrence(date),
+            Some(&session),
+            Language::Ja,
+        );
         assert_eq!(
             entry.description,
             "ファシリテーター: sato\nアジェンダ:\n- 夜間バッチの遅延\n参加は任意です。誰かを責める場ではなく、復旧から学ぶ場です。"
