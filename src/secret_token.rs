@@ -4,6 +4,8 @@
 use std::io::Read;
 use std::path::Path;
 
+use crate::atomic_file::Existing;
+
 /// 32 bytes: as much entropy as a Google Calendar secret address, far beyond guessing.
 pub const TOKEN_BYTES: usize = 32;
 /// Our token files hold 64 hex digits; anything much larger was not written by us.
@@ -47,7 +49,7 @@ pub fn read_or_create(path: &Path) -> std::io::Result<String> {
         crate::atomic_file::create_private_dir_all(dir)?;
     }
     let token = generate(TOKEN_BYTES)?;
-    if crate::atomic_file::create_atomically(path, token.as_bytes())? {
+    if crate::atomic_file::write_state_file(path, token.as_bytes(), Existing::Keep)? {
         return Ok(token);
     }
     // Someone else created it between our read and our write: theirs stands.
@@ -61,7 +63,7 @@ pub fn replace(path: &Path) -> std::io::Result<String> {
         crate::atomic_file::create_private_dir_all(dir)?;
     }
     let token = generate(TOKEN_BYTES)?;
-    crate::atomic_file::write_atomically(path, token.as_bytes())?;
+    crate::atomic_file::write_state_file(path, token.as_bytes(), Existing::Replace)?;
     Ok(token)
 }
 
