@@ -64,10 +64,12 @@ fn give_to_owner_of(dir: &Path, file: &Path) {
     let (Ok(dir_meta), Ok(file_meta)) = (std::fs::metadata(dir), std::fs::metadata(file)) else {
         return;
     };
-    if (dir_meta.uid(), dir_meta.gid()) != (file_meta.uid(), file_meta.gid()) {
-        if let Err(e) = std::os::unix::fs::chown(file, Some(dir_meta.uid()), Some(dir_meta.gid())) {
-            tracing::debug!("{} keeps its owner: {e}", file.display());
-        }
+    let same = (dir_meta.uid(), dir_meta.gid()) == (file_meta.uid(), file_meta.gid());
+    if same {
+        return;
+    }
+    if let Err(e) = std::os::unix::fs::chown(file, Some(dir_meta.uid()), Some(dir_meta.gid())) {
+        tracing::debug!("{} keeps its owner: {e}", file.display());
     }
 }
 
