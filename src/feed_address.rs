@@ -22,7 +22,7 @@ pub fn token_in_file_name(file: &str) -> Option<&str> {
 }
 
 /// Whether `file` (the last path segment) names the feed with the token in `state_dir`.
-/// The file is read on every request (64 bytes, microseconds): a rotation by the CLI,
+/// The file (64 bytes) is read on every request, off the runtime: a rotation by the CLI,
 /// another process, then takes effect on the next request with nothing to notify and no
 /// restart, and there is no cached copy that could disagree with the file.
 pub fn is_current(state_dir: &Path, file: &str) -> bool {
