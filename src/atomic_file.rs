@@ -15,6 +15,69 @@ const TEMP_SUFFIX: &str = ".partial";
 /// On any error the temp file is removed (`NamedTempFile` deletes it when dropped), so a
 /// disk that stays full does not fill up further with one `.partial` a day.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let (dir, temp) = synced_temp_file(path, bytes)?;
+    temp.persist(path).map_err(|e| e.error)?;
+    // The rename survives a power cut only once the directory itself is on disk.
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// What [`write_state_file`] does when the file exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    Replace,
+    /// Leave it and answer `false`: for a secret created on first use by whichever
+    /// process asks first, so that two of them racing agree on one value.
+    Keep,
+}
+
+/// Like [`write_atomically`], for a file in the state directory that the daemon reads
+/// and the CLI may write (the calendar feed's token). The CLI often runs as root while
+/// the directory belongs to the service's (dynamic) user: the file then gets the
+/// directory's owner before it appears, or the daemon could not read it. Returns
+/// whether the file was written.
+pub fn write_state_file(path: &Path, bytes: &[u8], existing: Existing) -> std::io::Result<bool> {
+    let (dir, temp) = synced_temp_file(path, bytes)?;
+    give_to_owner_of(dir, temp.path());
+    let persisted = match existing {
+        Existing::Replace => temp.persist(path).map(drop),
+        Existing::Keep => temp.persist_noclobber(path).map(drop),
+    };
+    match persisted {
+        Ok(()) => {
+            std::fs::File::open(dir)?.sync_all()?;
+            Ok(true)
+        }
+        Err(e)
+            if existing == Existing::Keep
+                && e.error.kind() == std::io::ErrorKind::AlreadyExists =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(e.error),
+    }
+}
+
+/// Hands `file` to the owner of `dir` when they differ. Only root may; anyone else keeps
+/// the file (it is then theirs, in a directory they could write anyway).
+fn give_to_owner_of(dir: &Path, file: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let (Ok(dir_meta), Ok(file_meta)) = (std::fs::metadata(dir), std::fs::metadata(file)) else {
+        return;
+    };
+    let same = (dir_meta.uid(), dir_meta.gid()) == (file_meta.uid(), file_meta.gid());
+    if same {
+        return;
+    }
+    if let Err(e) = std::os::unix::fs::chown(file, Some(dir_meta.uid()), Some(dir_meta.gid())) {
+        tracing::debug!("{} keeps its owner: {e}", file.display());
+    }
+}
+
+/// The unique 0600 temp file next to `path`, holding `bytes`, synced to disk.
+fn synced_temp_file<'p>(
+    path: &'p Path,
+    bytes: &[u8],
+) -> std::io::Result<(&'p Path, tempfile::NamedTempFile)> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -26,9 +89,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut temp = private_temp_file(dir, &name)?;
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    // The rename survives a power cut only once the directory itself is on disk.
-    std::fs::File::open(dir)?.sync_all()
+    Ok((dir, temp))
 }
 
 /// A private (0600) temp file in `dir` for staging data, deleted when dropped
@@ -136,6 +197,39 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("taken")]);
+    }
+
+    #[test]
+    fn a_state_file_kept_on_request_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("calendar-token");
+        assert!(write_state_file(&path, b"first", Existing::Keep).unwrap());
+        assert!(!write_state_file(&path, b"second", Existing::Keep).unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), b"first");
+        assert!(write_state_file(&path, b"third", Existing::Replace).unwrap());
+        assert_eq!(std::fs::read(&path).unwrap(), b"third");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temp file left: {names:?}");
+    }
+
+    #[test]
+    fn a_state_file_written_by_root_belongs_to_the_directorys_owner() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        create_private_dir_all(&state).unwrap();
+        // As the service's dynamic user would own it; only root can set this up.
+        if std::os::unix::fs::chown(&state, Some(61_234), Some(61_234)).is_err() {
+            eprintln!("not root: nothing to check");
+            return;
+        }
+        let path = state.join("calendar-token");
+        write_state_file(&path, b"token", Existing::Replace).unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        assert_eq!((meta.uid(), meta.gid()), (61_234, 61_234));
+        assert_eq!(meta.mode() & 0o777, 0o600);
     }
 
     #[test]

@@ -14,6 +14,8 @@
 //! - `daemon`: `run`, the composition root: the HTTP endpoint and the jobs.
 //! - [`cli`]: the command line, its exit codes and its output formats.
 //! - [`secret_file`]: the one reader of secret files (bot token, Google keys), size-capped.
+//! - `secret_token`: random tokens in private files (the API token, the calendar feed's);
+//!   `feed_address`: the calendar feed's secret URL.
 
 pub mod app;
 pub(crate) mod atomic_file;
@@ -25,10 +27,13 @@ pub mod config;
 pub(crate) mod daemon;
 pub(crate) mod discord;
 pub mod domain;
+pub(crate) mod feed_address;
 pub(crate) mod holiday_refresh;
 pub(crate) mod ics;
 pub mod interchange;
+pub(crate) mod listen_address;
 pub(crate) mod logging;
 pub(crate) mod secret_file;
+pub(crate) mod secret_token;
 pub(crate) mod stats_chart;
 pub mod store;

@@ -1,5 +1,6 @@
 //! The command line: arguments, exit codes (0 ok, 2 bad usage or config, 1 other failures).
 
+mod calendar_url;
 mod check_config;
 mod history;
 mod log_access;
@@ -53,6 +54,8 @@ enum Command {
     Sync(sync::SyncArgs),
     /// Rank weekly slots by how many attendees are free in Google Calendar over the coming weeks, holidays excluded.
     SuggestSlot(suggest_slot::SuggestSlotArgs),
+    /// Print the calendar feed's secret address (created on first use); `--rotate` replaces it.
+    CalendarUrl(calendar_url::CalendarUrlArgs),
     /// One-time authorization of an account.
     Auth {
         #[command(subcommand)]
@@ -188,6 +191,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Export(args) => transfer::export(&env, &args, stdout),
         Command::Sync(args) => sync::sync(&env, &args, stdout),
         Command::SuggestSlot(args) => suggest_slot::run(&env, &args, stdout),
+        Command::CalendarUrl(args) => calendar_url::run(&env, &args, stdout),
         Command::Auth { target } => sync::auth(&env, &target, stdout),
     }
 }

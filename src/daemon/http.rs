@@ -1,4 +1,4 @@
-//! The local HTTP endpoint: `/healthz`, `/metrics`, `/calendar.ics`, and the
+//! The local HTTP endpoint: `/healthz`, `/metrics`, the calendar feed, and the
 //! token-protected API the CLI uses while the daemon holds the store.
 
 mod guard;
@@ -23,7 +23,7 @@ use super::metrics::Exposition;
 use crate::app::metrics::load;
 use crate::app::state::{AppState, Change, LogSummary};
 use crate::calendar::google::GoogleCalendar;
-use crate::domain::invite::invite;
+use crate::domain::invite::feed_entry;
 use crate::ics::{self, FeedEvent};
 use crate::interchange::Document;
 use crate::store::SessionLog;
@@ -60,7 +60,7 @@ fn router(endpoint: Arc<Endpoint>, hosts: guard::AllowedHosts) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .route("/calendar.ics", get(calendar_feed))
+        .route("/calendar/{file}", get(calendar_feed))
         .merge(api)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(from_fn_with_state(Arc::new(hosts), guard::check_host))
@@ -249,8 +249,21 @@ async fn metrics(State(endpoint): Shared) -> Response {
         .into_response()
 }
 
-async fn calendar_feed(State(endpoint): Shared) -> Response {
+/// The ICS feed at its secret address `/calendar/<token>.ics` (see `feed_address`). A
+/// wrong or missing token answers 404 like any unknown path, so a guess learns nothing,
+/// not even that the route exists.
+async fn calendar_feed(
+    State(endpoint): Shared,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Response {
     let daemon = &endpoint.state;
+    let state_dir = daemon.config.daemon.state_dir.clone();
+    let current =
+        tokio::task::spawn_blocking(move || crate::feed_address::is_current(&state_dir, &file))
+            .await;
+    if !matches!(current, Ok(true)) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     let now = daemon.clock.now();
     let language = daemon.config.daemon.language;
     let mut events = Vec::new();
@@ -265,7 +278,8 @@ async fn calendar_feed(State(endpoint): Shared) -> Response {
         };
         for o in occurrences.into_iter().filter(|o| o.is_held()) {
             let session = daemon.log.session(&meeting.id, o.date).ok().flatten();
-            let text = invite(&meeting.title, &o, session.as_ref(), language, None);
+            // Titles only: the feed's readers are not necessarily the organisation.
+            let text = feed_entry(&meeting.title, &o, session.as_ref(), language);
             events.push(FeedEvent {
                 uid: format!("{}-{}@weekly-postmortem", meeting.id, o.date),
                 start: o.start.with_timezone(&Utc),

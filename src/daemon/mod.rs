@@ -36,9 +36,7 @@ pub fn api_token_path(state_dir: &Path) -> PathBuf {
 
 /// Where the running daemon writes the address it listens on, so that
 /// `listen = "127.0.0.1:0"` works and the CLI finds the daemon.
-pub fn listen_address_path(state_dir: &Path) -> PathBuf {
-    state_dir.join("listen-address")
-}
+pub use crate::listen_address::path as listen_address_path;
 
 /// Runs until `shutdown` completes, then stops taking work, lets in-flight
 /// writes finish, flushes and returns.
@@ -272,13 +270,10 @@ fn integration_statuses(config: &Config) -> Vec<IntegrationStatus> {
 /// A random token in a file only the service's user can read: whoever can
 /// read it may write through the local API.
 fn write_api_token(state_dir: &Path) -> anyhow::Result<String> {
-    use std::io::{Read, Write};
+    use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut bytes = [0u8; 24];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
+    let token = crate::secret_token::generate(crate::secret_token::TOKEN_BYTES)
         .context("reading /dev/urandom for the API token")?;
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     let path = api_token_path(state_dir);
     let _ = std::fs::remove_file(&path);
     let mut file = std::fs::OpenOptions::new()

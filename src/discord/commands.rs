@@ -24,6 +24,7 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
         unskip(),
         rotation(),
         stats(),
+        calendar(),
     ]
 }
 
@@ -320,6 +321,27 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     ctx.send(reply.allowed_mentions(serenity::CreateAllowedMentions::new()))
         .await?;
     Ok(())
+}
+
+/// The calendar's secret subscription address (facilitators; only you see it)
+#[poise::command(
+    slash_command,
+    guild_only,
+    description_localized(
+        "ja",
+        "カレンダーの購読用アドレス（ファシリテーターのみ・本人にだけ表示）"
+    )
+)]
+pub async fn calendar(ctx: Context<'_>) -> Result<(), Error> {
+    let state = ctx.data().state.clone();
+    let member = ctx.author_member().await;
+    let who = actor(&state, ctx.author(), member.as_deref());
+    // The first request creates the token file: off the runtime's workers.
+    let result = tokio::task::spawn_blocking(move || {
+        crate::app::calendar_url::show(&state.config.daemon, &who)
+    })
+    .await?;
+    answer(ctx, result).await
 }
 
 /// The next session: time, facilitator, agenda, RSVPs and weeks off

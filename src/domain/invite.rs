@@ -1,6 +1,7 @@
 //! What an invitation says: the summary with the session number, and a
 //! description with facilitator, agenda (or a call for topics) and the
-//! reminder that attendance is optional. Shared by the calendar and the ICS feed.
+//! reminder that attendance is optional. Google Calendar and Discord's
+//! scheduled events get the full text; the ICS feed gets titles only.
 
 use super::language::Language;
 use super::log::{AgendaItem, Proposal, Session};
@@ -12,11 +13,61 @@ pub struct Invite {
     pub description: String,
 }
 
+/// Who reads the text, which decides how much it may say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    /// The organisation's own calendar and Discord server: presenters, guests,
+    /// a proposal's summary and link.
+    Organisation,
+    /// The ICS feed: whoever holds its address, possibly through a calendar app
+    /// synced to a third party. Titles, number and facilitator only: never a
+    /// presenter, and never a postmortem's body (a reading club's proposal
+    /// carries impact, recovery and prevention in its detail).
+    Subscribers,
+}
+
+/// The text of a Google Calendar event or a Discord scheduled event.
 pub fn invite(
     title: &str,
     occurrence: &Occurrence,
     session: Option<&Session>,
     language: Language,
+    discord_channel: Option<&str>,
+) -> Invite {
+    describe(
+        title,
+        occurrence,
+        session,
+        language,
+        Audience::Organisation,
+        discord_channel,
+    )
+}
+
+/// The text of one event in the ICS feed: summary, facilitator, agenda titles
+/// (or the proposal's title), and that attendance is optional.
+pub fn feed_entry(
+    title: &str,
+    occurrence: &Occurrence,
+    session: Option<&Session>,
+    language: Language,
+) -> Invite {
+    describe(
+        title,
+        occurrence,
+        session,
+        language,
+        Audience::Subscribers,
+        None,
+    )
+}
+
+fn describe(
+    title: &str,
+    occurrence: &Occurrence,
+    session: Option<&Session>,
+    language: Language,
+    audience: Audience,
     discord_channel: Option<&str>,
 ) -> Invite {
     let summary = match occurrence.number() {
@@ -43,11 +94,17 @@ pub fn invite(
             .to_string(),
         );
         if let Some(proposal) = session.and_then(|s| s.proposal.as_ref()) {
-            lines.push(proposal_text(proposal, language));
+            lines.push(match audience {
+                Audience::Organisation => proposal_text(proposal, language),
+                Audience::Subscribers => proposal_title(proposal, language),
+            });
         }
     } else {
         lines.push(if ja { "アジェンダ:" } else { "Agenda:" }.to_string());
-        lines.extend(agenda.iter().map(|item| agenda_line(item, language)));
+        lines.extend(agenda.iter().map(|item| match audience {
+            Audience::Organisation => agenda_line(item, language),
+            Audience::Subscribers => format!("- {}", item.title),
+        }));
     }
     if let Some(channel) = discord_channel {
         lines.push(if ja {
@@ -98,10 +155,7 @@ pub fn agenda_line(item: &AgendaItem, language: Language) -> String {
 
 /// The proposal for a session without topics, in a few lines.
 pub fn proposal_text(proposal: &Proposal, language: Language) -> String {
-    let mut text = match language {
-        Language::Ja => format!("提案: {}", proposal.title),
-        Language::En => format!("Proposal: {}", proposal.title),
-    };
+    let mut text = proposal_title(proposal, language);
     if !proposal.detail.is_empty() {
         text += &format!("\n{}", proposal.detail);
     }
@@ -109,4 +163,133 @@ pub fn proposal_text(proposal: &Proposal, language: Language) -> String {
         text += &format!("\n{link}");
     }
     text
+}
+
+/// The proposal's first line: its title.
+fn proposal_title(proposal: &Proposal, language: Language) -> String {
+    match language {
+        Language::Ja => format!("提案: {}", proposal.title),
+        Language::En => format!("Proposal: {}", proposal.title),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone};
+    use chrono_tz::Asia::Tokyo;
+
+    use super::*;
+    use crate::domain::fallback::propose;
+    use crate::domain::log::{AgendaKind, Postmortem, SessionStatus};
+    use crate::domain::schedule::Status;
+
+    fn occurrence(date: NaiveDate) -> Occurrence {
+        let start = Tokyo.from_local_datetime(&date.and_hms_opt(17, 0, 0).unwrap());
+        let start = start.single().unwrap();
+        Occurrence {
+            date,
+            start,
+            end: start + chrono::Duration::hours(1),
+            status: Status::Held { number: 393 },
+        }
+    }
+
+    fn session(date: NaiveDate) -> Session {
+        Session {
+            meeting: "weekly".into(),
+            date,
+            status: SessionStatus::Held,
+            reason: None,
+            number: None,
+            facilitator: Some("sato".into()),
+            notes: None,
+            agenda: Vec::new(),
+            attendance: Default::default(),
+            rsvps: Default::default(),
+            proposal: None,
+        }
+    }
+
+    /// A reading-club week: nobody offered a topic, so the proposal is a past
+    /// postmortem, chosen by the real fallback rule.
+    fn reading_club_week(language: Language) -> (Occurrence, Session) {
+        let date = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        let postmortem = Postmortem {
+            id: "pm-1".into(),
+            meeting: "weekly".into(),
+            date: NaiveDate::from_ymd_opt(2025, 12, 10).unwrap(),
+            title: "決済APIの全断".into(),
+            impact: "決済が47分間すべて失敗した".into(),
+            actions_taken: "古いコネクションプールへ切り戻した".into(),
+            root_cause: "設定値のtypo".into(),
+            prevention: "設定変更にカナリアを必須にする".into(),
+            responders: vec!["tanaka".into()],
+            links: vec!["https://wiki.example.com/pm/1".into()],
+        };
+        let mut session = session(date);
+        session.proposal = Some(propose(date, &[], &[postmortem], &[], language));
+        (occurrence(date), session)
+    }
+
+    #[test]
+    fn a_reading_club_week_in_the_feed_names_the_postmortem_but_never_its_body() {
+        for language in [Language::Ja, Language::En] {
+            let (o, session) = reading_club_week(language);
+            let invited = invite("週刊ポストモーテム", &o, Some(&session), language, None);
+            assert!(
+                invited.description.contains("決済が47分間すべて失敗した"),
+                "the organisation's calendar keeps the summary: {}",
+                invited.description
+            );
+            let entry = feed_entry("週刊ポストモーテム", &o, Some(&session), language);
+            assert_eq!(entry.summary, "週刊ポストモーテム #393");
+            assert!(entry.description.contains("決済APIの全断"), "{entry:?}");
+            assert!(entry.description.contains("sato"), "{entry:?}");
+            for body in [
+                "決済が47分間",
+                "古いコネクションプール",
+                "設定値のtypo",
+                "カナリア",
+                "wiki.example.com",
+                "tanaka",
+            ] {
+                assert!(
+                    !entry.description.contains(body),
+                    "{body} leaked: {entry:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_feed_lists_agenda_titles_without_presenters_or_guests() {
+        let date = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        let mut session = session(date);
+        session.agenda.push(AgendaItem {
+            title: "夜間バッチの遅延".into(),
+            kind: AgendaKind::Incident,
+            presenter: Some("kato".into()),
+            team: Some("Payments".into()),
+            link: Some("https://wiki.example.com/pm/42".into()),
+            ..Default::default()
+        });
+        let entry = feed_entry(
+            "週刊ポストモーテム",
+            &occurrence(date),
+            Some(&session),
+            Language::Ja,
+        );
+        assert_eq!(
+            entry.description,
+            "ファシリテーター: sato\nアジェンダ:\n- 夜間バッチの遅延\n参加は任意です。誰かを責める場ではなく、復旧から学ぶ場です。"
+        );
+        let invited = invite(
+            "週刊ポストモーテム",
+            &occurrence(date),
+            Some(&session),
+            Language::Ja,
+            None,
+        );
+        assert!(invited.description.contains("kato"), "{invited:?}");
+    }
 }

@@ -65,7 +65,7 @@ fn metrics_and_the_ics_feed_describe_the_schedule() {
     );
     assert!(metrics.contains("# TYPE weekly_postmortem_calendar_api_calls_total counter"));
 
-    let (status, feed) = get(&format!("{}/calendar.ics", daemon.base_url)).unwrap();
+    let (status, feed) = get(&app.calendar_url()).unwrap();
     assert_eq!(status, 200);
     assert!(
         feed.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"),

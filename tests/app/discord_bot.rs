@@ -439,3 +439,41 @@ fn stats_answers_with_a_summary_and_a_png_chart() {
         (Some(1200), Some(900))
     );
 }
+
+#[test]
+fn calendar_shows_the_secret_address_privately_to_facilitators_only() {
+    let fake = FakeDiscord::start();
+    let app = app_with_discord(&fake);
+    let daemon = start(&app, &fake, None);
+    let registered = fake
+        .registered_commands()
+        .into_iter()
+        .find(|c| c["name"] == "calendar")
+        .expect("/calendar is registered");
+    assert!(
+        registered["description_localizations"]["ja"].is_string(),
+        "{registered}"
+    );
+
+    let refused = fake.send_slash_command("calendar", json!([]), ALICE, &[]);
+    let reply = fake.wait_for_callback(refused, WAIT);
+    assert!(is_ephemeral(&reply), "{reply}");
+    assert!(content(&reply).contains("ファシリテーター"), "{reply}");
+    assert!(!content(&reply).contains("/calendar/"), "{reply}");
+
+    let asked = fake.send_slash_command("calendar", json!([]), BOB, &[FACILITATOR_ROLE]);
+    let reply = fake.wait_for_callback(asked, WAIT);
+    assert!(
+        is_ephemeral(&reply),
+        "only the facilitator sees it: {reply}"
+    );
+    let url = app.calendar_url();
+    assert!(
+        url.starts_with(&format!("{}/calendar/", daemon.base_url)),
+        "{url}"
+    );
+    assert!(content(&reply).starts_with(&format!("{url}\n")), "{reply}");
+    assert!(content(&reply).contains("パスワード"), "{reply}");
+    let (status, feed) = crate::helpers::get(&url).unwrap();
+    assert_eq!(status, 200, "{feed}");
+}

@@ -185,6 +185,17 @@ impl TestApp {
         panic!("the daemon did not answer /healthz: {}", self.daemon_log());
     }
 
+    /// The calendar feed's secret address, as `calendar-url` prints it.
+    pub fn calendar_url(&self) -> String {
+        let output = self.run(&["calendar-url"]);
+        assert!(
+            output.status.success(),
+            "calendar-url failed: {}",
+            stderr(&output)
+        );
+        stdout(&output).trim().to_string()
+    }
+
     pub fn daemon_log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("daemon.log")).unwrap_or_default()
     }
@@ -232,6 +243,14 @@ pub fn http(
     url: &str,
     build: impl FnOnce(&reqwest::Client, &str) -> reqwest::RequestBuilder,
 ) -> Result<(u16, String), String> {
+    http_with_content_type(url, build).map(|(status, _, body)| (status, body))
+}
+
+/// As [`http`], with the answer's `Content-Type` (empty when there is none).
+pub fn http_with_content_type(
+    url: &str,
+    build: impl FnOnce(&reqwest::Client, &str) -> reqwest::RequestBuilder,
+) -> Result<(u16, String, String), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -249,7 +268,14 @@ pub fn http(
             .await
             .map_err(|e| e.to_string())?;
         let status = response.status().as_u16();
-        Ok((status, response.text().await.map_err(|e| e.to_string())?))
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let body = response.text().await.map_err(|e| e.to_string())?;
+        Ok((status, content_type, body))
     })
 }
 

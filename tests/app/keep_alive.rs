@@ -65,8 +65,7 @@ fn the_daemon_assigns_facilitators_in_turn_and_plan_shows_them() {
         "json",
     ]);
     assert_eq!(plan[0]["facilitator"], "sato");
-    let (_, feed) =
-        crate::helpers::get(&format!("http://{}/calendar.ics", app.listen_address())).unwrap();
+    let (_, feed) = crate::helpers::get(&app.calendar_url()).unwrap();
     assert!(
         feed.replace("\r\n ", "").contains("ファシリテーター: sato"),
         "{feed}"

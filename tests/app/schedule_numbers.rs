@@ -76,7 +76,7 @@ fn a_past_cancellation_gives_the_same_number_in_plan_calendar_ics_and_healthz() 
     assert_eq!(next["date"], "2026-12-02", "{health}");
     assert_eq!(next["number"], 8, "{health}");
 
-    let (status, ics) = get(&format!("{}/calendar.ics", daemon.base_url)).unwrap();
+    let (status, ics) = get(&app.calendar_url()).unwrap();
     assert_eq!(status, 200);
     let event = ics
         .split("BEGIN:VEVENT")

@@ -12,6 +12,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::{Endpoint, error};
+use crate::secret_token::constant_time_eq;
 
 /// The `Host` values that name this endpoint: its address, or `localhost`,
 /// with its port.
@@ -105,11 +106,6 @@ fn authorized(token: &str, headers: &HeaderMap) -> bool {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     given.is_some_and(|g| constant_time_eq(g.as_bytes(), expected.as_bytes()))
-}
-
-/// Compares secrets without revealing through timing how much of them matched.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

@@ -1,0 +1,192 @@
+//! The calendar feed behind a secret address: `calendar-url` shows it, only it serves the
+//! feed, `--rotate` retires it while the daemon runs, and the feed carries titles only.
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    TestApp, WEEKLY_MEETING, daemon_section, get, http_with_content_type, spawn_app,
+    spawn_app_with, stderr, stdout,
+};
+
+fn token_of(url: &str) -> &str {
+    url.rsplit_once("/calendar/")
+        .and_then(|(_, file)| file.strip_suffix(".ics"))
+        .unwrap_or_else(|| panic!("{url} is /calendar/<token>.ics"))
+}
+
+#[test]
+fn calendar_url_prints_the_secret_address_and_only_it_serves_the_feed() {
+    let app = spawn_app();
+    let daemon = app.start_daemon();
+    let url = app.calendar_url();
+    assert!(
+        url.starts_with(&format!("{}/calendar/", daemon.base_url)),
+        "{url} on {}",
+        daemon.base_url
+    );
+    let token = token_of(&url).to_string();
+    assert_eq!(token.len(), 64, "32 random bytes as hex: {token}");
+    assert!(token.bytes().all(|c| c.is_ascii_hexdigit()), "{token}");
+    assert_eq!(app.calendar_url(), url, "the address stays until rotated");
+    let file = app.state_dir().join("calendar-token");
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    let (status, content_type, feed) = http_with_content_type(&url, |c, u| c.get(u)).unwrap();
+    assert_eq!(status, 200, "{feed}");
+    assert_eq!(content_type, "text/calendar; charset=utf-8");
+    let unfolded = feed.replace("\r\n ", "");
+    assert!(
+        unfolded.contains("SUMMARY:週刊ポストモーテム #393\r\n"),
+        "{unfolded}"
+    );
+
+    let wrong = token.replace(&token[..1], if &token[..1] == "0" { "1" } else { "0" });
+    let base = &daemon.base_url;
+    for path in [
+        "/calendar.ics".to_string(),
+        format!("/calendar/{wrong}.ics"),
+        format!("/calendar/{token}"),
+        format!("/calendar/{token}.ics.ics"),
+        "/calendar/.ics".to_string(),
+        format!("/calendar/{}.ics", &token[..32]),
+    ] {
+        let (status, body) = get(&format!("{base}{path}")).unwrap();
+        assert_eq!(status, 404, "{path}: {body}");
+        assert!(!body.contains("VCALENDAR"), "{path}");
+    }
+}
+
+#[test]
+fn rotating_the_address_retires_the_old_one_while_the_daemon_runs() {
+    let app = spawn_app();
+    let mut daemon = app.start_daemon();
+    let old = app.calendar_url();
+    assert_eq!(get(&old).unwrap().0, 200);
+
+    let rotated = app.run(&["calendar-url", "--rotate"]);
+    assert!(rotated.status.success(), "{}", stderr(&rotated));
+    let new = stdout(&rotated).trim().to_string();
+    assert!(
+        stderr(&rotated).contains("古いアドレスはもう使えません"),
+        "{}",
+        stderr(&rotated)
+    );
+    assert_ne!(token_of(&new), token_of(&old));
+    assert_eq!(
+        get(&old).unwrap().0,
+        404,
+        "the old address is retired at once"
+    );
+    let (status, feed) = get(&new).unwrap();
+    assert_eq!(status, 200, "{feed}");
+    assert!(feed.starts_with("BEGIN:VCALENDAR"), "{feed}");
+    assert_eq!(app.calendar_url(), new);
+    assert!(
+        daemon.child.try_wait().unwrap().is_none(),
+        "no restart was needed"
+    );
+    assert!(
+        !app.daemon_log().contains(token_of(&new)),
+        "the token never appears in the logs"
+    );
+    assert!(daemon.terminate().success());
+}
+
+#[test]
+fn without_a_daemon_the_address_uses_the_configured_port_or_says_why_it_cannot() {
+    let fixed = spawn_app_with(&format!(
+        "[daemon]\nlisten = \"127.0.0.1:18754\"\nholiday_refresh = false\n{WEEKLY_MEETING}"
+    ));
+    let url = fixed.calendar_url();
+    assert!(
+        url.starts_with("http://127.0.0.1:18754/calendar/") && url.ends_with(".ics"),
+        "{url}"
+    );
+
+    // Port 0: only a running daemon knows its port.
+    let any_port = spawn_app();
+    let output = any_port.run(&["calendar-url"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("127.0.0.1:0") && stderr(&output).contains("start the daemon"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stdout(&output).is_empty());
+}
+
+fn wait_for_proposal(app: &TestApp, date: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let exported = app.json(&["export"]);
+        let proposed = exported["sessions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|s: &Value| s["date"] == date && s["proposal"].is_object());
+        if proposed {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "waiting for a proposal on {date}: {exported:#}\n{}",
+            app.daemon_log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_reading_club_week_in_the_feed_names_the_postmortem_but_never_its_body() {
+    let app = spawn_app_with(&format!(
+        "{}{}",
+        daemon_section(""),
+        WEEKLY_MEETING.replace("skip_dates", "facilitators = [\"sato\"]\nskip_dates")
+    ));
+    let document = json!({"format": "weekly-postmortem/v1",
+        "sessions": [{"meeting": "weekly", "date": "2026-12-09", "status": "held",
+            "agenda": [{"title": "夜間バッチの遅延", "kind": "incident", "presenter": "kato",
+                        "team": "Payments"}]}],
+        "postmortems": [{"meeting": "weekly", "date": "2025-12-10", "title": "決済APIの全断",
+            "impact": "決済が47分間すべて失敗した", "actions_taken": "古いコネクションプールへ切り戻した",
+            "root_cause": "設定値のtypo", "prevention": "設定変更にカナリアを必須にする",
+            "responders": ["tanaka"], "links": ["https://wiki.example.com/pm/1"]}]});
+    let path = app.dir.path().join("past.json");
+    std::fs::write(&path, document.to_string()).unwrap();
+    let imported = app.run(&["import", path.to_str().unwrap()]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    // Two days before 2026-12-02 at 12:00 the call for topics proposes a reading club.
+    let _daemon =
+        app.start_daemon_with_env(&[("WEEKLY_POSTMORTEM_NOW", "2026-11-30T12:30:00+09:00")]);
+    wait_for_proposal(&app, "2026-12-02");
+    let exported = app.json(&["export"]);
+    assert!(
+        exported.to_string().contains("決済が47分間"),
+        "the log keeps the proposal's summary: {exported}"
+    );
+
+    let (status, feed) = get(&app.calendar_url()).unwrap();
+    assert_eq!(status, 200, "{feed}");
+    let unfolded = feed.replace("\r\n ", "");
+    assert!(unfolded.contains("決済APIの全断"), "{unfolded}");
+    assert!(unfolded.contains("ファシリテーター: sato"), "{unfolded}");
+    assert!(unfolded.contains("- 夜間バッチの遅延"), "{unfolded}");
+    for body in [
+        "決済が47分間",
+        "古いコネクションプール",
+        "設定値のtypo",
+        "カナリア",
+        "wiki.example.com",
+        "tanaka",
+        "kato",
+        "Payments",
+    ] {
+        assert!(!unfolded.contains(body), "{body} leaked into {unfolded}");
+    }
+}
