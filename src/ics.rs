@@ -120,7 +120,11 @@ mod tests {
             summary: "ベル\u{7}の回\u{1b}[31m #393".into(),
             description: "line 1\r\nline\t2\u{7f}\u{85}\u{8}".into(),
         };
-        let feed = render("週刊\u{7}", &[event], "2026-11-29T00:00:00Z".parse().unwrap());
+        let feed = render(
+            "週刊\u{7}",
+            &[event],
+            "2026-11-29T00:00:00Z".parse().unwrap(),
+        );
         let unfolded = feed.replace("\r\n ", "");
         for line in unfolded.split("\r\n") {
             assert!(

@@ -238,8 +238,14 @@ impl Document {
         let mut by_date: BTreeMap<NaiveDate, Session> = BTreeMap::new();
         let mut lines_by_id: HashMap<String, usize> = HashMap::new();
         for (index, row) in reader.records().enumerate() {
-            let line = index + 2;
-            let row = row.map_err(|e| import_error(format!("line {line}"), e.to_string()))?;
+            // The line a record starts on: a quoted note may span several.
+            let line = match &row {
+                Ok(r) => r.position().map(|p| p.line()),
+                Err(e) => e.position().map(|p| p.line()),
+            }
+            .map_or(index + 2, |l| l as usize);
+            let row = row
+                .map_err(|e| import_error(format!("line {line}"), shown_problem(&e.to_string())))?;
             let field = |i: usize| row.get(i).unwrap_or("").to_string();
             let date_text = field(0);
             let date = NaiveDate::parse_from_str(&date_text, "%Y-%m-%d").map_err(|_| {
@@ -334,7 +340,11 @@ fn records<T: DeserializeOwned>(
 
 /// `sessions[3] (weekly 2024-05-15)`: enough for a person to find the record.
 fn describe(name: &str, index: usize, item: &serde_json::Value) -> String {
-    let field = |key: &str| item.get(key).and_then(|v| v.as_str()).map_or("?".into(), shown);
+    let field = |key: &str| {
+        item.get(key)
+            .and_then(|v| v.as_str())
+            .map_or("?".into(), shown)
+    };
     format!("{name}[{index}] ({} {})", field("meeting"), field("date"))
 }
 
@@ -459,7 +469,8 @@ mod tests {
     #[test]
     fn control_characters_and_oversized_texts_are_refused_in_every_field() {
         let session = |extra: serde_json::Value| {
-            let mut s = serde_json::json!({"meeting": "weekly", "date": "2024-05-15", "status": "held"});
+            let mut s =
+                serde_json::json!({"meeting": "weekly", "date": "2024-05-15", "status": "held"});
             s.as_object_mut()
                 .unwrap()
                 .extend(extra.as_object().unwrap().clone());
@@ -484,11 +495,15 @@ mod tests {
                 "agenda[0].presenter: contains the control character U+0009",
             ),
             (
-                session(serde_json::json!({"proposal": {"format": "open_talk", "title": "talk\u{0}"}})),
+                session(
+                    serde_json::json!({"proposal": {"format": "open_talk", "title": "talk\u{0}"}}),
+                ),
                 "proposal.title: contains the control character U+0000",
             ),
             (
-                session(serde_json::json!({"proposal": {"format": "open_talk", "title": "t", "detail": "a\u{7}"}})),
+                session(
+                    serde_json::json!({"proposal": {"format": "open_talk", "title": "t", "detail": "a\u{7}"}}),
+                ),
                 "proposal.detail: contains the control character U+0007",
             ),
             (
@@ -496,11 +511,14 @@ mod tests {
                 "facilitator: is empty",
             ),
             (
-                learnings(serde_json::json!([{"meeting": "weekly", "date": "2024-05-15", "text": "x", "tags": ["db", "a\nb"]}])),
+                learnings(
+                    serde_json::json!([{"meeting": "weekly", "date": "2024-05-15", "text": "x", "tags": ["db", "a\nb"]}]),
+                ),
                 "tags[1]: must be one line",
             ),
             (
-                serde_json::json!({"format": FORMAT_V1, "rosters": {"weekly": ["sato", "\u{7}"]}}).to_string(),
+                serde_json::json!({"format": FORMAT_V1, "rosters": {"weekly": ["sato", "\u{7}"]}})
+                    .to_string(),
                 "rosters: weekly[1]: contains the control character U+0007",
             ),
         ];
@@ -543,7 +561,8 @@ mod tests {
         ]));
         let err = Document::from_json(&text, KNOWN).unwrap_err();
         assert!(
-            err.problem.starts_with("learnings[0] and learnings[1] are the same record"),
+            err.problem
+                .starts_with("learnings[0] and learnings[1] are the same record"),
             "{err}"
         );
         let text = serde_json::json!({"format": FORMAT_V1, "postmortems": [
@@ -553,7 +572,8 @@ mod tests {
         .to_string();
         let err = Document::from_json(&text, KNOWN).unwrap_err();
         assert!(
-            err.problem.starts_with("postmortems[0] and postmortems[1] both have id \"pm\""),
+            err.problem
+                .starts_with("postmortems[0] and postmortems[1] both have id \"pm\""),
             "{err}"
         );
         let text = serde_json::json!({"format": FORMAT_V1, "sessions": [
@@ -563,9 +583,8 @@ mod tests {
         .to_string();
         let err = Document::from_json(&text, KNOWN).unwrap_err();
         assert!(
-            err.problem.starts_with(
-                "sessions[0].agenda[0] and sessions[1].agenda[1] both have id \"i\""
-            ),
+            err.problem
+                .starts_with("sessions[0].agenda[0] and sessions[1].agenda[1] both have id \"i\""),
             "{err}"
         );
     }
@@ -573,7 +592,8 @@ mod tests {
     #[test]
     fn values_quoted_in_errors_are_escaped_and_clipped() {
         let meeting = format!("\u{7}{}", "m".repeat(100));
-        let text = learnings(serde_json::json!([{"meeting": meeting, "date": "2024-05-15", "text": "t"}]));
+        let text =
+            learnings(serde_json::json!([{"meeting": meeting, "date": "2024-05-15", "text": "t"}]));
         let err = Document::from_json(&text, KNOWN).unwrap_err().to_string();
         assert!(!err.chars().any(char::is_control), "{err:?}");
         assert!(err.starts_with("learnings[0] (\\u{7}mmm"), "{err}");
@@ -610,7 +630,10 @@ mod tests {
             "line 4: repeats line 2 (same date and title); remove one of them"
         );
         let err = Document::from_csv(
-            &format!("date,title,presenter,kind,notes\n{},t,,,\n", "9".repeat(5000)),
+            &format!(
+                "date,title,presenter,kind,notes\n{},t,,,\n",
+                "9".repeat(5000)
+            ),
             "weekly",
             KNOWN,
         )

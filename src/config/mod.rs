@@ -484,11 +484,9 @@ impl Config {
         }
 
         for (index, meeting) in raw.meeting.iter().enumerate() {
-            meeting
-                .check_texts()
-                .map_err(|(span, key, message)| {
-                    invalid(Some(span), &format!("meeting[{index}].{key}"), message)
-                })?;
+            meeting.check_texts().map_err(|(span, key, message)| {
+                invalid(Some(span), &format!("meeting[{index}].{key}"), message)
+            })?;
         }
 
         let base = path.parent().unwrap_or(Path::new("."));
@@ -542,8 +540,7 @@ impl RawMeeting {
     /// so it is refused here, by `check-config` and `run` alike.
     fn check_texts(&self) -> Result<(), TextProblem> {
         let check = |kind: TextKind, key: String, text: &Spanned<String>| {
-            check_field(kind, &key, text.get_ref())
-                .map_err(|e| (text.span(), e.field, e.problem))
+            check_field(kind, &key, text.get_ref()).map_err(|e| (text.span(), e.field, e.problem))
         };
         check(TextKind::Title, "title".into(), &self.title)?;
         for (i, name) in self.facilitators.iter().enumerate() {
@@ -742,8 +739,10 @@ skip_dates = ["2026-12-30"]
             assert!(err.starts_with("/etc/wp/config.toml:"), "{err}");
             assert!(err.contains(expected), "expected {expected:?} in {err:?}");
         }
-        let fine = with(r#"facilitators = ["佐藤", "tanaka"]
-team = "SRE""#);
+        let fine = with(
+            r#"facilitators = ["佐藤", "tanaka"]
+team = "SRE""#,
+        );
         let config = Config::parse(Path::new("/etc/wp/config.toml"), &fine).unwrap();
         assert_eq!(config.meetings[0].facilitators, ["佐藤", "tanaka"]);
     }

@@ -382,7 +382,8 @@ impl Session {
         check_optional(TextKind::Name, "facilitator", &self.facilitator)?;
         check_optional(TextKind::Text, "notes", &self.notes)?;
         for (i, item) in self.agenda.iter().enumerate() {
-            item.validate().map_err(|e| e.within(&format!("agenda[{i}]")))?;
+            item.validate()
+                .map_err(|e| e.within(&format!("agenda[{i}]")))?;
         }
         for person in self.rsvps.keys() {
             check_field(TextKind::Name, "rsvps", person)?;
@@ -550,8 +551,16 @@ mod tests {
 
     #[test]
     fn one_line_kinds_refuse_blank_text_line_breaks_and_every_control_character() {
-        for kind in [TextKind::Id, TextKind::Name, TextKind::Title, TextKind::Line] {
-            assert_eq!(check_field(kind, "f", "  ").unwrap_err().problem, "is empty");
+        for kind in [
+            TextKind::Id,
+            TextKind::Name,
+            TextKind::Title,
+            TextKind::Line,
+        ] {
+            assert_eq!(
+                check_field(kind, "f", "  ").unwrap_err().problem,
+                "is empty"
+            );
             assert_eq!(
                 check_field(kind, "f", "a\nb").unwrap_err().problem,
                 "must be one line"
@@ -591,7 +600,10 @@ mod tests {
         for (kind, limit) in limits {
             assert_eq!(kind.max_chars(), limit);
             // Characters, not bytes: Japanese text gets the same room.
-            assert!(check_field(kind, "f", &"あ".repeat(limit)).is_ok(), "{kind:?}");
+            assert!(
+                check_field(kind, "f", &"あ".repeat(limit)).is_ok(),
+                "{kind:?}"
+            );
             let err = check_field(kind, "f", &"あ".repeat(limit + 1)).unwrap_err();
             assert_eq!(
                 err.problem,
@@ -635,7 +647,13 @@ mod tests {
             tags: vec!["db".into(), "a\u{7}".into()],
             author: None,
         };
-        assert!(learning.validate().unwrap_err().problem.contains("2000000 characters"));
+        assert!(
+            learning
+                .validate()
+                .unwrap_err()
+                .problem
+                .contains("2000000 characters")
+        );
         let learning = Learning {
             id: "l-1".into(),
             ..learning
