@@ -45,6 +45,9 @@ fn timestamp(t: DateTime<Utc>) -> String {
 }
 
 /// TEXT values escape backslash, semicolon, comma and newlines (RFC 5545 3.3.11).
+/// RFC 5545 allows no control character in TEXT but the tab; imports refuse
+/// them, yet records stored before that rule may hold one, so they are dropped
+/// here too: a BEL or a NUL never reaches a subscriber's calendar app.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -53,7 +56,8 @@ fn escape(text: &str) -> String {
             ';' => out.push_str("\\;"),
             ',' => out.push_str("\\,"),
             '\n' => out.push_str("\\n"),
-            '\r' => {}
+            '\t' => out.push('\t'),
+            c if c.is_control() => {}
             c => out.push(c),
         }
     }
@@ -105,5 +109,32 @@ mod tests {
         assert!(unfolded.contains("DTSTART:20261202T080000Z\r\n"));
         assert!(unfolded.contains("\\nAgenda\\; a\\, b\r\n"));
         assert!(unfolded.contains(&format!("DESCRIPTION:{description}")));
+    }
+
+    #[test]
+    fn control_characters_from_old_records_never_reach_the_feed() {
+        let event = FeedEvent {
+            uid: "weekly-2026-12-02\u{0}@weekly-postmortem".into(),
+            start: "2026-12-02T08:00:00Z".parse().unwrap(),
+            end: "2026-12-02T09:00:00Z".parse().unwrap(),
+            summary: "ベル\u{7}の回\u{1b}[31m #393".into(),
+            description: "line 1\r\nline\t2\u{7f}\u{85}\u{8}".into(),
+        };
+        let feed = render(
+            "週刊\u{7}",
+            &[event],
+            "2026-11-29T00:00:00Z".parse().unwrap(),
+        );
+        let unfolded = feed.replace("\r\n ", "");
+        for line in unfolded.split("\r\n") {
+            assert!(
+                !line.chars().any(|c| c.is_control() && c != '\t'),
+                "{line:?}"
+            );
+        }
+        assert!(unfolded.contains("X-WR-CALNAME:週刊\r\n"));
+        assert!(unfolded.contains("UID:weekly-2026-12-02@weekly-postmortem\r\n"));
+        assert!(unfolded.contains("SUMMARY:ベルの回[31m #393\r\n"));
+        assert!(unfolded.contains("DESCRIPTION:line 1\\nline\t2\r\n"));
     }
 }

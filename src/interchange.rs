@@ -9,8 +9,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::log::{
-    AgendaItem, AgendaKind, Invalid, Learning, Postmortem, Session, agenda_id, learning_id,
-    postmortem_id,
+    AgendaItem, AgendaKind, Invalid, Learning, Postmortem, Session, TextKind, agenda_id,
+    check_field, learning_id, postmortem_id,
 };
 
 pub const FORMAT_V1: &str = "weekly-postmortem/v1";
@@ -111,24 +111,39 @@ impl Document {
     }
 
     /// Fills in derived ids and checks every record; the first problem wins.
+    /// Every text field meets [`check_field`]'s rule for its kind, and no two
+    /// records of a kind share an id (the second would silently replace the first).
     pub fn complete_and_check(&mut self, known_meetings: &[&str]) -> Result<(), ImportError> {
         let check_meeting = |meeting: &str| -> Result<(), Invalid> {
             if known_meetings.contains(&meeting) {
                 Ok(())
             } else {
-                Err(Invalid {
-                    field: "meeting".into(),
-                    problem: format!(
-                        "{meeting:?} is not a configured meeting (configured: {})",
+                Err(Invalid::new(
+                    "meeting",
+                    format!(
+                        "\"{}\" is not a configured meeting (configured: {})",
+                        shown(meeting),
                         known_meetings.join(", ")
                     ),
-                })
+                    format!(
+                        "「{}」は設定にない会議です（設定済み: {}）",
+                        shown(meeting),
+                        known_meetings.join(", ")
+                    ),
+                ))
             }
         };
         let mut seen_sessions = HashMap::new();
+        let mut agenda_ids = Ids::default();
         for (i, session) in self.sessions.iter_mut().enumerate() {
-            let location = format!("sessions[{i}] ({} {})", session.meeting, session.date);
+            let location = format!(
+                "sessions[{i}] ({} {})",
+                shown(&session.meeting),
+                session.date
+            );
+            let mut explicit = Vec::with_capacity(session.agenda.len());
             for item in &mut session.agenda {
+                explicit.push(!item.id.is_empty());
                 if item.id.is_empty() {
                     item.id = agenda_id(&session.meeting, session.date, &item.title);
                 }
@@ -142,44 +157,57 @@ impl Document {
                     format!("repeats the session at sessions[{first}]"),
                 ));
             }
+            for (j, item) in session.agenda.iter().enumerate() {
+                agenda_ids
+                    .insert(&item.id, format!("sessions[{i}].agenda[{j}]"), explicit[j])
+                    .map_err(|problem| import_error(&location, problem))?;
+            }
         }
+        let mut postmortem_ids = Ids::default();
         for (i, pm) in self.postmortems.iter_mut().enumerate() {
-            if pm.id.is_empty() {
+            let explicit = !pm.id.is_empty();
+            if !explicit {
                 pm.id = postmortem_id(&pm.meeting, pm.date, &pm.title);
             }
+            let location = format!(
+                "postmortems[{i}] ({} {} \"{}\")",
+                shown(&pm.meeting),
+                pm.date,
+                shown(&pm.title)
+            );
             check_meeting(&pm.meeting)
                 .and_then(|()| pm.validate())
-                .map_err(|e| {
-                    import_error(
-                        format!(
-                            "postmortems[{i}] ({} {} {:?})",
-                            pm.meeting, pm.date, pm.title
-                        ),
-                        e.to_string(),
-                    )
-                })?;
+                .map_err(|e| import_error(&location, e.to_string()))?;
+            postmortem_ids
+                .insert(&pm.id, format!("postmortems[{i}]"), explicit)
+                .map_err(|problem| import_error(&location, problem))?;
         }
+        let mut learning_ids = Ids::default();
         for (i, learning) in self.learnings.iter_mut().enumerate() {
-            if learning.id.is_empty() {
+            let explicit = !learning.id.is_empty();
+            if !explicit {
                 learning.id = learning_id(&learning.meeting, learning.date, &learning.text);
             }
+            let location = format!(
+                "learnings[{i}] ({} {})",
+                shown(&learning.meeting),
+                learning.date
+            );
             check_meeting(&learning.meeting)
                 .and_then(|()| learning.validate())
-                .map_err(|e| {
-                    import_error(
-                        format!("learnings[{i}] ({} {})", learning.meeting, learning.date),
-                        e.to_string(),
-                    )
-                })?;
+                .map_err(|e| import_error(&location, e.to_string()))?;
+            learning_ids
+                .insert(&learning.id, format!("learnings[{i}]"), explicit)
+                .map_err(|problem| import_error(&location, problem))?;
         }
         for (meeting, roster) in &self.rosters {
             check_meeting(meeting)
                 .and_then(|()| {
-                    roster
-                        .iter()
-                        .try_for_each(|name| crate::domain::log::check_line("name", name))
+                    roster.iter().enumerate().try_for_each(|(i, name)| {
+                        check_field(TextKind::Name, &format!("{}[{i}]", shown(meeting)), name)
+                    })
                 })
-                .map_err(|e| import_error(format!("rosters.{meeting}"), e.to_string()))?;
+                .map_err(|e| import_error("rosters", e.to_string()))?;
         }
         Ok(())
     }
@@ -208,15 +236,22 @@ impl Document {
             ));
         }
         let mut by_date: BTreeMap<NaiveDate, Session> = BTreeMap::new();
+        let mut lines_by_id: HashMap<String, usize> = HashMap::new();
         for (index, row) in reader.records().enumerate() {
-            let line = index + 2;
-            let row = row.map_err(|e| import_error(format!("line {line}"), e.to_string()))?;
+            // The line a record starts on: a quoted note may span several.
+            let line = match &row {
+                Ok(r) => r.position().map(|p| p.line()),
+                Err(e) => e.position().map(|p| p.line()),
+            }
+            .map_or(index + 2, |l| l as usize);
+            let row = row
+                .map_err(|e| import_error(format!("line {line}"), shown_problem(&e.to_string())))?;
             let field = |i: usize| row.get(i).unwrap_or("").to_string();
             let date_text = field(0);
             let date = NaiveDate::parse_from_str(&date_text, "%Y-%m-%d").map_err(|_| {
                 import_error(
                     format!("line {line}"),
-                    format!("date {date_text:?} is not a date as YYYY-MM-DD"),
+                    format!("date \"{}\" is not a date as YYYY-MM-DD", shown(&date_text)),
                 )
             })?;
             let kind_text = field(3);
@@ -227,28 +262,39 @@ impl Document {
                     import_error(
                         format!("line {line}"),
                         format!(
-                            "kind {kind_text:?} is not one of incident, dashboard, topic, other"
+                            "kind \"{}\" is not one of incident, dashboard, topic, other",
+                            shown(&kind_text)
                         ),
                     )
                 })?
             };
             let non_empty = |s: String| (!s.is_empty()).then_some(s);
             let title = field(1);
+            let item = AgendaItem {
+                id: agenda_id(meeting, date, &title),
+                title,
+                kind,
+                presenter: non_empty(field(2)),
+                link: None,
+                notes: non_empty(field(4)),
+                added_by: None,
+                added_at: None,
+                ..Default::default()
+            };
+            // Checked here so the error names the spreadsheet row.
+            item.validate()
+                .map_err(|e| import_error(format!("line {line}"), e.to_string()))?;
+            if let Some(first) = lines_by_id.insert(item.id.clone(), line) {
+                return Err(import_error(
+                    format!("line {line}"),
+                    format!("repeats line {first} (same date and title); remove one of them"),
+                ));
+            }
             by_date
                 .entry(date)
                 .or_insert_with(|| Session::new(meeting, date))
                 .agenda
-                .push(AgendaItem {
-                    id: String::new(),
-                    title,
-                    kind,
-                    presenter: non_empty(field(2)),
-                    link: None,
-                    notes: non_empty(field(4)),
-                    added_by: None,
-                    added_at: None,
-                    ..Default::default()
-                });
+                .push(item);
         }
         let mut document = Document {
             sessions: by_date.into_values().collect(),
@@ -280,7 +326,8 @@ fn records<T: DeserializeOwned>(
             let label = describe(name, i, item);
             serde_path_to_error::deserialize(item).map_err(|e| {
                 let path = e.path().to_string();
-                let problem = e.into_inner().to_string();
+                // serde quotes the offending value (`unknown variant "…"`): keep it short.
+                let problem = shown_problem(&e.into_inner().to_string());
                 if path == "." {
                     import_error(label, problem)
                 } else {
@@ -293,8 +340,73 @@ fn records<T: DeserializeOwned>(
 
 /// `sessions[3] (weekly 2024-05-15)`: enough for a person to find the record.
 fn describe(name: &str, index: usize, item: &serde_json::Value) -> String {
-    let field = |key: &str| item.get(key).and_then(|v| v.as_str()).unwrap_or("?");
+    let field = |key: &str| {
+        item.get(key)
+            .and_then(|v| v.as_str())
+            .map_or("?".into(), shown)
+    };
     format!("{name}[{index}] ({} {})", field("meeting"), field("date"))
+}
+
+/// A value shown in an error: control characters escaped and at most
+/// [`SHOWN_CHARS`] characters, so a 2,000,000-character id or a BEL cannot
+/// flood or ring the terminal that shows the error.
+fn shown(text: &str) -> String {
+    const SHOWN_CHARS: usize = 40;
+    let mut out: String = text
+        .chars()
+        .take(SHOWN_CHARS)
+        .flat_map(char::escape_debug)
+        .collect();
+    if text.chars().nth(SHOWN_CHARS).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// A parser's message, which may quote the value it refused, made safe to show.
+fn shown_problem(problem: &str) -> String {
+    const PROBLEM_CHARS: usize = 300;
+    let mut out: String = problem
+        .chars()
+        .take(PROBLEM_CHARS)
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
+    if problem.chars().nth(PROBLEM_CHARS).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// Ids already used by one kind of record in this file, and where.
+#[derive(Default)]
+struct Ids {
+    first_at: HashMap<String, (String, bool)>,
+}
+
+impl Ids {
+    /// Records `id` for the record at `at`, or says which earlier record has it.
+    fn insert(&mut self, id: &str, at: String, explicit: bool) -> Result<(), String> {
+        match self.first_at.get(id) {
+            None => {
+                self.first_at.insert(id.to_string(), (at, explicit));
+                Ok(())
+            }
+            Some((first, first_explicit)) => Err(if explicit || *first_explicit {
+                format!(
+                    "{first} and {at} both have id \"{}\"; give each record its own id \
+                     (or leave `id` out to derive one from the content)",
+                    shown(id)
+                )
+            } else {
+                format!(
+                    "{first} and {at} are the same record (same meeting, date and text, \
+                     so both get id \"{}\"); remove one",
+                    shown(id)
+                )
+            }),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -340,10 +452,7 @@ mod tests {
             KNOWN,
         )
         .unwrap_err();
-        assert!(
-            err.to_string().contains("agenda[0].title: is empty"),
-            "{err}"
-        );
+        assert_eq!(err.to_string(), "line 2: title: is empty");
         let err = Document::from_csv(
             "date,title,presenter,kind,notes\n2024-05-15,x,y,war,\n",
             "weekly",
@@ -351,5 +460,184 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.location, "line 2");
+    }
+
+    fn learnings(items: serde_json::Value) -> String {
+        serde_json::json!({"format": FORMAT_V1, "learnings": items}).to_string()
+    }
+
+    #[test]
+    fn control_characters_and_oversized_texts_are_refused_in_every_field() {
+        let session = |extra: serde_json::Value| {
+            let mut s =
+                serde_json::json!({"meeting": "weekly", "date": "2024-05-15", "status": "held"});
+            s.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            serde_json::json!({"format": FORMAT_V1, "sessions": [s]}).to_string()
+        };
+        let agenda = |item: serde_json::Value| session(serde_json::json!({"agenda": [item]}));
+        let cases = [
+            (
+                agenda(serde_json::json!({"id": "a\u{7}b", "title": "t"})),
+                "agenda[0].id: contains the control character U+0007",
+            ),
+            (
+                agenda(serde_json::json!({"title": "t", "team": "SRE\u{1b}"})),
+                "agenda[0].team: contains the control character U+001B",
+            ),
+            (
+                agenda(serde_json::json!({"title": "t", "team": "x".repeat(1_000_000)})),
+                "agenda[0].team: is 1000000 characters long; the limit is 100",
+            ),
+            (
+                agenda(serde_json::json!({"title": "t", "presenter": "a\tb"})),
+                "agenda[0].presenter: contains the control character U+0009",
+            ),
+            (
+                session(
+                    serde_json::json!({"proposal": {"format": "open_talk", "title": "talk\u{0}"}}),
+                ),
+                "proposal.title: contains the control character U+0000",
+            ),
+            (
+                session(
+                    serde_json::json!({"proposal": {"format": "open_talk", "title": "t", "detail": "a\u{7}"}}),
+                ),
+                "proposal.detail: contains the control character U+0007",
+            ),
+            (
+                session(serde_json::json!({"facilitator": ""})),
+                "facilitator: is empty",
+            ),
+            (
+                learnings(
+                    serde_json::json!([{"meeting": "weekly", "date": "2024-05-15", "text": "x", "tags": ["db", "a\nb"]}]),
+                ),
+                "tags[1]: must be one line",
+            ),
+            (
+                serde_json::json!({"format": FORMAT_V1, "rosters": {"weekly": ["sato", "\u{7}"]}})
+                    .to_string(),
+                "rosters: weekly[1]: contains the control character U+0007",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = Document::from_json(&text, KNOWN).unwrap_err();
+            assert!(err.to_string().contains(expected), "{expected:?} in {err}");
+        }
+    }
+
+    #[test]
+    fn a_two_million_character_id_is_refused_without_being_repeated() {
+        let text = learnings(serde_json::json!([
+            {"id": "x".repeat(2_000_000), "meeting": "weekly", "date": "2024-05-15", "text": "t"}
+        ]));
+        let err = Document::from_json(&text, KNOWN).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "learnings[0] (weekly 2024-05-15): id: is 2000000 characters long; the limit is 128"
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_within_a_file_name_both_records() {
+        let text = learnings(serde_json::json!([
+            {"id": "x", "meeting": "weekly", "date": "2024-05-15", "text": "one"},
+            {"meeting": "weekly", "date": "2024-05-15", "text": "two"},
+            {"id": "x", "meeting": "weekly", "date": "2024-05-22", "text": "three"}
+        ]));
+        let err = Document::from_json(&text, KNOWN).unwrap_err();
+        assert_eq!(err.location, "learnings[2] (weekly 2024-05-22)");
+        assert!(
+            err.problem
+                .starts_with("learnings[0] and learnings[2] both have id \"x\"; give each"),
+            "{err}"
+        );
+        // The same learning twice without ids derives one id for both.
+        let text = learnings(serde_json::json!([
+            {"meeting": "weekly", "date": "2024-05-15", "text": "same"},
+            {"meeting": "weekly", "date": "2024-05-15", "text": "same"}
+        ]));
+        let err = Document::from_json(&text, KNOWN).unwrap_err();
+        assert!(
+            err.problem
+                .starts_with("learnings[0] and learnings[1] are the same record"),
+            "{err}"
+        );
+        let text = serde_json::json!({"format": FORMAT_V1, "postmortems": [
+            {"id": "pm", "meeting": "weekly", "date": "2024-05-15", "title": "a"},
+            {"id": "pm", "meeting": "weekly", "date": "2024-05-22", "title": "b"}
+        ]})
+        .to_string();
+        let err = Document::from_json(&text, KNOWN).unwrap_err();
+        assert!(
+            err.problem
+                .starts_with("postmortems[0] and postmortems[1] both have id \"pm\""),
+            "{err}"
+        );
+        let text = serde_json::json!({"format": FORMAT_V1, "sessions": [
+            {"meeting": "weekly", "date": "2024-05-15", "status": "held", "agenda": [{"id": "i", "title": "a"}]},
+            {"meeting": "weekly", "date": "2024-05-22", "status": "held", "agenda": [{"title": "b"}, {"id": "i", "title": "c"}]}
+        ]})
+        .to_string();
+        let err = Document::from_json(&text, KNOWN).unwrap_err();
+        assert!(
+            err.problem
+                .starts_with("sessions[0].agenda[0] and sessions[1].agenda[1] both have id \"i\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn values_quoted_in_errors_are_escaped_and_clipped() {
+        let meeting = format!("\u{7}{}", "m".repeat(100));
+        let text =
+            learnings(serde_json::json!([{"meeting": meeting, "date": "2024-05-15", "text": "t"}]));
+        let err = Document::from_json(&text, KNOWN).unwrap_err().to_string();
+        assert!(!err.chars().any(char::is_control), "{err:?}");
+        assert!(err.starts_with("learnings[0] (\\u{7}mmm"), "{err}");
+        assert!(err.len() < 300, "{err}");
+        let text = serde_json::json!({"format": FORMAT_V1, "sessions": [
+            {"meeting": "weekly", "date": "2024-05-15", "status": "\u{7}".repeat(10_000)}
+        ]})
+        .to_string();
+        let err = Document::from_json(&text, KNOWN).unwrap_err().to_string();
+        assert!(!err.chars().any(char::is_control), "{err:?}");
+        assert!(err.chars().count() < 400, "{err}");
+    }
+
+    #[test]
+    fn csv_rows_are_checked_with_their_line_and_a_repeated_row_is_named() {
+        let err = Document::from_csv(
+            "date,title,presenter,kind,notes\n2024-05-15,DB,tanaka,incident,\n2024-05-15,x\u{7},y,topic,\n",
+            "weekly",
+            KNOWN,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "line 3: title: contains the control character U+0007; remove it"
+        );
+        let err = Document::from_csv(
+            "date,title,presenter,kind,notes\n2024-05-15,DB,tanaka,incident,\n2024-05-22,DB,,,\n2024-05-15,DB,sato,topic,\n",
+            "weekly",
+            KNOWN,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "line 4: repeats line 2 (same date and title); remove one of them"
+        );
+        let err = Document::from_csv(
+            &format!(
+                "date,title,presenter,kind,notes\n{},t,,,\n",
+                "9".repeat(5000)
+            ),
+            "weekly",
+            KNOWN,
+        )
+        .unwrap_err();
+        assert!(err.to_string().chars().count() < 200, "{err}");
     }
 }

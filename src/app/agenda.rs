@@ -3,10 +3,7 @@
 use chrono::NaiveDate;
 
 use super::{Actor, Answer, Context, Reply, UserError, say, session_label};
-use crate::domain::log::{AgendaItem, AgendaKind, Invalid, agenda_id};
-
-/// Longest agenda title: enough for a sentence, short enough for a list.
-pub const MAX_TITLE_CHARS: usize = 300;
+use crate::domain::log::{AgendaItem, AgendaKind, Invalid, TextKind, agenda_id};
 
 pub struct NewItem {
     pub title: String,
@@ -19,31 +16,10 @@ pub struct NewItem {
 
 pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
     let title = item.title.trim().to_string();
-    let chars = title.chars().count();
-    if chars == 0 {
-        return Err(UserError(say(
-            ctx.language,
-            "タイトルが空です",
-            "the title is empty",
-        )));
-    }
-    if chars > MAX_TITLE_CHARS {
-        return Err(UserError(say(
-            ctx.language,
-            format!("タイトルが長すぎます（{chars}文字、上限{MAX_TITLE_CHARS}文字）"),
-            format!("the title is {chars} characters; the limit is {MAX_TITLE_CHARS}"),
-        )));
-    }
-    if let Some(link) = &item.link {
-        check_link(ctx, link)?;
-    }
-    let occurrence = match item.date {
-        Some(date) => ctx.held_on(date)?,
-        None => ctx.next_held()?,
-    };
-    let id = agenda_id(&ctx.meeting.id, occurrence.date, &title);
-    let new_item = AgendaItem {
-        id: id.clone(),
+    // The record's own rule (empty, length, control characters) answers
+    // first, before the date is looked at: the same rule an import meets.
+    let mut new_item = AgendaItem {
+        id: agenda_id(&ctx.meeting.id, ctx.today(), &title),
         title: title.clone(),
         kind: item.kind,
         presenter: Some(actor.name.clone()),
@@ -59,6 +35,18 @@ pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
             .map(str::to_string),
         ..Default::default()
     };
+    new_item
+        .validate()
+        .map_err(|e| UserError(e.say(ctx.language)))?;
+    if let Some(link) = &item.link {
+        check_link(ctx, link)?;
+    }
+    let occurrence = match item.date {
+        Some(date) => ctx.held_on(date)?,
+        None => ctx.next_held()?,
+    };
+    let id = agenda_id(&ctx.meeting.id, occurrence.date, &title);
+    new_item.id = id.clone();
     let mut duplicate = false;
     ctx.log
         .update_session(&ctx.meeting.id, occurrence.date, &mut |session| {
@@ -99,7 +87,7 @@ pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
 
 fn check_link(ctx: &Context, link: &str) -> Result<(), UserError> {
     let valid = (link.starts_with("https://") || link.starts_with("http://"))
-        && link.len() <= 2000
+        && link.chars().count() <= TextKind::Line.max_chars()
         && !link.chars().any(|c| c.is_whitespace() || c.is_control())
         && link
             .split("://")

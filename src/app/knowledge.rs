@@ -53,7 +53,9 @@ pub fn add_learning(
             .collect(),
         author: Some(actor.name.clone()),
     };
-    learning.validate().map_err(|e| UserError(e.to_string()))?;
+    learning
+        .validate()
+        .map_err(|e| UserError(e.say(ctx.language)))?;
     ctx.log.put_learning(&learning)?;
     Ok(Reply::public(say(
         ctx.language,
@@ -95,7 +97,7 @@ pub fn add_postmortem(ctx: &Context, actor: &Actor, form: PostmortemForm) -> Ans
     };
     postmortem
         .validate()
-        .map_err(|e| UserError(e.to_string()))?;
+        .map_err(|e| UserError(e.say(ctx.language)))?;
     ctx.log.put_postmortem(&postmortem)?;
     Ok(Reply::public(say(
         ctx.language,

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use super::{Actor, Answer, Context, Reply, UserError, discord_timestamp, say, session_label};
 use crate::domain::invite::{agenda_line, proposal_text};
-use crate::domain::log::{RsvpStatus, SessionStatus, SkipCode, check_line};
+use crate::domain::log::{RsvpStatus, SessionStatus, SkipCode, TextKind, check_field};
 use crate::domain::schedule::Status;
 
 /// How far `/next` looks for skipped weeks to mention.
@@ -136,7 +136,7 @@ fn require_facilitator(ctx: &Context, actor: &Actor) -> Result<(), UserError> {
 
 pub fn skip(ctx: &Context, actor: &Actor, date: NaiveDate, reason: &str) -> Answer {
     require_facilitator(ctx, actor)?;
-    check_line("reason", reason).map_err(|e| UserError(e.to_string()))?;
+    check_field(TextKind::Title, "reason", reason).map_err(|e| UserError(e.say(ctx.language)))?;
     let occurrence = ctx.held_on(date)?;
     ctx.log
         .update_session(&ctx.meeting.id, date, &mut |session| {

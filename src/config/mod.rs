@@ -19,6 +19,7 @@ use toml::Spanned;
 
 use crate::domain::date_bounds;
 use crate::domain::language::Language;
+use crate::domain::log::{TextKind, check_field};
 use crate::domain::reminders::ReminderTimes;
 use crate::domain::schedule::WeeklyRule;
 
@@ -270,7 +271,7 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawMeeting {
     id: Spanned<MeetingId>,
-    title: String,
+    title: Spanned<String>,
     #[serde(default = "default_timezone")]
     timezone: Timezone,
     weekday: WeekdayName,
@@ -288,11 +289,11 @@ struct RawMeeting {
     #[serde(default)]
     reminders: RawReminders,
     #[serde(default)]
-    facilitators: Vec<String>,
+    facilitators: Vec<Spanned<String>>,
     #[serde(default)]
-    team: Option<String>,
+    team: Option<Spanned<String>>,
     #[serde(default)]
-    dashboards: Vec<Dashboard>,
+    dashboards: Vec<Spanned<Dashboard>>,
 }
 
 /// `[meeting.reminders]`: when the bot speaks, in the meeting's local time.
@@ -502,6 +503,12 @@ impl Config {
             }
         }
 
+        for (index, meeting) in raw.meeting.iter().enumerate() {
+            meeting.check_texts().map_err(|(span, key, message)| {
+                invalid(Some(span), &format!("meeting[{index}].{key}"), message)
+            })?;
+        }
+
         let base = path.parent().unwrap_or(Path::new("."));
         let mut daemon = raw.daemon;
         let relative = daemon
@@ -543,11 +550,43 @@ impl Config {
     }
 }
 
+/// A config text that failed its rule: where, which key (below the meeting), why.
+type TextProblem = (std::ops::Range<usize>, String, String);
+
 impl RawMeeting {
+    /// The texts that end up in records, messages and the calendar meet the
+    /// records' own rule ([`check_field`]): a facilitator named "" or with a
+    /// control character would be refused by every session it is assigned to,
+    /// so it is refused here, by `check-config` and `run` alike.
+    fn check_texts(&self) -> Result<(), TextProblem> {
+        let check = |kind: TextKind, key: String, text: &Spanned<String>| {
+            check_field(kind, &key, text.get_ref()).map_err(|e| (text.span(), e.field, e.problem))
+        };
+        check(TextKind::Title, "title".into(), &self.title)?;
+        for (i, name) in self.facilitators.iter().enumerate() {
+            check(TextKind::Name, format!("facilitators[{i}]"), name)?;
+        }
+        if let Some(team) = &self.team {
+            check(TextKind::Name, "team".into(), team)?;
+        }
+        for (i, dashboard) in self.dashboards.iter().enumerate() {
+            let span = dashboard.span();
+            let dashboard = dashboard.get_ref();
+            for (kind, key, text) in [
+                (TextKind::Title, "name", &dashboard.name),
+                (TextKind::Line, "url", &dashboard.url),
+            ] {
+                check_field(kind, &format!("dashboards[{i}].{key}"), text)
+                    .map_err(|e| (span.clone(), e.field, e.problem))?;
+            }
+        }
+        Ok(())
+    }
+
     fn into_meeting(self) -> Meeting {
         Meeting {
             id: self.id.into_inner().0,
-            title: self.title,
+            title: self.title.into_inner(),
             rule: WeeklyRule {
                 timezone: self.timezone.0,
                 weekday: self.weekday.0,
@@ -558,9 +597,17 @@ impl RawMeeting {
                 skip_dates: self.skip_dates.into_iter().collect::<BTreeSet<_>>(),
             },
             discord_channel_id: self.discord_channel_id,
-            facilitators: self.facilitators,
-            team: self.team,
-            dashboards: self.dashboards,
+            facilitators: self
+                .facilitators
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
+            team: self.team.map(Spanned::into_inner),
+            dashboards: self
+                .dashboards
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
             reminder_times: {
                 let defaults = ReminderTimes::default();
                 ReminderTimes {
@@ -700,6 +747,48 @@ skip_dates = ["2026-12-30"]
         );
         let err = error_of(&VALID.replace("wednesday", "wensday"));
         assert!(err.contains(":11: key `meeting[0].weekday`"), "{err}");
+    }
+
+    #[test]
+    fn roster_names_team_title_and_dashboards_meet_the_records_text_rule() {
+        let with = |extra: &str| VALID.replace("skip_dates", &format!("{extra}\nskip_dates"));
+        let cases = [
+            (
+                with(r#"facilitators = ["sato", "tana\u0007ka"]"#),
+                ":16: key `meeting[0].facilitators[1]`: contains the control character U+0007; remove it",
+            ),
+            (
+                with(r#"facilitators = ["sato", "  "]"#),
+                ":16: key `meeting[0].facilitators[1]`: is empty",
+            ),
+            (
+                with(r#"facilitators = [""]"#),
+                ":16: key `meeting[0].facilitators[0]`: is empty",
+            ),
+            (
+                with(&format!("team = \"{}\"", "S".repeat(101))),
+                ":16: key `meeting[0].team`: is 101 characters long; the limit is 100",
+            ),
+            (
+                VALID.replace("週刊ポストモーテム", "週刊\\u0000"),
+                ":9: key `meeting[0].title`: contains the control character U+0000; remove it",
+            ),
+            (
+                with(r#"dashboards = [{name = "API\tlatency", url = "https://g.example/d"}]"#),
+                ":16: key `meeting[0].dashboards[0].name`: contains the control character U+0009",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = error_of(&text);
+            assert!(err.starts_with("/etc/wp/config.toml:"), "{err}");
+            assert!(err.contains(expected), "expected {expected:?} in {err:?}");
+        }
+        let fine = with(
+            r#"facilitators = ["佐藤", "tanaka"]
+team = "SRE""#,
+        );
+        let config = Config::parse(Path::new("/etc/wp/config.toml"), &fine).unwrap();
+        assert_eq!(config.meetings[0].facilitators, ["佐藤", "tanaka"]);
     }
 
     #[test]

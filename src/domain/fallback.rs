@@ -5,7 +5,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::language::Language;
-use super::log::{FallbackFormat, Postmortem, Proposal};
+use super::log::{FallbackFormat, Postmortem, Proposal, TextKind};
 
 /// A dashboard from the meeting's config.
 pub struct DashboardRef<'a> {
@@ -108,12 +108,19 @@ fn reading_club(
             chosen.impact, chosen.actions_taken, chosen.prevention
         )
     };
+    // Stored before titles had their limit, a postmortem may have a longer
+    // one; the proposal quotes at most a title's worth so it stays valid.
+    let quoted: String = chosen
+        .title
+        .chars()
+        .take(TextKind::Title.max_chars())
+        .collect();
     Proposal {
         format: FallbackFormat::ReadingClub,
         title: if ja {
-            format!("ポストモーテム読書会: 「{}」（{when}）", chosen.title)
+            format!("ポストモーテム読書会: 「{quoted}」（{when}）")
         } else {
-            format!("Postmortem reading club: \"{}\" ({when})", chosen.title)
+            format!("Postmortem reading club: \"{quoted}\" ({when})")
         },
         detail,
         link: chosen.links.first().cloned(),

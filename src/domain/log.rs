@@ -7,6 +7,8 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::language::Language;
+
 /// Longest text a person may enter in one field.
 pub const MAX_TEXT_CHARS: usize = 4000;
 
@@ -211,7 +213,10 @@ pub struct Learning {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {
     pub field: String,
+    /// In English: what import errors and logs say.
     pub problem: String,
+    /// The same in Japanese, for people answered in the configured language.
+    pub problem_ja: String,
 }
 
 impl fmt::Display for Invalid {
@@ -220,47 +225,131 @@ impl fmt::Display for Invalid {
     }
 }
 
-fn invalid(field: impl Into<String>, problem: impl Into<String>) -> Invalid {
-    Invalid {
-        field: field.into(),
-        problem: problem.into(),
+impl Invalid {
+    pub fn new(
+        field: impl Into<String>,
+        problem: impl Into<String>,
+        problem_ja: impl Into<String>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            problem: problem.into(),
+            problem_ja: problem_ja.into(),
+        }
+    }
+
+    /// `field: problem` in the language people are answered in.
+    pub fn say(&self, language: Language) -> String {
+        match language {
+            Language::Ja => format!("{}: {}", self.field, self.problem_ja),
+            Language::En => self.to_string(),
+        }
+    }
+
+    /// The same problem one level down (`agenda[2].title`).
+    fn within(self, prefix: &str) -> Self {
+        Self {
+            field: format!("{prefix}.{}", self.field),
+            ..self
+        }
     }
 }
 
-/// A one-line text such as a title or a name: not empty, no line breaks.
-pub fn check_line(field: &str, text: &str) -> Result<(), Invalid> {
-    if text.trim().is_empty() {
-        return Err(invalid(field, "is empty"));
-    }
-    if text.contains(['\n', '\r']) {
-        return Err(invalid(field, "must be one line"));
-    }
-    check_text(field, text)
+/// What a text field holds, which decides its length limit and whether it may
+/// span lines. Every text a record carries is checked as one of these, whether
+/// it comes from an import, a Discord command or the config's roster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKind {
+    /// Record ids (`a-…`, `pm-…`, `l-…` or chosen in an import): typed into
+    /// commands and used as store keys, so one word.
+    Id,
+    /// People, teams, tags, meeting ids: one short line.
+    Name,
+    /// Titles of agenda items and postmortems, a skip reason: one line.
+    Title,
+    /// Links, and a proposal's title, which quotes a postmortem's title: one line.
+    Line,
+    /// Notes, a postmortem's sections, a learning: several lines, tabs allowed.
+    Text,
+    /// A proposal's detail, which quotes a postmortem's impact, recovery and prevention.
+    Quote,
 }
 
-/// A free text: at most [`MAX_TEXT_CHARS`], no control characters but line breaks and tabs.
-pub fn check_text(field: &str, text: &str) -> Result<(), Invalid> {
+impl TextKind {
+    /// The most characters (Unicode scalar values) a field of this kind holds.
+    pub const fn max_chars(self) -> usize {
+        match self {
+            TextKind::Id => 128,
+            TextKind::Name => 100,
+            TextKind::Title => 300,
+            TextKind::Line => 2_000,
+            TextKind::Text => MAX_TEXT_CHARS,
+            TextKind::Quote => 4 * MAX_TEXT_CHARS,
+        }
+    }
+
+    const fn multiline(self) -> bool {
+        matches!(self, TextKind::Text | TextKind::Quote)
+    }
+}
+
+/// The one rule for text in a record: within its kind's length, no control
+/// characters (line breaks and tabs only in multi-line kinds), one-line kinds
+/// not blank, ids without spaces. A multi-line text may be empty; callers that
+/// need content say so (a learning's text).
+pub fn check_field(kind: TextKind, field: &str, text: &str) -> Result<(), Invalid> {
     let chars = text.chars().count();
-    if chars > MAX_TEXT_CHARS {
-        return Err(invalid(
+    let limit = kind.max_chars();
+    if chars > limit {
+        return Err(Invalid::new(
             field,
-            format!("is {chars} characters long; the limit is {MAX_TEXT_CHARS}"),
+            format!("is {chars} characters long; the limit is {limit}"),
+            format!("{chars}文字あります。上限は{limit}文字です"),
         ));
     }
-    if let Some(c) = text
-        .chars()
-        .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(invalid(
+    if !kind.multiline() && text.trim().is_empty() {
+        return Err(Invalid::new(field, "is empty", "空です"));
+    }
+    if !kind.multiline() && text.contains(['\n', '\r']) {
+        return Err(Invalid::new(
             field,
-            format!("contains the control character U+{:04X}", c as u32),
+            "must be one line",
+            "改行を含めず1行にしてください",
+        ));
+    }
+    let allowed = |c: char| kind.multiline() && matches!(c, '\n' | '\r' | '\t');
+    if let Some(c) = text.chars().find(|c| c.is_control() && !allowed(*c)) {
+        let code = c as u32;
+        return Err(Invalid::new(
+            field,
+            format!("contains the control character U+{code:04X}; remove it"),
+            format!("制御文字 U+{code:04X} が含まれています。取り除いてください"),
+        ));
+    }
+    if kind == TextKind::Id && text.chars().any(char::is_whitespace) {
+        return Err(Invalid::new(
+            field,
+            "contains a space; an id is one word",
+            "空白が含まれています。id は空白なしの1語にしてください",
         ));
     }
     Ok(())
 }
 
-fn check_optional_line(field: &str, text: &Option<String>) -> Result<(), Invalid> {
-    text.as_deref().map_or(Ok(()), |t| check_line(field, t))
+fn check_optional(kind: TextKind, field: &str, text: &Option<String>) -> Result<(), Invalid> {
+    text.as_deref()
+        .map_or(Ok(()), |t| check_field(kind, field, t))
+}
+
+fn check_each<'a>(
+    kind: TextKind,
+    field: &str,
+    texts: impl IntoIterator<Item = &'a String>,
+) -> Result<(), Invalid> {
+    texts
+        .into_iter()
+        .enumerate()
+        .try_for_each(|(i, t)| check_field(kind, &format!("{field}[{i}]"), t))
 }
 
 impl Session {
@@ -282,18 +371,25 @@ impl Session {
     }
 
     pub fn validate(&self) -> Result<(), Invalid> {
-        check_line("meeting", &self.meeting)?;
+        check_field(TextKind::Name, "meeting", &self.meeting)?;
         if self.status == SessionStatus::Held && self.reason.is_some() {
-            return Err(invalid("reason", "a held session has no skip reason"));
+            return Err(Invalid::new(
+                "reason",
+                "a held session has no skip reason",
+                "開催する回に休みの理由は付けられません",
+            ));
         }
-        check_optional_line("facilitator", &self.facilitator)?;
-        check_text("notes", self.notes.as_deref().unwrap_or(""))?;
+        check_optional(TextKind::Name, "facilitator", &self.facilitator)?;
+        check_optional(TextKind::Text, "notes", &self.notes)?;
         for (i, item) in self.agenda.iter().enumerate() {
             item.validate()
-                .map_err(|e| invalid(format!("agenda[{i}].{}", e.field), e.problem))?;
+                .map_err(|e| e.within(&format!("agenda[{i}]")))?;
         }
         for person in self.rsvps.keys() {
-            check_line("rsvps", person)?;
+            check_field(TextKind::Name, "rsvps", person)?;
+        }
+        if let Some(proposal) = &self.proposal {
+            proposal.validate().map_err(|e| e.within("proposal"))?;
         }
         Ok(())
     }
@@ -350,43 +446,49 @@ impl Session {
 
 impl AgendaItem {
     pub fn validate(&self) -> Result<(), Invalid> {
-        check_line("title", &self.title)?;
-        check_optional_line("presenter", &self.presenter)?;
-        check_optional_line("link", &self.link)?;
-        check_text("notes", self.notes.as_deref().unwrap_or(""))?;
-        check_optional_line("added_by", &self.added_by)
+        check_field(TextKind::Id, "id", &self.id)?;
+        check_field(TextKind::Title, "title", &self.title)?;
+        check_optional(TextKind::Name, "presenter", &self.presenter)?;
+        check_optional(TextKind::Line, "link", &self.link)?;
+        check_optional(TextKind::Text, "notes", &self.notes)?;
+        check_optional(TextKind::Name, "added_by", &self.added_by)?;
+        check_optional(TextKind::Name, "team", &self.team)
+    }
+}
+
+impl Proposal {
+    pub fn validate(&self) -> Result<(), Invalid> {
+        check_field(TextKind::Line, "title", &self.title)?;
+        check_field(TextKind::Quote, "detail", &self.detail)?;
+        check_optional(TextKind::Line, "link", &self.link)?;
+        check_optional(TextKind::Id, "postmortem_id", &self.postmortem_id)
     }
 }
 
 impl Postmortem {
     pub fn validate(&self) -> Result<(), Invalid> {
-        check_line("meeting", &self.meeting)?;
-        check_line("title", &self.title)?;
-        check_text("impact", &self.impact)?;
-        check_text("actions_taken", &self.actions_taken)?;
-        check_text("root_cause", &self.root_cause)?;
-        check_text("prevention", &self.prevention)?;
-        for r in &self.responders {
-            check_line("responders", r)?;
-        }
-        for l in &self.links {
-            check_line("links", l)?;
-        }
-        Ok(())
+        check_field(TextKind::Id, "id", &self.id)?;
+        check_field(TextKind::Name, "meeting", &self.meeting)?;
+        check_field(TextKind::Title, "title", &self.title)?;
+        check_field(TextKind::Text, "impact", &self.impact)?;
+        check_field(TextKind::Text, "actions_taken", &self.actions_taken)?;
+        check_field(TextKind::Text, "root_cause", &self.root_cause)?;
+        check_field(TextKind::Text, "prevention", &self.prevention)?;
+        check_each(TextKind::Name, "responders", &self.responders)?;
+        check_each(TextKind::Line, "links", &self.links)
     }
 }
 
 impl Learning {
     pub fn validate(&self) -> Result<(), Invalid> {
-        check_line("meeting", &self.meeting)?;
+        check_field(TextKind::Id, "id", &self.id)?;
+        check_field(TextKind::Name, "meeting", &self.meeting)?;
         if self.text.trim().is_empty() {
-            return Err(invalid("text", "is empty"));
+            return Err(Invalid::new("text", "is empty", "空です"));
         }
-        check_text("text", &self.text)?;
-        for t in &self.tags {
-            check_line("tags", t)?;
-        }
-        check_optional_line("author", &self.author)
+        check_field(TextKind::Text, "text", &self.text)?;
+        check_each(TextKind::Name, "tags", &self.tags)?;
+        check_optional(TextKind::Name, "author", &self.author)
     }
 }
 
@@ -448,22 +550,115 @@ mod tests {
     }
 
     #[test]
-    fn texts_are_checked_for_length_lines_and_control_characters() {
-        assert!(check_line("title", "  ").is_err());
-        assert!(check_line("title", "a\nb").is_err());
-        assert!(check_text("notes", "line 1\nline 2\ttab").is_ok());
-        let err = check_text("notes", "bell\u{7}").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "notes: contains the control character U+0007"
-        );
-        let long = "あ".repeat(MAX_TEXT_CHARS + 1);
+    fn one_line_kinds_refuse_blank_text_line_breaks_and_every_control_character() {
+        for kind in [
+            TextKind::Id,
+            TextKind::Name,
+            TextKind::Title,
+            TextKind::Line,
+        ] {
+            assert_eq!(
+                check_field(kind, "f", "  ").unwrap_err().problem,
+                "is empty"
+            );
+            assert_eq!(
+                check_field(kind, "f", "a\nb").unwrap_err().problem,
+                "must be one line"
+            );
+            for c in ['\0', '\u{7}', '\t', '\u{1b}', '\u{7f}', '\u{85}'] {
+                let err = check_field(kind, "f", &format!("a{c}b")).unwrap_err();
+                assert!(err.problem.contains("control character"), "{kind:?} {err}");
+            }
+            assert!(check_field(kind, "f", "ok").is_ok());
+        }
+    }
+
+    #[test]
+    fn multi_line_kinds_allow_line_breaks_and_tabs_but_no_other_control_character() {
+        for kind in [TextKind::Text, TextKind::Quote] {
+            assert!(check_field(kind, "notes", "line 1\r\nline 2\ttab").is_ok());
+            assert!(check_field(kind, "notes", "").is_ok());
+            let err = check_field(kind, "notes", "bell\u{7}").unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "notes: contains the control character U+0007; remove it"
+            );
+            assert!(err.say(Language::Ja).contains("制御文字 U+0007"));
+        }
+    }
+
+    #[test]
+    fn each_kind_has_its_own_length_limit() {
+        let limits = [
+            (TextKind::Id, 128),
+            (TextKind::Name, 100),
+            (TextKind::Title, 300),
+            (TextKind::Line, 2_000),
+            (TextKind::Text, 4_000),
+            (TextKind::Quote, 16_000),
+        ];
+        for (kind, limit) in limits {
+            assert_eq!(kind.max_chars(), limit);
+            // Characters, not bytes: Japanese text gets the same room.
+            assert!(
+                check_field(kind, "f", &"あ".repeat(limit)).is_ok(),
+                "{kind:?}"
+            );
+            let err = check_field(kind, "f", &"あ".repeat(limit + 1)).unwrap_err();
+            assert_eq!(
+                err.problem,
+                format!("is {} characters long; the limit is {limit}", limit + 1)
+            );
+        }
+    }
+
+    #[test]
+    fn ids_are_one_word() {
+        assert!(check_field(TextKind::Id, "id", "pm-0123456789ab").is_ok());
+        let err = check_field(TextKind::Id, "id", "my id").unwrap_err();
+        assert_eq!(err.problem, "contains a space; an id is one word");
+    }
+
+    #[test]
+    fn records_name_the_field_that_is_wrong() {
+        let date = NaiveDate::from_ymd_opt(2024, 5, 15).unwrap();
+        let mut session = Session::new("weekly", date);
+        session.agenda.push(AgendaItem {
+            id: "a-1".into(),
+            title: "DB".into(),
+            team: Some("SRE\u{7}".into()),
+            ..Default::default()
+        });
+        assert_eq!(session.validate().unwrap_err().field, "agenda[0].team");
+        session.agenda.clear();
+        session.proposal = Some(Proposal {
+            format: FallbackFormat::OpenTalk,
+            title: "talk\0".into(),
+            detail: String::new(),
+            link: None,
+            postmortem_id: None,
+        });
+        assert_eq!(session.validate().unwrap_err().field, "proposal.title");
+        let learning = Learning {
+            id: "x".repeat(2_000_000),
+            meeting: "weekly".into(),
+            date,
+            text: "t".into(),
+            tags: vec!["db".into(), "a\u{7}".into()],
+            author: None,
+        };
         assert!(
-            check_text("notes", &long)
+            learning
+                .validate()
                 .unwrap_err()
                 .problem
-                .contains("4001 characters")
+                .contains("2000000 characters")
         );
+        let learning = Learning {
+            id: "l-1".into(),
+            ..learning
+        };
+        assert_eq!(learning.validate().unwrap_err().field, "tags[1]");
     }
 
     #[test]

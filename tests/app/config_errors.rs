@@ -126,3 +126,33 @@ fn every_subcommand_has_help() {
         assert!(stdout(&output).contains("Usage:"), "{sub}");
     }
 }
+
+#[test]
+fn roster_names_with_control_characters_or_empty_are_refused_by_check_config_and_run() {
+    let with = |extra: &str| {
+        format!(
+            "{}{}",
+            crate::helpers::daemon_section(""),
+            WEEKLY_MEETING.replace("skip_dates", &format!("{extra}\nskip_dates"))
+        )
+    };
+    let cases = [
+        (
+            with(r#"facilitators = ["sato", "tana\u0007ka"]"#),
+            ":16: key `meeting[0].facilitators[1]`: contains the control character U+0007; remove it",
+        ),
+        (
+            with(r#"facilitators = ["sato", ""]"#),
+            ":16: key `meeting[0].facilitators[1]`: is empty",
+        ),
+        (
+            with(&format!("team = \"{}\"", "S".repeat(1_000))),
+            ":16: key `meeting[0].team`: is 1000 characters long; the limit is 100",
+        ),
+    ];
+    for (config, expected) in cases {
+        assert_rejected(&config, &["check-config"], expected);
+        // `run` refuses it before it opens anything: no daemon starts.
+        assert_rejected(&config, &["run"], expected);
+    }
+}

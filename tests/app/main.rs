@@ -13,6 +13,7 @@ mod google_adapter;
 mod hardening;
 mod helpers;
 mod holiday_refresh;
+mod import_validation;
 mod keep_alive;
 mod plan;
 mod schedule_numbers;
