@@ -7,6 +7,7 @@ mod discord_bot;
 mod fake_discord;
 mod fake_google;
 mod footprint;
+mod fuzz;
 mod google_adapter;
 mod hardening;
 mod helpers;
