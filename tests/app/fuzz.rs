@@ -90,8 +90,10 @@ fn fuzz<S>(
         failure_persistence: None,
         ..Config::default()
     };
-    let mut runner =
-        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes));
+    let mut runner = TestRunner::new_with_rng(
+        config,
+        TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
+    );
     let started = Instant::now();
     if let Err(e) = runner.run(&strategy, check) {
         panic!("fuzz target {target} failed (FUZZ_SEED={seed:#x}, {cases} cases): {e}");
@@ -127,11 +129,9 @@ impl fmt::Debug for Input {
 fn save_failure(target: &str, input: &[u8]) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-failures");
     let _ = std::fs::create_dir_all(&dir);
-    let hash = input
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
-        });
+    let hash = input.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    });
     let path = dir.join(format!("{target}-{hash:016x}"));
     let _ = std::fs::write(&path, input);
     path
@@ -215,8 +215,11 @@ fn generated(target: &str) -> Vec<Vec<u8>> {
                 .chain((0..3_000).map(|i| format!("2024-05-15,row {i},p,topic,\n")))
                 .collect::<String>()
                 .into_bytes(),
-            format!("date,title,presenter,kind,notes\n\"{}\n", "\"\"".repeat(ONE_MB / 4))
-                .into_bytes(),
+            format!(
+                "date,title,presenter,kind,notes\n\"{}\n",
+                "\"\"".repeat(ONE_MB / 4)
+            )
+            .into_bytes(),
         ],
         _ => Vec::new(),
     }
@@ -279,12 +282,31 @@ const NASTY: &[&[u8]] = &[
 
 #[derive(Debug, Clone)]
 enum Mutation {
-    Flip { at: usize, bit: u8 },
-    Truncate { at: usize },
-    Insert { at: usize, token: usize },
-    Delete { at: usize, len: u16 },
-    Splice { at: usize, from: usize, from_at: usize, len: u16 },
-    Duplicate { at: usize, len: u16 },
+    Flip {
+        at: usize,
+        bit: u8,
+    },
+    Truncate {
+        at: usize,
+    },
+    Insert {
+        at: usize,
+        token: usize,
+    },
+    Delete {
+        at: usize,
+        len: u16,
+    },
+    Splice {
+        at: usize,
+        from: usize,
+        from_at: usize,
+        len: u16,
+    },
+    Duplicate {
+        at: usize,
+        len: u16,
+    },
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -415,47 +437,172 @@ const TOML_NASTY: &[&str] = &[
 ];
 
 const DAEMON_KEYS: Keys = &[
-    ("state_dir", &["\"./state\"", "\"state\"", "\"./config.toml\"", "\".\"", "\"/dev/null\""]),
-    ("listen", &["\"127.0.0.1:0\"", "\"127.0.0.1:8754\"", "\"0.0.0.0:1\"", "\"[::]:0\"", "\"localhost:0\"", "\"127.0.0.1:65536\""]),
+    (
+        "state_dir",
+        &[
+            "\"./state\"",
+            "\"state\"",
+            "\"./config.toml\"",
+            "\".\"",
+            "\"/dev/null\"",
+        ],
+    ),
+    (
+        "listen",
+        &[
+            "\"127.0.0.1:0\"",
+            "\"127.0.0.1:8754\"",
+            "\"0.0.0.0:1\"",
+            "\"[::]:0\"",
+            "\"localhost:0\"",
+            "\"127.0.0.1:65536\"",
+        ],
+    ),
     ("language", &["\"ja\"", "\"en\"", "\"fr\""]),
-    ("log", &["\"info\"", "\"debug,sled=warn\"", "\"[[[==\"", "\"weekly_postmortem=trace\""]),
+    (
+        "log",
+        &[
+            "\"info\"",
+            "\"debug,sled=warn\"",
+            "\"[[[==\"",
+            "\"weekly_postmortem=trace\"",
+        ],
+    ),
     ("log_format", &["\"text\"", "\"json\"", "\"xml\""]),
     ("backups_keep", &["0", "14", "4294967296"]),
     ("cache_mib", &["1", "16", "4096", "4097", "0"]),
     ("health_check_seconds", &["1", "30", "3600", "3601"]),
     ("holiday_refresh", &["false", "true"]),
-    ("holiday_source_url", &["\"http://127.0.0.1:9/x.csv\"", "\"not a url\"", "\"file:///etc/passwd\""]),
+    (
+        "holiday_source_url",
+        &[
+            "\"http://127.0.0.1:9/x.csv\"",
+            "\"not a url\"",
+            "\"file:///etc/passwd\"",
+        ],
+    ),
 ];
 
 const MEETING_KEYS: Keys = &[
-    ("id", &["\"weekly\"", "\"ops-2\"", "\"has space\"", "\"\"", "\"週刊\""]),
+    (
+        "id",
+        &[
+            "\"weekly\"",
+            "\"ops-2\"",
+            "\"has space\"",
+            "\"\"",
+            "\"週刊\"",
+        ],
+    ),
     ("title", &["\"週刊ポストモーテム\"", "\"Weekly\"", "\"\""]),
-    ("timezone", &["\"Asia/Tokyo\"", "\"America/New_York\"", "\"UTC\"", "\"Mars/Olympus\"", "\"+09:00\""]),
-    ("weekday", &["\"wednesday\"", "\"sunday\"", "\"Wednesday\"", "\"mon\""]),
-    ("start_time", &["\"17:00\"", "\"00:00\"", "\"23:59\"", "\"24:00\"", "\"02:30\"", "\"7:5\""]),
+    (
+        "timezone",
+        &[
+            "\"Asia/Tokyo\"",
+            "\"America/New_York\"",
+            "\"UTC\"",
+            "\"Mars/Olympus\"",
+            "\"+09:00\"",
+        ],
+    ),
+    (
+        "weekday",
+        &["\"wednesday\"", "\"sunday\"", "\"Wednesday\"", "\"mon\""],
+    ),
+    (
+        "start_time",
+        &[
+            "\"17:00\"",
+            "\"00:00\"",
+            "\"23:59\"",
+            "\"24:00\"",
+            "\"02:30\"",
+            "\"7:5\"",
+        ],
+    ),
     ("duration_minutes", &["60", "1", "1440", "1441"]),
-    ("first_session", &["\"2019-02-06\"", "\"1970-01-01\"", "\"2100-12-31\"", "\"1969-12-31\"", "2019-02-06", "\"2101-01-01\""]),
+    (
+        "first_session",
+        &[
+            "\"2019-02-06\"",
+            "\"1970-01-01\"",
+            "\"2100-12-31\"",
+            "\"1969-12-31\"",
+            "2019-02-06",
+            "\"2101-01-01\"",
+        ],
+    ),
     ("skip_japanese_holidays", &["true", "false"]),
-    ("skip_dates", &["[]", "[\"2026-12-30\"]", "[\"9999-12-31\", \"1970-01-01\"]", "[2026-12-30]"]),
-    ("facilitators", &["[\"sato\", \"tanaka\"]", "[]", "[\"\"]", "[\"sato\", \"sato\"]", "[\"a\\u0007\"]"]),
+    (
+        "skip_dates",
+        &[
+            "[]",
+            "[\"2026-12-30\"]",
+            "[\"9999-12-31\", \"1970-01-01\"]",
+            "[2026-12-30]",
+        ],
+    ),
+    (
+        "facilitators",
+        &[
+            "[\"sato\", \"tanaka\"]",
+            "[]",
+            "[\"\"]",
+            "[\"sato\", \"sato\"]",
+            "[\"a\\u0007\"]",
+        ],
+    ),
     ("team", &["\"SRE\"", "\"\""]),
-    ("dashboards", &["[{name = \"API\", url = \"https://grafana.example.com/d/api\"}]", "[{name = \"\", url = \"javascript:alert(1)\"}]", "[{}]"]),
-    ("discord_channel_id", &["\"555555555555555555\"", "555", "\"abc\""]),
+    (
+        "dashboards",
+        &[
+            "[{name = \"API\", url = \"https://grafana.example.com/d/api\"}]",
+            "[{name = \"\", url = \"javascript:alert(1)\"}]",
+            "[{}]",
+        ],
+    ),
+    (
+        "discord_channel_id",
+        &["\"555555555555555555\"", "555", "\"abc\""],
+    ),
 ];
 
 const REMINDER_KEYS: Keys = &[
     ("call_for_topics_days_before", &["2", "0", "6", "7", "400"]),
     ("call_for_topics_time", &["\"12:00\"", "\"25:00\""]),
-    ("announcement_time", &["\"10:00\"", "\"17:30\"", "\"23:59\""]),
+    (
+        "announcement_time",
+        &["\"10:00\"", "\"17:30\"", "\"23:59\""],
+    ),
 ];
 
 const GOOGLE_KEYS: Keys = &[
-    ("calendar_id", &["\"team@example.com\"", "\"\"", "\"a/b?c#d\""]),
-    ("credentials_file", &["\"./missing.json\"", "\"/dev/zero\"", "\"$CREDENTIALS_DIRECTORY/key.json\"", "\".\""]),
-    ("api_base_url", &["\"http://127.0.0.1:9/calendar/v3/\"", "\"ftp://x\""]),
+    (
+        "calendar_id",
+        &["\"team@example.com\"", "\"\"", "\"a/b?c#d\""],
+    ),
+    (
+        "credentials_file",
+        &[
+            "\"./missing.json\"",
+            "\"/dev/zero\"",
+            "\"$CREDENTIALS_DIRECTORY/key.json\"",
+            "\".\"",
+        ],
+    ),
+    (
+        "api_base_url",
+        &["\"http://127.0.0.1:9/calendar/v3/\"", "\"ftp://x\""],
+    ),
     ("horizon_weeks", &["8", "1", "104", "105"]),
-    ("attendees", &["[\"eng-all@example.com\"]", "[]", "[\"not an address\"]"]),
-    ("send_updates", &["\"none\"", "\"all\"", "\"externalOnly\"", "\"some\""]),
+    (
+        "attendees",
+        &["[\"eng-all@example.com\"]", "[]", "[\"not an address\"]"],
+    ),
+    (
+        "send_updates",
+        &["\"none\"", "\"all\"", "\"externalOnly\"", "\"some\""],
+    ),
     ("reminder_minutes", &["10", "0", "40321"]),
     ("sync_interval_minutes", &["15", "1", "0"]),
     ("impersonate", &["\"calendar-bot@example.com\""]),
@@ -463,22 +610,34 @@ const GOOGLE_KEYS: Keys = &[
 
 const DISCORD_KEYS: Keys = &[
     ("token_env", &["\"FUZZ_NO_SUCH_TOKEN\"", "\"\"", "\"A=B\""]),
-    ("token_file", &["\"./missing-token\"", "\"/dev/zero\"", "\"/dev/null\""]),
+    (
+        "token_file",
+        &["\"./missing-token\"", "\"/dev/zero\"", "\"/dev/null\""],
+    ),
     ("guild_id", &["\"111111111111111111\"", "111", "\"\"", "-1"]),
-    ("channel_id", &["\"222222222222222222\"", "222", "18446744073709551615"]),
+    (
+        "channel_id",
+        &["\"222222222222222222\"", "222", "18446744073709551615"],
+    ),
     ("facilitator_role_id", &["\"333333333333333333\"", "0"]),
     ("voice_channel_id", &["\"444444444444444444\""]),
     ("api_base_url", &["\"http://127.0.0.1:9\"", "\"\""]),
 ];
 
 fn config_text() -> impl Strategy<Value = String> {
-    let meeting = (table(MEETING_KEYS, TOML_NASTY), proptest::option::of(table(REMINDER_KEYS, TOML_NASTY)));
+    let meeting = (
+        table(MEETING_KEYS, TOML_NASTY),
+        proptest::option::of(table(REMINDER_KEYS, TOML_NASTY)),
+    );
     (
         proptest::option::weighted(0.9, table(DAEMON_KEYS, TOML_NASTY)),
         vec(meeting, 0..3),
         proptest::option::weighted(0.3, table(GOOGLE_KEYS, TOML_NASTY)),
         proptest::option::weighted(0.3, table(DISCORD_KEYS, TOML_NASTY)),
-        proptest::option::weighted(0.1, select(&["unknown = 1", "[unknown]", "daemon = 1", "[[daemon]]"][..])),
+        proptest::option::weighted(
+            0.1,
+            select(&["unknown = 1", "[unknown]", "daemon = 1", "[[daemon]]"][..]),
+        ),
     )
         .prop_map(|(daemon, meetings, google, discord, extra)| {
             let mut text = String::new();
@@ -538,26 +697,67 @@ const JSON_NASTY: &[&str] = &[
 
 const SESSION_KEYS: Keys = &[
     ("\"meeting\"", &["\"weekly\""]),
-    ("\"date\"", &["\"2024-05-15\"", "\"2024-05-22\"", "\"1970-01-07\"", "\"2100-12-29\""]),
+    (
+        "\"date\"",
+        &[
+            "\"2024-05-15\"",
+            "\"2024-05-22\"",
+            "\"1970-01-07\"",
+            "\"2100-12-29\"",
+        ],
+    ),
     ("\"status\"", &["\"held\"", "\"skipped\""]),
-    ("\"reason\"", &["\"holiday\"", "\"skip_date\"", "\"cancelled\"", "null"]),
+    (
+        "\"reason\"",
+        &["\"holiday\"", "\"skip_date\"", "\"cancelled\"", "null"],
+    ),
     ("\"number\"", &["210", "1", "null", "4294967295"]),
     ("\"facilitator\"", &["\"sato\"", "null", "\"田中\""]),
     ("\"notes\"", &["\"メモ\"", "null"]),
-    ("\"attendance\"", &["{\"going\": 7, \"maybe\": 2, \"not_going\": 1, \"present\": 12}", "{}", "{\"present\": null}"]),
-    ("\"rsvps\"", &["{\"111\": \"going\", \"222\": \"maybe\"}", "{}", "{\"\": \"not_going\"}"]),
-    ("\"proposal\"", &["{\"format\": \"open_talk\", \"title\": \"t\"}", "{\"format\": \"reading_club\", \"title\": \"r\", \"detail\": \"d\", \"link\": null, \"postmortem_id\": \"pm\"}", "null"]),
+    (
+        "\"attendance\"",
+        &[
+            "{\"going\": 7, \"maybe\": 2, \"not_going\": 1, \"present\": 12}",
+            "{}",
+            "{\"present\": null}",
+        ],
+    ),
+    (
+        "\"rsvps\"",
+        &[
+            "{\"111\": \"going\", \"222\": \"maybe\"}",
+            "{}",
+            "{\"\": \"not_going\"}",
+        ],
+    ),
+    (
+        "\"proposal\"",
+        &[
+            "{\"format\": \"open_talk\", \"title\": \"t\"}",
+            "{\"format\": \"reading_club\", \"title\": \"r\", \"detail\": \"d\", \"link\": null, \"postmortem_id\": \"pm\"}",
+            "null",
+        ],
+    ),
 ];
 
 const AGENDA_KEYS: Keys = &[
     ("\"id\"", &["\"a1\"", "\"a2\"", "\"\""]),
-    ("\"title\"", &["\"DB フェイルオーバー\"", "\"Grafana\"", "\"ｄｂ ＤＢ\""]),
-    ("\"kind\"", &["\"incident\"", "\"dashboard\"", "\"topic\"", "\"other\""]),
+    (
+        "\"title\"",
+        &["\"DB フェイルオーバー\"", "\"Grafana\"", "\"ｄｂ ＤＢ\""],
+    ),
+    (
+        "\"kind\"",
+        &["\"incident\"", "\"dashboard\"", "\"topic\"", "\"other\""],
+    ),
     ("\"presenter\"", &["\"tanaka\"", "null"]),
     ("\"link\"", &["\"https://example.com/x\"", "null"]),
     ("\"notes\"", &["\"n\""]),
     ("\"added_by\"", &["\"123\""]),
-    ("\"added_at\"", &["\"2024-05-14T10:00:00Z\"", "\"9999-12-31T23:59:59Z\""]),
+    (
+        "\"added_at\"",
+        &["\"2024-05-14T10:00:00Z\"", "\"9999-12-31T23:59:59Z\""],
+    ),
     ("\"team\"", &["\"Network\""]),
     ("\"done\"", &["true", "false"]),
     ("\"carried_from\"", &["\"2024-05-08\"", "null"]),
@@ -591,50 +791,107 @@ fn object(fields: Vec<String>) -> String {
 }
 
 fn json_document() -> impl Strategy<Value = String> {
-    let record = |keys| table(keys, JSON_NASTY).prop_map(|fields| {
-        object(fields.into_iter().map(|f| f.replacen(" = ", ": ", 1)).collect())
-    });
+    let record = |keys| {
+        table(keys, JSON_NASTY).prop_map(|fields| {
+            object(
+                fields
+                    .into_iter()
+                    .map(|f| f.replacen(" = ", ": ", 1))
+                    .collect(),
+            )
+        })
+    };
     let session = (
         table(SESSION_KEYS, JSON_NASTY),
         proptest::option::weighted(0.7, vec(record(AGENDA_KEYS), 0..3)),
     )
         .prop_map(|(fields, agenda)| {
-            let mut fields: Vec<String> =
-                fields.into_iter().map(|f| f.replacen(" = ", ": ", 1)).collect();
+            let mut fields: Vec<String> = fields
+                .into_iter()
+                .map(|f| f.replacen(" = ", ": ", 1))
+                .collect();
             if let Some(items) = agenda {
                 fields.push(format!("\"agenda\": [{}]", items.join(", ")));
             }
             object(fields)
         });
     (
-        select(&["\"weekly-postmortem/v1\"", "\"weekly-postmortem/v1\"", "\"weekly-postmortem/v2\"", "null"][..]),
+        select(
+            &[
+                "\"weekly-postmortem/v1\"",
+                "\"weekly-postmortem/v1\"",
+                "\"weekly-postmortem/v2\"",
+                "null",
+            ][..],
+        ),
         vec(session, 0..4),
         vec(record(POSTMORTEM_KEYS), 0..3),
         vec(record(LEARNING_KEYS), 0..3),
-        proptest::option::weighted(0.2, select(&["{\"weekly\": [\"sato\", \"tanaka\"]}", "{\"nope\": []}", "{\"weekly\": [\"\"]}", "[]"][..])),
+        proptest::option::weighted(
+            0.2,
+            select(
+                &[
+                    "{\"weekly\": [\"sato\", \"tanaka\"]}",
+                    "{\"nope\": []}",
+                    "{\"weekly\": [\"\"]}",
+                    "[]",
+                ][..],
+            ),
+        ),
         proptest::option::weighted(0.05, select(&["\"extra\": 1", "\"sessions\": []"][..])),
     )
-        .prop_map(|(format, sessions, postmortems, learnings, rosters, extra)| {
-            let mut fields = vec![format!("\"format\": {format}")];
-            fields.push(format!("\"sessions\": [{}]", sessions.join(", ")));
-            fields.push(format!("\"postmortems\": [{}]", postmortems.join(", ")));
-            fields.push(format!("\"learnings\": [{}]", learnings.join(", ")));
-            if let Some(rosters) = rosters {
-                fields.push(format!("\"rosters\": {rosters}"));
-            }
-            if let Some(extra) = extra {
-                fields.push(extra.to_string());
-            }
-            object(fields)
-        })
+        .prop_map(
+            |(format, sessions, postmortems, learnings, rosters, extra)| {
+                let mut fields = vec![format!("\"format\": {format}")];
+                fields.push(format!("\"sessions\": [{}]", sessions.join(", ")));
+                fields.push(format!("\"postmortems\": [{}]", postmortems.join(", ")));
+                fields.push(format!("\"learnings\": [{}]", learnings.join(", ")));
+                if let Some(rosters) = rosters {
+                    fields.push(format!("\"rosters\": {rosters}"));
+                }
+                if let Some(extra) = extra {
+                    fields.push(extra.to_string());
+                }
+                object(fields)
+            },
+        )
 }
 
 const CSV_FIELDS: [&[&str]; 5] = [
-    &["2024-05-15", "2024-05-22", "1970-01-07", "9999-12-31", "2024-02-30", "15/05/2024", ""],
-    &["DB フェイルオーバー", "Grafana", "", "a\u{7}b", "\"quoted, comma\"", "long"],
+    &[
+        "2024-05-15",
+        "2024-05-22",
+        "1970-01-07",
+        "9999-12-31",
+        "2024-02-30",
+        "15/05/2024",
+        "",
+    ],
+    &[
+        "DB フェイルオーバー",
+        "Grafana",
+        "",
+        "a\u{7}b",
+        "\"quoted, comma\"",
+        "long",
+    ],
     &["tanaka", "", "田中", "\u{0}"],
-    &["incident", "dashboard", "topic", "other", "", "Incident", "kind?"],
-    &["", "notes", "\"multi\nline\"", "\u{1b}[31m", "=cmd|' /C calc'!A0"],
+    &[
+        "incident",
+        "dashboard",
+        "topic",
+        "other",
+        "",
+        "Incident",
+        "kind?",
+    ],
+    &[
+        "",
+        "notes",
+        "\"multi\nline\"",
+        "\u{1b}[31m",
+        "=cmd|' /C calc'!A0",
+    ],
 ];
 
 fn csv_text() -> impl Strategy<Value = String> {
@@ -657,13 +914,25 @@ fn csv_text() -> impl Strategy<Value = String> {
         fields.join(",")
     });
     (
-        select(&["date,title,presenter,kind,notes", "date,title,presenter,kind,notes", "date,title,presenter,kind", "title,date,presenter,kind,notes", ""][..]),
+        select(
+            &[
+                "date,title,presenter,kind,notes",
+                "date,title,presenter,kind,notes",
+                "date,title,presenter,kind",
+                "title,date,presenter,kind,notes",
+                "",
+            ][..],
+        ),
         vec(row, 0..6),
         select(&["\n", "\r\n", "\r"][..]),
         proptest::bool::weighted(0.1),
     )
         .prop_map(|(header, rows, newline, bom)| {
-            let mut text = if bom { "\u{feff}".to_string() } else { String::new() };
+            let mut text = if bom {
+                "\u{feff}".to_string()
+            } else {
+                String::new()
+            };
             text += header;
             for row in rows {
                 text += newline;
@@ -680,7 +949,11 @@ fn csv_text() -> impl Strategy<Value = String> {
 /// Runs `parse` on another thread (with the main thread's 8 MiB stack) and fails on a
 /// panic or when it takes over a second. A slow run is repeated once, so a busy machine's
 /// pause is not taken for a hang; an input that is slow twice is one.
-fn within_a_second(target: &str, input: &Input, parse: fn(&str) -> bool) -> Result<(), TestCaseError> {
+fn within_a_second(
+    target: &str,
+    input: &Input,
+    parse: fn(&str) -> bool,
+) -> Result<(), TestCaseError> {
     let text: Arc<str> = String::from_utf8_lossy(&input.0).into();
     let mut slow = None;
     for _attempt in 0..2 {
@@ -701,18 +974,27 @@ fn within_a_second(target: &str, input: &Input, parse: fn(&str) -> bool) -> Resu
             })
             .expect("spawning a parser thread");
         match receiver.recv_timeout(IN_PROCESS_LIMIT * 10) {
-            Ok((Err(panic), _)) => return Err(fail(target, &input.0, format!("panicked: {panic}"))),
+            Ok((Err(panic), _)) => {
+                return Err(fail(target, &input.0, format!("panicked: {panic}")));
+            }
             Ok((Ok(_), elapsed)) if elapsed <= IN_PROCESS_LIMIT => return Ok(()),
             Ok((Ok(_), elapsed)) => slow = Some(elapsed),
             Err(_) => {
-                return Err(fail(target, &input.0, format!("no answer within {:?}", IN_PROCESS_LIMIT * 10)));
+                return Err(fail(
+                    target,
+                    &input.0,
+                    format!("no answer within {:?}", IN_PROCESS_LIMIT * 10),
+                ));
             }
         }
     }
     Err(fail(
         target,
         &input.0,
-        format!("took {:?} twice, over the limit of {IN_PROCESS_LIMIT:?}", slow.unwrap_or_default()),
+        format!(
+            "took {:?} twice, over the limit of {IN_PROCESS_LIMIT:?}",
+            slow.unwrap_or_default()
+        ),
     ))
 }
 
@@ -800,16 +1082,21 @@ fn run_binary(app: &TestApp, args: &[&str]) -> Result<Run, String> {
         let _ = child.wait();
     }
     let stdout = std::fs::read(&out_path).unwrap_or_default();
-    let stderr = String::from_utf8_lossy(&std::fs::read(&err_path).unwrap_or_default()).into_owned();
+    let stderr =
+        String::from_utf8_lossy(&std::fs::read(&err_path).unwrap_or_default()).into_owned();
     let Some(status) = status else {
-        return Err(format!("{args:?} did not exit within {BINARY_LIMIT:?}; stderr: {stderr}"));
+        return Err(format!(
+            "{args:?} did not exit within {BINARY_LIMIT:?}; stderr: {stderr}"
+        ));
     };
     let code = match status.code() {
         Some(code @ 0..=2) => code,
         _ => return Err(format!("{args:?} ended with {status}; stderr: {stderr}")),
     };
     if code != 0 && stderr.trim().is_empty() {
-        return Err(format!("{args:?} exited {code} without saying why on stderr"));
+        return Err(format!(
+            "{args:?} exited {code} without saying why on stderr"
+        ));
     }
     Ok(Run {
         code,
@@ -832,7 +1119,8 @@ fn fuzz_check_config_exits_0_1_or_2_in_time() {
         prop_oneof![mutated(seeds.clone()), roughened(config_text(), seeds)],
         |input| {
             std::fs::write(&app.config_path, &input.0).unwrap();
-            let run = run_binary(&app, &["check-config"]).map_err(|why| fail("check-config", &input.0, why))?;
+            let run = run_binary(&app, &["check-config"])
+                .map_err(|why| fail("check-config", &input.0, why))?;
             slowest.set(slowest.get().max(run.elapsed));
             Ok(())
         },
@@ -868,24 +1156,34 @@ fn fuzz_import_exits_0_1_or_2_and_a_failed_import_changes_nothing() {
     // meet (duplicates, updates), and the export before each import is the reference.
     let reference = std::cell::RefCell::new(export(&app).expect("export of the empty log"));
     let slowest = std::cell::Cell::new(Duration::ZERO);
-    fuzz("import", cases(40), 16, import_input(), |(input, extension)| {
-        let file = app.dir.path().join(format!("input.{extension}"));
-        std::fs::write(&file, &input.0).unwrap();
-        let run = run_binary(&app, &["import", file.to_str().unwrap()])
-            .map_err(|why| fail("import", &input.0, why))?;
-        slowest.set(slowest.get().max(run.elapsed));
-        let after = export(&app).map_err(|why| fail("import", &input.0, why))?;
-        if run.code == 0 {
-            reference.replace(after);
-        } else if after != *reference.borrow() {
-            return Err(fail(
-                "import",
-                &input.0,
-                format!("import exited {} ({}) but the export changed", run.code, run.stderr.trim()),
-            ));
-        }
-        Ok(())
-    });
+    fuzz(
+        "import",
+        cases(40),
+        16,
+        import_input(),
+        |(input, extension)| {
+            let file = app.dir.path().join(format!("input.{extension}"));
+            std::fs::write(&file, &input.0).unwrap();
+            let run = run_binary(&app, &["import", file.to_str().unwrap()])
+                .map_err(|why| fail("import", &input.0, why))?;
+            slowest.set(slowest.get().max(run.elapsed));
+            let after = export(&app).map_err(|why| fail("import", &input.0, why))?;
+            if run.code == 0 {
+                reference.replace(after);
+            } else if after != *reference.borrow() {
+                return Err(fail(
+                    "import",
+                    &input.0,
+                    format!(
+                        "import exited {} ({}) but the export changed",
+                        run.code,
+                        run.stderr.trim()
+                    ),
+                ));
+            }
+            Ok(())
+        },
+    );
     eprintln!("import: slowest run {:?}", slowest.get());
 }
 
@@ -912,21 +1210,84 @@ enum Request {
     Raw(Input),
 }
 
-const METHODS: &[&str] = &["GET", "GET", "POST", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", "FOO", "get"];
+const METHODS: &[&str] = &[
+    "GET", "GET", "POST", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", "FOO",
+    "get",
+];
 const PATHS: &[&str] = &[
-    "/healthz", "/metrics", "/calendar.ics", "/api/export", "/api/import", "/api/search", "/api/sync",
-    "/", "/nope", "/api/", "/api/import/", "//healthz", "/calendar.ics/../api/export", "/%2e%2e/%2e%2e/etc/passwd",
-    "/healthz%00", "*", "/api/search/", "/calendar/x.ics",
+    "/healthz",
+    "/metrics",
+    "/calendar.ics",
+    "/api/export",
+    "/api/import",
+    "/api/search",
+    "/api/sync",
+    "/",
+    "/nope",
+    "/api/",
+    "/api/import/",
+    "//healthz",
+    "/calendar.ics/../api/export",
+    "/%2e%2e/%2e%2e/etc/passwd",
+    "/healthz%00",
+    "*",
+    "/api/search/",
+    "/calendar/x.ics",
 ];
 const QUERIES: &[&str] = &[
-    "q=%E3%83%87%E3%83%83%E3%83%89", "q=%00%07", "q=", "since=9999-12-31", "until=2024-13-01", "since=0000-01-01",
-    "kind=learning", "kind=nope", "limit=18446744073709551616", "limit=-1", "limit=99999999", "limit=0",
-    "dry_run=true", "dry_run=2", "meeting=weekly", "meeting=%FF", "tag=db", "team=", "a[b]=c", "%zz", "q",
-    "q=a&q=b", "tag=%E2%80%AE",
+    "q=%E3%83%87%E3%83%83%E3%83%89",
+    "q=%00%07",
+    "q=",
+    "since=9999-12-31",
+    "until=2024-13-01",
+    "since=0000-01-01",
+    "kind=learning",
+    "kind=nope",
+    "limit=18446744073709551616",
+    "limit=-1",
+    "limit=99999999",
+    "limit=0",
+    "dry_run=true",
+    "dry_run=2",
+    "meeting=weekly",
+    "meeting=%FF",
+    "tag=db",
+    "team=",
+    "a[b]=c",
+    "%zz",
+    "q",
+    "q=a&q=b",
+    "tag=%E2%80%AE",
 ];
-const AUTHS: &[&str] = &["", "Bearer {TOKEN}", "Bearer {TOKEN}", "Bearer {WRONG}", "Bearer ", "Basic Zm9vOmJhcg==", "bearer {TOKEN}", "Bearer {TOKEN} "];
-const HOSTS: &[&str] = &["{HOST}", "{HOST}", "localhost", "evil.example", "", "127.0.0.1:1", "[::1]", "{HOST}:99"];
-const CONTENT_TYPES: &[&str] = &["", "application/json", "application/json", "text/plain", "application/json; charset=shift_jis", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded"];
+const AUTHS: &[&str] = &[
+    "",
+    "Bearer {TOKEN}",
+    "Bearer {TOKEN}",
+    "Bearer {WRONG}",
+    "Bearer ",
+    "Basic Zm9vOmJhcg==",
+    "bearer {TOKEN}",
+    "Bearer {TOKEN} ",
+];
+const HOSTS: &[&str] = &[
+    "{HOST}",
+    "{HOST}",
+    "localhost",
+    "evil.example",
+    "",
+    "127.0.0.1:1",
+    "[::1]",
+    "{HOST}:99",
+];
+const CONTENT_TYPES: &[&str] = &[
+    "",
+    "application/json",
+    "application/json",
+    "text/plain",
+    "application/json; charset=shift_jis",
+    "multipart/form-data; boundary=x",
+    "application/x-www-form-urlencoded",
+];
 
 fn request() -> impl Strategy<Value = Request> {
     let json = Arc::new(corpus("import-json"));
@@ -947,14 +1308,16 @@ fn request() -> impl Strategy<Value = Request> {
         select(CONTENT_TYPES),
         body,
     )
-        .prop_map(|(method, path, query, auth, host, content_type, body)| Request::Structured {
-            method,
-            path,
-            query,
-            auth,
-            host,
-            content_type,
-            body,
+        .prop_map(|(method, path, query, auth, host, content_type, body)| {
+            Request::Structured {
+                method,
+                path,
+                query,
+                auth,
+                host,
+                content_type,
+                body,
+            }
         });
     prop_oneof![3 => structured, 2 => mutated(http).prop_map(Request::Raw)]
 }
@@ -982,12 +1345,19 @@ fn render(request: &Request, host: &str, token: &str) -> (Vec<u8>, bool) {
                 format!("{path}?{}", query.join("&"))
             };
             let mut head = format!("{method} {target} HTTP/1.1\r\n");
-            for (name, value) in [("Host", host_header), ("Authorization", auth), ("Content-Type", content_type)] {
+            for (name, value) in [
+                ("Host", host_header),
+                ("Authorization", auth),
+                ("Content-Type", content_type),
+            ] {
                 if !value.is_empty() {
                     head += &format!("{name}: {}\r\n", fill(value));
                 }
             }
-            head += &format!("Content-Length: {}\r\nConnection: close\r\n\r\n", body.0.len());
+            head += &format!(
+                "Content-Length: {}\r\nConnection: close\r\n\r\n",
+                body.0.len()
+            );
             let mut bytes = head.into_bytes();
             bytes.extend_from_slice(&body.0);
             (bytes, true)
@@ -1025,7 +1395,8 @@ fn replace(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
 fn exchange(address: &str, bytes: &[u8], close_write: bool) -> Result<Option<u16>, String> {
     let deadline = Instant::now() + HTTP_LIMIT;
     let socket = address.parse().map_err(|e| format!("{address}: {e}"))?;
-    let mut stream = TcpStream::connect_timeout(&socket, HTTP_LIMIT).map_err(|e| format!("connect: {e}"))?;
+    let mut stream =
+        TcpStream::connect_timeout(&socket, HTTP_LIMIT).map_err(|e| format!("connect: {e}"))?;
     stream.set_read_timeout(Some(HTTP_LIMIT)).unwrap();
     stream.set_write_timeout(Some(HTTP_LIMIT)).unwrap();
     // The daemon may answer (401, 413) and close before it has read everything we send.
@@ -1043,7 +1414,12 @@ fn exchange(address: &str, bytes: &[u8], close_write: bool) -> Result<Option<u16
             Ok(0) => break,
             Ok(n) => answer.extend_from_slice(&buffer[..n]),
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
                 return Err(format!("no complete answer within {HTTP_LIMIT:?}"));
             }
             Err(e) => return Err(format!("reading the answer: {e}")),
@@ -1083,7 +1459,11 @@ fn fuzz_http_api_answers_without_5xx_and_the_daemon_survives() {
         let (bytes, well_formed) = render(&request, &address, &token);
         let answer = exchange(&address, &bytes, !well_formed);
         if let Ok(Some(status)) = daemon_cell.borrow_mut().try_wait() {
-            return Err(fail("http", &bytes, format!("the daemon died ({status}): {}", app.daemon_log())));
+            return Err(fail(
+                "http",
+                &bytes,
+                format!("the daemon died ({status}): {}", app.daemon_log()),
+            ));
         }
         let status = answer.map_err(|why| fail("http", &bytes, why))?;
         let path = request_path(&bytes);
@@ -1097,13 +1477,28 @@ fn fuzz_http_api_answers_without_5xx_and_the_daemon_survives() {
             // `/healthz` answers 503 while the store cannot write (README, "Endpoints").
             Some(503) if path.starts_with("/healthz") => Ok(()),
             Some(status) if (100..500).contains(&status) => Ok(()),
-            Some(status) => Err(fail("http", &bytes, format!("{path} answered {status}: {}", app.daemon_log()))),
+            Some(status) => Err(fail(
+                "http",
+                &bytes,
+                format!("{path} answered {status}: {}", app.daemon_log()),
+            )),
         }
     });
     eprintln!("http: answers by status {:?}", statuses.borrow());
     let (status, body) = crate::helpers::get(&format!("http://{address}/healthz"))
         .expect("/healthz still answers after the fuzz run");
-    assert!(matches!(status, 200 | 503), "/healthz answered {status}: {body}");
-    assert!(daemon.child.try_wait().unwrap().is_none(), "the daemon is alive");
-    assert_eq!(daemon.terminate().code(), Some(0), "and stops cleanly: {}", app.daemon_log());
+    assert!(
+        matches!(status, 200 | 503),
+        "/healthz answered {status}: {body}"
+    );
+    assert!(
+        daemon.child.try_wait().unwrap().is_none(),
+        "the daemon is alive"
+    );
+    assert_eq!(
+        daemon.terminate().code(),
+        Some(0),
+        "and stops cleanly: {}",
+        app.daemon_log()
+    );
 }
