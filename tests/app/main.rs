@@ -9,6 +9,7 @@ mod endpoint;
 mod fake_discord;
 mod fake_google;
 mod footprint;
+mod fuzz;
 mod google_adapter;
 mod hardening;
 mod helpers;
