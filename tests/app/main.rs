@@ -13,6 +13,7 @@ mod helpers;
 mod holiday_refresh;
 mod keep_alive;
 mod plan;
+mod read_only;
 mod schedule_numbers;
 mod search;
 mod session_log;
