@@ -107,7 +107,11 @@ impl LogAccess {
             };
         };
         let backup = Backup::read(&path, date, &env.config.meeting_ids()).map_err(|e| {
-            let copy_failure = copied.as_ref().err().map(|c| format!("{c}; ")).unwrap_or_default();
+            let copy_failure = copied
+                .as_ref()
+                .err()
+                .map(|c| format!("{c}; "))
+                .unwrap_or_default();
             CliError::Failure(anyhow::anyhow!("{copy_failure}{e}"))
         })?;
         let reason = match copied {

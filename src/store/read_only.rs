@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use super::{SledLog, StoreError};
-use crate::domain::history::{HistoryIndex, Query, Record, RecordKind, records_of};
+use crate::domain::history::{HistoryIndex, IndexEntry, Query, Record, RecordKind, records_of};
 use crate::interchange::Document;
 
 /// Why this process cannot write the database in `state_dir` (or, with no
@@ -203,7 +203,7 @@ impl Backup {
             self.document.postmortems.clone(),
             self.document.learnings.clone(),
         );
-        let hits = HistoryIndex::new(records.clone()).search(query);
+        let hits = HistoryIndex::from_entries(records.iter().map(IndexEntry::of)).search(query);
         let mut by_key: HashMap<(RecordKind, String, NaiveDate, String), Record> = records
             .into_iter()
             .map(|r| ((r.kind(), r.meeting().to_string(), r.date(), r.id()), r))
@@ -248,7 +248,11 @@ mod tests {
         assert!(newest_backup(dir.path()).is_none());
         let backups = backups_dir(dir.path());
         std::fs::create_dir_all(&backups).unwrap();
-        for name in ["export-2026-11-27.json", "export-2026-11-28.json", "notes.json"] {
+        for name in [
+            "export-2026-11-27.json",
+            "export-2026-11-28.json",
+            "notes.json",
+        ] {
             std::fs::write(backups.join(name), "{}").unwrap();
         }
         let (path, date) = newest_backup(dir.path()).unwrap();

@@ -18,7 +18,15 @@ const READS: &[&[&str]] = &[
     &["export"],
     &["history", "デッドロック", "--format", "json"],
     &["history", "--format", "json"],
-    &["plan", "--from", "2024-05-01", "--weeks", "6", "--format", "json"],
+    &[
+        "plan",
+        "--from",
+        "2024-05-01",
+        "--weeks",
+        "6",
+        "--format",
+        "json",
+    ],
     &["stats", "--format", "json"],
 ];
 
@@ -117,7 +125,10 @@ impl Drop for ReadOnly {
             let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
         }
         // So that the temp dir can be removed.
-        let _ = Command::new("chmod").args(["-R", "u+w"]).arg(&self.dir).status();
+        let _ = Command::new("chmod")
+            .args(["-R", "u+w"])
+            .arg(&self.dir)
+            .status();
     }
 }
 
@@ -135,7 +146,11 @@ fn read_commands_answer_from_a_copy_of_a_read_only_database_and_nothing_in_it_ch
     let app = spawn_app();
     import_sample(&app);
     let expected = answers(&app);
-    assert!(expected[1].contains("Nightly batch deadlock"), "{}", expected[1]);
+    assert!(
+        expected[1].contains("Nightly batch deadlock"),
+        "{}",
+        expected[1]
+    );
     let state_dir = app.state_dir();
     let before = contents(&state_dir);
     let Some(_read_only) = ReadOnly::make(&state_dir) else {
@@ -155,7 +170,10 @@ fn read_commands_answer_from_a_copy_of_a_read_only_database_and_nothing_in_it_ch
         );
     }
 
-    let refused = app.run(&["import", app.dir.path().join("sample.json").to_str().unwrap()]);
+    let refused = app.run(&[
+        "import",
+        app.dir.path().join("sample.json").to_str().unwrap(),
+    ]);
     assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
     assert!(
         stderr(&refused).contains(&format!(
@@ -174,9 +192,16 @@ fn read_commands_answer_from_a_copy_of_a_read_only_database_and_nothing_in_it_ch
         .output()
         .unwrap();
     assert_eq!(daemon.status.code(), Some(2), "{}", stderr(&daemon));
-    assert!(stderr(&daemon).contains("cannot write there"), "{}", stderr(&daemon));
+    assert!(
+        stderr(&daemon).contains("cannot write there"),
+        "{}",
+        stderr(&daemon)
+    );
 
-    assert!(contents(&state_dir) == before, "the state directory changed");
+    assert!(
+        contents(&state_dir) == before,
+        "the state directory changed"
+    );
 }
 
 #[test]
@@ -190,8 +215,11 @@ fn without_a_readable_database_the_newest_backup_is_read_and_its_date_named() {
     let state_dir = app.state_dir();
     let backups = state_dir.join("backups");
     std::fs::create_dir_all(&backups).unwrap();
-    std::fs::write(backups.join("export-2026-11-20.json"), r#"{"format": "weekly-postmortem/v1"}"#)
-        .unwrap();
+    std::fs::write(
+        backups.join("export-2026-11-20.json"),
+        r#"{"format": "weekly-postmortem/v1"}"#,
+    )
+    .unwrap();
     let newest = backups.join("export-2026-11-28.json");
     let written = app.run(&["export", "--output", newest.to_str().unwrap()]);
     assert!(written.status.success(), "{}", stderr(&written));
@@ -216,12 +244,18 @@ fn without_a_readable_database_the_newest_backup_is_read_and_its_date_named() {
         );
     }
 
-    let refused = app.run(&["import", app.dir.path().join("sample.json").to_str().unwrap()]);
+    let refused = app.run(&[
+        "import",
+        app.dir.path().join("sample.json").to_str().unwrap(),
+    ]);
     assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
     assert!(
         stderr(&refused).contains("is read-only"),
         "{}",
         stderr(&refused)
     );
-    assert!(contents(&state_dir) == before, "the state directory changed");
+    assert!(
+        contents(&state_dir) == before,
+        "the state directory changed"
+    );
 }
