@@ -1,5 +1,7 @@
 //! How a CLI command reaches the session log: directly when no daemon runs,
-//! through the daemon's local API when it holds the database.
+//! through the daemon's local API when it holds the database, and for reading
+//! only through a private copy (or the newest backup) when the state directory
+//! cannot be written (a read-only mount, a snapshot, someone else's copy).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -9,12 +11,18 @@ use anyhow::Context;
 use super::{CliError, Env, store_failure};
 use crate::daemon::{api_token_path, listen_address_path};
 use crate::domain::history::{Query, Record};
+use crate::domain::language::Language;
 use crate::interchange::Document;
+use crate::store::read_only::{self, Backup, PrivateCopy};
 use crate::store::{ImportSummary, SessionLog, SledLog, StoreError};
 
 pub enum LogAccess {
     Direct(SledLog),
     Daemon(DaemonClient),
+    /// The state directory cannot be written: a private copy of its database.
+    Copy(PrivateCopy),
+    /// The state directory cannot be written nor its database read: the newest backup.
+    Backup(Backup),
     /// No database yet and nothing asked to create one.
     Nothing,
 }
@@ -33,6 +41,21 @@ impl LogAccess {
     fn open(env: &Env, create: bool) -> Result<Self, CliError> {
         let state_dir = &env.config.daemon.state_dir;
         let cache_mib = env.config.daemon.cache_mib.get();
+        // Decided before sled is asked: sled would fail halfway through opening
+        // (it opens its file for writing), and says nothing about why.
+        if let Some(why) = read_only::why_not_writable(state_dir) {
+            return if read_only::held_by_another_process(state_dir) {
+                // A daemon of another user holds it: only its API can serve us.
+                Self::through_daemon(env)
+            } else if create {
+                Err(CliError::Failure(anyhow::anyhow!(
+                    "{}",
+                    read_only_refusal(env, &why)
+                )))
+            } else {
+                Self::read_only(env, &why)
+            };
+        }
         let opened = if create {
             SledLog::open_with_cache(state_dir, cache_mib).map(Some)
         } else {
@@ -41,22 +64,73 @@ impl LogAccess {
         match opened {
             Ok(Some(log)) => Ok(LogAccess::Direct(log)),
             Ok(None) => Ok(LogAccess::Nothing),
-            Err(StoreError::Locked { .. }) => {
-                let client = DaemonClient::new(env)?;
-                eprintln!(
-                    "note: the daemon holds the database; using its local API at {}",
-                    client.base_url
-                );
-                Ok(LogAccess::Daemon(client))
-            }
+            Err(StoreError::Locked { .. }) => Self::through_daemon(env),
             Err(other) => Err(store_failure(other)),
         }
+    }
+
+    fn through_daemon(env: &Env) -> Result<Self, CliError> {
+        let client = DaemonClient::new(env)?;
+        eprintln!(
+            "note: the daemon holds the database; using its local API at {}",
+            client.base_url
+        );
+        Ok(LogAccess::Daemon(client))
+    }
+
+    /// For reading a state directory this process cannot write: a private copy
+    /// of the database, else the newest backup, saying on stderr which.
+    fn read_only(env: &Env, why: &std::io::Error) -> Result<Self, CliError> {
+        let state_dir = &env.config.daemon.state_dir;
+        let language = env.config.daemon.language;
+        let copied = if SledLog::path_in(state_dir).exists() {
+            match PrivateCopy::of(state_dir, env.config.daemon.cache_mib.get()) {
+                Ok(copy) => {
+                    eprintln!("{}", copy_note(language, state_dir, why));
+                    return Ok(LogAccess::Copy(copy));
+                }
+                Err(StoreError::Locked { .. }) => return Self::through_daemon(env),
+                Err(e) => Err(e.to_string()),
+            }
+        } else {
+            Ok(())
+        };
+        let Some((path, date)) = read_only::newest_backup(state_dir) else {
+            return match copied {
+                // No database and no backup: an empty log, as on a fresh machine.
+                Ok(()) => Ok(LogAccess::Nothing),
+                Err(e) => Err(CliError::Failure(anyhow::anyhow!(
+                    "{e}; the state directory {} is read-only ({why}) and has no backup in {} to read instead",
+                    state_dir.display(),
+                    read_only::backups_dir(state_dir).display()
+                ))),
+            };
+        };
+        let backup = Backup::read(&path, date, &env.config.meeting_ids()).map_err(|e| {
+            let copy_failure = copied
+                .as_ref()
+                .err()
+                .map(|c| format!("{c}; "))
+                .unwrap_or_default();
+            CliError::Failure(anyhow::anyhow!("{copy_failure}{e}"))
+        })?;
+        let reason = match copied {
+            Ok(()) => match language {
+                Language::Ja => "データベースがありません".to_string(),
+                Language::En => "there is no database".to_string(),
+            },
+            Err(e) => e,
+        };
+        eprintln!("{}", backup_note(language, state_dir, &reason, &backup));
+        Ok(LogAccess::Backup(backup))
     }
 
     pub fn export(&self) -> Result<Document, CliError> {
         match self {
             LogAccess::Direct(log) => log.export().map_err(store_failure),
             LogAccess::Daemon(client) => client.export(),
+            LogAccess::Copy(copy) => copy.log().export().map_err(store_failure),
+            LogAccess::Backup(backup) => Ok(backup.export()),
             LogAccess::Nothing => Ok(Document::empty()),
         }
     }
@@ -68,6 +142,8 @@ impl LogAccess {
         match self {
             LogAccess::Direct(log) => log.search_on_disk(query).map_err(store_failure),
             LogAccess::Daemon(client) => client.search(query),
+            LogAccess::Copy(copy) => copy.log().search_on_disk(query).map_err(store_failure),
+            LogAccess::Backup(backup) => Ok(backup.search(query)),
             LogAccess::Nothing => Ok(Vec::new()),
         }
     }
@@ -84,8 +160,49 @@ impl LogAccess {
         match self {
             LogAccess::Direct(log) => log.import(document).map_err(store_failure),
             LogAccess::Daemon(client) => client.import(document),
-            LogAccess::Nothing => unreachable!("writers open with create = true"),
+            LogAccess::Copy(_) | LogAccess::Backup(_) | LogAccess::Nothing => {
+                unreachable!("writers open with create = true, which refuses a read-only state")
+            }
         }
+    }
+}
+
+/// Said on stderr when a read command reads a private copy of the database.
+fn copy_note(language: Language, state_dir: &Path, why: &std::io::Error) -> String {
+    let dir = state_dir.display();
+    match language {
+        Language::Ja => format!(
+            "注意: 状態ディレクトリ {dir} に書き込めないため（{why}）、データベースの一時コピーから読み取ります"
+        ),
+        Language::En => format!(
+            "note: the state directory {dir} is not writable ({why}); reading from a temporary copy of its database"
+        ),
+    }
+}
+
+/// Said on stderr when a read command reads the newest backup instead.
+fn backup_note(language: Language, state_dir: &Path, reason: &str, backup: &Backup) -> String {
+    let (dir, path, date) = (state_dir.display(), backup.path.display(), backup.date);
+    match language {
+        Language::Ja => format!(
+            "注意: 状態ディレクトリ {dir} に書き込めず、データベースも読み取れないため（{reason}）、最新のバックアップ {path}（{date} 作成）から読み取ります。それ以降の変更は含まれません"
+        ),
+        Language::En => format!(
+            "note: the state directory {dir} is not writable and its database cannot be read ({reason}); reading the newest backup {path} (made on {date}); later changes are not in it"
+        ),
+    }
+}
+
+/// Why a command that writes refuses a state directory it cannot write.
+fn read_only_refusal(env: &Env, why: &std::io::Error) -> String {
+    let dir = env.config.daemon.state_dir.display();
+    match env.config.daemon.language {
+        Language::Ja => format!(
+            "状態ディレクトリ {dir} は読み取り専用です（{why}）。このコマンドはデータベースに書き込むため、書き込める状態ディレクトリで実行してください（読み取るだけの export・history・plan・stats はこのまま使えます）"
+        ),
+        Language::En => format!(
+            "the state directory {dir} is read-only ({why}): this command writes to the database, so run it on a writable state directory (export, history, plan and stats, which only read, work as they are)"
+        ),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The store port: what the rest of the program needs from the session log,
 //! whatever keeps it. [`sled_log`] is the adapter on disk.
 
+pub mod read_only;
 pub mod recoverable;
 pub mod sled_log;
 

@@ -17,6 +17,7 @@ mod holiday_refresh;
 mod import_validation;
 mod keep_alive;
 mod plan;
+mod read_only;
 mod schedule_numbers;
 mod search;
 mod session_log;

@@ -9,7 +9,7 @@ use tokio::sync::watch;
 
 use crate::app::metrics::Metrics;
 use crate::app::state::AppState;
-use crate::store::SessionLog;
+use crate::store::{SessionLog, read_only};
 
 /// How often we look whether today's backup exists.
 const CHECK_EVERY: Duration = Duration::from_secs(3600);
@@ -34,11 +34,11 @@ pub(crate) async fn daily(state: Arc<AppState>, mut stop: watch::Receiver<bool>)
 }
 
 fn backup_if_due(state: &AppState) -> anyhow::Result<Option<std::path::PathBuf>> {
-    let dir = state.config.daemon.state_dir.join("backups");
+    let dir = read_only::backups_dir(&state.config.daemon.state_dir);
     crate::atomic_file::create_private_dir_all(&dir)
         .with_context(|| format!("creating {}", dir.display()))?;
     let today = state.clock.now().date_naive();
-    let path = dir.join(format!("export-{today}.json"));
+    let path = dir.join(read_only::backup_file_name(today));
     if path.exists() {
         return Ok(None);
     }

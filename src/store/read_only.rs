@@ -1,0 +1,262 @@
+//! Reading a session log this process cannot write: a read-only mount, a
+//! snapshot, a restored copy owned by someone else.
+//!
+//! sled 0.34 has no read-only mode: opening a database opens its file for
+//! writing, takes an exclusive lock on it and may write a snapshot. So the
+//! database is copied into a private temporary directory and the copy is
+//! opened (it is removed when the copy is dropped); when even that is not
+//! possible (the files cannot be read, the copy does not open), the newest
+//! daily backup in `state_dir/backups/` is read instead. Nothing in the state
+//! directory is created, changed or removed.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use super::{SledLog, StoreError};
+use crate::domain::history::{HistoryIndex, IndexEntry, Query, Record, RecordKind, records_of};
+use crate::interchange::Document;
+
+/// Why this process cannot write the database in `state_dir` (or, with no
+/// database yet, the directory it would be created in); `None` when it can, or
+/// when the directory does not exist yet (then opening creates it, or says why not).
+///
+/// Nothing is written: the database file is opened for writing without
+/// creating or truncating it, and the directory is probed with an unnamed
+/// temporary file (`O_TMPFILE`: it never gets a name, so no entry appears).
+pub fn why_not_writable(state_dir: &Path) -> Option<io::Error> {
+    let db_dir = SledLog::path_in(state_dir);
+    let db_file = db_dir.join("db");
+    if db_file.exists() {
+        if let Err(e) = std::fs::OpenOptions::new().write(true).open(&db_file) {
+            return Some(e).filter(is_not_writable);
+        }
+        // sled writes its snapshots next to the file.
+        return tempfile::tempfile_in(&db_dir).err().filter(is_not_writable);
+    }
+    if !state_dir.is_dir() {
+        return None;
+    }
+    tempfile::tempfile_in(state_dir)
+        .err()
+        .filter(is_not_writable)
+}
+
+/// Whether another process (a daemon, perhaps another user's) holds the
+/// database in `state_dir`, as far as this process can tell without writing.
+pub fn held_by_another_process(state_dir: &Path) -> bool {
+    std::fs::File::open(SledLog::path_in(state_dir).join("db"))
+        .is_ok_and(|file| !lock_shared(&file))
+}
+
+/// Takes a shared lock on `file` (released when it is closed); `false` when a
+/// process holds sled's exclusive lock. A file system without locks (some
+/// network mounts) answers `true`: there is nothing to exclude.
+fn lock_shared(file: &std::fs::File) -> bool {
+    !matches!(
+        file.try_lock_shared(),
+        Err(std::fs::TryLockError::WouldBlock)
+    )
+}
+
+/// Errors that mean "you may read but not write here", as opposed to a disk
+/// that is full or a path that is wrong, which the normal open reports itself.
+fn is_not_writable(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+    )
+}
+
+/// A private copy of a database that cannot be opened in place; the copy is
+/// removed when this is dropped.
+pub struct PrivateCopy {
+    // Declared before `dir`: sled's files are closed before their directory is removed.
+    log: SledLog,
+    _dir: tempfile::TempDir,
+}
+
+impl PrivateCopy {
+    /// Copies the database in `state_dir` into a new private (0700) temporary
+    /// directory and opens the copy with a page cache of `cache_mib` MiB.
+    ///
+    /// While it copies it holds a shared lock on the database file, the lock
+    /// kind sled's exclusive one excludes: a daemon that holds the database
+    /// makes this fail with [`StoreError::Locked`] (ask the daemon instead), and
+    /// no daemon can start writing halfway through the copy.
+    pub fn of(state_dir: &Path, cache_mib: u64) -> Result<Self, StoreError> {
+        let source = SledLog::path_in(state_dir);
+        let db_file = source.join("db");
+        let lock = std::fs::File::open(&db_file).map_err(|e| cannot_read(&db_file, &e))?;
+        if !lock_shared(&lock) {
+            return Err(StoreError::Locked {
+                path: source.display().to_string(),
+            });
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("weekly-postmortem-read-only.")
+            .tempdir()
+            .map_err(|e| {
+                StoreError::Backend(format!("cannot create a temporary directory: {e}"))
+            })?;
+        let copy = SledLog::path_in(dir.path());
+        copy_dir(&source, &copy).map_err(|e| {
+            StoreError::Backend(format!(
+                "cannot copy {} to {}: {e}",
+                source.display(),
+                dir.path().display()
+            ))
+        })?;
+        drop(lock);
+        let log = SledLog::open_existing_with_cache(dir.path(), cache_mib)?
+            .ok_or_else(|| StoreError::Backend("the copied database vanished".into()))?;
+        Ok(Self { log, _dir: dir })
+    }
+
+    pub fn log(&self) -> &SledLog {
+        &self.log
+    }
+}
+
+/// Copies the directory `from` to the new directory `to` (0700), recursively.
+/// The copies are made 0600 and writable: a copy of a file made read-only
+/// (`chmod -R a-w`) keeps its mode, and sled opens its files for writing.
+fn copy_dir(from: &Path, to: &Path) -> io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new().mode(0o700).create(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &target)?;
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
+}
+
+fn cannot_read(path: &Path, e: &io::Error) -> StoreError {
+    StoreError::Backend(format!("cannot read {}: {e}", path.display()))
+}
+
+/// The directory the daemon's daily backups are written to.
+pub fn backups_dir(state_dir: &Path) -> PathBuf {
+    state_dir.join("backups")
+}
+
+/// A daily backup's file name for `date`: `export-YYYY-MM-DD.json`.
+pub fn backup_file_name(date: NaiveDate) -> String {
+    format!("export-{date}.json")
+}
+
+/// The newest daily backup in `state_dir/backups/` and its date, if any.
+pub fn newest_backup(state_dir: &Path) -> Option<(PathBuf, NaiveDate)> {
+    let entries = std::fs::read_dir(backups_dir(state_dir)).ok()?;
+    entries
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            let name = path.file_name()?.to_str()?;
+            let date = name.strip_prefix("export-")?.strip_suffix(".json")?;
+            let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
+            Some((path, date))
+        })
+        .max_by_key(|(_, date)| *date)
+}
+
+/// A daily backup, read whole: what the read commands use when the database
+/// itself cannot be read.
+pub struct Backup {
+    pub path: PathBuf,
+    pub date: NaiveDate,
+    document: Document,
+}
+
+impl Backup {
+    /// Reads and checks the backup at `path` (made on `date`); `known_meetings`
+    /// are the configured meeting ids, as for an import.
+    pub fn read(path: &Path, date: NaiveDate, known_meetings: &[&str]) -> Result<Self, StoreError> {
+        let text = std::fs::read_to_string(path).map_err(|e| cannot_read(path, &e))?;
+        let document = Document::from_json(&text, known_meetings).map_err(|e| {
+            StoreError::Corrupt(format!("the backup {} cannot be read: {e}", path.display()))
+        })?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            date,
+            document,
+        })
+    }
+
+    pub fn export(&self) -> Document {
+        self.document.clone()
+    }
+
+    /// The history search over the backup's records, through the same index the
+    /// daemon searches with, so the answer is the one the database would give.
+    pub fn search(&self, query: &Query) -> Vec<Record> {
+        let records = records_of(
+            self.document.sessions.clone(),
+            self.document.postmortems.clone(),
+            self.document.learnings.clone(),
+        );
+        let hits = HistoryIndex::from_entries(records.iter().map(IndexEntry::of)).search(query);
+        let mut by_key: HashMap<(RecordKind, String, NaiveDate, String), Record> = records
+            .into_iter()
+            .map(|r| ((r.kind(), r.meeting().to_string(), r.date(), r.id()), r))
+            .collect();
+        hits.into_iter()
+            .filter_map(|hit| by_key.remove(&(hit.kind, hit.meeting, hit.date, hit.id)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SessionLog;
+
+    #[test]
+    fn a_copy_of_a_database_reads_what_the_original_holds_and_leaves_it_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let original = SledLog::open(dir.path()).unwrap();
+        let learning = crate::domain::log::Learning {
+            id: "l1".into(),
+            meeting: "weekly".into(),
+            date: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+            text: "デッドロックの検知".into(),
+            tags: vec!["db".into()],
+            author: None,
+        };
+        original.put_learning(&learning).unwrap();
+        // The daemon holds the database: the copy refuses, naming the lock.
+        let err = PrivateCopy::of(dir.path(), 1).err().unwrap();
+        assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+        drop(original);
+        let copy = PrivateCopy::of(dir.path(), 1).unwrap();
+        assert_eq!(copy.log().learnings().unwrap(), vec![learning]);
+        // The original can still be opened (the copy holds no lock on it).
+        SledLog::open(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn the_newest_backup_is_found_by_the_date_in_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(newest_backup(dir.path()).is_none());
+        let backups = backups_dir(dir.path());
+        std::fs::create_dir_all(&backups).unwrap();
+        for name in [
+            "export-2026-11-27.json",
+            "export-2026-11-28.json",
+            "notes.json",
+        ] {
+            std::fs::write(backups.join(name), "{}").unwrap();
+        }
+        let (path, date) = newest_backup(dir.path()).unwrap();
+        assert_eq!(date, NaiveDate::from_ymd_opt(2026, 11, 28).unwrap());
+        assert_eq!(path, backups.join(backup_file_name(date)));
+    }
+}
