@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::domain::log::{
     AgendaItem, AgendaKind, Invalid, Learning, Postmortem, Session, TextKind, agenda_id,
@@ -56,21 +57,30 @@ impl Document {
 
     /// Parses and checks a JSON document against the meetings we know.
     pub fn from_json(text: &str, known_meetings: &[&str]) -> Result<Self, ImportError> {
-        let root: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            import_error(
-                format!("line {}, column {}", e.line(), e.column()),
-                format!("not valid JSON: {e}"),
-            )
+        // Each record stays a slice of `text` until it is read: a tree of
+        // `Value`s for a 100 MB document would take ten times its size.
+        let root: BTreeMap<String, &RawValue> = serde_json::from_str(text).map_err(|e| {
+            if e.classify() == serde_json::error::Category::Data {
+                import_error("document", "expected a JSON object with a \"format\" field")
+            } else {
+                import_error(
+                    format!("line {}, column {}", e.line(), e.column()),
+                    format!("not valid JSON: {e}"),
+                )
+            }
         })?;
-        let object = root.as_object().ok_or_else(|| {
-            import_error("document", "expected a JSON object with a \"format\" field")
-        })?;
-        match object.get("format").and_then(|f| f.as_str()) {
+        let format = root
+            .get("format")
+            .and_then(|f| serde_json::from_str::<serde_json::Value>(f.get()).ok());
+        match format.as_ref().and_then(|f| f.as_str()) {
             Some(FORMAT_V1) => {}
             Some(other) => {
                 return Err(import_error(
                     "format",
-                    format!("{other:?} is not a format this version reads; expected {FORMAT_V1:?}"),
+                    format!(
+                        "\"{}\" is not a format this version reads; expected {FORMAT_V1:?}",
+                        shown(other)
+                    ),
                 ));
             }
             None => {
@@ -80,24 +90,24 @@ impl Document {
                 ));
             }
         }
-        if let Some(key) = object.keys().find(|k| {
+        if let Some(key) = root.keys().find(|k| {
             !matches!(
                 k.as_str(),
                 "format" | "sessions" | "postmortems" | "learnings" | "rosters"
             )
         }) {
             return Err(import_error(
-                key.clone(),
+                shown(key),
                 "unknown field; expected format, sessions, postmortems, learnings, rosters",
             ));
         }
         let mut document = Document {
             format: FORMAT_V1.to_string(),
-            sessions: records(object.get("sessions"), "sessions")?,
-            postmortems: records(object.get("postmortems"), "postmortems")?,
-            learnings: records(object.get("learnings"), "learnings")?,
-            rosters: match object.get("rosters") {
-                Some(value) => serde_json::from_value(value.clone()).map_err(|e| {
+            sessions: records(root.get("sessions"), "sessions")?,
+            postmortems: records(root.get("postmortems"), "postmortems")?,
+            learnings: records(root.get("learnings"), "learnings")?,
+            rosters: match root.get("rosters") {
+                Some(value) => serde_json::from_str(value.get()).map_err(|e| {
                     import_error(
                         "rosters",
                         format!("expected {{\"meeting\": [\"name\", …]}}: {e}"),
@@ -310,21 +320,21 @@ impl Document {
 }
 
 fn records<T: DeserializeOwned>(
-    value: Option<&serde_json::Value>,
+    value: Option<&&RawValue>,
     name: &str,
 ) -> Result<Vec<T>, ImportError> {
     let Some(value) = value else {
         return Ok(Vec::new());
     };
-    let items = value
-        .as_array()
-        .ok_or_else(|| import_error(name, "expected an array"))?;
+    let items: Vec<&RawValue> =
+        serde_json::from_str(value.get()).map_err(|_| import_error(name, "expected an array"))?;
     items
         .iter()
         .enumerate()
         .map(|(i, item)| {
-            let label = describe(name, i, item);
-            serde_path_to_error::deserialize(item).map_err(|e| {
+            let mut reader = serde_json::Deserializer::from_str(item.get());
+            serde_path_to_error::deserialize(&mut reader).map_err(|e| {
+                let label = describe(name, i, item);
                 let path = e.path().to_string();
                 // serde quotes the offending value (`unknown variant "…"`): keep it short.
                 let problem = shown_problem(&e.into_inner().to_string());
@@ -339,7 +349,8 @@ fn records<T: DeserializeOwned>(
 }
 
 /// `sessions[3] (weekly 2024-05-15)`: enough for a person to find the record.
-fn describe(name: &str, index: usize, item: &serde_json::Value) -> String {
+fn describe(name: &str, index: usize, item: &RawValue) -> String {
+    let item: serde_json::Value = serde_json::from_str(item.get()).unwrap_or_default();
     let field = |key: &str| {
         item.get(key)
             .and_then(|v| v.as_str())

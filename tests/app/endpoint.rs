@@ -131,6 +131,7 @@ fn sixteen_unauthenticated_250_mb_uploads_get_401_and_are_not_read() {
     let app = spawn_app();
     let daemon = app.start_daemon();
     let address = app.listen_address();
+    let before = peak_rss_kib(daemon.child.id());
     let uploads: Vec<_> = (0..16)
         .map(|_| {
             let address = address.clone();
@@ -168,8 +169,14 @@ fn sixteen_unauthenticated_250_mb_uploads_get_401_and_are_not_read() {
             "the daemon kept reading the body: {sent} bytes sent"
         );
     }
+    // Growth, not the absolute figure: this is the debug build (the release
+    // binary stays under 64 MiB: benches/endpoint_flood.sh). Reading even one
+    // body would add 250 MiB.
     let peak = peak_rss_kib(daemon.child.id());
-    assert!(peak < 64 * 1024, "peak RSS {peak} KiB");
+    assert!(
+        peak - before < 16 * 1024,
+        "peak RSS went from {before} KiB to {peak} KiB"
+    );
     assert_eq!(get(&format!("{}/healthz", daemon.base_url)).unwrap().0, 200);
 }
 

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The daemon's memory under 16 parallel unauthenticated 250 MB uploads to
+# /api/import (each must get 401 without its body being read), and under
+# 2,000 idle connections with 1,024 open files at most.
+# Usage: benches/endpoint_flood.sh [binary]   (default: target/release/weekly-postmortem)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-$PWD/target/release/weekly-postmortem}
+dir=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+cat > "$dir/config.toml" <<TOML
+[daemon]
+state_dir = "$dir/state"
+listen = "127.0.0.1:0"
+holiday_refresh = false
+
+[[meeting]]
+id = "weekly"
+title = "週刊ポストモーテム"
+weekday = "wednesday"
+start_time = "17:00"
+first_session = "2019-02-06"
+TOML
+(ulimit -n 1024 && exec "$bin" --config "$dir/config.toml" run 2>"$dir/daemon.log") &
+pid=$!
+for _ in $(seq 100); do [ -s "$dir/state/listen-address" ] && break; sleep 0.1; done
+address=$(cat "$dir/state/listen-address")
+kib() { awk -v k="$1:" '$1 == k {print $2}' /proc/$pid/status; }
+echo "idle:                      RSS $(kib VmRSS) KiB"
+python3 - "$address" <<'PY'
+import socket, sys, threading
+address = sys.argv[1]
+host, port = address.rsplit(":", 1)
+answers = []
+def upload():
+    s = socket.create_connection((host, int(port)))
+    length = 250 * 1024 * 1024
+    s.sendall(f"POST /api/import HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n".encode())
+    chunk, sent = b" " * 65536, 0
+    try:
+        while sent < length:
+            s.sendall(chunk); sent += len(chunk)
+    except OSError:
+        pass
+    answers.append(s.recv(64).split(b" ")[1].decode())
+threads = [threading.Thread(target=upload) for _ in range(16)]
+[t.start() for t in threads]; [t.join() for t in threads]
+print("16 uploads answered:", ",".join(sorted(set(answers))))
+PY
+echo "after the uploads:         RSS $(kib VmRSS) KiB, peak $(kib VmHWM) KiB"
+python3 - "$address" <<'PY'
+import socket, sys, time, urllib.request
+address = sys.argv[1]
+host, port = address.rsplit(":", 1)
+idle = []
+for i in range(2000):
+    s = socket.create_connection((host, int(port)))
+    if i % 2 == 0:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: ")
+    idle.append(s)
+start = time.time()
+status = urllib.request.urlopen(f"http://{address}/healthz", timeout=10).status
+print(f"/healthz with 2,000 idle connections open: {status} in {(time.time() - start) * 1000:.1f} ms")
+PY
+echo "after the idle connections: RSS $(kib VmRSS) KiB, peak $(kib VmHWM) KiB"
