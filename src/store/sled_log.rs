@@ -60,6 +60,86 @@ const IMPORT_STAGE_RECORDS: usize = 2_000;
 /// An import's writes by key: what was stored before it, and what it stores.
 type Staged = std::collections::BTreeMap<String, (Option<sled::IVec>, Vec<u8>)>;
 
+/// An import written in stages of [`IMPORT_STAGE_RECORDS`], each one batch
+/// under the writer lock. sled keeps every page an atomic batch touches until
+/// the batch ends (110,000 records in one batch took 3 GiB), and other writes
+/// (an RSVP during a long import) wait for one stage, not the whole import.
+/// The document was checked whole before, and importing is a merge, so an
+/// import that a crash cut short can simply be run again.
+struct ImportStages<'a> {
+    log: &'a SledLog,
+    /// Held from a stage's first read to its batch: the merge reads what is
+    /// stored, so no other write may land in between.
+    writing: Option<MutexGuard<'a, ()>>,
+    staged: Staged,
+    summary: ImportSummary,
+}
+
+impl<'a> ImportStages<'a> {
+    fn new(log: &'a SledLog) -> Self {
+        Self {
+            log,
+            writing: Some(log.write_lock()),
+            staged: Staged::new(),
+            summary: ImportSummary::default(),
+        }
+    }
+
+    /// What this stage will write under `key`, if anything yet.
+    fn pending(&self, key: &str) -> Option<&[u8]> {
+        self.staged.get(key).map(|(_, new)| new.as_slice())
+    }
+
+    /// Counts what the import makes of `key` and stages it; a full stage is
+    /// written at once.
+    fn put(&mut self, key: String, new: Vec<u8>) -> Result<(), StoreError> {
+        let before = match self.staged.get(&key) {
+            Some((stored, _)) => stored.clone(),
+            None => self.log.db.get(&key).map_err(backend)?,
+        };
+        match &before {
+            Some(old) if old.as_ref() == new.as_slice() => self.summary.unchanged += 1,
+            Some(_) => self.summary.updated += 1,
+            None => self.summary.added += 1,
+        }
+        self.staged.insert(key, (before, new));
+        if self.staged.len() >= IMPORT_STAGE_RECORDS {
+            self.write_stage()?;
+            // Let a waiting write in between two stages.
+            self.writing = None;
+            self.writing = Some(self.log.write_lock());
+        }
+        Ok(())
+    }
+
+    /// Writes the stage in one batch. Records already stored as they are stay
+    /// out of it: a repeated import then writes nothing.
+    fn write_stage(&mut self) -> Result<(), StoreError> {
+        let Some(writing) = &self.writing else {
+            return Err(StoreError::Backend(
+                "an import stage without the writer lock".into(),
+            ));
+        };
+        let mut batch = sled::Batch::default();
+        let mut changes = SearchChanges::default();
+        for (key, (before, new)) in std::mem::take(&mut self.staged) {
+            if before.as_deref() == Some(new.as_slice()) {
+                continue;
+            }
+            let mut these = stage_search(&mut batch, &key, before.as_deref(), Some(&new))?;
+            changes.removed.append(&mut these.removed);
+            changes.added.append(&mut these.added);
+            batch.insert(key.as_bytes(), new);
+        }
+        self.log.commit(writing, batch, changes)
+    }
+
+    fn finish(mut self) -> Result<ImportSummary, StoreError> {
+        self.write_stage()?;
+        Ok(self.summary)
+    }
+}
+
 /// What one write changed in the search entries, to apply to the index in memory.
 #[derive(Default)]
 struct SearchChanges {
@@ -209,56 +289,6 @@ impl SledLog {
             }
         }
         Ok(())
-    }
-
-    /// Counts what an import makes of `key` and stages it; a full stage is
-    /// written at once. Imports are written in stages because sled keeps every
-    /// page an atomic batch touches until the batch ends: 110,000 records in
-    /// one batch took 3 GiB. The document was checked whole before, and
-    /// importing is a merge, so an import a crash cut short can be run again.
-    fn stage(
-        &self,
-        writing: &MutexGuard<'_, ()>,
-        staged: &mut Staged,
-        summary: &mut ImportSummary,
-        key: String,
-        new: Vec<u8>,
-    ) -> Result<(), StoreError> {
-        let before = match staged.get(&key) {
-            Some((stored, _)) => stored.clone(),
-            None => self.db.get(&key).map_err(backend)?,
-        };
-        match &before {
-            Some(old) if old.as_ref() == new.as_slice() => summary.unchanged += 1,
-            Some(_) => summary.updated += 1,
-            None => summary.added += 1,
-        }
-        staged.insert(key, (before, new));
-        if staged.len() >= IMPORT_STAGE_RECORDS {
-            self.commit_staged(writing, std::mem::take(staged))?;
-        }
-        Ok(())
-    }
-
-    /// Writes a stage in one batch. Records already stored as they are stay
-    /// out of it: a repeated import then writes nothing.
-    fn commit_staged(
-        &self,
-        writing: &MutexGuard<'_, ()>,
-        staged: Staged,
-    ) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        let mut changes = SearchChanges::default();
-        for (key, (before, new)) in staged {
-            if before.as_deref() == Some(new.as_slice()) {
-                continue;
-            }
-            let mut these = stage_search(&mut batch, &key, before.as_deref(), Some(&new))?;
-            changes.removed.append(&mut these.removed);
-            changes.added.append(&mut these.added);
-            batch.insert(key.as_bytes(), new);
-        }
-        self.commit(writing, batch, changes)
     }
 
     fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
@@ -678,44 +708,35 @@ impl SessionLog for SledLog {
     }
 
     fn import(&self, document: &Document) -> Result<ImportSummary, StoreError> {
-        let mut summary = ImportSummary::default();
-        {
-            // Merging reads what is stored: no other write may land between
-            // that read and the batch, or it would be overwritten.
-            let writing = self.write_lock();
-            let mut staged = Staged::new();
-            for incoming in &document.sessions {
-                let key = session_key(&incoming.meeting, incoming.date);
-                // A document may name a session twice: merge into what this import made of it.
-                let current = match staged.get(&key) {
-                    Some((_, pending)) => Some(decode::<Session>(&key, pending)?),
-                    None => self.get::<Session>(&key)?,
-                };
-                let merged = match current {
-                    Some(mut session) => {
-                        session.merge_from(incoming);
-                        session
-                    }
-                    None => incoming.clone(),
-                };
-                self.stage(&writing, &mut staged, &mut summary, key, encode(&merged)?)?;
-            }
-            for pm in &document.postmortems {
-                let key = format!("{POSTMORTEM}{}", pm.id);
-                self.stage(&writing, &mut staged, &mut summary, key, encode(pm)?)?;
-            }
-            for learning in &document.learnings {
-                let key = format!("{LEARNING}{}", learning.id);
-                self.stage(&writing, &mut staged, &mut summary, key, encode(learning)?)?;
-            }
-            for (meeting, roster) in &document.rosters {
-                let roster = serde_json::to_string(roster)
-                    .map_err(|e| StoreError::Backend(format!("encoding a roster: {e}")))?;
-                let key = format!("{MARKER}roster/{meeting}");
-                self.stage(&writing, &mut staged, &mut summary, key, encode(&roster)?)?;
-            }
-            self.commit_staged(&writing, std::mem::take(&mut staged))?;
+        let mut stages = ImportStages::new(self);
+        for incoming in &document.sessions {
+            let key = session_key(&incoming.meeting, incoming.date);
+            // A document may name a session twice: merge into what this import made of it.
+            let current = match stages.pending(&key) {
+                Some(pending) => Some(decode::<Session>(&key, pending)?),
+                None => self.get::<Session>(&key)?,
+            };
+            let merged = match current {
+                Some(mut session) => {
+                    session.merge_from(incoming);
+                    session
+                }
+                None => incoming.clone(),
+            };
+            stages.put(key, encode(&merged)?)?;
         }
+        for pm in &document.postmortems {
+            stages.put(format!("{POSTMORTEM}{}", pm.id), encode(pm)?)?;
+        }
+        for learning in &document.learnings {
+            stages.put(format!("{LEARNING}{}", learning.id), encode(learning)?)?;
+        }
+        for (meeting, roster) in &document.rosters {
+            let roster = serde_json::to_string(roster)
+                .map_err(|e| StoreError::Backend(format!("encoding a roster: {e}")))?;
+            stages.put(format!("{MARKER}roster/{meeting}"), encode(&roster)?)?;
+        }
+        let summary = stages.finish()?;
         self.flush()?;
         Ok(summary)
     }
