@@ -17,6 +17,7 @@ use crate::chat::{ChatButton, ChatMessage, ChatPort, rsvp_button_id};
 use crate::config::Meeting;
 use crate::domain::log::RsvpStatus;
 use crate::domain::reminders::{Reminder, ReminderKind, due, next_wake, reminders_for};
+use crate::domain::schedule::Schedule;
 use crate::store::SessionLog;
 
 /// Look again at least this often: the schedule or the agenda may have changed.
@@ -67,18 +68,17 @@ fn planned(
         .checked_add_days(Days::new(times.call_for_topics_days_before + 8))
         .unwrap_or(today);
     let sessions = state.log.sessions_between(&meeting.id, from, until)?;
+    let cancelled = state.log.cancelled_dates(&meeting.id)?;
+    let holidays = state.holiday_calendar();
+    // The one schedule: it numbers the weeks and says which days are business days.
+    let schedule = Schedule::new(&meeting.rule, &holidays, &cancelled);
     let mut reminders = Vec::new();
-    for occurrence in state.occurrences(meeting, from, until)? {
+    for occurrence in schedule.between(from, until) {
         let empty = sessions
             .iter()
             .find(|s| s.date == occurrence.date)
             .is_none_or(|s| s.agenda.is_empty());
-        reminders.extend(reminders_for(
-            &occurrence,
-            &times,
-            meeting.rule.timezone,
-            empty,
-        ));
+        reminders.extend(reminders_for(&schedule, &occurrence, &times, empty));
     }
     Ok(reminders)
 }
