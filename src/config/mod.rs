@@ -628,11 +628,7 @@ impl RawMeeting {
     }
 
     fn into_meeting(self) -> Meeting {
-        let closures = self
-            .closures
-            .iter()
-            .map(closure_of)
-            .collect();
+        let closures = self.closures.iter().map(closure_of).collect();
         Meeting {
             id: self.id.into_inner().0,
             title: self.title.into_inner(),

@@ -160,10 +160,12 @@ pub fn reminders_for(
                 end + TimeDelta::hours(12),
             );
         }
-        Status::Skipped(SkipReason::Holiday(_)
+        Status::Skipped(
+            SkipReason::Holiday(_)
             | SkipReason::SkipDate
             | SkipReason::Closure(_)
-            | SkipReason::Cancelled) => {
+            | SkipReason::Cancelled,
+        ) => {
             push(ReminderKind::WeekOff, call_time, end);
         }
     }
@@ -261,7 +263,8 @@ mod tests {
                 ),
             ]
         );
-        let with_agenda = reminders_for(&fixture.schedule(), week, &ReminderTimes::default(), false);
+        let with_agenda =
+            reminders_for(&fixture.schedule(), week, &ReminderTimes::default(), false);
         assert!(
             with_agenda
                 .iter()

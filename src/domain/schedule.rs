@@ -287,8 +287,7 @@ impl<'a> Schedule<'a> {
             .cancelled
             .range(first..date)
             .filter(|d| {
-                d.weekday() == self.rule.weekday
-                    && self.rule.day_off(**d, self.holidays).is_none()
+                d.weekday() == self.rule.weekday && self.rule.day_off(**d, self.holidays).is_none()
             })
             .count();
         (before_year + in_year).saturating_sub(u32::try_from(cancelled).unwrap_or(u32::MAX))
@@ -542,7 +541,9 @@ mod tests {
     fn month_days_are_days_some_year_has() {
         assert!(MonthDay::parse("02-29").is_ok());
         assert_eq!(MonthDay::parse("12-31").unwrap().to_string(), "12-31");
-        for bad in ["02-30", "13-01", "00-10", "04-31", "1-05", "12/29", "", "12-29-01"] {
+        for bad in [
+            "02-30", "13-01", "00-10", "04-31", "1-05", "12/29", "", "12-29-01",
+        ] {
             let err = MonthDay::parse(bad).unwrap_err();
             assert!(err.contains("MM-DD"), "{bad}: {err}");
         }
@@ -551,7 +552,13 @@ mod tests {
     #[test]
     fn closures_recur_every_year_and_may_wrap_the_year_end() {
         let new_year = closure("年末年始", "12-29", "01-03");
-        for inside in ["2026-12-29", "2026-12-31", "2027-01-01", "2027-01-03", "2031-12-30"] {
+        for inside in [
+            "2026-12-29",
+            "2026-12-31",
+            "2027-01-01",
+            "2027-01-03",
+            "2031-12-30",
+        ] {
             assert!(new_year.contains(date(inside)), "{inside}");
         }
         for outside in ["2026-12-28", "2027-01-04", "2027-06-30"] {
@@ -564,7 +571,9 @@ mod tests {
         assert!(leap.contains(date("2028-02-29")) && !leap.contains(date("2027-03-01")));
         let overlapping = closure("冬", "01-02", "01-10");
         assert_eq!(
-            new_year.first_shared_day(&overlapping).map(|d| d.to_string()),
+            new_year
+                .first_shared_day(&overlapping)
+                .map(|d| d.to_string()),
             Some("01-02".into())
         );
     }
@@ -583,9 +592,15 @@ mod tests {
         let weeks: Vec<_> = schedule
             .between(date("2026-12-23"), date("2027-01-13"))
             .collect();
-        assert!(before[1].is_held(), "2026-12-30 is held without the closure");
+        assert!(
+            before[1].is_held(),
+            "2026-12-30 is held without the closure"
+        );
         assert_eq!(weeks[1].date, date("2026-12-30"));
-        assert_eq!(weeks[1].status, Status::Skipped(SkipReason::Closure("年末年始".into())));
+        assert_eq!(
+            weeks[1].status,
+            Status::Skipped(SkipReason::Closure("年末年始".into()))
+        );
         assert_eq!(weeks[1].closure(), Some("年末年始"));
         assert_eq!(SkipReason::Closure("x".into()).code(), "skip_date");
         // A closed week consumes no number; the closure of every earlier year

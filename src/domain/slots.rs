@@ -482,7 +482,13 @@ mod tests {
                 .iter()
                 .map(|(a, holes)| (a.to_string(), busy_except(8, holes)))
                 .collect();
-            let found = rank_slots(&search(8), now(), &attendees, &busy, &holidays_only(&holidays));
+            let found = rank_slots(
+                &search(8),
+                now(),
+                &attendees,
+                &busy,
+                &holidays_only(&holidays),
+            );
             for (i, (slot, free_total, all_free, considered)) in expected.iter().enumerate() {
                 let got = &found.slots[i];
                 assert_eq!(label(got), *slot, "{name}: rank {}", i + 1);
@@ -525,7 +531,13 @@ mod tests {
         let holidays = JapaneseHolidays::embedded();
         let attendees = people(&["busy", "ghost"]);
         let busy = BusyByAttendee::from([("busy".to_string(), busy_except(8, &[]))]);
-        let found = rank_slots(&search(8), now(), &attendees, &busy, &holidays_only(&holidays));
+        let found = rank_slots(
+            &search(8),
+            now(),
+            &attendees,
+            &busy,
+            &holidays_only(&holidays),
+        );
         assert_eq!(found.counted, people(&["busy"]));
         assert_eq!(found.unknown, people(&["ghost"]));
         assert!(found.slots.iter().all(|s| s.attendees == 1));

@@ -218,7 +218,10 @@ fn the_call_for_topics_of_a_monday_meeting_is_posted_on_friday() {
     let text = messages[0]["content"].as_str().unwrap();
     let start = tokyo("2026-12-07T17:00:00+09:00").timestamp();
     assert!(text.contains("まだ議題がありません"), "{text}");
-    assert!(text.contains(&format!("<t:{start}:F>")), "for Monday: {text}");
+    assert!(
+        text.contains(&format!("<t:{start}:F>")),
+        "for Monday: {text}"
+    );
     assert!(
         app.daemon_log()
             .contains("posted reminder reminder/weekly/2026-12-07/call_for_topics"),

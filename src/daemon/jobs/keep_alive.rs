@@ -97,10 +97,9 @@ fn housekeeping(state: &AppState) -> Result<Vec<Change>, UserError> {
             let session = state.log.session(&meeting.id, o.date)?;
             let empty = session.as_ref().is_none_or(|s| s.agenda.is_empty());
             let has_proposal = session.as_ref().is_some_and(|s| s.proposal.is_some());
-            let deadline_passed =
-                reminders_for(&schedule, &o, &meeting.reminder_times, true)
-                    .iter()
-                    .any(|r| r.kind == ReminderKind::CallForTopics && r.due_at <= now);
+            let deadline_passed = reminders_for(&schedule, &o, &meeting.reminder_times, true)
+                .iter()
+                .any(|r| r.kind == ReminderKind::CallForTopics && r.due_at <= now);
             if empty && !has_proposal && deadline_passed && o.start > now {
                 let proposal = proposal_for(&ctx, o.date)?;
                 tracing::info!(
