@@ -324,6 +324,24 @@ impl WeeklyRule {
             .then_some(SkipReason::SkipDate)
     }
 
+    /// Days in a year that some closure holds (366 at most): no run of
+    /// closure days is longer, so a search for a business day, or a look
+    /// ahead for what moves before a closure, needs no more than this.
+    pub fn closure_days(&self) -> u64 {
+        let Some(jan1) = NaiveDate::from_ymd_opt(2000, 1, 1) else {
+            return 0;
+        };
+        if self.closures.is_empty() {
+            return 0;
+        }
+        let days = jan1
+            .iter_days()
+            .take_while(|d| d.year() == 2000)
+            .filter(|d| self.closure_on(*d).is_some())
+            .count();
+        u64::try_from(days).unwrap_or(366)
+    }
+
     fn closure_on(&self, date: NaiveDate) -> Option<&Closure> {
         self.closures.iter().find(|c| c.contains(date))
     }

@@ -64,8 +64,15 @@ fn planned(
     let times = meeting.reminder_times;
     let today = now.with_timezone(&meeting.rule.timezone).date_naive();
     let from = today.checked_sub_days(Days::new(1)).unwrap_or(today);
+    // A call for topics may move back over weekends, holidays (Golden Week
+    // is the longest run, with a weekend at most 9 days) and the meeting's
+    // closures: look that much further ahead, so that one moved before a
+    // closure is posted on its business day, not caught up during the closure.
+    let moved_back = 9 + meeting.rule.closure_days();
     let until = today
-        .checked_add_days(Days::new(times.call_for_topics_days_before + 8))
+        .checked_add_days(Days::new(
+            times.call_for_topics_days_before + 8 + moved_back,
+        ))
         .unwrap_or(today);
     let sessions = state.log.sessions_between(&meeting.id, from, until)?;
     let cancelled = state.log.cancelled_dates(&meeting.id)?;
@@ -184,6 +191,33 @@ mod tests {
             message.buttons[0]
                 .custom_id
                 .starts_with("wp:rsvp:weekly:2026-12-02:")
+        );
+    }
+
+    #[test]
+    fn before_a_long_closure_the_notes_and_the_call_for_after_it_are_due_on_its_last_business_day()
+    {
+        // Friday 2027-07-30, 12:05 in Tokyo; closed from Monday 08-02 to Monday 08-16.
+        let (mut state, _dir) = state_at("2027-07-30T12:05:00+09:00");
+        state.config.meetings[0].rule.closures = vec![crate::domain::schedule::Closure {
+            name: "夏季休暇".into(),
+            from: crate::domain::schedule::MonthDay::parse("08-02").unwrap(),
+            until: crate::domain::schedule::MonthDay::parse("08-16").unwrap(),
+        }];
+        let meeting = &state.config.meetings[0];
+        let now = state.clock.now();
+        let reminders = planned(&state, meeting, now).unwrap();
+        let due: Vec<String> = due(&reminders, now, |_| false)
+            .iter()
+            .map(|r| r.key(&meeting.id))
+            .collect();
+        assert_eq!(
+            due,
+            [
+                "reminder/weekly/2027-08-04/week_off",
+                "reminder/weekly/2027-08-11/week_off",
+                "reminder/weekly/2027-08-18/call_for_topics",
+            ]
         );
     }
 
