@@ -55,6 +55,7 @@ fn bench(c: &mut Criterion) {
         first_session: date("2019-02-06"),
         skip_japanese_holidays: true,
         skip_dates: BTreeSet::from([date("2026-12-30")]),
+        closures: Vec::new(),
     };
     let holidays = JapaneseHolidays::embedded();
     let cancelled = BTreeSet::from([date("2020-01-08"), date("2026-10-14"), date("2031-06-04")]);

@@ -98,6 +98,17 @@ pub fn render(
             ),
             false,
         ),
+        ReminderKind::WeekOff if o.closure().is_some() => {
+            let name = o.closure().unwrap_or_default();
+            (
+                say(
+                    language,
+                    format!("{} の {title} は{name}のためお休みです", o.date),
+                    format!("No {title} on {}: closed for {name}", o.date),
+                ),
+                false,
+            )
+        }
         ReminderKind::WeekOff => {
             let why = match &o.status {
                 Status::Skipped(SkipReason::Holiday(h)) => say(
@@ -109,7 +120,8 @@ pub fn render(
                     say(language, "会社の休業日", "company day off")
                 }
                 Status::Skipped(SkipReason::Cancelled) => say(language, "中止", "cancelled"),
-                Status::Held { .. } => String::new(),
+                // A closure is answered above; a held week has no note.
+                Status::Skipped(SkipReason::Closure(_)) | Status::Held { .. } => String::new(),
             };
             (
                 say(

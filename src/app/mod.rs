@@ -159,6 +159,11 @@ impl Context<'_> {
                 format!("祝日（{}）のためお休みです", h.name_ja),
                 format!("no meeting: public holiday ({})", h.name_en),
             ),
+            SkipReason::Closure(name) => say(
+                self.language,
+                format!("{name}のためお休みです"),
+                format!("no meeting: closed for {name}"),
+            ),
             SkipReason::SkipDate => say(
                 self.language,
                 "会社の休業日のためお休みです",

@@ -49,6 +49,8 @@ pub struct PlanEntry {
     pub reason: Option<&'static str>,
     pub holiday: Option<String>,
     pub number: Option<u32>,
+    /// The yearly closure that skips the week (its `reason` is `skip_date`), or null.
+    pub closure: Option<String>,
     /// Assigned, or who the rotation will assign (held weeks only).
     pub facilitator: Option<String>,
 }
@@ -70,6 +72,7 @@ impl PlanEntry {
                 .and_then(SkipReason::holiday)
                 .map(|h| h.name(language).to_string()),
             number: occurrence.number(),
+            closure: occurrence.closure().map(str::to_string),
             facilitator: None,
         }
     }
@@ -256,6 +259,12 @@ fn status_text(status: &Status, language: Language) -> String {
         }
         (Status::Skipped(SkipReason::Holiday(h)), Language::En) => {
             format!("skipped: holiday ({})", h.name_en)
+        }
+        (Status::Skipped(SkipReason::Closure(name)), Language::Ja) => {
+            format!("{name}のためお休み")
+        }
+        (Status::Skipped(SkipReason::Closure(name)), Language::En) => {
+            format!("skipped: closed for {name}")
         }
         (Status::Skipped(SkipReason::SkipDate), Language::Ja) => "休み（会社の休業日）".into(),
         (Status::Skipped(SkipReason::SkipDate), Language::En) => "skipped: company day off".into(),

@@ -1,5 +1,6 @@
 //! `suggest-slot`: asks Google Calendar's free/busy for the attendees and prints the weekly
-//! slots where most of them are free over the coming weeks, holidays excluded.
+//! slots where most of them are free over the coming weeks, holidays and the meeting's company
+//! days off (closures, skip dates) excluded.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -14,6 +15,7 @@ use super::{CliError, Env, OutputFormat};
 use crate::calendar::google::{CalendarApi, CalendarError};
 use crate::calendar::sync::connect;
 use crate::domain::language::Language;
+use crate::domain::schedule::{SkipReason, WeeklyRule};
 use crate::domain::slots::{
     BusyByAttendee, DailyWindow, RankedSlot, SlotSearch, Suggestions, rank_slots,
 };
@@ -40,7 +42,11 @@ pub struct SuggestSlotArgs {
     /// Weekdays to consider, comma-separated (mon..sun).
     #[arg(long, value_name = "DAYS", value_delimiter = ',', default_value = "mon,tue,wed,thu,fri", value_parser = parse_weekday)]
     weekdays: Vec<Weekday>,
-    /// IANA time zone of --between (default: the first configured meeting's).
+    /// The meeting whose closures and skip dates are left out, like holidays, and whose time
+    /// zone is the default (default: the first configured meeting).
+    #[arg(long, value_name = "ID")]
+    meeting: Option<String>,
+    /// IANA time zone of --between (default: the meeting's).
     #[arg(long, value_name = "ZONE", value_parser = parse_timezone)]
     timezone: Option<Tz>,
     /// How many slots to show.
@@ -90,14 +96,14 @@ impl SlotEntry {
 
 pub fn run(env: &Env, args: &SuggestSlotArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let attendees = attendee_list(&args.attendees)?;
+    let meeting = match &args.meeting {
+        Some(id) => env.require_meeting(id)?,
+        None => env.config.meetings.first().ok_or_else(|| {
+            CliError::Usage("no meeting configured: add a [[meeting]] table".into())
+        })?,
+    };
     let search = SlotSearch {
-        timezone: args.timezone.unwrap_or_else(|| {
-            env.config
-                .meetings
-                .first()
-                .map(|m| m.rule.timezone)
-                .unwrap_or(chrono_tz::Asia::Tokyo)
-        }),
+        timezone: args.timezone.unwrap_or(meeting.rule.timezone),
         weekdays: weekdays(&args.weekdays),
         window: args.between,
         duration: TimeDelta::minutes(args.duration.into()),
@@ -135,7 +141,14 @@ pub fn run(env: &Env, args: &SuggestSlotArgs, out: &mut dyn Write) -> Result<(),
         Ok::<_, CliError>((busy, holidays))
     })?;
 
-    let suggestions = rank_slots(&search, now, &attendees, &busy, &holidays);
+    // The meeting's days off, as the schedule names them; holidays always
+    // count here, even for a meeting that is held on them.
+    let rule = WeeklyRule {
+        skip_japanese_holidays: true,
+        ..meeting.rule.clone()
+    };
+    let days_off = |date| rule.day_off(date, &holidays);
+    let suggestions = rank_slots(&search, now, &attendees, &busy, &days_off);
     if suggestions.counted.is_empty() {
         return Err(CliError::Failure(anyhow::anyhow!(
             "Google could not tell about any of the attendees ({}); check the addresses and that their calendars are shared with the account in [google]",
@@ -239,6 +252,18 @@ fn weekday_name(weekday: Weekday) -> &'static str {
     }
 }
 
+/// What a day off is called in the slot list: the holiday's or the closure's name.
+fn day_off_name(reason: &SkipReason, language: Language) -> String {
+    match reason {
+        SkipReason::Holiday(holiday) => holiday.name(language).to_string(),
+        SkipReason::Closure(name) => name.clone(),
+        SkipReason::SkipDate | SkipReason::Cancelled => match language {
+            Language::Ja => "会社の休業日".into(),
+            Language::En => "company day off".into(),
+        },
+    }
+}
+
 fn unknown_line(unknown: &[String], language: Language) -> String {
     match language {
         Language::Ja => format!(
@@ -262,18 +287,18 @@ fn render_text(
     let minutes = search.duration.num_minutes();
     let mut text = match language {
         Language::Ja => format!(
-            "空き時間の候補（{}、{first} から {} 週、{minutes} 分、{}、祝日を除く）\n",
+            "空き時間の候補（{}、{first} から {} 週、{minutes} 分、{}、祝日と会社の休業日を除く）\n",
             search.timezone, search.weeks, search.window
         ),
         Language::En => format!(
-            "Best weekly slots ({}, {} weeks from {first}, {minutes} min, {}, holidays excluded)\n",
+            "Best weekly slots ({}, {} weeks from {first}, {minutes} min, {}, holidays and company days off excluded)\n",
             search.timezone, search.weeks, search.window
         ),
     };
     if suggestions.slots.is_empty() {
         text += match language {
-            Language::Ja => "候補がありません（どの週も祝日です）\n",
-            Language::En => "no slot: every week is a holiday\n",
+            Language::Ja => "候補がありません（どの週も祝日か会社の休業日です）\n",
+            Language::En => "no slot: every week is a holiday or a company day off\n",
         };
     }
     for (rank, slot) in suggestions.slots.iter().enumerate() {
@@ -292,15 +317,15 @@ fn render_text(
                 format!("free on average {average:.1} of {n}  everyone free in {all} of {k} weeks")
             }
         };
-        if !slot.excluded_holidays.is_empty() {
+        if !slot.excluded_days.is_empty() {
             let names: Vec<String> = slot
-                .excluded_holidays
+                .excluded_days
                 .iter()
-                .map(|h| format!("{} {}", h.date, h.name(language)))
+                .map(|(date, reason)| format!("{date} {}", day_off_name(reason, language)))
                 .collect();
             text += &match language {
-                Language::Ja => format!("  （祝日を除外: {}）", names.join(", ")),
-                Language::En => format!("  (holidays excluded: {})", names.join(", ")),
+                Language::Ja => format!("  （休みの日を除外: {}）", names.join(", ")),
+                Language::En => format!("  (days off excluded: {})", names.join(", ")),
             };
         }
         text.push('\n');

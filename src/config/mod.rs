@@ -21,7 +21,7 @@ use crate::domain::date_bounds;
 use crate::domain::language::Language;
 use crate::domain::log::{TextKind, check_field};
 use crate::domain::reminders::ReminderTimes;
-use crate::domain::schedule::WeeklyRule;
+use crate::domain::schedule::{Closure, MonthDay, WeeklyRule};
 
 /// Where the config is read from when neither `--config` nor the environment says.
 pub const DEFAULT_PATH: &str = "/etc/weekly-postmortem/config.toml";
@@ -294,6 +294,30 @@ struct RawMeeting {
     team: Option<Spanned<String>>,
     #[serde(default)]
     dashboards: Vec<Spanned<Dashboard>>,
+    /// Yearly closures: `[{name, from = "MM-DD", until = "MM-DD"}]`.
+    #[serde(default)]
+    closures: Vec<RawClosure>,
+}
+
+/// One of `closures`: a named range of month-days that recurs every year;
+/// `from` after `until` wraps the year end (12-29..01-03).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClosure {
+    name: Spanned<String>,
+    from: MonthDayText,
+    until: MonthDayText,
+}
+
+#[derive(Deserialize)]
+#[serde(try_from = "String")]
+struct MonthDayText(MonthDay);
+
+impl TryFrom<String> for MonthDayText {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        MonthDay::parse(&text).map(Self)
+    }
 }
 
 /// `[meeting.reminders]`: when the bot speaks, in the meeting's local time.
@@ -569,6 +593,26 @@ impl RawMeeting {
         if let Some(team) = &self.team {
             check(TextKind::Name, "team".into(), team)?;
         }
+        for (i, closure) in self.closures.iter().enumerate() {
+            check(TextKind::Name, format!("closures[{i}].name"), &closure.name)?;
+        }
+        // Two closures that share a day would each claim it: say which to fix.
+        for (i, later) in self.closures.iter().enumerate() {
+            for (j, earlier) in self.closures[..i].iter().enumerate() {
+                let (a, b) = (closure_of(earlier), closure_of(later));
+                if let Some(day) = a.first_shared_day(&b) {
+                    return Err((
+                        later.name.span(),
+                        format!("closures[{i}]"),
+                        format!(
+                            "{:?} ({}..{}) overlaps closures[{j}] {:?} ({}..{}) on {day}; \
+                             closures must not share a day",
+                            b.name, b.from, b.until, a.name, a.from, a.until
+                        ),
+                    ));
+                }
+            }
+        }
         for (i, dashboard) in self.dashboards.iter().enumerate() {
             let span = dashboard.span();
             let dashboard = dashboard.get_ref();
@@ -584,6 +628,7 @@ impl RawMeeting {
     }
 
     fn into_meeting(self) -> Meeting {
+        let closures = self.closures.iter().map(closure_of).collect();
         Meeting {
             id: self.id.into_inner().0,
             title: self.title.into_inner(),
@@ -595,6 +640,7 @@ impl RawMeeting {
                 first_session: self.first_session.0,
                 skip_japanese_holidays: self.skip_japanese_holidays,
                 skip_dates: self.skip_dates.into_iter().collect::<BTreeSet<_>>(),
+                closures,
             },
             discord_channel_id: self.discord_channel_id,
             facilitators: self
@@ -626,6 +672,14 @@ impl RawMeeting {
                 }
             },
         }
+    }
+}
+
+fn closure_of(raw: &RawClosure) -> Closure {
+    Closure {
+        name: raw.name.get_ref().clone(),
+        from: raw.from.0,
+        until: raw.until.0,
     }
 }
 
@@ -784,6 +838,45 @@ team = "SRE""#,
         );
         let config = Config::parse(Path::new("/etc/wp/config.toml"), &fine).unwrap();
         assert_eq!(config.meetings[0].facilitators, ["佐藤", "tanaka"]);
+    }
+
+    #[test]
+    fn closures_parse_and_bad_ones_name_file_line_and_key() {
+        let with = |closures: &str| VALID.replace("skip_dates", &format!("{closures}\nskip_dates"));
+        let fine = with(
+            r#"closures = [{name = "年末年始", from = "12-29", until = "01-03"},
+            {name = "閏日", from = "02-29", until = "02-29"}]"#,
+        );
+        let config = Config::parse(Path::new("/etc/wp/config.toml"), &fine).unwrap();
+        let closures = &config.meetings[0].rule.closures;
+        assert_eq!(closures.len(), 2);
+        assert_eq!(closures[0].name, "年末年始");
+        assert!(closures[0].contains("2027-01-02".parse().unwrap()));
+        let cases = [
+            (
+                with(r#"closures = [{name = "x", from = "02-30", until = "03-01"}]"#),
+                ":16: key `meeting[0].closures[0].from`: expected a month and day as MM-DD",
+            ),
+            (
+                with(r#"closures = [{name = "", from = "08-13", until = "08-15"}]"#),
+                ":16: key `meeting[0].closures[0].name`: is empty",
+            ),
+            (
+                with(
+                    "closures = [{name = \"年末年始\", from = \"12-29\", until = \"01-03\"},\n{name = \"冬\", from = \"01-03\", until = \"01-10\"}]",
+                ),
+                ":17: key `meeting[0].closures[1]`: \"冬\" (01-03..01-10) overlaps closures[0] \"年末年始\" (12-29..01-03) on 01-03",
+            ),
+            (
+                with(r#"closures = [{name = "x", from = "08-13"}]"#),
+                "missing field `until`",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = error_of(&text);
+            assert!(err.starts_with("/etc/wp/config.toml:"), "{err}");
+            assert!(err.contains(expected), "expected {expected:?} in {err:?}");
+        }
     }
 
     #[test]

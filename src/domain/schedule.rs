@@ -24,6 +24,74 @@ pub struct WeeklyRule {
     pub skip_japanese_holidays: bool,
     /// Company days off.
     pub skip_dates: BTreeSet<NaiveDate>,
+    /// Yearly closures (年末年始, 夏季休暇): company days off that recur every year.
+    pub closures: Vec<Closure>,
+}
+
+/// A month and day that recur every year; `02-29` is one (it happens in leap years).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MonthDay {
+    month: u32,
+    day: u32,
+}
+
+impl MonthDay {
+    /// `MM-DD`, a day some year has (so `02-29` is one and `02-30` is not).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let parsed = text
+            .split_once('-')
+            .filter(|(m, d)| m.len() == 2 && d.len() == 2)
+            .and_then(|(m, d)| Some((m.parse::<u32>().ok()?, d.parse::<u32>().ok()?)))
+            // 2000 is a leap year, so every month-day that ever happens is a date in it.
+            .filter(|(m, d)| NaiveDate::from_ymd_opt(2000, *m, *d).is_some());
+        parsed
+            .map(|(month, day)| Self { month, day })
+            .ok_or_else(|| {
+                format!("expected a month and day as MM-DD that a year has (e.g. \"12-29\"), got {text:?}")
+            })
+    }
+
+    fn of(date: NaiveDate) -> Self {
+        Self {
+            month: date.month(),
+            day: date.day(),
+        }
+    }
+}
+
+impl std::fmt::Display for MonthDay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:02}-{:02}", self.month, self.day)
+    }
+}
+
+/// A named closure from `from` to `until` (both included) every year. When
+/// `from` comes after `until` it wraps the year end: 12-29..01-03.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Closure {
+    pub name: String,
+    pub from: MonthDay,
+    pub until: MonthDay,
+}
+
+impl Closure {
+    pub fn contains(&self, date: NaiveDate) -> bool {
+        let day = MonthDay::of(date);
+        if self.from <= self.until {
+            self.from <= day && day <= self.until
+        } else {
+            day >= self.from || day <= self.until
+        }
+    }
+
+    /// The first month-day (from January) both closures hold, if any.
+    pub fn first_shared_day(&self, other: &Closure) -> Option<MonthDay> {
+        let jan1 = NaiveDate::from_ymd_opt(2000, 1, 1)?;
+        jan1.iter_days()
+            .take_while(|d| d.year() == 2000)
+            .find(|d| self.contains(*d) && other.contains(*d))
+            .map(MonthDay::of)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +103,14 @@ pub struct Occurrence {
 }
 
 impl Occurrence {
+    /// The closure that takes this week out (the JSON field `closure`).
+    pub fn closure(&self) -> Option<&str> {
+        match &self.status {
+            Status::Skipped(reason) => reason.closure(),
+            Status::Held { .. } => None,
+        }
+    }
+
     pub fn number(&self) -> Option<u32> {
         match self.status {
             Status::Held { number } => Some(number),
@@ -58,6 +134,9 @@ pub enum SkipReason {
     Holiday(Holiday),
     /// One of the meeting's configured `skip_dates`.
     SkipDate,
+    /// A day of one of the meeting's yearly `closures`, by its name. The JSON
+    /// contract's `reason` stays `skip_date`; the name goes in `closure`.
+    Closure(String),
     /// A person's decision: a facilitator's skip or a cancellation in Google Calendar.
     Cancelled,
 }
@@ -67,7 +146,7 @@ impl SkipReason {
     pub fn code(&self) -> &'static str {
         match self {
             SkipReason::Holiday(_) => "holiday",
-            SkipReason::SkipDate => "skip_date",
+            SkipReason::SkipDate | SkipReason::Closure(_) => "skip_date",
             SkipReason::Cancelled => "cancelled",
         }
     }
@@ -75,6 +154,13 @@ impl SkipReason {
     pub fn holiday(&self) -> Option<&Holiday> {
         match self {
             SkipReason::Holiday(holiday) => Some(holiday),
+            _ => None,
+        }
+    }
+
+    pub fn closure(&self) -> Option<&str> {
+        match self {
+            SkipReason::Closure(name) => Some(name),
             _ => None,
         }
     }
@@ -118,8 +204,8 @@ impl<'a> Schedule<'a> {
     /// The occurrences dated `from..=until`, in date order, numbered from the
     /// first session (1 = the first held one on or after `first_session`).
     ///
-    /// The skip reason is, in order of precedence: holiday, skip date,
-    /// cancelled. Cost: the weeks in the window, the cancellations before it,
+    /// The skip reason is, in order of precedence: holiday, closure, skip
+    /// date, cancelled. Cost: the weeks in the window, the cancellations before it,
     /// and one count per year since the first session the first time a rule
     /// is asked about with a holiday list (memoised, see [`YEAR_COUNTS`]).
     pub fn between(
@@ -156,8 +242,20 @@ impl<'a> Schedule<'a> {
         })
     }
 
+    pub fn rule(&self) -> &'a WeeklyRule {
+        self.rule
+    }
+
+    /// Whether the company works on `date`: not a Saturday or Sunday, and no
+    /// holiday (when the meeting skips them), closure or skip date. Nothing
+    /// is posted on any other day.
+    pub fn is_business_day(&self, date: NaiveDate) -> bool {
+        !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+            && self.rule.day_off(date, self.holidays).is_none()
+    }
+
     fn skip_reason(&self, date: NaiveDate) -> Option<SkipReason> {
-        if let Some(reason) = self.rule.fixed_skip_reason(date, self.holidays) {
+        if let Some(reason) = self.rule.day_off(date, self.holidays) {
             return Some(reason);
         }
         self.cancelled
@@ -189,8 +287,7 @@ impl<'a> Schedule<'a> {
             .cancelled
             .range(first..date)
             .filter(|d| {
-                d.weekday() == self.rule.weekday
-                    && self.rule.fixed_skip_reason(**d, self.holidays).is_none()
+                d.weekday() == self.rule.weekday && self.rule.day_off(**d, self.holidays).is_none()
             })
             .count();
         (before_year + in_year).saturating_sub(u32::try_from(cancelled).unwrap_or(u32::MAX))
@@ -210,20 +307,43 @@ impl WeeklyRule {
         Some((start, end))
     }
 
-    /// A skip that no person decided: a holiday or a company day off.
-    fn fixed_skip_reason(
-        &self,
-        date: NaiveDate,
-        holidays: &dyn HolidayCalendar,
-    ) -> Option<SkipReason> {
+    /// A skip that no person decided: a holiday, a closure or a company day
+    /// off. Any date may be asked, not only the rule's weekday: the same
+    /// answer says which days are not business days.
+    pub fn day_off(&self, date: NaiveDate, holidays: &dyn HolidayCalendar) -> Option<SkipReason> {
         if self.skip_japanese_holidays
             && let Some(holiday) = holidays.holiday_on(date)
         {
             return Some(SkipReason::Holiday(holiday));
         }
+        if let Some(closure) = self.closure_on(date) {
+            return Some(SkipReason::Closure(closure.name.clone()));
+        }
         self.skip_dates
             .contains(&date)
             .then_some(SkipReason::SkipDate)
+    }
+
+    /// Days in a year that some closure holds (366 at most): no run of
+    /// closure days is longer, so a search for a business day, or a look
+    /// ahead for what moves before a closure, needs no more than this.
+    pub fn closure_days(&self) -> u64 {
+        let Some(jan1) = NaiveDate::from_ymd_opt(2000, 1, 1) else {
+            return 0;
+        };
+        if self.closures.is_empty() {
+            return 0;
+        }
+        let days = jan1
+            .iter_days()
+            .take_while(|d| d.year() == 2000)
+            .filter(|d| self.closure_on(*d).is_some())
+            .count();
+        u64::try_from(days).unwrap_or(366)
+    }
+
+    fn closure_on(&self, date: NaiveDate) -> Option<&Closure> {
+        self.closures.iter().find(|c| c.contains(date))
     }
 }
 
@@ -250,12 +370,23 @@ fn held_ignoring_cancellations(
     } else {
         BTreeSet::new()
     };
+    // Closures come before skip dates, as in `day_off`. A closure is a range
+    // of month-days, so this walks the year's weeks (53 at most), and only
+    // for a rule that has closures.
+    let closure_dates: BTreeSet<NaiveDate> = if rule.closures.is_empty() {
+        BTreeSet::new()
+    } else {
+        std::iter::successors(Some(first), |d| d.checked_add_days(Days::new(7)))
+            .take_while(|d| *d <= until)
+            .filter(|d| !holiday_dates.contains(d) && rule.closure_on(*d).is_some())
+            .collect()
+    };
     let skip_dates = rule
         .skip_dates
         .range(from..=until)
-        .filter(|d| on_rule_day(d) && !holiday_dates.contains(d))
+        .filter(|d| on_rule_day(d) && !holiday_dates.contains(d) && !closure_dates.contains(d))
         .count();
-    let skipped = holiday_dates.len() + skip_dates;
+    let skipped = holiday_dates.len() + closure_dates.len() + skip_dates;
     u32::try_from(weeks)
         .unwrap_or(u32::MAX)
         .saturating_sub(u32::try_from(skipped).unwrap_or(u32::MAX))
@@ -270,6 +401,7 @@ struct CountsKey {
     first_session: NaiveDate,
     skip_japanese_holidays: bool,
     skip_dates: BTreeSet<NaiveDate>,
+    closures: Vec<Closure>,
 }
 
 /// For each rule and holiday list asked about: `counts[i]` is the number of
@@ -318,6 +450,7 @@ fn held_before_year(
         first_session: rule.first_session,
         skip_japanese_holidays: rule.skip_japanese_holidays,
         skip_dates: rule.skip_dates.clone(),
+        closures: rule.closures.clone(),
     };
     // A poisoned memo only means another thread panicked mid-count; the
     // counts it holds were each pushed whole, so they are still right.
@@ -368,6 +501,7 @@ mod tests {
             first_session: date("2019-02-06"),
             skip_japanese_holidays: true,
             skip_dates: BTreeSet::from([date("2026-12-30")]),
+            closures: Vec::new(),
         }
     }
 
@@ -413,6 +547,92 @@ mod tests {
         assert_eq!(december[2], Status::Skipped(SkipReason::SkipDate));
     }
 
+    fn closure(name: &str, from: &str, until: &str) -> Closure {
+        Closure {
+            name: name.into(),
+            from: MonthDay::parse(from).unwrap(),
+            until: MonthDay::parse(until).unwrap(),
+        }
+    }
+
+    #[test]
+    fn month_days_are_days_some_year_has() {
+        assert!(MonthDay::parse("02-29").is_ok());
+        assert_eq!(MonthDay::parse("12-31").unwrap().to_string(), "12-31");
+        for bad in [
+            "02-30", "13-01", "00-10", "04-31", "1-05", "12/29", "", "12-29-01",
+        ] {
+            let err = MonthDay::parse(bad).unwrap_err();
+            assert!(err.contains("MM-DD"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn closures_recur_every_year_and_may_wrap_the_year_end() {
+        let new_year = closure("年末年始", "12-29", "01-03");
+        for inside in [
+            "2026-12-29",
+            "2026-12-31",
+            "2027-01-01",
+            "2027-01-03",
+            "2031-12-30",
+        ] {
+            assert!(new_year.contains(date(inside)), "{inside}");
+        }
+        for outside in ["2026-12-28", "2027-01-04", "2027-06-30"] {
+            assert!(!new_year.contains(date(outside)), "{outside}");
+        }
+        let summer = closure("夏季休暇", "08-13", "08-15");
+        assert!(summer.contains(date("2027-08-13")) && !summer.contains(date("2027-08-16")));
+        assert_eq!(new_year.first_shared_day(&summer), None);
+        let leap = closure("閏日", "02-29", "02-29");
+        assert!(leap.contains(date("2028-02-29")) && !leap.contains(date("2027-03-01")));
+        let overlapping = closure("冬", "01-02", "01-10");
+        assert_eq!(
+            new_year
+                .first_shared_day(&overlapping)
+                .map(|d| d.to_string()),
+            Some("01-02".into())
+        );
+    }
+
+    #[test]
+    fn a_closure_skips_its_weeks_every_year_as_a_skip_date_naming_the_closure() {
+        let holidays = JapaneseHolidays::embedded();
+        let mut rule = wednesday_rule(chrono_tz::Asia::Tokyo);
+        rule.skip_dates.clear();
+        let none = BTreeSet::new();
+        let before: Vec<_> = Schedule::new(&rule, &holidays, &none)
+            .between(date("2026-12-23"), date("2027-01-13"))
+            .collect();
+        rule.closures = vec![closure("年末年始", "12-29", "01-03")];
+        let schedule = Schedule::new(&rule, &holidays, &none);
+        let weeks: Vec<_> = schedule
+            .between(date("2026-12-23"), date("2027-01-13"))
+            .collect();
+        assert!(
+            before[1].is_held(),
+            "2026-12-30 is held without the closure"
+        );
+        assert_eq!(weeks[1].date, date("2026-12-30"));
+        assert_eq!(
+            weeks[1].status,
+            Status::Skipped(SkipReason::Closure("年末年始".into()))
+        );
+        assert_eq!(weeks[1].closure(), Some("年末年始"));
+        assert_eq!(SkipReason::Closure("x".into()).code(), "skip_date");
+        // A closed week consumes no number; the closure of every earlier year
+        // took its weeks out too, so the numbers are lower than without it.
+        assert_eq!(weeks[2].number(), weeks[0].number().map(|n| n + 1));
+        assert!(weeks[0].number() < before[0].number());
+        // Business days: weekends, holidays and closure days are not.
+        assert!(schedule.is_business_day(date("2026-12-28")));
+        assert!(!schedule.is_business_day(date("2026-12-29")));
+        assert!(!schedule.is_business_day(date("2027-01-04") - Days::new(2)));
+        assert!(!schedule.is_business_day(date("2027-01-11")), "成人の日");
+        assert!(schedule.is_business_day(date("2027-01-04")));
+    }
+
     #[test]
     fn new_york_meeting_keeps_its_wall_clock_time_across_dst() {
         let holidays = JapaneseHolidays::embedded();
@@ -451,8 +671,9 @@ mod tests {
             (0u32..24, 0u32..4),
             0i64..(150 * 365),
             proptest::collection::btree_set(0i64..2000, 0..20),
+            proptest::collection::vec((0u64..366, 0u64..366), 0..3),
         )
-            .prop_map(|(zone, weekday, (hour, quarter), first, skips)| {
+            .prop_map(|(zone, weekday, (hour, quarter), first, skips, closures)| {
                 let first_session = date("1955-01-01") + TimeDelta::days(first);
                 WeeklyRule {
                     timezone: ZONES[zone],
@@ -465,6 +686,20 @@ mod tests {
                     skip_dates: skips
                         .into_iter()
                         .map(|d| first_session + TimeDelta::days(d))
+                        .collect(),
+                    // Any month-day ranges, wrapping or not, overlapping or not
+                    // (the config refuses overlaps; the schedule must still agree with itself).
+                    closures: closures
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, (from, until))| {
+                            let day = |n: u64| MonthDay::of(date("2000-01-01") + Days::new(n));
+                            Closure {
+                                name: format!("closure {i}"),
+                                from: day(from),
+                                until: day(until),
+                            }
+                        })
                         .collect(),
                 }
             })
@@ -488,12 +723,15 @@ mod tests {
                     Status::Held { number } => {
                         prop_assert!(holidays.holiday_on(o.date).is_none());
                         prop_assert!(!rule.skip_dates.contains(&o.date));
+                        prop_assert!(rule.closures.iter().all(|c| !c.contains(o.date)));
                         prop_assert_eq!(number, last_number + 1);
                         last_number = number;
                     }
                     Status::Skipped(ref reason) => {
                         let expected_holiday = holidays.holiday_on(o.date);
-                        prop_assert!(expected_holiday.is_some() || rule.skip_dates.contains(&o.date));
+                        let closed = rule.closures.iter().any(|c| c.contains(o.date));
+                        prop_assert!(expected_holiday.is_some() || closed || rule.skip_dates.contains(&o.date));
+                        prop_assert_eq!(o.closure().is_some(), closed && expected_holiday.is_none());
                         prop_assert_eq!(reason.holiday().cloned(), expected_holiday);
                     }
                 }

@@ -1,5 +1,5 @@
 //! The slot finder: ranks weekly slots (weekday + local start time) by how many attendees are
-//! free across the coming weeks, Japanese holidays excluded. Busy intervals come in as data.
+//! free across the coming weeks, days off (holidays, closures, skip dates) excluded. Busy intervals come in as data.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -9,8 +9,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeDelta, Utc, Weekday};
 use chrono_tz::Tz;
 
-use super::holidays::{Holiday, HolidayCalendar};
-use super::schedule::local_datetime;
+use super::schedule::{SkipReason, local_datetime};
 
 /// Slots start on this grid, counted from the start of the daily window.
 pub const SLOT_STEP_MINUTES: i64 = 30;
@@ -161,10 +160,10 @@ pub struct RankedSlot {
     pub free_total: u64,
     /// Weeks in which every counted attendee is free.
     pub weeks_all_free: u32,
-    /// Weeks whose date for this weekday is not a holiday.
+    /// Weeks whose date for this weekday is not a day off.
     pub weeks_considered: u32,
-    /// The holidays that took weeks out of consideration.
-    pub excluded_holidays: Vec<Holiday>,
+    /// The days off (holidays, closures, skip dates) that took weeks out of consideration.
+    pub excluded_days: Vec<(NaiveDate, SkipReason)>,
 }
 
 impl RankedSlot {
@@ -210,7 +209,7 @@ pub fn rank_slots(
     now: DateTime<Utc>,
     attendees: &[String],
     busy: &BusyByAttendee,
-    holidays: &dyn HolidayCalendar,
+    days_off: &dyn Fn(NaiveDate) -> Option<SkipReason>,
 ) -> Suggestions {
     let (counted, unknown): (Vec<&String>, Vec<&String>) =
         attendees.iter().partition(|a| busy.contains_key(*a));
@@ -223,11 +222,11 @@ pub fn rank_slots(
 
     let mut slots = Vec::new();
     for &weekday in &search.weekdays {
-        let mut excluded_holidays = Vec::new();
+        let mut excluded_days = Vec::new();
         let mut considered = Vec::new();
         for &date in dates.iter().filter(|d| d.weekday() == weekday) {
-            match holidays.holiday_on(date) {
-                Some(holiday) => excluded_holidays.push(holiday),
+            match days_off(date) {
+                Some(reason) => excluded_days.push((date, reason)),
                 None => considered.push(date),
             }
         }
@@ -243,7 +242,7 @@ pub fn rank_slots(
                 free_total: 0,
                 weeks_all_free: 0,
                 weeks_considered: considered.len() as u32,
-                excluded_holidays: excluded_holidays.clone(),
+                excluded_days: excluded_days.clone(),
             };
             for &date in &considered {
                 // Built per date so a slot keeps its wall-clock time across DST changes.
@@ -296,7 +295,12 @@ fn is_free(busy: &[Interval], begins: DateTime<Utc>, ends: DateTime<Utc>) -> boo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::holidays::JapaneseHolidays;
+    use crate::domain::holidays::{HolidayCalendar, JapaneseHolidays};
+
+    /// Days off as the holidays alone: no closures, no skip dates.
+    fn holidays_only(holidays: &JapaneseHolidays) -> impl Fn(NaiveDate) -> Option<SkipReason> + '_ {
+        |date| holidays.holiday_on(date).map(SkipReason::Holiday)
+    }
     use chrono::TimeZone;
     use proptest::prelude::*;
 
@@ -478,7 +482,13 @@ mod tests {
                 .iter()
                 .map(|(a, holes)| (a.to_string(), busy_except(8, holes)))
                 .collect();
-            let found = rank_slots(&search(8), now(), &attendees, &busy, &holidays);
+            let found = rank_slots(
+                &search(8),
+                now(),
+                &attendees,
+                &busy,
+                &holidays_only(&holidays),
+            );
             for (i, (slot, free_total, all_free, considered)) in expected.iter().enumerate() {
                 let got = &found.slots[i];
                 assert_eq!(label(got), *slot, "{name}: rank {}", i + 1);
@@ -498,22 +508,22 @@ mod tests {
         let busy = BusyByAttendee::from([("a".to_string(), Vec::new())]);
         let mut s = search(8);
         s.top = usize::MAX;
-        let found = rank_slots(&s, now(), &attendees, &busy, &holidays);
+        let found = rank_slots(&s, now(), &attendees, &busy, &holidays_only(&holidays));
         let monday = found
             .slots
             .iter()
             .find(|s| s.weekday == Weekday::Mon)
             .unwrap();
         assert_eq!(monday.weeks_considered, 7);
-        assert_eq!(monday.excluded_holidays.len(), 1);
-        assert_eq!(monday.excluded_holidays[0].date, date("2027-01-11"));
+        assert_eq!(monday.excluded_days.len(), 1);
+        assert_eq!(monday.excluded_days[0].0, date("2027-01-11"));
         let tuesday = found
             .slots
             .iter()
             .find(|s| s.weekday == Weekday::Tue)
             .unwrap();
         assert_eq!(tuesday.weeks_considered, 8);
-        assert!(tuesday.excluded_holidays.is_empty());
+        assert!(tuesday.excluded_days.is_empty());
     }
 
     #[test]
@@ -521,7 +531,13 @@ mod tests {
         let holidays = JapaneseHolidays::embedded();
         let attendees = people(&["busy", "ghost"]);
         let busy = BusyByAttendee::from([("busy".to_string(), busy_except(8, &[]))]);
-        let found = rank_slots(&search(8), now(), &attendees, &busy, &holidays);
+        let found = rank_slots(
+            &search(8),
+            now(),
+            &attendees,
+            &busy,
+            &holidays_only(&holidays),
+        );
         assert_eq!(found.counted, people(&["busy"]));
         assert_eq!(found.unknown, people(&["ghost"]));
         assert!(found.slots.iter().all(|s| s.attendees == 1));
@@ -566,7 +582,7 @@ mod tests {
             before_change,
             &attendees,
             &busy,
-            &JapaneseHolidays::embedded(),
+            &holidays_only(&JapaneseHolidays::embedded()),
         );
         assert_eq!(found.slots.len(), 1);
         assert_eq!(
@@ -592,7 +608,7 @@ mod tests {
             new_year,
             &attendees,
             &busy,
-            &JapaneseHolidays::embedded(),
+            &holidays_only(&JapaneseHolidays::embedded()),
         );
         assert!(found.slots.is_empty());
     }
@@ -620,7 +636,7 @@ mod tests {
             let attendees = people(&["a", "b", "c"]);
             let mut s = search(4);
             s.top = usize::MAX;
-            let found = rank_slots(&s, now(), &attendees, &busy, &holidays);
+            let found = rank_slots(&s, now(), &attendees, &busy, &holidays_only(&holidays));
             prop_assert_eq!(found.counted.len() + found.unknown.len(), 3);
             for pair in found.slots.windows(2) {
                 prop_assert_ne!(pair[0].rank(&pair[1]), Ordering::Greater);
@@ -638,7 +654,7 @@ mod tests {
                 if let Some(intervals) = busier.get_mut(first) {
                     intervals.push((start, start + TimeDelta::minutes(15 * extra.1)));
                 }
-                let again = rank_slots(&s, now(), &attendees, &busier, &holidays);
+                let again = rank_slots(&s, now(), &attendees, &busier, &holidays_only(&holidays));
                 for after in &again.slots {
                     let before = found
                         .slots

@@ -144,7 +144,9 @@ pub fn compute(
                 weeks.insert(occurrence.date, None);
                 match reason {
                     SkipReason::Holiday(_) => entry.skipped_by.holiday += 1,
-                    SkipReason::SkipDate => entry.skipped_by.skip_date += 1,
+                    SkipReason::SkipDate | SkipReason::Closure(_) => {
+                        entry.skipped_by.skip_date += 1
+                    }
                     SkipReason::Cancelled => entry.skipped_by.cancelled += 1,
                 }
             }
@@ -272,6 +274,7 @@ mod tests {
             first_session: date("2019-02-06"),
             skip_japanese_holidays: true,
             skip_dates: BTreeSet::from([date("2026-12-30")]),
+            closures: Vec::new(),
         }
     }
 

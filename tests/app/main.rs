@@ -2,6 +2,7 @@
 
 mod calendar_feed;
 mod calendar_sync;
+mod closures;
 mod config_errors;
 mod daemon;
 mod discord_bot;

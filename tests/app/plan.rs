@@ -33,11 +33,11 @@ fn plan_json_follows_the_contract() {
         plan,
         serde_json::json!([
             {"meeting": "weekly", "date": "2026-12-23", "start": "2026-12-23T17:00:00+09:00",
-             "end": "2026-12-23T18:00:00+09:00", "status": "held", "reason": null, "holiday": null, "number": 396, "facilitator": null},
+             "end": "2026-12-23T18:00:00+09:00", "status": "held", "reason": null, "holiday": null, "number": 396, "closure": null, "facilitator": null},
             {"meeting": "weekly", "date": "2026-12-30", "start": "2026-12-30T17:00:00+09:00",
-             "end": "2026-12-30T18:00:00+09:00", "status": "skipped", "reason": "skip_date", "holiday": null, "number": null, "facilitator": null},
+             "end": "2026-12-30T18:00:00+09:00", "status": "skipped", "reason": "skip_date", "holiday": null, "number": null, "closure": null, "facilitator": null},
             {"meeting": "weekly", "date": "2027-01-06", "start": "2027-01-06T17:00:00+09:00",
-             "end": "2027-01-06T18:00:00+09:00", "status": "held", "reason": null, "holiday": null, "number": 397, "facilitator": null}
+             "end": "2027-01-06T18:00:00+09:00", "status": "held", "reason": null, "holiday": null, "number": 397, "closure": null, "facilitator": null}
         ])
     );
 }

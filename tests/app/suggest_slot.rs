@@ -28,8 +28,11 @@ fn app_with_google(fake: &FakeGoogle, language: &str) -> TestApp {
     let key = fake.write_service_account_key(app.dir.path());
     let daemon =
         daemon_section("").replace("language = \"ja\"", &format!("language = \"{language}\""));
+    // Without the meeting's company day off (2026-12-30): these tests are about
+    // holidays; tests/app/closures.rs covers closures and skip dates.
+    let meeting = WEEKLY_MEETING.replace("skip_dates = [\"2026-12-30\"]", "");
     let config = format!(
-        "{daemon}{WEEKLY_MEETING}\n[google]\ncalendar_id = \"team@example.com\"\ncredentials_file = \"{}\"\napi_base_url = \"{}\"\n",
+        "{daemon}{meeting}\n[google]\ncalendar_id = \"team@example.com\"\ncredentials_file = \"{}\"\napi_base_url = \"{}\"\n",
         key.display(),
         fake.api_base_url()
     );
@@ -106,9 +109,9 @@ fn ranks_the_slot_where_everyone_is_free_first_and_excludes_the_holiday_week() {
     let text = stdout(&output);
     assert!(output.status.success(), "{text}{}", stderr(&output));
     let expected = "\
-Best weekly slots (Asia/Tokyo, 8 weeks from 2026-11-30, 60 min, 10:00-19:00, holidays excluded)
+Best weekly slots (Asia/Tokyo, 8 weeks from 2026-11-30, 60 min, 10:00-19:00, holidays and company days off excluded)
  1. Wed 17:00-18:00  free on average 4.0 of 4  everyone free in 8 of 8 weeks
- 2. Mon 10:00-11:00  free on average 4.0 of 4  everyone free in 7 of 7 weeks  (holidays excluded: 2027-01-11 Coming of Age Day)
+ 2. Mon 10:00-11:00  free on average 4.0 of 4  everyone free in 7 of 7 weeks  (days off excluded: 2027-01-11 Coming of Age Day)
  3. Thu 15:00-16:00  free on average 2.0 of 4  everyone free in 0 of 8 weeks
 Google could not tell about (not counted): ghost@example.com
 ";

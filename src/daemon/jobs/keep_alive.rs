@@ -13,6 +13,7 @@ use crate::app::rotation::ensure_assigned;
 use crate::app::state::{AppState, Change};
 use crate::app::{Context, UserError};
 use crate::domain::reminders::{ReminderKind, reminders_for};
+use crate::domain::schedule::Schedule;
 use crate::store::SessionLog;
 
 const EVERY: Duration = Duration::from_secs(15 * 60);
@@ -75,6 +76,8 @@ fn housekeeping(state: &AppState) -> Result<Vec<Change>, UserError> {
             .today()
             .checked_sub_days(Days::new(14))
             .unwrap_or(ctx.today());
+        let cancelled = state.log.cancelled_dates(&meeting.id)?;
+        let schedule = Schedule::new(&meeting.rule, &holidays, &cancelled);
         for o in ctx.occurrences(from, 4)? {
             if !o.is_held() {
                 continue;
@@ -94,10 +97,9 @@ fn housekeeping(state: &AppState) -> Result<Vec<Change>, UserError> {
             let session = state.log.session(&meeting.id, o.date)?;
             let empty = session.as_ref().is_none_or(|s| s.agenda.is_empty());
             let has_proposal = session.as_ref().is_some_and(|s| s.proposal.is_some());
-            let deadline_passed =
-                reminders_for(&o, &meeting.reminder_times, meeting.rule.timezone, true)
-                    .iter()
-                    .any(|r| r.kind == ReminderKind::CallForTopics && r.due_at <= now);
+            let deadline_passed = reminders_for(&schedule, &o, &meeting.reminder_times, true)
+                .iter()
+                .any(|r| r.kind == ReminderKind::CallForTopics && r.due_at <= now);
             if empty && !has_proposal && deadline_passed && o.start > now {
                 let proposal = proposal_for(&ctx, o.date)?;
                 tracing::info!(

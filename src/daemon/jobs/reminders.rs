@@ -17,6 +17,7 @@ use crate::chat::{ChatButton, ChatMessage, ChatPort, rsvp_button_id};
 use crate::config::Meeting;
 use crate::domain::log::RsvpStatus;
 use crate::domain::reminders::{Reminder, ReminderKind, due, next_wake, reminders_for};
+use crate::domain::schedule::Schedule;
 use crate::store::SessionLog;
 
 /// Look again at least this often: the schedule or the agenda may have changed.
@@ -63,22 +64,28 @@ fn planned(
     let times = meeting.reminder_times;
     let today = now.with_timezone(&meeting.rule.timezone).date_naive();
     let from = today.checked_sub_days(Days::new(1)).unwrap_or(today);
+    // A call for topics may move back over weekends, holidays (Golden Week
+    // is the longest run, with a weekend at most 9 days) and the meeting's
+    // closures: look that much further ahead, so that one moved before a
+    // closure is posted on its business day, not caught up during the closure.
+    let moved_back = 9 + meeting.rule.closure_days();
     let until = today
-        .checked_add_days(Days::new(times.call_for_topics_days_before + 8))
+        .checked_add_days(Days::new(
+            times.call_for_topics_days_before + 8 + moved_back,
+        ))
         .unwrap_or(today);
     let sessions = state.log.sessions_between(&meeting.id, from, until)?;
+    let cancelled = state.log.cancelled_dates(&meeting.id)?;
+    let holidays = state.holiday_calendar();
+    // The one schedule: it numbers the weeks and says which days are business days.
+    let schedule = Schedule::new(&meeting.rule, &holidays, &cancelled);
     let mut reminders = Vec::new();
-    for occurrence in state.occurrences(meeting, from, until)? {
+    for occurrence in schedule.between(from, until) {
         let empty = sessions
             .iter()
             .find(|s| s.date == occurrence.date)
             .is_none_or(|s| s.agenda.is_empty());
-        reminders.extend(reminders_for(
-            &occurrence,
-            &times,
-            meeting.rule.timezone,
-            empty,
-        ));
+        reminders.extend(reminders_for(&schedule, &occurrence, &times, empty));
     }
     Ok(reminders)
 }
@@ -184,6 +191,33 @@ mod tests {
             message.buttons[0]
                 .custom_id
                 .starts_with("wp:rsvp:weekly:2026-12-02:")
+        );
+    }
+
+    #[test]
+    fn before_a_long_closure_the_notes_and_the_call_for_after_it_are_due_on_its_last_business_day()
+    {
+        // Friday 2027-07-30, 12:05 in Tokyo; closed from Monday 08-02 to Monday 08-16.
+        let (mut state, _dir) = state_at("2027-07-30T12:05:00+09:00");
+        state.config.meetings[0].rule.closures = vec![crate::domain::schedule::Closure {
+            name: "夏季休暇".into(),
+            from: crate::domain::schedule::MonthDay::parse("08-02").unwrap(),
+            until: crate::domain::schedule::MonthDay::parse("08-16").unwrap(),
+        }];
+        let meeting = &state.config.meetings[0];
+        let now = state.clock.now();
+        let reminders = planned(&state, meeting, now).unwrap();
+        let due: Vec<String> = due(&reminders, now, |_| false)
+            .iter()
+            .map(|r| r.key(&meeting.id))
+            .collect();
+        assert_eq!(
+            due,
+            [
+                "reminder/weekly/2027-08-04/week_off",
+                "reminder/weekly/2027-08-11/week_off",
+                "reminder/weekly/2027-08-18/call_for_topics",
+            ]
         );
     }
 
