@@ -502,7 +502,11 @@ impl Config {
             .map_err(|e| invalid(e.span(), "", e.message().to_string()))
             .and_then(|de| {
                 serde_path_to_error::deserialize(de).map_err(|e| {
-                    let key = e.path().to_string();
+                    // A value inside a `Spanned` shows toml's private wrapper key in the path.
+                    let key = e
+                        .path()
+                        .to_string()
+                        .replace(".$__serde_spanned_private_value", "");
                     let inner = e.into_inner();
                     invalid(inner.span(), &key, inner.message().to_string())
                 })
@@ -782,6 +786,18 @@ skip_dates = ["2026-12-30"]
         }
         let err = error_of(&with("localhost"));
         assert!(err.contains("expected an address and port"), "{err}");
+    }
+
+    #[test]
+    fn an_error_inside_a_dashboard_names_its_key_without_toml_internals() {
+        let err = error_of(&format!(
+            "{VALID}dashboards = [{{name = \"Grafana\", url = \"https://grafana.example\", colour = 1}}]\n"
+        ));
+        assert!(
+            err.contains("key `meeting[0].dashboards[0].colour`: unknown field"),
+            "{err}"
+        );
+        assert!(!err.contains("serde_spanned"), "{err}");
     }
 
     #[test]
