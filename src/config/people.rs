@@ -228,3 +228,129 @@ impl Config {
         warnings
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    const BASE: &str = r#"[daemon]
+language = "en"
+
+[[person]]
+name = "sato"
+display = "佐藤"
+discord_id = "123456789012345678"
+email = "sato@example.com"
+team = "SRE"
+
+[[person]]
+name = "tanaka"
+discord_id = 223456789012345678
+team = "CloudLog"
+
+[[meeting]]
+id = "sre"
+title = "SRE"
+weekday = "wednesday"
+start_time = "17:00"
+first_session = "2024-01-03"
+facilitators = ["sato", "tanaka", "yamada"]
+"#;
+
+    fn parse(text: &str) -> Result<crate::config::Config, String> {
+        crate::config::Config::parse(Path::new("/etc/wp/config.toml"), text)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_directory_parses_ids_as_strings_or_integers_and_warns_about_strangers() {
+        let config = parse(BASE).unwrap();
+        let sato = config.people.by_discord_id(123_456_789_012_345_678).unwrap();
+        assert_eq!((sato.name.as_str(), sato.display_name()), ("sato", "佐藤"));
+        let tanaka = config.people.by_name("tanaka").unwrap();
+        assert_eq!(tanaka.discord_id, Some(223_456_789_012_345_678));
+        assert_eq!(tanaka.display_name(), "tanaka");
+        let warnings = config.warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("\"yamada\""), "{warnings:?}");
+        assert!(warnings[0].contains("facilitator role"), "{warnings:?}");
+    }
+
+    #[test]
+    fn bad_people_and_references_name_file_line_and_key() {
+        let cases = [
+            (
+                BASE.replace("name = \"tanaka\"", "name = \"sato\""),
+                "/etc/wp/config.toml:12: key `person[1].name`: person[0] is already named \"sato\"",
+            ),
+            (
+                BASE.replace("223456789012345678", "\"123456789012345678\""),
+                "/etc/wp/config.toml:13: key `person[1].discord_id`: person[0] (\"sato\") already has the Discord id 123456789012345678",
+            ),
+            (
+                BASE.replace("sato@example.com", "sato.example.com"),
+                "/etc/wp/config.toml:8: key `person[0].email`: expected an email address",
+            ),
+            (
+                BASE.replace("\"tanaka\", \"yamada\"", "\"tanka\", \"yamada\""),
+                "/etc/wp/config.toml:22: key `meeting[0].facilitators[1]`: no [[person]] is named \"tanka\"; did you mean \"tanaka\"?",
+            ),
+            (
+                format!("{BASE}discord_voice_channel_id = \"voice\"\n"),
+                "/etc/wp/config.toml:23: key `meeting[0].discord_voice_channel_id`: expected a Discord id",
+            ),
+            (
+                format!("{BASE}discord_facilitator_role_id = -3\n"),
+                "/etc/wp/config.toml:23: key `meeting[0].discord_facilitator_role_id`: expected a Discord id",
+            ),
+            (
+                format!("{BASE}share_history_with = [\"srre\"]\n"),
+                "/etc/wp/config.toml:23: key `meeting[0].share_history_with[0]`: no meeting has the id \"srre\"; did you mean \"sre\"? the meetings are sre",
+            ),
+            (
+                format!("{BASE}share_history_with = [\"sre\"]\n"),
+                "key `meeting[0].share_history_with[0]`: \"sre\" is this meeting itself",
+            ),
+            (
+                format!("{BASE}google_attendees = [\"tanaka\"]\n"),
+                ":23: key `meeting[0].google_attendees[0]`: [[person]] \"tanaka\" has no `email`",
+            ),
+            (
+                format!("{BASE}google_attendees = [\"satou\"]\n"),
+                ":23: key `meeting[0].google_attendees[0]`: no [[person]] is named \"satou\"; did you mean \"sato\"?",
+            ),
+            (
+                format!("{BASE}google_attendees = [\"ops@\"]\n"),
+                ":23: key `meeting[0].google_attendees[0]`: expected an email address",
+            ),
+            (
+                format!("{BASE}google_calendar_id = \"\"\n"),
+                ":23: key `meeting[0].google_calendar_id`: is empty",
+            ),
+            (
+                BASE.replace("name = \"tanaka\"", "name = \"tanaka@example.com\""),
+                ":12: key `person[1].name`: \"tanaka@example.com\" looks like an address",
+            ),
+            (
+                BASE.replace("team = \"SRE\"", "team = \"SRE\"\nphone = \"1\""),
+                "unknown field `phone`",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = parse(&text).unwrap_err();
+            assert!(err.contains(expected), "expected {expected:?} in {err:?}");
+        }
+    }
+
+    #[test]
+    fn attendees_may_be_person_names_standing_for_their_email() {
+        let config = parse(&format!(
+            "{BASE}google_attendees = [\"sato\", \"oncall@example.com\"]\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            config.meetings[0].settings.google_attendees.as_deref(),
+            Some(&["sato@example.com".to_string(), "oncall@example.com".to_string()][..])
+        );
+    }
+}
