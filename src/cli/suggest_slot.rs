@@ -92,7 +92,8 @@ struct SlotEntry {
     attendees: usize,
     weeks_all_free: u32,
     weeks_considered: u32,
-    /// Added: per counted attendee or team, the weeks it was free.
+    /// Added with `--team`: per counted team or attendee, the weeks it was free.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     groups: Vec<GroupEntry>,
 }
 
@@ -103,6 +104,7 @@ struct GroupEntry {
 }
 
 impl SlotEntry {
+    /// `counted` names the groups (empty: leave `groups` out).
     fn new(slot: &RankedSlot, counted: &[String]) -> Self {
         Self {
             weekday: weekday_name(slot.weekday),
@@ -198,7 +200,14 @@ pub fn run(env: &Env, args: &SuggestSlotArgs, out: &mut dyn Write) -> Result<(),
             let entries: Vec<SlotEntry> = suggestions
                 .slots
                 .iter()
-                .map(|slot| SlotEntry::new(slot, &suggestions.counted))
+                .map(|slot| {
+                    let counted: &[String] = if team_count > 0 {
+                        &suggestions.counted
+                    } else {
+                        &[]
+                    };
+                    SlotEntry::new(slot, counted)
+                })
                 .collect();
             serde_json::to_string_pretty(&entries).context("encoding the slots as JSON")? + "\n"
         }
