@@ -174,10 +174,7 @@ mod tests {
         let cloudlog = |share: &str| {
             format!(
                 "{}\n[[meeting]]\nid = \"cloudlog\"\ntitle = \"CloudLog\"\nweekday = \"thursday\"\nstart_time = \"17:00\"\nfirst_session = \"2019-02-07\"\n",
-                crate::app::fixture::CONFIG.replace(
-                    "skip_dates",
-                    &format!("{share}\nskip_dates")
-                )
+                crate::app::fixture::CONFIG.replace("skip_dates", &format!("{share}\nskip_dates"))
             )
         };
         let path = f._dir.path().join("config.toml");
@@ -197,7 +194,8 @@ mod tests {
                 Ok(())
             })
             .unwrap();
-        let sharing = Config::parse(&path, &cloudlog("share_history_with = [\"cloudlog\"]")).unwrap();
+        let sharing =
+            Config::parse(&path, &cloudlog("share_history_with = [\"cloudlog\"]")).unwrap();
         let ctx = Context {
             meeting: &sharing.meetings[0],
             ..f.ctx()

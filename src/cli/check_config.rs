@@ -60,7 +60,8 @@ pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
                 next.number().unwrap_or(0)
             );
         }
-        text.push('\n');        text += &own_settings(config, meeting);
+        text.push('\n');
+        text += &own_settings(config, meeting);
     }
     if !config.people.is_empty() {
         let teams = config.people.teams();

@@ -29,7 +29,13 @@ const MAX_QUERY_SPAN: TimeDelta = TimeDelta::days(84);
 pub struct SuggestSlotArgs {
     /// People or Google groups to ask about, comma-separated emails (a group counts as one
     /// attendee, free only when all its members are). Repeatable; `--attendee` works too.
-    #[arg(long, visible_alias = "attendee", value_name = "EMAILS", required_unless_present = "team", value_delimiter = ',')]
+    #[arg(
+        long,
+        visible_alias = "attendee",
+        value_name = "EMAILS",
+        required_unless_present = "team",
+        value_delimiter = ','
+    )]
     attendees: Vec<String>,
     /// A team of the `[[person]]` directory: its people's emails are asked about and the team
     /// counts as one attendee, free when `--quorum` of its people are. Repeatable.
@@ -211,13 +217,9 @@ pub fn run(env: &Env, args: &SuggestSlotArgs, out: &mut dyn Write) -> Result<(),
                 .collect();
             serde_json::to_string_pretty(&entries).context("encoding the slots as JSON")? + "\n"
         }
-        OutputFormat::Text => render_text(
-            &search,
-            now,
-            &suggestions,
-            &groups[..team_count],
-            language,
-        ),
+        OutputFormat::Text => {
+            render_text(&search, now, &suggestions, &groups[..team_count], language)
+        }
     };
     out.write_all(text.as_bytes())
         .context("writing to stdout")?;
@@ -243,7 +245,9 @@ fn team_groups(
                 .map(|near| format!("did you mean {near:?}? "))
                 .unwrap_or_default();
             return Err(CliError::Usage(if known.is_empty() {
-                format!("--team {team:?}: no [[person]] has a `team`; add `team = \"{team}\"` to the people of that team in the config")
+                format!(
+                    "--team {team:?}: no [[person]] has a `team`; add `team = \"{team}\"` to the people of that team in the config"
+                )
             } else {
                 format!(
                     "--team {team:?}: no [[person]] is in that team; {hint}the teams are {}",
@@ -479,6 +483,9 @@ mod tests {
             vec!["a@x.com".to_string(), "B@y.com".to_string()]
         );
         assert!(attendee_list(&[" ".to_string()], false).is_err());
-        assert!(attendee_list(&[], true).unwrap().is_empty(), "--team alone is enough");
+        assert!(
+            attendee_list(&[], true).unwrap().is_empty(),
+            "--team alone is enough"
+        );
     }
 }

@@ -54,14 +54,18 @@ pub(super) fn check(raw: &[RawPerson], meetings: &[RawMeeting]) -> Result<People
             return Err(at(
                 person.name.span(),
                 key("name"),
-                format!("{name:?} looks like an address: a name is a short key such as \"sato\"; put the address in `email`"),
+                format!(
+                    "{name:?} looks like an address: a name is a short key such as \"sato\"; put the address in `email`"
+                ),
             ));
         }
         if let Some(first) = names.insert(name, index) {
             return Err(at(
                 person.name.span(),
                 key("name"),
-                format!("person[{first}] is already named {name:?}: each [[person]] needs its own name"),
+                format!(
+                    "person[{first}] is already named {name:?}: each [[person]] needs its own name"
+                ),
             ));
         }
         for (field, value) in [("display", &person.display), ("team", &person.team)] {
@@ -148,7 +152,9 @@ fn check_meeting(
             return Err(at(
                 other.span(),
                 key(format!("share_history_with[{i}]")),
-                format!("{wanted:?} is this meeting itself: it always draws on its own postmortems"),
+                format!(
+                    "{wanted:?} is this meeting itself: it always draws on its own postmortems"
+                ),
             ));
         }
         if !known.clone().any(|id| id == wanted) {
@@ -265,7 +271,10 @@ facilitators = ["sato", "tanaka", "yamada"]
     #[test]
     fn the_directory_parses_ids_as_strings_or_integers_and_warns_about_strangers() {
         let config = parse(BASE).unwrap();
-        let sato = config.people.by_discord_id(123_456_789_012_345_678).unwrap();
+        let sato = config
+            .people
+            .by_discord_id(123_456_789_012_345_678)
+            .unwrap();
         assert_eq!((sato.name.as_str(), sato.display_name()), ("sato", "佐藤"));
         let tanaka = config.people.by_name("tanaka").unwrap();
         assert_eq!(tanaka.discord_id, Some(223_456_789_012_345_678));
@@ -350,7 +359,12 @@ facilitators = ["sato", "tanaka", "yamada"]
         .unwrap();
         assert_eq!(
             config.meetings[0].settings.google_attendees.as_deref(),
-            Some(&["sato@example.com".to_string(), "oncall@example.com".to_string()][..])
+            Some(
+                &[
+                    "sato@example.com".to_string(),
+                    "oncall@example.com".to_string()
+                ][..]
+            )
         );
     }
 }

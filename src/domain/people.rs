@@ -52,7 +52,11 @@ impl People {
     pub fn team(&self, team: &str) -> Vec<&Person> {
         self.persons
             .iter()
-            .filter(|p| p.team.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(team)))
+            .filter(|p| {
+                p.team
+                    .as_deref()
+                    .is_some_and(|t| t.eq_ignore_ascii_case(team))
+            })
             .collect()
     }
 
@@ -158,7 +162,11 @@ mod tests {
         assert_eq!(people.did_you_mean("Sato"), Some("sato"));
         assert_eq!(people.did_you_mean("satou"), Some("sato"));
         assert_eq!(people.did_you_mean("yamamoto"), None);
-        assert_eq!(people.did_you_mean("sato"), None, "an exact name is no typo");
+        assert_eq!(
+            people.did_you_mean("sato"),
+            None,
+            "an exact name is no typo"
+        );
     }
 
     #[test]

@@ -333,7 +333,10 @@ pub fn rank_slots_for_groups(
     slots.truncate(search.top);
     Suggestions {
         slots,
-        counted: counted.into_iter().map(|(g, _, _)| g.name.clone()).collect(),
+        counted: counted
+            .into_iter()
+            .map(|(g, _, _)| g.name.clone())
+            .collect(),
         unknown,
     }
 }
@@ -505,7 +508,7 @@ mod tests {
     fn a_team_is_free_when_its_quorum_of_people_is() {
         use Weekday::*;
         // SRE: a and b free on Wednesday 17:00, c never; CloudLog: d free on Wednesday and Tuesday.
-        let holes: Vec<(&str, Vec<(Weekday, &str, &str)>)> = vec![
+        let holes = [
             ("a", vec![(Wed, "17:00", "18:00")]),
             ("b", vec![(Wed, "17:00", "18:00"), (Tue, "10:00", "11:00")]),
             ("c", vec![]),
@@ -521,18 +524,36 @@ mod tests {
             quorum,
         };
         let holidays = JapaneseHolidays::embedded();
-        let strict = [team("SRE", &["a", "b", "c"], 1.0), team("CloudLog", &["d"], 1.0)];
+        let strict = [
+            team("SRE", &["a", "b", "c"], 1.0),
+            team("CloudLog", &["d"], 1.0),
+        ];
         let found = rank_slots_for_groups(&search(8), now(), &strict, &busy, &holidays);
         assert_eq!(found.counted, ["SRE", "CloudLog"]);
-        assert_eq!(label(&found.slots[0]), "Tue 10:00", "only CloudLog is ever free");
+        assert_eq!(
+            label(&found.slots[0]),
+            "Tue 10:00",
+            "only CloudLog is ever free"
+        );
         assert_eq!(found.slots[0].free_total, 8);
         assert_eq!(found.slots[0].weeks_all_free, 0);
 
-        let half = [team("SRE", &["a", "b", "c", "ghost"], 0.5), team("CloudLog", &["d"], 0.5)];
+        let half = [
+            team("SRE", &["a", "b", "c", "ghost"], 0.5),
+            team("CloudLog", &["d"], 0.5),
+        ];
         let found = rank_slots_for_groups(&search(8), now(), &half, &busy, &holidays);
-        assert_eq!(found.unknown, ["ghost"], "a member Google cannot tell about is not counted");
+        assert_eq!(
+            found.unknown,
+            ["ghost"],
+            "a member Google cannot tell about is not counted"
+        );
         let best = &found.slots[0];
-        assert_eq!(label(best), "Wed 17:00", "2 of SRE's 3 known people are enough");
+        assert_eq!(
+            label(best),
+            "Wed 17:00",
+            "2 of SRE's 3 known people are enough"
+        );
         assert_eq!((best.free_total, best.weeks_all_free), (16, 8));
         assert_eq!(best.weeks_free, [8, 8]);
         assert_eq!(label(&found.slots[1]), "Tue 10:00", "1 of 3 is not half");

@@ -247,5 +247,8 @@ fn a_facilitator_without_a_person_entry_is_accepted_with_a_warning() {
         text.contains("  own settings: voice channel 555; attendees tanaka@example.com; shares history with weekly\n"),
         "{text}"
     );
-    assert!(text.contains("people: 2 (2 team(s): SRE, CloudLog)"), "{text}");
+    assert!(
+        text.contains("people: 2 (2 team(s): SRE, CloudLog)"),
+        "{text}"
+    );
 }

@@ -72,11 +72,20 @@ fn two_meetings_invite_their_own_people_on_their_own_calendars() {
     let fake = FakeGoogle::start();
     let app = app_with_google(&fake);
     let output = app.run(&["sync", "--once"]);
-    assert!(output.status.success(), "{}{}", stdout(&output), stderr(&output));
+    assert!(
+        output.status.success(),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
     let sre = fake.events_in(SRE_CALENDAR);
     let cloudlog = fake.events_in(CLOUDLOG_CALENDAR);
     assert_eq!(sre.len(), 7, "the weekly meeting's held weeks");
-    assert_eq!(cloudlog.len(), 8, "CloudLog has no company day off on 12-30");
+    assert_eq!(
+        cloudlog.len(),
+        8,
+        "CloudLog has no company day off on 12-30"
+    );
     for event in &sre {
         assert_eq!(attendees(event), ["sre-all@example.com"], "{event}");
         assert_eq!(
@@ -94,7 +103,12 @@ fn two_meetings_invite_their_own_people_on_their_own_calendars() {
             event["extendedProperties"]["private"]["weekly_postmortem_meeting"],
             "cloudlog"
         );
-        assert!(event["summary"].as_str().unwrap().starts_with("CloudLog ふりかえり"));
+        assert!(
+            event["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("CloudLog ふりかえり")
+        );
     }
 
     fake.clear_requests();
@@ -112,7 +126,10 @@ fn two_meetings_invite_their_own_people_on_their_own_calendars() {
         .collect();
     assert_eq!(lists.len(), 2, "one list call per calendar: {lists:?}");
     assert!(lists.iter().any(|l| l.contains(SRE_CALENDAR)), "{lists:?}");
-    assert!(lists.iter().any(|l| l.contains(CLOUDLOG_CALENDAR)), "{lists:?}");
+    assert!(
+        lists.iter().any(|l| l.contains(CLOUDLOG_CALENDAR)),
+        "{lists:?}"
+    );
 }
 
 fn app_with_discord(fake: &FakeDiscord, weekly_extra: &str) -> TestApp {
@@ -181,16 +198,32 @@ fn a_meetings_own_facilitator_role_decides_who_may_act_for_it() {
     const SRE_ROLE: u64 = 1_300_000_000_000_000_888;
     let fake = FakeDiscord::start();
     // Commands from the shared text channel belong to `weekly`, whose role is its own.
-    let app = app_with_discord(&fake, &format!("discord_facilitator_role_id = \"{SRE_ROLE}\""));
+    let app = app_with_discord(
+        &fake,
+        &format!("discord_facilitator_role_id = \"{SRE_ROLE}\""),
+    );
     let _daemon = app.start_daemon_with_env(&[("TEST_DISCORD_TOKEN", TOKEN)]);
     fake.wait_until_ready(WAIT);
-    let global = fake.send_slash_command("calendar", json!([]), 1_300_000_000_000_004_001, &[GLOBAL_ROLE]);
+    let global = fake.send_slash_command(
+        "calendar",
+        json!([]),
+        1_300_000_000_000_004_001,
+        &[GLOBAL_ROLE],
+    );
     let reply = fake.wait_for_callback(global, WAIT);
     let text = reply["data"]["content"].as_str().unwrap_or_default();
-    assert!(!text.contains("/calendar/"), "the global role is not weekly's: {reply}");
+    assert!(
+        !text.contains("/calendar/"),
+        "the global role is not weekly's: {reply}"
+    );
     assert!(text.contains("ファシリテーター"), "{reply}");
 
-    let own = fake.send_slash_command("calendar", json!([]), 1_300_000_000_000_004_002, &[SRE_ROLE]);
+    let own = fake.send_slash_command(
+        "calendar",
+        json!([]),
+        1_300_000_000_000_004_002,
+        &[SRE_ROLE],
+    );
     let reply = fake.wait_for_callback(own, WAIT);
     let text = reply["data"]["content"].as_str().unwrap_or_default();
     assert!(text.contains("/calendar/"), "weekly's own role: {reply}");

@@ -336,9 +336,8 @@ fn app_with_teams(fake: &FakeGoogle) -> TestApp {
         ("dave", SRE_MEMBERS[0], "CloudLog"),
         ("erin", SRE_MEMBERS[1], "CloudLog"),
     ] {
-        config += &format!(
-            "\n[[person]]\nname = \"{name}\"\nemail = \"{email}\"\nteam = \"{team}\"\n"
-        );
+        config +=
+            &format!("\n[[person]]\nname = \"{name}\"\nemail = \"{email}\"\nteam = \"{team}\"\n");
     }
     // Someone without an email is in the team but cannot be asked about.
     config += "\n[[person]]\nname = \"frank\"\nteam = \"SRE\"\n";
@@ -352,7 +351,15 @@ fn teams_count_as_free_when_their_quorum_of_people_is() {
     seed_busy(&fake);
     let app = app_with_teams(&fake);
     let everyone = app.run(&[
-        "suggest-slot", "--team", "SRE", "--team", "CloudLog", "--attendee", GHOST, "--top", "3",
+        "suggest-slot",
+        "--team",
+        "SRE",
+        "--team",
+        "CloudLog",
+        "--attendee",
+        GHOST,
+        "--top",
+        "3",
     ]);
     let text = stdout(&everyone);
     assert!(everyone.status.success(), "{text}{}", stderr(&everyone));
@@ -366,13 +373,28 @@ fn teams_count_as_free_when_their_quorum_of_people_is() {
         " 1. Wed 17:00-18:00  free on average 2.0 of 2  everyone free in 8 of 8 weeks  [SRE 8/8, CloudLog 8/8]"
     );
     assert!(lines[3].starts_with(" 2. Mon 10:00-11:00  free on average 2.0 of 2  everyone free in 7 of 7 weeks  [SRE 7/7, CloudLog 7/7]"), "{text}");
-    assert!(!text.contains("Thu 15:00"), "one of three SRE people is away: {text}");
-    assert!(text.ends_with("Google could not tell about (not counted): ghost@example.com\n"), "{text}");
+    assert!(
+        !text.contains("Thu 15:00"),
+        "one of three SRE people is away: {text}"
+    );
+    assert!(
+        text.ends_with("Google could not tell about (not counted): ghost@example.com\n"),
+        "{text}"
+    );
     assert_eq!(freebusy_calls(&fake), 1, "teams and attendees in one call");
 
     let half = app.run(&[
-        "suggest-slot", "--team", "sre", "--team", "CloudLog", "--quorum", "0.5", "--top", "3",
-        "--format", "json",
+        "suggest-slot",
+        "--team",
+        "sre",
+        "--team",
+        "CloudLog",
+        "--quorum",
+        "0.5",
+        "--top",
+        "3",
+        "--format",
+        "json",
     ]);
     assert!(half.status.success(), "{}", stderr(&half));
     let slots: Value = serde_json::from_str(&stdout(&half)).unwrap();
@@ -416,9 +438,16 @@ fn an_unknown_team_or_quorum_is_a_usage_error() {
     for bad in ["0", "1.5", "half"] {
         let output = app.run(&["suggest-slot", "--team", "SRE", "--quorum", bad]);
         assert_eq!(output.status.code(), Some(2), "{bad}");
-        assert!(stderr(&output).contains("is not a share from 0 to 1"), "{bad}");
+        assert!(
+            stderr(&output).contains("is not a share from 0 to 1"),
+            "{bad}"
+        );
     }
     let output = app.run(&["suggest-slot"]);
-    assert_eq!(output.status.code(), Some(2), "neither --attendees nor --team");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "neither --attendees nor --team"
+    );
     assert_eq!(freebusy_calls(&fake), 0);
 }

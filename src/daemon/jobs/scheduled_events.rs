@@ -118,7 +118,10 @@ fn desired(state: &AppState) -> anyhow::Result<Desired> {
                 None => EventPlace::External {
                     location: format!(
                         "<#{}>",
-                        meeting.channel(&state.config).unwrap_or(discord.channel_id).0
+                        meeting
+                            .channel(&state.config)
+                            .unwrap_or(discord.channel_id)
+                            .0
                     ),
                 },
             };
