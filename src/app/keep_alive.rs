@@ -22,7 +22,10 @@ pub fn proposal_for(ctx: &Context, date: NaiveDate) -> Result<Proposal, UserErro
         .filter(|s| s.date < date)
         .filter_map(|s| s.proposal.clone().map(|p| (s.date, p)))
         .collect();
-    let postmortems = ctx.log.postmortems()?;
+    // Another department's incidents are theirs to revisit, unless this
+    // meeting shares their history (`share_history_with`).
+    let mut postmortems = ctx.log.postmortems()?;
+    postmortems.retain(|p| ctx.meeting.reads_history_of(&p.meeting));
     let dashboards: Vec<DashboardRef> = ctx
         .meeting
         .dashboards
@@ -149,5 +152,56 @@ mod tests {
             f.log.session("weekly", date).unwrap().unwrap().proposal,
             Some(first)
         );
+    }
+    #[test]
+    fn a_reading_club_reads_only_the_meetings_own_postmortems_unless_shared() {
+        use crate::config::Config;
+        use crate::domain::log::Postmortem;
+        let f = fixture("2026-11-29T00:00:00Z");
+        let other = Postmortem {
+            id: "cl-1".into(),
+            meeting: "cloudlog".into(),
+            date: "2025-11-12".parse().unwrap(),
+            title: "CloudLog ingestion stalled".into(),
+            impact: String::new(),
+            actions_taken: String::new(),
+            root_cause: String::new(),
+            prevention: String::new(),
+            responders: vec![],
+            links: vec![],
+        };
+        f.log.put_postmortem(&other).unwrap();
+        let cloudlog = |share: &str| {
+            format!(
+                "{}\n[[meeting]]\nid = \"cloudlog\"\ntitle = \"CloudLog\"\nweekday = \"thursday\"\nstart_time = \"17:00\"\nfirst_session = \"2019-02-07\"\n",
+                crate::app::fixture::CONFIG.replace("skip_dates", &format!("{share}\nskip_dates"))
+            )
+        };
+        let path = f._dir.path().join("config.toml");
+        let date: NaiveDate = "2026-12-02".parse().unwrap();
+
+        let alone = Config::parse(&path, &cloudlog("")).unwrap();
+        let ctx = Context {
+            meeting: &alone.meetings[0],
+            ..f.ctx()
+        };
+        let proposal = proposal_for(&ctx, date).unwrap();
+        assert_eq!(proposal.format, FallbackFormat::OpenTalk, "{proposal:?}");
+
+        f.log
+            .update_session("weekly", date, &mut |s| {
+                s.proposal = None;
+                Ok(())
+            })
+            .unwrap();
+        let sharing =
+            Config::parse(&path, &cloudlog("share_history_with = [\"cloudlog\"]")).unwrap();
+        let ctx = Context {
+            meeting: &sharing.meetings[0],
+            ..f.ctx()
+        };
+        let proposal = proposal_for(&ctx, date).unwrap();
+        assert_eq!(proposal.format, FallbackFormat::ReadingClub);
+        assert_eq!(proposal.postmortem_id.as_deref(), Some("cl-1"));
     }
 }

@@ -314,8 +314,7 @@ impl AppState {
 
     /// The channel a meeting's messages go to, when Discord is configured.
     pub fn channel_of(&self, meeting: &Meeting) -> Option<u64> {
-        let discord = self.config.discord.as_ref()?;
-        Some(meeting.discord_channel_id.unwrap_or(discord.channel_id).0)
+        meeting.channel(&self.config).map(|c| c.0)
     }
 }
 

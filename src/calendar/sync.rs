@@ -107,7 +107,15 @@ pub async fn sync_once(
         .into_iter()
         .map(|(key, _)| key[CANCELLED_BY_US.len()..].to_string())
         .collect();
+    // One connection per calendar: meetings with their own `google_calendar_id`
+    // get a view of the same connection on theirs.
+    let mut others: BTreeMap<String, Box<dyn CalendarApi>> = BTreeMap::new();
     for meeting in &config.meetings {
+        let calendar = meeting.calendar_id(config).unwrap_or(&google.calendar_id);
+        if calendar != api.calendar_id() && !others.contains_key(calendar) {
+            others.insert(calendar.to_string(), api.on_calendar(calendar)?);
+        }
+        let api: &dyn CalendarApi = others.get(calendar).map_or(api, |other| other.as_ref());
         let listed = api.list_managed(&meeting.id, now).await?;
         let sessions = log.sessions(Some(&meeting.id))?;
         let cancelled = cancelled_dates(&sessions, &meeting.id);
@@ -124,7 +132,7 @@ pub async fn sync_once(
             meeting_id: &meeting.id,
             title: &meeting.title,
             time_zone,
-            attendees: &google.attendees,
+            attendees: meeting.attendees(config),
             reminder_minutes: google.reminder_minutes,
             language: config.daemon.language,
             discord_channel: config.discord.as_ref().map(|_| "#weekly-postmortem"),

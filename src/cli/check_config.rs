@@ -7,6 +7,7 @@ use std::io::Write;
 use anyhow::Context;
 
 use super::{CliError, Env};
+use crate::config::{Config, Meeting};
 use crate::domain::holidays::JapaneseHolidays;
 use crate::domain::schedule::Schedule;
 
@@ -60,6 +61,17 @@ pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
             );
         }
         text.push('\n');
+        text += &own_settings(config, meeting);
+    }
+    if !config.people.is_empty() {
+        let teams = config.people.teams();
+        text += &format!(
+            "people: {} ({} team(s){}{})\n",
+            config.people.iter().count(),
+            teams.len(),
+            if teams.is_empty() { "" } else { ": " },
+            teams.join(", ")
+        );
     }
     text += &match &config.google {
         Some(google) => format!(
@@ -91,5 +103,42 @@ pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
     };
     out.write_all(text.as_bytes())
         .context("writing to stdout")?;
+    // Accepted, so not errors; on stderr so stdout stays the summary.
+    for warning in config.warnings() {
+        eprintln!("warning: {warning}");
+    }
     Ok(())
+}
+
+/// The per-meeting settings a meeting sets itself (the others follow the
+/// global keys), one indented line; empty when it sets none.
+fn own_settings(config: &Config, meeting: &Meeting) -> String {
+    let own = &meeting.settings;
+    let mut parts = Vec::new();
+    if let Some(voice) = own.discord_voice_channel_id {
+        parts.push(format!("voice channel {}", voice.0));
+    }
+    if let Some(role) = own.discord_facilitator_role_id {
+        parts.push(format!("facilitator role {}", role.0));
+    }
+    if own.google_calendar_id.is_some() {
+        parts.push(format!(
+            "calendar {}",
+            meeting.calendar_id(config).unwrap_or("(no [google])")
+        ));
+    }
+    if let Some(attendees) = &own.google_attendees {
+        parts.push(format!("attendees {}", attendees.join(", ")));
+    }
+    if !own.share_history_with.is_empty() {
+        parts.push(format!(
+            "shares history with {}",
+            own.share_history_with.join(", ")
+        ));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("  own settings: {}\n", parts.join("; "))
+    }
 }

@@ -8,6 +8,9 @@ use crate::{daemon, logging};
 pub fn run(env: Env) -> Result<(), CliError> {
     validate(&env.config)?;
     logging::init(&env.config.daemon).map_err(CliError::Usage)?;
+    for warning in env.config.warnings() {
+        tracing::warn!("{warning}");
+    }
     // One worker per core (tokio's default): store writes, index work, chart
     // rendering and import parsing run on the blocking pool, so the workers
     // only carry the gateway, the endpoint and the timers.

@@ -1,6 +1,7 @@
-//! `suggest-slot`: asks Google Calendar's free/busy for the attendees and prints the weekly
-//! slots where most of them are free over the coming weeks, holidays and the meeting's company
-//! days off (closures, skip dates) excluded.
+//! `suggest-slot`: asks Google Calendar's free/busy for the attendees (and the people of
+//! `--team`s, from the `[[person]]` directory) and prints the weekly slots where most of them
+//! are free over the coming weeks, holidays and the meeting's company days off (closures,
+//! skip dates) excluded.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -15,9 +16,11 @@ use super::{CliError, Env, OutputFormat};
 use crate::calendar::google::{CalendarApi, CalendarError};
 use crate::calendar::sync::connect;
 use crate::domain::language::Language;
+use crate::domain::people::{People, closest};
 use crate::domain::schedule::{SkipReason, WeeklyRule};
 use crate::domain::slots::{
-    BusyByAttendee, DailyWindow, RankedSlot, SlotSearch, Suggestions, rank_slots,
+    AttendeeGroup, BusyByAttendee, DailyWindow, RankedSlot, SlotSearch, Suggestions,
+    rank_slots_for_groups,
 };
 
 /// Google refuses a free/busy query spanning much more than 90 days ("The requested time range
@@ -27,9 +30,23 @@ const MAX_QUERY_SPAN: TimeDelta = TimeDelta::days(84);
 #[derive(Debug, Args)]
 pub struct SuggestSlotArgs {
     /// People or Google groups to ask about, comma-separated emails (a group counts as one
-    /// attendee, free only when all its members are).
-    #[arg(long, value_name = "EMAILS", required = true, value_delimiter = ',')]
+    /// attendee, free only when all its members are). Repeatable; `--attendee` works too.
+    #[arg(
+        long,
+        visible_alias = "attendee",
+        value_name = "EMAILS",
+        required_unless_present = "team",
+        value_delimiter = ','
+    )]
     attendees: Vec<String>,
+    /// A team of the `[[person]]` directory: its people's emails are asked about and the team
+    /// counts as one attendee, free when `--quorum` of its people are. Repeatable.
+    #[arg(long, value_name = "TEAM")]
+    team: Vec<String>,
+    /// The share of a team's people (those Google could tell about) that must be free for the
+    /// team to count as free, from 0 (exclusive) to 1.
+    #[arg(long, value_name = "SHARE", default_value_t = 1.0, value_parser = parse_quorum)]
+    quorum: f64,
     /// Weeks to look at, starting tomorrow.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=52))]
     weeks: u32,
@@ -62,6 +79,15 @@ fn parse_weekday(text: &str) -> Result<Weekday, String> {
         .map_err(|_| format!("{text:?} is not a weekday; use mon, tue, wed, thu, fri, sat or sun"))
 }
 
+fn parse_quorum(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(q) if q > 0.0 && q <= 1.0 => Ok(q),
+        _ => Err(format!(
+            "{text:?} is not a share from 0 to 1 (e.g. 0.5 for half of a team)"
+        )),
+    }
+}
+
 fn parse_timezone(text: &str) -> Result<Tz, String> {
     text.trim()
         .parse()
@@ -78,10 +104,20 @@ struct SlotEntry {
     attendees: usize,
     weeks_all_free: u32,
     weeks_considered: u32,
+    /// Added with `--team`: per counted team or attendee, the weeks it was free.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    groups: Vec<GroupEntry>,
+}
+
+#[derive(Debug, Serialize)]
+struct GroupEntry {
+    name: String,
+    weeks_free: u32,
 }
 
 impl SlotEntry {
-    fn new(slot: &RankedSlot) -> Self {
+    /// `counted` names the groups (empty: leave `groups` out).
+    fn new(slot: &RankedSlot, counted: &[String]) -> Self {
         Self {
             weekday: weekday_name(slot.weekday),
             start: slot.start.format("%H:%M").to_string(),
@@ -90,18 +126,36 @@ impl SlotEntry {
             attendees: slot.attendees,
             weeks_all_free: slot.weeks_all_free,
             weeks_considered: slot.weeks_considered,
+            groups: counted
+                .iter()
+                .zip(&slot.weeks_free)
+                .map(|(name, weeks)| GroupEntry {
+                    name: name.clone(),
+                    weeks_free: *weeks,
+                })
+                .collect(),
         }
     }
 }
 
 pub fn run(env: &Env, args: &SuggestSlotArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let attendees = attendee_list(&args.attendees)?;
     let meeting = match &args.meeting {
         Some(id) => env.require_meeting(id)?,
         None => env.config.meetings.first().ok_or_else(|| {
             CliError::Usage("no meeting configured: add a [[meeting]] table".into())
         })?,
     };
+    let attendees = attendee_list(&args.attendees, !args.team.is_empty())?;
+    let mut groups = team_groups(&env.config.people, &args.team, args.quorum)?;
+    let team_count = groups.len();
+    groups.extend(attendees.iter().map(|a| AttendeeGroup::one(a)));
+    // Each email asked about once, whether it came as an attendee or with a team.
+    let mut emails: Vec<String> = Vec::new();
+    for email in groups.iter().flat_map(|g| &g.emails) {
+        if !emails.iter().any(|e| e.eq_ignore_ascii_case(email)) {
+            emails.push(email.clone());
+        }
+    }
     let search = SlotSearch {
         timezone: args.timezone.unwrap_or(meeting.rule.timezone),
         weekdays: weekdays(&args.weekdays),
@@ -134,7 +188,7 @@ pub fn run(env: &Env, args: &SuggestSlotArgs, out: &mut dyn Write) -> Result<(),
             _ => CliError::Failure(anyhow::anyhow!(e)),
         })?;
         let (from, until) = search.busy_query_range(now);
-        let busy = query_busy(&api, &attendees, from, until)
+        let busy = query_busy(&api, &emails, from, until)
             .await
             .map_err(|e| CliError::Failure(anyhow::anyhow!("Google Calendar free/busy: {e}")))?;
         let holidays = crate::holiday_refresh::current_holidays(state_dir).await;
@@ -148,7 +202,7 @@ pub fn run(env: &Env, args: &SuggestSlotArgs, out: &mut dyn Write) -> Result<(),
         ..meeting.rule.clone()
     };
     let days_off = |date| rule.day_off(date, &holidays);
-    let suggestions = rank_slots(&search, now, &attendees, &busy, &days_off);
+    let suggestions = rank_slots_for_groups(&search, now, &groups, &busy, &days_off);
     if suggestions.counted.is_empty() {
         return Err(CliError::Failure(anyhow::anyhow!(
             "Google could not tell about any of the attendees ({}); check the addresses and that their calendars are shared with the account in [google]",
@@ -162,18 +216,76 @@ pub fn run(env: &Env, args: &SuggestSlotArgs, out: &mut dyn Write) -> Result<(),
             if !suggestions.unknown.is_empty() {
                 eprintln!("{}", unknown_line(&suggestions.unknown, language));
             }
-            let entries: Vec<SlotEntry> = suggestions.slots.iter().map(SlotEntry::new).collect();
+            let entries: Vec<SlotEntry> = suggestions
+                .slots
+                .iter()
+                .map(|slot| {
+                    let counted: &[String] = if team_count > 0 {
+                        &suggestions.counted
+                    } else {
+                        &[]
+                    };
+                    SlotEntry::new(slot, counted)
+                })
+                .collect();
             serde_json::to_string_pretty(&entries).context("encoding the slots as JSON")? + "\n"
         }
-        OutputFormat::Text => render_text(&search, now, &suggestions, language),
+        OutputFormat::Text => {
+            render_text(&search, now, &suggestions, &groups[..team_count], language)
+        }
     };
     out.write_all(text.as_bytes())
         .context("writing to stdout")?;
     Ok(())
 }
 
-/// Trimmed, without empties, each address once (Google ignores case in them).
-fn attendee_list(raw: &[String]) -> Result<Vec<String>, CliError> {
+/// One group per `--team`: the emails of its people in the directory.
+fn team_groups(
+    people: &People,
+    teams: &[String],
+    quorum: f64,
+) -> Result<Vec<AttendeeGroup>, CliError> {
+    let mut groups: Vec<AttendeeGroup> = Vec::new();
+    for team in teams {
+        let team = team.trim();
+        if groups.iter().any(|g| g.name.eq_ignore_ascii_case(team)) {
+            continue;
+        }
+        let members = people.team(team);
+        if members.is_empty() {
+            let known = people.teams();
+            let hint = closest(team, known.iter().copied())
+                .map(|near| format!("did you mean {near:?}? "))
+                .unwrap_or_default();
+            return Err(CliError::Usage(if known.is_empty() {
+                format!(
+                    "--team {team:?}: no [[person]] has a `team`; add `team = \"{team}\"` to the people of that team in the config"
+                )
+            } else {
+                format!(
+                    "--team {team:?}: no [[person]] is in that team; {hint}the teams are {}",
+                    known.join(", ")
+                )
+            }));
+        }
+        let emails: Vec<String> = members.iter().filter_map(|p| p.email.clone()).collect();
+        if emails.is_empty() {
+            return Err(CliError::Usage(format!(
+                "--team {team:?}: none of its people has an `email` in the config, so Google cannot be asked about them"
+            )));
+        }
+        groups.push(AttendeeGroup {
+            name: members[0].team.clone().unwrap_or_else(|| team.to_string()),
+            emails,
+            quorum,
+        });
+    }
+    Ok(groups)
+}
+
+/// Trimmed, without empties, each address once (Google ignores case in them). Empty only
+/// when `--team` gives people to ask about.
+fn attendee_list(raw: &[String], with_teams: bool) -> Result<Vec<String>, CliError> {
     let mut seen = BTreeSet::new();
     let attendees: Vec<String> = raw
         .iter()
@@ -182,7 +294,7 @@ fn attendee_list(raw: &[String]) -> Result<Vec<String>, CliError> {
         .filter(|a| seen.insert(a.to_lowercase()))
         .map(str::to_string)
         .collect();
-    if attendees.is_empty() {
+    if attendees.is_empty() && !with_teams {
         return Err(CliError::Usage(
             "--attendees needs at least one email or group, comma-separated".into(),
         ));
@@ -281,6 +393,7 @@ fn render_text(
     search: &SlotSearch,
     now: DateTime<Utc>,
     suggestions: &Suggestions,
+    teams: &[AttendeeGroup],
     language: Language,
 ) -> String {
     let first = search.first_date(now);
@@ -295,6 +408,26 @@ fn render_text(
             search.timezone, search.weeks, search.window
         ),
     };
+    if let Some(first) = teams.first() {
+        // Which people each team stands for, and the quorum that makes it free.
+        let sizes: Vec<String> = teams
+            .iter()
+            .map(|g| format!("{} {}", g.name, g.emails.len()))
+            .collect();
+        let quorum = first.quorum;
+        text += &match language {
+            Language::Ja => format!(
+                "チームは所属者の {:.0}% 以上が空いていれば空きと数えます（人数: {}）\n",
+                quorum * 100.0,
+                sizes.join(", ")
+            ),
+            Language::En => format!(
+                "a team counts as free when at least {:.0}% of its people are (people: {})\n",
+                quorum * 100.0,
+                sizes.join(", ")
+            ),
+        };
+    }
     if suggestions.slots.is_empty() {
         text += match language {
             Language::Ja => "候補がありません（どの週も祝日か会社の休業日です）\n",
@@ -317,6 +450,15 @@ fn render_text(
                 format!("free on average {average:.1} of {n}  everyone free in {all} of {k} weeks")
             }
         };
+        if !teams.is_empty() {
+            let weeks: Vec<String> = suggestions
+                .counted
+                .iter()
+                .zip(&slot.weeks_free)
+                .map(|(name, free)| format!("{name} {free}/{k}"))
+                .collect();
+            text += &format!("  [{}]", weeks.join(", "));
+        }
         if !slot.excluded_days.is_empty() {
             let names: Vec<String> = slot
                 .excluded_days
@@ -362,9 +504,13 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         assert_eq!(
-            attendee_list(&raw).unwrap(),
+            attendee_list(&raw, false).unwrap(),
             vec!["a@x.com".to_string(), "B@y.com".to_string()]
         );
-        assert!(attendee_list(&[" ".to_string()]).is_err());
+        assert!(attendee_list(&[" ".to_string()], false).is_err());
+        assert!(
+            attendee_list(&[], true).unwrap().is_empty(),
+            "--team alone is enough"
+        );
     }
 }

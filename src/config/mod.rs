@@ -2,6 +2,8 @@
 //! repository write them. Errors name the file, the line and the key.
 
 mod integrations;
+mod meeting_settings;
+mod people;
 
 pub use integrations::{
     DEFAULT_TOKEN_ENV, DiscordConfig, GoogleConfig, Snowflake, resolve_secret_path,
@@ -20,6 +22,7 @@ use toml::Spanned;
 use crate::domain::date_bounds;
 use crate::domain::language::Language;
 use crate::domain::log::{TextKind, check_field};
+use crate::domain::people::People;
 use crate::domain::reminders::ReminderTimes;
 use crate::domain::schedule::{Closure, MonthDay, WeeklyRule};
 
@@ -34,6 +37,8 @@ pub struct Config {
     pub meetings: Vec<Meeting>,
     pub google: Option<GoogleConfig>,
     pub discord: Option<DiscordConfig>,
+    /// `[[person]]`: who is who (see `config/people.rs`).
+    pub people: People,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -202,6 +207,21 @@ pub struct Meeting {
     pub team: Option<String>,
     /// Shown in turn for a "dashboard walk" when nobody offered a topic.
     pub dashboards: Vec<Dashboard>,
+    /// Per-meeting settings: read them through `config/meeting_settings.rs`,
+    /// which applies the fallback to the global ones.
+    pub(crate) settings: MeetingSettings,
+}
+
+/// What a meeting may set instead of the global `[discord]`/`[google]` key.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MeetingSettings {
+    pub(crate) discord_voice_channel_id: Option<Snowflake>,
+    pub(crate) discord_facilitator_role_id: Option<Snowflake>,
+    pub(crate) google_calendar_id: Option<String>,
+    /// Emails, person names already resolved to theirs.
+    pub(crate) google_attendees: Option<Vec<String>>,
+    /// Meetings whose postmortems this one's proposals may draw on.
+    pub(crate) share_history_with: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -265,6 +285,8 @@ struct RawConfig {
     google: Option<GoogleConfig>,
     #[serde(default)]
     discord: Option<DiscordConfig>,
+    #[serde(default)]
+    person: Vec<people::RawPerson>,
 }
 
 #[derive(Deserialize)]
@@ -297,6 +319,18 @@ struct RawMeeting {
     /// Yearly closures: `[{name, from = "MM-DD", until = "MM-DD"}]`.
     #[serde(default)]
     closures: Vec<RawClosure>,
+    // Per-meeting settings, each falling back to the global key.
+    #[serde(default)]
+    discord_voice_channel_id: Option<Snowflake>,
+    #[serde(default)]
+    discord_facilitator_role_id: Option<Snowflake>,
+    #[serde(default)]
+    google_calendar_id: Option<Spanned<String>>,
+    /// Emails or person names (resolved to their `email`).
+    #[serde(default)]
+    google_attendees: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    share_history_with: Vec<Spanned<String>>,
 }
 
 /// One of `closures`: a named range of month-days that recurs every year;
@@ -537,6 +571,9 @@ impl Config {
             })?;
         }
 
+        let people = people::check(&raw.person, &raw.meeting)
+            .map_err(|(span, key, message)| invalid(span, &key, message))?;
+
         let base = path.parent().unwrap_or(Path::new("."));
         let mut daemon = raw.daemon;
         let relative = daemon
@@ -547,7 +584,7 @@ impl Config {
         let meetings = raw
             .meeting
             .into_iter()
-            .map(RawMeeting::into_meeting)
+            .map(|m| m.into_meeting(&people))
             .collect();
         let mut google = raw.google;
         if let Some(google) = &mut google {
@@ -566,6 +603,7 @@ impl Config {
             meetings,
             google,
             discord,
+            people,
         })
     }
 
@@ -631,9 +669,22 @@ impl RawMeeting {
         Ok(())
     }
 
-    fn into_meeting(self) -> Meeting {
+    fn into_meeting(self, people: &People) -> Meeting {
         let closures = self.closures.iter().map(closure_of).collect();
         Meeting {
+            settings: MeetingSettings {
+                discord_voice_channel_id: self.discord_voice_channel_id,
+                discord_facilitator_role_id: self.discord_facilitator_role_id,
+                google_calendar_id: self.google_calendar_id.map(Spanned::into_inner),
+                google_attendees: self
+                    .google_attendees
+                    .map(|list| people::attendee_emails(&list, people)),
+                share_history_with: self
+                    .share_history_with
+                    .into_iter()
+                    .map(Spanned::into_inner)
+                    .collect(),
+            },
             id: self.id.into_inner().0,
             title: self.title.into_inner(),
             rule: WeeklyRule {

@@ -62,16 +62,15 @@ pub async fn start(
     start_bot(&connection, options, Data { state }).await
 }
 
+/// Who is asking, and whether they hold the facilitator role of `meeting`
+/// (its own role, or the global one).
 pub(crate) fn actor(
     state: &AppState,
+    meeting: &crate::config::Meeting,
     user: &serenity::User,
     member: Option<&serenity::Member>,
 ) -> Actor {
-    let facilitator_role = state
-        .config
-        .discord
-        .as_ref()
-        .map(|d| d.facilitator_role_id.0);
+    let facilitator_role = meeting.facilitator_role(&state.config).map(|r| r.0);
     Actor {
         id: user.id.get().to_string(),
         name: member.map_or_else(
@@ -126,7 +125,7 @@ async fn on_event(
             let answer = match parse_rsvp_button(&click.data.custom_id) {
                 Some((meeting_id, date, status)) => match state.config.meeting(meeting_id) {
                     Some(meeting) => {
-                        let who = actor(state, &click.user, click.member.as_ref());
+                        let who = actor(state, meeting, &click.user, click.member.as_ref());
                         let state = state.clone();
                         let meeting = meeting.clone();
                         tokio::task::spawn_blocking(move || {
@@ -202,7 +201,7 @@ fn postmortem_submitted(state: &AppState, submit: &serenity::ModalInteraction) -
         prevention: field("prevention"),
         date,
     };
-    let who = actor(state, &submit.user, submit.member.as_ref());
+    let who = actor(state, meeting, &submit.user, submit.member.as_ref());
     state.answer(meeting, Some(Change::Knowledge), |ctx| {
         add_postmortem(ctx, &who, form)
     })

@@ -113,8 +113,13 @@ async fn for_meeting(
 ) -> Result<(), Error> {
     let state = ctx.data().state.clone();
     let member = ctx.author_member().await;
-    let who = actor(&state, ctx.author(), member.as_deref());
     let channel = ctx.channel_id().get();
+    let who = actor(
+        &state,
+        state.meeting_for_channel(channel),
+        ctx.author(),
+        member.as_deref(),
+    );
     let result = tokio::task::spawn_blocking(move || {
         let meeting = state.meeting_for_channel(channel);
         state.answer(meeting, writes, |uc| use_case(uc, &who))
@@ -335,7 +340,12 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
 pub async fn calendar(ctx: Context<'_>) -> Result<(), Error> {
     let state = ctx.data().state.clone();
     let member = ctx.author_member().await;
-    let who = actor(&state, ctx.author(), member.as_deref());
+    let who = actor(
+        &state,
+        state.meeting_for_channel(ctx.channel_id().get()),
+        ctx.author(),
+        member.as_deref(),
+    );
     // The first request creates the token file: off the runtime's workers.
     let result = tokio::task::spawn_blocking(move || {
         crate::app::calendar_url::show(&state.config.daemon, &who)

@@ -7,6 +7,7 @@ pub mod holidays;
 pub mod invite;
 pub mod language;
 pub mod log;
+pub mod people;
 pub mod reminders;
 pub mod rotation;
 pub mod schedule;

@@ -154,16 +154,19 @@ pub struct RankedSlot {
     /// Local wall-clock start and end.
     pub start: NaiveTime,
     pub end: NaiveTime,
-    /// Attendees Google could tell about; the unknown ones are not counted.
+    /// Attendees (or teams) Google could tell about; the unknown ones are not counted.
     pub attendees: usize,
-    /// Free attendees summed over the weeks considered.
+    /// Free attendees (or teams) summed over the weeks considered.
     pub free_total: u64,
-    /// Weeks in which every counted attendee is free.
+    /// Weeks in which every counted attendee (or team) is free.
     pub weeks_all_free: u32,
     /// Weeks whose date for this weekday is not a day off.
     pub weeks_considered: u32,
     /// The days off (holidays, closures, skip dates) that took weeks out of consideration.
     pub excluded_days: Vec<(NaiveDate, SkipReason)>,
+    /// Per counted attendee or team (in [`Suggestions::counted`] order): the
+    /// weeks it was free.
+    pub weeks_free: Vec<u32>,
 }
 
 impl RankedSlot {
@@ -197,10 +200,39 @@ impl RankedSlot {
 pub struct Suggestions {
     /// The best `top` slots, best first. Slots with no week left to consider are left out.
     pub slots: Vec<RankedSlot>,
-    /// Attendees that were counted, in the order asked.
+    /// Attendees (or teams) that were counted, in the order asked.
     pub counted: Vec<String>,
-    /// Attendees Google could not tell about, in the order asked.
+    /// Emails Google could not tell about, in the order asked.
     pub unknown: Vec<String>,
+}
+
+/// What a slot is ranked for: one attendee, or a team of people that counts as
+/// free when at least `quorum` (0 < quorum <= 1) of its members Google could
+/// tell about are free.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttendeeGroup {
+    pub name: String,
+    pub emails: Vec<String>,
+    pub quorum: f64,
+}
+
+impl AttendeeGroup {
+    /// An attendee on their own (an email, or a Google group Google answers for as one).
+    pub fn one(email: &str) -> Self {
+        Self {
+            name: email.to_string(),
+            emails: vec![email.to_string()],
+            quorum: 1.0,
+        }
+    }
+
+    /// How many of `known` members must be free: at least one, and the quorum
+    /// rounded up (a quorum of 0.5 of 3 people is 2).
+    fn needed(&self, known: usize) -> usize {
+        // The epsilon keeps 0.3 * 10 from rounding up to 4.
+        let share = (self.quorum * known as f64 - 1e-9).ceil();
+        (share.max(1.0) as usize).min(known)
+    }
 }
 
 /// Ranks every weekly slot of `search` for `attendees`, given their busy intervals.
@@ -211,11 +243,38 @@ pub fn rank_slots(
     busy: &BusyByAttendee,
     days_off: &dyn Fn(NaiveDate) -> Option<SkipReason>,
 ) -> Suggestions {
-    let (counted, unknown): (Vec<&String>, Vec<&String>) =
-        attendees.iter().partition(|a| busy.contains_key(*a));
-    let calendars: Vec<Vec<Interval>> = counted
+    let groups: Vec<AttendeeGroup> = attendees.iter().map(|a| AttendeeGroup::one(a)).collect();
+    rank_slots_for_groups(search, now, &groups, busy, days_off)
+}
+
+/// Ranks every weekly slot of `search` by how many of `groups` are free. A
+/// group none of whose members Google could tell about is not counted.
+pub fn rank_slots_for_groups(
+    search: &SlotSearch,
+    now: DateTime<Utc>,
+    groups: &[AttendeeGroup],
+    busy: &BusyByAttendee,
+    days_off: &dyn Fn(NaiveDate) -> Option<SkipReason>,
+) -> Suggestions {
+    let mut unknown: Vec<String> = Vec::new();
+    for email in groups.iter().flat_map(|g| &g.emails) {
+        if !busy.contains_key(email) && !unknown.contains(email) {
+            unknown.push(email.clone());
+        }
+    }
+    // Per counted group: its members' calendars and how many must be free.
+    let counted: Vec<(&AttendeeGroup, Vec<Vec<Interval>>, usize)> = groups
         .iter()
-        .map(|a| merged(busy.get(*a).cloned().unwrap_or_default()))
+        .filter_map(|group| {
+            let calendars: Vec<Vec<Interval>> = group
+                .emails
+                .iter()
+                .filter_map(|e| busy.get(e))
+                .map(|b| merged(b.clone()))
+                .collect();
+            let needed = group.needed(calendars.len());
+            (!calendars.is_empty()).then_some((group, calendars, needed))
+        })
         .collect();
     let dates = search.dates(now);
     let start_times = search.start_times();
@@ -238,23 +297,31 @@ pub fn rank_slots(
                 weekday,
                 start,
                 end: start + search.duration,
-                attendees: calendars.len(),
+                attendees: counted.len(),
                 free_total: 0,
                 weeks_all_free: 0,
                 weeks_considered: considered.len() as u32,
                 excluded_days: excluded_days.clone(),
+                weeks_free: vec![0; counted.len()],
             };
             for &date in &considered {
                 // Built per date so a slot keeps its wall-clock time across DST changes.
                 let begins =
                     local_datetime(search.timezone, date.and_time(start)).with_timezone(&Utc);
                 let ends = begins + search.duration;
-                let free = calendars
-                    .iter()
-                    .filter(|busy| is_free(busy, begins, ends))
-                    .count();
+                let mut free = 0;
+                for (i, (_, calendars, needed)) in counted.iter().enumerate() {
+                    let members_free = calendars
+                        .iter()
+                        .filter(|busy| is_free(busy, begins, ends))
+                        .count();
+                    if members_free >= *needed {
+                        free += 1;
+                        slot.weeks_free[i] += 1;
+                    }
+                }
                 slot.free_total += free as u64;
-                if free == calendars.len() {
+                if free == counted.len() {
                     slot.weeks_all_free += 1;
                 }
             }
@@ -265,8 +332,11 @@ pub fn rank_slots(
     slots.truncate(search.top);
     Suggestions {
         slots,
-        counted: counted.into_iter().cloned().collect(),
-        unknown: unknown.into_iter().cloned().collect(),
+        counted: counted
+            .into_iter()
+            .map(|(g, _, _)| g.name.clone())
+            .collect(),
+        unknown,
     }
 }
 
@@ -437,6 +507,63 @@ mod tests {
         Vec<(&'static str, Vec<(Weekday, &'static str, &'static str)>)>,
         Vec<(&'static str, u64, u32, u32)>,
     );
+
+    #[test]
+    fn a_team_is_free_when_its_quorum_of_people_is() {
+        use Weekday::*;
+        // SRE: a and b free on Wednesday 17:00, c never; CloudLog: d free on Wednesday and Tuesday.
+        let holes = [
+            ("a", vec![(Wed, "17:00", "18:00")]),
+            ("b", vec![(Wed, "17:00", "18:00"), (Tue, "10:00", "11:00")]),
+            ("c", vec![]),
+            ("d", vec![(Wed, "17:00", "18:00"), (Tue, "10:00", "11:00")]),
+        ];
+        let busy: BusyByAttendee = holes
+            .iter()
+            .map(|(a, h)| (a.to_string(), busy_except(8, h)))
+            .collect();
+        let team = |name: &str, members: &[&str], quorum: f64| AttendeeGroup {
+            name: name.into(),
+            emails: people(members),
+            quorum,
+        };
+        let holidays = JapaneseHolidays::embedded();
+        let strict = [
+            team("SRE", &["a", "b", "c"], 1.0),
+            team("CloudLog", &["d"], 1.0),
+        ];
+        let days_off = holidays_only(&holidays);
+        let found = rank_slots_for_groups(&search(8), now(), &strict, &busy, &days_off);
+        assert_eq!(found.counted, ["SRE", "CloudLog"]);
+        assert_eq!(
+            label(&found.slots[0]),
+            "Tue 10:00",
+            "only CloudLog is ever free"
+        );
+        assert_eq!(found.slots[0].free_total, 8);
+        assert_eq!(found.slots[0].weeks_all_free, 0);
+
+        let half = [
+            team("SRE", &["a", "b", "c", "ghost"], 0.5),
+            team("CloudLog", &["d"], 0.5),
+        ];
+        let found = rank_slots_for_groups(&search(8), now(), &half, &busy, &days_off);
+        assert_eq!(
+            found.unknown,
+            ["ghost"],
+            "a member Google cannot tell about is not counted"
+        );
+        let best = &found.slots[0];
+        assert_eq!(
+            label(best),
+            "Wed 17:00",
+            "2 of SRE's 3 known people are enough"
+        );
+        assert_eq!((best.free_total, best.weeks_all_free), (16, 8));
+        assert_eq!(best.weeks_free, [8, 8]);
+        assert_eq!(label(&found.slots[1]), "Tue 10:00", "1 of 3 is not half");
+        assert_eq!(found.slots[1].weeks_free, [0, 8]);
+    }
 
     #[test]
     fn ranking_table() {

@@ -156,3 +156,99 @@ fn roster_names_with_control_characters_or_empty_are_refused_by_check_config_and
         assert_rejected(&config, &["run"], expected);
     }
 }
+
+/// Two people, a second meeting, and `extra` lines at the end of the second meeting.
+fn people_config(extra: &str) -> String {
+    format!(
+        r#"{}{}
+[[person]]
+name = "sato"
+display = "佐藤"
+discord_id = "123456789012345678"
+email = "sato@example.com"
+team = "SRE"
+
+[[person]]
+name = "tanaka"
+discord_id = 223456789012345678
+email = "tanaka@example.com"
+team = "CloudLog"
+
+[[meeting]]
+id = "cloudlog"
+title = "CloudLog ふりかえり"
+weekday = "thursday"
+start_time = "16:00"
+first_session = "2024-01-04"
+facilitators = ["tanaka", "yamada"]
+{extra}
+"#,
+        crate::helpers::daemon_section(""),
+        WEEKLY_MEETING
+    )
+}
+
+#[test]
+fn bad_people_and_per_meeting_settings_are_refused_by_check_config_and_run() {
+    let cases = [
+        (
+            people_config("").replace("name = \"tanaka\"", "name = \"sato\""),
+            ":26: key `person[1].name`: person[0] is already named \"sato\": each [[person]] needs its own name",
+        ),
+        (
+            people_config("").replace("223456789012345678", "123456789012345678"),
+            ":27: key `person[1].discord_id`: person[0] (\"sato\") already has the Discord id 123456789012345678",
+        ),
+        (
+            people_config("").replace("tanaka@example.com", "tanaka(at)example.com"),
+            ":28: key `person[1].email`: expected an email address such as \"sato@example.com\", got \"tanaka(at)example.com\"",
+        ),
+        (
+            people_config("").replace("[\"tanaka\", \"yamada\"]", "[\"tanaka\", \"satou\"]"),
+            ":37: key `meeting[1].facilitators[1]`: no [[person]] is named \"satou\"; did you mean \"sato\"?",
+        ),
+        (
+            people_config("discord_voice_channel_id = \"#voice\""),
+            ":38: key `meeting[1].discord_voice_channel_id`: expected a Discord id",
+        ),
+        (
+            people_config("discord_facilitator_role_id = 0"),
+            ":38: key `meeting[1].discord_facilitator_role_id`: expected a Discord id",
+        ),
+        (
+            people_config("share_history_with = [\"weekyl\"]"),
+            ":38: key `meeting[1].share_history_with[0]`: no meeting has the id \"weekyl\"; did you mean \"weekly\"? the meetings are weekly, cloudlog",
+        ),
+        (
+            people_config("google_attendees = [\"tanaka\", \"sre-all@\"]"),
+            ":38: key `meeting[1].google_attendees[1]`: expected an email address",
+        ),
+    ];
+    for (config, expected) in cases {
+        assert_rejected(&config, &["check-config"], expected);
+        assert_rejected(&config, &["run"], expected);
+    }
+}
+
+#[test]
+fn a_facilitator_without_a_person_entry_is_accepted_with_a_warning() {
+    let app = spawn_app_with(&people_config(
+        "discord_voice_channel_id = 555\nshare_history_with = [\"weekly\"]\ngoogle_attendees = [\"tanaka\"]",
+    ));
+    let output = app.run(&["check-config"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let warning = stderr(&output);
+    assert_eq!(
+        warning.trim_end(),
+        "warning: meeting \"cloudlog\" のファシリテーター \"yamada\" には [[person]] がありません。この人の代わりに操作できるのはファシリテーターロールの人だけです"
+    );
+    let text = stdout(&output);
+    assert!(
+        text.contains("  own settings: voice channel 555; attendees tanaka@example.com; shares history with weekly\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("people: 2 (2 team(s): SRE, CloudLog)"),
+        "{text}"
+    );
+}

@@ -17,6 +17,7 @@ mod helpers;
 mod holiday_refresh;
 mod import_validation;
 mod keep_alive;
+mod people;
 mod plan;
 mod read_only;
 mod schedule_numbers;

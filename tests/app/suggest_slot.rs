@@ -325,3 +325,132 @@ fn nobody_google_knows_about_is_a_failure_not_an_empty_ranking() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains(GHOST), "{}", stderr(&output));
 }
+
+/// SRE: Alice, Bob and Carol; CloudLog: Dave and Erin (the SRE group's members above), from
+/// the `[[person]]` directory. Thursday 15:00 has two of three SRE people and one of two
+/// CloudLog people free.
+fn app_with_teams(fake: &FakeGoogle) -> TestApp {
+    let app = app_with_google(fake, "en");
+    let mut config = std::fs::read_to_string(&app.config_path).unwrap();
+    for (name, email, team) in [
+        ("alice", ALICE, "SRE"),
+        ("bob", BOB, "SRE"),
+        ("carol", CAROL, "SRE"),
+        ("dave", SRE_MEMBERS[0], "CloudLog"),
+        ("erin", SRE_MEMBERS[1], "CloudLog"),
+    ] {
+        config +=
+            &format!("\n[[person]]\nname = \"{name}\"\nemail = \"{email}\"\nteam = \"{team}\"\n");
+    }
+    // Someone without an email is in the team but cannot be asked about.
+    config += "\n[[person]]\nname = \"frank\"\nteam = \"SRE\"\n";
+    std::fs::write(&app.config_path, config).unwrap();
+    app
+}
+
+#[test]
+fn teams_count_as_free_when_their_quorum_of_people_is() {
+    let fake = FakeGoogle::start();
+    seed_busy(&fake);
+    let app = app_with_teams(&fake);
+    let everyone = app.run(&[
+        "suggest-slot",
+        "--team",
+        "SRE",
+        "--team",
+        "CloudLog",
+        "--attendee",
+        GHOST,
+        "--top",
+        "3",
+    ]);
+    let text = stdout(&everyone);
+    assert!(everyone.status.success(), "{text}{}", stderr(&everyone));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[1],
+        "a team counts as free when at least 100% of its people are (people: SRE 3, CloudLog 2)"
+    );
+    assert_eq!(
+        lines[2],
+        " 1. Wed 17:00-18:00  free on average 2.0 of 2  everyone free in 8 of 8 weeks  [SRE 8/8, CloudLog 8/8]"
+    );
+    assert!(lines[3].starts_with(" 2. Mon 10:00-11:00  free on average 2.0 of 2  everyone free in 7 of 7 weeks  [SRE 7/7, CloudLog 7/7]"), "{text}");
+    assert!(
+        !text.contains("Thu 15:00"),
+        "one of three SRE people is away: {text}"
+    );
+    assert!(
+        text.ends_with("Google could not tell about (not counted): ghost@example.com\n"),
+        "{text}"
+    );
+    assert_eq!(freebusy_calls(&fake), 1, "teams and attendees in one call");
+
+    let half = app.run(&[
+        "suggest-slot",
+        "--team",
+        "sre",
+        "--team",
+        "CloudLog",
+        "--quorum",
+        "0.5",
+        "--top",
+        "3",
+        "--format",
+        "json",
+    ]);
+    assert!(half.status.success(), "{}", stderr(&half));
+    let slots: Value = serde_json::from_str(&stdout(&half)).unwrap();
+    let found: Vec<(&str, &str, f64, u64)> = slots
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["weekday"].as_str().unwrap(),
+                s["start"].as_str().unwrap(),
+                s["average_free"].as_f64().unwrap(),
+                s["weeks_all_free"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("wednesday", "17:00", 2.0, 8),
+            ("thursday", "15:00", 2.0, 8),
+            ("monday", "10:00", 2.0, 7)
+        ],
+        "two of three and one of two are half"
+    );
+    assert_eq!(slots[1]["groups"][0]["name"], "SRE");
+    assert_eq!(slots[1]["groups"][0]["weeks_free"], 8);
+}
+
+#[test]
+fn an_unknown_team_or_quorum_is_a_usage_error() {
+    let fake = FakeGoogle::start();
+    let app = app_with_teams(&fake);
+    let output = app.run(&["suggest-slot", "--team", "CloudLg"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("--team \"CloudLg\": no [[person]] is in that team; did you mean \"CloudLog\"? the teams are SRE, CloudLog"),
+        "{}",
+        stderr(&output)
+    );
+    for bad in ["0", "1.5", "half"] {
+        let output = app.run(&["suggest-slot", "--team", "SRE", "--quorum", bad]);
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        assert!(
+            stderr(&output).contains("is not a share from 0 to 1"),
+            "{bad}"
+        );
+    }
+    let output = app.run(&["suggest-slot"]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "neither --attendees nor --team"
+    );
+    assert_eq!(freebusy_calls(&fake), 0);
+}

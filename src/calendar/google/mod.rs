@@ -20,6 +20,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
@@ -132,6 +133,11 @@ pub trait CalendarApi: Send + Sync {
         time_min: DateTime<Utc>,
         time_max: DateTime<Utc>,
     ) -> CalendarFuture<'a, BusyMap>;
+    /// The calendar the event calls go to.
+    fn calendar_id(&self) -> &str;
+    /// The same credentials, retries and call counters on another calendar
+    /// (a meeting's own `google_calendar_id`).
+    fn on_calendar(&self, calendar_id: &str) -> Result<Box<dyn CalendarApi>, CalendarError>;
 }
 
 /// Whom Google emails about changes (`sendUpdates`).
@@ -188,7 +194,9 @@ pub struct GoogleCalendar {
     base_url: String,
     send_updates: SendUpdates,
     retry: RetryPolicy,
-    counters: Counters,
+    /// Shared with the views of this connection on other calendars, so the
+    /// metrics count every call.
+    counters: Arc<Counters>,
     jitter: Jitter,
     /// Set after a 401, and when the token endpoint answered without an access token (which
     /// yup-oauth2 caches as a token that never expires): the next attempt forces a refresh.
@@ -216,10 +224,6 @@ impl GoogleCalendar {
 
     pub fn retry_policy(&self) -> RetryPolicy {
         self.retry
-    }
-
-    pub fn calendar_id(&self) -> &str {
-        &self.calendar_id
     }
 
     pub fn api_calls(&self) -> ApiCallCounts {
@@ -256,7 +260,7 @@ impl GoogleCalendar {
             base_url,
             send_updates,
             retry: RetryPolicy::default(),
-            counters: Counters::default(),
+            counters: Arc::default(),
             jitter: Jitter::new(),
             needs_fresh_token: AtomicBool::new(false),
         })
@@ -318,6 +322,29 @@ impl CalendarApi for GoogleCalendar {
         time_max: DateTime<Utc>,
     ) -> CalendarFuture<'a, BusyMap> {
         Box::pin(self.query_free_busy(emails, time_min, time_max))
+    }
+    fn calendar_id(&self) -> &str {
+        &self.calendar_id
+    }
+
+    fn on_calendar(&self, calendar_id: &str) -> Result<Box<dyn CalendarApi>, CalendarError> {
+        if calendar_id.trim().is_empty() {
+            return Err(CalendarError::Config(
+                "the calendar id is empty".to_string(),
+            ));
+        }
+        Ok(Box::new(Self {
+            hub: self.hub.clone(),
+            auth: self.auth.clone(),
+            calendar_id: calendar_id.to_string(),
+            calendar_path: encode_path_segment(calendar_id),
+            base_url: self.base_url.clone(),
+            send_updates: self.send_updates,
+            retry: self.retry,
+            counters: self.counters.clone(),
+            jitter: Jitter::new(),
+            needs_fresh_token: AtomicBool::new(self.needs_fresh_token.load(Ordering::Relaxed)),
+        }))
     }
 }
 

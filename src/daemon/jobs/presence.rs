@@ -45,17 +45,13 @@ pub(crate) async fn run<C: ChatPort>(
 
 /// Records the head count of every session that is ten minutes in; returns how long to sleep.
 pub(crate) fn tick<C: ChatPort>(state: &AppState, chat: &C) -> anyhow::Result<Duration> {
-    let Some(voice) = state
-        .config
-        .discord
-        .as_ref()
-        .and_then(|d| d.voice_channel_id)
-    else {
-        return Ok(MAX_SLEEP);
-    };
     let now = state.clock.now();
     let mut next_wake = MAX_SLEEP;
     for meeting in &state.config.meetings {
+        // Each meeting counts its own room (or the global one).
+        let Some(voice) = meeting.voice_channel(&state.config) else {
+            continue;
+        };
         let today = now.with_timezone(&meeting.rule.timezone).date_naive();
         let until = today.checked_add_days(Days::new(7)).unwrap_or(today);
         for o in state

@@ -113,12 +113,15 @@ fn desired(state: &AppState) -> anyhow::Result<Desired> {
             );
             let mut description: String = text.description.chars().take(900).collect();
             description += &format!("\n{}", tag(&meeting.id, o.date));
-            let place = match discord.voice_channel_id {
+            let place = match meeting.voice_channel(&state.config) {
                 Some(voice) => EventPlace::Voice(voice.0),
                 None => EventPlace::External {
                     location: format!(
                         "<#{}>",
-                        meeting.discord_channel_id.unwrap_or(discord.channel_id).0
+                        meeting
+                            .channel(&state.config)
+                            .unwrap_or(discord.channel_id)
+                            .0
                     ),
                 },
             };

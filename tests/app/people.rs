@@ -1,0 +1,230 @@
+//! Two departments, one daemon: the people directory and the per-meeting
+//! settings, through the binary against the fake Google and the fake Discord.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID, VOICE_CHANNEL_ID};
+use crate::fake_google::FakeGoogle;
+use crate::helpers::{TestApp, WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, stdout};
+
+const SRE_CALENDAR: &str = "team@example.com";
+const CLOUDLOG_CALENDAR: &str = "cloudlog@example.com";
+const TOKEN: &str = "fake-bot-token-Zm9vYmFy.secret";
+const GLOBAL_ROLE: u64 = 1_300_000_000_000_000_777;
+const CLOUDLOG_VOICE: u64 = 1_300_000_000_000_000_301;
+const WAIT: Duration = Duration::from_secs(10);
+
+/// `weekly` (Wednesday 17:00) uses the global settings; `cloudlog` sets its own, and meets
+/// at the same hour so both rooms are counted at once.
+fn cloudlog_meeting(extra: &str) -> String {
+    format!(
+        r#"
+[[person]]
+name = "tanaka"
+display = "田中"
+discord_id = "1300000000000001001"
+email = "tanaka@example.com"
+team = "CloudLog"
+
+[[meeting]]
+id = "cloudlog"
+title = "CloudLog ふりかえり"
+weekday = "wednesday"
+start_time = "17:00"
+first_session = "2024-01-03"
+facilitators = ["tanaka"]
+{extra}
+"#
+    )
+}
+
+fn app_with_google(fake: &FakeGoogle) -> TestApp {
+    let app = spawn_app_with("");
+    let key = fake.write_service_account_key(app.dir.path());
+    let config = format!(
+        "{}{WEEKLY_MEETING}{}\n[google]\ncalendar_id = \"{SRE_CALENDAR}\"\ncredentials_file = \"{}\"\napi_base_url = \"{}\"\nhorizon_weeks = 8\nattendees = [\"sre-all@example.com\"]\n",
+        daemon_section(""),
+        cloudlog_meeting(&format!(
+            "google_calendar_id = \"{CLOUDLOG_CALENDAR}\"\ngoogle_attendees = [\"tanaka\", \"cl-all@example.com\"]"
+        )),
+        key.display(),
+        fake.api_base_url()
+    );
+    std::fs::write(&app.config_path, config).unwrap();
+    app
+}
+
+fn attendees(event: &Value) -> Vec<String> {
+    let mut emails: Vec<String> = event["attendees"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| a["email"].as_str().unwrap().to_string())
+        .collect();
+    emails.sort();
+    emails
+}
+
+#[test]
+fn two_meetings_invite_their_own_people_on_their_own_calendars() {
+    let fake = FakeGoogle::start();
+    let app = app_with_google(&fake);
+    let output = app.run(&["sync", "--once"]);
+    assert!(
+        output.status.success(),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    let sre = fake.events_in(SRE_CALENDAR);
+    let cloudlog = fake.events_in(CLOUDLOG_CALENDAR);
+    assert_eq!(sre.len(), 7, "the weekly meeting's held weeks");
+    assert_eq!(
+        cloudlog.len(),
+        8,
+        "CloudLog has no company day off on 12-30"
+    );
+    for event in &sre {
+        assert_eq!(attendees(event), ["sre-all@example.com"], "{event}");
+        assert_eq!(
+            event["extendedProperties"]["private"]["weekly_postmortem_meeting"],
+            "weekly"
+        );
+    }
+    for event in &cloudlog {
+        assert_eq!(
+            attendees(event),
+            ["cl-all@example.com", "tanaka@example.com"],
+            "the person's name stands for their email: {event}"
+        );
+        assert_eq!(
+            event["extendedProperties"]["private"]["weekly_postmortem_meeting"],
+            "cloudlog"
+        );
+        assert!(
+            event["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("CloudLog ふりかえり")
+        );
+    }
+
+    fake.clear_requests();
+    let again = app.run(&["sync", "--once"]);
+    assert!(
+        stdout(&again).ends_with("inserted 0, updated 0, cancelled 0, unchanged 15\n"),
+        "{}",
+        stdout(&again)
+    );
+    let lists: Vec<String> = fake
+        .requests()
+        .into_iter()
+        .filter(|(_, path)| path.starts_with("/calendar/"))
+        .map(|(method, path)| format!("{method} {path}"))
+        .collect();
+    assert_eq!(lists.len(), 2, "one list call per calendar: {lists:?}");
+    assert!(lists.iter().any(|l| l.contains(SRE_CALENDAR)), "{lists:?}");
+    assert!(
+        lists.iter().any(|l| l.contains(CLOUDLOG_CALENDAR)),
+        "{lists:?}"
+    );
+}
+
+fn app_with_discord(fake: &FakeDiscord, weekly_extra: &str) -> TestApp {
+    spawn_app_with(&format!(
+        "{}{}{}\n[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"{GLOBAL_ROLE}\"\nvoice_channel_id = {VOICE_CHANNEL_ID}\napi_base_url = \"{}\"\n",
+        daemon_section(""),
+        WEEKLY_MEETING.replace("skip_dates", &format!("{weekly_extra}\nskip_dates")),
+        cloudlog_meeting(&format!(
+            "discord_channel_id = 1300000000000000201\ndiscord_voice_channel_id = \"{CLOUDLOG_VOICE}\""
+        )),
+        fake.base_url()
+    ))
+}
+
+fn join_voice(fake: &FakeDiscord, channel: u64, user: u64) {
+    fake.dispatch(
+        "VOICE_STATE_UPDATE",
+        json!({"guild_id": GUILD_ID.to_string(), "channel_id": channel.to_string(),
+               "user_id": user.to_string(), "session_id": format!("voice-{user}"), "deaf": false,
+               "mute": false, "self_deaf": false, "self_mute": false, "self_video": false,
+               "suppress": false, "request_to_speak_timestamp": null}),
+    );
+}
+
+#[test]
+fn two_meetings_count_presence_in_their_own_voice_channels() {
+    let fake = FakeDiscord::start();
+    let app = app_with_discord(&fake, "");
+    let _daemon = app.start_daemon_with_env(&[
+        ("TEST_DISCORD_TOKEN", TOKEN),
+        ("WEEKLY_POSTMORTEM_NOW", "2026-12-02T17:09:58+09:00"),
+    ]);
+    fake.wait_until_ready(WAIT);
+    for user in 1..=3 {
+        join_voice(&fake, VOICE_CHANNEL_ID, 1_300_000_000_000_002_000 + user);
+    }
+    for user in 1..=2 {
+        join_voice(&fake, CLOUDLOG_VOICE, 1_300_000_000_000_003_000 + user);
+    }
+    let deadline = std::time::Instant::now() + WAIT;
+    let present = loop {
+        let exported = app.json(&["export"]);
+        let present = |meeting: &str| {
+            exported["sessions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["meeting"] == meeting && s["date"] == "2026-12-02")
+                .and_then(|s| s["attendance"]["present"].as_u64())
+        };
+        if let (Some(weekly), Some(cloudlog)) = (present("weekly"), present("cloudlog")) {
+            break (weekly, cloudlog);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no presence counts: {exported}\n{}",
+            app.daemon_log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(present, (3, 2), "each meeting counts its own room");
+}
+
+#[test]
+fn a_meetings_own_facilitator_role_decides_who_may_act_for_it() {
+    const SRE_ROLE: u64 = 1_300_000_000_000_000_888;
+    let fake = FakeDiscord::start();
+    // Commands from the shared text channel belong to `weekly`, whose role is its own.
+    let app = app_with_discord(
+        &fake,
+        &format!("discord_facilitator_role_id = \"{SRE_ROLE}\""),
+    );
+    let _daemon = app.start_daemon_with_env(&[("TEST_DISCORD_TOKEN", TOKEN)]);
+    fake.wait_until_ready(WAIT);
+    let global = fake.send_slash_command(
+        "calendar",
+        json!([]),
+        1_300_000_000_000_004_001,
+        &[GLOBAL_ROLE],
+    );
+    let reply = fake.wait_for_callback(global, WAIT);
+    let text = reply["data"]["content"].as_str().unwrap_or_default();
+    assert!(
+        !text.contains("/calendar/"),
+        "the global role is not weekly's: {reply}"
+    );
+    assert!(text.contains("ファシリテーター"), "{reply}");
+
+    let own = fake.send_slash_command(
+        "calendar",
+        json!([]),
+        1_300_000_000_000_004_002,
+        &[SRE_ROLE],
+    );
+    let reply = fake.wait_for_callback(own, WAIT);
+    let text = reply["data"]["content"].as_str().unwrap_or_default();
+    assert!(text.contains("/calendar/"), "weekly's own role: {reply}");
+}
