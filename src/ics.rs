@@ -148,12 +148,14 @@ pub fn render(name: &str, events: &[(FeedEvent, Revision)], now: DateTime<Utc>) 
             format!("SUMMARY:{}", escape(&event.summary)),
             format!("DESCRIPTION:{}", escape(&event.description)),
         ]);
-        lines.extend(if event.cancelled {
-            ["TRANSP:TRANSPARENT", "STATUS:CANCELLED"]
-        } else {
-            ["TRANSP:OPAQUE", "STATUS:CONFIRMED"]
-        }
-        .map(String::from));
+        lines.extend(
+            if event.cancelled {
+                ["TRANSP:TRANSPARENT", "STATUS:CANCELLED"]
+            } else {
+                ["TRANSP:OPAQUE", "STATUS:CONFIRMED"]
+            }
+            .map(String::from),
+        );
         lines.push("END:VEVENT".to_string());
     }
     lines.push("END:VCALENDAR".to_string());
@@ -166,7 +168,10 @@ fn zones(events: &[(FeedEvent, Revision)]) -> Vec<(Tz, DateTime<Utc>, DateTime<U
     let mut zones: Vec<(Tz, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
     for (event, _) in events {
         for t in [event.start, event.end] {
-            let (from, until) = (t.to_utc() - Duration::days(1), t.to_utc() + Duration::days(1));
+            let (from, until) = (
+                t.to_utc() - Duration::days(1),
+                t.to_utc() + Duration::days(1),
+            );
             match zones.iter_mut().find(|(tz, _, _)| *tz == t.timezone()) {
                 Some(zone) => {
                     zone.1 = zone.1.min(from);
@@ -202,10 +207,7 @@ fn observance(tz: Tz, t: DateTime<Utc>) -> Observance {
 /// (never from fixed offsets), so a zone with daylight saving is right on both
 /// sides of its change and a zone without (Asia/Tokyo) has one STANDARD.
 fn vtimezone(tz: Tz, from: DateTime<Utc>, until: DateTime<Utc>) -> Vec<String> {
-    let mut lines = vec![
-        "BEGIN:VTIMEZONE".to_string(),
-        format!("TZID:{}", tz.name()),
-    ];
+    let mut lines = vec!["BEGIN:VTIMEZONE".to_string(), format!("TZID:{}", tz.name())];
     let first = observance(tz, from);
     lines.extend(observance_lines(&first, first.offset, from));
     let mut current = first;
@@ -333,7 +335,11 @@ mod tests {
     }
 
     fn first_revision(event: &FeedEvent) -> Revision {
-        Revision::next(None, event.fingerprint(), "2026-11-01T00:00:00Z".parse().unwrap())
+        Revision::next(
+            None,
+            event.fingerprint(),
+            "2026-11-01T00:00:00Z".parse().unwrap(),
+        )
     }
 
     fn held(tz: Tz, start: &str) -> FeedEvent {
@@ -406,7 +412,9 @@ mod tests {
 
     /// The VTIMEZONE's blocks as (kind, DTSTART, TZOFFSETFROM, TZOFFSETTO, TZNAME).
     fn blocks(feed: &str, zone: &str) -> Vec<[String; 5]> {
-        let start = feed.find(&format!("BEGIN:VTIMEZONE\r\nTZID:{zone}\r\n")).unwrap();
+        let start = feed
+            .find(&format!("BEGIN:VTIMEZONE\r\nTZID:{zone}\r\n"))
+            .unwrap();
         let end = start + feed[start..].find("END:VTIMEZONE").unwrap();
         let mut out = Vec::new();
         let mut block: Vec<String> = Vec::new();
@@ -414,7 +422,9 @@ mod tests {
             match line.split_once(':') {
                 Some(("BEGIN", kind)) if kind != "VTIMEZONE" => block = vec![kind.to_string()],
                 Some(("END", _)) => out.push(block.clone().try_into().unwrap()),
-                Some((key, value)) if key.starts_with("TZOFFSET") || key == "DTSTART" || key == "TZNAME" => {
+                Some((key, value))
+                    if key.starts_with("TZOFFSET") || key == "DTSTART" || key == "TZNAME" =>
+                {
                     block.push(value.to_string())
                 }
                 _ => {}
@@ -427,12 +437,19 @@ mod tests {
     fn a_zone_without_daylight_saving_has_one_standard_observance() {
         let event = held(Tokyo, "2026-12-02 17:00");
         let revision = first_revision(&event);
-        let feed = render("週刊", &[(event, revision)], "2026-11-29T00:00:00Z".parse().unwrap());
+        let feed = render(
+            "週刊",
+            &[(event, revision)],
+            "2026-11-29T00:00:00Z".parse().unwrap(),
+        );
         assert_eq!(
             blocks(&feed, "Asia/Tokyo"),
             [["STANDARD", "20261201T170000", "+0900", "+0900", "JST"].map(String::from)]
         );
-        assert!(feed.contains("DTEND;TZID=Asia/Tokyo:20261202T180000\r\n"), "{feed}");
+        assert!(
+            feed.contains("DTEND;TZID=Asia/Tokyo:20261202T180000\r\n"),
+            "{feed}"
+        );
     }
 
     #[test]
@@ -445,7 +462,11 @@ mod tests {
                 (event, revision)
             })
             .collect();
-        let feed = render("Postmortem", &events, "2026-03-01T00:00:00Z".parse().unwrap());
+        let feed = render(
+            "Postmortem",
+            &events,
+            "2026-03-01T00:00:00Z".parse().unwrap(),
+        );
         // Summer time starts 2026-03-29 02:00 CET and ends 2026-10-25 03:00 CEST.
         assert_eq!(
             blocks(&feed, "Europe/Berlin"),
@@ -464,20 +485,32 @@ mod tests {
         let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
         let mut event = held(Tokyo, "2026-12-02 17:00");
         let first = Revision::next(None, event.fingerprint(), t("2026-11-01T00:00:00.5Z"));
-        assert_eq!((first.sequence, first.modified), (0, t("2026-11-01T00:00:00Z")));
+        assert_eq!(
+            (first.sequence, first.modified),
+            (0, t("2026-11-01T00:00:00Z"))
+        );
         let same = Revision::next(Some(first), event.fingerprint(), t("2026-11-20T00:00:00Z"));
         assert_eq!(same, first, "a fetch without a change keeps the revision");
 
         event.description += "\n- 夜間バッチの遅延";
         let second = Revision::next(Some(first), event.fingerprint(), t("2026-11-21T00:00:00Z"));
-        assert_eq!((second.sequence, second.modified), (1, t("2026-11-21T00:00:00Z")));
+        assert_eq!(
+            (second.sequence, second.modified),
+            (1, t("2026-11-21T00:00:00Z"))
+        );
         event.cancelled = true;
         // A clock set back still never makes LAST-MODIFIED go backwards.
         let third = Revision::next(Some(second), event.fingerprint(), t("2026-11-02T00:00:00Z"));
         assert_eq!((third.sequence, third.modified), (2, second.modified));
 
         assert_eq!(Revision::from_marker(&third.to_marker()), Some(third));
-        for broken in ["", "1", "x 00 2026-11-02T00:00:00Z", "1 zz 2026", "1 00 2026-11-02T00:00:00Z extra"] {
+        for broken in [
+            "",
+            "1",
+            "x 00 2026-11-02T00:00:00Z",
+            "1 zz 2026",
+            "1 00 2026-11-02T00:00:00Z extra",
+        ] {
             assert_eq!(Revision::from_marker(broken), None, "{broken:?}");
         }
     }

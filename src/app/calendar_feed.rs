@@ -11,7 +11,6 @@ use crate::domain::invite::{feed_cancellation, feed_entry};
 use crate::domain::schedule::Status;
 use crate::ics::{self, FeedEvent, Revision};
 
-
 /// How far ahead the feed reaches.
 pub const FEED_WEEKS: u64 = 26;
 
@@ -75,7 +74,11 @@ fn meeting_events(ctx: &Context) -> Result<Vec<(FeedEvent, Revision)>, UserError
             .and_then(|(_, r)| *r);
         let revision = Revision::next(previous, event.fingerprint(), ctx.now);
         if previous != Some(revision) {
-            keep(ctx, &format!("{prefix}{}", o.date), Some(&revision.to_marker()));
+            keep(
+                ctx,
+                &format!("{prefix}{}", o.date),
+                Some(&revision.to_marker()),
+            );
         }
         events.push((event, revision));
     }
@@ -103,7 +106,10 @@ mod tests {
     fn sequence_of(feed: &str, date: &str) -> u32 {
         let uid = format!("UID:weekly-{date}@weekly-postmortem\r\n");
         let event = &feed[feed.find(&uid).unwrap()..];
-        let line = event.split("\r\n").find(|l| l.starts_with("SEQUENCE:")).unwrap();
+        let line = event
+            .split("\r\n")
+            .find(|l| l.starts_with("SEQUENCE:"))
+            .unwrap();
         line["SEQUENCE:".len()..].parse().unwrap()
     }
 
@@ -112,7 +118,11 @@ mod tests {
         let (state, _dir) = state_at("2026-11-30T09:00:00+09:00");
         let first = render(&state).unwrap();
         assert_eq!(sequence_of(&first, "2026-12-02"), 0);
-        assert_eq!(render(&state).unwrap(), first, "a second fetch changes nothing");
+        assert_eq!(
+            render(&state).unwrap(),
+            first,
+            "a second fetch changes nothing"
+        );
         let date = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
         state
             .log
@@ -127,9 +137,15 @@ mod tests {
 
         state
             .log
-            .set_marker("ics-revision/weekly/2026-11-25", Some("3 00 2026-11-01T00:00:00Z"))
+            .set_marker(
+                "ics-revision/weekly/2026-11-25",
+                Some("3 00 2026-11-01T00:00:00Z"),
+            )
             .unwrap();
         render(&state).unwrap();
-        assert_eq!(state.log.marker("ics-revision/weekly/2026-11-25").unwrap(), None);
+        assert_eq!(
+            state.log.marker("ics-revision/weekly/2026-11-25").unwrap(),
+            None
+        );
     }
 }

@@ -341,12 +341,22 @@ mod tests {
     fn the_channel_line_names_the_configured_channel_never_a_fixed_one() {
         let date = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
         let text = |channel| {
-            invite("週刊ポストモーテム", &occurrence(date), None, Language::Ja, channel).description
+            invite(
+                "週刊ポストモーテム",
+                &occurrence(date),
+                None,
+                Language::Ja,
+                channel,
+            )
+            .description
         };
         assert!(text(Some(Channel::Mention(222))).contains("Discord の <#222> で /agenda add"));
         assert!(text(Some(Channel::Named("障害振り返り"))).contains("Discord の #障害振り返り で"));
         let unnamed = text(Some(Channel::Unnamed));
-        assert!(unnamed.contains("Discord のミーティングのチャンネルで"), "{unnamed}");
+        assert!(
+            unnamed.contains("Discord のミーティングのチャンネルで"),
+            "{unnamed}"
+        );
         assert!(!text(None).contains("Discord"), "no Discord, no line");
         assert_eq!(
             channel_line(Channel::Named("#ops"), Language::En),

@@ -220,7 +220,10 @@ fn props(component: &icalendar::parser::Component) -> Properties {
                     (q.key.as_str().to_string(), value.unwrap_or_default())
                 })
                 .collect();
-            (p.name.as_str().to_string(), (p.val.as_str().to_string(), params))
+            (
+                p.name.as_str().to_string(),
+                (p.val.as_str().to_string(), params),
+            )
         })
         .collect()
 }
@@ -259,16 +262,20 @@ fn parse(feed: &str) -> Parsed {
             other => panic!("unexpected component {other}"),
         }
     }
-    let calendar_properties = Parsed {
+    Parsed {
         calendar: calendar
             .properties
             .iter()
-            .map(|p| (p.name.as_str().to_string(), (p.val.as_str().to_string(), Vec::new())))
+            .map(|p| {
+                (
+                    p.name.as_str().to_string(),
+                    (p.val.as_str().to_string(), Vec::new()),
+                )
+            })
             .collect(),
         zones,
         events,
-    };
-    calendar_properties
+    }
 }
 
 fn value<'a>(event: &'a Properties, name: &str) -> &'a str {
@@ -306,8 +313,14 @@ fn the_feed_parses_with_zones_cancelled_weeks_and_a_sequence_that_rises_on_chang
     assert_eq!(status, 200, "{first}");
     let feed = parse(&first);
 
-    assert_eq!(value(&feed.calendar, "NAME"), "週刊ポストモーテム / Postmortem EU");
-    assert_eq!(value(&feed.calendar, "X-WR-CALNAME"), "週刊ポストモーテム / Postmortem EU");
+    assert_eq!(
+        value(&feed.calendar, "NAME"),
+        "週刊ポストモーテム / Postmortem EU"
+    );
+    assert_eq!(
+        value(&feed.calendar, "X-WR-CALNAME"),
+        "週刊ポストモーテム / Postmortem EU"
+    );
 
     // Every event is in its meeting's own zone, and each zone used has its VTIMEZONE.
     let tokyo = &feed.events["weekly-2026-12-02@weekly-postmortem"];
@@ -318,7 +331,11 @@ fn the_feed_parses_with_zones_cancelled_weeks_and_a_sequence_that_rises_on_chang
     assert_eq!(value(tokyo, "SUMMARY"), "週刊ポストモーテム #393");
     let berlin = &feed.events["berlin-2027-04-01@weekly-postmortem"];
     assert_eq!(tzid(berlin, "DTSTART"), "Europe/Berlin");
-    assert_eq!(value(berlin, "DTSTART"), "20270401T100000", "local time, summer");
+    assert_eq!(
+        value(berlin, "DTSTART"),
+        "20270401T100000",
+        "local time, summer"
+    );
     assert_eq!(value(berlin, "DTEND"), "20270401T104500");
     let blocks = |zone: &str| -> Vec<(String, String, String, String)> {
         feed.zones[zone]
@@ -335,13 +352,23 @@ fn the_feed_parses_with_zones_cancelled_weeks_and_a_sequence_that_rises_on_chang
     };
     assert_eq!(
         blocks("Asia/Tokyo"),
-        [("STANDARD".into(), "20261201T170000".into(), "+0900".into(), "+0900".into())]
+        [(
+            "STANDARD".into(),
+            "20261201T170000".into(),
+            "+0900".into(),
+            "+0900".into()
+        )]
     );
     let europe = blocks("Europe/Berlin");
     assert_eq!(europe[0].0, "STANDARD");
     assert_eq!(europe[0].3, "+0100");
     assert!(
-        europe.contains(&("DAYLIGHT".into(), "20270328T020000".into(), "+0100".into(), "+0200".into())),
+        europe.contains(&(
+            "DAYLIGHT".into(),
+            "20270328T020000".into(),
+            "+0100".into(),
+            "+0200".into()
+        )),
         "summer time from 2027-03-28 02:00: {europe:?}"
     );
     assert_eq!(feed.zones.len(), 2, "one VTIMEZONE per zone used");
@@ -349,22 +376,39 @@ fn the_feed_parses_with_zones_cancelled_weeks_and_a_sequence_that_rises_on_chang
     // Skipped weeks stay in the feed, cancelled, so subscribed calendars drop them.
     let day_off = &feed.events["weekly-2026-12-30@weekly-postmortem"];
     assert_eq!(value(day_off, "STATUS"), "CANCELLED");
-    assert_eq!(value(day_off, "DESCRIPTION"), "会社の休業日のためお休みです");
+    assert_eq!(
+        value(day_off, "DESCRIPTION"),
+        "会社の休業日のためお休みです"
+    );
     let holiday = &feed.events["weekly-2027-05-05@weekly-postmortem"];
     assert_eq!(value(holiday, "STATUS"), "CANCELLED");
-    assert!(value(holiday, "DESCRIPTION").contains("こどもの日"), "{holiday:?}");
-    assert_eq!(value(holiday, "SUMMARY"), "週刊ポストモーテム", "no number for a skipped week");
+    assert!(
+        value(holiday, "DESCRIPTION").contains("こどもの日"),
+        "{holiday:?}"
+    );
+    assert_eq!(
+        value(holiday, "SUMMARY"),
+        "週刊ポストモーテム",
+        "no number for a skipped week"
+    );
 
     // Fresh events start at SEQUENCE 0; a fetch without a change is the same feed.
     assert_eq!(value(tokyo, "SEQUENCE"), "0");
     assert_eq!(value(tokyo, "LAST-MODIFIED"), "20261129T000000Z");
-    assert_eq!(get(&url).unwrap().1, first, "nothing changed, nothing moves");
+    assert_eq!(
+        get(&url).unwrap().1,
+        first,
+        "nothing changed, nothing moves"
+    );
 
     // An agenda item imported through the running daemon: that week's SEQUENCE rises.
     import_agenda(&app, "2026-12-02", "夜間バッチの遅延");
     let second = parse(&get(&url).unwrap().1);
     let changed = &second.events["weekly-2026-12-02@weekly-postmortem"];
-    assert!(value(changed, "DESCRIPTION").contains("夜間バッチの遅延"), "{changed:?}");
+    assert!(
+        value(changed, "DESCRIPTION").contains("夜間バッチの遅延"),
+        "{changed:?}"
+    );
     assert_eq!(value(changed, "SEQUENCE"), "1");
     let untouched = &second.events["weekly-2026-12-09@weekly-postmortem"];
     assert_eq!(value(untouched, "SEQUENCE"), "0", "other weeks keep theirs");
@@ -373,7 +417,8 @@ fn the_feed_parses_with_zones_cancelled_weeks_and_a_sequence_that_rises_on_chang
     // raises it again with its own LAST-MODIFIED.
     assert!(daemon.terminate().success());
     import_agenda(&app, "2026-12-02", "証明書の期限切れ");
-    let _daemon = app.start_daemon_with_env(&[("WEEKLY_POSTMORTEM_NOW", "2026-11-29T15:30:00+09:00")]);
+    let _daemon =
+        app.start_daemon_with_env(&[("WEEKLY_POSTMORTEM_NOW", "2026-11-29T15:30:00+09:00")]);
     let third = parse(&get(&app.calendar_url()).unwrap().1);
     let again = &third.events["weekly-2026-12-02@weekly-postmortem"];
     assert_eq!(value(again, "SEQUENCE"), "2");

@@ -457,11 +457,15 @@ fn descriptions_name_the_meetings_channel_as_the_bot_last_saw_it_never_a_fixed_o
     sync(&app, &[]);
     let before = described();
     assert!(
-        before.contains("議題の追加・出欠: Discord のミーティングのチャンネルで /agenda add, /rsvp"),
+        before
+            .contains("議題の追加・出欠: Discord のミーティングのチャンネルで /agenda add, /rsvp"),
         "{before}"
     );
     assert!(
-        !google.events_in(CALENDAR).iter().any(|e| e.to_string().contains("#weekly-postmortem")),
+        !google
+            .events_in(CALENDAR)
+            .iter()
+            .any(|e| e.to_string().contains("#weekly-postmortem")),
         "no fixed channel name"
     );
 
