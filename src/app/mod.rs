@@ -4,6 +4,7 @@
 
 pub mod agenda;
 pub mod announcements;
+pub mod calendar_feed;
 pub mod calendar_url;
 pub mod keep_alive;
 pub mod knowledge;

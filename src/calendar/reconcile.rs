@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::google::{EventSpec, ListedEvent};
-use crate::domain::invite::invite;
+use crate::domain::invite::{Channel, invite};
 use crate::domain::language::Language;
 use crate::domain::log::Session;
 use crate::domain::schedule::Occurrence;
@@ -20,7 +20,8 @@ pub struct EventSettings<'a> {
     pub attendees: &'a [String],
     pub reminder_minutes: u32,
     pub language: Language,
-    pub discord_channel: Option<&'a str>,
+    /// Where to add topics; `None` without Discord.
+    pub discord_channel: Option<Channel<'a>>,
 }
 
 /// An event we want, with the date it belongs to.

@@ -12,6 +12,7 @@ use super::google::{CalendarApi, CalendarError, GoogleCalendar, InsertOutcome, S
 use super::reconcile::{Action, EventSettings, desired_events, plan};
 use crate::config::{Config, GoogleConfig};
 use crate::domain::holidays::HolidayCalendar;
+use crate::domain::invite::Channel;
 use crate::domain::log::{SessionStatus, SkipCode, cancelled_dates};
 use crate::domain::schedule::Schedule;
 use crate::store::{SessionLog, StoreError};
@@ -128,6 +129,13 @@ pub async fn sync_once(
             .collect();
         let by_date: BTreeMap<_, _> = sessions.into_iter().map(|s| (s.date, s)).collect();
         let time_zone = meeting.rule.timezone.name();
+        // Google Calendar cannot render `<#id>`: the channel's name as the bot
+        // last saw it, else a sentence that names no channel.
+        let channel = meeting.channel(config).map(|c| c.0);
+        let channel_name = match channel {
+            Some(id) => crate::chat::channel_name(log, id)?,
+            None => None,
+        };
         let settings = EventSettings {
             meeting_id: &meeting.id,
             title: &meeting.title,
@@ -135,7 +143,10 @@ pub async fn sync_once(
             attendees: meeting.attendees(config),
             reminder_minutes: google.reminder_minutes,
             language: config.daemon.language,
-            discord_channel: config.discord.as_ref().map(|_| "#weekly-postmortem"),
+            discord_channel: channel.map(|_| match &channel_name {
+                Some(name) => Channel::Named(name),
+                None => Channel::Unnamed,
+            }),
         };
         let desired = desired_events(&settings, &occurrences, &by_date, now);
         let planned = plan(&desired, &listed, &ours, now);

@@ -13,7 +13,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use chrono::{Days, Utc};
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -23,13 +22,9 @@ use super::metrics::Exposition;
 use crate::app::metrics::load;
 use crate::app::state::{AppState, Change, LogSummary};
 use crate::calendar::google::GoogleCalendar;
-use crate::domain::invite::feed_entry;
-use crate::ics::{self, FeedEvent};
 use crate::interchange::Document;
 use crate::store::SessionLog;
 
-/// How far ahead the ICS feed reaches.
-const FEED_WEEKS: u64 = 26;
 /// Imports through the API may be large: a few years of a busy log. They are
 /// staged on disk as they arrive, never held in memory as they come.
 const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
@@ -264,42 +259,17 @@ async fn calendar_feed(
     if !matches!(current, Ok(true)) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let now = daemon.clock.now();
-    let language = daemon.config.daemon.language;
-    let mut events = Vec::new();
-    for meeting in &daemon.config.meetings {
-        let today = now.with_timezone(&meeting.rule.timezone).date_naive();
-        let until = today
-            .checked_add_days(Days::new(7 * FEED_WEEKS))
-            .unwrap_or(today);
-        let occurrences = match daemon.occurrences(meeting, today, until) {
-            Ok(o) => o,
-            Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, format!("{e:#}")).into_response(),
-        };
-        for o in occurrences.into_iter().filter(|o| o.is_held()) {
-            let session = daemon.log.session(&meeting.id, o.date).ok().flatten();
-            // Titles only: the feed's readers are not necessarily the organisation.
-            let text = feed_entry(&meeting.title, &o, session.as_ref(), language);
-            events.push(FeedEvent {
-                uid: format!("{}-{}@weekly-postmortem", meeting.id, o.date),
-                start: o.start.with_timezone(&Utc),
-                end: o.end.with_timezone(&Utc),
-                summary: text.summary,
-                description: text.description,
-            });
-        }
+    // Reads the store (and may write an event's new revision): off the runtime.
+    let worker = daemon.clone();
+    match tokio::task::spawn_blocking(move || crate::app::calendar_feed::render(&worker)).await {
+        Ok(Ok(body)) => (
+            [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+            body,
+        )
+            .into_response(),
+        Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
-    events.sort_by_key(|e| e.start);
-    let name = match daemon.config.meetings.as_slice() {
-        [only] => only.title.clone(),
-        _ => "weekly-postmortem".to_string(),
-    };
-    let body = ics::render(&name, &events, now);
-    (
-        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
-        body,
-    )
-        .into_response()
 }
 
 pub(crate) fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {

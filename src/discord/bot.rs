@@ -109,10 +109,50 @@ pub fn postmortem_modal_id(meeting: &str, date: Option<NaiveDate>) -> String {
     format!("{CUSTOM_ID_PREFIX}pm:{meeting}:{date}")
 }
 
+/// Keeps the names of the meetings' channels as the guild reports them (at
+/// connect and on every rename), for texts shown outside Discord; a changed
+/// name makes the calendar's descriptions due for an update.
+async fn remember_channel_names(state: &Arc<AppState>, channels: Vec<(u64, String)>) {
+    let worker = state.clone();
+    let changed = tokio::task::spawn_blocking(move || {
+        let ours: Vec<u64> = worker
+            .config
+            .meetings
+            .iter()
+            .filter_map(|m| worker.channel_of(m))
+            .collect();
+        let mut changed = false;
+        for (id, name) in channels.iter().filter(|(id, _)| ours.contains(id)) {
+            match crate::chat::remember_channel_name(&worker.log, *id, name) {
+                Ok(now_changed) => changed |= now_changed,
+                Err(e) => tracing::warn!("Discord: cannot keep the name of channel {id}: {e}"),
+            }
+        }
+        changed
+    })
+    .await;
+    if matches!(changed, Ok(true)) {
+        // Where the meeting is held is part of its schedule's text.
+        state.changed(Change::Schedule);
+    }
+}
+
 async fn on_event(
     framework: poise::FrameworkContext<'_, Data, Error>,
     event: &serenity::FullEvent,
 ) -> Result<(), Error> {
+    let channels = match event {
+        serenity::FullEvent::GuildCreate { guild, .. } => guild
+            .channels
+            .values()
+            .map(|c| (c.id.get(), c.name.clone()))
+            .collect(),
+        serenity::FullEvent::ChannelUpdate { new, .. } => vec![(new.id.get(), new.name.clone())],
+        _ => Vec::new(),
+    };
+    if !channels.is_empty() {
+        remember_channel_names(&framework.user_data.state, channels).await;
+    }
     let serenity::FullEvent::InteractionCreate { interaction } = event else {
         return Ok(());
     };

@@ -1,7 +1,8 @@
 //! What an invitation says: the summary with the session number, and a
 //! description with facilitator, agenda (or a call for topics) and the
 //! reminder that attendance is optional. Google Calendar and Discord's
-//! scheduled events get the full text; the ICS feed gets titles only.
+//! scheduled events get the full text and where to add topics (the meeting's
+//! own channel); the ICS feed gets titles only.
 
 use super::language::Language;
 use super::log::{AgendaItem, Proposal, Session};
@@ -26,13 +27,50 @@ enum Audience {
     Subscribers,
 }
 
-/// The text of a Google Calendar event or a Discord scheduled event.
+/// The meeting's Discord channel, as the surface showing the text can name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel<'a> {
+    /// In Discord: `<#id>`, which every reader's client shows as a link with
+    /// the channel's current name.
+    Mention(u64),
+    /// Outside Discord (Google Calendar): the name the bot last saw.
+    Named(&'a str),
+    /// Outside Discord before the bot has seen the channel: no name is better
+    /// than a wrong one.
+    Unnamed,
+}
+
+/// Where to add topics and answer: the one place this sentence is written,
+/// for Google Calendar and Discord's scheduled events alike.
+pub fn channel_line(channel: Channel, language: Language) -> String {
+    let ja = language == Language::Ja;
+    let place = match channel {
+        Channel::Mention(id) => format!("<#{id}>"),
+        Channel::Named(name) => format!("#{}", name.trim_start_matches('#')),
+        Channel::Unnamed => {
+            return if ja {
+                "議題の追加・出欠: Discord のミーティングのチャンネルで /agenda add, /rsvp"
+            } else {
+                "Add topics and RSVP in the meeting's Discord channel: /agenda add, /rsvp"
+            }
+            .to_string();
+        }
+    };
+    if ja {
+        format!("議題の追加・出欠: Discord の {place} で /agenda add, /rsvp")
+    } else {
+        format!("Add topics and RSVP in Discord {place}: /agenda add, /rsvp")
+    }
+}
+
+/// The text of a Google Calendar event or a Discord scheduled event;
+/// `channel` is `None` when Discord is not configured.
 pub fn invite(
     title: &str,
     occurrence: &Occurrence,
     session: Option<&Session>,
     language: Language,
-    discord_channel: Option<&str>,
+    channel: Option<Channel>,
 ) -> Invite {
     describe(
         title,
@@ -40,7 +78,7 @@ pub fn invite(
         session,
         language,
         Audience::Organisation,
-        discord_channel,
+        channel,
     )
 }
 
@@ -68,7 +106,7 @@ fn describe(
     session: Option<&Session>,
     language: Language,
     audience: Audience,
-    discord_channel: Option<&str>,
+    channel: Option<Channel>,
 ) -> Invite {
     let summary = match occurrence.number() {
         Some(n) => format!("{title} #{n}"),
@@ -106,12 +144,8 @@ fn describe(
             Audience::Subscribers => format!("- {}", item.title),
         }));
     }
-    if let Some(channel) = discord_channel {
-        lines.push(if ja {
-            format!("議題の追加・出欠: Discord {channel} で /agenda add, /rsvp")
-        } else {
-            format!("Add topics and RSVP in Discord {channel}: /agenda add, /rsvp")
-        });
+    if let Some(channel) = channel {
+        lines.push(channel_line(channel, language));
     }
     lines.push(
         if ja {
@@ -124,6 +158,16 @@ fn describe(
     Invite {
         summary,
         description: lines.join("\n"),
+    }
+}
+
+/// A skipped week in the ICS feed: the meeting's title, and why (`why` is
+/// the schedule's own wording of the reason), so a subscriber whose calendar
+/// still shows the week sees it cancelled and learns the reason.
+pub fn feed_cancellation(title: &str, why: &str) -> Invite {
+    Invite {
+        summary: title.to_string(),
+        description: why.to_string(),
     }
 }
 
@@ -291,5 +335,32 @@ mod tests {
             None,
         );
         assert!(invited.description.contains("kato"), "{invited:?}");
+    }
+
+    #[test]
+    fn the_channel_line_names_the_configured_channel_never_a_fixed_one() {
+        let date = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        let text = |channel| {
+            invite(
+                "週刊ポストモーテム",
+                &occurrence(date),
+                None,
+                Language::Ja,
+                channel,
+            )
+            .description
+        };
+        assert!(text(Some(Channel::Mention(222))).contains("Discord の <#222> で /agenda add"));
+        assert!(text(Some(Channel::Named("障害振り返り"))).contains("Discord の #障害振り返り で"));
+        let unnamed = text(Some(Channel::Unnamed));
+        assert!(
+            unnamed.contains("Discord のミーティングのチャンネルで"),
+            "{unnamed}"
+        );
+        assert!(!text(None).contains("Discord"), "no Discord, no line");
+        assert_eq!(
+            channel_line(Channel::Named("#ops"), Language::En),
+            "Add topics and RSVP in Discord #ops: /agenda add, /rsvp"
+        );
     }
 }

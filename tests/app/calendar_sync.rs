@@ -432,3 +432,62 @@ fn a_cancellation_the_listing_does_not_show_is_still_respected() {
     ]);
     assert_eq!(plan[0]["reason"], "cancelled");
 }
+
+#[test]
+fn descriptions_name_the_meetings_channel_as_the_bot_last_saw_it_never_a_fixed_one() {
+    use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
+    let google = FakeGoogle::start();
+    let discord = FakeDiscord::start();
+    let app = app_with_google(
+        &google,
+        &format!(
+            "[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = \"{TEXT_CHANNEL_ID}\"\nfacilitator_role_id = \"1300000000000000777\"\napi_base_url = \"{}\"\n",
+            discord.base_url()
+        ),
+    );
+    let described = || {
+        live_events(&google)
+            .into_iter()
+            .find(|e| e["summary"] == "週刊ポストモーテム #393")
+            .map(|e| e["description"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_default()
+    };
+
+    // Before the bot has ever seen the guild, the text names no channel rather than a wrong one.
+    sync(&app, &[]);
+    let before = described();
+    assert!(
+        before
+            .contains("議題の追加・出欠: Discord のミーティングのチャンネルで /agenda add, /rsvp"),
+        "{before}"
+    );
+    assert!(
+        !google
+            .events_in(CALENDAR)
+            .iter()
+            .any(|e| e.to_string().contains("#weekly-postmortem")),
+        "no fixed channel name"
+    );
+
+    // The bot connects: the guild reports the channel's name and the calendar follows.
+    let _daemon = app.start_daemon_with_env(&[("TEST_DISCORD_TOKEN", "fake-bot-token")]);
+    discord.wait_until_ready(std::time::Duration::from_secs(10));
+    crate::helpers::wait_until(
+        "the calendar names #general",
+        std::time::Duration::from_secs(15),
+        || described().contains("議題の追加・出欠: Discord の #general で /agenda add, /rsvp"),
+    );
+
+    // A rename in Discord reaches the calendar too.
+    discord.dispatch(
+        "CHANNEL_UPDATE",
+        serde_json::json!({"id": TEXT_CHANNEL_ID.to_string(), "type": 0,
+            "guild_id": GUILD_ID.to_string(), "name": "障害振り返り", "position": 0,
+            "permission_overwrites": [], "parent_id": null, "nsfw": false}),
+    );
+    crate::helpers::wait_until(
+        "the calendar names the renamed channel",
+        std::time::Duration::from_secs(15),
+        || described().contains("Discord の #障害振り返り で"),
+    );
+}

@@ -336,6 +336,16 @@ fn held_sessions_are_mirrored_as_scheduled_events_without_duplicates() {
         events.iter().all(|e| e["entity_type"] == 3),
         "external, in the text channel: {events:#?}"
     );
+    // Where to add topics points at the configured channel, as a Discord link.
+    let channel_line =
+        format!("議題の追加・出欠: Discord の <#{TEXT_CHANNEL_ID}> で /agenda add, /rsvp");
+    assert!(
+        events.iter().all(|e| e["description"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&channel_line)),
+        "{events:#?}"
+    );
 
     // A restart finds its events by their tags.
     daemon.child.kill().unwrap();

@@ -12,7 +12,7 @@ use tokio::sync::watch;
 
 use crate::app::state::{AppState, Change};
 use crate::chat::{ChatPort, EventAction, EventPlace, ExistingEvent, ScheduledEventSpec};
-use crate::domain::invite::invite;
+use crate::domain::invite::{Channel, invite};
 use crate::store::SessionLog;
 
 /// Discord allows 100 scheduled events per guild; we keep well below.
@@ -104,25 +104,23 @@ fn desired(state: &AppState) -> anyhow::Result<Desired> {
                 continue;
             }
             let session = sessions.iter().find(|s| s.date == o.date);
+            let channel = meeting
+                .channel(&state.config)
+                .unwrap_or(discord.channel_id)
+                .0;
             let text = invite(
                 &meeting.title,
                 &o,
                 session,
                 state.config.daemon.language,
-                None,
+                Some(Channel::Mention(channel)),
             );
             let mut description: String = text.description.chars().take(900).collect();
             description += &format!("\n{}", tag(&meeting.id, o.date));
             let place = match meeting.voice_channel(&state.config) {
                 Some(voice) => EventPlace::Voice(voice.0),
                 None => EventPlace::External {
-                    location: format!(
-                        "<#{}>",
-                        meeting
-                            .channel(&state.config)
-                            .unwrap_or(discord.channel_id)
-                            .0
-                    ),
+                    location: format!("<#{channel}>"),
                 },
             };
             let spec = ScheduledEventSpec {

@@ -1,0 +1,151 @@
+//! What the calendar feed holds: every week of each meeting's coming horizon,
+//! held weeks with titles only (`feed_entry`), skipped weeks as cancelled
+//! events, each with a revision kept in the store so a subscriber's calendar
+//! sees `SEQUENCE` rise when an event's text changes.
+
+use chrono::NaiveDate;
+
+use super::state::AppState;
+use super::{Context, UserError};
+use crate::domain::invite::{feed_cancellation, feed_entry};
+use crate::domain::schedule::Status;
+use crate::ics::{self, FeedEvent, Revision};
+
+/// How far ahead the feed reaches.
+pub const FEED_WEEKS: u64 = 26;
+
+/// Marker prefix of the revisions: `ics-revision/<meeting>/<date>`.
+const REVISION_MARKER: &str = "ics-revision/";
+
+/// The feed as served, for every meeting; it stores only the revisions of
+/// events whose text changed (a fetch in steady state writes nothing).
+pub fn render(state: &AppState) -> Result<String, UserError> {
+    let now = state.clock.now();
+    let mut events = Vec::new();
+    for meeting in &state.config.meetings {
+        events.extend(state.with_use_case(meeting, meeting_events)?);
+    }
+    events.sort_by_key(|(e, _)| e.start.to_utc());
+    // One calendar, named after what it shows: the meeting, or all of them.
+    let titles: Vec<&str> = state
+        .config
+        .meetings
+        .iter()
+        .map(|m| m.title.as_str())
+        .collect();
+    Ok(ics::render(&titles.join(" / "), &events, now))
+}
+
+/// One meeting's weeks from today through the horizon, with revisions.
+fn meeting_events(ctx: &Context) -> Result<Vec<(FeedEvent, Revision)>, UserError> {
+    let meeting = ctx.meeting;
+    let today = ctx.today();
+    let occurrences = ctx.occurrences(today, FEED_WEEKS)?;
+    let until = occurrences.last().map_or(today, |o| o.date);
+    let sessions = ctx.log.sessions_between(&meeting.id, today, until)?;
+    let prefix = format!("{REVISION_MARKER}{}/", meeting.id);
+    let mut stored: Vec<(NaiveDate, Option<Revision>)> = Vec::new();
+    for (key, value) in ctx.log.markers(&prefix)? {
+        if let Ok(date) = key[prefix.len()..].parse::<NaiveDate>() {
+            stored.push((date, Revision::from_marker(&value)));
+        }
+    }
+    let mut events = Vec::new();
+    for o in &occurrences {
+        let text = match &o.status {
+            Status::Held { .. } => {
+                let session = sessions.iter().find(|s| s.date == o.date);
+                // Titles only: the feed's readers are not necessarily the organisation.
+                feed_entry(&meeting.title, o, session, ctx.language)
+            }
+            Status::Skipped(reason) => feed_cancellation(&meeting.title, &ctx.skip_text(reason)),
+        };
+        let event = FeedEvent {
+            uid: format!("{}-{}@weekly-postmortem", meeting.id, o.date),
+            start: o.start,
+            end: o.end,
+            summary: text.summary,
+            description: text.description,
+            cancelled: !o.is_held(),
+        };
+        let previous = stored
+            .iter()
+            .find(|(date, _)| *date == o.date)
+            .and_then(|(_, r)| *r);
+        let revision = Revision::next(previous, event.fingerprint(), ctx.now);
+        if previous != Some(revision) {
+            keep(
+                ctx,
+                &format!("{prefix}{}", o.date),
+                Some(&revision.to_marker()),
+            );
+        }
+        events.push((event, revision));
+    }
+    // Weeks that left the feed need no revision any more.
+    for (date, _) in stored.iter().filter(|(date, _)| *date < today) {
+        keep(ctx, &format!("{prefix}{date}"), None);
+    }
+    Ok(events)
+}
+
+/// Writes a revision marker. A store that refuses the write still gets its
+/// feed served: the revision is then recomputed (and written) on a later fetch.
+fn keep(ctx: &Context, key: &str, value: Option<&str>) {
+    if let Err(e) = ctx.log.set_marker(key, value) {
+        tracing::warn!("calendar feed: cannot keep the revision {key}: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::state::tests_support::state_at;
+    use crate::store::SessionLog;
+
+    fn sequence_of(feed: &str, date: &str) -> u32 {
+        let uid = format!("UID:weekly-{date}@weekly-postmortem\r\n");
+        let event = &feed[feed.find(&uid).unwrap()..];
+        let line = event
+            .split("\r\n")
+            .find(|l| l.starts_with("SEQUENCE:"))
+            .unwrap();
+        line["SEQUENCE:".len()..].parse().unwrap()
+    }
+
+    #[test]
+    fn a_changed_week_gets_the_next_sequence_and_past_weeks_lose_their_marker() {
+        let (state, _dir) = state_at("2026-11-30T09:00:00+09:00");
+        let first = render(&state).unwrap();
+        assert_eq!(sequence_of(&first, "2026-12-02"), 0);
+        assert_eq!(
+            render(&state).unwrap(),
+            first,
+            "a second fetch changes nothing"
+        );
+        let date = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        state
+            .log
+            .update_session("weekly", date, &mut |s| {
+                s.facilitator = Some("sato".into());
+                Ok(())
+            })
+            .unwrap();
+        let second = render(&state).unwrap();
+        assert_eq!(sequence_of(&second, "2026-12-02"), 1);
+        assert_eq!(sequence_of(&second, "2026-12-09"), 0, "other weeks stay");
+
+        state
+            .log
+            .set_marker(
+                "ics-revision/weekly/2026-11-25",
+                Some("3 00 2026-11-01T00:00:00Z"),
+            )
+            .unwrap();
+        render(&state).unwrap();
+        assert_eq!(
+            state.log.marker("ics-revision/weekly/2026-11-25").unwrap(),
+            None
+        );
+    }
+}
