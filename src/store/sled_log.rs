@@ -824,10 +824,23 @@ mod tests {
         text.parse().unwrap()
     }
 
+    /// Opens the store again once the one dropped before lets go of its lock
+    /// (sled's flusher thread may hold it a moment longer on a busy machine).
+    fn reopen(dir: &Path) -> SledLog {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            match SledLog::open(dir) {
+                Err(StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => return other.unwrap(),
+            }
+        }
+    }
     #[test]
     fn a_second_open_of_the_same_database_says_it_is_in_use() {
         let dir = tempfile::tempdir().unwrap();
-        let _first = SledLog::open(dir.path()).unwrap();
+        let _first = reopen(dir.path());
         let err = SledLog::open(dir.path()).err().unwrap();
         assert!(matches!(err, StoreError::Locked { .. }), "{err}");
         assert!(err.to_string().contains("daemon"));
@@ -837,7 +850,7 @@ mod tests {
     fn a_newer_schema_is_refused_with_both_versions_named() {
         let dir = tempfile::tempdir().unwrap();
         {
-            let log = SledLog::open(dir.path()).unwrap();
+            let log = reopen(dir.path());
             log.write_schema_version(SCHEMA_VERSION + 1).unwrap();
         }
         let err = SledLog::open(dir.path()).err().unwrap();
@@ -856,7 +869,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let day = date("2026-12-02");
         {
-            let log = SledLog::open(dir.path()).unwrap();
+            let log = reopen(dir.path());
             log.update_session("weekly", day, &mut |s| {
                 s.agenda.push(AgendaItem {
                     id: "a-1".into(),
@@ -881,7 +894,7 @@ mod tests {
                 .unwrap_err();
             assert!(matches!(err, StoreError::Invalid(_)));
         }
-        let log = SledLog::open(dir.path()).unwrap();
+        let log = reopen(dir.path());
         let session = log.session("weekly", day).unwrap().unwrap();
         assert_eq!(session.agenda[0].title, "DB failover");
         assert_eq!(session.reason, None, "the invalid change was not stored");
@@ -890,7 +903,7 @@ mod tests {
     #[test]
     fn cancelled_dates_are_every_cancellation_of_the_meeting_and_nothing_else() {
         let dir = tempfile::tempdir().unwrap();
-        let log = SledLog::open(dir.path()).unwrap();
+        let log = reopen(dir.path());
         let skip = |meeting: &str, day: &str, reason: SkipCode| {
             log.update_session(meeting, date(day), &mut |s| {
                 s.status = SessionStatus::Skipped;
@@ -944,7 +957,7 @@ mod tests {
     fn a_schema_1_database_gets_its_search_entries_on_open() {
         let dir = tempfile::tempdir().unwrap();
         {
-            let log = SledLog::open(dir.path()).unwrap();
+            let log = reopen(dir.path());
             log.put_learning(&learning("l-1", "2024-05-15", "夜間バッチでデッドロック"))
                 .unwrap();
             // What a schema 1 binary left behind: the record, no search entries.
@@ -958,7 +971,7 @@ mod tests {
                     .is_empty()
             );
         }
-        let log = SledLog::open(dir.path()).unwrap();
+        let log = reopen(dir.path());
         assert_eq!(
             ids(&log.search_on_disk(&query("デッドロック")).unwrap()),
             ["l-1"]
@@ -972,7 +985,7 @@ mod tests {
     #[test]
     fn the_index_in_memory_follows_every_write_and_agrees_with_the_disk() {
         let dir = tempfile::tempdir().unwrap();
-        let log = SledLog::open(dir.path()).unwrap();
+        let log = reopen(dir.path());
         let day = date("2026-12-02");
         log.put_learning(&learning("l-1", "2026-11-25", "証明書の期限切れ"))
             .unwrap();
@@ -1027,7 +1040,7 @@ mod tests {
     #[test]
     fn rsvps_during_a_large_import_of_the_same_sessions_are_never_lost() {
         let dir = tempfile::tempdir().unwrap();
-        let log = SledLog::open(dir.path()).unwrap();
+        let log = reopen(dir.path());
         let dates: Vec<NaiveDate> = (0..200)
             .map(|week| date("2020-01-01") + chrono::Days::new(7 * week))
             .collect();
