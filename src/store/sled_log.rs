@@ -1243,6 +1243,13 @@ mod tests {
         );
         // An RSVP changes no entry, so the file stays current; reopening keeps it too.
         log.update_session("weekly", date("2021-01-06"), &mut |s| {
+            s.notes = Some("a new session has an entry".into());
+            Ok(())
+        })
+        .unwrap();
+        assert!(!uses_file(&queries[0]));
+        assert!(log.save_search_file().unwrap());
+        log.update_session("weekly", date("2021-01-06"), &mut |s| {
             s.rsvps
                 .insert("7".into(), crate::domain::log::RsvpStatus::Going);
             Ok(())
