@@ -80,15 +80,7 @@ pub fn run(env: &Env, args: &HistoryArgs, out: &mut dyn Write) -> Result<(), Cli
         team: args.team.clone(),
         limit: args.limit as usize,
     };
-    let tmp_t0 = std::time::Instant::now();
-    let tmp_access = LogAccess::for_reading(env)?;
-    let tmp_t1 = std::time::Instant::now();
-    let hits = tmp_access.search(&query)?;
-    eprintln!(
-        "TMPTIMING open {:?} search {:?}",
-        tmp_t1 - tmp_t0,
-        tmp_t1.elapsed()
-    );
+    let hits = LogAccess::for_reading(env)?.search(&query)?;
     let text = match args.format {
         OutputFormat::Json => {
             let values: Vec<Value> = hits.iter().map(|r| to_json(env, r)).collect();
