@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # /healthz latency while the daemon imports 110,000 records (the history
 # bench's data) through its local API: the endpoint must keep answering
-# (issue: p99 <= 50 ms). Prints p50/p99/max of /healthz during the import.
-# Usage: [HISTORY_DATA=FILE] benches/healthz_under_load.sh [binary]   (default: target/release/weekly-postmortem)
+# (issue: p99 <= 50 ms). Prints p50/p99/max of /healthz during the import,
+# and the daemon's resident memory after the import and after searching
+# through it (issue: <= 128 MiB). The daemon inherits the environment, so
+# MALLOC_ARENA_MAX=2 (as the systemd unit sets it) can be compared with glibc's default.
+# Usage: [HISTORY_DATA=FILE] [MALLOC_ARENA_MAX=N] benches/healthz_under_load.sh [binary]   (default: target/release/weekly-postmortem)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-$PWD/target/release/weekly-postmortem}
@@ -45,3 +48,7 @@ sort -n "$dir/times" | awk '{ t[NR] = $1 * 1000 } END {
         NR, t[int(NR * 0.5) + 1], t[int(NR * 0.99) + 1], t[NR] }'
 cat "$dir/import.log"
 echo "daemon resident memory after the import: $(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)"
+for query in デッドロック xylophone 障害 latency; do
+    "$bin" --config "$dir/config.toml" history "$query" >/dev/null 2>&1
+done
+echo "daemon resident memory after 4 searches through it: $(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)"

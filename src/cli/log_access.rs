@@ -136,11 +136,18 @@ impl LogAccess {
     }
 
     /// History search: the daemon searches its index in memory; without a
-    /// daemon the store's search entries are read directly (no export, no
-    /// index built for one question).
+    /// daemon the store's search entries are read directly, from their file
+    /// beside the database (no export, no index built for one question).
     pub fn search(&self, query: &Query) -> Result<Vec<Record>, CliError> {
         match self {
-            LogAccess::Direct(log) => log.search_on_disk(query).map_err(store_failure),
+            LogAccess::Direct(log) => {
+                // The first search after the entries changed writes their file; it
+                // only speeds searches up, so failing to write it is no failure.
+                if let Err(e) = log.save_search_file() {
+                    tracing::debug!("the search entries file was not written: {e}");
+                }
+                log.search_on_disk(query).map_err(store_failure)
+            }
             LogAccess::Daemon(client) => client.search(query),
             LogAccess::Copy(copy) => copy.log().search_on_disk(query).map_err(store_failure),
             LogAccess::Backup(backup) => Ok(backup.search(query)),

@@ -3,6 +3,7 @@
 
 pub mod read_only;
 pub mod recoverable;
+pub(crate) mod search_file;
 pub mod sled_log;
 
 use std::collections::BTreeSet;

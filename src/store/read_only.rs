@@ -111,7 +111,8 @@ impl PrivateCopy {
         })?;
         drop(lock);
         let log = SledLog::open_existing_with_cache(dir.path(), cache_mib)?
-            .ok_or_else(|| StoreError::Backend("the copied database vanished".into()))?;
+            .ok_or_else(|| StoreError::Backend("the copied database vanished".into()))?
+            .read_search_file_of(state_dir);
         Ok(Self { log, _dir: dir })
     }
 

@@ -4,7 +4,10 @@
 //! (`search/{newest-first date}{kind}{id}\0{meeting}`: normalised text and
 //! filter fields), written in the same batch, so the search index is never
 //! rebuilt from the records: the daemon reads it into memory once and keeps it
-//! current on every write; a one-shot command scans it directly.
+//! current on every write; a one-shot command reads a copy of the entries in
+//! one file ([`super::search_file`]), checked against the search generation
+//! (`meta/search_generation`, replaced in the batch of every change of the
+//! entries), and scans the entries in sled only when that copy is not current.
 //!
 //! Writes go through one writer lock (one process owns the database, so this
 //! is every writer): a read-change-write never interleaves with another, and
@@ -12,6 +15,7 @@
 //! sled batch (atomic) and is flushed before it is acknowledged.
 
 use std::collections::BTreeSet;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
@@ -19,6 +23,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::search_file::{self, Generation};
 use super::{ImportSummary, SessionLog, StoreError};
 use crate::domain::history::{
     HistoryIndex, Hit, IndexEntry, Matcher, Query, Record, RecordKind, rank,
@@ -27,12 +32,19 @@ use crate::domain::log::{Invalid, Learning, Postmortem, Session, SkipCode};
 use crate::interchange::Document;
 
 /// The schema this binary writes. Bump it with a migration in [`MIGRATIONS`].
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 const SCHEMA_KEY: &[u8] = b"meta/schema_version";
 /// Rewrites the records of one schema version into the next.
 type Migration = fn(&sled::Db) -> Result<(), StoreError>;
 /// `MIGRATIONS[n]` upgrades a database from version `n + 1` to `n + 2`.
-const MIGRATIONS: &[Migration] = &[add_search_entries];
+const MIGRATIONS: &[Migration] = &[add_search_entries, add_search_generation];
+/// Which version of the search entries the store holds: a random token,
+/// replaced in the same batch as any change of them. Schema 3 added it, so a
+/// binary that would change the entries without replacing it refuses the
+/// database (a copy of the entries checked against it is then never stale).
+const SEARCH_GENERATION_KEY: &[u8] = b"meta/search_generation";
+/// The copy of the search entries a one-shot `history` reads, in the state directory.
+pub const SEARCH_FILE: &str = "search-entries";
 
 const SESSION: &str = "session/";
 const POSTMORTEM: &str = "postmortem/";
@@ -52,6 +64,8 @@ pub struct SledLog {
     /// The search index in memory, once a search asked for it; every write
     /// after that updates it under the writer lock.
     index: Arc<RwLock<Option<HistoryIndex>>>,
+    /// Where the copy of the search entries is read and written ([`SEARCH_FILE`]).
+    search_file: PathBuf,
 }
 
 /// Records an import writes in one batch.
@@ -182,6 +196,7 @@ impl SledLog {
             path,
             writer: Arc::new(Mutex::new(())),
             index: Arc::new(RwLock::new(None)),
+            search_file: state_dir.join(SEARCH_FILE),
         };
         log.migrate()?;
         Ok(log)
@@ -221,6 +236,9 @@ impl SledLog {
                 u32::from_be_bytes(bytes)
             }
             None if self.db.is_empty() => {
+                self.db
+                    .insert(SEARCH_GENERATION_KEY, &new_search_generation()[..])
+                    .map_err(backend)?;
                 self.write_schema_version(SCHEMA_VERSION)?;
                 return Ok(());
             }
@@ -268,11 +286,15 @@ impl SledLog {
     fn commit(
         &self,
         _writing: &MutexGuard<'_, ()>,
-        batch: sled::Batch,
+        mut batch: sled::Batch,
         changes: SearchChanges,
     ) -> Result<(), StoreError> {
+        let entries_change = !changes.removed.is_empty() || !changes.added.is_empty();
+        if entries_change {
+            batch.insert(SEARCH_GENERATION_KEY, &new_search_generation()[..]);
+        }
         self.db.apply_batch(batch).map_err(backend)?;
-        if !changes.removed.is_empty() || !changes.added.is_empty() {
+        if entries_change {
             let mut index = self.index.write().unwrap_or_else(|e| {
                 // A panic mid-update may have left it half changed: read it again later.
                 let mut index = e.into_inner();
@@ -357,44 +379,96 @@ impl SledLog {
 
     /// Finds records by reading the search entries newest first, stopping at
     /// `limit` hits: what a one-shot command uses, as it would read every entry
-    /// to build an index only to ask it once.
+    /// to build an index only to ask it once. The entries come from the search
+    /// file when it holds the store's generation, else from sled.
     pub fn search_on_disk(&self, query: &Query) -> Result<Vec<Record>, StoreError> {
         let matcher = Matcher::new(query);
-        let (since, until) = matcher.dates();
-        // Keys start with the date newest first: `until` is where to start.
-        let from = match until {
-            Some(until) => search_prefix_for(until),
-            None => SEARCH.as_bytes().to_vec(),
-        };
-        let mut hits = Vec::new();
-        for entry in self.db.range(from..) {
-            let (key, value) = entry.map_err(backend)?;
-            let Some((date, kind)) = search_key_fields(&key) else {
-                break; // past the search entries
-            };
-            if since.is_some_and(|since| date < since) {
-                break;
-            }
-            if !matcher.admits_kind(kind) {
-                continue;
-            }
-            let view = EntryView::decode(&key, &value)?;
-            if matcher.admits_meeting(view.meeting)
-                && matcher.admits_labels(&view.labels)
-                && matcher.admits_text(view.text)
-            {
-                hits.push(Hit {
-                    kind,
-                    meeting: view.meeting.to_string(),
-                    date,
-                    id: view.id.to_string(),
-                });
-                if hits.len() >= matcher.limit() {
-                    break;
+        let hits = match self.search_file_hits(&matcher) {
+            Some(hits) => hits,
+            None => {
+                let mut scan = EntryScan::new(&matcher);
+                for entry in self.db.range(scan.from.clone()..) {
+                    let (key, value) = entry.map_err(backend)?;
+                    if scan.visit(&key, &value)?.is_break() {
+                        break;
+                    }
                 }
+                scan.hits
+            }
+        };
+        self.resolve(rank(hits, matcher.limit()))
+    }
+
+    /// The hits from the search file; `None` when it is missing, stale or damaged.
+    fn search_file_hits(&self, matcher: &Matcher) -> Option<Vec<Hit>> {
+        let generation = self.search_generation().ok().flatten()?;
+        let mut scan = EntryScan::new(matcher);
+        match search_file::scan(&self.search_file, &generation, |key, value| {
+            scan.visit(key, value)
+        }) {
+            Ok(true) => Some(scan.hits),
+            Ok(false) => None,
+            Err(e) => {
+                let why = match e {
+                    search_file::ScanError::Io(e) => e.to_string(),
+                    search_file::ScanError::Visit(e) => e.to_string(),
+                };
+                tracing::warn!(
+                    "{}: {why}; reading the search entries from the database instead",
+                    self.search_file.display()
+                );
+                None
             }
         }
-        self.resolve(rank(hits, matcher.limit()))
+    }
+
+    /// The store's search generation; `None` for a database without one.
+    fn search_generation(&self) -> Result<Option<Generation>, StoreError> {
+        self.db
+            .get(SEARCH_GENERATION_KEY)
+            .map_err(backend)?
+            .map(|bytes| {
+                Generation::try_from(bytes.as_ref()).map_err(|_| {
+                    StoreError::Corrupt("the search generation is not 16 bytes".into())
+                })
+            })
+            .transpose()
+    }
+
+    /// Writes the search file when it does not hold the store's generation:
+    /// every search entry, read from sled in one pass (about a second at
+    /// 110,000 records, paid once after the entries changed). Returns whether
+    /// it wrote. Only a process that may write the state directory calls it.
+    pub fn save_search_file(&self) -> Result<bool, StoreError> {
+        // No write may land between reading the generation and the last entry.
+        let _writing = self.write_lock();
+        let Some(generation) = self.search_generation()? else {
+            return Ok(false);
+        };
+        if search_file::generation_of(&self.search_file)
+            .ok()
+            .flatten()
+            .is_some_and(|saved| saved == generation)
+        {
+            return Ok(false);
+        }
+        let failed = |e: std::io::Error| {
+            StoreError::Backend(format!("writing {}: {e}", self.search_file.display()))
+        };
+        let mut file = search_file::Writer::new(&generation);
+        for entry in self.db.scan_prefix(SEARCH) {
+            let (key, value) = entry.map_err(backend)?;
+            file.push(&key, &value).map_err(failed)?;
+        }
+        file.write(&self.search_file).map_err(failed)?;
+        Ok(true)
+    }
+
+    /// Reads the search file of another state directory: a private copy of a
+    /// database reads the original's (it is checked against the copy's generation).
+    pub fn read_search_file_of(mut self, state_dir: &Path) -> Self {
+        self.search_file = state_dir.join(SEARCH_FILE);
+        self
     }
 
     /// The records behind search hits, in the same order; one removed since is left out.
@@ -612,6 +686,91 @@ fn add_search_entries(db: &sled::Db) -> Result<(), StoreError> {
         }
     }
     db.apply_batch(batch).map_err(backend)
+}
+
+/// A one-shot search over search entries visited in key order (newest first),
+/// from sled or from the search file alike.
+struct EntryScan<'m> {
+    matcher: &'m Matcher,
+    since: Option<NaiveDate>,
+    /// The first key a result may have: keys before it are newer than `until`.
+    from: Vec<u8>,
+    hits: Vec<Hit>,
+}
+
+impl<'m> EntryScan<'m> {
+    fn new(matcher: &'m Matcher) -> Self {
+        let (since, until) = matcher.dates();
+        // Keys start with the date newest first: `until` is where to start.
+        let from = match until {
+            Some(until) => search_prefix_for(until),
+            None => SEARCH.as_bytes().to_vec(),
+        };
+        Self {
+            matcher,
+            since,
+            from,
+            hits: Vec::new(),
+        }
+    }
+
+    fn visit(&mut self, key: &[u8], value: &[u8]) -> Result<ControlFlow<()>, StoreError> {
+        if key < self.from.as_slice() {
+            return Ok(ControlFlow::Continue(()));
+        }
+        let Some((date, kind)) = search_key_fields(key) else {
+            return Ok(ControlFlow::Break(())); // past the search entries
+        };
+        if self.since.is_some_and(|since| date < since) {
+            return Ok(ControlFlow::Break(()));
+        }
+        if !self.matcher.admits_kind(kind) {
+            return Ok(ControlFlow::Continue(()));
+        }
+        let view = EntryView::decode(key, value)?;
+        if self.matcher.admits_meeting(view.meeting)
+            && self.matcher.admits_labels(&view.labels)
+            && self.matcher.admits_text(view.text)
+        {
+            self.hits.push(Hit {
+                kind,
+                meeting: view.meeting.to_string(),
+                date,
+                id: view.id.to_string(),
+            });
+            if self.hits.len() >= self.matcher.limit() {
+                return Ok(ControlFlow::Break(()));
+            }
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+}
+
+/// A new search generation: random (the hasher's keys come from the OS), so
+/// that two copies of a database that were changed apart never share one.
+fn new_search_generation() -> Generation {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static MADE: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut generation = [0u8; 16];
+    for half in generation.chunks_mut(8) {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(nanos);
+        hasher.write_u32(std::process::id());
+        hasher.write_u64(MADE.fetch_add(1, Ordering::Relaxed));
+        half.copy_from_slice(&hasher.finish().to_le_bytes());
+    }
+    generation
+}
+
+/// Schema 2 → 3: the search generation, which the search file is checked against.
+fn add_search_generation(db: &sled::Db) -> Result<(), StoreError> {
+    db.insert(SEARCH_GENERATION_KEY, &new_search_generation()[..])
+        .map(drop)
+        .map_err(backend)
 }
 
 impl SessionLog for SledLog {
@@ -1034,6 +1193,116 @@ mod tests {
         .unwrap();
         let after: Vec<_> = log.db.scan_prefix(SEARCH).collect();
         assert_eq!(before, after);
+    }
+
+    #[test]
+    fn the_search_file_answers_like_the_database_and_a_stale_one_is_never_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = SledLog::open(dir.path()).unwrap();
+        for i in 0..600 {
+            let day = date("2020-01-01") + chrono::Days::new(i / 2);
+            let text = if i % 7 == 0 {
+                "証明書の期限切れ"
+            } else {
+                "デッドロック"
+            };
+            log.put_learning(&learning(&format!("l-{i}"), &day.to_string(), text))
+                .unwrap();
+        }
+        log.put_postmortem(&Postmortem {
+            id: "pm-1".into(),
+            meeting: "weekly".into(),
+            date: date("2020-03-04"),
+            title: "証明書の期限切れ".into(),
+            impact: "API停止".into(),
+            actions_taken: String::new(),
+            root_cause: String::new(),
+            prevention: String::new(),
+            responders: Vec::new(),
+            links: Vec::new(),
+        })
+        .unwrap();
+        let queries: Vec<Query> = vec![
+            query("期限"),
+            Query {
+                limit: 5,
+                ..query("デッドロック")
+            },
+            Query {
+                since: Some(date("2020-06-01")),
+                until: Some(date("2020-07-01")),
+                ..query("期限")
+            },
+            Query {
+                kind: Some(RecordKind::Postmortem),
+                ..query("")
+            },
+            Query {
+                meeting: Some("other".into()),
+                ..query("")
+            },
+            Query {
+                tag: Some("DB".into()),
+                limit: 3,
+                ..query("")
+            },
+            query("xylophone"),
+        ];
+        let uses_file = |q: &Query| log.search_file_hits(&Matcher::new(q)).is_some();
+        // No file yet: sled answers; then the file answers the same.
+        let from_sled: Vec<_> = queries
+            .iter()
+            .map(|q| ids(&log.search_on_disk(q).unwrap()))
+            .collect();
+        assert!(!uses_file(&queries[0]));
+        assert!(log.save_search_file().unwrap());
+        assert!(!log.save_search_file().unwrap(), "already current");
+        for (q, expected) in queries.iter().zip(&from_sled) {
+            assert!(uses_file(q));
+            assert_eq!(&ids(&log.search_on_disk(q).unwrap()), expected, "{q:?}");
+        }
+        // A write makes the file stale: it is not read until written again.
+        log.put_learning(&learning("l-new", "2021-01-01", "新しい期限切れ"))
+            .unwrap();
+        assert!(!uses_file(&queries[0]));
+        assert_eq!(
+            ids(&log.search_on_disk(&query("期限")).unwrap())[0],
+            "l-new"
+        );
+        assert!(log.save_search_file().unwrap());
+        assert!(uses_file(&queries[0]));
+        assert_eq!(
+            ids(&log.search_on_disk(&query("期限")).unwrap())[0],
+            "l-new"
+        );
+        // An RSVP changes no entry, so the file stays current; reopening keeps it too.
+        log.update_session("weekly", date("2021-01-06"), &mut |s| {
+            s.notes = Some("a new session has an entry".into());
+            Ok(())
+        })
+        .unwrap();
+        assert!(!uses_file(&queries[0]));
+        assert!(log.save_search_file().unwrap());
+        log.update_session("weekly", date("2021-01-06"), &mut |s| {
+            s.rsvps
+                .insert("7".into(), crate::domain::log::RsvpStatus::Going);
+            Ok(())
+        })
+        .unwrap();
+        assert!(uses_file(&queries[0]));
+        drop(log);
+        let log = SledLog::open(dir.path()).unwrap();
+        assert!(log.search_file_hits(&Matcher::new(&queries[0])).is_some());
+        // A damaged file is not trusted: sled answers.
+        let path = dir.path().join(SEARCH_FILE);
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+        assert!(log.search_file_hits(&Matcher::new(&queries[6])).is_none());
+        assert!(log.search_on_disk(&queries[6]).unwrap().is_empty());
+        assert_eq!(
+            ids(&log.search_on_disk(&query("期限")).unwrap())[0],
+            "l-new"
+        );
     }
 
     /// RSVPs written while a large import merges the same sessions all survive.

@@ -1,6 +1,7 @@
 //! History search through the binary: the same answers with and without the
 //! daemon (which answers from its index, kept current on every write), and
 //! writes made through the daemon while a large import runs are never lost.
+//! Without a daemon the CLI reads a copy of the search entries, never a stale one.
 
 use serde_json::{Value, json};
 
@@ -77,6 +78,10 @@ fn history_answers_the_same_with_and_without_the_daemon() {
         "newest first"
     );
     assert!(direct[8].contains("nothing found"));
+    // The first search wrote the copy of the search entries that the next ones read.
+    assert!(app.state_dir().join("search-entries").exists());
+    let again: Vec<String> = QUERIES.iter().map(|q| stdout(&app.run(q))).collect();
+    assert_eq!(again, direct);
 
     let daemon = app.start_daemon();
     for (query, expected) in QUERIES.iter().zip(&direct) {
@@ -110,6 +115,19 @@ fn history_answers_the_same_with_and_without_the_daemon() {
     .unwrap();
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("since"), "{body}");
+
+    // Once the daemon stops, the file written before its write is stale: the
+    // CLI never answers from it, and finds the write.
+    let mut daemon = daemon;
+    assert!(daemon.terminate().success());
+    let output = app.run(&["history", "デッドロック", "--format", "json"]);
+    assert!(
+        !stderr(&output).contains("using its local API"),
+        "{}",
+        stderr(&output)
+    );
+    let hits: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(hits[0]["text"], "新しいデッドロック対策");
 }
 
 /// Writes through the daemon's API while the CLI imports a large file through
