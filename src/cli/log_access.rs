@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use super::{CliError, Env, store_failure};
-use crate::daemon::{api_token_path, listen_address_path};
+use crate::daemon::api_token_path;
 use crate::domain::history::{Query, Record};
 use crate::domain::language::Language;
 use crate::interchange::Document;
@@ -237,10 +237,7 @@ impl DaemonClient {
         let timeout_override = timeout_from_env()?;
         let token = read_token(&api_token_path(state_dir))?;
         // The daemon writes where it really listens (the config may say port 0).
-        let address = std::fs::read_to_string(listen_address_path(state_dir))
-            .ok()
-            .map(|a| a.trim().to_string())
-            .filter(|a| !a.is_empty())
+        let address = crate::listen_address::running(state_dir)
             .unwrap_or_else(|| env.config.daemon.listen.to_string());
         Ok(Self {
             base_url: format!("http://{address}"),

@@ -272,7 +272,7 @@ async fn calendar_feed(
     }
 }
 
-pub(crate) fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
+fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
     (status, axum::Json(json!({"error": message.to_string()}))).into_response()
 }
 

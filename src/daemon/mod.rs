@@ -34,10 +34,6 @@ pub fn api_token_path(state_dir: &Path) -> PathBuf {
     state_dir.join("api-token")
 }
 
-/// Where the running daemon writes the address it listens on, so that
-/// `listen = "127.0.0.1:0"` works and the CLI finds the daemon.
-pub use crate::listen_address::path as listen_address_path;
-
 /// Runs until `shutdown` completes, then stops taking work, lets in-flight
 /// writes finish, flushes and returns.
 pub async fn run(
@@ -132,7 +128,7 @@ pub async fn run(
     let mut tasks = JoinSet::new();
     let address = listener.local_addr()?;
     crate::atomic_file::write_atomically(
-        &listen_address_path(&state_dir),
+        &crate::listen_address::path(&state_dir),
         address.to_string().as_bytes(),
     )
     .context("writing the listen address into state_dir")?;
@@ -236,7 +232,7 @@ pub async fn run(
         tracing::warn!("some tasks did not stop within {SHUTDOWN_GRACE:?}; exiting anyway");
         tasks.abort_all();
     }
-    let _ = std::fs::remove_file(listen_address_path(&state_dir));
+    let _ = std::fs::remove_file(crate::listen_address::path(&state_dir));
     state.log.flush()?;
     tracing::info!("stopped");
     Ok(())

@@ -16,12 +16,12 @@ use crate::secret_token::constant_time_eq;
 
 /// The `Host` values that name this endpoint: its address, or `localhost`,
 /// with its port.
-pub(crate) struct AllowedHosts {
+pub(super) struct AllowedHosts {
     names: Vec<String>,
 }
 
 impl AllowedHosts {
-    pub(crate) fn for_address(bound: SocketAddr) -> Self {
+    pub(super) fn for_address(bound: SocketAddr) -> Self {
         let port = bound.port();
         let ip = match bound {
             SocketAddr::V4(a) => a.ip().to_string(),
@@ -43,7 +43,7 @@ impl AllowedHosts {
     }
 }
 
-pub(crate) async fn check_host(
+pub(super) async fn check_host(
     State(allowed): State<Arc<AllowedHosts>>,
     request: Request,
     next: Next,
@@ -64,7 +64,7 @@ pub(crate) async fn check_host(
     }
 }
 
-pub(crate) async fn require_token(
+pub(super) async fn require_token(
     State(endpoint): State<Arc<Endpoint>>,
     request: Request,
     next: Next,
@@ -79,7 +79,7 @@ pub(crate) async fn require_token(
     }
 }
 
-pub(crate) async fn require_json_posts(request: Request, next: Next) -> Response {
+pub(super) async fn require_json_posts(request: Request, next: Next) -> Response {
     if request.method() != Method::POST || is_json(request.headers()) {
         return next.run(request).await;
     }

@@ -25,17 +25,17 @@ use tower_http::timeout::TimeoutBody;
 
 /// Open connections at most. Far below systemd's default of 1,024 open
 /// files, so the store, Discord and Google always have descriptors left.
-pub(crate) const MAX_CONNECTIONS: usize = 256;
+const MAX_CONNECTIONS: usize = 256;
 /// A request's headers must arrive within this; it is also how long an idle
 /// keep-alive connection stays open.
-pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// A request body that sends nothing for this long is abandoned.
-pub(crate) const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a stopping daemon lets requests in progress finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Serves `app` on `listener` until `stop` turns true.
-pub(crate) async fn serve(listener: TcpListener, app: Router, mut stop: watch::Receiver<bool>) {
+pub(super) async fn serve(listener: TcpListener, app: Router, mut stop: watch::Receiver<bool>) {
     let open = Arc::new(OpenConnections::default());
     let graceful = GracefulShutdown::new();
     let mut tasks = JoinSet::new();
