@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use super::log_access::LogAccess;
 use super::{CliError, Env, OutputFormat};
 use crate::domain::history::{Query, Record, RecordKind};
+use crate::store::SledLog;
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
@@ -80,7 +81,12 @@ pub fn run(env: &Env, args: &HistoryArgs, out: &mut dyn Write) -> Result<(), Cli
         team: args.team.clone(),
         limit: args.limit as usize,
     };
-    let hits = LogAccess::for_reading(env)?.search(&query)?;
+    // The search file answers alone while it is current: no sled to open.
+    let state_dir = &env.config.daemon.state_dir;
+    let hits = match SledLog::search_closed_store(state_dir, &query) {
+        Some(hits) => hits,
+        None => LogAccess::for_reading(env)?.search(&query)?,
+    };
     let text = match args.format {
         OutputFormat::Json => {
             let values: Vec<Value> = hits.iter().map(|r| to_json(env, r)).collect();

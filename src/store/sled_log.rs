@@ -38,19 +38,27 @@ const SCHEMA_KEY: &[u8] = b"meta/schema_version";
 type Migration = fn(&sled::Db) -> Result<(), StoreError>;
 /// `MIGRATIONS[n]` upgrades a database from version `n + 1` to `n + 2`.
 const MIGRATIONS: &[Migration] = &[add_search_entries, add_search_generation];
-/// Which version of the search entries the store holds: a random token,
-/// replaced in the same batch as any change of them. Schema 3 added it, so a
-/// binary that would change the entries without replacing it refuses the
-/// database (a copy of the entries checked against it is then never stale).
+/// Which version of the records and their search entries the store holds: a
+/// random token, replaced in the same batch as any change of them. Schema 3
+/// added it, so a binary that would change them without replacing it refuses
+/// the database (a copy checked against it is then never stale).
 const SEARCH_GENERATION_KEY: &[u8] = b"meta/search_generation";
-/// The copy of the search entries a one-shot `history` reads, in the state directory.
+/// The copy of the search entries (and the records they point at) a one-shot
+/// `history` reads, in the state directory.
 pub const SEARCH_FILE: &str = "search-entries";
+/// The generation the store had when the last process that changed it let
+/// go of it; absent while a process may be changing it. It lives in sled's
+/// own directory, so a database removed or put back from elsewhere takes its
+/// marker (or its lack of one) with it.
+const CLOSED_MARKER: &str = "weekly-postmortem-closed";
 
 const SESSION: &str = "session/";
 const POSTMORTEM: &str = "postmortem/";
 const LEARNING: &str = "learning/";
 const MARKER: &str = "marker/";
 const SEARCH: &str = "search/";
+/// The prefixes of records, which search results are read from.
+const RECORDS: [&str; 3] = [SESSION, POSTMORTEM, LEARNING];
 
 /// sled's page cache when the config does not say (`daemon.cache_mib`).
 pub const DEFAULT_CACHE_MIB: u64 = 16;
@@ -66,6 +74,45 @@ pub struct SledLog {
     index: Arc<RwLock<Option<HistoryIndex>>>,
     /// Where the copy of the search entries is read and written ([`SEARCH_FILE`]).
     search_file: PathBuf,
+    /// Dropped with the last handle: then writes the closed marker.
+    closing: Arc<Closing>,
+}
+
+/// Keeps the closed marker ([`CLOSED_MARKER`]) true: removed before this
+/// process first changes the records, written again once the last handle is
+/// dropped and the store flushed (still holding sled's lock, so no other
+/// process can have changed it in between).
+struct Closing {
+    db: sled::Db,
+    marker: PathBuf,
+    cleared: Mutex<bool>,
+}
+
+impl Closing {
+    fn before_change(&self) -> Result<(), StoreError> {
+        let mut cleared = self.cleared.lock().unwrap_or_else(|e| e.into_inner());
+        if !*cleared {
+            search_file::clear_closed(&self.marker).map_err(|e| {
+                StoreError::Backend(format!("removing {}: {e}", self.marker.display()))
+            })?;
+            *cleared = true;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Closing {
+    fn drop(&mut self) {
+        if self.db.flush().is_err() {
+            return;
+        }
+        if let Ok(Some(bytes)) = self.db.get(SEARCH_GENERATION_KEY)
+            && let Ok(generation) = Generation::try_from(bytes.as_ref())
+            && let Err(e) = search_file::mark_closed(&self.marker, &generation)
+        {
+            tracing::debug!("{} was not written: {e}", self.marker.display());
+        }
+    }
 }
 
 /// Records an import writes in one batch.
@@ -143,6 +190,7 @@ impl<'a> ImportStages<'a> {
             let mut these = stage_search(&mut batch, &key, before.as_deref(), Some(&new))?;
             changes.removed.append(&mut these.removed);
             changes.added.append(&mut these.added);
+            changes.records_changed |= these.records_changed;
             batch.insert(key.as_bytes(), new);
         }
         self.log.commit(writing, batch, changes)
@@ -159,6 +207,8 @@ impl<'a> ImportStages<'a> {
 struct SearchChanges {
     removed: Vec<Hit>,
     added: Vec<IndexEntry>,
+    /// A record (not a marker) changed: the search file's copy of it is stale.
+    records_changed: bool,
 }
 
 impl SledLog {
@@ -192,6 +242,11 @@ impl SledLog {
                 }
             })?;
         let log = Self {
+            closing: Arc::new(Closing {
+                db: db.clone(),
+                marker: path.join(CLOSED_MARKER),
+                cleared: Mutex::new(false),
+            }),
             db,
             path,
             writer: Arc::new(Mutex::new(())),
@@ -236,6 +291,7 @@ impl SledLog {
                 u32::from_be_bytes(bytes)
             }
             None if self.db.is_empty() => {
+                self.closing.before_change()?;
                 self.db
                     .insert(SEARCH_GENERATION_KEY, &new_search_generation()[..])
                     .map_err(backend)?;
@@ -254,6 +310,9 @@ impl SledLog {
                 found,
                 supported: SCHEMA_VERSION,
             });
+        }
+        if found < SCHEMA_VERSION {
+            self.closing.before_change()?;
         }
         for version in found..SCHEMA_VERSION {
             let step = MIGRATIONS[(version - 1) as usize];
@@ -290,7 +349,8 @@ impl SledLog {
         changes: SearchChanges,
     ) -> Result<(), StoreError> {
         let entries_change = !changes.removed.is_empty() || !changes.added.is_empty();
-        if entries_change {
+        if entries_change || changes.records_changed {
+            self.closing.before_change()?;
             batch.insert(SEARCH_GENERATION_KEY, &new_search_generation()[..]);
         }
         self.db.apply_batch(batch).map_err(backend)?;
@@ -460,6 +520,12 @@ impl SledLog {
             let (key, value) = entry.map_err(backend)?;
             file.push(&key, &value).map_err(failed)?;
         }
+        for prefix in RECORDS {
+            for entry in self.db.scan_prefix(prefix) {
+                let (key, value) = entry.map_err(backend)?;
+                file.push_record(&key, &value).map_err(failed)?;
+            }
+        }
         file.write(&self.search_file).map_err(failed)?;
         Ok(true)
     }
@@ -473,31 +539,81 @@ impl SledLog {
 
     /// The records behind search hits, in the same order; one removed since is left out.
     fn resolve(&self, hits: Vec<Hit>) -> Result<Vec<Record>, StoreError> {
-        let mut records = Vec::with_capacity(hits.len());
-        for hit in hits {
-            let record = match hit.kind {
-                RecordKind::Session => self
-                    .get::<Session>(&session_key(&hit.meeting, hit.date))?
-                    .map(Record::Session),
-                RecordKind::Agenda => self
-                    .get::<Session>(&session_key(&hit.meeting, hit.date))?
-                    .and_then(|s| s.agenda.into_iter().find(|item| item.id == hit.id))
-                    .map(|item| Record::Agenda {
-                        meeting: hit.meeting.clone(),
-                        date: hit.date,
-                        item,
-                    }),
-                RecordKind::Postmortem => self
-                    .get::<Postmortem>(&format!("{POSTMORTEM}{}", hit.id))?
-                    .map(Record::Postmortem),
-                RecordKind::Learning => self
-                    .get::<Learning>(&format!("{LEARNING}{}", hit.id))?
-                    .map(Record::Learning),
-            };
-            records.extend(record);
-        }
-        Ok(records)
+        resolve(hits, |key| {
+            Ok(self.db.get(key).map_err(backend)?.map(|v| v.to_vec()))
+        })
     }
+
+    /// Answers a search from the search file alone, without opening sled,
+    /// when the store's closed marker says the file is current: `None`
+    /// when it is not (a process has the store open for changes, or crashed
+    /// with it open, or the file is missing, stale or damaged).
+    pub fn search_closed_store(state_dir: &Path, query: &Query) -> Option<Vec<Record>> {
+        let marker = Self::path_in(state_dir).join(CLOSED_MARKER);
+        let generation = search_file::closed_generation(&marker).ok().flatten()?;
+        let path = state_dir.join(SEARCH_FILE);
+        let matcher = Matcher::new(query);
+        let mut scan = EntryScan::new(&matcher);
+        match search_file::scan(&path, &generation, |key, value| scan.visit(key, value)) {
+            Ok(true) => {}
+            Ok(false) | Err(_) => return None,
+        }
+        let hits = rank(scan.hits, matcher.limit());
+        let keys = hits
+            .iter()
+            .map(|hit| record_key(hit).into_bytes())
+            .collect();
+        let mut values = search_file::records(&path, &generation, &keys).ok()??;
+        resolve(hits, |key| Ok(values.remove(key.as_bytes()))).ok()
+    }
+}
+
+/// Where the record a hit points at is stored.
+fn record_key(hit: &Hit) -> String {
+    match hit.kind {
+        RecordKind::Session | RecordKind::Agenda => session_key(&hit.meeting, hit.date),
+        RecordKind::Postmortem => format!("{POSTMORTEM}{}", hit.id),
+        RecordKind::Learning => format!("{LEARNING}{}", hit.id),
+    }
+}
+
+/// The records of `hits`, in their order, read through `get`; a hit whose
+/// record is gone is left out.
+fn resolve(
+    hits: Vec<Hit>,
+    mut get: impl FnMut(&str) -> Result<Option<Vec<u8>>, StoreError>,
+) -> Result<Vec<Record>, StoreError> {
+    let mut records = Vec::with_capacity(hits.len());
+    // Several hits may share a session: read it once.
+    let mut read: std::collections::HashMap<String, Option<Vec<u8>>> = Default::default();
+    for hit in hits {
+        let key = record_key(&hit);
+        let bytes = match read.get(&key) {
+            Some(bytes) => bytes.clone(),
+            None => {
+                let bytes = get(&key)?;
+                read.insert(key.clone(), bytes.clone());
+                bytes
+            }
+        };
+        let Some(bytes) = bytes else { continue };
+        let record = match hit.kind {
+            RecordKind::Session => Some(Record::Session(decode(&key, &bytes)?)),
+            RecordKind::Agenda => decode::<Session>(&key, &bytes)?
+                .agenda
+                .into_iter()
+                .find(|item| item.id == hit.id)
+                .map(|item| Record::Agenda {
+                    meeting: hit.meeting.clone(),
+                    date: hit.date,
+                    item,
+                }),
+            RecordKind::Postmortem => Some(Record::Postmortem(decode(&key, &bytes)?)),
+            RecordKind::Learning => Some(Record::Learning(decode(&key, &bytes)?)),
+        };
+        records.extend(record);
+    }
+    Ok(records)
 }
 
 fn session_key(meeting: &str, date: NaiveDate) -> String {
@@ -550,7 +666,10 @@ fn stage_search(
         .map(|b| entries_of(key, b))
         .transpose()?
         .unwrap_or_default();
-    let mut changes = SearchChanges::default();
+    let mut changes = SearchChanges {
+        records_changed: RECORDS.iter().any(|prefix| key.starts_with(prefix)),
+        ..SearchChanges::default()
+    };
     for gone in old.iter().filter(|e| !new.contains(e)) {
         batch.remove(search_key(gone));
         changes.removed.push(gone.hit());
@@ -1275,20 +1394,18 @@ mod tests {
             ids(&log.search_on_disk(&query("期限")).unwrap())[0],
             "l-new"
         );
-        // An RSVP changes no entry, so the file stays current; reopening keeps it too.
-        log.update_session("weekly", date("2021-01-06"), &mut |s| {
-            s.notes = Some("a new session has an entry".into());
-            Ok(())
-        })
-        .unwrap();
-        assert!(!uses_file(&queries[0]));
-        assert!(log.save_search_file().unwrap());
+        // An RSVP changes no entry, but the file holds the records the results
+        // show (with their RSVP counts): it is stale until written again.
         log.update_session("weekly", date("2021-01-06"), &mut |s| {
             s.rsvps
                 .insert("7".into(), crate::domain::log::RsvpStatus::Going);
             Ok(())
         })
         .unwrap();
+        assert!(!uses_file(&queries[0]));
+        assert!(log.save_search_file().unwrap());
+        // A marker changes no record: the file stays current; reopening keeps it too.
+        log.set_marker("sent/x", Some("1")).unwrap();
         assert!(uses_file(&queries[0]));
         drop(log);
         let log = SledLog::open(dir.path()).unwrap();
@@ -1303,6 +1420,95 @@ mod tests {
             ids(&log.search_on_disk(&query("期限")).unwrap())[0],
             "l-new"
         );
+    }
+
+    /// Without opening sled, the search file answers exactly what sled would,
+    /// and only while no process has changed the store since it was written.
+    #[test]
+    fn a_closed_store_is_searched_from_its_file_alone_only_while_it_is_current() {
+        let dir = tempfile::tempdir().unwrap();
+        let closed = |q: &Query| SledLog::search_closed_store(dir.path(), q).map(|r| ids(&r));
+        let log = SledLog::open(dir.path()).unwrap();
+        for n in 0..40 {
+            let day = date("2020-01-01") + chrono::Days::new(7 * n);
+            log.put_learning(&learning(
+                &format!("l-{n}"),
+                &day.to_string(),
+                "期限切れの学び",
+            ))
+            .unwrap();
+            log.update_session("weekly", day, &mut |s| {
+                s.notes = Some(format!("期限 notes {n}"));
+                s.rsvps
+                    .insert("7".into(), crate::domain::log::RsvpStatus::Going);
+                Ok(())
+            })
+            .unwrap();
+        }
+        let queries = [
+            query("期限"),
+            Query {
+                kind: Some(RecordKind::Session),
+                limit: 3,
+                ..query("")
+            },
+            Query {
+                since: Some(date("2020-03-01")),
+                until: Some(date("2020-04-01")),
+                ..query("notes")
+            },
+            query("xylophone"),
+        ];
+        let expected: Vec<_> = queries
+            .iter()
+            .map(|q| log.search_on_disk(q).unwrap())
+            .collect();
+        assert!(log.save_search_file().unwrap());
+        assert_eq!(closed(&queries[0]), None, "open for changes: no marker");
+        drop(log);
+        for (q, records) in queries.iter().zip(&expected) {
+            let found = SledLog::search_closed_store(dir.path(), q).expect("current");
+            assert_eq!(
+                serde_json::to_value(&found).unwrap(),
+                serde_json::to_value(records).unwrap(),
+                "{q:?}"
+            );
+        }
+        // Reading keeps the marker; the first change removes it, durably,
+        // before the change lands.
+        let log = SledLog::open(dir.path()).unwrap();
+        log.search_on_disk(&queries[0]).unwrap();
+        assert!(closed(&queries[0]).is_some());
+        log.update_session("weekly", date("2020-01-01"), &mut |s| {
+            s.rsvps.remove("7");
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(closed(&queries[0]), None);
+        drop(log);
+        // Closed again, but the file holds the old records: not used until rewritten.
+        assert_eq!(closed(&queries[0]), None);
+        let log = SledLog::open(dir.path()).unwrap();
+        assert!(log.save_search_file().unwrap());
+        drop(log);
+        let oldest = SledLog::search_closed_store(
+            dir.path(),
+            &Query {
+                kind: Some(RecordKind::Session),
+                until: Some(date("2020-01-01")),
+                ..query("")
+            },
+        )
+        .unwrap();
+        match oldest.as_slice() {
+            [Record::Session(s)] => assert!(s.rsvps.is_empty()),
+            other => panic!("{other:?}"),
+        }
+        // A damaged file is never trusted.
+        let path = dir.path().join(SEARCH_FILE);
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 30]).unwrap();
+        assert_eq!(closed(&queries[3]), None);
     }
 
     /// RSVPs written while a large import merges the same sessions all survive.

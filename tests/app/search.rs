@@ -83,7 +83,20 @@ fn history_answers_the_same_with_and_without_the_daemon() {
     let again: Vec<String> = QUERIES.iter().map(|q| stdout(&app.run(q))).collect();
     assert_eq!(again, direct);
 
+    // A daemon that has changed nothing leaves the file current: the CLI
+    // still answers from it; after the daemon's first change, its API answers.
     let daemon = app.start_daemon();
+    for (query, expected) in QUERIES.iter().zip(&direct) {
+        let output = app.run(query);
+        assert!(output.status.success(), "{query:?}: {}", stderr(&output));
+        assert_eq!(&stdout(&output), expected, "{query:?}");
+    }
+    import(
+        &app,
+        "unrelated.json",
+        &json!({"format": "weekly-postmortem/v1",
+        "learnings": [{"meeting": "weekly", "date": "2019-01-02", "text": "関係のない学び", "tags": []}]}),
+    );
     for (query, expected) in QUERIES.iter().zip(&direct) {
         let output = app.run(query);
         assert!(output.status.success(), "{query:?}: {}", stderr(&output));
