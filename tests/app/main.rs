@@ -5,6 +5,7 @@ mod calendar_sync;
 mod closures;
 mod config_errors;
 mod daemon;
+mod date_options;
 mod discord_bot;
 mod endpoint;
 mod fake_discord;
