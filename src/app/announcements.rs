@@ -51,7 +51,28 @@ pub fn render(
             )
         })
         .unwrap_or_default();
+    let left_over: Vec<String> = session
+        .map(|s| s.agenda.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter(|i| i.is_left_over())
+        .map(|i| agenda_line(i, language))
+        .collect();
     let (text, rsvp_buttons) = match reminder.kind {
+        ReminderKind::CallForTopics if !left_over.is_empty() => (
+            say(
+                language,
+                format!(
+                    "**{title} {label}** {when}\n新しい議題はまだありません。話したいことがあれば `/agenda add` でどうぞ。\n未消化の議題（話し終えたら `/agenda done`、不要なら `/agenda remove`）:\n{}",
+                    left_over.join("\n")
+                ),
+                format!(
+                    "**{title} {label}** {when}\nNo new topics yet. Have something? `/agenda add`.\nNot covered yet (`/agenda done` once covered, `/agenda remove` if no longer needed):\n{}",
+                    left_over.join("\n")
+                ),
+            ),
+            false,
+        ),
         ReminderKind::CallForTopics => (
             say(
                 language,

@@ -81,10 +81,11 @@ fn planned(
     let schedule = Schedule::new(&meeting.rule, &holidays, &cancelled);
     let mut reminders = Vec::new();
     for occurrence in schedule.between(from, until) {
+        // Items left over from earlier sessions do not stop the call: it lists them.
         let empty = sessions
             .iter()
             .find(|s| s.date == occurrence.date)
-            .is_none_or(|s| s.agenda.is_empty());
+            .is_none_or(|s| !s.has_new_topics());
         reminders.extend(reminders_for(&schedule, &occurrence, &times, empty));
     }
     Ok(reminders)
