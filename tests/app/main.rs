@@ -2,6 +2,7 @@
 
 mod calendar_feed;
 mod calendar_sync;
+mod carry_over;
 mod closures;
 mod config_errors;
 mod daemon;

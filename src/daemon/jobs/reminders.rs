@@ -9,7 +9,7 @@ use chrono::{DateTime, Days, Utc};
 use tokio::sync::watch;
 
 use crate::app::announcements::render;
-use crate::app::keep_alive::proposal_for;
+use crate::app::keep_alive::{carry_over, proposal_for};
 use crate::app::metrics::Metrics;
 use crate::app::say;
 use crate::app::state::{AppState, Change};
@@ -133,6 +133,16 @@ fn message_for(
         reminder.kind,
         ReminderKind::CallForTopics | ReminderKind::Announcement
     );
+    if announces {
+        // Items left over must be listed even when this job runs before the
+        // housekeeping after a restart; moving them is idempotent.
+        let moved = state
+            .with_use_case(meeting, carry_over)
+            .map_err(|e| anyhow::anyhow!(e.0))?;
+        if moved > 0 {
+            state.changed(Change::Agenda);
+        }
+    }
     if announces
         && state
             .log
