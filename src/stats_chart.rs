@@ -369,7 +369,8 @@ fn encode(pixels: &[u8]) -> Result<Vec<u8>, ChartError> {
 
 type Area<'a> = DrawingArea<GlyphBackend<'a>, Shift>;
 /// One series' value per session, per year, or a bar's low..high per year.
-type SessionValue = fn(&SessionPoint) -> u32;
+/// A session's value is `None` where the log does not know it: a gap.
+type SessionValue = fn(&SessionPoint) -> Option<u32>;
 type YearValue = fn(&YearStats) -> u32;
 type YearSpan = fn(&YearStats) -> (u32, u32);
 
@@ -545,33 +546,27 @@ fn draw_attendance(
         .axis_desc_style(font(17.0))
         .draw()?;
 
-    let present: Vec<(i32, u32)> = sessions
-        .iter()
-        .filter_map(|s| s.present.map(|p| (day_number(s.date), p)))
-        .collect();
-    for run in runs(&present) {
+    let present = segments(sessions, |s| s.present);
+    for run in &present {
         chart.draw_series(
             AreaSeries::new(run.iter().copied(), 0, PRESENT.mix(0.15))
                 .border_style(PRESENT.stroke_width(3)),
         )?;
     }
     let answers: [(RGBColor, SessionValue); 3] = [
-        (GOING, |s| s.going),
-        (MAYBE, |s| s.maybe),
-        (NOT_GOING, |s| s.not_going),
+        (GOING, |s| s.rsvp_recorded.then_some(s.going)),
+        (MAYBE, |s| s.rsvp_recorded.then_some(s.maybe)),
+        (NOT_GOING, |s| s.rsvp_recorded.then_some(s.not_going)),
     ];
     for (color, value) in answers {
-        let points: Vec<(i32, u32)> = sessions
-            .iter()
-            .map(|s| (day_number(s.date), value(s)))
-            .collect();
-        for run in runs(&points) {
+        let runs = segments(sessions, value);
+        for run in &runs {
             chart.draw_series(LineSeries::new(run.iter().copied(), color.stroke_width(2)))?;
         }
         // Markers, so a session recorded alone between gaps is still seen.
         chart.draw_series(
-            points
-                .iter()
+            runs.iter()
+                .flatten()
                 .map(|&(x, y)| Circle::new((x, y), 2, color.filled())),
         )?;
     }
@@ -579,6 +574,7 @@ fn draw_attendance(
     chart.draw_series(
         present
             .iter()
+            .flatten()
             .map(|&(x, y)| Circle::new((x, y), 3, PRESENT.filled())),
     )?;
     Ok(())
@@ -588,9 +584,28 @@ fn draw_attendance(
 /// skipped weeks are normal; months without records are not drawn as a trend.
 const MAX_GAP_DAYS: i32 = 35;
 
-/// Points split where the log has a long gap.
-fn runs<T>(points: &[(i32, T)]) -> impl Iterator<Item = &[(i32, T)]> {
-    points.chunk_by(|a, b| b.0 - a.0 <= MAX_GAP_DAYS)
+/// The lines to draw for one value: broken at every session whose value
+/// is unknown (never drawn as zero) and where the log has a long gap.
+fn segments(sessions: &[SessionPoint], value: SessionValue) -> Vec<Vec<(i32, u32)>> {
+    let mut runs: Vec<Vec<(i32, u32)>> = Vec::new();
+    let mut open = false;
+    for session in sessions {
+        let Some(y) = value(session) else {
+            open = false;
+            continue;
+        };
+        let x = day_number(session.date);
+        let bridged = runs
+            .last()
+            .and_then(|run| run.last())
+            .is_some_and(|&(last, _)| x - last <= MAX_GAP_DAYS);
+        match runs.last_mut() {
+            Some(run) if open && bridged => run.push((x, y)),
+            _ => runs.push(vec![(x, y)]),
+        }
+        open = true;
+    }
+    runs
 }
 
 /// Horizontal bars of agenda items per kind, each with its count: kind names
@@ -800,6 +815,42 @@ mod tests {
         assert!(inked > 1000, "the titles and notes are drawn: {inked}");
     }
 
+    fn point(date: &str, going: u32, present: Option<u32>, rsvp_recorded: bool) -> SessionPoint {
+        SessionPoint {
+            date: date.parse().unwrap(),
+            number: 1,
+            going,
+            maybe: 0,
+            not_going: 0,
+            present,
+            rsvp_recorded,
+        }
+    }
+
+    #[test]
+    fn a_session_without_answers_breaks_the_line_instead_of_dropping_to_zero() {
+        let sessions = [
+            point("2026-10-07", 5, Some(6), true),
+            point("2026-10-14", 4, None, true),
+            point("2026-10-21", 0, Some(3), false),
+            point("2026-10-28", 6, Some(7), true),
+            // Over five weeks later: a gap in the log as well.
+            point("2026-12-09", 3, Some(3), true),
+        ];
+        let going = segments(&sessions, |s| s.rsvp_recorded.then_some(s.going));
+        let values: Vec<Vec<u32>> = going
+            .iter()
+            .map(|run| run.iter().map(|p| p.1).collect())
+            .collect();
+        assert_eq!(values, [vec![5, 4], vec![6], vec![3]]);
+        let present = segments(&sessions, |s| s.present);
+        let values: Vec<Vec<u32>> = present
+            .iter()
+            .map(|run| run.iter().map(|p| p.1).collect())
+            .collect();
+        assert_eq!(values, [vec![6], vec![3, 7], vec![3]]);
+    }
+
     #[test]
     fn one_session_and_one_year_render_in_english() {
         let mut stats = empty_stats();
@@ -810,6 +861,7 @@ mod tests {
             maybe: 1,
             not_going: 0,
             present: Some(6),
+            rsvp_recorded: true,
         });
         stats.years.push(YearStats {
             year: 2026,

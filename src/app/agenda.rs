@@ -145,11 +145,19 @@ pub fn list(ctx: &Context, date: Option<NaiveDate>) -> Answer {
             );
         }
         if let Some(from) = item.carried_from {
-            text += &say(
-                ctx.language,
-                format!(" ※{from} から持ち越し"),
-                format!(" (carried over from {from})"),
-            );
+            text += &if item.is_left_over() {
+                say(
+                    ctx.language,
+                    format!(" ※未消化（{from} から持ち越し）"),
+                    format!(" (not covered yet, carried over from {from})"),
+                )
+            } else {
+                say(
+                    ctx.language,
+                    format!(" ※{from} から持ち越し"),
+                    format!(" (carried over from {from})"),
+                )
+            };
         }
     }
     Ok(Reply::public(text))

@@ -51,7 +51,28 @@ pub fn render(
             )
         })
         .unwrap_or_default();
+    let left_over: Vec<String> = session
+        .map(|s| s.agenda.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter(|i| i.is_left_over())
+        .map(|i| agenda_line(i, language))
+        .collect();
     let (text, rsvp_buttons) = match reminder.kind {
+        ReminderKind::CallForTopics if !left_over.is_empty() => (
+            say(
+                language,
+                format!(
+                    "**{title} {label}** {when}\n新しい議題はまだありません。話したいことがあれば `/agenda add` でどうぞ。\n未消化の議題（話し終えたら `/agenda done`、不要なら `/agenda remove`）:\n{}",
+                    left_over.join("\n")
+                ),
+                format!(
+                    "**{title} {label}** {when}\nNo new topics yet. Have something? `/agenda add`.\nNot covered yet (`/agenda done` once covered, `/agenda remove` if no longer needed):\n{}",
+                    left_over.join("\n")
+                ),
+            ),
+            false,
+        ),
         ReminderKind::CallForTopics => (
             say(
                 language,
@@ -134,4 +155,58 @@ pub fn render(
         }
     };
     Announcement { text, rsvp_buttons }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone};
+    use chrono_tz::Asia::Tokyo;
+
+    use super::*;
+    use crate::domain::log::{AgendaItem, AgendaKind};
+    use crate::domain::schedule::Occurrence;
+
+    fn call_for_topics(session: &Session, language: Language) -> Announcement {
+        let date = NaiveDate::from_ymd_opt(2026, 12, 9).unwrap();
+        let start = Tokyo
+            .from_local_datetime(&date.and_hms_opt(17, 0, 0).unwrap())
+            .single()
+            .unwrap();
+        let reminder = Reminder {
+            kind: ReminderKind::CallForTopics,
+            occurrence: Occurrence {
+                date,
+                start,
+                end: start + chrono::Duration::hours(1),
+                status: Status::Held { number: 394 },
+            },
+            due_at: start.to_utc() - chrono::Duration::days(2),
+            expires_at: start.to_utc(),
+        };
+        render("週刊ポストモーテム", &reminder, Some(session), language)
+    }
+
+    #[test]
+    fn the_call_for_topics_lists_items_left_over_as_not_covered_yet() {
+        let mut session = Session::new("weekly", NaiveDate::from_ymd_opt(2026, 12, 9).unwrap());
+        session.agenda.push(AgendaItem {
+            title: "証明書の期限切れ".into(),
+            kind: AgendaKind::Incident,
+            carried_from: NaiveDate::from_ymd_opt(2026, 12, 2),
+            ..Default::default()
+        });
+        let ja = call_for_topics(&session, Language::Ja).text;
+        assert!(ja.contains("新しい議題はまだありません"), "{ja}");
+        assert!(ja.contains("未消化の議題"), "{ja}");
+        assert!(
+            ja.contains("- 証明書の期限切れ (incident) ※2026-12-02 からの持ち越し"),
+            "{ja}"
+        );
+        let en = call_for_topics(&session, Language::En).text;
+        assert!(en.contains("Not covered yet"), "{en}");
+
+        session.agenda[0].done = true;
+        let covered = call_for_topics(&session, Language::Ja).text;
+        assert!(!covered.contains("未消化"), "{covered}");
+    }
 }

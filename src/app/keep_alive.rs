@@ -1,11 +1,11 @@
 //! What keeps the meeting alive between sessions: a concrete proposal when
-//! nobody offered a topic, and open agenda items carried over, once.
+//! nobody offered a topic, and open agenda items carried over until covered.
 
-use chrono::NaiveDate;
+use chrono::{Days, NaiveDate};
 
 use super::{Context, UserError};
 use crate::domain::fallback::{DashboardRef, propose};
-use crate::domain::log::{Proposal, agenda_id};
+use crate::domain::log::{AgendaItem, Proposal, agenda_id};
 
 /// The session's proposal, chosen and stored the first time it is asked for.
 pub fn proposal_for(ctx: &Context, date: NaiveDate) -> Result<Proposal, UserError> {
@@ -47,97 +47,239 @@ pub fn proposal_for(ctx: &Context, date: NaiveDate) -> Result<Proposal, UserErro
     Ok(stored.proposal.unwrap_or(proposal))
 }
 
-/// Moves the open items of an ended session to the next held one, each at
-/// most once, marking where they went. Returns how many moved.
-pub fn carry_over(ctx: &Context, date: NaiveDate) -> Result<usize, UserError> {
-    let Some(session) = ctx.log.session(&ctx.meeting.id, date)? else {
-        return Ok(0);
-    };
-    let open: Vec<_> = session
-        .agenda
-        .iter()
-        .filter(|i| !i.done && i.carried_to.is_none() && i.carried_from.is_none())
-        .cloned()
-        .collect();
-    if open.is_empty() {
-        return Ok(0);
-    }
-    let next = ctx
-        .occurrences(date.succ_opt().unwrap_or(date), 60)?
-        .into_iter()
-        .find(|o| o.is_held() && o.date > date)
-        .ok_or_else(|| UserError("no held session to carry items over to".into()))?;
-    ctx.log
-        .update_session(&ctx.meeting.id, next.date, &mut |target| {
-            for item in &open {
-                let id = agenda_id(&ctx.meeting.id, next.date, &item.title);
-                if !target.agenda.iter().any(|i| i.id == id) {
-                    let mut moved = item.clone();
-                    moved.id = id;
-                    moved.carried_from = Some(date);
-                    target.agenda.push(moved);
-                }
+/// How far back open items are looked for when no pass looked before (a
+/// fresh store, an import): an imported history of years is not flooded into
+/// the next session.
+const LOOK_BACK_DAYS: u64 = 14;
+
+/// Sessions on or after the date this marker holds are looked at again: the
+/// earliest session a pass could not empty, else the latest that ended. A
+/// daemon that was down for weeks so picks up where it stopped.
+fn look_from_key(meeting: &str) -> String {
+    format!("carry/{meeting}/look_from")
+}
+
+/// Moves the open items of sessions that ended (or are skipped) to the next
+/// held session that has not started yet, never into one that is under way
+/// or over. An item still open there moves on again after it, until it is
+/// covered or removed; the item it came from is marked with where it went.
+/// Returns how many moved.
+pub fn carry_over(ctx: &Context) -> Result<usize, UserError> {
+    let today = ctx.today();
+    let key = look_from_key(&ctx.meeting.id);
+    let window = today
+        .checked_sub_days(Days::new(LOOK_BACK_DAYS))
+        .unwrap_or(today);
+    let since = ctx
+        .log
+        .marker(&key)?
+        .and_then(|v| v.parse::<NaiveDate>().ok())
+        .map_or(window, |from| from.min(window));
+    let weeks = u64::try_from((today - since).num_days()).unwrap_or(0) / 7 + 61;
+    let occurrences = ctx.occurrences(since, weeks)?;
+    let until = occurrences.last().map_or(today, |o| o.date);
+    let sessions = ctx.log.sessions_between(&ctx.meeting.id, since, until)?;
+    let mut moved = 0;
+    let mut latest_over = None;
+    let mut stuck = None;
+    for o in &occurrences {
+        let over = o.end <= ctx.now;
+        if over {
+            latest_over = Some(o.date);
+        }
+        if o.is_held() && !over {
+            // Its items wait for it.
+            continue;
+        }
+        let Some(session) = sessions.iter().find(|s| s.date == o.date) else {
+            continue;
+        };
+        let open: Vec<AgendaItem> = session
+            .agenda
+            .iter()
+            .filter(|i| i.is_open())
+            .cloned()
+            .collect();
+        if open.is_empty() {
+            continue;
+        }
+        let target = occurrences
+            .iter()
+            .find(|t| t.is_held() && t.date > o.date && t.start > ctx.now);
+        match target {
+            Some(target) => {
+                move_items(ctx, o.date, target.date, &open)?;
+                moved += open.len();
             }
-            Ok(())
-        })?;
+            None => {
+                // Nothing held ahead: the items stay open and are tried again.
+                stuck.get_or_insert(o.date);
+            }
+        }
+    }
+    let look_from = match (stuck, latest_over) {
+        (Some(stuck), Some(over)) => Some(stuck.min(over)),
+        (stuck, over) => stuck.or(over),
+    };
+    if let Some(date) = look_from {
+        ctx.log.set_marker(&key, Some(&date.to_string()))?;
+    }
+    Ok(moved)
+}
+
+/// Copies `open` into the session on `to` (once per title) and marks the
+/// originals on `from` as moved there.
+fn move_items(
+    ctx: &Context,
+    from: NaiveDate,
+    to: NaiveDate,
+    open: &[AgendaItem],
+) -> Result<(), UserError> {
+    ctx.log.update_session(&ctx.meeting.id, to, &mut |target| {
+        for item in open {
+            let id = agenda_id(&ctx.meeting.id, to, &item.title);
+            if !target.agenda.iter().any(|i| i.id == id) {
+                let mut moved = item.clone();
+                moved.id = id;
+                moved.carried_from = Some(from);
+                target.agenda.push(moved);
+            }
+        }
+        Ok(())
+    })?;
     ctx.log
-        .update_session(&ctx.meeting.id, date, &mut |source| {
+        .update_session(&ctx.meeting.id, from, &mut |source| {
             for item in source
                 .agenda
                 .iter_mut()
                 .filter(|i| open.iter().any(|o| o.id == i.id))
             {
-                item.carried_to = Some(next.date);
+                item.carried_to = Some(to);
             }
             Ok(())
         })?;
-    Ok(open.len())
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::agenda::{NewItem, add};
-    use crate::app::fixture::{fixture, person};
+    use crate::app::fixture::fixture;
     use crate::domain::log::{AgendaKind, FallbackFormat};
     use crate::store::SessionLog;
 
-    #[test]
-    fn open_items_move_to_the_next_held_session_once() {
-        let f = fixture("2026-12-20T00:00:00Z");
-        let ctx = f.ctx();
-        let item = |title: &str| NewItem {
-            title: title.into(),
-            kind: AgendaKind::Topic,
-            link: None,
-            date: None,
-            team: None,
-        };
-        add(&ctx, &person("1"), item("Covered")).unwrap();
-        add(&ctx, &person("1"), item("Not reached")).unwrap();
-        let date: NaiveDate = "2026-12-23".parse().unwrap();
+    fn date(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    fn at<'a>(f: &'a crate::app::fixture::Fixture, now: &str) -> Context<'a> {
+        Context {
+            now: now.parse().unwrap(),
+            ..f.ctx()
+        }
+    }
+
+    fn agenda_of(f: &crate::app::fixture::Fixture, day: &str) -> Vec<AgendaItem> {
         f.log
-            .update_session("weekly", date, &mut |s| {
+            .session("weekly", date(day))
+            .unwrap()
+            .map(|s| s.agenda)
+            .unwrap_or_default()
+    }
+
+    /// Two items on `day`, the first covered.
+    fn held_with_items(f: &crate::app::fixture::Fixture, day: &str) {
+        f.log
+            .update_session("weekly", date(day), &mut |s| {
+                for (title, done) in [("Covered", true), ("Not reached", false)] {
+                    s.agenda.push(AgendaItem {
+                        id: agenda_id("weekly", date(day), title),
+                        title: title.into(),
+                        kind: AgendaKind::Topic,
+                        done,
+                        ..Default::default()
+                    });
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn open_items_move_once_to_the_next_session_that_has_not_started() {
+        let f = fixture("2026-12-20T00:00:00Z");
+        held_with_items(&f, "2026-12-16");
+        // 12-23 is under way at 17:30 in Tokyo, and 12-30 is a company day off.
+        let ctx = at(&f, "2026-12-23T08:30:00Z");
+        assert_eq!(carry_over(&ctx).unwrap(), 1);
+        assert_eq!(carry_over(&ctx).unwrap(), 0, "once");
+        assert!(
+            agenda_of(&f, "2026-12-23").is_empty(),
+            "never into a started session"
+        );
+        let next = agenda_of(&f, "2027-01-06");
+        assert_eq!(next.len(), 1);
+        assert_eq!(next[0].title, "Not reached");
+        assert_eq!(next[0].carried_from, Some(date("2026-12-16")));
+        assert!(next[0].is_left_over());
+        assert_eq!(
+            agenda_of(&f, "2026-12-16")[1].carried_to,
+            Some(date("2027-01-06"))
+        );
+    }
+
+    #[test]
+    fn after_weeks_of_downtime_a_carried_item_moves_on_past_the_finished_sessions() {
+        let f = fixture("2026-12-03T00:00:00Z");
+        held_with_items(&f, "2026-12-02");
+        assert_eq!(carry_over(&f.ctx()).unwrap(), 1);
+        assert_eq!(agenda_of(&f, "2026-12-09").len(), 1);
+        // Down from 12-04 to New Year's Day: 12-09, 12-16 and 12-23 ended meanwhile,
+        // 12-09 more than two weeks ago.
+        let ctx = at(&f, "2027-01-01T00:00:00Z");
+        assert_eq!(carry_over(&ctx).unwrap(), 1);
+        for finished in ["2026-12-16", "2026-12-23"] {
+            assert!(agenda_of(&f, finished).is_empty(), "{finished}");
+        }
+        let next = agenda_of(&f, "2027-01-06");
+        assert_eq!(next.len(), 1, "{next:?}");
+        assert_eq!(next[0].carried_from, Some(date("2026-12-09")));
+
+        // Covered on 01-06: it stops there.
+        f.log
+            .update_session("weekly", date("2027-01-06"), &mut |s| {
                 s.agenda[0].done = true;
                 Ok(())
             })
             .unwrap();
-        assert_eq!(carry_over(&ctx, date).unwrap(), 1);
-        assert_eq!(carry_over(&ctx, date).unwrap(), 0, "once");
-        // 12-30 is a company day off: the item goes to 2027-01-06.
-        let next = f
-            .log
-            .session("weekly", "2027-01-06".parse().unwrap())
-            .unwrap()
+        assert_eq!(carry_over(&at(&f, "2027-01-07T00:00:00Z")).unwrap(), 0);
+        assert!(agenda_of(&f, "2027-01-13").is_empty());
+    }
+
+    #[test]
+    fn old_imported_history_is_not_flooded_into_the_next_session() {
+        let f = fixture("2026-12-20T00:00:00Z");
+        held_with_items(&f, "2026-10-07");
+        held_with_items(&f, "2026-12-16");
+        assert_eq!(carry_over(&f.ctx()).unwrap(), 1);
+        let next = agenda_of(&f, "2026-12-23");
+        assert_eq!(next[0].carried_from, Some(date("2026-12-16")));
+        assert!(agenda_of(&f, "2026-10-07")[1].is_open());
+    }
+
+    #[test]
+    fn items_of_a_session_skipped_later_move_to_the_next_held_one() {
+        let f = fixture("2026-12-10T00:00:00Z");
+        held_with_items(&f, "2026-12-16");
+        f.log
+            .update_session("weekly", date("2026-12-16"), &mut |s| {
+                s.status = crate::domain::log::SessionStatus::Skipped;
+                s.reason = Some(crate::domain::log::SkipCode::Cancelled);
+                Ok(())
+            })
             .unwrap();
-        assert_eq!(next.agenda.len(), 1);
-        assert_eq!(next.agenda[0].title, "Not reached");
-        assert_eq!(next.agenda[0].carried_from, Some(date));
-        assert_eq!(
-            carry_over(&ctx, "2027-01-06".parse().unwrap()).unwrap(),
-            0,
-            "a carried item does not move again"
-        );
+        assert_eq!(carry_over(&f.ctx()).unwrap(), 1);
+        assert_eq!(agenda_of(&f, "2026-12-23")[0].title, "Not reached");
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod stats;
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 
 use crate::config::Meeting;
+use crate::domain::date_input::{DateInput, Toward, parse_date_input};
 use crate::domain::holidays::HolidayCalendar;
 use crate::domain::language::Language;
 use crate::domain::schedule::{Occurrence, Schedule, SkipReason, Status};
@@ -153,6 +154,52 @@ impl Context<'_> {
         }
     }
 
+    /// A date option as typed (`2026-12-09`, `12/9`, `12月9日`, `来週`,
+    /// `次回`, `next week`, `next`), resolved against the schedule.
+    pub fn date_option(
+        &self,
+        text: Option<&str>,
+        toward: Toward,
+    ) -> Result<Option<NaiveDate>, UserError> {
+        let Some(text) = text else {
+            return Ok(None);
+        };
+        let input = parse_date_input(text, self.today(), toward)
+            .map_err(|refused| UserError(refused.message(self.language)))?;
+        match input {
+            DateInput::On(date) => Ok(Some(date)),
+            DateInput::NextSession => self.next_held().map(|o| Some(o.date)),
+            DateInput::NextWeek { monday } => self.held_in_week_of(monday).map(Some),
+        }
+    }
+
+    /// The held session in the week starting on `monday`, or why there is none.
+    fn held_in_week_of(&self, monday: NaiveDate) -> Result<NaiveDate, UserError> {
+        let sunday = monday.checked_add_days(Days::new(6)).unwrap_or(monday);
+        let week: Vec<Occurrence> = self
+            .occurrences(monday, 1)?
+            .into_iter()
+            .filter(|o| o.date <= sunday)
+            .collect();
+        if let Some(held) = week.iter().find(|o| o.is_held()) {
+            return Ok(held.date);
+        }
+        let why = week
+            .iter()
+            .find_map(|o| match &o.status {
+                Status::Skipped(reason) => Some(self.skip_text(reason)),
+                Status::Held { .. } => None,
+            })
+            .unwrap_or_default();
+        Err(UserError(say(
+            self.language,
+            format!("来週（{monday}〜{sunday}）は開催がありません。{why}"),
+            format!("no session next week ({monday} to {sunday}). {why}")
+                .trim_end()
+                .to_string(),
+        )))
+    }
+
     pub fn skip_text(&self, reason: &SkipReason) -> String {
         match reason {
             SkipReason::Holiday(h) => say(
@@ -262,5 +309,39 @@ skip_dates = ["2026-12-30"]
             is_facilitator: true,
             ..person(id)
         }
+    }
+}
+
+#[cfg(test)]
+mod date_option_tests {
+    use super::Toward;
+    use super::fixture::fixture;
+
+    #[test]
+    fn next_and_next_week_name_held_sessions_or_say_why_not() {
+        // Sunday 2026-12-20 in Tokyo; 2026-12-30 is the fixture's company day off.
+        let f = fixture("2026-12-20T00:00:00Z");
+        let ctx = f.ctx();
+        let date = |text: &str| ctx.date_option(Some(text), Toward::Upcoming);
+        assert_eq!(date("next"), Ok(Some("2026-12-23".parse().unwrap())));
+        assert_eq!(date("12/23"), Ok(Some("2026-12-23".parse().unwrap())));
+        assert_eq!(date("1/6"), Ok(Some("2027-01-06".parse().unwrap())));
+        assert_eq!(date("next week"), Ok(Some("2026-12-23".parse().unwrap())));
+        assert_eq!(ctx.date_option(None, Toward::Upcoming), Ok(None));
+
+        let f = fixture("2026-12-24T00:00:00Z");
+        let ctx = f.ctx();
+        let refused = ctx.date_option(Some("next week"), Toward::Upcoming);
+        assert_eq!(
+            refused.unwrap_err().0,
+            "no session next week (2026-12-28 to 2027-01-03). no meeting: company day off"
+        );
+        assert_eq!(
+            ctx.date_option(Some("next"), Toward::Upcoming),
+            Ok(Some("2027-01-06".parse().unwrap())),
+            "the next held session skips the day off"
+        );
+        let refused = ctx.date_option(Some("12/24/2026"), Toward::Upcoming);
+        assert!(refused.unwrap_err().0.contains("is not a date"));
     }
 }

@@ -105,8 +105,10 @@ pub fn render_text(meeting: &Meeting, stats: &Stats) -> String {
         .iter()
         .filter(|s| s.present.is_some())
         .count();
+    let answered = stats.sessions.iter().filter(|s| s.rsvp_recorded).count();
+    // A session nobody answered for is unknown, not empty: shown as a gap.
     text += &format!(
-        "sessions with records: {} (head count in {counted})\n",
+        "sessions with records: {} (RSVPs in {answered}, head count in {counted}; the others are gaps, not zeros)\n",
         stats.sessions.len()
     );
     text += &format!(
@@ -115,7 +117,7 @@ pub fn render_text(meeting: &Meeting, stats: &Stats) -> String {
     );
     if stats.sessions_left_out > 0 {
         text += &format!(
-            "left out: {} session records that disagree with the schedule (held on a skipped week or the reverse, off the weekly rule, or after today)\n",
+            "left out: {} session records that disagree with the schedule (held on a skipped week or the reverse, or off the weekly rule)\n",
             stats.sessions_left_out
         );
     }

@@ -17,6 +17,7 @@ use crate::app::state::{AppState, Change};
 use crate::app::{Actor, Answer, UserError};
 use crate::chat::{CUSTOM_ID_PREFIX, parse_rsvp_button};
 use crate::config::{DEFAULT_TOKEN_ENV, DiscordConfig};
+use crate::domain::date_input::Toward;
 
 pub struct Data {
     pub state: Arc<AppState>,
@@ -80,27 +81,6 @@ pub(crate) fn actor(
         is_facilitator: member
             .is_some_and(|m| m.roles.iter().any(|r| Some(r.get()) == facilitator_role)),
     }
-}
-
-/// Dates in commands are `YYYY-MM-DD`, within ten years of `today`; the
-/// refusal is in the configured language.
-pub fn parse_date(
-    text: Option<&str>,
-    today: NaiveDate,
-    language: crate::domain::language::Language,
-) -> Result<Option<NaiveDate>, UserError> {
-    text.map(|t| {
-        let date = NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").map_err(|_| {
-            UserError(crate::app::say(
-                language,
-                format!("{t:?} は日付ではありません。YYYY-MM-DD の形で書いてください"),
-                format!("{t:?} is not a date; write it as YYYY-MM-DD"),
-            ))
-        })?;
-        crate::domain::date_bounds::check_user_date(date, today)
-            .map_err(|refused| UserError(refused.message(language)))
-    })
-    .transpose()
 }
 
 /// The postmortem modal's custom id: `wp:pm:<meeting>:<date or ->`.
@@ -222,11 +202,11 @@ fn postmortem_submitted(state: &AppState, submit: &serenity::ModalInteraction) -
         .config
         .meeting(meeting_id)
         .ok_or_else(|| UserError(format!("meeting {meeting_id:?} is no longer configured")))?;
+    // The id carries the date the command already accepted, as an ISO date.
     let date = if date == "-" {
         None
     } else {
-        let today = state.clock.now().date_naive();
-        parse_date(Some(date), today, state.config.daemon.language)?
+        state.with_use_case(meeting, |uc| uc.date_option(Some(date), Toward::Past))?
     };
     let field = |id: &str| {
         modal_value(&submit.data, id)

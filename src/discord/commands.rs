@@ -3,12 +3,13 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::bot::{Context, Data, Error, actor, parse_date, postmortem_modal_id};
+use super::bot::{Context, Data, Error, actor, postmortem_modal_id};
 use crate::app::agenda::{self, NewItem};
 use crate::app::knowledge::{self, HistorySearch};
 use crate::app::state::Change;
 use crate::app::{Answer, UserError};
 use crate::app::{rotation, sessions};
+use crate::domain::date_input::Toward;
 use crate::domain::history::RecordKind;
 use crate::domain::log::{AgendaKind, RsvpStatus};
 
@@ -157,8 +158,8 @@ pub async fn agenda_add(
     #[description = "A link (https://...)"]
     #[description_localized("ja", "リンク（https://...）")]
     link: Option<String>,
-    #[description = "Session date, YYYY-MM-DD"]
-    #[description_localized("ja", "開催日（YYYY-MM-DD）")]
+    #[description = "Session date: 2026-12-09, 12/9, 12月9日, next week or next"]
+    #[description_localized("ja", "開催日（2026-12-09、12/9、12月9日、来週、次回）")]
     date: Option<String>,
     #[description = "Your team, if you join from another department"]
     #[description_localized("ja", "他部署から発表する場合のチーム名")]
@@ -169,7 +170,7 @@ pub async fn agenda_add(
             title,
             kind: kind.map_or(AgendaKind::Topic, Into::into),
             link,
-            date: parse_date(date.as_deref(), uc.today(), uc.language)?,
+            date: uc.date_option(date.as_deref(), Toward::Upcoming)?,
             team,
         };
         agenda::add(uc, who, item)
@@ -185,12 +186,12 @@ pub async fn agenda_add(
 )]
 pub async fn agenda_list(
     ctx: Context<'_>,
-    #[description = "Session date, YYYY-MM-DD"]
-    #[description_localized("ja", "開催日（YYYY-MM-DD）")]
+    #[description = "Session date: 2026-12-09, 12/9, 12月9日, next week or next"]
+    #[description_localized("ja", "開催日（2026-12-09、12/9、12月9日、来週、次回）")]
     date: Option<String>,
 ) -> Result<(), Error> {
     for_meeting(ctx, None, move |uc, _| {
-        agenda::list(uc, parse_date(date.as_deref(), uc.today(), uc.language)?)
+        agenda::list(uc, uc.date_option(date.as_deref(), Toward::Upcoming)?)
     })
     .await
 }
@@ -281,16 +282,20 @@ pub async fn rotation_show(ctx: Context<'_>) -> Result<(), Error> {
 )]
 pub async fn rotation_swap(
     ctx: Context<'_>,
-    #[description = "A session date, YYYY-MM-DD"]
-    #[description_localized("ja", "開催日（YYYY-MM-DD）")]
+    #[description = "A session date: 2026-12-09, 12/9, 12月9日, next week or next"]
+    #[description_localized("ja", "開催日（2026-12-09、12/9、12月9日、来週、次回）")]
     first: String,
-    #[description = "The other session date, YYYY-MM-DD"]
-    #[description_localized("ja", "もう一方の開催日（YYYY-MM-DD）")]
+    #[description = "The other session date, in the same forms"]
+    #[description_localized("ja", "もう一方の開催日（同じ形で）")]
     second: String,
 ) -> Result<(), Error> {
     for_meeting(ctx, Some(Change::Roster), move |uc, who| {
-        let first = parse_date(Some(&first), uc.today(), uc.language)?.expect("a given date");
-        let second = parse_date(Some(&second), uc.today(), uc.language)?.expect("a given date");
+        let first = uc
+            .date_option(Some(&first), Toward::Upcoming)?
+            .expect("a given date");
+        let second = uc
+            .date_option(Some(&second), Toward::Upcoming)?
+            .expect("a given date");
         rotation::swap(uc, who, first, second)
     })
     .await
@@ -371,8 +376,8 @@ pub async fn rsvp(
     #[description = "going, maybe or not_going"]
     #[description_localized("ja", "参加・たぶん・不参加")]
     status: StatusChoice,
-    #[description = "Session date, YYYY-MM-DD"]
-    #[description_localized("ja", "開催日（YYYY-MM-DD）")]
+    #[description = "Session date: 2026-12-09, 12/9, 12月9日, next week or next"]
+    #[description_localized("ja", "開催日（2026-12-09、12/9、12月9日、来週、次回）")]
     date: Option<String>,
 ) -> Result<(), Error> {
     let status = match status {
@@ -385,7 +390,7 @@ pub async fn rsvp(
             uc,
             who,
             status,
-            parse_date(date.as_deref(), uc.today(), uc.language)?,
+            uc.date_option(date.as_deref(), Toward::Upcoming)?,
         )
     })
     .await
@@ -402,11 +407,17 @@ pub async fn history(
     #[description = "Words to look for (any language)"]
     #[description_localized("ja", "検索する言葉")]
     query: String,
-    #[description = "From, YYYY-MM-DD"]
-    #[description_localized("ja", "この日から（YYYY-MM-DD）")]
+    #[description = "From: 2026-12-09, 12/9 or 12月9日 (without a year: the last such day)"]
+    #[description_localized(
+        "ja",
+        "この日から（2026-12-09、12/9、12月9日。年を省くと今日までで直近の日）"
+    )]
     since: Option<String>,
-    #[description = "Until, YYYY-MM-DD"]
-    #[description_localized("ja", "この日まで（YYYY-MM-DD）")]
+    #[description = "Until: 2026-12-09, 12/9 or 12月9日 (without a year: the last such day)"]
+    #[description_localized(
+        "ja",
+        "この日まで（2026-12-09、12/9、12月9日。年を省くと今日までで直近の日）"
+    )]
     until: Option<String>,
     #[description = "What to search"]
     #[description_localized("ja", "対象")]
@@ -421,8 +432,8 @@ pub async fn history(
     for_meeting(ctx, None, move |uc, _| {
         let search = HistorySearch {
             query,
-            since: parse_date(since.as_deref(), uc.today(), uc.language)?,
-            until: parse_date(until.as_deref(), uc.today(), uc.language)?,
+            since: uc.date_option(since.as_deref(), Toward::Past)?,
+            until: uc.date_option(until.as_deref(), Toward::Past)?,
             kind: kind.map(|k| match k {
                 HistoryKindChoice::Session => RecordKind::Session,
                 HistoryKindChoice::Agenda => RecordKind::Agenda,
@@ -462,8 +473,11 @@ pub async fn learning_add(
     #[description = "Tags, comma separated"]
     #[description_localized("ja", "タグ（カンマ区切り）")]
     tags: Option<String>,
-    #[description = "Session date, YYYY-MM-DD"]
-    #[description_localized("ja", "開催日（YYYY-MM-DD）")]
+    #[description = "Session date: 2026-12-09, 12/9 or 12月9日 (without a year: the last such day)"]
+    #[description_localized(
+        "ja",
+        "開催日（2026-12-09、12/9、12月9日。年を省くと今日までで直近の日）"
+    )]
     date: Option<String>,
 ) -> Result<(), Error> {
     let tags: Vec<String> = tags
@@ -477,7 +491,7 @@ pub async fn learning_add(
             who,
             &text,
             &tags,
-            parse_date(date.as_deref(), uc.today(), uc.language)?,
+            uc.date_option(date.as_deref(), Toward::Past)?,
         )
     })
     .await
@@ -491,20 +505,23 @@ pub async fn learning_add(
 )]
 pub async fn postmortem(
     ctx: Context<'_>,
-    #[description = "Session date, YYYY-MM-DD"]
-    #[description_localized("ja", "開催日（YYYY-MM-DD）")]
+    #[description = "Session date: 2026-12-09, 12/9 or 12月9日 (without a year: the last such day)"]
+    #[description_localized(
+        "ja",
+        "開催日（2026-12-09、12/9、12月9日。年を省くと今日までで直近の日）"
+    )]
     date: Option<String>,
 ) -> Result<(), Error> {
     let poise::Context::Application(app) = ctx else {
         return Ok(());
     };
     let state = &ctx.data().state;
-    let today = state.clock.now().date_naive();
-    let date = match parse_date(date.as_deref(), today, state.config.daemon.language) {
-        Ok(date) => date,
-        Err(e) => return answer(ctx, Err(e)).await,
-    };
     let meeting = state.meeting_for_channel(ctx.channel_id().get());
+    let date =
+        match state.with_use_case(meeting, |uc| uc.date_option(date.as_deref(), Toward::Past)) {
+            Ok(date) => date,
+            Err(e) => return answer(ctx, Err(e)).await,
+        };
     let ja = state.config.daemon.language == crate::domain::language::Language::Ja;
     let label = |ja_text: &'static str, en_text: &'static str| if ja { ja_text } else { en_text };
     let input = |style, name: &str, id: &str, required: bool| {
@@ -563,15 +580,17 @@ pub async fn postmortem(
 )]
 pub async fn skip(
     ctx: Context<'_>,
-    #[description = "Session date, YYYY-MM-DD"]
-    #[description_localized("ja", "開催日（YYYY-MM-DD）")]
+    #[description = "Session date: 2026-12-09, 12/9, 12月9日, next week or next"]
+    #[description_localized("ja", "開催日（2026-12-09、12/9、12月9日、来週、次回）")]
     date: String,
     #[description = "Why (shown to everyone)"]
     #[description_localized("ja", "理由")]
     reason: String,
 ) -> Result<(), Error> {
     for_meeting(ctx, Some(Change::Schedule), move |uc, who| {
-        let date = parse_date(Some(&date), uc.today(), uc.language)?.expect("a given date");
+        let date = uc
+            .date_option(Some(&date), Toward::Upcoming)?
+            .expect("a given date");
         sessions::skip(uc, who, date, &reason)
     })
     .await
@@ -585,12 +604,14 @@ pub async fn skip(
 )]
 pub async fn unskip(
     ctx: Context<'_>,
-    #[description = "Session date, YYYY-MM-DD"]
-    #[description_localized("ja", "開催日（YYYY-MM-DD）")]
+    #[description = "Session date: 2026-12-09, 12/9, 12月9日, next week or next"]
+    #[description_localized("ja", "開催日（2026-12-09、12/9、12月9日、来週、次回）")]
     date: String,
 ) -> Result<(), Error> {
     for_meeting(ctx, Some(Change::Schedule), move |uc, who| {
-        let date = parse_date(Some(&date), uc.today(), uc.language)?.expect("a given date");
+        let date = uc
+            .date_option(Some(&date), Toward::Upcoming)?
+            .expect("a given date");
         sessions::unskip(uc, who, date)
     })
     .await

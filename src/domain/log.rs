@@ -353,6 +353,12 @@ fn check_each<'a>(
 }
 
 impl Session {
+    /// Topics offered for this session itself, not only items left over from
+    /// earlier ones: without them, the call for topics goes out.
+    pub fn has_new_topics(&self) -> bool {
+        self.agenda.iter().any(|i| i.carried_from.is_none())
+    }
+
     /// An empty session record for a date, before anything was said about it.
     pub fn new(meeting: &str, date: NaiveDate) -> Self {
         Self {
@@ -396,6 +402,13 @@ impl Session {
 
     /// Going/maybe/not-going counts: from people's answers when we have them,
     /// else as imported.
+    /// Whether anybody answered (or an import brought counts): without it the
+    /// zeros of [`Session::rsvp_counts`] mean "unknown", not "nobody".
+    pub fn has_rsvp_data(&self) -> bool {
+        let a = self.attendance;
+        !self.rsvps.is_empty() || a.going + a.maybe + a.not_going > 0
+    }
+
     pub fn rsvp_counts(&self) -> Attendance {
         if self.rsvps.is_empty() {
             return self.attendance;
@@ -445,6 +458,16 @@ impl Session {
 }
 
 impl AgendaItem {
+    /// Not covered and not moved on: carry-over still owes it a session.
+    pub fn is_open(&self) -> bool {
+        !self.done && self.carried_to.is_none()
+    }
+
+    /// Carried over from an earlier session and not covered yet: 「未消化」.
+    pub fn is_left_over(&self) -> bool {
+        !self.done && self.carried_from.is_some()
+    }
+
     pub fn validate(&self) -> Result<(), Invalid> {
         check_field(TextKind::Id, "id", &self.id)?;
         check_field(TextKind::Title, "title", &self.title)?;

@@ -1,6 +1,7 @@
 //! Pure rules of the meeting. Nothing here does I/O or reads the clock.
 
 pub mod date_bounds;
+pub mod date_input;
 pub mod fallback;
 pub mod history;
 pub mod holidays;

@@ -6,7 +6,7 @@
 //! skipped whether or not anybody wrote that down. The log adds what only it
 //! knows (answers, head counts, agenda items, learnings).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -28,15 +28,17 @@ pub struct Stats {
     pub years: Vec<YearStats>,
     /// Held sessions the log has a record of, oldest first.
     pub sessions: Vec<SessionPoint>,
-    /// Agenda items of those sessions, by kind.
+    /// Agenda items of those sessions, by kind; an item carried over from
+    /// one session to the next counts once, where it was first put.
     pub agenda: KindCounts,
     /// Most frequent learning tags, most frequent first (ties by name).
     pub top_tags: Vec<TagCount>,
     pub postmortems: u32,
     pub learnings: u32,
-    /// Session records that disagree with the schedule (held on a skipped
-    /// week or the reverse), lie off the weekly rule or after `until`: left
-    /// out above, counted so nothing vanishes silently.
+    /// Session records up to `until` that disagree with the schedule (held on
+    /// a skipped week or the reverse) or lie off the weekly rule: left out
+    /// above, counted so nothing vanishes silently. Records after `until`
+    /// (facilitators assigned ahead, topics added) are simply not due yet.
     pub sessions_left_out: u32,
 }
 
@@ -101,6 +103,9 @@ pub struct SessionPoint {
     pub not_going: u32,
     /// Counted by the facilitator; `null` when nobody counted.
     pub present: Option<u32>,
+    /// Whether anybody answered: when `false`, `going`, `maybe` and
+    /// `not_going` are unknown (a gap), not zero.
+    pub rsvp_recorded: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -156,14 +161,29 @@ pub fn compute(
     let mut sessions = Vec::new();
     let mut agenda = KindCounts::default();
     let mut sessions_left_out = 0;
-    for session in log.sessions.iter().filter(|s| s.meeting == meeting) {
+    let ours: Vec<&Session> = log
+        .sessions
+        .iter()
+        .filter(|s| s.meeting == meeting)
+        .collect();
+    // Items that moved on, by the session they left: their copies are not new.
+    let moved_on: HashSet<(NaiveDate, &str)> = ours
+        .iter()
+        .flat_map(|s| {
+            s.agenda
+                .iter()
+                .filter(|i| i.carried_to.is_some())
+                .map(|i| (s.date, i.title.as_str()))
+        })
+        .collect();
+    for session in ours.into_iter().filter(|s| s.date <= until) {
         let number = match (weeks.get(&session.date), session.status) {
             (Some(Some(number)), SessionStatus::Held) => *number,
             // A skipped week with a record saying so: counted as skipped above.
             (Some(None), SessionStatus::Skipped) => continue,
             // The record and the schedule disagree (a held record on a holiday,
             // a skipped record on a held week), or the date is off the weekly
-            // rule or after `until`: no attendance is invented, but it is counted.
+            // rule: no attendance is invented, but it is counted.
             _ => {
                 sessions_left_out += 1;
                 continue;
@@ -177,11 +197,16 @@ pub fn compute(
             maybe: counts.maybe,
             not_going: counts.not_going,
             present: counts.present,
+            rsvp_recorded: session.has_rsvp_data(),
         });
         let year = years
             .entry(session.date.year())
             .or_insert_with(|| empty_year(session.date.year()));
-        for item in &session.agenda {
+        let first_put = session.agenda.iter().filter(|i| {
+            i.carried_from
+                .is_none_or(|from| !moved_on.contains(&(from, i.title.as_str())))
+        });
+        for item in first_put {
             agenda.add(item.kind);
             year.agenda.add(item.kind);
         }
@@ -408,11 +433,46 @@ mod tests {
         assert_eq!(y2025.agenda.topic, 1);
         assert_eq!(y2025.agenda.total(), 1);
         assert_eq!(
-            stats.sessions_left_out, 3,
-            "the holiday, the future and the stale skip"
+            stats.sessions_left_out, 2,
+            "the holiday and the stale skip; the future record is not due yet"
         );
+        assert!(stats.sessions.iter().all(|s| s.rsvp_recorded));
         assert_eq!(stats.until, date("2026-11-29"));
         assert_eq!(stats.years.last().unwrap().year, 2026);
+    }
+
+    #[test]
+    fn a_carried_item_counts_once_and_a_session_nobody_answered_for_is_a_gap() {
+        let carried = |title: &str, from: Option<&str>, to: Option<&str>| {
+            let mut item = item(title, AgendaKind::Incident);
+            item.carried_from = from.map(date);
+            item.carried_to = to.map(date);
+            item
+        };
+        let mut first = Session::new("weekly", date("2026-11-04"));
+        first.rsvps.insert("sato".into(), RsvpStatus::Going);
+        first.agenda = vec![carried("Disk full", None, Some("2026-11-11"))];
+        // Carried twice, and a facilitator assigned ahead; nobody answered.
+        let mut second = Session::new("weekly", date("2026-11-11"));
+        second.facilitator = Some("tanaka".into());
+        second.agenda = vec![carried("Disk full", Some("2026-11-04"), Some("2026-11-18"))];
+        let mut third = Session::new("weekly", date("2026-11-18"));
+        third.agenda = vec![
+            carried("Disk full", Some("2026-11-11"), None),
+            // Its first session is not in this log: it counts here.
+            carried("Paging storm", Some("2026-10-28"), None),
+        ];
+        let mut ahead = Session::new("weekly", date("2026-12-09"));
+        ahead.facilitator = Some("suzuki".into());
+
+        let stats = stats_of(&[first, second, third, ahead], &[], "2026-11-29");
+        assert_eq!(stats.agenda.incident, 2, "{:?}", stats.agenda);
+        let recorded: Vec<bool> = stats.sessions.iter().map(|s| s.rsvp_recorded).collect();
+        assert_eq!(recorded, [true, false, false]);
+        assert_eq!(
+            stats.sessions_left_out, 0,
+            "a facilitator assigned ahead is no warning"
+        );
     }
 
     #[test]

@@ -2,9 +2,11 @@
 
 mod calendar_feed;
 mod calendar_sync;
+mod carry_over;
 mod closures;
 mod config_errors;
 mod daemon;
+mod date_options;
 mod discord_bot;
 mod endpoint;
 mod fake_discord;

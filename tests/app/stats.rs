@@ -142,7 +142,7 @@ fn stats_summarise_the_schedule_and_the_log_and_draw_a_chart() {
     for expected in [
         "agenda items: incident 2, dashboard 1, topic 2, other 1 (total 6)",
         "top tags: db 3, 監視 2, network 1",
-        "sessions with records: 4 (head count in 3)",
+        "sessions with records: 4 (RSVPs in 4, head count in 3; the others are gaps, not zeros)",
         "postmortems: 1, learnings: 4",
         &format!("chart: {} (1200x900 PNG)", chart.display()),
     ] {
@@ -232,7 +232,7 @@ fn stats_on_an_empty_log_still_count_the_schedule_and_draw_a_valid_chart() {
         "2026: held 43, skipped 4 (holiday 4, company day off 0, cancelled 0)",
         "agenda items: incident 0, dashboard 0, topic 0, other 0 (total 0)",
         "top tags: none",
-        "sessions with records: 0 (head count in 0)",
+        "sessions with records: 0 (RSVPs in 0, head count in 0; the others are gaps, not zeros)",
         "postmortems: 0, learnings: 0",
     ] {
         assert!(text.lines().any(|l| l == expected), "{expected}\n{text}");

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{Days, TimeDelta};
+use chrono::Days;
 use tokio::sync::watch;
 
 use crate::app::keep_alive::{carry_over, proposal_for};
@@ -72,6 +72,14 @@ fn housekeeping(state: &AppState) -> Result<Vec<Change>, UserError> {
         if !assigned.is_empty() {
             wrote.push(Change::Roster);
         }
+        let moved = carry_over(&ctx)?;
+        if moved > 0 {
+            tracing::info!(
+                "{}: {moved} open agenda item(s) carried over to the next session",
+                meeting.id
+            );
+            wrote.push(Change::Agenda);
+        }
         let from = ctx
             .today()
             .checked_sub_days(Days::new(14))
@@ -82,16 +90,7 @@ fn housekeeping(state: &AppState) -> Result<Vec<Change>, UserError> {
             if !o.is_held() {
                 continue;
             }
-            if o.end <= now && o.end > now - TimeDelta::days(14) {
-                let moved = carry_over(&ctx, o.date)?;
-                if moved > 0 {
-                    tracing::info!(
-                        "{}: {moved} open agenda item(s) of {} carried over",
-                        meeting.id,
-                        o.date
-                    );
-                    wrote.push(Change::Agenda);
-                }
+            if o.end <= now {
                 continue;
             }
             let session = state.log.session(&meeting.id, o.date)?;

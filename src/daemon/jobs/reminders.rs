@@ -9,7 +9,7 @@ use chrono::{DateTime, Days, Utc};
 use tokio::sync::watch;
 
 use crate::app::announcements::render;
-use crate::app::keep_alive::proposal_for;
+use crate::app::keep_alive::{carry_over, proposal_for};
 use crate::app::metrics::Metrics;
 use crate::app::say;
 use crate::app::state::{AppState, Change};
@@ -81,10 +81,11 @@ fn planned(
     let schedule = Schedule::new(&meeting.rule, &holidays, &cancelled);
     let mut reminders = Vec::new();
     for occurrence in schedule.between(from, until) {
+        // Items left over from earlier sessions do not stop the call: it lists them.
         let empty = sessions
             .iter()
             .find(|s| s.date == occurrence.date)
-            .is_none_or(|s| s.agenda.is_empty());
+            .is_none_or(|s| !s.has_new_topics());
         reminders.extend(reminders_for(&schedule, &occurrence, &times, empty));
     }
     Ok(reminders)
@@ -132,6 +133,16 @@ fn message_for(
         reminder.kind,
         ReminderKind::CallForTopics | ReminderKind::Announcement
     );
+    if announces {
+        // Items left over must be listed even when this job runs before the
+        // housekeeping after a restart; moving them is idempotent.
+        let moved = state
+            .with_use_case(meeting, carry_over)
+            .map_err(|e| anyhow::anyhow!(e.0))?;
+        if moved > 0 {
+            state.changed(Change::Agenda);
+        }
+    }
     if announces
         && state
             .log

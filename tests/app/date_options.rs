@@ -1,0 +1,126 @@
+//! Date options as people type them, through the real bot: `12/9`,
+//! `12月9日`, `来週` and `次回` name sessions, and anything else is refused
+//! with the accepted forms, in the configured language.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
+use crate::helpers::{WEEKLY_MEETING, daemon_section, spawn_app_with};
+
+const TOKEN: &str = "fake-bot-token-ZGF0ZXM.secret";
+const ALICE: u64 = 1_300_000_000_000_002_001;
+const WAIT: Duration = Duration::from_secs(10);
+
+fn content(callback: &Value) -> String {
+    callback["data"]["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn agenda(sub: &str, options: Value) -> Value {
+    json!([{"name": sub, "type": 1, "options": options}])
+}
+
+#[test]
+fn month_day_kanji_next_week_and_next_name_sessions_and_other_text_is_refused_in_japanese() {
+    let fake = FakeDiscord::start();
+    let app = spawn_app_with(&format!(
+        "{}{WEEKLY_MEETING}\n[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"1300000000000000777\"\napi_base_url = \"{}\"\n",
+        daemon_section(""),
+        fake.base_url()
+    ));
+    // "Now" is Sunday 2026-11-29 in Tokyo: next week's session is 2026-12-02.
+    let _daemon = app.start_daemon_with_env(&[("TEST_DISCORD_TOKEN", TOKEN)]);
+    fake.wait_until_ready(WAIT);
+
+    let send = |command: &str, options: Value| {
+        let id = fake.send_slash_command(command, options, ALICE, &[]);
+        fake.wait_for_callback(id, WAIT)
+    };
+    let add = |title: &str, date: &str| {
+        send(
+            "agenda",
+            agenda(
+                "add",
+                json!([{"name": "title", "type": 3, "value": title},
+                       {"name": "date", "type": 3, "value": date}]),
+            ),
+        )
+    };
+    let reply = add("証明書の期限切れ", "12/9");
+    assert!(content(&reply).contains("#394 (2026-12-09 水)"), "{reply}");
+    let reply = add("夜間バッチの遅延", "１２月１６日");
+    assert!(content(&reply).contains("(2026-12-16 水)"), "{reply}");
+    let reply = add("DNS の設定ミス", "次回");
+    assert!(content(&reply).contains("#393 (2026-12-02 水)"), "{reply}");
+
+    let listed = send(
+        "agenda",
+        agenda(
+            "list",
+            json!([{"name": "date", "type": 3, "value": "来週"}]),
+        ),
+    );
+    assert!(content(&listed).contains("DNS の設定ミス"), "{listed}");
+
+    // Stored on next week's session: checked in the export below.
+    send(
+        "rsvp",
+        json!([{"name": "status", "type": 4, "value": 0},
+               {"name": "date", "type": 3, "value": "next week"}]),
+    );
+
+    let refused = add("いつか", "12/34");
+    assert_eq!(
+        content(&refused),
+        "「12/34」は日付として読めません。2026-12-09、12/9、12月9日、来週、次回 のいずれかの形で書いてください"
+    );
+
+    let exported = app.json(&["export"]);
+    let session = |date: &str| {
+        exported["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["date"] == date)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(
+        session("2026-12-09")["agenda"][0]["title"],
+        "証明書の期限切れ"
+    );
+    assert_eq!(
+        session("2026-12-16")["agenda"][0]["title"],
+        "夜間バッチの遅延"
+    );
+    assert_eq!(
+        session("2026-12-02")["agenda"][0]["title"],
+        "DNS の設定ミス"
+    );
+    assert_eq!(
+        session("2026-12-02")["rsvps"][ALICE.to_string()],
+        "going",
+        "{exported:#}"
+    );
+
+    let described = fake
+        .registered_commands()
+        .into_iter()
+        .find(|c| c["name"] == "rsvp")
+        .unwrap();
+    let date_option = described["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "date")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        date_option["description_localizations"]["ja"],
+        "開催日（2026-12-09、12/9、12月9日、来週、次回）"
+    );
+}
