@@ -307,10 +307,13 @@ async fn import(State(endpoint): Shared, headers: HeaderMap, body: Body) -> Resp
                 format!("{e}; nothing was imported"),
             )
         })?;
-        worker
+        let imported = worker
             .log
             .import(&document)
-            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()));
+        drop((body, document));
+        super::memory::release_freed_memory();
+        imported
     })
     .await;
     match imported {

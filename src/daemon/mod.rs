@@ -3,6 +3,7 @@
 
 mod http;
 mod jobs;
+mod memory;
 mod metrics;
 mod systemd;
 

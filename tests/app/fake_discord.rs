@@ -105,6 +105,10 @@ struct FakeState {
     reject_identify: bool,
     /// The `locale` of the user in the interactions sent; "ja" unless set.
     user_locale: Option<String>,
+    /// The HELLO's heartbeat interval in ms; Discord's 41,250 unless set.
+    heartbeat_interval_ms: Option<u64>,
+    /// When each heartbeat (op 1) arrived.
+    heartbeats: Vec<std::time::Instant>,
 }
 
 impl FakeState {
@@ -383,6 +387,17 @@ impl FakeDiscord {
 
     /// Answer every IDENTIFY by closing the gateway with 4004 (Authentication failed), as
     /// Discord does for a wrong token.
+    /// The heartbeat interval the next HELLO announces (before the bot connects).
+    pub fn set_heartbeat_interval(&self, interval: Duration) {
+        self.shared
+            .update(|s| s.heartbeat_interval_ms = Some(interval.as_millis() as u64));
+    }
+
+    /// When each heartbeat arrived, in order.
+    pub fn heartbeats(&self) -> Vec<std::time::Instant> {
+        self.shared.lock().heartbeats.clone()
+    }
+
     pub fn reject_identify(&self, reject: bool) {
         self.shared.update(|s| s.reject_identify = reject);
     }
@@ -1557,9 +1572,10 @@ async fn gateway_session(mut socket: WebSocket, shared: Arc<Shared>) {
     });
     let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
     let mut seq: u64 = 0;
+    let interval = shared.lock().heartbeat_interval_ms.unwrap_or(41_250);
     if !send_json(
         &mut socket,
-        json!({ "op": 10, "d": { "heartbeat_interval": 41250 } }),
+        json!({ "op": 10, "d": { "heartbeat_interval": interval } }),
     )
     .await
     {
@@ -1583,6 +1599,7 @@ async fn gateway_session(mut socket: WebSocket, shared: Arc<Shared>) {
                 };
                 match payload["op"].as_u64() {
                     Some(1) => {
+                        shared.update(|s| s.heartbeats.push(std::time::Instant::now()));
                         if !send_json(&mut socket, json!({ "op": 11 })).await {
                             break;
                         }

@@ -75,17 +75,26 @@ fn measure_once(binary: &std::path::Path, idle: u64) -> (u64, u64) {
     (rss, cpu_ms)
 }
 
-#[test]
-#[ignore = "needs the release binary; run explicitly to measure"]
-fn the_release_binary_idles_with_discord_connected_in_20_mib_and_no_cpu() {
-    let binary = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target/release")
-        .join("weekly-postmortem");
+/// The release binary: `WEEKLY_POSTMORTEM_RELEASE_BINARY`, else `target/release`'s.
+pub(crate) fn release_binary() -> std::path::PathBuf {
+    let binary = std::env::var_os("WEEKLY_POSTMORTEM_RELEASE_BINARY")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("target/release/weekly-postmortem")
+        });
     assert!(
         binary.exists(),
         "{} is missing: run `cargo build --release` first",
         binary.display()
     );
+    binary
+}
+
+#[test]
+#[ignore = "needs the release binary; run explicitly to measure"]
+fn the_release_binary_idles_with_discord_connected_in_20_mib_and_no_cpu() {
+    let binary = release_binary();
     let idle = idle_seconds();
     let mut runs: Vec<(u64, u64)> = (0..3).map(|_| measure_once(&binary, idle)).collect();
     for (i, (rss, cpu)) in runs.iter().enumerate() {

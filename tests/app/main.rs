@@ -15,6 +15,7 @@ mod footprint;
 mod fuzz;
 mod google_adapter;
 mod hardening;
+mod heartbeat_under_load;
 mod helpers;
 mod holiday_refresh;
 mod import_validation;
