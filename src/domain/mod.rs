@@ -4,6 +4,7 @@ pub mod date_bounds;
 pub mod fallback;
 pub mod history;
 pub mod holidays;
+pub mod incidents;
 pub mod invite;
 pub mod language;
 pub mod log;
