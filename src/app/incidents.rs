@@ -4,11 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
+use chrono_tz::Tz;
 use serde::Deserialize;
 
+use super::say;
 use crate::config::AlertsConfig;
-use crate::domain::incidents::{Episode, Group};
+use crate::domain::incidents::{Episode, Group, Incident};
+use crate::domain::language::Language;
 use crate::store::{AlertsAbsorbed, SessionLog, StoreError};
 
 /// The fields we read of a notification. Others (`receiver`, `orgId`,
@@ -181,6 +184,43 @@ pub fn receive(
     })
 }
 
+/// One incident as a line of a call for topics or of `/incidents`: title,
+/// time range in the meeting's zone, duration.
+pub fn incident_line(incident: &Incident, zone: Tz, language: Language) -> String {
+    let start = incident.start.with_timezone(&zone);
+    let from = start.format("%m/%d %H:%M");
+    let range = match incident.end.map(|e| e.with_timezone(&zone)) {
+        Some(end) if end.date_naive() == start.date_naive() => {
+            format!("{from}–{}", end.format("%H:%M"))
+        }
+        Some(end) => format!("{from}–{}", end.format("%m/%d %H:%M")),
+        None => format!("{from}–"),
+    };
+    let lasted = match incident.duration() {
+        Some(d) => say(language, duration_ja(d), duration_en(d)),
+        None => say(language, "対応中", "still firing"),
+    };
+    format!("{} ({range}, {lasted})", incident.title)
+}
+
+fn duration_ja(d: TimeDelta) -> String {
+    let (h, m) = (d.num_hours(), d.num_minutes() % 60);
+    match (h, m) {
+        (0, m) => format!("{m}分"),
+        (h, 0) => format!("{h}時間"),
+        (h, m) => format!("{h}時間{m}分"),
+    }
+}
+
+fn duration_en(d: TimeDelta) -> String {
+    let (h, m) = (d.num_hours(), d.num_minutes() % 60);
+    match (h, m) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,13 +272,43 @@ mod tests {
     }
 
     #[test]
+    fn an_incident_line_shows_the_range_in_the_meetings_zone_and_the_duration() {
+        let log_dir = tempfile::tempdir().unwrap();
+        let log = crate::store::SledLog::open(log_dir.path()).unwrap();
+        let resolved = BODY
+            .replace(
+                "\"status\": \"firing\", \"labels\": {\"alertname\": \"HighLatency\", \"team\"",
+                "\"status\": \"resolved\", \"labels\": {\"alertname\": \"HighLatency\", \"team\"",
+            )
+            .replace("0001-01-01T00:00:00Z", "2026-11-30T11:25:00Z");
+        receive(&log, &config(), resolved.as_bytes()).unwrap();
+        let incidents = log.incidents(Some("cloudlog")).unwrap();
+        let tokyo = chrono_tz::Asia::Tokyo;
+        assert_eq!(
+            incident_line(&incidents[0], tokyo, Language::Ja),
+            "API latency above 2s (11/30 19:00–20:25, 1時間25分)"
+        );
+        assert_eq!(
+            incident_line(&incidents[0], tokyo, Language::En),
+            "API latency above 2s (11/30 19:00–20:25, 1 h 25 min)"
+        );
+        assert!(matches!(
+            receive(&log, &config(), resolved.as_bytes()).unwrap(),
+            Received::Duplicate
+        ));
+    }
+
+    #[test]
     fn a_bad_field_is_named_by_its_path() {
         let cases = [
             (
                 BODY.replacen("2026-11-30T10:00:00Z", "yesterday", 1),
                 "alerts[0].startsAt: ",
             ),
-            (BODY.replacen("\"a1\"", "\"\"", 1), "alerts[0].fingerprint: is empty"),
+            (
+                BODY.replacen("\"a1\"", "\"\"", 1),
+                "alerts[0].fingerprint: is empty",
+            ),
             (
                 BODY.replacen(",\n         \"fingerprint\": \"a1\"", "", 1),
                 "alerts[0]: missing field `fingerprint`",

@@ -92,11 +92,8 @@ pub async fn run(
                 Some(token)
             }
             Err(why) => {
-                integrations[3] = IntegrationStatus::failed(
-                    "Alert hooks",
-                    true,
-                    format!("not listening: {why}"),
-                );
+                integrations[3] =
+                    IntegrationStatus::failed("Alert hooks", true, format!("not listening: {why}"));
                 None
             }
         },

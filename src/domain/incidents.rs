@@ -212,7 +212,11 @@ pub fn absorb(existing: &[Incident], group: &Group, incoming: Vec<Episode>) -> A
 }
 
 fn build(id: String, group: &Group, old: Option<&Incident>, episodes: Vec<Episode>) -> Incident {
-    let start = episodes.iter().map(|e| e.starts_at).min().expect("a cluster is never empty");
+    let start = episodes
+        .iter()
+        .map(|e| e.starts_at)
+        .min()
+        .expect("a cluster is never empty");
     let end = episodes
         .iter()
         .map(|e| e.ends_at)
@@ -300,6 +304,27 @@ fn severity_rank(severity: &str) -> u8 {
     }
 }
 
+/// The incidents a meeting proposes as topics: started at or after `since`
+/// (the previous session), lasted at least `min_minutes`, and no agenda item
+/// is linked to them yet (`linked`: the incident ids agenda items name).
+/// Oldest first.
+pub fn to_propose<'a>(
+    incidents: &'a [Incident],
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+    min_minutes: u32,
+    linked: &BTreeSet<String>,
+) -> Vec<&'a Incident> {
+    let mut chosen: Vec<&Incident> = incidents
+        .iter()
+        .filter(|i| i.start >= since && i.start <= now)
+        .filter(|i| i.lasted_at_least(min_minutes, now))
+        .filter(|i| !linked.contains(&i.id))
+        .collect();
+    chosen.sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
+    chosen
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,12 +397,20 @@ mod tests {
         let stored = first.changed;
         let retry = absorb(&stored, &group(), firing);
         assert!(retry.is_duplicate());
-        let resolved = absorb(&stored, &group(), vec![episode("a", "10:00", Some("10:40"))]);
+        let resolved = absorb(
+            &stored,
+            &group(),
+            vec![episode("a", "10:00", Some("10:40"))],
+        );
         assert_eq!(resolved.ended_episodes, 1);
         assert_eq!(resolved.changed[0].id, stored[0].id);
         assert_eq!(resolved.changed[0].end, Some(at("10:40")));
         // A late firing retry does not reopen it.
-        let late = absorb(&resolved.changed, &group(), vec![episode("a", "10:00", None)]);
+        let late = absorb(
+            &resolved.changed,
+            &group(),
+            vec![episode("a", "10:00", None)],
+        );
         assert!(late.is_duplicate());
     }
 
@@ -393,7 +426,11 @@ mod tests {
         )
         .changed;
         assert_eq!(stored.len(), 2);
-        let merged = absorb(&stored, &group(), vec![episode("c", "10:30", Some("10:45"))]);
+        let merged = absorb(
+            &stored,
+            &group(),
+            vec![episode("c", "10:30", Some("10:45"))],
+        );
         assert_eq!(merged.changed.len(), 1);
         assert_eq!(merged.changed[0].id, stored[0].id);
         assert_eq!(merged.removed, vec![stored[1].id.clone()]);
@@ -406,7 +443,10 @@ mod tests {
         let absorbed = absorb(
             &[],
             &g,
-            vec![episode("a", "10:00", None), episode("b", "13:00", Some("13:05"))],
+            vec![
+                episode("a", "10:00", None),
+                episode("b", "13:00", Some("13:05")),
+            ],
         );
         assert_eq!(absorbed.changed.len(), 1);
         let incident = &absorbed.changed[0];
@@ -415,5 +455,42 @@ mod tests {
         assert!(incident.lasted_at_least(5, at("10:05")));
         assert!(!incident.lasted_at_least(6, at("10:05")));
         incident.validate().unwrap();
+    }
+
+    #[test]
+    fn proposed_are_those_since_the_last_session_long_enough_and_not_yet_on_the_agenda() {
+        let absorbed = absorb(
+            &[],
+            &group(),
+            vec![
+                episode("old", "08:00", Some("08:30")),
+                episode("short", "10:00", Some("10:03")),
+                episode("long", "11:00", Some("11:20")),
+                episode("taken", "13:00", Some("13:30")),
+                episode("firing", "15:00", None),
+            ],
+        );
+        let by_fp = |fp: &str| {
+            absorbed
+                .changed
+                .iter()
+                .find(|i| i.episodes[0].fingerprint == fp)
+                .unwrap()
+                .id
+                .clone()
+        };
+        let linked = BTreeSet::from([by_fp("taken")]);
+        let proposed: Vec<String> =
+            to_propose(&absorbed.changed, at("09:00"), at("15:10"), 5, &linked)
+                .into_iter()
+                .map(|i| i.episodes[0].fingerprint.clone())
+                .collect();
+        assert_eq!(proposed, ["long", "firing"]);
+        let proposed = to_propose(&absorbed.changed, at("09:00"), at("15:02"), 5, &linked);
+        assert_eq!(
+            proposed.len(),
+            1,
+            "a firing one counts only once it lasted long enough"
+        );
     }
 }

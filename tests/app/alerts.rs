@@ -38,8 +38,11 @@ fn app_with_alerts() -> TestApp {
 }
 
 fn fixture(name: &str) -> String {
-    std::fs::read_to_string(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR")))
-        .unwrap()
+    std::fs::read_to_string(format!(
+        "{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
 }
 
 /// The hook listener's address, as `/healthz` reports it.
@@ -98,13 +101,25 @@ fn alertmanager_and_grafana_samples_become_incidents_and_a_retry_adds_nothing() 
     let url = hooks_url(&daemon);
 
     let (status, answer) = post(&url, Some(TOKEN), fixture("alertmanager-firing.json"));
-    assert_eq!((status, &answer["status"]), (200, &Value::from("ok")), "{answer}");
+    assert_eq!(
+        (status, &answer["status"]),
+        (200, &Value::from("ok")),
+        "{answer}"
+    );
     assert_eq!(answer["new_alerts"], 2);
     // Alertmanager retries: the same notification again stores nothing new.
     let (status, answer) = post(&url, Some(TOKEN), fixture("alertmanager-firing.json"));
-    assert_eq!((status, &answer["status"]), (200, &Value::from("duplicate")), "{answer}");
+    assert_eq!(
+        (status, &answer["status"]),
+        (200, &Value::from("duplicate")),
+        "{answer}"
+    );
     let (status, answer) = post(&url, Some(TOKEN), fixture("alertmanager-resolved.json"));
-    assert_eq!((status, answer["resolved_alerts"].clone()), (200, Value::from(2)), "{answer}");
+    assert_eq!(
+        (status, answer["resolved_alerts"].clone()),
+        (200, Value::from(2)),
+        "{answer}"
+    );
     // Grafana's shape, on its own route.
     let grafana = url.replace("/hooks/alertmanager", "/hooks/grafana");
     let (status, answer) = post(&grafana, Some(TOKEN), fixture("grafana-resolved.json"));
@@ -120,19 +135,33 @@ fn alertmanager_and_grafana_samples_become_incidents_and_a_retry_adds_nothing() 
     assert_eq!(latency["severity"], "critical");
     assert_eq!(latency["alerts"], 2);
     let links = latency["links"].as_array().unwrap();
-    assert!(links.contains(&Value::from("https://runbooks.example.com/checkout-latency")));
-    assert!(links.iter().any(|l| l.as_str().unwrap().starts_with("http://prometheus")));
+    assert!(links.contains(&Value::from(
+        "https://runbooks.example.com/checkout-latency"
+    )));
+    assert!(
+        links
+            .iter()
+            .any(|l| l.as_str().unwrap().starts_with("http://prometheus"))
+    );
     // Routed by its `team` label; titled by its name and group labels.
     let disk = found.iter().find(|i| i["meeting"] == "cloudlog").unwrap();
     assert_eq!(disk["title"], "DiskSpaceLow (instance=db-1)");
     assert_eq!(disk["duration_minutes"], 45);
     let disk_links = disk["links"].as_array().unwrap();
-    assert!(disk_links.contains(&Value::from("https://grafana.example.com/d/storage-overview?viewPanel=4")));
+    assert!(disk_links.contains(&Value::from(
+        "https://grafana.example.com/d/storage-overview?viewPanel=4"
+    )));
 
     // Found by text too, and exported in the v1 document.
     let output = app.run(&["history", "レイテンシ", "--format", "json"]);
     let hits: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert!(hits.as_array().unwrap().iter().any(|h| h["type"] == "incident"), "{hits}");
+    assert!(
+        hits.as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["type"] == "incident"),
+        "{hits}"
+    );
     let output = app.run(&["export"]);
     let document: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(document["incidents"].as_array().unwrap().len(), 2);
@@ -164,7 +193,10 @@ fn a_wrong_token_a_large_body_and_a_malformed_body_are_refused_and_store_nothing
     );
     let (status, answer) = post(&url, Some(TOKEN), padded);
     assert_eq!(status, 413, "{answer}");
-    assert!(answer["error"].as_str().unwrap().contains("1 MiB"), "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("1 MiB"),
+        "{answer}"
+    );
 
     let cases = [
         (
@@ -172,7 +204,11 @@ fn a_wrong_token_a_large_body_and_a_malformed_body_are_refused_and_store_nothing
             "alerts[1].startsAt: ",
         ),
         (
-            sample.replacen("\"fingerprint\": \"1b2c3d4e5f6a7b8c\"", "\"fingerprint\": \"\"", 1),
+            sample.replacen(
+                "\"fingerprint\": \"1b2c3d4e5f6a7b8c\"",
+                "\"fingerprint\": \"\"",
+                1,
+            ),
             "alerts[1].fingerprint: is empty",
         ),
         (
@@ -190,7 +226,10 @@ fn a_wrong_token_a_large_body_and_a_malformed_body_are_refused_and_store_nothing
         let (status, answer) = post(&url, Some(TOKEN), body);
         assert_eq!(status, 400, "{expected}: {answer}");
         let reason = answer["error"].as_str().unwrap();
-        assert!(reason.contains(expected), "expected {expected:?} in {reason:?}");
+        assert!(
+            reason.contains(expected),
+            "expected {expected:?} in {reason:?}"
+        );
         assert!(reason.contains("nothing was stored"), "{reason}");
     }
     // The first alert of the bad bodies was fine: none of it was kept.
@@ -203,7 +242,10 @@ fn a_wrong_token_a_large_body_and_a_malformed_body_are_refused_and_store_nothing
     assert_eq!(metric(&daemon, "too_large"), 1.0);
     assert_eq!(metric(&daemon, "malformed"), 6.0);
     assert_eq!(metric(&daemon, "ok"), 0.0);
-    assert!(!app.daemon_log().contains(TOKEN), "the token never appears in the log");
+    assert!(
+        !app.daemon_log().contains(TOKEN),
+        "the token never appears in the log"
+    );
 }
 
 fn many_alerts(count: usize, group: &str, start_minute: usize) -> String {
@@ -237,7 +279,10 @@ fn ten_thousand_alerts_in_one_body_are_stored_whole() {
     assert_eq!(answer["new_alerts"], 10_000);
     eprintln!("10,000 alerts in one body answered in {took:?}");
     let (status, answer) = post(&url, Some(TOKEN), body);
-    assert_eq!((status, &answer["status"]), (200, &Value::from("duplicate")));
+    assert_eq!(
+        (status, &answer["status"]),
+        (200, &Value::from("duplicate"))
+    );
     let found = incidents(&app);
     assert_eq!(found.len(), 1);
     assert_eq!(found[0]["alerts"], 10_000);
@@ -270,7 +315,10 @@ fn healthz_keeps_answering_during_a_burst_of_hook_calls() {
         assert_eq!(status, 200);
         slowest = slowest.max(started.elapsed());
     }
-    let statuses: Vec<u16> = senders.into_iter().flat_map(|s| s.join().unwrap()).collect();
+    let statuses: Vec<u16> = senders
+        .into_iter()
+        .flat_map(|s| s.join().unwrap())
+        .collect();
     assert_eq!(statuses.len(), 500);
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     eprintln!("slowest /healthz during the burst: {slowest:?}");
@@ -288,7 +336,9 @@ fn a_bad_alerts_key_is_named_with_its_line_and_exits_2() {
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
     assert!(
-        err.contains("config.toml:20: key `alerts.routes[0].meeting`: no meeting has the id \"nope\""),
+        err.contains(
+            "config.toml:20: key `alerts.routes[0].meeting`: no meeting has the id \"nope\""
+        ),
         "{err}"
     );
 }
