@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::domain::incidents::Incident;
 use crate::domain::log::{
     AgendaItem, AgendaKind, Invalid, Learning, Postmortem, Session, TextKind, agenda_id,
     check_field, learning_id, postmortem_id,
@@ -29,6 +30,9 @@ pub struct Document {
     /// Facilitator rosters changed with `/rotation`, by meeting (optional).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub rosters: BTreeMap<String, Vec<String>>,
+    /// Incidents from alert hooks (optional; documents before issue 14 have none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incidents: Vec<Incident>,
 }
 
 /// Why a file cannot be imported; nothing of it is stored.
@@ -93,12 +97,12 @@ impl Document {
         if let Some(key) = root.keys().find(|k| {
             !matches!(
                 k.as_str(),
-                "format" | "sessions" | "postmortems" | "learnings" | "rosters"
+                "format" | "sessions" | "postmortems" | "learnings" | "rosters" | "incidents"
             )
         }) {
             return Err(import_error(
                 shown(key),
-                "unknown field; expected format, sessions, postmortems, learnings, rosters",
+                "unknown field; expected format, sessions, postmortems, learnings, rosters, incidents",
             ));
         }
         let mut document = Document {
@@ -115,6 +119,7 @@ impl Document {
                 })?,
                 None => BTreeMap::new(),
             },
+            incidents: records(root.get("incidents"), "incidents")?,
         };
         document.complete_and_check(known_meetings)?;
         Ok(document)
@@ -208,6 +213,16 @@ impl Document {
                 .map_err(|e| import_error(&location, e.to_string()))?;
             learning_ids
                 .insert(&learning.id, format!("learnings[{i}]"), explicit)
+                .map_err(|problem| import_error(&location, problem))?;
+        }
+        let mut incident_ids = Ids::default();
+        for (i, incident) in self.incidents.iter().enumerate() {
+            let location = format!("incidents[{i}] ({})", shown(&incident.id));
+            check_meeting(&incident.meeting)
+                .and_then(|()| incident.validate())
+                .map_err(|e| import_error(&location, e.to_string()))?;
+            incident_ids
+                .insert(&incident.id, format!("incidents[{i}]"), true)
                 .map_err(|problem| import_error(&location, problem))?;
         }
         for (meeting, roster) in &self.rosters {

@@ -176,6 +176,7 @@ fn summary(record: &Record) -> String {
         Record::Agenda { item, .. } => item.title.clone(),
         Record::Postmortem(p) => format!("{}: {}", p.title, p.impact),
         Record::Learning(l) => l.text.clone(),
+        Record::Incident(i) => i.title.clone(),
     };
     let first = text.lines().next().unwrap_or("");
     if first.chars().count() > 120 {

@@ -13,6 +13,12 @@ pub struct Metrics {
     pub last_successful_sync: AtomicI64,
     pub holiday_refresh_failures: AtomicU64,
     pub backups_written: AtomicU64,
+    /// Alert hook calls by result.
+    pub hooks_ok: AtomicU64,
+    pub hooks_duplicate: AtomicU64,
+    pub hooks_unauthorized: AtomicU64,
+    pub hooks_too_large: AtomicU64,
+    pub hooks_malformed: AtomicU64,
 }
 
 impl Metrics {

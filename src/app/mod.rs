@@ -6,6 +6,7 @@ pub mod agenda;
 pub mod announcements;
 pub mod calendar_feed;
 pub mod calendar_url;
+pub mod incidents;
 pub mod keep_alive;
 pub mod knowledge;
 pub mod metrics;

@@ -45,6 +45,7 @@ enum KindArg {
     Agenda,
     Postmortem,
     Learning,
+    Incident,
 }
 
 impl From<KindArg> for RecordKind {
@@ -54,6 +55,7 @@ impl From<KindArg> for RecordKind {
             KindArg::Agenda => RecordKind::Agenda,
             KindArg::Postmortem => RecordKind::Postmortem,
             KindArg::Learning => RecordKind::Learning,
+            KindArg::Incident => RecordKind::Incident,
         }
     }
 }
@@ -131,6 +133,12 @@ fn to_json(env: &Env, record: &Record) -> Value {
             "responders": p.responders, "links": p.links,
         }),
         Record::Learning(l) => json!({"text": l.text, "tags": l.tags, "author": l.author}),
+        Record::Incident(i) => json!({
+            "title": i.title, "start": i.start, "end": i.end,
+            "duration_minutes": i.duration().map(|d| d.num_minutes()),
+            "severity": i.severity, "labels": i.labels, "links": i.links,
+            "group_key": i.group_key, "alerts": i.episodes.len(),
+        }),
     };
     let object = value.as_object_mut().expect("built as an object above");
     object.insert("type".into(), json!(record.kind().code()));
@@ -156,6 +164,15 @@ fn to_line(env: &Env, record: &Record) -> String {
         },
         Record::Postmortem(p) => format!("{}: {}", p.title, first_line(&p.impact)),
         Record::Learning(l) => first_line(&l.text).to_string(),
+        Record::Incident(i) => {
+            let lasted = i
+                .duration()
+                .map_or("firing".to_string(), |d| format!("{} min", d.num_minutes()));
+            match &i.severity {
+                Some(severity) => format!("{} ({severity}, {lasted})", i.title),
+                None => format!("{} ({lasted})", i.title),
+            }
+        }
     };
     format!(
         "{}  {:<10}  {}  {}  [{}]\n",

@@ -1,10 +1,12 @@
 //! The TOML configuration file. Its keys are a contract: tools outside this
 //! repository write them. Errors name the file, the line and the key.
 
+mod alerts;
 mod integrations;
 mod meeting_settings;
 mod people;
 
+pub use alerts::{AlertRoute, AlertsConfig, DEFAULT_ALERTS_TOKEN_ENV};
 pub use integrations::{
     DEFAULT_TOKEN_ENV, DiscordConfig, GoogleConfig, Snowflake, resolve_secret_path,
 };
@@ -39,6 +41,8 @@ pub struct Config {
     pub discord: Option<DiscordConfig>,
     /// `[[person]]`: who is who (see `config/people.rs`).
     pub people: People,
+    /// `[alerts]`: absent means no hook listener.
+    pub alerts: Option<AlertsConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -287,6 +291,8 @@ struct RawConfig {
     discord: Option<DiscordConfig>,
     #[serde(default)]
     person: Vec<people::RawPerson>,
+    #[serde(default)]
+    alerts: Option<alerts::RawAlerts>,
 }
 
 #[derive(Deserialize)]
@@ -507,6 +513,9 @@ impl Config {
         if let Some(token_file) = self.discord.as_ref().and_then(|d| d.token_file.as_deref()) {
             secrets.push(("discord.token_file", token_file));
         }
+        if let Some(token_file) = self.alerts.as_ref().and_then(|a| a.token_file.as_deref()) {
+            secrets.push(("alerts.token_file", token_file));
+        }
         for (key, secret) in secrets {
             match crate::secret_file::check(key, secret) {
                 Err(e) if !e.is_missing() => {
@@ -575,6 +584,11 @@ impl Config {
             .map_err(|(span, key, message)| invalid(span, &key, message))?;
 
         let base = path.parent().unwrap_or(Path::new("."));
+        let alerts = raw
+            .alerts
+            .map(|a| a.check(&raw.meeting, base))
+            .transpose()
+            .map_err(|(span, key, message)| invalid(span, &key, message))?;
         let mut daemon = raw.daemon;
         let relative = daemon
             .state_dir
@@ -604,6 +618,7 @@ impl Config {
             google,
             discord,
             people,
+            alerts,
         })
     }
 

@@ -2,6 +2,7 @@
 //! token-protected API the CLI uses while the daemon holds the store.
 
 mod guard;
+pub(super) mod hooks;
 mod server;
 
 use std::sync::Arc;
@@ -195,6 +196,18 @@ async fn metrics(State(endpoint): Shared) -> Response {
         "counter",
         "Reminders posted to Discord.",
         &[("", load(&m.reminders_sent))],
+    )
+    .family(
+        "weekly_postmortem_alert_hooks_total",
+        "counter",
+        "Alert hook calls by result.",
+        &[
+            ("result=\"ok\"", load(&m.hooks_ok)),
+            ("result=\"duplicate\"", load(&m.hooks_duplicate)),
+            ("result=\"unauthorized\"", load(&m.hooks_unauthorized)),
+            ("result=\"too_large\"", load(&m.hooks_too_large)),
+            ("result=\"malformed\"", load(&m.hooks_malformed)),
+        ],
     )
     .family(
         "weekly_postmortem_calendar_api_calls_total",

@@ -52,6 +52,14 @@ pub async fn run(
         .await
         .with_context(|| format!("cannot listen on {} (daemon.listen)", config.daemon.listen))?;
     let api_token = write_api_token(&state_dir)?;
+    let hook_listener = match &config.alerts {
+        Some(alerts) => Some(
+            TcpListener::bind(alerts.listen)
+                .await
+                .with_context(|| format!("cannot listen on {} (alerts.listen)", alerts.listen))?,
+        ),
+        None => None,
+    };
 
     let holidays = match holiday_refresh::load_cached(&state_dir).await {
         Ok(Some(fetched)) => Holidays {
@@ -71,6 +79,27 @@ pub async fn run(
         }
     };
     let mut integrations = integration_statuses(&config);
+    let hook_token = match (&config.alerts, &hook_listener) {
+        (Some(alerts), Some(listener)) => match alerts.token() {
+            Ok(token) => {
+                integrations[3] = IntegrationStatus::new(
+                    "Alert hooks",
+                    true,
+                    format!(
+                        "POST /hooks/alertmanager on {}",
+                        listener.local_addr().map_or(alerts.listen, |a| a)
+                    ),
+                );
+                Some(token)
+            }
+            Err(why) => {
+                integrations[3] =
+                    IntegrationStatus::failed("Alert hooks", true, format!("not listening: {why}"));
+                None
+            }
+        },
+        _ => None,
+    };
     let calendar = match &config.google {
         Some(google) => match crate::calendar::sync::connect(google, &state_dir).await {
             Ok(api) => {
@@ -139,6 +168,16 @@ pub async fn run(
         calendar: calendar.clone(),
     };
     tasks.spawn(http::serve(listener, endpoint, stop_rx.clone()));
+    if let (Some(listener), Some(token), Some(alerts)) =
+        (hook_listener, hook_token, state.config.alerts.clone())
+    {
+        let hooks = http::hooks::Hooks {
+            state: state.clone(),
+            config: alerts,
+            token,
+        };
+        tasks.spawn(http::hooks::serve(listener, hooks, stop_rx.clone()));
+    }
     // A store that keeps failing for three checks stops the pings: systemd restarts us.
     let grace = Duration::from_secs(3 * state.config.daemon.health_check_seconds.0);
     let watched = state.clone();
@@ -261,6 +300,7 @@ fn integration_statuses(config: &Config) -> Vec<IntegrationStatus> {
             config.daemon.holiday_refresh,
             holiday_detail,
         ),
+        IntegrationStatus::new("Alert hooks", false, "no [alerts] section in the config"),
     ]
 }
 

@@ -86,6 +86,9 @@ pub enum HistoryKindChoice {
     #[name = "learning"]
     #[name_localized("ja", "学び")]
     Learning,
+    #[name = "incident"]
+    #[name_localized("ja", "インシデント")]
+    Incident,
 }
 
 /// Sends a use case's answer: errors and personal notes only to the asker,
@@ -439,6 +442,7 @@ pub async fn history(
                 HistoryKindChoice::Agenda => RecordKind::Agenda,
                 HistoryKindChoice::Postmortem => RecordKind::Postmortem,
                 HistoryKindChoice::Learning => RecordKind::Learning,
+                HistoryKindChoice::Incident => RecordKind::Incident,
             }),
             page: page.unwrap_or(1) as usize,
         };

@@ -11,6 +11,7 @@ use memchr::memmem;
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
+use super::incidents::Incident;
 use super::log::{AgendaItem, Learning, Postmortem, Session};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -20,14 +21,17 @@ pub enum RecordKind {
     Agenda,
     Postmortem,
     Learning,
+    /// Last, so the kinds before it keep their byte in stored search keys.
+    Incident,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 4] = [
+    pub const ALL: [RecordKind; 5] = [
         RecordKind::Session,
         RecordKind::Agenda,
         RecordKind::Postmortem,
         RecordKind::Learning,
+        RecordKind::Incident,
     ];
 
     pub fn code(self) -> &'static str {
@@ -36,6 +40,7 @@ impl RecordKind {
             RecordKind::Agenda => "agenda",
             RecordKind::Postmortem => "postmortem",
             RecordKind::Learning => "learning",
+            RecordKind::Incident => "incident",
         }
     }
 
@@ -56,6 +61,7 @@ pub enum Record {
     },
     Postmortem(Postmortem),
     Learning(Learning),
+    Incident(Incident),
 }
 
 impl Record {
@@ -65,6 +71,7 @@ impl Record {
             Record::Agenda { .. } => RecordKind::Agenda,
             Record::Postmortem(_) => RecordKind::Postmortem,
             Record::Learning(_) => RecordKind::Learning,
+            Record::Incident(_) => RecordKind::Incident,
         }
     }
 
@@ -74,6 +81,7 @@ impl Record {
             Record::Agenda { meeting, .. } => meeting,
             Record::Postmortem(p) => &p.meeting,
             Record::Learning(l) => &l.meeting,
+            Record::Incident(i) => &i.meeting,
         }
     }
 
@@ -83,6 +91,7 @@ impl Record {
             Record::Agenda { date, .. } => *date,
             Record::Postmortem(p) => p.date,
             Record::Learning(l) => l.date,
+            Record::Incident(i) => i.date(),
         }
     }
 
@@ -92,6 +101,7 @@ impl Record {
             Record::Agenda { item, .. } => item.id.clone(),
             Record::Postmortem(p) => p.id.clone(),
             Record::Learning(l) => l.id.clone(),
+            Record::Incident(i) => i.id.clone(),
         }
     }
 
@@ -150,6 +160,21 @@ fn postmortem_text(p: &Postmortem) -> String {
         Some(&p.prevention),
         Some(&responders),
     ])
+}
+
+/// An incident by its title, severity, labels and alert annotations.
+fn incident_text(i: &Incident) -> String {
+    let mut parts = vec![i.title.clone()];
+    parts.extend(i.severity.clone());
+    parts.extend(i.labels.iter().map(|(k, v)| format!("{k}={v}")));
+    // Thousands of alerts of one group mostly repeat the same annotations.
+    let annotations: std::collections::BTreeSet<&String> = i
+        .episodes
+        .iter()
+        .flat_map(|e| e.annotations.values())
+        .collect();
+    parts.extend(annotations.into_iter().cloned());
+    parts.join("\n")
 }
 
 fn learning_text(l: &Learning) -> String {
@@ -267,6 +292,7 @@ impl IndexEntry {
             } => Self::of_agenda(meeting, *date, item),
             Record::Postmortem(p) => Self::of_postmortem(p),
             Record::Learning(l) => Self::of_learning(l),
+            Record::Incident(i) => Self::of_incident(i),
         }
     }
 
@@ -314,6 +340,17 @@ impl IndexEntry {
             l.id.clone(),
             labels,
             &learning_text(l),
+        )
+    }
+
+    pub fn of_incident(i: &Incident) -> Self {
+        Self::new(
+            RecordKind::Incident,
+            &i.meeting,
+            i.date(),
+            i.id.clone(),
+            Vec::new(),
+            &incident_text(i),
         )
     }
 

@@ -5,6 +5,7 @@ pub mod date_input;
 pub mod fallback;
 pub mod history;
 pub mod holidays;
+pub mod incidents;
 pub mod invite;
 pub mod language;
 pub mod log;

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 
 use crate::domain::history::{Query, Record};
+use crate::domain::incidents::{Episode, Group, Incident};
 use crate::domain::log::{Invalid, Learning, Postmortem, Session};
 use crate::interchange::Document;
 
@@ -47,6 +48,21 @@ pub struct ImportSummary {
     pub added: usize,
     pub updated: usize,
     pub unchanged: usize,
+}
+
+/// What one alert notification changed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct AlertsAbsorbed {
+    pub incidents_changed: usize,
+    pub new_episodes: usize,
+    pub ended_episodes: usize,
+}
+
+impl AlertsAbsorbed {
+    /// Nothing new: a retried notification.
+    pub fn is_duplicate(&self) -> bool {
+        self.incidents_changed == 0
+    }
 }
 
 /// The session log. Every write returns only once it is durable on disk.
@@ -91,6 +107,13 @@ pub trait SessionLog: Send + Sync {
     fn import(&self, document: &Document) -> Result<ImportSummary, StoreError>;
     /// The whole log, in a stable order.
     fn export(&self) -> Result<Document, StoreError>;
+    /// Adds one notification's alert episodes to their groups' incidents, in
+    /// one atomic write: all of it, or (on an error) nothing.
+    fn absorb_alerts(&self, groups: &[(Group, Vec<Episode>)])
+    -> Result<AlertsAbsorbed, StoreError>;
+    /// The incidents, of one meeting or all.
+    fn incidents(&self, meeting: Option<&str>) -> Result<Vec<Incident>, StoreError>;
+    fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError>;
     /// Small facts the daemon keeps about the outside world (a reminder was
     /// posted, we cancelled a calendar event), by key.
     fn marker(&self, key: &str) -> Result<Option<String>, StoreError>;

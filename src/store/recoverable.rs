@@ -9,8 +9,9 @@ use std::sync::RwLock;
 
 use chrono::NaiveDate;
 
-use super::{ImportSummary, SessionLog, SledLog, StoreError};
+use super::{AlertsAbsorbed, ImportSummary, SessionLog, SledLog, StoreError};
 use crate::domain::history::{Query, Record};
+use crate::domain::incidents::{Episode, Group, Incident};
 use crate::domain::log::{Invalid, Learning, Postmortem, Session};
 use crate::interchange::Document;
 
@@ -113,6 +114,21 @@ impl SessionLog for RecoverableLog {
 
     fn export(&self) -> Result<Document, StoreError> {
         self.current()?.export()
+    }
+
+    fn absorb_alerts(
+        &self,
+        groups: &[(Group, Vec<Episode>)],
+    ) -> Result<AlertsAbsorbed, StoreError> {
+        self.current()?.absorb_alerts(groups)
+    }
+
+    fn incidents(&self, meeting: Option<&str>) -> Result<Vec<Incident>, StoreError> {
+        self.current()?.incidents(meeting)
+    }
+
+    fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError> {
+        self.current()?.incident(id)
     }
 
     fn marker(&self, key: &str) -> Result<Option<String>, StoreError> {

@@ -24,20 +24,21 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::search_file::{self, Generation};
-use super::{ImportSummary, SessionLog, StoreError};
+use super::{AlertsAbsorbed, ImportSummary, SessionLog, StoreError};
 use crate::domain::history::{
     HistoryIndex, Hit, IndexEntry, Matcher, Query, Record, RecordKind, rank,
 };
+use crate::domain::incidents::{self, Episode, Group, Incident};
 use crate::domain::log::{Invalid, Learning, Postmortem, Session, SkipCode};
 use crate::interchange::Document;
 
 /// The schema this binary writes. Bump it with a migration in [`MIGRATIONS`].
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 const SCHEMA_KEY: &[u8] = b"meta/schema_version";
 /// Rewrites the records of one schema version into the next.
 type Migration = fn(&sled::Db) -> Result<(), StoreError>;
 /// `MIGRATIONS[n]` upgrades a database from version `n + 1` to `n + 2`.
-const MIGRATIONS: &[Migration] = &[add_search_entries, add_search_generation];
+const MIGRATIONS: &[Migration] = &[add_search_entries, add_search_generation, add_incidents];
 /// Which version of the records and their search entries the store holds: a
 /// random token, replaced in the same batch as any change of them. Schema 3
 /// added it, so a binary that would change them without replacing it refuses
@@ -55,10 +56,15 @@ const CLOSED_MARKER: &str = "weekly-postmortem-closed";
 const SESSION: &str = "session/";
 const POSTMORTEM: &str = "postmortem/";
 const LEARNING: &str = "learning/";
+/// `incident/{id}`: an incident and its alert episodes.
+const INCIDENT: &str = "incident/";
+/// `incident-group/{group}/{id}`, empty: the incidents of one alert group,
+/// so that a hook reads its group only.
+const INCIDENT_GROUP: &str = "incident-group/";
 const MARKER: &str = "marker/";
 const SEARCH: &str = "search/";
 /// The prefixes of records, which search results are read from.
-const RECORDS: [&str; 3] = [SESSION, POSTMORTEM, LEARNING];
+const RECORDS: [&str; 4] = [SESSION, POSTMORTEM, LEARNING, INCIDENT];
 
 /// sled's page cache when the config does not say (`daemon.cache_mib`).
 pub const DEFAULT_CACHE_MIB: u64 = 16;
@@ -574,6 +580,7 @@ fn record_key(hit: &Hit) -> String {
         RecordKind::Session | RecordKind::Agenda => session_key(&hit.meeting, hit.date),
         RecordKind::Postmortem => format!("{POSTMORTEM}{}", hit.id),
         RecordKind::Learning => format!("{LEARNING}{}", hit.id),
+        RecordKind::Incident => incident_key(&hit.id),
     }
 }
 
@@ -610,6 +617,7 @@ fn resolve(
                 }),
             RecordKind::Postmortem => Some(Record::Postmortem(decode(&key, &bytes)?)),
             RecordKind::Learning => Some(Record::Learning(decode(&key, &bytes)?)),
+            RecordKind::Incident => Some(Record::Incident(decode(&key, &bytes)?)),
         };
         records.extend(record);
     }
@@ -618,6 +626,17 @@ fn resolve(
 
 fn session_key(meeting: &str, date: NaiveDate) -> String {
     format!("{SESSION}{meeting}/{date}")
+}
+
+fn incident_key(id: &str) -> String {
+    format!("{INCIDENT}{id}")
+}
+
+/// Where the incidents of one alert group are listed; the group key is
+/// Alertmanager's own text (any characters), so it is hashed.
+fn incident_group_prefix(meeting: &str, group_key: &str) -> String {
+    let group = crate::domain::log::stable_id("g", &[meeting, group_key]);
+    format!("{INCIDENT_GROUP}{group}/")
 }
 
 fn backend(e: sled::Error) -> StoreError {
@@ -645,6 +664,8 @@ fn entries_of(key: &str, bytes: &[u8]) -> Result<Vec<IndexEntry>, StoreError> {
         )?)]
     } else if key.starts_with(LEARNING) {
         vec![IndexEntry::of_learning(&decode::<Learning>(key, bytes)?)]
+    } else if key.starts_with(INCIDENT) {
+        vec![IndexEntry::of_incident(&decode::<Incident>(key, bytes)?)]
     } else {
         Vec::new()
     })
@@ -885,6 +906,14 @@ fn new_search_generation() -> Generation {
     generation
 }
 
+/// Schema 3 → 4: incidents (`incident/`, `incident-group/`) and search
+/// entries of the kind `incident`. There are none to rewrite; the version
+/// says that a binary which does not know the kind must not open the
+/// database (it would take an incident's search entry for the end of them).
+fn add_incidents(_db: &sled::Db) -> Result<(), StoreError> {
+    Ok(())
+}
+
 /// Schema 2 → 3: the search generation, which the search file is checked against.
 fn add_search_generation(db: &sled::Db) -> Result<(), StoreError> {
     db.insert(SEARCH_GENERATION_KEY, &new_search_generation()[..])
@@ -1009,6 +1038,11 @@ impl SessionLog for SledLog {
         for learning in &document.learnings {
             stages.put(format!("{LEARNING}{}", learning.id), encode(learning)?)?;
         }
+        for incident in &document.incidents {
+            stages.put(incident_key(&incident.id), encode(incident)?)?;
+            let member = incident_group_prefix(&incident.meeting, &incident.group_key);
+            stages.put(format!("{member}{}", incident.id), Vec::new())?;
+        }
         for (meeting, roster) in &document.rosters {
             let roster = serde_json::to_string(roster)
                 .map_err(|e| StoreError::Backend(format!("encoding a roster: {e}")))?;
@@ -1017,6 +1051,72 @@ impl SessionLog for SledLog {
         let summary = stages.finish()?;
         self.flush()?;
         Ok(summary)
+    }
+
+    fn absorb_alerts(
+        &self,
+        groups: &[(Group, Vec<Episode>)],
+    ) -> Result<AlertsAbsorbed, StoreError> {
+        let mut summary = AlertsAbsorbed::default();
+        {
+            let writing = self.write_lock();
+            let mut batch = sled::Batch::default();
+            let mut changes = SearchChanges::default();
+            let mut stage = |batch: &mut sled::Batch,
+                             key: &str,
+                             old: Option<&[u8]>,
+                             new: Option<&[u8]>|
+             -> Result<(), StoreError> {
+                let mut these = stage_search(batch, key, old, new)?;
+                changes.removed.append(&mut these.removed);
+                changes.added.append(&mut these.added);
+                Ok(())
+            };
+            for (group, episodes) in groups {
+                let members = incident_group_prefix(&group.meeting, &group.key);
+                let mut existing = Vec::new();
+                for entry in self.db.scan_prefix(&members) {
+                    let (key, _) = entry.map_err(backend)?;
+                    let id = String::from_utf8_lossy(&key[members.len()..]).into_owned();
+                    existing.extend(self.get::<Incident>(&incident_key(&id))?);
+                }
+                let absorbed = incidents::absorb(&existing, group, episodes.clone());
+                summary.new_episodes += absorbed.new_episodes;
+                summary.ended_episodes += absorbed.ended_episodes;
+                summary.incidents_changed += absorbed.changed.len();
+                for incident in &absorbed.changed {
+                    incident.validate().map_err(StoreError::Invalid)?;
+                    let key = incident_key(&incident.id);
+                    let old = self.db.get(&key).map_err(backend)?;
+                    let new = encode(incident)?;
+                    stage(&mut batch, &key, old.as_deref(), Some(&new))?;
+                    batch.insert(key.as_bytes(), new);
+                    batch.insert(format!("{members}{}", incident.id).as_bytes(), &[][..]);
+                }
+                for id in &absorbed.removed {
+                    let key = incident_key(id);
+                    let old = self.db.get(&key).map_err(backend)?;
+                    stage(&mut batch, &key, old.as_deref(), None)?;
+                    batch.remove(key.as_bytes());
+                    batch.remove(format!("{members}{id}").as_bytes());
+                }
+            }
+            if summary.incidents_changed > 0 {
+                self.commit(&writing, batch, changes)?;
+            }
+        }
+        self.flush()?;
+        Ok(summary)
+    }
+
+    fn incidents(&self, meeting: Option<&str>) -> Result<Vec<Incident>, StoreError> {
+        let mut all: Vec<Incident> = self.scan(INCIDENT)?;
+        all.retain(|i| meeting.is_none_or(|m| i.meeting == m));
+        Ok(all)
+    }
+
+    fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError> {
+        self.get(&incident_key(id))
     }
 
     fn marker(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -1083,8 +1183,11 @@ impl SessionLog for SledLog {
                 Some((key["roster/".len()..].to_string(), roster))
             })
             .collect();
+        let mut incidents = self.incidents(None)?;
+        incidents.sort_by(|a, b| (&a.meeting, a.start, &a.id).cmp(&(&b.meeting, b.start, &b.id)));
         Ok(Document {
             rosters,
+            incidents,
             sessions: self.sessions(None)?,
             postmortems,
             learnings,
@@ -1229,6 +1332,68 @@ mod tests {
 
     fn ids(records: &[Record]) -> Vec<String> {
         records.iter().map(Record::id).collect()
+    }
+
+    fn alert(fingerprint: &str, start: &str, end: Option<&str>) -> Episode {
+        Episode {
+            fingerprint: fingerprint.into(),
+            starts_at: format!("2026-11-30T{start}:00Z").parse().unwrap(),
+            ends_at: end.map(|e| format!("2026-11-30T{e}:00Z").parse().unwrap()),
+            labels: [("alertname".to_string(), "DiskFull".to_string())].into(),
+            annotations: [("description".to_string(), "ディスクが満杯".to_string())].into(),
+            links: Vec::new(),
+        }
+    }
+
+    fn disk_group() -> Group {
+        Group {
+            meeting: "weekly".into(),
+            key: "{}:{alertname=\"DiskFull\"}".into(),
+            summary: Some("Disk full on db-1".into()),
+            labels: Default::default(),
+        }
+    }
+
+    #[test]
+    fn alerts_become_searchable_incidents_a_retry_writes_nothing_and_they_survive_export() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = reopen(dir.path());
+        let groups = vec![(disk_group(), vec![alert("f1", "10:00", None)])];
+        let first = log.absorb_alerts(&groups).unwrap();
+        assert_eq!((first.incidents_changed, first.new_episodes), (1, 1));
+        assert!(log.absorb_alerts(&groups).unwrap().is_duplicate());
+        let resolved = vec![(disk_group(), vec![alert("f1", "10:00", Some("10:45"))])];
+        assert_eq!(log.absorb_alerts(&resolved).unwrap().ended_episodes, 1);
+        // A second episode 2 hours later is a second incident; one between them merges all.
+        log.absorb_alerts(&[(disk_group(), vec![alert("f2", "12:45", Some("13:00"))])])
+            .unwrap();
+        assert_eq!(log.incidents(None).unwrap().len(), 2);
+        log.absorb_alerts(&[(disk_group(), vec![alert("f3", "11:00", Some("12:30"))])])
+            .unwrap();
+        let incidents = log.incidents(Some("weekly")).unwrap();
+        assert_eq!(incidents.len(), 1, "{incidents:?}");
+        assert_eq!(incidents[0].episodes.len(), 3);
+        let found = log
+            .search(&Query {
+                text: Some("満杯".into()),
+                kind: Some(RecordKind::Incident),
+                ..Query::default()
+            })
+            .unwrap();
+        assert_eq!(ids(&found), vec![incidents[0].id.clone()]);
+
+        let document = log.export().unwrap();
+        assert_eq!(document.incidents, incidents);
+        drop(log);
+        let other = tempfile::tempdir().unwrap();
+        let copy = reopen(other.path());
+        let json = serde_json::to_string(&document).unwrap();
+        let parsed = Document::from_json(&json, &["weekly"]).unwrap();
+        copy.import(&parsed).unwrap();
+        assert_eq!(copy.incidents(None).unwrap(), incidents);
+        // The group index came along: the same alert again is a duplicate there too.
+        let again = vec![(disk_group(), vec![alert("f1", "10:00", Some("10:45"))])];
+        assert!(copy.absorb_alerts(&again).unwrap().is_duplicate());
     }
 
     #[test]

@@ -100,7 +100,8 @@ fn is_json(headers: &HeaderMap) -> bool {
     essence.eq_ignore_ascii_case("application/json")
 }
 
-fn authorized(token: &str, headers: &HeaderMap) -> bool {
+/// `Authorization: Bearer <token>`, compared in constant time.
+pub(super) fn authorized(token: &str, headers: &HeaderMap) -> bool {
     let expected = format!("Bearer {token}");
     let given = headers
         .get(header::AUTHORIZATION)
