@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::domain::people::JoinedPerson;
 use crate::domain::log::{
     AgendaItem, AgendaKind, Invalid, Learning, Postmortem, Session, TextKind, agenda_id,
     check_field, learning_id, postmortem_id,
@@ -29,6 +30,9 @@ pub struct Document {
     /// Facilitator rosters changed with `/rotation`, by meeting (optional).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub rosters: BTreeMap<String, Vec<String>>,
+    /// People not in the config who joined a rotation from Discord (optional).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub people: Vec<JoinedPerson>,
 }
 
 /// Why a file cannot be imported; nothing of it is stored.
@@ -93,12 +97,12 @@ impl Document {
         if let Some(key) = root.keys().find(|k| {
             !matches!(
                 k.as_str(),
-                "format" | "sessions" | "postmortems" | "learnings" | "rosters"
+                "format" | "sessions" | "postmortems" | "learnings" | "rosters" | "people"
             )
         }) {
             return Err(import_error(
                 shown(key),
-                "unknown field; expected format, sessions, postmortems, learnings, rosters",
+                "unknown field; expected format, sessions, postmortems, learnings, rosters, people",
             ));
         }
         let mut document = Document {
@@ -115,6 +119,7 @@ impl Document {
                 })?,
                 None => BTreeMap::new(),
             },
+            people: records(root.get("people"), "people")?,
         };
         document.complete_and_check(known_meetings)?;
         Ok(document)
@@ -218,6 +223,19 @@ impl Document {
                     })
                 })
                 .map_err(|e| import_error("rosters", e.to_string()))?;
+        }
+        let mut people = std::collections::HashSet::new();
+        for (i, person) in self.people.iter().enumerate() {
+            let location = format!("people[{i}] ({})", shown(&person.name));
+            person
+                .validate()
+                .map_err(|e| import_error(&location, e.to_string()))?;
+            if !people.insert(&person.name) {
+                return Err(import_error(
+                    &location,
+                    "a second entry for this person; keep one",
+                ));
+            }
         }
         Ok(())
     }

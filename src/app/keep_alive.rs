@@ -107,6 +107,7 @@ mod tests {
         let f = fixture("2026-12-20T00:00:00Z");
         let ctx = f.ctx();
         let item = |title: &str| NewItem {
+            presenter: crate::app::agenda::Presenter::Me,
             title: title.into(),
             kind: AgendaKind::Topic,
             link: None,

@@ -82,6 +82,15 @@ pub(crate) fn actor(
     }
 }
 
+/// Someone a command names with a Discord user option (not the asker).
+pub(crate) fn named_member(user: &serenity::User) -> Actor {
+    Actor {
+        id: user.id.get().to_string(),
+        name: user.display_name().to_string(),
+        is_facilitator: false,
+    }
+}
+
 /// Dates in commands are `YYYY-MM-DD`, within ten years of `today`; the
 /// refusal is in the configured language.
 pub fn parse_date(

@@ -895,6 +895,14 @@ impl SessionLog for SledLog {
                 .map_err(|e| StoreError::Backend(format!("encoding a roster: {e}")))?;
             stages.put(format!("{MARKER}roster/{meeting}"), encode(&roster)?)?;
         }
+        for person in &document.people {
+            let json = serde_json::to_string(person)
+                .map_err(|e| StoreError::Backend(format!("encoding a person: {e}")))?;
+            stages.put(
+                format!("{MARKER}{}{}", crate::store::JOINED_PERSON, person.name),
+                encode(&json)?,
+            )?;
+        }
         let summary = stages.finish()?;
         self.flush()?;
         Ok(summary)
@@ -964,8 +972,14 @@ impl SessionLog for SledLog {
                 Some((key["roster/".len()..].to_string(), roster))
             })
             .collect();
+        let people = self
+            .markers(crate::store::JOINED_PERSON)?
+            .into_iter()
+            .filter_map(|(_, json)| serde_json::from_str(&json).ok())
+            .collect();
         Ok(Document {
             rosters,
+            people,
             sessions: self.sessions(None)?,
             postmortems,
             learnings,
