@@ -3,8 +3,9 @@
 //! found by Discord user id, never by the name Discord shows.
 
 use super::{Actor, Context, UserError};
-use crate::domain::people::JoinedPerson;
-use crate::store::JOINED_PERSON;
+use crate::domain::log::Session;
+use crate::domain::people::{JoinedPerson, People};
+use crate::store::{JOINED_PERSON, SessionLog};
 
 /// A person as the use cases see them: the key rosters and sessions store,
 /// and how messages name them.
@@ -72,10 +73,30 @@ pub fn by_key(ctx: &Context, key: &str) -> Result<Option<Known>, UserError> {
 /// How messages name the person of `entry`; an entry nobody knows (a name
 /// written by an older version) is shown as written.
 pub fn display(ctx: &Context, entry: &str) -> String {
-    match by_key(ctx, entry) {
-        Ok(Some(known)) => known.display,
-        _ => entry.to_string(),
+    display_in(ctx.people, ctx.log, entry)
+}
+
+/// [`display`] for callers without a use case context (the calendar, the
+/// reminders, the feed).
+pub fn display_in(people: &People, log: &dyn SessionLog, entry: &str) -> String {
+    if let Some(person) = people.by_name(&people.canonical(entry)) {
+        return person.display_name().to_string();
     }
+    if entry.starts_with("discord-")
+        && let Ok(Some(json)) = log.marker(&format!("{JOINED_PERSON}{entry}"))
+        && let Ok(person) = serde_json::from_str::<JoinedPerson>(&json)
+    {
+        return person.display;
+    }
+    entry.to_string()
+}
+
+/// The session as texts show it: its facilitator by display name.
+pub fn as_shown(people: &People, log: &dyn SessionLog, mut session: Session) -> Session {
+    if let Some(key) = &session.facilitator {
+        session.facilitator = Some(display_in(people, log, key));
+    }
+    session
 }
 
 /// The key of a roster or session entry (see [`People::canonical`]).
