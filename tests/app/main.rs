@@ -15,6 +15,7 @@ mod google_adapter;
 mod hardening;
 mod helpers;
 mod holiday_refresh;
+mod identity;
 mod import_validation;
 mod keep_alive;
 mod people;
