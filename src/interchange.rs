@@ -9,11 +9,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::domain::people::JoinedPerson;
 use crate::domain::log::{
     AgendaItem, AgendaKind, Invalid, Learning, Postmortem, Session, TextKind, agenda_id,
     check_field, learning_id, postmortem_id,
 };
+use crate::domain::people::JoinedPerson;
 
 pub const FORMAT_V1: &str = "weekly-postmortem/v1";
 

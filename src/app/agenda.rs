@@ -320,7 +320,11 @@ mod tests {
         guest.presenter = Presenter::Guest(" Ms. Kimura ".into());
         guest.team = Some("Payments".into());
         let reply = add(&ctx, &person("1"), guest).unwrap();
-        assert!(reply.text.contains("Ms. Kimura / Payments"), "{}", reply.text);
+        assert!(
+            reply.text.contains("Ms. Kimura / Payments"),
+            "{}",
+            reply.text
+        );
         let mut member = item("Retention", None);
         member.presenter = Presenter::Member(Actor {
             name: "renamed".into(),

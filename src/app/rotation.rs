@@ -163,7 +163,9 @@ pub fn show(ctx: &Context) -> Answer {
         .filter(|(d, _)| *d >= ctx.today())
         .take(8)
         .map(|(d, f)| {
-            let who = f.as_deref().map_or_else(|| "-".into(), |f| directory::display(ctx, f));
+            let who = f
+                .as_deref()
+                .map_or_else(|| "-".into(), |f| directory::display(ctx, f));
             format!("- {d}: {who}")
         })
         .collect();
@@ -299,7 +301,10 @@ pub fn add(ctx: &Context, actor: &Actor, member: &Actor) -> Answer {
     if roster.contains(&person.key) {
         return Err(UserError(say(
             ctx.language,
-            format!("{} さんはすでにローテーションに入っています", person.display),
+            format!(
+                "{} さんはすでにローテーションに入っています",
+                person.display
+            ),
             format!("{} is already in the rotation", person.display),
         )));
     }

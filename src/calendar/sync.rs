@@ -10,9 +10,9 @@ use chrono::{DateTime, Days, Utc};
 
 use super::google::{CalendarApi, CalendarError, GoogleCalendar, InsertOutcome, SendUpdates};
 use super::reconcile::{Action, EventSettings, desired_events, plan};
+use crate::app::directory::as_shown;
 use crate::config::{Config, GoogleConfig};
 use crate::domain::holidays::HolidayCalendar;
-use crate::app::directory::as_shown;
 use crate::domain::invite::Channel;
 use crate::domain::log::{SessionStatus, SkipCode, cancelled_dates};
 use crate::domain::schedule::Schedule;

@@ -273,7 +273,12 @@ async fn calendar_feed(
     if let Some(id) = &only
         && daemon.config.meeting(id).is_none()
     {
-        let known: Vec<&str> = daemon.config.meetings.iter().map(|m| m.id.as_str()).collect();
+        let known: Vec<&str> = daemon
+            .config
+            .meetings
+            .iter()
+            .map(|m| m.id.as_str())
+            .collect();
         let id: String = id.chars().take(64).filter(|c| !c.is_control()).collect();
         return (
             StatusCode::NOT_FOUND,

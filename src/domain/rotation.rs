@@ -75,7 +75,9 @@ pub fn assign(
                     [first, second, rest @ ..]
                         if same_team(first, previous)
                             && !same_team(second, previous)
-                            && !rest.first().is_some_and(|third| same_team(first, Some(third)))
+                            && !rest
+                                .first()
+                                .is_some_and(|third| same_team(first, Some(third)))
                             && on_time(first, size)
                             && on_time(second, size - 1) =>
                     {

@@ -8,8 +8,7 @@ use serde_json::{Value, json};
 
 use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
 use crate::helpers::{
-    RunningDaemon, TestApp, WEEKLY_MEETING, daemon_section, get, spawn_app_with, stdout,
-    wait_until,
+    RunningDaemon, TestApp, WEEKLY_MEETING, daemon_section, get, spawn_app_with, stdout, wait_until,
 };
 
 const TOKEN: &str = "fake-bot-token-Zm9vYmFy.secret";
@@ -158,7 +157,11 @@ fn a_newcomer_joins_by_id_is_exported_and_imported_and_leaves_after_a_rename() {
     let file = other.dir.path().join("export.json");
     std::fs::write(&file, exported.to_string()).unwrap();
     let output = other.run(&["import", file.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", crate::helpers::stderr(&output));
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::helpers::stderr(&output)
+    );
     assert_eq!(other.json(&["export"])["people"], exported["people"]);
 }
 
@@ -242,17 +245,13 @@ fn a_guest_presenter_without_discord_appears_in_the_announcement_and_in_history_
     daemon.terminate();
 
     let _daemon = start(&app, &fake, "2026-12-02T10:05:00+09:00");
-    let announcement = fake.wait_for(
-        "the day's announcement",
-        WAIT,
-        |s| {
-            s.messages(TEXT_CHANNEL_ID)
-                .iter()
-                .filter_map(|m| m["content"].as_str())
-                .find(|c| c.contains("今日は"))
-                .map(str::to_string)
-        },
-    );
+    let announcement = fake.wait_for("the day's announcement", WAIT, |s| {
+        s.messages(TEXT_CHANNEL_ID)
+            .iter()
+            .filter_map(|m| m["content"].as_str())
+            .find(|c| c.contains("今日は"))
+            .map(str::to_string)
+    });
     assert!(
         announcement.contains("決済の遅延 (incident, 木村 / ゲスト: Payments)")
             || announcement.contains("決済の遅延 (topic, 木村 / ゲスト: Payments)"),
@@ -261,7 +260,10 @@ fn a_guest_presenter_without_discord_appears_in_the_announcement_and_in_history_
 
     let output = app.run(&["history", "--team", "payments", "--format", "json"]);
     let found = stdout(&output);
-    assert!(found.contains("決済の遅延") && found.contains("木村"), "{found}");
+    assert!(
+        found.contains("決済の遅延") && found.contains("木村"),
+        "{found}"
+    );
 }
 
 #[test]
