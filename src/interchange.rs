@@ -550,6 +550,18 @@ mod tests {
                     .to_string(),
                 "rosters: weekly[1]: contains the control character U+0007",
             ),
+            (
+                serde_json::json!({"format": FORMAT_V1, "people": [{"name": "discord-12", "display": "x", "discord_id": "13"}]})
+                    .to_string(),
+                "people[0] (discord-12): discord_id",
+            ),
+            (
+                serde_json::json!({"format": FORMAT_V1, "people": [
+                    {"name": "discord-12", "display": "x", "discord_id": "12"},
+                    {"name": "discord-12", "display": "y", "discord_id": "12"}]})
+                .to_string(),
+                "people[1] (discord-12): a second entry",
+            ),
         ];
         for (text, expected) in cases {
             let err = Document::from_json(&text, KNOWN).unwrap_err();
