@@ -63,6 +63,7 @@ fn main() {
     let now: DateTime<Utc> = "2026-11-29T00:00:00Z".parse().expect("a time");
     let ctx = Context {
         meeting: &config.meetings[0],
+        people: &config.people,
         log: &log,
         holidays: &holidays,
         language: config.daemon.language,
@@ -103,6 +104,7 @@ fn main() {
                 // Spread over the coming sessions, as a real team's topics are.
                 date: Some(upcoming[i % upcoming.len()]),
                 team: None,
+                presenter: agenda::Presenter::Me,
             },
         );
         add_times.push(started.elapsed());

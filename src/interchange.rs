@@ -14,6 +14,7 @@ use crate::domain::log::{
     AgendaItem, AgendaKind, Invalid, Learning, Postmortem, Session, TextKind, agenda_id,
     check_field, learning_id, postmortem_id,
 };
+use crate::domain::people::JoinedPerson;
 
 pub const FORMAT_V1: &str = "weekly-postmortem/v1";
 
@@ -33,6 +34,9 @@ pub struct Document {
     /// Incidents from alert hooks (optional; documents before issue 14 have none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub incidents: Vec<Incident>,
+    /// People not in the config who joined a rotation from Discord (optional).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub people: Vec<JoinedPerson>,
 }
 
 /// Why a file cannot be imported; nothing of it is stored.
@@ -98,11 +102,12 @@ impl Document {
             !matches!(
                 k.as_str(),
                 "format" | "sessions" | "postmortems" | "learnings" | "rosters" | "incidents"
+                    | "people"
             )
         }) {
             return Err(import_error(
                 shown(key),
-                "unknown field; expected format, sessions, postmortems, learnings, rosters, incidents",
+                "unknown field; expected format, sessions, postmortems, learnings, rosters, incidents, people",
             ));
         }
         let mut document = Document {
@@ -120,6 +125,7 @@ impl Document {
                 None => BTreeMap::new(),
             },
             incidents: records(root.get("incidents"), "incidents")?,
+            people: records(root.get("people"), "people")?,
         };
         document.complete_and_check(known_meetings)?;
         Ok(document)
@@ -233,6 +239,19 @@ impl Document {
                     })
                 })
                 .map_err(|e| import_error("rosters", e.to_string()))?;
+        }
+        let mut people = std::collections::HashSet::new();
+        for (i, person) in self.people.iter().enumerate() {
+            let location = format!("people[{i}] ({})", shown(&person.name));
+            person
+                .validate()
+                .map_err(|e| import_error(&location, e.to_string()))?;
+            if !people.insert(&person.name) {
+                return Err(import_error(
+                    &location,
+                    "a second entry for this person; keep one",
+                ));
+            }
         }
         Ok(())
     }
@@ -546,6 +565,18 @@ mod tests {
                 serde_json::json!({"format": FORMAT_V1, "rosters": {"weekly": ["sato", "\u{7}"]}})
                     .to_string(),
                 "rosters: weekly[1]: contains the control character U+0007",
+            ),
+            (
+                serde_json::json!({"format": FORMAT_V1, "people": [{"name": "discord-12", "display": "x", "discord_id": "13"}]})
+                    .to_string(),
+                "people[0] (discord-12): discord_id",
+            ),
+            (
+                serde_json::json!({"format": FORMAT_V1, "people": [
+                    {"name": "discord-12", "display": "x", "discord_id": "12"},
+                    {"name": "discord-12", "display": "y", "discord_id": "12"}]})
+                .to_string(),
+                "people[1] (discord-12): a second entry",
             ),
         ];
         for (text, expected) in cases {

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use super::{Actor, Answer, Context, Reply, UserError, say, session_label};
+use super::{Actor, Answer, Context, Reply, UserError, directory, say, session_label};
 use crate::domain::log::{AgendaItem, AgendaKind, Invalid, TextKind, agenda_id};
 
 pub struct NewItem {
@@ -10,29 +10,49 @@ pub struct NewItem {
     pub kind: AgendaKind,
     pub link: Option<String>,
     pub date: Option<NaiveDate>,
-    /// The presenter's team when it is another department: a guest.
+    /// The presenter's team when it is another department: a guest. Without
+    /// it, the team of the presenter's `[[person]]` entry.
     pub team: Option<String>,
+    pub presenter: Presenter,
+}
+
+/// Who presents an item.
+pub enum Presenter {
+    /// The person adding it.
+    Me,
+    /// Another Discord member, found in the directory by id.
+    Member(Actor),
+    /// Someone without a Discord account, by the name given.
+    Guest(String),
 }
 
 pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
     let title = item.title.trim().to_string();
+    let (presenter, directory_team) = match &item.presenter {
+        Presenter::Me => presenter_of(ctx, actor)?,
+        Presenter::Member(member) => presenter_of(ctx, member)?,
+        Presenter::Guest(name) => (name.trim().to_string(), None),
+    };
+    let team = item
+        .team
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .or(directory_team)
+        .filter(|t| Some(t.as_str()) != ctx.meeting.team.as_deref());
     // The record's own rule (empty, length, control characters) answers
     // first, before the date is looked at: the same rule an import meets.
     let mut new_item = AgendaItem {
         id: agenda_id(&ctx.meeting.id, ctx.today(), &title),
         title: title.clone(),
         kind: item.kind,
-        presenter: Some(actor.name.clone()),
+        presenter: Some(presenter.clone()),
         link: item.link.clone(),
         notes: None,
         added_by: Some(actor.id.clone()),
         added_at: Some(ctx.now),
-        team: item
-            .team
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && Some(*t) != ctx.meeting.team.as_deref())
-            .map(str::to_string),
+        team: team.clone(),
         ..Default::default()
     };
     new_item
@@ -70,19 +90,29 @@ pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
         )));
     }
     let label = session_label(&occurrence, ctx.language);
+    let who = match &team {
+        Some(team) => format!("{presenter} / {team}"),
+        None => presenter,
+    };
     Ok(Reply::public(say(
         ctx.language,
         format!(
-            "{label} の議題に追加しました: 「{title}」（{}、{}）id `{id}`",
+            "{label} の議題に追加しました: 「{title}」（{}、{who}）id `{id}`",
             item.kind.code(),
-            actor.name
         ),
         format!(
-            "Added to {label}: \"{title}\" ({}, {}) id `{id}`",
+            "Added to {label}: \"{title}\" ({}, {who}) id `{id}`",
             item.kind.code(),
-            actor.name
         ),
     )))
+}
+
+/// A member as a presenter: how the directory names them, and their team.
+fn presenter_of(ctx: &Context, member: &Actor) -> Result<(String, Option<String>), UserError> {
+    Ok(match directory::who(ctx, member)? {
+        Some(known) => (known.display, known.team),
+        None => (member.name.clone(), None),
+    })
 }
 
 fn check_link(ctx: &Context, link: &str) -> Result<(), UserError> {
@@ -257,6 +287,7 @@ mod tests {
             link: None,
             date: date.map(|d| d.parse().unwrap()),
             team: None,
+            presenter: Presenter::Me,
         }
     }
 
@@ -275,6 +306,52 @@ mod tests {
             "{}",
             listed.text
         );
+    }
+
+    #[test]
+    fn a_guest_presenter_is_named_with_their_team_and_a_member_brings_theirs() {
+        let f = fixture("2026-11-29T00:00:00Z");
+        let config = crate::config::Config::parse(
+            &f._dir.path().join("c.toml"),
+            &format!(
+                "{}\n[[person]]\nname = \"tanaka\"\ndisplay = \"田中\"\ndiscord_id = \"22\"\nteam = \"CloudLog\"\n",
+                crate::app::fixture::CONFIG
+            ),
+        )
+        .unwrap();
+        let ctx = Context {
+            meeting: &config.meetings[0],
+            people: &config.people,
+            ..f.ctx()
+        };
+        let mut guest = item("Log pipeline", None);
+        guest.presenter = Presenter::Guest(" Ms. Kimura ".into());
+        guest.team = Some("Payments".into());
+        let reply = add(&ctx, &person("1"), guest).unwrap();
+        assert!(
+            reply.text.contains("Ms. Kimura / Payments"),
+            "{}",
+            reply.text
+        );
+        let mut member = item("Retention", None);
+        member.presenter = Presenter::Member(Actor {
+            name: "renamed".into(),
+            ..person("22")
+        });
+        add(&ctx, &person("1"), member).unwrap();
+        let agenda = &f.log.sessions(None).unwrap()[0].agenda;
+        let shown: Vec<(Option<&str>, Option<&str>)> = agenda
+            .iter()
+            .map(|i| (i.presenter.as_deref(), i.team.as_deref()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (Some("Ms. Kimura"), Some("Payments")),
+                (Some("田中"), Some("CloudLog"))
+            ]
+        );
+        assert!(agenda.iter().all(|i| i.added_by.as_deref() == Some("1")));
     }
 
     #[test]

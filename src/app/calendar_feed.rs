@@ -17,22 +17,24 @@ pub const FEED_WEEKS: u64 = 26;
 /// Marker prefix of the revisions: `ics-revision/<meeting>/<date>`.
 const REVISION_MARKER: &str = "ics-revision/";
 
-/// The feed as served, for every meeting; it stores only the revisions of
-/// events whose text changed (a fetch in steady state writes nothing).
-pub fn render(state: &AppState) -> Result<String, UserError> {
+/// The feed as served, for every meeting or only `only` (a meeting that
+/// exists: the caller checks); it stores only the revisions of events whose
+/// text changed (a fetch in steady state writes nothing).
+pub fn render(state: &AppState, only: Option<&str>) -> Result<String, UserError> {
     let now = state.clock.now();
+    let meetings: Vec<&crate::config::Meeting> = state
+        .config
+        .meetings
+        .iter()
+        .filter(|m| only.is_none_or(|id| m.id == id))
+        .collect();
     let mut events = Vec::new();
-    for meeting in &state.config.meetings {
+    for meeting in &meetings {
         events.extend(state.with_use_case(meeting, meeting_events)?);
     }
     events.sort_by_key(|(e, _)| e.start.to_utc());
     // One calendar, named after what it shows: the meeting, or all of them.
-    let titles: Vec<&str> = state
-        .config
-        .meetings
-        .iter()
-        .map(|m| m.title.as_str())
-        .collect();
+    let titles: Vec<&str> = meetings.iter().map(|m| m.title.as_str()).collect();
     Ok(ics::render(&titles.join(" / "), &events, now))
 }
 
@@ -54,9 +56,12 @@ fn meeting_events(ctx: &Context) -> Result<Vec<(FeedEvent, Revision)>, UserError
     for o in &occurrences {
         let text = match &o.status {
             Status::Held { .. } => {
-                let session = sessions.iter().find(|s| s.date == o.date);
+                let session = sessions
+                    .iter()
+                    .find(|s| s.date == o.date)
+                    .map(|s| super::directory::as_shown(ctx.people, ctx.log, s.clone()));
                 // Titles only: the feed's readers are not necessarily the organisation.
-                feed_entry(&meeting.title, o, session, ctx.language)
+                feed_entry(&meeting.title, o, session.as_ref(), ctx.language)
             }
             Status::Skipped(reason) => feed_cancellation(&meeting.title, &ctx.skip_text(reason)),
         };
@@ -116,10 +121,10 @@ mod tests {
     #[test]
     fn a_changed_week_gets_the_next_sequence_and_past_weeks_lose_their_marker() {
         let (state, _dir) = state_at("2026-11-30T09:00:00+09:00");
-        let first = render(&state).unwrap();
+        let first = render(&state, None).unwrap();
         assert_eq!(sequence_of(&first, "2026-12-02"), 0);
         assert_eq!(
-            render(&state).unwrap(),
+            render(&state, None).unwrap(),
             first,
             "a second fetch changes nothing"
         );
@@ -131,7 +136,7 @@ mod tests {
                 Ok(())
             })
             .unwrap();
-        let second = render(&state).unwrap();
+        let second = render(&state, None).unwrap();
         assert_eq!(sequence_of(&second, "2026-12-02"), 1);
         assert_eq!(sequence_of(&second, "2026-12-09"), 0, "other weeks stay");
 
@@ -142,7 +147,7 @@ mod tests {
                 Some("3 00 2026-11-01T00:00:00Z"),
             )
             .unwrap();
-        render(&state).unwrap();
+        render(&state, None).unwrap();
         assert_eq!(
             state.log.marker("ics-revision/weekly/2026-11-25").unwrap(),
             None

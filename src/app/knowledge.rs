@@ -51,7 +51,7 @@ pub fn add_learning(
             .map(|t| t.trim().to_string())
             .filter(|t| !t.is_empty())
             .collect(),
-        author: Some(actor.name.clone()),
+        author: Some(super::directory::shown(ctx, actor)),
     };
     learning
         .validate()
@@ -92,7 +92,7 @@ pub fn add_postmortem(ctx: &Context, actor: &Actor, form: PostmortemForm) -> Ans
         actions_taken: form.actions_taken.trim().to_string(),
         root_cause: form.root_cause.trim().to_string(),
         prevention: form.prevention.trim().to_string(),
-        responders: vec![actor.name.clone()],
+        responders: vec![super::directory::shown(ctx, actor)],
         links: Vec::new(),
     };
     postmortem

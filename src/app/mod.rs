@@ -7,6 +7,7 @@ pub mod announcements;
 pub mod calendar_feed;
 pub mod calendar_url;
 pub mod incidents;
+pub mod directory;
 pub mod keep_alive;
 pub mod knowledge;
 pub mod metrics;
@@ -27,6 +28,8 @@ use crate::store::{SessionLog, StoreError};
 /// Everything a use case may look at, with "now" read once by the caller.
 pub struct Context<'a> {
     pub meeting: &'a Meeting,
+    /// The config's `[[person]]` directory (see [`directory`] for the whole one).
+    pub people: &'a crate::domain::people::People,
     pub log: &'a dyn SessionLog,
     pub holidays: &'a dyn HolidayCalendar,
     pub language: Language,
@@ -289,6 +292,7 @@ skip_dates = ["2026-12-30"]
         pub fn ctx(&self) -> Context<'_> {
             Context {
                 meeting: &self.config.meetings[0],
+                people: &self.config.people,
                 log: &self.log,
                 holidays: &self.holidays,
                 language: self.config.daemon.language,

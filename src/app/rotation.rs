@@ -1,8 +1,11 @@
-//! `/rotation join|leave|show|swap` and keeping upcoming sessions assigned.
-//! The roster starts from the config and lives in the store once changed.
+//! `/rotation join|leave|show|swap|add|remove|move` and keeping upcoming
+//! sessions assigned. The roster starts from the config and lives in the
+//! store once changed. Entries are directory keys (a `[[person]]` name, or
+//! `discord-<id>` for someone who joined from Discord), never display names.
 
 use chrono::{Days, NaiveDate};
 
+use super::directory::{self, Known};
 use super::{Actor, Answer, Context, Reply, UserError, say};
 use crate::domain::rotation::assign;
 
@@ -10,12 +13,22 @@ fn roster_key(meeting: &str) -> String {
     format!("roster/{meeting}")
 }
 
+/// The roster's keys in turn order. A roster stored by an older version
+/// (display names) reads as the config people whose `display` it names.
 pub fn roster(ctx: &Context) -> Result<Vec<String>, UserError> {
-    match ctx.log.marker(&roster_key(&ctx.meeting.id))? {
+    let stored: Vec<String> = match ctx.log.marker(&roster_key(&ctx.meeting.id))? {
         Some(json) => serde_json::from_str(&json)
-            .map_err(|e| UserError(format!("the stored roster is damaged: {e}"))),
-        None => Ok(ctx.meeting.facilitators.clone()),
+            .map_err(|e| UserError(format!("the stored roster is damaged: {e}")))?,
+        None => ctx.meeting.facilitators.clone(),
+    };
+    let mut roster: Vec<String> = Vec::with_capacity(stored.len());
+    for entry in stored {
+        let key = directory::canonical(ctx, &entry);
+        if !roster.contains(&key) {
+            roster.push(key);
+        }
     }
+    Ok(roster)
 }
 
 fn save_roster(ctx: &Context, roster: &[String]) -> Result<(), UserError> {
@@ -23,6 +36,14 @@ fn save_roster(ctx: &Context, roster: &[String]) -> Result<(), UserError> {
     ctx.log
         .set_marker(&roster_key(&ctx.meeting.id), Some(&json))?;
     Ok(())
+}
+
+/// Each roster entry's team, when the directory gives one.
+fn teams(ctx: &Context, roster: &[String]) -> Result<Vec<Option<String>>, UserError> {
+    roster
+        .iter()
+        .map(|key| Ok(directory::by_key(ctx, key)?.and_then(|k| k.team)))
+        .collect()
 }
 
 /// Gives every held session of the next `weeks` weeks a facilitator, without
@@ -33,7 +54,12 @@ pub fn ensure_assigned(ctx: &Context, weeks: u64) -> Result<Vec<(NaiveDate, Stri
         return Ok(Vec::new());
     }
     let (history, upcoming) = turns(ctx, weeks)?;
-    let assigned = assign(&roster, &history, &upcoming);
+    let teams = teams(ctx, &roster)?;
+    let history: Vec<(NaiveDate, Option<String>)> = history
+        .into_iter()
+        .map(|(d, f)| (d, f.map(|f| directory::canonical(ctx, &f))))
+        .collect();
+    let assigned = assign(&roster, &teams, &history, &upcoming);
     for (date, person) in &assigned {
         ctx.log
             .update_session(&ctx.meeting.id, *date, &mut |session| {
@@ -46,11 +72,11 @@ pub fn ensure_assigned(ctx: &Context, weeks: u64) -> Result<Vec<(NaiveDate, Stri
     Ok(assigned)
 }
 
-/// Held sessions from the first one to `weeks` ahead with their facilitators,
-/// and the upcoming ones (not started yet).
 /// Every held session with its facilitator (if any), and the dates still to assign.
 type Turns = (Vec<(NaiveDate, Option<String>)>, Vec<NaiveDate>);
 
+/// Held sessions from the first one to `weeks` ahead with their facilitators,
+/// and the upcoming ones (not started yet).
 fn turns(ctx: &Context, weeks: u64) -> Result<Turns, UserError> {
     let first = ctx.meeting.rule.first_session;
     let until = ctx
@@ -80,40 +106,46 @@ fn turns(ctx: &Context, weeks: u64) -> Result<Turns, UserError> {
 
 pub fn join(ctx: &Context, actor: &Actor) -> Answer {
     let mut roster = roster(ctx)?;
-    if roster.contains(&actor.name) {
+    let me = directory::enroll(ctx, actor)?;
+    if roster.contains(&me.key) {
         return Err(UserError(say(
             ctx.language,
             "すでにローテーションに入っています",
             "you are already in the rotation",
         )));
     }
-    roster.push(actor.name.clone());
+    roster.push(me.key.clone());
     save_roster(ctx, &roster)?;
     Ok(Reply::public(say(
         ctx.language,
         format!(
             "{} さんがファシリテーターのローテーションに加わりました（{}人）。ありがとうございます！",
-            actor.name,
+            me.display,
             roster.len()
         ),
         format!(
             "{} joined the facilitator rotation ({} people). Thank you!",
-            actor.name,
+            me.display,
             roster.len()
         ),
     )))
 }
 
+fn not_in_rotation(ctx: &Context) -> UserError {
+    UserError(say(
+        ctx.language,
+        "ローテーションに入っていません",
+        "you are not in the rotation",
+    ))
+}
+
 pub fn leave(ctx: &Context, actor: &Actor) -> Answer {
     let mut roster = roster(ctx)?;
+    let me = directory::who(ctx, actor)?.ok_or_else(|| not_in_rotation(ctx))?;
     let before = roster.len();
-    roster.retain(|n| n != &actor.name);
+    roster.retain(|key| key != &me.key);
     if roster.len() == before {
-        return Err(UserError(say(
-            ctx.language,
-            "ローテーションに入っていません",
-            "you are not in the rotation",
-        )));
+        return Err(not_in_rotation(ctx));
     }
     save_roster(ctx, &roster)?;
     Ok(Reply::private(say(
@@ -130,12 +162,21 @@ pub fn show(ctx: &Context) -> Answer {
         .iter()
         .filter(|(d, _)| *d >= ctx.today())
         .take(8)
-        .map(|(d, f)| format!("- {d}: {}", f.as_deref().unwrap_or("-")))
+        .map(|(d, f)| {
+            let who = f
+                .as_deref()
+                .map_or_else(|| "-".into(), |f| directory::display(ctx, f));
+            format!("- {d}: {who}")
+        })
         .collect();
     let members = if roster.is_empty() {
         "-".to_string()
     } else {
-        roster.join(" → ")
+        roster
+            .iter()
+            .map(|key| directory::display(ctx, key))
+            .collect::<Vec<_>>()
+            .join(" → ")
     };
     Ok(Reply::public(say(
         ctx.language,
@@ -148,7 +189,7 @@ pub fn show(ctx: &Context) -> Answer {
 }
 
 /// Trades the facilitators of two upcoming sessions: the two facilitators
-/// themselves, or anyone with the facilitator role.
+/// themselves (recognised by their Discord id), or anyone with the facilitator role.
 pub fn swap(ctx: &Context, actor: &Actor, a: NaiveDate, b: NaiveDate) -> Answer {
     ctx.held_on(a)?;
     ctx.held_on(b)?;
@@ -159,9 +200,11 @@ pub fn swap(ctx: &Context, actor: &Actor, a: NaiveDate, b: NaiveDate) -> Answer 
             .and_then(|s| s.facilitator))
     };
     let (fa, fb) = (who(a)?, who(b)?);
-    let involved =
-        fa.as_deref() == Some(actor.name.as_str()) || fb.as_deref() == Some(actor.name.as_str());
-    if !involved && !actor.is_facilitator {
+    let me = directory::who(ctx, actor)?.map(|k| k.key);
+    let is_me = |f: &Option<String>| {
+        me.is_some() && f.as_deref().map(|f| directory::canonical(ctx, f)) == me
+    };
+    if !(is_me(&fa) || is_me(&fb) || actor.is_facilitator) {
         return Err(UserError(say(
             ctx.language,
             "交代できるのは担当者本人かファシリテーターロールの人です",
@@ -175,7 +218,10 @@ pub fn swap(ctx: &Context, actor: &Actor, a: NaiveDate, b: NaiveDate) -> Answer 
                 Ok(())
             })?;
     }
-    let show = |p: &Option<String>| p.clone().unwrap_or_else(|| "-".into());
+    let show = |p: &Option<String>| {
+        p.as_deref()
+            .map_or_else(|| "-".into(), |p| directory::display(ctx, p))
+    };
     Ok(Reply::public(say(
         ctx.language,
         format!("交代しました: {a} は {}、{b} は {}", show(&fb), show(&fa)),
@@ -187,10 +233,175 @@ pub fn swap(ctx: &Context, actor: &Actor, a: NaiveDate, b: NaiveDate) -> Answer 
     )))
 }
 
+/// What a facilitator-role holder did to the roster, for the session log.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+enum RosterAction {
+    Add,
+    Remove,
+    Move,
+}
+
+/// Only holders of the meeting's facilitator role manage the roster for others.
+fn require_manager(ctx: &Context, actor: &Actor) -> Result<(), UserError> {
+    if actor.is_facilitator {
+        return Ok(());
+    }
+    Err(UserError(say(
+        ctx.language,
+        "ローテーションを編集できるのは、この会議のファシリテーターロールを持つ人だけです（自分の参加・離脱は /rotation join と /rotation leave でできます）。何も変更していません。",
+        "Only holders of this meeting's facilitator role can change the rotation for others (anyone can /rotation join or /rotation leave for themselves). Nothing was changed.",
+    )))
+}
+
+/// Keeps who changed the roster, and how, in the store: one marker per change
+/// under `roster-log/<meeting>/<number>`, in order.
+fn log_change(
+    ctx: &Context,
+    actor: &Actor,
+    action: RosterAction,
+    person: &Known,
+    position: Option<usize>,
+) -> Result<(), UserError> {
+    let entry = serde_json::json!({
+        "at": ctx.now.to_rfc3339(),
+        "by": actor.id,
+        "action": action,
+        "person": person.key,
+        "position": position,
+    });
+    // Numbered in order; `set_marker_once` keeps two changes at once apart.
+    let prefix = format!("roster-log/{}/", ctx.meeting.id);
+    let mut number = ctx.log.markers(&prefix)?.len();
+    while !ctx
+        .log
+        .set_marker_once(&format!("{prefix}{number:08}"), &entry.to_string())?
+    {
+        number += 1;
+    }
+    tracing::info!(meeting = %ctx.meeting.id, by = %actor.id, ?action, person = %person.key, ?position, "roster changed");
+    Ok(())
+}
+
+/// The roster change entries of a meeting, oldest first (JSON objects).
+pub fn roster_log(ctx: &Context) -> Result<Vec<serde_json::Value>, UserError> {
+    Ok(ctx
+        .log
+        .markers(&format!("roster-log/{}/", ctx.meeting.id))?
+        .into_iter()
+        .filter_map(|(_, json)| serde_json::from_str(&json).ok())
+        .collect())
+}
+
+/// `/rotation add`: puts a member at the end of the roster.
+pub fn add(ctx: &Context, actor: &Actor, member: &Actor) -> Answer {
+    require_manager(ctx, actor)?;
+    let mut roster = roster(ctx)?;
+    let person = directory::enroll(ctx, member)?;
+    if roster.contains(&person.key) {
+        return Err(UserError(say(
+            ctx.language,
+            format!(
+                "{} さんはすでにローテーションに入っています",
+                person.display
+            ),
+            format!("{} is already in the rotation", person.display),
+        )));
+    }
+    roster.push(person.key.clone());
+    save_roster(ctx, &roster)?;
+    log_change(ctx, actor, RosterAction::Add, &person, Some(roster.len()))?;
+    Ok(Reply::private(say(
+        ctx.language,
+        format!(
+            "{} さんをローテーションの {} 番目に加えました",
+            person.display,
+            roster.len()
+        ),
+        format!(
+            "Added {} to the rotation at position {}",
+            person.display,
+            roster.len()
+        ),
+    )))
+}
+
+/// The roster entry of `member` and its index, or why there is none.
+fn find(ctx: &Context, roster: &[String], member: &Actor) -> Result<(Known, usize), UserError> {
+    let not_in = || {
+        UserError(say(
+            ctx.language,
+            format!("{} さんはローテーションに入っていません", member.name),
+            format!("{} is not in the rotation", member.name),
+        ))
+    };
+    let person = directory::who(ctx, member)?.ok_or_else(not_in)?;
+    let index = roster
+        .iter()
+        .position(|key| key == &person.key)
+        .ok_or_else(not_in)?;
+    Ok((person, index))
+}
+
+/// `/rotation remove`: takes a member off the roster; assigned sessions stay.
+pub fn remove(ctx: &Context, actor: &Actor, member: &Actor) -> Answer {
+    require_manager(ctx, actor)?;
+    let mut roster = roster(ctx)?;
+    let (person, index) = find(ctx, &roster, member)?;
+    roster.remove(index);
+    save_roster(ctx, &roster)?;
+    log_change(ctx, actor, RosterAction::Remove, &person, None)?;
+    Ok(Reply::private(say(
+        ctx.language,
+        format!(
+            "{} さんをローテーションから外しました（決まっている回はそのままです）",
+            person.display
+        ),
+        format!(
+            "Removed {} from the rotation (sessions already assigned stay)",
+            person.display
+        ),
+    )))
+}
+
+/// `/rotation move`: puts a member at `position` (1 = first) in the turn order.
+pub fn move_to(ctx: &Context, actor: &Actor, member: &Actor, position: usize) -> Answer {
+    require_manager(ctx, actor)?;
+    let mut roster = roster(ctx)?;
+    let (person, index) = find(ctx, &roster, member)?;
+    if position == 0 || position > roster.len() {
+        return Err(UserError(say(
+            ctx.language,
+            format!("位置は 1 から {} までで指定してください", roster.len()),
+            format!("the position must be between 1 and {}", roster.len()),
+        )));
+    }
+    let key = roster.remove(index);
+    roster.insert(position - 1, key);
+    save_roster(ctx, &roster)?;
+    log_change(ctx, actor, RosterAction::Move, &person, Some(position))?;
+    let order = roster
+        .iter()
+        .map(|key| directory::display(ctx, key))
+        .collect::<Vec<_>>()
+        .join(" → ");
+    Ok(Reply::private(say(
+        ctx.language,
+        format!(
+            "{} さんを {position} 番目にしました。ローテーション: {order}",
+            person.display
+        ),
+        format!(
+            "Moved {} to position {position}. Rotation: {order}",
+            person.display
+        ),
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::fixture::{fixture, person};
+    use crate::app::fixture::{facilitator, fixture, person};
     use crate::store::SessionLog;
 
     #[test]
@@ -201,7 +412,7 @@ mod tests {
         join(&ctx, &person("2")).unwrap();
         let assigned = ensure_assigned(&ctx, 3).unwrap();
         let who: Vec<&str> = assigned.iter().map(|(_, p)| p.as_str()).collect();
-        assert_eq!(who, ["user1", "user2", "user1"]);
+        assert_eq!(who, ["discord-1", "discord-2", "discord-1"]);
         assert!(
             ensure_assigned(&ctx, 3).unwrap().is_empty(),
             "already assigned stays"
@@ -215,7 +426,7 @@ mod tests {
                 .unwrap()
                 .facilitator
                 .as_deref(),
-            Some("user2")
+            Some("discord-2")
         );
         assert!(
             swap(&ctx, &person("9"), a, b).is_err(),
@@ -223,6 +434,78 @@ mod tests {
         );
         leave(&ctx, &person("1")).unwrap();
         let later = ensure_assigned(&ctx, 6).unwrap();
-        assert!(later.iter().all(|(_, p)| p == "user2"), "{later:?}");
+        assert!(later.iter().all(|(_, p)| p == "discord-2"), "{later:?}");
+        let shown = show(&ctx).unwrap().text;
+        assert!(shown.contains("Rotation: user2\n"), "{shown}");
+    }
+
+    #[test]
+    fn a_member_renamed_as_someone_else_cannot_swap_their_session() {
+        let f = fixture("2026-11-29T00:00:00Z");
+        let ctx = f.ctx();
+        join(&ctx, &person("1")).unwrap();
+        join(&ctx, &person("2")).unwrap();
+        let assigned = ensure_assigned(&ctx, 3).unwrap();
+        let (a, b) = (assigned[0].0, assigned[2].0);
+        let impostor = Actor {
+            name: "user1".into(),
+            ..person("9")
+        };
+        assert!(swap(&ctx, &impostor, a, assigned[1].0).is_err());
+        let renamed = Actor {
+            name: "someone new".into(),
+            ..person("1")
+        };
+        swap(&ctx, &renamed, a, assigned[1].0).unwrap();
+        assert!(leave(&ctx, &impostor).is_err());
+        let _ = b;
+    }
+
+    #[test]
+    fn facilitators_add_move_and_remove_members_and_each_change_is_logged() {
+        let f = fixture("2026-11-29T00:00:00Z");
+        let ctx = f.ctx();
+        let refused = add(&ctx, &person("1"), &person("2")).unwrap_err();
+        assert!(refused.0.contains("facilitator role"), "{refused}");
+        assert!(roster(&ctx).unwrap().is_empty(), "nothing changed");
+        let lead = facilitator("7");
+        add(&ctx, &lead, &person("2")).unwrap();
+        add(&ctx, &lead, &person("3")).unwrap();
+        assert!(add(&ctx, &lead, &person("3")).is_err(), "already in");
+        let moved = move_to(&ctx, &lead, &person("3"), 1).unwrap();
+        assert!(moved.ephemeral);
+        assert!(moved.text.contains("user3 → user2"), "{}", moved.text);
+        assert!(move_to(&ctx, &lead, &person("3"), 3).is_err());
+        remove(&ctx, &lead, &person("2")).unwrap();
+        assert_eq!(roster(&ctx).unwrap(), ["discord-3"]);
+        assert!(remove(&ctx, &lead, &person("2")).is_err());
+        let log = roster_log(&ctx).unwrap();
+        let actions: Vec<&str> = log.iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, ["add", "add", "move", "remove"], "{log:?}");
+        assert!(log.iter().all(|e| e["by"] == "7"));
+    }
+
+    #[test]
+    fn a_roster_stored_with_display_names_reads_as_the_people_of_the_config() {
+        let f = fixture("2026-11-29T00:00:00Z");
+        let config = crate::config::Config::parse(
+            &f._dir.path().join("c.toml"),
+            &format!(
+                "{}\n[[person]]\nname = \"sato\"\ndisplay = \"佐藤\"\ndiscord_id = \"11\"\n",
+                crate::app::fixture::CONFIG
+            ),
+        )
+        .unwrap();
+        let ctx = Context {
+            meeting: &config.meetings[0],
+            people: &config.people,
+            ..f.ctx()
+        };
+        ctx.log
+            .set_marker("roster/weekly", Some(r#"["佐藤","old friend"]"#))
+            .unwrap();
+        assert_eq!(roster(&ctx).unwrap(), ["sato", "old friend"]);
+        leave(&ctx, &person("11")).unwrap();
+        assert_eq!(roster(&ctx).unwrap(), ["old friend"]);
     }
 }

@@ -22,7 +22,7 @@ pub fn next(ctx: &Context) -> Answer {
         discord_timestamp(occurrence.start)
     );
     let facilitator = session.as_ref().and_then(|s| s.facilitator.clone());
-    if let Some(f) = facilitator {
+    if let Some(f) = facilitator.map(|f| super::directory::display(ctx, &f)) {
         text += &say(
             lang,
             format!("\nファシリテーター: {f}"),

@@ -263,6 +263,7 @@ impl AppState {
         let holidays = self.holiday_calendar();
         let ctx = Context {
             meeting,
+            people: &self.config.people,
             log: &self.log,
             holidays: &holidays,
             language: self.config.daemon.language,

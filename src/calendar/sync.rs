@@ -10,6 +10,7 @@ use chrono::{DateTime, Days, Utc};
 
 use super::google::{CalendarApi, CalendarError, GoogleCalendar, InsertOutcome, SendUpdates};
 use super::reconcile::{Action, EventSettings, desired_events, plan};
+use crate::app::directory::as_shown;
 use crate::config::{Config, GoogleConfig};
 use crate::domain::holidays::HolidayCalendar;
 use crate::domain::invite::Channel;
@@ -127,7 +128,10 @@ pub async fn sync_once(
         let occurrences: Vec<_> = Schedule::new(&meeting.rule, holidays, &cancelled)
             .between(today, until)
             .collect();
-        let by_date: BTreeMap<_, _> = sessions.into_iter().map(|s| (s.date, s)).collect();
+        let by_date: BTreeMap<_, _> = sessions
+            .into_iter()
+            .map(|s| (s.date, as_shown(&config.people, log, s)))
+            .collect();
         let time_zone = meeting.rule.timezone.name();
         // Google Calendar cannot render `<#id>`: the channel's name as the bot
         // last saw it, else a sentence that names no channel.

@@ -96,11 +96,32 @@ pub fn run(env: &Env, args: &PlanArgs, out: &mut dyn Write) -> Result<(), CliErr
         let cancelled = cancelled_dates(&sessions, &meeting.id);
         let schedule = Schedule::new(&meeting.rule, &holidays, &cancelled);
         let occurrences: Vec<Occurrence> = schedule.between(from, until).collect();
-        let roster = document
+        let people = &env.config.people;
+        let roster: Vec<String> = document
             .rosters
             .get(&meeting.id)
-            .unwrap_or(&meeting.facilitators);
-        let facilitators = facilitators(meeting, schedule, &sessions, roster, until, now);
+            .unwrap_or(&meeting.facilitators)
+            .iter()
+            .map(|entry| people.canonical(entry))
+            .collect();
+        let shown = |key: &str| {
+            people
+                .by_name(key)
+                .map(|p| p.display_name().to_string())
+                .or_else(|| {
+                    document
+                        .people
+                        .iter()
+                        .find(|p| p.name == key)
+                        .map(|p| p.display.clone())
+                })
+                .unwrap_or_else(|| key.to_string())
+        };
+        let facilitators: BTreeMap<NaiveDate, String> =
+            facilitators(meeting, people, schedule, &sessions, &roster, until, now)
+                .into_iter()
+                .map(|(date, key)| (date, shown(&key)))
+                .collect();
         let occurrences = occurrences
             .into_iter()
             .map(|o| {
@@ -144,6 +165,7 @@ pub fn run(env: &Env, args: &PlanArgs, out: &mut dyn Write) -> Result<(), CliErr
 /// assign, without storing anything.
 fn facilitators(
     meeting: &Meeting,
+    people: &crate::domain::people::People,
     schedule: Schedule<'_>,
     sessions: &[Session],
     roster: &[String],
@@ -160,8 +182,10 @@ fn facilitators(
         .between(meeting.rule.first_session, until)
         .filter(Occurrence::is_held)
         .collect();
-    let history: Vec<(NaiveDate, Option<String>)> =
-        held.iter().map(|o| (o.date, stored(o.date))).collect();
+    let history: Vec<(NaiveDate, Option<String>)> = held
+        .iter()
+        .map(|o| (o.date, stored(o.date).map(|f| people.canonical(&f))))
+        .collect();
     let upcoming: Vec<NaiveDate> = held
         .iter()
         .filter(|o| o.start > now && stored(o.date).is_none())
@@ -171,7 +195,11 @@ fn facilitators(
         .iter()
         .filter_map(|(d, f)| f.clone().map(|f| (*d, f)))
         .collect();
-    all.extend(assign(roster, &history, &upcoming));
+    let teams: Vec<Option<String>> = roster
+        .iter()
+        .map(|key| people.by_name(key).and_then(|p| p.team.clone()))
+        .collect();
+    all.extend(assign(roster, &teams, &history, &upcoming));
     all
 }
 

@@ -260,9 +260,16 @@ async fn metrics(State(endpoint): Shared) -> Response {
 /// The ICS feed at its secret address `/calendar/<token>.ics` (see `feed_address`). A
 /// wrong or missing token answers 404 like any unknown path, so a guess learns nothing,
 /// not even that the route exists.
+/// `?meeting=ID` serves that meeting only; without it, every meeting.
+#[derive(serde::Deserialize)]
+struct FeedQuery {
+    meeting: Option<String>,
+}
+
 async fn calendar_feed(
     State(endpoint): Shared,
     axum::extract::Path(file): axum::extract::Path<String>,
+    query: Result<axum::extract::Query<FeedQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let daemon = &endpoint.state;
     let state_dir = daemon.config.daemon.state_dir.clone();
@@ -272,9 +279,36 @@ async fn calendar_feed(
     if !matches!(current, Ok(true)) {
         return StatusCode::NOT_FOUND.into_response();
     }
+    let only = match query {
+        Ok(axum::extract::Query(FeedQuery { meeting })) => meeting,
+        Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+    };
+    if let Some(id) = &only
+        && daemon.config.meeting(id).is_none()
+    {
+        let known: Vec<&str> = daemon
+            .config
+            .meetings
+            .iter()
+            .map(|m| m.id.as_str())
+            .collect();
+        let id: String = id.chars().take(64).filter(|c| !c.is_control()).collect();
+        return (
+            StatusCode::NOT_FOUND,
+            format!(
+                "no meeting {id:?} in this calendar; ?meeting= takes one of: {}\n",
+                known.join(", ")
+            ),
+        )
+            .into_response();
+    }
     // Reads the store (and may write an event's new revision): off the runtime.
     let worker = daemon.clone();
-    match tokio::task::spawn_blocking(move || crate::app::calendar_feed::render(&worker)).await {
+    match tokio::task::spawn_blocking(move || {
+        crate::app::calendar_feed::render(&worker, only.as_deref())
+    })
+    .await
+    {
         Ok(Ok(body)) => (
             [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
             body,

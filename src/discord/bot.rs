@@ -83,6 +83,15 @@ pub(crate) fn actor(
     }
 }
 
+/// Someone a command names with a Discord user option (not the asker).
+pub(crate) fn named_member(user: &serenity::User) -> Actor {
+    Actor {
+        id: user.id.get().to_string(),
+        name: user.display_name().to_string(),
+        is_facilitator: false,
+    }
+}
+
 /// The postmortem modal's custom id: `wp:pm:<meeting>:<date or ->`.
 pub fn postmortem_modal_id(meeting: &str, date: Option<NaiveDate>) -> String {
     let date = date.map_or_else(|| "-".to_string(), |d| d.to_string());

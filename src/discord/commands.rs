@@ -3,8 +3,8 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::bot::{Context, Data, Error, actor, postmortem_modal_id};
-use crate::app::agenda::{self, NewItem};
+use super::bot::{Context, Data, Error, actor, named_member, postmortem_modal_id};
+use crate::app::agenda::{self, NewItem, Presenter};
 use crate::app::knowledge::{self, HistorySearch};
 use crate::app::state::Change;
 use crate::app::{Answer, UserError};
@@ -145,6 +145,8 @@ pub async fn agenda(_ctx: Context<'_>) -> Result<(), Error> {
 }
 
 /// Add a topic (default: the next held session)
+// poise turns each argument into a command option: the count is Discord's, not ours.
+#[allow(clippy::too_many_arguments)]
 #[poise::command(
     slash_command,
     rename = "add",
@@ -164,12 +166,29 @@ pub async fn agenda_add(
     #[description = "Session date: 2026-12-09, 12/9, 12月9日, next week or next"]
     #[description_localized("ja", "開催日（2026-12-09、12/9、12月9日、来週、次回）")]
     date: Option<String>,
-    #[description = "Your team, if you join from another department"]
-    #[description_localized("ja", "他部署から発表する場合のチーム名")]
+    #[description = "The presenter's team, if from another department (default: from the directory)"]
+    #[description_localized("ja", "他部署から発表する場合のチーム名（既定: 名簿のチーム）")]
     team: Option<String>,
+    #[description = "Who presents, if not you: a server member"]
+    #[description_localized("ja", "発表する人（自分以外のメンバー）")]
+    presenter: Option<serenity::User>,
+    #[description = "Who presents, if they have no Discord account: a name"]
+    #[description_localized("ja", "Discord アカウントのない発表者の名前")]
+    presenter_name: Option<String>,
 ) -> Result<(), Error> {
+    let presenter = match (presenter, presenter_name) {
+        (None, None) => Ok(Presenter::Me),
+        (Some(user), None) => Ok(Presenter::Member(named_member(&user))),
+        (None, Some(name)) => Ok(Presenter::Guest(name)),
+        (Some(_), Some(_)) => Err(UserError(crate::app::say(
+            ctx.data().state.config.daemon.language,
+            "発表者は presenter（メンバー）か presenter_name（名前）のどちらか一方で指定してください",
+            "give the presenter either as presenter (a member) or presenter_name (a name), not both",
+        ))),
+    };
     for_meeting(ctx, Some(Change::Agenda), move |uc, who| {
         let item = NewItem {
+            presenter: presenter?,
             title,
             kind: kind.map_or(AgendaKind::Topic, Into::into),
             link,
@@ -239,7 +258,15 @@ pub async fn agenda_done(
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("rotation_join", "rotation_leave", "rotation_show", "rotation_swap"),
+    subcommands(
+        "rotation_join",
+        "rotation_leave",
+        "rotation_show",
+        "rotation_swap",
+        "rotation_add",
+        "rotation_remove",
+        "rotation_move"
+    ),
     subcommand_required,
     description_localized("ja", "ファシリテーターのローテーション")
 )]
@@ -300,6 +327,67 @@ pub async fn rotation_swap(
             .date_option(Some(&second), Toward::Upcoming)?
             .expect("a given date");
         rotation::swap(uc, who, first, second)
+    })
+    .await
+}
+
+/// Add a member to the rotation (facilitator role)
+#[poise::command(
+    slash_command,
+    rename = "add",
+    description_localized("ja", "メンバーをローテーションに加えます（ファシリテーターロール）")
+)]
+pub async fn rotation_add(
+    ctx: Context<'_>,
+    #[description = "The member to add"]
+    #[description_localized("ja", "加えるメンバー")]
+    person: serenity::User,
+) -> Result<(), Error> {
+    let member = named_member(&person);
+    for_meeting(ctx, Some(Change::Roster), move |uc, who| {
+        rotation::add(uc, who, &member)
+    })
+    .await
+}
+
+/// Take a member off the rotation (facilitator role; assigned sessions stay)
+#[poise::command(
+    slash_command,
+    rename = "remove",
+    description_localized("ja", "メンバーをローテーションから外します（ファシリテーターロール）")
+)]
+pub async fn rotation_remove(
+    ctx: Context<'_>,
+    #[description = "The member to take off"]
+    #[description_localized("ja", "外すメンバー")]
+    person: serenity::User,
+) -> Result<(), Error> {
+    let member = named_member(&person);
+    for_meeting(ctx, Some(Change::Roster), move |uc, who| {
+        rotation::remove(uc, who, &member)
+    })
+    .await
+}
+
+/// Move a member to another place in the turn order (facilitator role)
+#[poise::command(
+    slash_command,
+    rename = "move",
+    description_localized("ja", "メンバーの順番を変えます（ファシリテーターロール）")
+)]
+pub async fn rotation_move(
+    ctx: Context<'_>,
+    #[description = "The member to move"]
+    #[description_localized("ja", "順番を変えるメンバー")]
+    person: serenity::User,
+    #[description = "The new place, 1 = first"]
+    #[description_localized("ja", "新しい順番（1 が最初）")]
+    #[min = 1]
+    position: u32,
+) -> Result<(), Error> {
+    let member = named_member(&person);
+    for_meeting(ctx, Some(Change::Roster), move |uc, who| {
+        rotation::move_to(uc, who, &member, position as usize)
     })
     .await
 }

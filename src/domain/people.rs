@@ -19,6 +19,49 @@ impl Person {
     }
 }
 
+/// Someone not in the config who joined the rotation from Discord: kept in
+/// the store and in the v1 document's `people` array. `name` is derived from
+/// the id (`discord-<id>`), so it never collides with a display name.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinedPerson {
+    pub name: String,
+    /// Their Discord name when they joined; renaming in Discord changes nothing.
+    pub display: String,
+    /// A Discord user id, as a string (JSON numbers lose digits past 2^53).
+    pub discord_id: String,
+}
+
+impl JoinedPerson {
+    pub fn new(discord_id: u64, display: &str) -> Self {
+        Self {
+            name: format!("discord-{discord_id}"),
+            display: display.chars().take(100).collect(),
+            discord_id: discord_id.to_string(),
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), crate::domain::log::Invalid> {
+        use crate::domain::log::{Invalid, TextKind, check_field};
+        check_field(TextKind::Name, "name", &self.name)?;
+        check_field(TextKind::Name, "display", &self.display)?;
+        match self.discord_id.parse::<u64>() {
+            Ok(id) if id > 0 && self.name == format!("discord-{id}") => Ok(()),
+            Ok(_) | Err(_) => Err(Invalid::new(
+                "discord_id",
+                format!(
+                    "{:?} with name {:?}: expected a Discord user id (digits) and the name discord-<that id>",
+                    self.discord_id, self.name
+                ),
+                format!(
+                    "{:?}（name {:?}）: Discord のユーザー ID（数字）と、name には discord-<その ID> が必要です",
+                    self.discord_id, self.name
+                ),
+            )),
+        }
+    }
+}
+
 /// Every person of the config, in the order written. Names and Discord ids
 /// are unique (the config refuses duplicates).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,6 +89,20 @@ impl People {
 
     pub fn by_discord_id(&self, id: u64) -> Option<&Person> {
         self.persons.iter().find(|p| p.discord_id == Some(id))
+    }
+
+    /// The key of a roster or session entry: a person's name as is, else the
+    /// name of the person whose `display` an older version stored there, else
+    /// the entry unchanged. Only the config decides this; what Discord shows
+    /// never says who someone is.
+    pub fn canonical(&self, entry: &str) -> String {
+        if self.by_name(entry).is_some() {
+            return entry.to_string();
+        }
+        self.persons
+            .iter()
+            .find(|p| p.display.as_deref() == Some(entry))
+            .map_or_else(|| entry.to_string(), |p| p.name.clone())
     }
 
     /// The people of `team` (compared ignoring case: "sre" is "SRE"), in config order.

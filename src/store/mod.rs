@@ -42,6 +42,10 @@ pub enum StoreError {
     Backend(String),
 }
 
+/// Marker prefix of the people who joined a rotation from Discord
+/// (`person/<name>`, a JSON [`crate::domain::people::JoinedPerson`]).
+pub(crate) const JOINED_PERSON: &str = "person/";
+
 /// How an import changed the log.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct ImportSummary {

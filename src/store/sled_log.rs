@@ -1048,6 +1048,14 @@ impl SessionLog for SledLog {
                 .map_err(|e| StoreError::Backend(format!("encoding a roster: {e}")))?;
             stages.put(format!("{MARKER}roster/{meeting}"), encode(&roster)?)?;
         }
+        for person in &document.people {
+            let json = serde_json::to_string(person)
+                .map_err(|e| StoreError::Backend(format!("encoding a person: {e}")))?;
+            stages.put(
+                format!("{MARKER}{}{}", crate::store::JOINED_PERSON, person.name),
+                encode(&json)?,
+            )?;
+        }
         let summary = stages.finish()?;
         self.flush()?;
         Ok(summary)
@@ -1185,9 +1193,15 @@ impl SessionLog for SledLog {
             .collect();
         let mut incidents = self.incidents(None)?;
         incidents.sort_by(|a, b| (&a.meeting, a.start, &a.id).cmp(&(&b.meeting, b.start, &b.id)));
+        let people = self
+            .markers(crate::store::JOINED_PERSON)?
+            .into_iter()
+            .filter_map(|(_, json)| serde_json::from_str(&json).ok())
+            .collect();
         Ok(Document {
             rosters,
             incidents,
+            people,
             sessions: self.sessions(None)?,
             postmortems,
             learnings,

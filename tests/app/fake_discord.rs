@@ -109,6 +109,8 @@ struct FakeState {
     heartbeat_interval_ms: Option<u64>,
     /// When each heartbeat (op 1) arrived.
     heartbeats: Vec<std::time::Instant>,
+    /// Server nicknames by user id, sent as `member.nick`.
+    nicknames: HashMap<u64, String>,
 }
 
 impl FakeState {
@@ -413,6 +415,44 @@ impl FakeDiscord {
         let _ = sender.send(Outgoing::Close(4000));
     }
 
+    /// Renames `user_id` on the server (its nickname): what members see from now on.
+    pub fn set_nickname(&self, user_id: u64, nick: &str) {
+        self.shared
+            .update(|s| s.nicknames.insert(user_id, nick.to_owned()));
+    }
+
+    /// Like [`FakeDiscord::send_slash_command`] for a command whose options name server
+    /// members (USER options, type 6): Discord sends those members in `data.resolved`.
+    pub fn send_slash_command_naming(
+        &self,
+        name: &str,
+        options: Value,
+        named: &[u64],
+        user_id: u64,
+        roles: &[u64],
+    ) -> u64 {
+        let nicknames = self.shared.lock().nicknames.clone();
+        let users: serde_json::Map<String, Value> = named
+            .iter()
+            .map(|id| (id.to_string(), user_json(*id)))
+            .collect();
+        let members: serde_json::Map<String, Value> = named
+            .iter()
+            .map(|id| {
+                let mut member = member_json(*id, &[], nicknames.get(id).map(String::as_str));
+                member.as_object_mut().unwrap().remove("user");
+                (id.to_string(), member)
+            })
+            .collect();
+        self.send_slash_command_with(
+            name,
+            options,
+            json!({ "users": users, "members": members }),
+            user_id,
+            roles,
+        )
+    }
+
     /// Sends INTERACTION_CREATE for the registered slash command `name` (type 2) from a guild
     /// member. `options` is Discord's `data.options`, e.g. for `/rsvp status status:<choice 0>`:
     /// `json!([{"name":"status","type":1,"options":[{"name":"status","type":4,"value":0}]}])`.
@@ -421,6 +461,17 @@ impl FakeDiscord {
         &self,
         name: &str,
         options: Value,
+        user_id: u64,
+        roles: &[u64],
+    ) -> u64 {
+        self.send_slash_command_with(name, options, Value::Null, user_id, roles)
+    }
+
+    fn send_slash_command_with(
+        &self,
+        name: &str,
+        options: Value,
+        resolved: Value,
         user_id: u64,
         roles: &[u64],
     ) -> u64 {
@@ -444,6 +495,10 @@ impl FakeDiscord {
                 "guild_id": GUILD_ID.to_string(),
             },
         });
+        let mut specific = specific;
+        if !resolved.is_null() {
+            specific["data"]["resolved"] = resolved;
+        }
         self.send_interaction(2, TEXT_CHANNEL_ID, None, user_id, roles, specific)
     }
 
@@ -525,7 +580,7 @@ impl FakeDiscord {
         roles: &[u64],
         specific: Value,
     ) -> u64 {
-        let (id, token, locale) = self.shared.update(|s| {
+        let (id, token, locale, nick) = self.shared.update(|s| {
             let id = s.new_id();
             let token = format!("fake-interaction-token-{id}");
             s.interactions.insert(
@@ -538,7 +593,7 @@ impl FakeDiscord {
                 },
             );
             let locale = s.user_locale.clone().unwrap_or_else(|| "ja".to_owned());
-            (id, token, locale)
+            (id, token, locale, s.nicknames.get(&user_id).cloned())
         });
         let mut interaction = json!({
             "id": id.to_string(),
@@ -546,7 +601,7 @@ impl FakeDiscord {
             "guild_id": GUILD_ID.to_string(),
             "channel_id": channel_id.to_string(),
             "channel": { "id": channel_id.to_string(), "type": 0, "name": "general" },
-            "member": member_json(user_id, roles),
+            "member": member_json(user_id, roles, nick.as_deref()),
             "token": token,
             "version": 1,
             "app_permissions": "2248473465835073",
@@ -633,10 +688,10 @@ fn user_json(user_id: u64) -> Value {
     })
 }
 
-fn member_json(user_id: u64, roles: &[u64]) -> Value {
+fn member_json(user_id: u64, roles: &[u64], nick: Option<&str>) -> Value {
     json!({
         "user": user_json(user_id),
-        "nick": null,
+        "nick": nick,
         "roles": roles.iter().map(u64::to_string).collect::<Vec<_>>(),
         "joined_at": "2024-04-01T00:00:00.000000+00:00",
         "deaf": false,
@@ -1533,7 +1588,7 @@ async fn get_member(Path((guild, user)): Path<(u64, u64)>) -> Response {
     if guild != GUILD_ID {
         return discord_error(StatusCode::NOT_FOUND, 10004, "Unknown Guild");
     }
-    ok_json(member_json(user, &[]))
+    ok_json(member_json(user, &[], None))
 }
 
 async fn get_roles(Path(guild): Path<u64>) -> Response {

@@ -19,6 +19,7 @@ mod hardening;
 mod heartbeat_under_load;
 mod helpers;
 mod holiday_refresh;
+mod identity;
 mod import_validation;
 mod keep_alive;
 mod people;

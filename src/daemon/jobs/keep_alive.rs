@@ -60,6 +60,7 @@ fn housekeeping(state: &AppState) -> Result<Vec<Change>, UserError> {
     for meeting in &state.config.meetings {
         let ctx = Context {
             meeting,
+            people: &state.config.people,
             log: &state.log,
             holidays: &holidays,
             language: state.config.daemon.language,

@@ -155,7 +155,10 @@ fn message_for(
             .map_err(|e| anyhow::anyhow!(e.0))?;
         state.changed(Change::Agenda);
     }
-    let session = state.log.session(&meeting.id, date)?;
+    let session = state
+        .log
+        .session(&meeting.id, date)?
+        .map(|s| crate::app::directory::as_shown(&state.config.people, &state.log, s));
     let language = state.config.daemon.language;
     let announcement = render(&meeting.title, reminder, session.as_ref(), language);
     let buttons = if announcement.rsvp_buttons {

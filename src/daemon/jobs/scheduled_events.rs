@@ -103,7 +103,9 @@ fn desired(state: &AppState) -> anyhow::Result<Desired> {
             if !o.is_held() || o.start.with_timezone(&Utc) <= now || desired.len() >= MAX_EVENTS {
                 continue;
             }
-            let session = sessions.iter().find(|s| s.date == o.date);
+            let session = sessions.iter().find(|s| s.date == o.date).map(|s| {
+                crate::app::directory::as_shown(&state.config.people, &state.log, s.clone())
+            });
             let channel = meeting
                 .channel(&state.config)
                 .unwrap_or(discord.channel_id)
@@ -111,7 +113,7 @@ fn desired(state: &AppState) -> anyhow::Result<Desired> {
             let text = invite(
                 &meeting.title,
                 &o,
-                session,
+                session.as_ref(),
                 state.config.daemon.language,
                 Some(Channel::Mention(channel)),
             );
