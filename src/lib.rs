@@ -33,6 +33,7 @@ pub(crate) mod ics;
 pub mod interchange;
 pub(crate) mod listen_address;
 pub(crate) mod logging;
+pub mod messages;
 pub(crate) mod secret_file;
 pub(crate) mod secret_token;
 pub(crate) mod stats_chart;

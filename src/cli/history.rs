@@ -10,6 +10,9 @@ use serde_json::{Value, json};
 use super::log_access::LogAccess;
 use super::{CliError, Env, OutputFormat};
 use crate::domain::history::{Query, Record, RecordKind};
+use crate::messages::Message;
+use crate::messages::cli::Cli as Say;
+use crate::messages::labels::Label;
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
@@ -66,9 +69,10 @@ pub fn run(env: &Env, args: &HistoryArgs, out: &mut dyn Write) -> Result<(), Cli
     if let (Some(since), Some(until)) = (since, until)
         && since > until
     {
-        return Err(CliError::Usage(format!(
-            "--since {since} is after --until {until}"
-        )));
+        return Err(env.usage(Say::SinceAfterUntil {
+            since: &since.to_string(),
+            until: &until.to_string(),
+        }));
     }
     let query = Query {
         text: args.query.clone(),
@@ -86,7 +90,7 @@ pub fn run(env: &Env, args: &HistoryArgs, out: &mut dyn Write) -> Result<(), Cli
             let values: Vec<Value> = hits.iter().map(|r| to_json(env, r)).collect();
             serde_json::to_string_pretty(&values).context("encoding JSON")? + "\n"
         }
-        OutputFormat::Text if hits.is_empty() => "nothing found\n".to_string(),
+        OutputFormat::Text if hits.is_empty() => env.say(Say::NothingFound) + "\n",
         OutputFormat::Text => hits.iter().map(|r| to_line(env, r)).collect(),
     };
     out.write_all(text.as_bytes())
@@ -135,6 +139,7 @@ fn to_json(env: &Env, record: &Record) -> Value {
 }
 
 fn to_line(env: &Env, record: &Record) -> String {
+    let language = env.language();
     let summary = match record {
         Record::Session(s) => {
             let notes = s.notes.as_deref().unwrap_or("");
@@ -144,17 +149,23 @@ fn to_line(env: &Env, record: &Record) -> String {
                 first_line(notes)
             )
         }
-        Record::Agenda { item, .. } => match &item.presenter {
-            Some(p) => format!("{} ({}, {p})", item.title, item.kind.code()),
-            None => format!("{} ({})", item.title, item.kind.code()),
-        },
+        Record::Agenda { item, .. } => {
+            let kind = Label::Agenda { kind: item.kind }.say(language);
+            match &item.presenter {
+                Some(p) => format!("{} ({kind}, {p})", item.title),
+                None => format!("{} ({kind})", item.title),
+            }
+        }
         Record::Postmortem(p) => format!("{}: {}", p.title, first_line(&p.impact)),
         Record::Learning(l) => first_line(&l.text).to_string(),
     };
     format!(
         "{}  {:<10}  {}  {}  [{}]\n",
         record.date(),
-        record.kind().code(),
+        Label::Record {
+            kind: record.kind()
+        }
+        .say(language),
         record.meeting(),
         summary.trim_end(),
         record.id()

@@ -98,11 +98,11 @@ fn dry_run_prints_the_actions_and_writes_nothing() {
     let app = app_with_google(&fake, "");
     let output = sync(&app, &["--dry-run"]);
     assert!(
-        output.contains("would weekly: insert 2026-12-02T08:00:00+00:00 週刊ポストモーテム #393"),
+        output.contains("weekly: 追加予定 2026-12-02T08:00:00+00:00 週刊ポストモーテム #393"),
         "{output}"
     );
     assert!(
-        output.ends_with("dry run: inserted 7, updated 0, cancelled 0, unchanged 0\n"),
+        output.ends_with("試行（書き込みなし）: 追加 7 件、更新 0 件、取り消し 0 件、変更なし 0 件\n"),
         "{output}"
     );
     assert!(fake.events_in(CALENDAR).is_empty());
@@ -152,7 +152,7 @@ fn a_holiday_or_skip_added_later_cancels_the_event_and_a_change_costs_one_call_e
     fake.clear_requests();
     let changed = sync(&app, &[]);
     // 12-09 goes; every later session is renumbered (#394 moves to 12-16, ...).
-    assert!(changed.contains("cancelled 1"), "{changed}");
+    assert!(changed.contains("取り消し 1 件"), "{changed}");
     assert_eq!(
         calendar_calls(&fake),
         1 + 1 + 5,
@@ -166,7 +166,7 @@ fn a_holiday_or_skip_added_later_cancels_the_event_and_a_change_costs_one_call_e
         .replace(", \"2026-12-09\"", "");
     std::fs::write(&app.config_path, config).unwrap();
     let undone = sync(&app, &[]);
-    assert!(undone.contains("updated 6"), "{undone}");
+    assert!(undone.contains("更新 6 件"), "{undone}");
     assert_eq!(live_events(&fake).len(), 7);
     assert_eq!(
         fake.events_in(CALENDAR).len(),
@@ -191,7 +191,7 @@ fn a_persons_cancellation_in_google_calendar_sticks_and_shows_in_plan() {
         "{after}"
     );
     let again = sync(&app, &[]);
-    assert!(again.contains("inserted 0"), "not re-created: {again}");
+    assert!(again.contains("追加 0 件"), "not re-created: {again}");
     assert_eq!(
         fake.event(event["id"].as_str().unwrap()).unwrap()["status"],
         "cancelled"
@@ -259,7 +259,7 @@ fn bad_google_settings_are_named_and_nothing_is_written() {
         stderr(&output)
     );
     assert!(
-        stderr(&output).contains("nothing was written"),
+        stderr(&output).contains("カレンダーには何も書き込んでいません"),
         "{}",
         stderr(&output)
     );
@@ -366,7 +366,7 @@ fn the_daemon_keeps_serving_while_google_is_down_and_catches_up_when_it_returns(
     );
     let through_daemon = app.run(&["sync", "--once"]);
     assert!(
-        stdout(&through_daemon).contains("unchanged 7"),
+        stdout(&through_daemon).contains("変更なし 7 件"),
         "{}{}",
         stdout(&through_daemon),
         stderr(&through_daemon)

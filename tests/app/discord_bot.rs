@@ -440,7 +440,7 @@ fn stats_answers_with_a_summary_and_a_png_chart() {
         std::thread::sleep(Duration::from_millis(50));
     };
     let text = answer["content"].as_str().unwrap_or_default();
-    assert!(text.contains("2026: held"), "{answer}");
+    assert!(text.contains("2026年: 開催"), "{answer}");
     let file = &answer["files_received"][0];
     assert_eq!(file["filename"], "stats.png", "{answer}");
     assert_eq!(file["png"], true);
