@@ -2,7 +2,9 @@
 
 use chrono::NaiveDate;
 
+use super::dates::day_with_year;
 use super::{Message, catalogue};
+use crate::domain::language::Language;
 use crate::calendar::sync::SyncSummary;
 
 catalogue! {
@@ -46,7 +48,8 @@ impl Message for SyncReport<'_> {
                 format!("{meeting}: 予定 {id} を取り消し{}", will(dry_run))
             }
             AcceptCancellation { meeting, date, dry_run } => format!(
-                "{meeting}: {date} は Google カレンダーで中止されています。休みとして記録{}",
+                "{meeting}: {} は Google カレンダーで中止されています。休みとして記録{}",
+                day_with_year(date, Language::Ja),
                 if dry_run { "します（予定）" } else { "しました" }
             ),
             OffInTheDaemon => {

@@ -55,7 +55,7 @@ fn first_sync_creates_the_held_weeks_and_a_second_writes_nothing() {
     let first = sync(&app, &[]);
     // 2026-12-02 .. 2027-01-20, minus the company day off on 2026-12-30.
     assert!(
-        first.ends_with("inserted 7, updated 0, cancelled 0, unchanged 0\n"),
+        first.ends_with("追加 7 件、更新 0 件、取り消し 0 件、変更なし 0 件\n"),
         "{first}"
     );
     let events = live_events(&fake);
@@ -86,7 +86,7 @@ fn first_sync_creates_the_held_weeks_and_a_second_writes_nothing() {
     fake.clear_requests();
     let second = sync(&app, &[]);
     assert!(
-        second.ends_with("inserted 0, updated 0, cancelled 0, unchanged 7\n"),
+        second.ends_with("追加 0 件、更新 0 件、取り消し 0 件、変更なし 7 件\n"),
         "{second}"
     );
     assert_eq!(calendar_calls(&fake), 1, "steady state is one list call");
@@ -120,7 +120,7 @@ fn moving_the_meeting_patches_every_future_event_and_creates_none() {
     fake.clear_requests();
     let moved = sync(&app, &[]);
     assert!(
-        moved.ends_with("inserted 0, updated 7, cancelled 0, unchanged 0\n"),
+        moved.ends_with("追加 0 件、更新 7 件、取り消し 0 件、変更なし 0 件\n"),
         "{moved}"
     );
     assert_eq!(
@@ -187,7 +187,7 @@ fn a_persons_cancellation_in_google_calendar_sticks_and_shows_in_plan() {
     fake.cancel_event_as_person(event["id"].as_str().unwrap());
     let after = sync(&app, &[]);
     assert!(
-        after.contains("2026-12-09 was cancelled in Google Calendar"),
+        after.contains("2026年12月9日(水) は Google カレンダーで中止されています"),
         "{after}"
     );
     let again = sync(&app, &[]);
@@ -227,7 +227,7 @@ fn faults_and_lost_answers_leave_exactly_one_event_per_held_week() {
     let mut ids: Vec<&str> = events.iter().map(|e| e["id"].as_str().unwrap()).collect();
     ids.dedup();
     assert_eq!(ids.len(), 7);
-    assert!(sync(&app, &[]).ends_with("unchanged 7\n"));
+    assert!(sync(&app, &[]).ends_with("変更なし 7 件\n"));
 }
 
 #[test]
@@ -394,7 +394,7 @@ fn a_daemon_killed_and_restarted_never_duplicates_an_event() {
         7,
         "one event per held week, whatever the restarts"
     );
-    assert!(sync(&app, &[]).ends_with("unchanged 7\n"));
+    assert!(sync(&app, &[]).ends_with("変更なし 7 件\n"));
 }
 
 #[test]
@@ -413,7 +413,7 @@ fn a_cancellation_the_listing_does_not_show_is_still_respected() {
     // looks at the event and keeps the person's decision.
     let after = sync(&app, &[]);
     assert!(
-        after.contains("(kept 1 cancelled in Google Calendar)"),
+        after.contains("（Google カレンダーで中止された 1 回を休みとして記録）"),
         "{after}"
     );
     assert_eq!(
