@@ -25,7 +25,7 @@ impl Message for Endpoint<'_> {
         match *self {
             WrongHost { hosts } => format!("このエンドポイントが受け付けるのは {hosts} 宛てのリクエストだけです"),
             NeedsToken => "ローカル API には state_dir/api-token のトークンが必要です".into(),
-            NeedsJson => "API への POST は Content-Type: application/json で送ってください".into(),
+            NeedsJson => "API への POST は `Content-Type: application/json` で送ってください".into(),
             TooLarge { mib } => format!("取り込めるのは {mib} MiB までです。ドキュメントを分けてください"),
             NotUtf8 { error } => {
                 format!("ドキュメントが UTF-8 のテキストではありません（{error}）。何も取り込んでいません")
@@ -36,9 +36,9 @@ impl Message for Endpoint<'_> {
                 format!("アップロードが途中で切れました（{error}）。何も取り込んでいません")
             }
             NotReady => "集計がまだできていません（/healthz を参照）".into(),
-            BadDate { name, got } => format!("{name}: YYYY-MM-DD の日付を指定してください（{got:?} が指定されました）"),
+            BadDate { name, got } => format!("`{name}`: YYYY-MM-DD の日付を指定してください（{got:?} が指定されました）"),
             BadKind { got } => format!(
-                "kind: session|agenda|postmortem|learning のどれかを指定してください（{got:?} が指定されました）"
+                "`kind`: session|agenda|postmortem|learning のどれかを指定してください（{got:?} が指定されました）"
             ),
         }
     }

@@ -17,6 +17,7 @@ const ALLOWED: &[&str] = &[
     "Calendar",
     "id",
     "systemctl",
+    "MiB",
     "status",
     "weekly-postmortem",
     // CLI commands
