@@ -3,7 +3,10 @@
 use chrono::NaiveDate;
 
 use super::{Actor, Answer, Context, Reply, UserError, say, session_label};
+use crate::domain::language::Language;
 use crate::domain::log::{AgendaItem, AgendaKind, Invalid, TextKind, agenda_id};
+use crate::messages::Message;
+use crate::messages::labels::Label;
 
 pub struct NewItem {
     pub title: String,
@@ -74,12 +77,12 @@ pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
         ctx.language,
         format!(
             "{label} の議題に追加しました: 「{title}」（{}、{}）id `{id}`",
-            item.kind.code(),
+            Label::Agenda { kind: item.kind }.say(Language::Ja),
             actor.name
         ),
         format!(
             "Added to {label}: \"{title}\" ({}, {}) id `{id}`",
-            item.kind.code(),
+            Label::Agenda { kind: item.kind }.say(Language::En),
             actor.name
         ),
     )))
@@ -129,7 +132,8 @@ pub fn list(ctx: &Context, date: Option<NaiveDate>) -> Answer {
         format!("Agenda for {label}:"),
     );
     for item in &items {
-        text += &format!("\n- {} ({}", item.title, item.kind.code());
+        let kind = Label::Agenda { kind: item.kind }.say(ctx.language);
+        text += &format!("\n- {} ({kind}", item.title);
         if let Some(p) = &item.presenter {
             text += &format!(", {p}");
         }

@@ -103,10 +103,7 @@ fn session_title(env: &Env, meeting: &str, number: Option<u32>) -> String {
         .config
         .meeting(meeting)
         .map_or(meeting, |m| m.title.as_str());
-    match number {
-        Some(n) => format!("{title} #{n}"),
-        None => title.to_string(),
-    }
+    crate::domain::invite::session_title(title, number)
 }
 
 /// One result as JSON: `type`, `meeting`, `date`, `title` or `text`, `id`, then the record's own fields.

@@ -2,7 +2,11 @@
 //! kinds. The option values (`incident`, `session`, …) stay as they are; only
 //! what is shown changes with the language. "topic" is 話題 everywhere.
 
+use chrono::{Datelike, NaiveDate};
+
+use super::dates::day;
 use super::{Message, catalogue};
+use crate::domain::language::Language;
 use crate::domain::history::RecordKind;
 use crate::domain::log::AgendaKind;
 
@@ -11,12 +15,21 @@ catalogue! {
     pub(crate) enum Label {
         Agenda { kind: AgendaKind },
         Record { kind: RecordKind },
+        /// A session as replies name it: its number and its day.
+        Session { number: Option<u32>, date: NaiveDate },
     }
 }
 
 impl Message for Label {
     fn ja(&self) -> String {
         match *self {
+            Label::Session { number, date } => {
+                let date = day(date, Language::Ja);
+                return match number {
+                    Some(n) => format!("第{n}回（{date}）"),
+                    None => date,
+                };
+            }
             Label::Agenda { kind } => match kind {
                 AgendaKind::Incident => "インシデント",
                 AgendaKind::Dashboard => "ダッシュボード",
@@ -35,6 +48,14 @@ impl Message for Label {
 
     fn en(&self) -> String {
         match *self {
+            Label::Session { number, date } => {
+                // ISO in English: "Dec 9 (Wed)" inside the number's parentheses reads badly.
+                let date = format!("{date} {}", Language::En.weekday_short(date.weekday()));
+                return match number {
+                    Some(n) => format!("#{n} ({date})"),
+                    None => date,
+                };
+            }
             Label::Agenda { kind } => match kind {
                 AgendaKind::Incident => "incident",
                 AgendaKind::Dashboard => "dashboard",
@@ -57,6 +78,8 @@ impl Label {
     pub(crate) fn samples() -> Vec<Self> {
         let agenda = AgendaKind::ALL.map(|kind| Label::Agenda { kind });
         let record = RecordKind::ALL.map(|kind| Label::Record { kind });
-        agenda.into_iter().chain(record).collect()
+        let date = NaiveDate::from_ymd_opt(2026, 12, 9).unwrap();
+        let sessions = [Some(394), None].map(|number| Label::Session { number, date });
+        agenda.into_iter().chain(record).chain(sessions).collect()
     }
 }

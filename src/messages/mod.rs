@@ -19,6 +19,7 @@ use crate::domain::language::Language;
 pub(crate) mod calendar;
 pub(crate) mod cli;
 pub(crate) mod endpoint;
+pub(crate) mod invite;
 pub(crate) mod dates;
 pub mod english;
 pub(crate) mod labels;
@@ -112,6 +113,7 @@ mod tests {
         check("cli", cli::Cli::VARIANTS, &cli::Cli::samples(), cli::Cli::variant);
         check("calendar", calendar::SyncReport::VARIANTS, &calendar::SyncReport::samples(), calendar::SyncReport::variant);
         check("endpoint", endpoint::Endpoint::VARIANTS, &endpoint::Endpoint::samples(), endpoint::Endpoint::variant);
+        check("invite", invite::Invite::VARIANTS, &invite::Invite::samples(), invite::Invite::variant);
         check("labels", labels::Label::VARIANTS, &labels::Label::samples(), labels::Label::variant);
         check("stats", stats::Stats::VARIANTS, &stats::Stats::samples(), stats::Stats::variant);
     }

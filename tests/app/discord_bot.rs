@@ -32,11 +32,14 @@ fn start(app: &TestApp, fake: &FakeDiscord, now: Option<&str>) -> RunningDaemon 
     daemon
 }
 
+/// A reply's text; with the daemon in Japanese, it must carry no English word.
 fn content(callback: &Value) -> String {
-    callback["data"]["content"]
+    let text = callback["data"]["content"]
         .as_str()
         .unwrap_or_default()
-        .to_string()
+        .to_string();
+    crate::no_english::assert_japanese("a Discord reply", &text, &[]);
+    text
 }
 
 fn is_ephemeral(callback: &Value) -> bool {

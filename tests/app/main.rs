@@ -16,6 +16,7 @@ mod hardening;
 mod helpers;
 mod holiday_refresh;
 mod import_validation;
+mod no_english;
 mod keep_alive;
 mod people;
 mod plan;
