@@ -76,7 +76,7 @@ pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
     Ok(Reply::public(say(
         ctx.language,
         format!(
-            "{label} の議題に追加しました: 「{title}」（{}、{}）id `{id}`",
+            "{label}の議題に追加しました: 「{title}」（{}、{}）id `{id}`",
             Label::Agenda { kind: item.kind }.say(Language::Ja),
             actor.name
         ),
@@ -119,7 +119,7 @@ pub fn list(ctx: &Context, date: Option<NaiveDate>) -> Answer {
         return Ok(Reply::public(say(
             ctx.language,
             format!(
-                "{label} の議題はまだありません。`/agenda add` でどうぞ。インシデントがなくても、ダッシュボードを眺める回にできます。"
+                "{label}の議題はまだありません。`/agenda add` でどうぞ。インシデントがなくても、ダッシュボードを眺める回にできます。"
             ),
             format!(
                 "No topics for {label} yet. Add one with `/agenda add`; without an incident we can look at a dashboard together."
@@ -128,7 +128,7 @@ pub fn list(ctx: &Context, date: Option<NaiveDate>) -> Answer {
     }
     let mut text = say(
         ctx.language,
-        format!("{label} の議題:"),
+        format!("{label}の議題:"),
         format!("Agenda for {label}:"),
     );
     for item in &items {

@@ -1,5 +1,6 @@
 //! The words of each reminder. Counts only, never names: nobody is chased.
 
+use crate::messages::dates::day;
 use super::{discord_timestamp, say, session_label};
 use crate::domain::invite::{agenda_line, proposal_text};
 use crate::domain::language::Language;
@@ -56,7 +57,7 @@ pub fn render(
             say(
                 language,
                 format!(
-                    "**{title} {label}** {when}\nまだ議題がありません。話したいことがあれば `/agenda add` でどうぞ。\nなければこんな回にできます:\n- 監視ダッシュボードを一緒に眺める\n- 過去のポストモーテムを読み返す\n- スライドなしで最近の気づきを話す{proposal}"
+                    "**「{title}」{label}** {when}\nまだ議題がありません。話したいことがあれば `/agenda add` でどうぞ。\nなければこんな回にできます:\n- 監視ダッシュボードを一緒に眺める\n- 過去のポストモーテムを読み返す\n- スライドなしで最近の気づきを話す{proposal}"
                 ),
                 format!(
                     "**{title} {label}** {when}\nNo topics yet. Have something? `/agenda add`.\nOtherwise we can:\n- look at a monitoring dashboard together\n- revisit a past postmortem\n- just talk about recent lessons, no slides needed{proposal}"
@@ -68,7 +69,7 @@ pub fn render(
             say(
                 language,
                 format!(
-                    "**今日は {title} {label}** {when}{facilitator}\n{}\n参加は任意です。ボタンで出欠を教えてもらえると助かります（いつでも変更できます）。",
+                    "**今日は「{title}」{label}** {when}{facilitator}\n{}\n参加は任意です。ボタンで出欠を教えてもらえると助かります（いつでも変更できます）。",
                     agenda_lines()
                 ),
                 format!(
@@ -81,7 +82,7 @@ pub fn render(
         ReminderKind::StartingNow => (
             say(
                 language,
-                format!("**{title} {label}** を始めます。途中参加も歓迎です。"),
+                format!("**「{title}」{label}** を始めます。途中参加も歓迎です。"),
                 format!("**{title} {label}** is starting now. Join any time."),
             ),
             false,
@@ -90,7 +91,7 @@ pub fn render(
             say(
                 language,
                 format!(
-                    "{title} {label} ありがとうございました。学びは `/learning add`、ポストモーテムは `/postmortem` で残せます。"
+                    "「{title}」{label}、ありがとうございました。学びは `/learning add`、ポストモーテムは `/postmortem` で残せます。"
                 ),
                 format!(
                     "Thanks for {title} {label}. Keep what we learned with `/learning add`, and postmortems with `/postmortem`."
@@ -103,7 +104,7 @@ pub fn render(
             (
                 say(
                     language,
-                    format!("{} の {title} は{name}のためお休みです", o.date),
+                    format!("{}の「{title}」は{name}のためお休みです", day(o.date, language)),
                     format!("No {title} on {}: closed for {name}", o.date),
                 ),
                 false,
@@ -126,7 +127,7 @@ pub fn render(
             (
                 say(
                     language,
-                    format!("{} の {title} はお休みです: {why}", o.date),
+                    format!("{}の「{title}」はお休みです（{why}）", day(o.date, language)),
                     format!("No {title} on {}: {why}", o.date),
                 ),
                 false,

@@ -106,7 +106,10 @@ fn read_input(env: &Env, path: &Path) -> Result<String, CliError> {
             .map_err(|e| {
                 env.usage(Say::CannotRead {
                     file: &path.display().to_string(),
-                    error: &e.to_string(),
+                    error: &env.say(Say::Io {
+                        kind: e.kind(),
+                        text: &e.to_string(),
+                    }),
                 })
             })?;
     }

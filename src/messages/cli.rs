@@ -79,6 +79,8 @@ catalogue! {
         NoSlot,
         SlotFree { average: f64, attendees: usize, all_free: u32, weeks: u32 },
         DaysOffExcluded { list: &'a str },
+        /// The system's wording of an I/O error, in Japanese for the common kinds.
+        Io { kind: std::io::ErrorKind, text: &'a str },
         PlanNoSessions,
         PlanFacilitator { who: &'a str },
         Held,
@@ -255,6 +257,12 @@ impl Message for Cli<'_> {
                 format!("平均 {average:.1} / {attendees} 人が空き  全員が空き {all_free} / {weeks} 週")
             }
             DaysOffExcluded { list } => format!("  （休みの日を除外: {list}）"),
+            Io { kind, text } => match kind {
+                std::io::ErrorKind::NotFound => "ファイルがありません".into(),
+                std::io::ErrorKind::PermissionDenied => "権限がありません".into(),
+                std::io::ErrorKind::IsADirectory => "ファイルではなくディレクトリです".into(),
+                _ => text.to_string(),
+            },
             PlanNoSessions => "この期間に開催予定はありません".into(),
             PlanFacilitator { who } => format!("ファシリテーター: {who}"),
             Held => "開催".into(),
@@ -413,6 +421,7 @@ impl Message for Cli<'_> {
                 "free on average {average:.1} of {attendees}  everyone free in {all_free} of {weeks} weeks"
             ),
             DaysOffExcluded { list } => format!("  (days off excluded: {list})"),
+            Io { text, .. } => text.to_string(),
             PlanNoSessions => "no sessions in this range".into(),
             PlanFacilitator { who } => format!("facilitator: {who}"),
             Held => "held".into(),
@@ -501,6 +510,8 @@ impl Cli<'static> {
             NoSlot,
             SlotFree { average: 2.5, attendees: 3, all_free: 4, weeks: 8 },
             DaysOffExcluded { list: "2026-12-30 会社の休業日" },
+            Io { kind: std::io::ErrorKind::NotFound, text: "No such file or directory (os error 2)" },
+            Io { kind: std::io::ErrorKind::PermissionDenied, text: "Permission denied (os error 13)" },
             PlanNoSessions,
             PlanFacilitator { who: "sato" },
             Held,

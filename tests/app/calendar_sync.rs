@@ -361,7 +361,7 @@ fn the_daemon_keeps_serving_while_google_is_down_and_catches_up_when_it_returns(
         "{description}"
     );
     assert!(
-        description.contains("- 夜間バッチの遅延 (incident, tanaka)"),
+        description.contains("- 夜間バッチの遅延（インシデント、tanaka）"),
         "{description}"
     );
     let through_daemon = app.run(&["sync", "--once"]);

@@ -98,7 +98,7 @@ fn agenda_add_list_and_remove_through_slash_commands() {
         &[],
     );
     let reply = fake.wait_for_callback(add, WAIT);
-    assert!(content(&reply).contains("#393"), "{reply}");
+    assert!(content(&reply).contains("第393回"), "{reply}");
     assert!(content(&reply).contains("夜間バッチの遅延"), "{reply}");
     assert_eq!(
         reply["data"]["allowed_mentions"]["parse"],
@@ -233,7 +233,7 @@ fn history_and_a_postmortem_through_the_modal() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(
-        found.contains("2026-12-02 postmortem: 証明書の期限切れ"),
+        found.contains("2026-12-02 ポストモーテム: 証明書の期限切れ"),
         "{found}"
     );
 }
@@ -250,7 +250,7 @@ fn the_announcement_is_posted_once_across_restarts_and_its_buttons_take_rsvps() 
         announcement["content"]
             .as_str()
             .unwrap()
-            .contains("今日は 週刊ポストモーテム #393"),
+            .contains("今日は「週刊ポストモーテム」第393回（12月2日(水)）"),
         "{announcement}"
     );
     assert_eq!(announcement["allowed_mentions"]["parse"], json!([]));
