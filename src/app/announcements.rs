@@ -1,12 +1,12 @@
 //! The words of each reminder. Counts only, never names: nobody is chased.
 
-use crate::messages::dates::day;
 use super::{discord_timestamp, say, session_label};
 use crate::domain::invite::{agenda_line, proposal_text};
 use crate::domain::language::Language;
 use crate::domain::log::Session;
 use crate::domain::reminders::{Reminder, ReminderKind};
 use crate::domain::schedule::{SkipReason, Status};
+use crate::messages::dates::day;
 
 pub struct Announcement {
     pub text: String,
@@ -104,7 +104,10 @@ pub fn render(
             (
                 say(
                     language,
-                    format!("{}の「{title}」は{name}のためお休みです", day(o.date, language)),
+                    format!(
+                        "{}の「{title}」は{name}のためお休みです",
+                        day(o.date, language)
+                    ),
                     format!("No {title} on {}: closed for {name}", o.date),
                 ),
                 false,
@@ -127,7 +130,10 @@ pub fn render(
             (
                 say(
                     language,
-                    format!("{}の「{title}」はお休みです（{why}）", day(o.date, language)),
+                    format!(
+                        "{}の「{title}」はお休みです（{why}）",
+                        day(o.date, language)
+                    ),
                     format!("No {title} on {}: {why}", o.date),
                 ),
                 false,

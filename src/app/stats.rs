@@ -6,10 +6,10 @@ use chrono::NaiveDate;
 use super::{Context, UserError};
 use crate::config::Meeting;
 use crate::domain::holidays::HolidayCalendar;
+use crate::domain::language::Language;
 use crate::domain::log::{AgendaKind, cancelled_dates};
 use crate::domain::schedule::Schedule;
 use crate::domain::stats::{self, LogView, SkipCounts, Stats};
-use crate::domain::language::Language;
 use crate::interchange::Document;
 use crate::messages::Message;
 use crate::messages::stats::{Stats as Say, YearCounts};
@@ -19,15 +19,14 @@ use crate::stats_chart;
 pub fn summary_with_chart(ctx: &Context) -> Result<(String, Vec<u8>), UserError> {
     let document = ctx.log.export()?;
     let stats = compute(ctx.meeting, &document, ctx.holidays, ctx.today());
-    let png = stats_chart::render_png(&stats, &ctx.meeting.title, ctx.language)
-        .map_err(|e| {
-            UserError(
-                Say::ChartFailed {
-                    error: &e.to_string(),
-                }
-                .say(ctx.language),
-            )
-        })?;
+    let png = stats_chart::render_png(&stats, &ctx.meeting.title, ctx.language).map_err(|e| {
+        UserError(
+            Say::ChartFailed {
+                error: &e.to_string(),
+            }
+            .say(ctx.language),
+        )
+    })?;
     Ok((render_text(ctx.meeting, &stats, ctx.language), png))
 }
 
@@ -54,7 +53,13 @@ pub fn compute(
     )
 }
 
-fn year_line(year: Option<i32>, held: u32, skipped: u32, by: SkipCounts, language: Language) -> String {
+fn year_line(
+    year: Option<i32>,
+    held: u32,
+    skipped: u32,
+    by: SkipCounts,
+    language: Language,
+) -> String {
     let counts = YearCounts {
         year,
         held,

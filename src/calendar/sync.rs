@@ -8,15 +8,13 @@ use std::path::Path;
 
 use chrono::{DateTime, Days, Utc};
 
-use super::google::{
-    CalendarApi, CalendarError, GoogleCalendar, InsertOutcome, SendUpdates,
-};
+use super::google::{CalendarApi, CalendarError, GoogleCalendar, InsertOutcome, SendUpdates};
 use super::reconcile::{Action, EventSettings, desired_events, plan};
 use crate::config::{Config, GoogleConfig};
 use crate::domain::holidays::HolidayCalendar;
 use crate::domain::invite::Channel;
-use crate::domain::log::{SessionStatus, SkipCode, cancelled_dates};
 use crate::domain::language::Language;
+use crate::domain::log::{SessionStatus, SkipCode, cancelled_dates};
 use crate::domain::schedule::Schedule;
 use crate::messages::Message;
 use crate::messages::calendar::SyncReport as SyncSay;

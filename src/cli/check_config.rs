@@ -8,10 +8,10 @@ use anyhow::Context;
 
 use super::{CliError, Env};
 use crate::config::Meeting;
-use crate::domain::language::Language;
-use crate::messages::cli::Cli as Say;
 use crate::domain::holidays::JapaneseHolidays;
+use crate::domain::language::Language;
 use crate::domain::schedule::Schedule;
+use crate::messages::cli::Cli as Say;
 
 pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
     let config = &env.config;

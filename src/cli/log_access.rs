@@ -12,9 +12,9 @@ use super::{CliError, Env, store_failure};
 use crate::daemon::api_token_path;
 use crate::domain::history::{Query, Record};
 use crate::domain::language::Language;
+use crate::interchange::Document;
 use crate::messages::Message;
 use crate::messages::cli::Cli as Say;
-use crate::interchange::Document;
 use crate::store::read_only::{self, Backup, PrivateCopy};
 use crate::store::{ImportSummary, SessionLog, SledLog, StoreError};
 
@@ -283,12 +283,14 @@ impl DaemonClient {
             Ok(response) => response,
             Err(e) if e.is_timeout() => return Err(self.not_answering(CONNECT_TIMEOUT)),
             Err(e) => {
-                return Err(CliError::Failure(anyhow::Error::new(e).context(
-                    Say::DaemonDoesNotAnswer {
-                        url: &self.base_url,
-                    }
-                    .say(self.language),
-                )));
+                return Err(CliError::Failure(
+                    anyhow::Error::new(e).context(
+                        Say::DaemonDoesNotAnswer {
+                            url: &self.base_url,
+                        }
+                        .say(self.language),
+                    ),
+                ));
             }
         };
         let status = response.status();

@@ -254,7 +254,7 @@ fn status_text(status: &Status, language: Language) -> String {
         Status::Held { .. } => Say::Held,
         Status::Skipped(SkipReason::Holiday(h)) => Say::SkippedHoliday {
             name_ja: &h.name_ja,
-            name_en: &h.name_en,
+            name_en: h.name_en,
         },
         Status::Skipped(SkipReason::Closure(name)) => Say::SkippedClosure { name },
         Status::Skipped(SkipReason::SkipDate) => Say::SkippedDayOff,

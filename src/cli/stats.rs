@@ -62,7 +62,9 @@ pub fn run(env: &Env, args: &StatsArgs, out: &mut dyn Write) -> Result<(), CliEr
             }
             serde_json::to_string_pretty(&stats).context("encoding the stats as JSON")? + "\n"
         }
-        OutputFormat::Text => render_text(meeting, &stats, env.language()) + chart_note.as_deref().unwrap_or(""),
+        OutputFormat::Text => {
+            render_text(meeting, &stats, env.language()) + chart_note.as_deref().unwrap_or("")
+        }
     };
     out.write_all(text.as_bytes())
         .context("writing to stdout")?;

@@ -17,13 +17,13 @@ use crate::calendar::google::{CalendarApi, CalendarError};
 use crate::calendar::sync::connect;
 use crate::domain::language::Language;
 use crate::domain::people::closest;
-use crate::messages::Message;
-use crate::messages::cli::Cli as Say;
 use crate::domain::schedule::{SkipReason, WeeklyRule};
 use crate::domain::slots::{
     AttendeeGroup, BusyByAttendee, DailyWindow, RankedSlot, SlotSearch, Suggestions,
     rank_slots_for_groups,
 };
+use crate::messages::Message;
+use crate::messages::cli::Cli as Say;
 
 /// Google refuses a free/busy query spanning much more than 90 days ("The requested time range
 /// is too long"); 12 weeks stays under it, so the default 8 weeks is one call.
@@ -147,9 +147,11 @@ impl SlotEntry {
 pub fn run(env: &Env, args: &SuggestSlotArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let meeting = match &args.meeting {
         Some(id) => env.require_meeting(id)?,
-        None => env.config.meetings.first().ok_or_else(|| {
-            env.usage(Say::NoMeetingConfigured)
-        })?,
+        None => env
+            .config
+            .meetings
+            .first()
+            .ok_or_else(|| env.usage(Say::NoMeetingConfigured))?,
     };
     let attendees = attendee_list(&args.attendees, !args.team.is_empty())
         .map_err(|()| env.usage(Say::NoAttendees))?;
@@ -194,13 +196,11 @@ pub fn run(env: &Env, args: &SuggestSlotArgs, out: &mut dyn Write) -> Result<(),
             _ => CliError::Failure(anyhow::anyhow!(e)),
         })?;
         let (from, until) = search.busy_query_range(now);
-        let busy = query_busy(&api, &emails, from, until)
-            .await
-            .map_err(|e| {
-                env.failure(Say::FreeBusyFailed {
-                    error: &e.to_string(),
-                })
-            })?;
+        let busy = query_busy(&api, &emails, from, until).await.map_err(|e| {
+            env.failure(Say::FreeBusyFailed {
+                error: &e.to_string(),
+            })
+        })?;
         let holidays = crate::holiday_refresh::current_holidays(state_dir).await;
         Ok::<_, CliError>((busy, holidays))
     })?;

@@ -88,9 +88,11 @@ pub fn sync(env: &Env, args: &SyncArgs, out: &mut dyn Write) -> Result<(), CliEr
 
 pub fn auth(env: &Env, target: &AuthTarget, out: &mut dyn Write) -> Result<(), CliError> {
     let AuthTarget::Google = target;
-    let google = env.config.google.as_ref().ok_or_else(|| {
-        env.usage(Say::NoGoogleForAuth)
-    })?;
+    let google = env
+        .config
+        .google
+        .as_ref()
+        .ok_or_else(|| env.usage(Say::NoGoogleForAuth))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -102,16 +102,15 @@ fn read_input(env: &Env, path: &Path) -> Result<String, CliError> {
             .read_to_end(&mut bytes)
             .context("reading stdin")?;
     } else {
-        bytes = std::fs::read(path)
-            .map_err(|e| {
-                env.usage(Say::CannotRead {
-                    file: &path.display().to_string(),
-                    error: &env.say(Say::Io {
-                        kind: e.kind(),
-                        text: &e.to_string(),
-                    }),
-                })
-            })?;
+        bytes = std::fs::read(path).map_err(|e| {
+            env.usage(Say::CannotRead {
+                file: &path.display().to_string(),
+                error: &env.say(Say::Io {
+                    kind: e.kind(),
+                    text: &e.to_string(),
+                }),
+            })
+        })?;
     }
     String::from_utf8(bytes).map_err(|e| {
         env.usage(Say::NotUtf8 {

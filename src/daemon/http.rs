@@ -298,7 +298,8 @@ async fn export(State(endpoint): Shared) -> Response {
 async fn import(State(endpoint): Shared, headers: HeaderMap, body: Body) -> Response {
     let state = endpoint.state.clone();
     let language = state.config.daemon.language;
-    let staged = match stage_upload(&state.config.daemon.state_dir, &headers, body, language).await {
+    let staged = match stage_upload(&state.config.daemon.state_dir, &headers, body, language).await
+    {
         Ok(staged) => staged,
         Err((status, message)) => return error(status, message),
     };
@@ -435,9 +436,9 @@ async fn search(
     };
     let kind = match params.kind.as_deref() {
         None => Ok(None),
-        Some(code) => RecordKind::from_code(code).map(Some).ok_or_else(|| {
-            Refusal::BadKind { got: code }.say(language)
-        }),
+        Some(code) => RecordKind::from_code(code)
+            .map(Some)
+            .ok_or_else(|| Refusal::BadKind { got: code }.say(language)),
     };
     let query = match (
         date("since", params.since),

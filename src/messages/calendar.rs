@@ -4,8 +4,8 @@ use chrono::NaiveDate;
 
 use super::dates::day_with_year;
 use super::{Message, catalogue};
-use crate::domain::language::Language;
 use crate::calendar::sync::SyncSummary;
+use crate::domain::language::Language;
 
 catalogue! {
     pub(crate) enum SyncReport<'a> {
@@ -38,19 +38,41 @@ impl Message for SyncReport<'_> {
                 text
             }
             DryRun { summary } => format!("試行（書き込みなし）: {summary}"),
-            Insert { meeting, start, title, dry_run } => {
+            Insert {
+                meeting,
+                start,
+                title,
+                dry_run,
+            } => {
                 format!("{meeting}: 追加{} {start} {title}", will(dry_run))
             }
-            Update { meeting, start, title, dry_run } => {
+            Update {
+                meeting,
+                start,
+                title,
+                dry_run,
+            } => {
                 format!("{meeting}: 更新{} {start} {title}", will(dry_run))
             }
-            Cancel { meeting, id, dry_run } => {
+            Cancel {
+                meeting,
+                id,
+                dry_run,
+            } => {
                 format!("{meeting}: 予定 {id} を取り消し{}", will(dry_run))
             }
-            AcceptCancellation { meeting, date, dry_run } => format!(
+            AcceptCancellation {
+                meeting,
+                date,
+                dry_run,
+            } => format!(
                 "{meeting}: {} は Google カレンダーで中止されています。休みとして記録{}",
                 day_with_year(date, Language::Ja),
-                if dry_run { "します（予定）" } else { "しました" }
+                if dry_run {
+                    "します（予定）"
+                } else {
+                    "しました"
+                }
             ),
             OffInTheDaemon => {
                 "動いているデーモンではカレンダー同期が無効です（/healthz を参照）".into()
@@ -76,16 +98,34 @@ impl Message for SyncReport<'_> {
                 text
             }
             DryRun { summary } => format!("dry run: {summary}"),
-            Insert { meeting, start, title, dry_run } => {
+            Insert {
+                meeting,
+                start,
+                title,
+                dry_run,
+            } => {
                 format!("{}{meeting}: insert {start} {title}", would(dry_run))
             }
-            Update { meeting, start, title, dry_run } => {
+            Update {
+                meeting,
+                start,
+                title,
+                dry_run,
+            } => {
                 format!("{}{meeting}: update {start} {title}", would(dry_run))
             }
-            Cancel { meeting, id, dry_run } => {
+            Cancel {
+                meeting,
+                id,
+                dry_run,
+            } => {
                 format!("{}{meeting}: cancel event {id}", would(dry_run))
             }
-            AcceptCancellation { meeting, date, dry_run } => format!(
+            AcceptCancellation {
+                meeting,
+                date,
+                dry_run,
+            } => format!(
                 "{}{meeting}: {date} was cancelled in Google Calendar; recording the session as skipped",
                 would(dry_run)
             ),
@@ -98,15 +138,45 @@ impl Message for SyncReport<'_> {
 impl SyncReport<'static> {
     pub(crate) fn samples() -> Vec<Self> {
         use SyncReport::*;
-        let (meeting, start, title) = ("weekly", "2026-12-02T08:00:00+00:00", "週刊ポストモーテム #393");
-        let summary = SyncSummary { inserted: 1, updated: 2, cancelled: 3, unchanged: 4, accepted_cancellations: 1 };
+        let (meeting, start, title) = (
+            "weekly",
+            "2026-12-02T08:00:00+00:00",
+            "週刊ポストモーテム #393",
+        );
+        let summary = SyncSummary {
+            inserted: 1,
+            updated: 2,
+            cancelled: 3,
+            unchanged: 4,
+            accepted_cancellations: 1,
+        };
         vec![
             Summary { summary },
-            DryRun { summary: "追加 1 件" },
-            Insert { meeting, start, title, dry_run: true },
-            Update { meeting, start, title, dry_run: false },
-            Cancel { meeting, id: "abc123", dry_run: true },
-            AcceptCancellation { meeting, date: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(), dry_run: false },
+            DryRun {
+                summary: "追加 1 件",
+            },
+            Insert {
+                meeting,
+                start,
+                title,
+                dry_run: true,
+            },
+            Update {
+                meeting,
+                start,
+                title,
+                dry_run: false,
+            },
+            Cancel {
+                meeting,
+                id: "abc123",
+                dry_run: true,
+            },
+            AcceptCancellation {
+                meeting,
+                date: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+                dry_run: false,
+            },
             OffInTheDaemon,
         ]
     }

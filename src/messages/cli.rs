@@ -294,24 +294,42 @@ impl Message for Cli<'_> {
             RangeTooLong { from, until } => format!(
                 "{from}..{until} spans more than 100 years; choose a shorter range with --until or --weeks"
             ),
-            Imported { file, added, updated, unchanged } => {
+            Imported {
+                file,
+                added,
+                updated,
+                unchanged,
+            } => {
                 format!("imported {file}: added {added}, updated {updated}, unchanged {unchanged}")
             }
             NothingImported { file, error } => format!("{file}: {error}; nothing was imported"),
             CannotRead { file, error } => format!("{file}: cannot read: {error}"),
-            NotUtf8 { file, byte } => format!(
-                "{file}: not UTF-8 text (byte {byte}); save it as UTF-8 and import again"
-            ),
+            NotUtf8 { file, byte } => {
+                format!("{file}: not UTF-8 text (byte {byte}); save it as UTF-8 and import again")
+            }
             NothingFound => "nothing found".into(),
-            ChartWritten { path, width, height } => format!("chart: {path} ({width}x{height} PNG)"),
+            ChartWritten {
+                path,
+                width,
+                height,
+            } => format!("chart: {path} ({width}x{height} PNG)"),
             DaemonHoldsDatabase { url } => {
                 format!("note: the daemon holds the database; using its local API at {url}")
             }
-            DaemonNotAnswering { url, state_dir, seconds, env } => format!(
+            DaemonNotAnswering {
+                url,
+                state_dir,
+                seconds,
+                env,
+            } => format!(
                 "the daemon at {url} (it holds the database in {state_dir}) did not answer within {seconds} s: check it with `systemctl status weekly-postmortem` (or stop the process that holds that state directory), then try again; {env} sets a longer wait"
             ),
-            DaemonDoesNotAnswer { url } => format!("the daemon's local API at {url} does not answer"),
-            DaemonAnswered { status, message } => format!("the daemon answered {status}: {message}"),
+            DaemonDoesNotAnswer { url } => {
+                format!("the daemon's local API at {url} does not answer")
+            }
+            DaemonAnswered { status, message } => {
+                format!("the daemon answered {status}: {message}")
+            }
             DaemonTokenUnreadable { error } => format!(
                 "the daemon is running but its API token cannot be read ({error}); run this command as the service's user"
             ),
@@ -322,10 +340,20 @@ impl Message for Cli<'_> {
             ReadingCopy { state_dir, why } => format!(
                 "note: the state directory {state_dir} is not writable ({why}); reading from a temporary copy of its database"
             ),
-            ReadingBackup { state_dir, reason, path, date } => format!(
+            ReadingBackup {
+                state_dir,
+                reason,
+                path,
+                date,
+            } => format!(
                 "note: the state directory {state_dir} is not writable and its database cannot be read ({reason}); reading the newest backup {path} (made on {date}); later changes are not in it"
             ),
-            ReadOnlyNoBackup { error, state_dir, why, backups } => format!(
+            ReadOnlyNoBackup {
+                error,
+                state_dir,
+                why,
+                backups,
+            } => format!(
                 "{error}; the state directory {state_dir} is read-only ({why}) and has no backup in {backups} to read instead"
             ),
             ReadOnlyRefusesWrites { state_dir, why } => format!(
@@ -341,22 +369,39 @@ impl Message for Cli<'_> {
                 "{path}: no [google] section: suggest-slot needs Google Calendar's free/busy (see README, \"Google Calendar\")"
             ),
             NoGoogleForAuth => {
-                "no [google] section: set credentials_file to the installed-app client secret first".into()
+                "no [google] section: set credentials_file to the installed-app client secret first"
+                    .into()
             }
             NothingWrittenToCalendar { error } => {
                 format!("{error}; nothing was written to the calendar")
             }
             Authorized { path } => format!("authorized; the token is stored in {path}"),
             ConfigOk { path } => format!("{path}: OK"),
-            DaemonSettings { state_dir, listen, language } => {
+            DaemonSettings {
+                state_dir,
+                listen,
+                language,
+            } => {
                 format!("state_dir {state_dir}, listen {listen}, language {language}")
             }
             MeetingSummary {
-                id, title, weekday_en, start, timezone, minutes, first_session,
-                holidays_skipped, skip_dates, ..
+                id,
+                title,
+                weekday_en,
+                start,
+                timezone,
+                minutes,
+                first_session,
+                holidays_skipped,
+                skip_dates,
+                ..
             } => format!(
                 "meeting {id:?} \"{title}\": {weekday_en} {start} {timezone}, {minutes} min, first session {first_session}, Japanese holidays {}, {skip_dates} skip date(s)",
-                if holidays_skipped { "skipped" } else { "not skipped" }
+                if holidays_skipped {
+                    "skipped"
+                } else {
+                    "not skipped"
+                }
             ),
             NextHeld { date, number } => format!(", next held {date} (#{number})"),
             OwnSettings { parts } => format!("  own settings: {parts}"),
@@ -371,7 +416,12 @@ impl Message for Cli<'_> {
                 if teams.is_empty() { "" } else { ": " },
                 teams.join(", ")
             ),
-            GoogleOn { calendar, weeks, credentials, missing } => format!(
+            GoogleOn {
+                calendar,
+                weeks,
+                credentials,
+                missing,
+            } => format!(
                 "Google Calendar: {calendar} ({weeks} weeks ahead), credentials {credentials}{}",
                 if missing { " (missing!)" } else { "" }
             ),
@@ -389,7 +439,9 @@ impl Message for Cli<'_> {
             NotAShare { text } => {
                 format!("{text:?} is not a share from 0 to 1 (e.g. 0.5 for half of a team)")
             }
-            NotATimeZone { text } => format!("{text:?} is not an IANA time zone such as Asia/Tokyo"),
+            NotATimeZone { text } => {
+                format!("{text:?} is not an IANA time zone such as Asia/Tokyo")
+            }
             DurationDoesNotFit { duration, between } => {
                 format!("--duration {duration} does not fit in --between {between}")
             }
@@ -402,22 +454,36 @@ impl Message for Cli<'_> {
             ),
             TeamUnknown { team, near, teams } => format!(
                 "--team {team:?}: no [[person]] is in that team; {}the teams are {teams}",
-                near.map(|n| format!("did you mean {n:?}? ")).unwrap_or_default()
+                near.map(|n| format!("did you mean {n:?}? "))
+                    .unwrap_or_default()
             ),
             TeamWithoutEmails { team } => format!(
                 "--team {team:?}: none of its people has an `email` in the config, so Google cannot be asked about them"
             ),
             NoAttendees => "--attendees needs at least one email or group, comma-separated".into(),
             CompanyDayOff => "company day off".into(),
-            UnknownAttendees { list } => format!("Google could not tell about (not counted): {list}"),
-            SlotsHeading { timezone, weeks, first, minutes, window } => format!(
+            UnknownAttendees { list } => {
+                format!("Google could not tell about (not counted): {list}")
+            }
+            SlotsHeading {
+                timezone,
+                weeks,
+                first,
+                minutes,
+                window,
+            } => format!(
                 "Best weekly slots ({timezone}, {weeks} weeks from {first}, {minutes} min, {window}, holidays and company days off excluded)"
             ),
             TeamQuorum { percent, sizes } => format!(
                 "a team counts as free when at least {percent:.0}% of its people are (people: {sizes})"
             ),
             NoSlot => "no slot: every week is a holiday or a company day off".into(),
-            SlotFree { average, attendees, all_free, weeks } => format!(
+            SlotFree {
+                average,
+                attendees,
+                all_free,
+                weeks,
+            } => format!(
                 "free on average {average:.1} of {attendees}  everyone free in {all_free} of {weeks} weeks"
             ),
             DaysOffExcluded { list } => format!("  (days off excluded: {list})"),
@@ -437,86 +503,240 @@ impl Message for Cli<'_> {
 impl Cli<'static> {
     pub(crate) fn samples() -> Vec<Self> {
         use Cli::*;
-        let (path, dir) = ("/etc/weekly-postmortem/config.toml", "/var/lib/weekly-postmortem");
+        let (path, dir) = (
+            "/etc/weekly-postmortem/config.toml",
+            "/var/lib/weekly-postmortem",
+        );
         let url = "http://127.0.0.1:8080";
         vec![
-            ErrorLine { text: "設定を確認してください" },
-            WarningLine { text: "設定を確認してください" },
-            FlagDate { flag: "--from", date: "2040-01-01", reason: "10 年以上先です" },
-            NoMeetingWithId { id: "weekly", configured: "weekly" },
-            SeveralMeetings { configured: "weekly, sato" },
+            ErrorLine {
+                text: "設定を確認してください",
+            },
+            WarningLine {
+                text: "設定を確認してください",
+            },
+            FlagDate {
+                flag: "--from",
+                date: "2040-01-01",
+                reason: "10 年以上先です",
+            },
+            NoMeetingWithId {
+                id: "weekly",
+                configured: "weekly",
+            },
+            SeveralMeetings {
+                configured: "weekly, sato",
+            },
             NoMeetingConfigured,
-            FromAfterUntil { from: "2026-12-09", until: "2026-12-02" },
-            SinceAfterUntil { since: "2026-12-09", until: "2026-12-02" },
-            WeeksPastCalendar { weeks: 9, from: "2026-12-09" },
-            RangeTooLong { from: "2026-12-09", until: "2226-12-09" },
-            Imported { file: "log.json", added: 1, updated: 2, unchanged: 3 },
-            NothingImported { file: "log.json", error: "2 行目: 日付がありません" },
-            CannotRead { file: "log.json", error: "権限がありません" },
-            NotUtf8 { file: "log.csv", byte: 12 },
+            FromAfterUntil {
+                from: "2026-12-09",
+                until: "2026-12-02",
+            },
+            SinceAfterUntil {
+                since: "2026-12-09",
+                until: "2026-12-02",
+            },
+            WeeksPastCalendar {
+                weeks: 9,
+                from: "2026-12-09",
+            },
+            RangeTooLong {
+                from: "2026-12-09",
+                until: "2226-12-09",
+            },
+            Imported {
+                file: "log.json",
+                added: 1,
+                updated: 2,
+                unchanged: 3,
+            },
+            NothingImported {
+                file: "log.json",
+                error: "2 行目: 日付がありません",
+            },
+            CannotRead {
+                file: "log.json",
+                error: "権限がありません",
+            },
+            NotUtf8 {
+                file: "log.csv",
+                byte: 12,
+            },
             NothingFound,
-            ChartWritten { path: "stats.png", width: 1200, height: 900 },
+            ChartWritten {
+                path: "stats.png",
+                width: 1200,
+                height: 900,
+            },
             DaemonHoldsDatabase { url },
-            DaemonNotAnswering { url, state_dir: dir, seconds: 30, env: "WEEKLY_POSTMORTEM_CLI_TIMEOUT_SECONDS" },
+            DaemonNotAnswering {
+                url,
+                state_dir: dir,
+                seconds: 30,
+                env: "WEEKLY_POSTMORTEM_CLI_TIMEOUT_SECONDS",
+            },
             DaemonDoesNotAnswer { url },
-            DaemonAnswered { status: "500", message: "内部エラー" },
-            DaemonTokenUnreadable { error: "権限がありません" },
-            TimeoutNotSeconds { env: "WEEKLY_POSTMORTEM_CLI_TIMEOUT_SECONDS", text: "0" },
+            DaemonAnswered {
+                status: "500",
+                message: "内部エラー",
+            },
+            DaemonTokenUnreadable {
+                error: "権限がありません",
+            },
+            TimeoutNotSeconds {
+                env: "WEEKLY_POSTMORTEM_CLI_TIMEOUT_SECONDS",
+                text: "0",
+            },
             NoDatabase,
-            ReadingCopy { state_dir: dir, why: "読み取り専用" },
-            ReadingBackup { state_dir: dir, reason: "壊れています", path: "/backups/1.json", date: "2026-12-01" },
-            ReadOnlyNoBackup { error: "壊れています", state_dir: dir, why: "読み取り専用", backups: "/backups" },
-            ReadOnlyRefusesWrites { state_dir: dir, why: "読み取り専用" },
-            StateDirUnusable { state_dir: dir, why: "権限がありません" },
+            ReadingCopy {
+                state_dir: dir,
+                why: "読み取り専用",
+            },
+            ReadingBackup {
+                state_dir: dir,
+                reason: "壊れています",
+                path: "/backups/1.json",
+                date: "2026-12-01",
+            },
+            ReadOnlyNoBackup {
+                error: "壊れています",
+                state_dir: dir,
+                why: "読み取り専用",
+                backups: "/backups",
+            },
+            ReadOnlyRefusesWrites {
+                state_dir: dir,
+                why: "読み取り専用",
+            },
+            StateDirUnusable {
+                state_dir: dir,
+                why: "権限がありません",
+            },
             NoGoogleForSync { path },
             NoGoogleForSuggestSlot { path },
             NoGoogleForAuth,
-            NothingWrittenToCalendar { error: "認証に失敗しました" },
-            Authorized { path: "/var/lib/weekly-postmortem/google-token.json" },
-            ConfigOk { path },
-            DaemonSettings { state_dir: dir, listen: "127.0.0.1:8080", language: "ja" },
-            MeetingSummary {
-                id: "weekly", title: "週刊ポストモーテム", weekday_ja: "水", weekday_en: "Wed",
-                start: "17:00", timezone: "Asia/Tokyo", minutes: 60, first_session: "2019-02-06",
-                holidays_skipped: true, skip_dates: 1,
+            NothingWrittenToCalendar {
+                error: "認証に失敗しました",
             },
-            NextHeld { date: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(), number: 393 },
-            OwnSettings { parts: "ボイスチャンネル 1" },
+            Authorized {
+                path: "/var/lib/weekly-postmortem/google-token.json",
+            },
+            ConfigOk { path },
+            DaemonSettings {
+                state_dir: dir,
+                listen: "127.0.0.1:8080",
+                language: "ja",
+            },
+            MeetingSummary {
+                id: "weekly",
+                title: "週刊ポストモーテム",
+                weekday_ja: "水",
+                weekday_en: "Wed",
+                start: "17:00",
+                timezone: "Asia/Tokyo",
+                minutes: 60,
+                first_session: "2019-02-06",
+                holidays_skipped: true,
+                skip_dates: 1,
+            },
+            NextHeld {
+                date: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+                number: 393,
+            },
+            OwnSettings {
+                parts: "ボイスチャンネル 1",
+            },
             OwnVoiceChannel { id: 1 },
             OwnFacilitatorRole { id: 2 },
             OwnCalendar { id: None },
-            OwnAttendees { list: "sato@example.com" },
+            OwnAttendees {
+                list: "sato@example.com",
+            },
             OwnSharesHistory { with: "weekly" },
-            PeopleSummary { people: 2, teams: &["sre", "db"] },
-            GoogleOn { calendar: "primary", weeks: 8, credentials: "/etc/key.json", missing: true },
+            PeopleSummary {
+                people: 2,
+                teams: &["sre", "db"],
+            },
+            GoogleOn {
+                calendar: "primary",
+                weeks: 8,
+                credentials: "/etc/key.json",
+                missing: true,
+            },
             GoogleOff,
-            DiscordOn { guild: 1, channel: 2 },
-            DiscordNoToken { guild: 1, why: "トークンのファイルがありません" },
+            DiscordOn {
+                guild: 1,
+                channel: 2,
+            },
+            DiscordNoToken {
+                guild: 1,
+                why: "トークンのファイルがありません",
+            },
             DiscordOff,
             NotAWeekday { text: "月" },
             NotAShare { text: "2" },
             NotATimeZone { text: "東京" },
-            DurationDoesNotFit { duration: 90, between: "10:00-11:00" },
-            FreeBusyFailed { error: "タイムアウト" },
-            NobodyKnown { unknown: "sato@example.com" },
+            DurationDoesNotFit {
+                duration: 90,
+                between: "10:00-11:00",
+            },
+            FreeBusyFailed {
+                error: "タイムアウト",
+            },
+            NobodyKnown {
+                unknown: "sato@example.com",
+            },
             TeamWithoutTeams { team: "sre" },
-            TeamUnknown { team: "sre", near: Some("sre-jp"), teams: "sre-jp, db" },
+            TeamUnknown {
+                team: "sre",
+                near: Some("sre-jp"),
+                teams: "sre-jp, db",
+            },
             TeamWithoutEmails { team: "sre" },
             NoAttendees,
             CompanyDayOff,
-            UnknownAttendees { list: "sato@example.com" },
-            SlotsHeading { timezone: "Asia/Tokyo", weeks: 8, first: "2026-12-07", minutes: 60, window: "10:00-18:00" },
-            TeamQuorum { percent: 50.0, sizes: "sre 3" },
+            UnknownAttendees {
+                list: "sato@example.com",
+            },
+            SlotsHeading {
+                timezone: "Asia/Tokyo",
+                weeks: 8,
+                first: "2026-12-07",
+                minutes: 60,
+                window: "10:00-18:00",
+            },
+            TeamQuorum {
+                percent: 50.0,
+                sizes: "sre 3",
+            },
             NoSlot,
-            SlotFree { average: 2.5, attendees: 3, all_free: 4, weeks: 8 },
-            DaysOffExcluded { list: "2026-12-30 会社の休業日" },
-            Io { kind: std::io::ErrorKind::NotFound, text: "No such file or directory (os error 2)" },
-            Io { kind: std::io::ErrorKind::PermissionDenied, text: "Permission denied (os error 13)" },
+            SlotFree {
+                average: 2.5,
+                attendees: 3,
+                all_free: 4,
+                weeks: 8,
+            },
+            DaysOffExcluded {
+                list: "2026-12-30 会社の休業日",
+            },
+            Io {
+                kind: std::io::ErrorKind::NotFound,
+                text: "No such file or directory (os error 2)",
+            },
+            Io {
+                kind: std::io::ErrorKind::PermissionDenied,
+                text: "Permission denied (os error 13)",
+            },
             PlanNoSessions,
             PlanFacilitator { who: "sato" },
             Held,
-            SkippedHoliday { name_ja: "元日", name_en: "New Year's Day" },
-            SkippedClosure { name: "年末年始" },
+            SkippedHoliday {
+                name_ja: "元日",
+                name_en: "New Year's Day",
+            },
+            SkippedClosure {
+                name: "年末年始"
+            },
             SkippedDayOff,
             SkippedCancelled,
         ]

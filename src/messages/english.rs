@@ -72,10 +72,14 @@ fn allowed(token: &str) -> bool {
     if !token.chars().any(|c| c.is_ascii_alphabetic()) {
         return true;
     }
-    if token.starts_with(['/', '-', '#', '[']) || token.starts_with("http") && token.contains("://") {
+    if token.starts_with(['/', '-', '#', '[']) || token.starts_with("http") && token.contains("://")
+    {
         return true;
     }
-    if token.chars().any(|c| c.is_ascii_digit() || "_./@:=|?&~%".contains(c)) {
+    if token
+        .chars()
+        .any(|c| c.is_ascii_digit() || "_./@:=|?&~%".contains(c))
+    {
         return true;
     }
     let letters = token.chars().filter(|c| c.is_ascii_alphabetic()).count();
@@ -115,7 +119,10 @@ mod tests {
         let clean = "`/agenda add` で --kind incident|topic を https://example.com/a?b=1 に。\
                      <#123> state_dir [google] ICS URL 2026-12-09 Asia/Tokyo Google weekly-postmortem";
         assert_eq!(stray_words(clean, &[]), Vec::<String>::new());
-        assert_eq!(stray_words("「Weekly postmortem」の統計", &["Weekly postmortem"]), Vec::<String>::new());
+        assert_eq!(
+            stray_words("「Weekly postmortem」の統計", &["Weekly postmortem"]),
+            Vec::<String>::new()
+        );
         assert_eq!(stray_words("議題 topic", &[]), vec!["topic"]);
     }
 }

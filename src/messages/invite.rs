@@ -103,9 +103,13 @@ impl Invite<'static> {
             NoTopicsYet,
             AgendaHeading,
             WhereToAddTopics { place: None },
-            WhereToAddTopics { place: Some("<#123>") },
+            WhereToAddTopics {
+                place: Some("<#123>"),
+            },
             AttendanceOptional,
-            Proposal { title: "過去のポストモーテムを読む" },
+            Proposal {
+                title: "過去のポストモーテムを読む",
+            },
             AgendaLine {
                 title: "決済APIの全断",
                 kind: AgendaKind::Incident,

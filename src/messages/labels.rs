@@ -6,8 +6,8 @@ use chrono::{Datelike, NaiveDate};
 
 use super::dates::day;
 use super::{Message, catalogue};
-use crate::domain::language::Language;
 use crate::domain::history::RecordKind;
+use crate::domain::language::Language;
 use crate::domain::log::AgendaKind;
 
 catalogue! {

@@ -18,13 +18,12 @@ use crate::domain::language::Language;
 
 pub(crate) mod calendar;
 pub(crate) mod cli;
-pub(crate) mod endpoint;
-pub(crate) mod invite;
 pub(crate) mod dates;
+pub(crate) mod endpoint;
 pub mod english;
+pub(crate) mod invite;
 pub(crate) mod labels;
 pub(crate) mod stats;
-
 
 /// A text in both languages.
 pub(crate) trait Message {
@@ -81,7 +80,15 @@ mod tests {
     use super::Message;
 
     /// User text and ids the samples carry: not English the catalogue wrote.
-    pub(crate) const SAMPLE_USER_TEXT: &[&str] = &["weekly", "Weekly postmortem", "sato", "sre-jp", "sre", "db", "primary"];
+    pub(crate) const SAMPLE_USER_TEXT: &[&str] = &[
+        "weekly",
+        "Weekly postmortem",
+        "sato",
+        "sre-jp",
+        "sre",
+        "db",
+        "primary",
+    ];
 
     fn check<M: Message>(
         area: &str,
@@ -110,11 +117,41 @@ mod tests {
     #[test]
     fn every_message_has_a_sample_in_both_languages_and_no_english_in_japanese() {
         use super::*;
-        check("cli", cli::Cli::VARIANTS, &cli::Cli::samples(), cli::Cli::variant);
-        check("calendar", calendar::SyncReport::VARIANTS, &calendar::SyncReport::samples(), calendar::SyncReport::variant);
-        check("endpoint", endpoint::Endpoint::VARIANTS, &endpoint::Endpoint::samples(), endpoint::Endpoint::variant);
-        check("invite", invite::Invite::VARIANTS, &invite::Invite::samples(), invite::Invite::variant);
-        check("labels", labels::Label::VARIANTS, &labels::Label::samples(), labels::Label::variant);
-        check("stats", stats::Stats::VARIANTS, &stats::Stats::samples(), stats::Stats::variant);
+        check(
+            "cli",
+            cli::Cli::VARIANTS,
+            &cli::Cli::samples(),
+            cli::Cli::variant,
+        );
+        check(
+            "calendar",
+            calendar::SyncReport::VARIANTS,
+            &calendar::SyncReport::samples(),
+            calendar::SyncReport::variant,
+        );
+        check(
+            "endpoint",
+            endpoint::Endpoint::VARIANTS,
+            &endpoint::Endpoint::samples(),
+            endpoint::Endpoint::variant,
+        );
+        check(
+            "invite",
+            invite::Invite::VARIANTS,
+            &invite::Invite::samples(),
+            invite::Invite::variant,
+        );
+        check(
+            "labels",
+            labels::Label::VARIANTS,
+            &labels::Label::samples(),
+            labels::Label::variant,
+        );
+        check(
+            "stats",
+            stats::Stats::VARIANTS,
+            &stats::Stats::samples(),
+            stats::Stats::variant,
+        );
     }
 }

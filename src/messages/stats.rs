@@ -77,7 +77,10 @@ impl Message for Stats<'_> {
         let ja = Language::Ja;
         match *self {
             Heading { title, id, until } => {
-                format!("「{title}」({id}) の統計（{}まで）", day_with_year(until, ja))
+                format!(
+                    "「{title}」({id}) の統計（{}まで）",
+                    day_with_year(until, ja)
+                )
             }
             NoWeeksYet { first_session } => format!(
                 "まだ開催週がありません（初回 {}）",
@@ -86,17 +89,24 @@ impl Message for Stats<'_> {
             Year { counts: c } => format!(
                 "{}: 開催 {} 回、休み {} 回（祝日 {}、会社の休業日 {}、中止 {}）",
                 c.year.map_or("合計".to_string(), |y| format!("{y}年")),
-                c.held, c.skipped, c.holiday, c.skip_date, c.cancelled
+                c.held,
+                c.skipped,
+                c.holiday,
+                c.skip_date,
+                c.cancelled
             ),
             AgendaItems { counts, total } => {
                 format!("議題: {}（計 {total} 件）", kinds(counts, ja))
             }
-            TopTags { tags: t } if t.is_empty() => "よく使われたタグ: なし".into(),
+            TopTags { tags: [] } => "よく使われたタグ: なし".into(),
             TopTags { tags: t } => format!("よく使われたタグ: {}", tags(t, "、")),
             SessionsWithRecords { sessions, counted } => {
                 format!("記録のある会: {sessions} 回（うち参加者数の記録 {counted} 回）")
             }
-            PostmortemsAndLearnings { postmortems, learnings } => {
+            PostmortemsAndLearnings {
+                postmortems,
+                learnings,
+            } => {
                 format!("ポストモーテム: {postmortems} 件、学び: {learnings} 件")
             }
             LeftOut { sessions } => format!(
@@ -106,8 +116,15 @@ impl Message for Stats<'_> {
             ChartTitle { title, until } => {
                 format!("「{title}」の統計（{}まで）", day_with_year(until, ja))
             }
-            ChartSummary { held, skipped, items, learnings } => {
-                format!("開催 {held} 回 · 休み {skipped} 回 · 議題 {items} 件 · 学び {learnings} 件")
+            ChartSummary {
+                held,
+                skipped,
+                items,
+                learnings,
+            } => {
+                format!(
+                    "開催 {held} 回 · 休み {skipped} 回 · 議題 {items} 件 · 学び {learnings} 件"
+                )
             }
             Attendance => "出欠と参加者数".into(),
             SessionDate => "開催日".into(),
@@ -140,17 +157,27 @@ impl Message for Stats<'_> {
             Year { counts: c } => format!(
                 "{}: held {}, skipped {} (holiday {}, company day off {}, cancelled {})",
                 c.year.map_or("total".to_string(), |y| y.to_string()),
-                c.held, c.skipped, c.holiday, c.skip_date, c.cancelled
+                c.held,
+                c.skipped,
+                c.holiday,
+                c.skip_date,
+                c.cancelled
             ),
             AgendaItems { counts, total } => {
-                format!("agenda items: {} (total {total})", kinds(counts, Language::En))
+                format!(
+                    "agenda items: {} (total {total})",
+                    kinds(counts, Language::En)
+                )
             }
-            TopTags { tags: t } if t.is_empty() => "top tags: none".into(),
+            TopTags { tags: [] } => "top tags: none".into(),
             TopTags { tags: t } => format!("top tags: {}", tags(t, ", ")),
             SessionsWithRecords { sessions, counted } => {
                 format!("sessions with records: {sessions} (head count in {counted})")
             }
-            PostmortemsAndLearnings { postmortems, learnings } => {
+            PostmortemsAndLearnings {
+                postmortems,
+                learnings,
+            } => {
                 format!("postmortems: {postmortems}, learnings: {learnings}")
             }
             LeftOut { sessions } => format!(
@@ -158,7 +185,12 @@ impl Message for Stats<'_> {
             ),
             ChartFailed { error } => format!("the chart could not be drawn: {error}"),
             ChartTitle { title, until } => format!("{title}: statistics up to {until}"),
-            ChartSummary { held, skipped, items, learnings } => format!(
+            ChartSummary {
+                held,
+                skipped,
+                items,
+                learnings,
+            } => format!(
                 "held {held} · skipped {skipped} · agenda items {items} · learnings {learnings}"
             ),
             Attendance => "RSVPs and attendance per session".into(),
@@ -188,24 +220,78 @@ impl Stats<'static> {
     pub(crate) fn samples() -> Vec<Self> {
         use Stats::*;
         let date = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
-        let counts = YearCounts { year: Some(2026), held: 42, skipped: 5, holiday: 4, skip_date: 0, cancelled: 1 };
+        let counts = YearCounts {
+            year: Some(2026),
+            held: 42,
+            skipped: 5,
+            holiday: 4,
+            skip_date: 0,
+            cancelled: 1,
+        };
         vec![
-            Heading { title: "週刊ポストモーテム", id: "weekly", until: date },
-            NoWeeksYet { first_session: date },
+            Heading {
+                title: "週刊ポストモーテム",
+                id: "weekly",
+                until: date,
+            },
+            NoWeeksYet {
+                first_session: date,
+            },
             Year { counts },
-            Year { counts: YearCounts { year: None, ..counts } },
-            AgendaItems { counts: &[(AgendaKind::Incident, 2), (AgendaKind::Topic, 1)], total: 3 },
+            Year {
+                counts: YearCounts {
+                    year: None,
+                    ..counts
+                },
+            },
+            AgendaItems {
+                counts: &[(AgendaKind::Incident, 2), (AgendaKind::Topic, 1)],
+                total: 3,
+            },
             TopTags { tags: &[] },
-            TopTags { tags: &[("監視", 2)] },
-            SessionsWithRecords { sessions: 3, counted: 2 },
-            PostmortemsAndLearnings { postmortems: 1, learnings: 2 },
+            TopTags {
+                tags: &[("監視", 2)],
+            },
+            SessionsWithRecords {
+                sessions: 3,
+                counted: 2,
+            },
+            PostmortemsAndLearnings {
+                postmortems: 1,
+                learnings: 2,
+            },
             LeftOut { sessions: 1 },
-            ChartFailed { error: "フォントがありません" },
-            ChartTitle { title: "週刊ポストモーテム", until: date },
-            ChartSummary { held: 1, skipped: 2, items: 3, learnings: 4 },
-            Attendance, SessionDate, People, Going, Maybe, NotGoing, Present, NoSessions,
-            AgendaByKind, Items, PerYear, Years, Weeks, Held, SkippedHoliday, SkippedDayOff,
-            SkippedCancelled, NoWeeks,
+            ChartFailed {
+                error: "フォントがありません",
+            },
+            ChartTitle {
+                title: "週刊ポストモーテム",
+                until: date,
+            },
+            ChartSummary {
+                held: 1,
+                skipped: 2,
+                items: 3,
+                learnings: 4,
+            },
+            Attendance,
+            SessionDate,
+            People,
+            Going,
+            Maybe,
+            NotGoing,
+            Present,
+            NoSessions,
+            AgendaByKind,
+            Items,
+            PerYear,
+            Years,
+            Weeks,
+            Held,
+            SkippedHoliday,
+            SkippedDayOff,
+            SkippedCancelled,
+            NoWeeks,
         ]
     }
 }

@@ -102,7 +102,9 @@ fn dry_run_prints_the_actions_and_writes_nothing() {
         "{output}"
     );
     assert!(
-        output.ends_with("試行（書き込みなし）: 追加 7 件、更新 0 件、取り消し 0 件、変更なし 0 件\n"),
+        output.ends_with(
+            "試行（書き込みなし）: 追加 7 件、更新 0 件、取り消し 0 件、変更なし 0 件\n"
+        ),
         "{output}"
     );
     assert!(fake.events_in(CALENDAR).is_empty());

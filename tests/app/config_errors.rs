@@ -244,7 +244,9 @@ fn a_facilitator_without_a_person_entry_is_accepted_with_a_warning() {
     );
     let text = stdout(&output);
     assert!(
-        text.contains("  個別の設定: ボイスチャンネル 555; 招待者 tanaka@example.com; 履歴を共有: weekly\n"),
+        text.contains(
+            "  個別の設定: ボイスチャンネル 555; 招待者 tanaka@example.com; 履歴を共有: weekly\n"
+        ),
         "{text}"
     );
     assert!(

@@ -99,7 +99,11 @@ fn every_cli_commands_human_output_is_japanese() {
         vec!["history", "--kind", "learning"],
         vec!["stats", "--png", chart],
         vec!["sync", "--once", "--dry-run"],
-        vec!["suggest-slot", "--attendees", "alice@example.com,bob@example.com"],
+        vec![
+            "suggest-slot",
+            "--attendees",
+            "alice@example.com,bob@example.com",
+        ],
     ];
     for args in &commands {
         let output = app.run(args);
@@ -117,7 +121,12 @@ fn every_cli_commands_human_output_is_japanese() {
     ];
     for args in &errors {
         let output = app.run(args);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
         assert_output_japanese(&format!("{args:?}"), &output);
     }
     // Through the running daemon: its notes and its answers.
@@ -137,9 +146,7 @@ fn every_cli_commands_human_output_is_japanese() {
 
 #[test]
 fn the_word_check_finds_english_in_a_reply() {
-    let found = weekly_postmortem::messages::english::stray_words(
-        "imported log.json: added 1",
-        USER_TEXT,
-    );
+    let found =
+        weekly_postmortem::messages::english::stray_words("imported log.json: added 1", USER_TEXT);
     assert_eq!(found, ["imported", "added"]);
 }

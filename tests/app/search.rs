@@ -190,7 +190,11 @@ fn writes_through_the_daemon_during_a_large_import_are_all_kept() {
     }
     let output = importer.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stdout(&output).contains("取り込みました"), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("取り込みました"),
+        "{}",
+        stdout(&output)
+    );
 
     let exported = app.json(&["export"]);
     let stored: std::collections::HashSet<(String, String)> = exported["sessions"]
