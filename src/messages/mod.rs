@@ -19,6 +19,7 @@ use crate::domain::language::Language;
 pub(crate) mod calendar;
 pub(crate) mod cli;
 pub(crate) mod dates;
+pub(crate) mod discord;
 pub(crate) mod endpoint;
 pub mod english;
 pub(crate) mod invite;
@@ -117,6 +118,12 @@ mod tests {
     #[test]
     fn every_message_has_a_sample_in_both_languages_and_no_english_in_japanese() {
         use super::*;
+        check(
+            "discord",
+            discord::Discord::VARIANTS,
+            &discord::Discord::samples(),
+            discord::Discord::variant,
+        );
         check(
             "cli",
             cli::Cli::VARIANTS,
