@@ -101,7 +101,12 @@ impl Document {
         if let Some(key) = root.keys().find(|k| {
             !matches!(
                 k.as_str(),
-                "format" | "sessions" | "postmortems" | "learnings" | "rosters" | "incidents"
+                "format"
+                    | "sessions"
+                    | "postmortems"
+                    | "learnings"
+                    | "rosters"
+                    | "incidents"
                     | "people"
             )
         }) {

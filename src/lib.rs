@@ -13,6 +13,7 @@
 //! - `chat`: the chat port the jobs post through; `discord` implements it.
 //! - `daemon`: `run`, the composition root: the HTTP endpoint and the jobs.
 //! - [`cli`]: the command line, its exit codes and its output formats.
+//! - [`messages`]: the typed catalogue of every text people read, in ja and en.
 //! - [`secret_file`]: the one reader of secret files (bot token, Google keys), size-capped.
 //! - `secret_token`: random tokens in private files (the API token, the calendar feed's);
 //!   `feed_address`: the calendar feed's secret URL.
@@ -33,6 +34,7 @@ pub(crate) mod ics;
 pub mod interchange;
 pub(crate) mod listen_address;
 pub(crate) mod logging;
+pub mod messages;
 pub(crate) mod secret_file;
 pub(crate) mod secret_token;
 pub(crate) mod stats_chart;

@@ -22,6 +22,9 @@ use plotters_backend::{BackendColor, BackendCoord, BackendTextStyle, DrawingErro
 use crate::domain::language::Language;
 use crate::domain::log::AgendaKind;
 use crate::domain::stats::{SessionPoint, Stats, YearStats};
+use crate::messages::Message;
+use crate::messages::labels::Label;
+use crate::messages::stats::Stats as Say;
 
 pub const WIDTH: u32 = 1200;
 pub const HEIGHT: u32 = 900;
@@ -60,87 +63,52 @@ impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for Chart
     }
 }
 
-/// Every text on the chart, in one language.
+/// Every text on the chart, in one language, from the catalogue.
 struct Labels {
-    title: fn(&str, NaiveDate) -> String,
-    summary: fn(u32, u32, u32, u32) -> String,
-    attendance: &'static str,
-    session_date: &'static str,
-    people: &'static str,
-    going: &'static str,
-    maybe: &'static str,
-    not_going: &'static str,
-    present: &'static str,
-    no_sessions: &'static str,
-    agenda: &'static str,
-    items: &'static str,
-    kinds: [&'static str; 4],
-    per_year: &'static str,
-    years: &'static str,
-    weeks: &'static str,
-    held: &'static str,
-    holiday: &'static str,
-    skip_date: &'static str,
-    cancelled: &'static str,
-    no_weeks: &'static str,
+    language: Language,
+    attendance: String,
+    session_date: String,
+    people: String,
+    going: String,
+    maybe: String,
+    not_going: String,
+    present: String,
+    no_sessions: String,
+    agenda: String,
+    items: String,
+    per_year: String,
+    years: String,
+    weeks: String,
+    held: String,
+    holiday: String,
+    skip_date: String,
+    cancelled: String,
+    no_weeks: String,
+    kinds: [String; 4],
 }
 
-const JA: Labels = Labels {
-    title: |meeting, until| format!("{meeting} の統計（{until} まで）"),
-    summary: |held, skipped, items, learnings| {
-        format!("開催 {held} 回 · 休み {skipped} 回 · 議題 {items} 件 · 学び {learnings} 件")
-    },
-    attendance: "出欠と参加者数",
-    session_date: "開催日",
-    people: "人数",
-    going: "参加予定",
-    maybe: "未定",
-    not_going: "不参加",
-    present: "参加者（実数）",
-    no_sessions: "まだ記録されたセッションがありません",
-    agenda: "議題の種類",
-    items: "件数",
-    kinds: ["インシデント", "ダッシュボード", "トピック", "その他"],
-    per_year: "年ごとの開催と休み",
-    years: "年",
-    weeks: "週",
-    held: "開催",
-    holiday: "休み（祝日）",
-    skip_date: "休み（会社の休業日）",
-    cancelled: "休み（中止）",
-    no_weeks: "まだ開催週がありません",
-};
-
-const EN: Labels = Labels {
-    title: |meeting, until| format!("{meeting}: statistics up to {until}"),
-    summary: |held, skipped, items, learnings| {
-        format!("held {held} · skipped {skipped} · agenda items {items} · learnings {learnings}")
-    },
-    attendance: "RSVPs and attendance per session",
-    session_date: "Session date",
-    people: "People",
-    going: "Going",
-    maybe: "Maybe",
-    not_going: "Not going",
-    present: "Present (counted)",
-    no_sessions: "No sessions recorded yet",
-    agenda: "Agenda items by kind",
-    items: "Items",
-    kinds: ["Incident", "Dashboard", "Topic", "Other"],
-    per_year: "Held and skipped weeks per year",
-    years: "Year",
-    weeks: "Weeks",
-    held: "Held",
-    holiday: "Skipped: holiday",
-    skip_date: "Skipped: day off",
-    cancelled: "Skipped: cancelled",
-    no_weeks: "No weeks scheduled yet",
-};
-
-fn labels(language: Language) -> &'static Labels {
-    match language {
-        Language::Ja => &JA,
-        Language::En => &EN,
+fn labels(language: Language) -> Labels {
+    Labels {
+        language,
+        attendance: Say::Attendance.say(language),
+        session_date: Say::SessionDate.say(language),
+        people: Say::People.say(language),
+        going: Say::Going.say(language),
+        maybe: Say::Maybe.say(language),
+        not_going: Say::NotGoing.say(language),
+        present: Say::Present.say(language),
+        no_sessions: Say::NoSessions.say(language),
+        agenda: Say::AgendaByKind.say(language),
+        items: Say::Items.say(language),
+        per_year: Say::PerYear.say(language),
+        years: Say::Years.say(language),
+        weeks: Say::Weeks.say(language),
+        held: Say::Held.say(language),
+        holiday: Say::SkippedHoliday.say(language),
+        skip_date: Say::SkippedDayOff.say(language),
+        cancelled: Say::SkippedCancelled.say(language),
+        no_weeks: Say::NoWeeks.say(language),
+        kinds: AgendaKind::ALL.map(|kind| Label::Agenda { kind }.say(language)),
     }
 }
 
@@ -334,7 +302,7 @@ pub fn render_png(
     language: Language,
 ) -> Result<Vec<u8>, ChartError> {
     let font = bundled_font()?;
-    let text = labels(language);
+    let text = &labels(language);
     let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
     {
         let backend = GlyphBackend {
@@ -383,12 +351,22 @@ fn draw_header(
     let held: u32 = stats.years.iter().map(|y| y.held).sum();
     let skipped: u32 = stats.years.iter().map(|y| y.skipped).sum();
     area.draw_text(
-        &(text.title)(meeting_title, stats.until),
+        &Say::ChartTitle {
+            title: meeting_title,
+            until: stats.until,
+        }
+        .say(text.language),
         &font(32.0),
         (4, 4),
     )?;
     area.draw_text(
-        &(text.summary)(held, skipped, stats.agenda.total(), stats.learnings),
+        &Say::ChartSummary {
+            held,
+            skipped,
+            items: stats.agenda.total(),
+            learnings: stats.learnings,
+        }
+        .say(text.language),
         &font(20.0).color(&MUTED),
         (6, 46),
     )?;
@@ -496,17 +474,17 @@ fn draw_attendance(
     text: &Labels,
 ) -> Result<(), ChartError> {
     let (Some(first), Some(last)) = (sessions.first(), sessions.last()) else {
-        let body = draw_head(area, text.attendance, &[])?;
-        return draw_empty(&body, text.no_sessions);
+        let body = draw_head(area, &text.attendance, &[])?;
+        return draw_empty(&body, &text.no_sessions);
     };
     let body = draw_head(
         area,
-        text.attendance,
+        &text.attendance,
         &[
-            (text.present, PRESENT, Mark::Area),
-            (text.going, GOING, Mark::Line),
-            (text.maybe, MAYBE, Mark::Line),
-            (text.not_going, NOT_GOING, Mark::Line),
+            (&text.present, PRESENT, Mark::Area),
+            (&text.going, GOING, Mark::Line),
+            (&text.maybe, MAYBE, Mark::Line),
+            (&text.not_going, NOT_GOING, Mark::Line),
         ],
     )?;
     let (start, end) = (day_number(first.date), day_number(last.date));
@@ -540,8 +518,8 @@ fn draw_attendance(
         .x_labels(8)
         .y_labels(6)
         .x_label_formatter(&formatter)
-        .x_desc(text.session_date)
-        .y_desc(text.people)
+        .x_desc(&text.session_date)
+        .y_desc(&text.people)
         .label_style(font(15.0))
         .axis_desc_style(font(17.0))
         .draw()?;
@@ -611,10 +589,10 @@ fn segments(sessions: &[SessionPoint], value: SessionValue) -> Vec<Vec<(i32, u32
 /// Horizontal bars of agenda items per kind, each with its count: kind names
 /// in Japanese are too wide to sit side by side under vertical bars.
 fn draw_agenda(area: &Area<'_>, stats: &Stats, text: &Labels) -> Result<(), ChartError> {
-    let body = draw_head(area, text.agenda, &[])?;
+    let body = draw_head(area, &text.agenda, &[])?;
     let counts = AgendaKind::ALL.map(|k| stats.agenda.get(k));
     if counts.iter().all(|&c| c == 0) {
-        return draw_empty(&body, text.no_sessions);
+        return draw_empty(&body, &text.no_sessions);
     }
     let last = (counts.len() - 1) as u32;
     // Segment 0 is at the bottom; the first kind (incident) reads best on top.
@@ -631,9 +609,8 @@ fn draw_agenda(area: &Area<'_>, stats: &Stats, text: &Labels) -> Result<(), Char
         SegmentValue::CenterOf(r) => text
             .kinds
             .get((last - r.min(&last)) as usize)
-            .copied()
-            .unwrap_or("")
-            .to_string(),
+            .cloned()
+            .unwrap_or_default(),
         _ => String::new(),
     };
     chart
@@ -644,7 +621,7 @@ fn draw_agenda(area: &Area<'_>, stats: &Stats, text: &Labels) -> Result<(), Char
         .x_labels(6)
         .y_labels(counts.len() + 1)
         .y_label_formatter(&kind_label)
-        .x_desc(text.items)
+        .x_desc(&text.items)
         .label_style(font(15.0))
         .axis_desc_style(font(17.0))
         .draw()?;
@@ -681,17 +658,17 @@ fn draw_agenda(area: &Area<'_>, stats: &Stats, text: &Labels) -> Result<(), Char
 /// count on top: skipped weeks are few, and a bare bar of 1 is easy to miss.
 fn draw_years(area: &Area<'_>, years: &[YearStats], text: &Labels) -> Result<(), ChartError> {
     let (Some(first), Some(last)) = (years.first(), years.last()) else {
-        let body = draw_head(area, text.per_year, &[])?;
-        return draw_empty(&body, text.no_weeks);
+        let body = draw_head(area, &text.per_year, &[])?;
+        return draw_empty(&body, &text.no_weeks);
     };
     let body = draw_head(
         area,
-        text.per_year,
+        &text.per_year,
         &[
-            (text.held, GOING, Mark::Bar),
-            (text.holiday, HOLIDAY, Mark::Bar),
-            (text.skip_date, SKIP_DATE, Mark::Bar),
-            (text.cancelled, CANCELLED, Mark::Bar),
+            (&text.held, GOING, Mark::Bar),
+            (&text.holiday, HOLIDAY, Mark::Bar),
+            (&text.skip_date, SKIP_DATE, Mark::Bar),
+            (&text.cancelled, CANCELLED, Mark::Bar),
         ],
     )?;
     let peak = years
@@ -719,8 +696,8 @@ fn draw_years(area: &Area<'_>, years: &[YearStats], text: &Labels) -> Result<(),
         .y_labels(6)
         .x_labels(years.len() + 1)
         .x_label_formatter(&year_label)
-        .x_desc(text.years)
-        .y_desc(text.weeks)
+        .x_desc(&text.years)
+        .y_desc(&text.weeks)
         .label_style(font(15.0))
         .axis_desc_style(font(17.0))
         .draw()?;

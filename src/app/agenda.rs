@@ -3,7 +3,10 @@
 use chrono::NaiveDate;
 
 use super::{Actor, Answer, Context, Reply, UserError, directory, say, session_label};
+use crate::domain::language::Language;
 use crate::domain::log::{AgendaItem, AgendaKind, Invalid, TextKind, agenda_id};
+use crate::messages::Message;
+use crate::messages::labels::Label;
 
 pub struct NewItem {
     pub title: String,
@@ -97,12 +100,12 @@ pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
     Ok(Reply::public(say(
         ctx.language,
         format!(
-            "{label} の議題に追加しました: 「{title}」（{}、{who}）id `{id}`",
-            item.kind.code(),
+            "{label}の議題に追加しました: 「{title}」（{}、{who}）id `{id}`",
+            Label::Agenda { kind: item.kind }.say(Language::Ja),
         ),
         format!(
             "Added to {label}: \"{title}\" ({}, {who}) id `{id}`",
-            item.kind.code(),
+            Label::Agenda { kind: item.kind }.say(Language::En),
         ),
     )))
 }
@@ -146,7 +149,7 @@ pub fn list(ctx: &Context, date: Option<NaiveDate>) -> Answer {
         return Ok(Reply::public(say(
             ctx.language,
             format!(
-                "{label} の議題はまだありません。`/agenda add` でどうぞ。インシデントがなくても、ダッシュボードを眺める回にできます。"
+                "{label}の議題はまだありません。`/agenda add` でどうぞ。インシデントがなくても、ダッシュボードを眺める回にできます。"
             ),
             format!(
                 "No topics for {label} yet. Add one with `/agenda add`; without an incident we can look at a dashboard together."
@@ -155,11 +158,12 @@ pub fn list(ctx: &Context, date: Option<NaiveDate>) -> Answer {
     }
     let mut text = say(
         ctx.language,
-        format!("{label} の議題:"),
+        format!("{label}の議題:"),
         format!("Agenda for {label}:"),
     );
     for item in &items {
-        text += &format!("\n- {} ({}", item.title, item.kind.code());
+        let kind = Label::Agenda { kind: item.kind }.say(ctx.language);
+        text += &format!("\n- {} ({kind}", item.title);
         if let Some(p) = &item.presenter {
             text += &format!(", {p}");
         }

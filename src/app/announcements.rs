@@ -6,6 +6,7 @@ use crate::domain::language::Language;
 use crate::domain::log::Session;
 use crate::domain::reminders::{Reminder, ReminderKind};
 use crate::domain::schedule::{SkipReason, Status};
+use crate::messages::dates::day;
 
 pub struct Announcement {
     pub text: String,
@@ -77,7 +78,7 @@ pub fn render(
             say(
                 language,
                 format!(
-                    "**{title} {label}** {when}\nまだ議題がありません。話したいことがあれば `/agenda add` でどうぞ。\nなければこんな回にできます:\n- 監視ダッシュボードを一緒に眺める\n- 過去のポストモーテムを読み返す\n- スライドなしで最近の気づきを話す{proposal}"
+                    "**「{title}」{label}** {when}\nまだ議題がありません。話したいことがあれば `/agenda add` でどうぞ。\nなければこんな回にできます:\n- 監視ダッシュボードを一緒に眺める\n- 過去のポストモーテムを読み返す\n- スライドなしで最近の気づきを話す{proposal}"
                 ),
                 format!(
                     "**{title} {label}** {when}\nNo topics yet. Have something? `/agenda add`.\nOtherwise we can:\n- look at a monitoring dashboard together\n- revisit a past postmortem\n- just talk about recent lessons, no slides needed{proposal}"
@@ -89,7 +90,7 @@ pub fn render(
             say(
                 language,
                 format!(
-                    "**今日は {title} {label}** {when}{facilitator}\n{}\n参加は任意です。ボタンで出欠を教えてもらえると助かります（いつでも変更できます）。",
+                    "**今日は「{title}」{label}** {when}{facilitator}\n{}\n参加は任意です。ボタンで出欠を教えてもらえると助かります（いつでも変更できます）。",
                     agenda_lines()
                 ),
                 format!(
@@ -102,7 +103,7 @@ pub fn render(
         ReminderKind::StartingNow => (
             say(
                 language,
-                format!("**{title} {label}** を始めます。途中参加も歓迎です。"),
+                format!("**「{title}」{label}** を始めます。途中参加も歓迎です。"),
                 format!("**{title} {label}** is starting now. Join any time."),
             ),
             false,
@@ -111,7 +112,7 @@ pub fn render(
             say(
                 language,
                 format!(
-                    "{title} {label} ありがとうございました。学びは `/learning add`、ポストモーテムは `/postmortem` で残せます。"
+                    "「{title}」{label}、ありがとうございました。学びは `/learning add`、ポストモーテムは `/postmortem` で残せます。"
                 ),
                 format!(
                     "Thanks for {title} {label}. Keep what we learned with `/learning add`, and postmortems with `/postmortem`."
@@ -124,7 +125,10 @@ pub fn render(
             (
                 say(
                     language,
-                    format!("{} の {title} は{name}のためお休みです", o.date),
+                    format!(
+                        "{}の「{title}」は{name}のためお休みです",
+                        day(o.date, language)
+                    ),
                     format!("No {title} on {}: closed for {name}", o.date),
                 ),
                 false,
@@ -147,7 +151,10 @@ pub fn render(
             (
                 say(
                     language,
-                    format!("{} の {title} はお休みです: {why}", o.date),
+                    format!(
+                        "{}の「{title}」はお休みです（{why}）",
+                        day(o.date, language)
+                    ),
                     format!("No {title} on {}: {why}", o.date),
                 ),
                 false,
@@ -199,7 +206,7 @@ mod tests {
         assert!(ja.contains("新しい議題はまだありません"), "{ja}");
         assert!(ja.contains("未消化の議題"), "{ja}");
         assert!(
-            ja.contains("- 証明書の期限切れ (incident) ※2026-12-02 からの持ち越し"),
+            ja.contains("- 証明書の期限切れ（インシデント）※12月2日(水)からの持ち越し"),
             "{ja}"
         );
         let en = call_for_topics(&session, Language::En).text;

@@ -4,14 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use super::say;
 use crate::config::AlertsConfig;
 use crate::domain::incidents::{Episode, Group, Incident};
 use crate::domain::language::Language;
+use crate::messages::Message;
+use crate::messages::labels::Label;
 use crate::store::{AlertsAbsorbed, SessionLog, StoreError};
 
 /// The fields we read of a notification. Others (`receiver`, `orgId`,
@@ -196,29 +197,11 @@ pub fn incident_line(incident: &Incident, zone: Tz, language: Language) -> Strin
         Some(end) => format!("{from}–{}", end.format("%m/%d %H:%M")),
         None => format!("{from}–"),
     };
-    let lasted = match incident.duration() {
-        Some(d) => say(language, duration_ja(d), duration_en(d)),
-        None => say(language, "対応中", "still firing"),
-    };
+    let lasted = Label::Lasted {
+        minutes: incident.duration().map(|d| d.num_minutes()),
+    }
+    .say(language);
     format!("{} ({range}, {lasted})", incident.title)
-}
-
-fn duration_ja(d: TimeDelta) -> String {
-    let (h, m) = (d.num_hours(), d.num_minutes() % 60);
-    match (h, m) {
-        (0, m) => format!("{m}分"),
-        (h, 0) => format!("{h}時間"),
-        (h, m) => format!("{h}時間{m}分"),
-    }
-}
-
-fn duration_en(d: TimeDelta) -> String {
-    let (h, m) = (d.num_hours(), d.num_minutes() % 60);
-    match (h, m) {
-        (0, m) => format!("{m} min"),
-        (h, 0) => format!("{h} h"),
-        (h, m) => format!("{h} h {m} min"),
-    }
 }
 
 #[cfg(test)]

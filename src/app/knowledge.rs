@@ -6,6 +6,8 @@ use chrono::NaiveDate;
 use super::{Actor, Answer, Context, Reply, UserError, say};
 use crate::domain::history::{Query, Record, RecordKind};
 use crate::domain::log::{Learning, Postmortem, learning_id, postmortem_id};
+use crate::messages::Message;
+use crate::messages::labels::Label;
 
 /// Results per page of `/history`: a Discord message stays short.
 pub const HISTORY_PAGE: usize = 5;
@@ -156,8 +158,11 @@ pub fn history(ctx: &Context, search: HistorySearch) -> Answer {
         text += &format!(
             "\n- {} {}: {}",
             record.date(),
-            record.kind().code(),
-            summary(record)
+            Label::Record {
+                kind: record.kind()
+            }
+            .say(ctx.language),
+            summary(ctx, record)
         );
     }
     if hits.len() > page * HISTORY_PAGE {
@@ -170,9 +175,16 @@ pub fn history(ctx: &Context, search: HistorySearch) -> Answer {
     Ok(Reply::public(text))
 }
 
-fn summary(record: &Record) -> String {
+fn summary(ctx: &Context, record: &Record) -> String {
     let text = match record {
-        Record::Session(s) => s.notes.clone().unwrap_or_default(),
+        // A matching session is named by its title and number, then its notes.
+        Record::Session(s) => {
+            let title = crate::domain::invite::session_title(&ctx.meeting.title, s.number);
+            match s.notes.as_deref().and_then(|n| n.lines().next()) {
+                Some(notes) if !notes.trim().is_empty() => format!("{title}: {notes}"),
+                _ => title,
+            }
+        }
         Record::Agenda { item, .. } => item.title.clone(),
         Record::Postmortem(p) => format!("{}: {}", p.title, p.impact),
         Record::Learning(l) => l.text.clone(),

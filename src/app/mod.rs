@@ -6,8 +6,8 @@ pub mod agenda;
 pub mod announcements;
 pub mod calendar_feed;
 pub mod calendar_url;
-pub mod incidents;
 pub mod directory;
+pub mod incidents;
 pub mod keep_alive;
 pub mod knowledge;
 pub mod metrics;
@@ -16,7 +16,7 @@ pub mod sessions;
 pub mod state;
 pub mod stats;
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 
 use crate::config::Meeting;
 use crate::domain::date_input::{DateInput, Toward, parse_date_input};
@@ -236,13 +236,14 @@ pub fn discord_timestamp(t: DateTime<impl chrono::TimeZone>) -> String {
     format!("<t:{unix}:F> (<t:{unix}:R>)")
 }
 
-/// Session label such as `#393 (2026-12-02 水)`.
+/// Session label such as `第393回（12月2日(水)）` or `#393 (Dec 2 (Wed))`.
 pub fn session_label(occurrence: &Occurrence, language: Language) -> String {
-    let day = language.weekday_short(occurrence.date.weekday());
-    match occurrence.number() {
-        Some(n) => format!("#{n} ({} {day})", occurrence.date),
-        None => format!("{} {day}", occurrence.date),
+    use crate::messages::Message as _;
+    crate::messages::labels::Label::Session {
+        number: occurrence.number(),
+        date: occurrence.date,
     }
+    .say(language)
 }
 
 #[cfg(test)]

@@ -6,19 +6,28 @@ use chrono::NaiveDate;
 use super::{Context, UserError};
 use crate::config::Meeting;
 use crate::domain::holidays::HolidayCalendar;
+use crate::domain::language::Language;
 use crate::domain::log::{AgendaKind, cancelled_dates};
 use crate::domain::schedule::Schedule;
 use crate::domain::stats::{self, LogView, SkipCounts, Stats};
 use crate::interchange::Document;
+use crate::messages::Message;
+use crate::messages::stats::{Stats as Say, YearCounts};
 use crate::stats_chart;
 
 /// The summary and the chart for `/stats`.
 pub fn summary_with_chart(ctx: &Context) -> Result<(String, Vec<u8>), UserError> {
     let document = ctx.log.export()?;
     let stats = compute(ctx.meeting, &document, ctx.holidays, ctx.today());
-    let png = stats_chart::render_png(&stats, &ctx.meeting.title, ctx.language)
-        .map_err(|e| UserError(format!("the chart could not be drawn: {e}")))?;
-    Ok((render_text(ctx.meeting, &stats), png))
+    let png = stats_chart::render_png(&stats, &ctx.meeting.title, ctx.language).map_err(|e| {
+        UserError(
+            Say::ChartFailed {
+                error: &e.to_string(),
+            }
+            .say(ctx.language),
+        )
+    })?;
+    Ok((render_text(ctx.meeting, &stats, ctx.language), png))
 }
 
 /// The schedule up to today in the meeting's time zone, with the log's
@@ -44,31 +53,44 @@ pub fn compute(
     )
 }
 
-fn year_line(label: &str, held: u32, skipped: u32, by: SkipCounts) -> String {
-    format!(
-        "{label}: held {held}, skipped {skipped} (holiday {}, company day off {}, cancelled {})\n",
-        by.holiday, by.skip_date, by.cancelled
-    )
+fn year_line(
+    year: Option<i32>,
+    held: u32,
+    skipped: u32,
+    by: SkipCounts,
+    language: Language,
+) -> String {
+    let counts = YearCounts {
+        year,
+        held,
+        skipped,
+        holiday: by.holiday,
+        skip_date: by.skip_date,
+        cancelled: by.cancelled,
+    };
+    Say::Year { counts }.say(language) + "\n"
 }
 
-pub fn render_text(meeting: &Meeting, stats: &Stats) -> String {
-    let mut text = format!(
-        "{} ({}): statistics up to {}\n",
-        meeting.title, meeting.id, stats.until
-    );
+pub fn render_text(meeting: &Meeting, stats: &Stats, language: Language) -> String {
+    let line = |message: Say<'_>| message.say(language) + "\n";
+    let mut text = line(Say::Heading {
+        title: &meeting.title,
+        id: &meeting.id,
+        until: stats.until,
+    });
     if stats.years.is_empty() {
-        text += &format!(
-            "no weeks scheduled yet (first session {})\n",
-            meeting.rule.first_session
-        );
+        text += &line(Say::NoWeeksYet {
+            first_session: meeting.rule.first_session,
+        });
     }
     let mut total = (0, 0, SkipCounts::default());
     for year in &stats.years {
         text += &year_line(
-            &year.year.to_string(),
+            Some(year.year),
             year.held,
             year.skipped,
             year.skipped_by,
+            language,
         );
         total.0 += year.held;
         total.1 += year.skipped;
@@ -77,49 +99,43 @@ pub fn render_text(meeting: &Meeting, stats: &Stats) -> String {
         total.2.cancelled += year.skipped_by.cancelled;
     }
     if stats.years.len() > 1 {
-        text += &year_line("total", total.0, total.1, total.2);
+        text += &year_line(None, total.0, total.1, total.2, language);
     }
 
-    let kinds: Vec<String> = AgendaKind::ALL
+    let kinds: Vec<(AgendaKind, u32)> = AgendaKind::ALL
         .into_iter()
-        .map(|k| format!("{} {}", k.code(), stats.agenda.get(k)))
+        .map(|k| (k, stats.agenda.get(k)))
         .collect();
-    text += &format!(
-        "agenda items: {} (total {})\n",
-        kinds.join(", "),
-        stats.agenda.total()
-    );
-    let tags = if stats.top_tags.is_empty() {
-        "none".to_string()
-    } else {
-        stats
-            .top_tags
-            .iter()
-            .map(|t| format!("{} {}", t.tag, t.count))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    text += &format!("top tags: {tags}\n");
+    text += &line(Say::AgendaItems {
+        counts: &kinds,
+        total: stats.agenda.total(),
+    });
+    let tags: Vec<(&str, u32)> = stats
+        .top_tags
+        .iter()
+        .map(|t| (t.tag.as_str(), t.count))
+        .collect();
+    text += &line(Say::TopTags { tags: &tags });
     let counted = stats
         .sessions
         .iter()
         .filter(|s| s.present.is_some())
         .count();
-    let answered = stats.sessions.iter().filter(|s| s.rsvp_recorded).count();
     // A session nobody answered for is unknown, not empty: shown as a gap.
-    text += &format!(
-        "sessions with records: {} (RSVPs in {answered}, head count in {counted}; the others are gaps, not zeros)\n",
-        stats.sessions.len()
-    );
-    text += &format!(
-        "postmortems: {}, learnings: {}\n",
-        stats.postmortems, stats.learnings
-    );
+    let answered = stats.sessions.iter().filter(|s| s.rsvp_recorded).count();
+    text += &line(Say::SessionsWithRecords {
+        sessions: stats.sessions.len(),
+        answered,
+        counted,
+    });
+    text += &line(Say::PostmortemsAndLearnings {
+        postmortems: stats.postmortems,
+        learnings: stats.learnings,
+    });
     if stats.sessions_left_out > 0 {
-        text += &format!(
-            "left out: {} session records that disagree with the schedule (held on a skipped week or the reverse, or off the weekly rule)\n",
-            stats.sessions_left_out
-        );
+        text += &line(Say::LeftOut {
+            sessions: stats.sessions_left_out,
+        });
     }
     text
 }

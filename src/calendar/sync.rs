@@ -14,8 +14,11 @@ use crate::app::directory::as_shown;
 use crate::config::{Config, GoogleConfig};
 use crate::domain::holidays::HolidayCalendar;
 use crate::domain::invite::Channel;
+use crate::domain::language::Language;
 use crate::domain::log::{SessionStatus, SkipCode, cancelled_dates};
 use crate::domain::schedule::Schedule;
+use crate::messages::Message;
+use crate::messages::calendar::SyncReport as SyncSay;
 use crate::store::{SessionLog, StoreError};
 
 /// Where we remember the events we cancelled ourselves (value: the date).
@@ -31,21 +34,10 @@ pub struct SyncSummary {
     pub accepted_cancellations: usize,
 }
 
+/// In English, for the logs; people read it through the catalogue.
 impl fmt::Display for SyncSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "inserted {}, updated {}, cancelled {}, unchanged {}",
-            self.inserted, self.updated, self.cancelled, self.unchanged
-        )?;
-        if self.accepted_cancellations > 0 {
-            write!(
-                f,
-                " (kept {} cancelled in Google Calendar)",
-                self.accepted_cancellations
-            )?;
-        }
-        Ok(())
+        f.write_str(&SyncSay::Summary { summary: *self }.en())
     }
 }
 
@@ -58,24 +50,34 @@ pub enum SyncError {
 }
 
 /// One line per action, for people and for `--dry-run`.
-pub fn describe(meeting_id: &str, action: &Action) -> String {
+pub fn describe(meeting: &str, action: &Action, dry_run: bool, language: Language) -> String {
     match action {
-        Action::Insert(e) => format!(
-            "{meeting_id}: insert {} {}",
-            e.start.to_rfc3339(),
-            e.summary
-        ),
-        Action::Update(e) => format!(
-            "{meeting_id}: update {} {}",
-            e.start.to_rfc3339(),
-            e.summary
-        ),
-        Action::Cancel { id } => format!("{meeting_id}: cancel event {id}"),
-        Action::AcceptCancellation { date, .. } => {
-            format!(
-                "{meeting_id}: {date} was cancelled in Google Calendar; recording the session as skipped"
-            )
+        Action::Insert(e) => SyncSay::Insert {
+            meeting,
+            start: &e.start.to_rfc3339(),
+            title: &e.summary,
+            dry_run,
         }
+        .say(language),
+        Action::Update(e) => SyncSay::Update {
+            meeting,
+            start: &e.start.to_rfc3339(),
+            title: &e.summary,
+            dry_run,
+        }
+        .say(language),
+        Action::Cancel { id } => SyncSay::Cancel {
+            meeting,
+            id,
+            dry_run,
+        }
+        .say(language),
+        Action::AcceptCancellation { date, .. } => SyncSay::AcceptCancellation {
+            meeting,
+            date: *date,
+            dry_run,
+        }
+        .say(language),
     }
 }
 
@@ -156,10 +158,11 @@ pub async fn sync_once(
         let planned = plan(&desired, &listed, &ours, now);
         summary.unchanged += planned.unchanged;
         for action in &planned.actions {
-            report(format!(
-                "{}{}",
-                if dry_run { "would " } else { "" },
-                describe(&meeting.id, action)
+            report(describe(
+                &meeting.id,
+                action,
+                dry_run,
+                config.daemon.language,
             ));
             let mut action = action.clone();
             if !dry_run {

@@ -7,9 +7,11 @@ use std::io::Write;
 use anyhow::Context;
 
 use super::{CliError, Env};
-use crate::config::{Config, Meeting};
+use crate::config::Meeting;
 use crate::domain::holidays::JapaneseHolidays;
+use crate::domain::language::Language;
 use crate::domain::schedule::Schedule;
+use crate::messages::cli::Cli as Say;
 
 pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
     let config = &env.config;
@@ -18,13 +20,14 @@ pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
     let holidays = JapaneseHolidays::embedded();
     let none = BTreeSet::new();
     let now = env.clock.now();
-    let mut text = format!(
-        "{}: OK\nstate_dir {}, listen {}, language {}\n",
-        config.path.display(),
-        daemon.state_dir.display(),
-        daemon.listen,
-        daemon.language.code()
-    );
+    let path = config.path.display().to_string();
+    let mut text = env.say(Say::ConfigOk { path: &path }) + "\n";
+    text += &env.say(Say::DaemonSettings {
+        state_dir: &daemon.state_dir.display().to_string(),
+        listen: &daemon.listen.to_string(),
+        language: daemon.language.code(),
+    });
+    text.push('\n');
     for meeting in &config.meetings {
         let rule = &meeting.rule;
         let today = now.with_timezone(&rule.timezone).date_naive();
@@ -37,108 +40,101 @@ pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
                     .unwrap_or(chrono::NaiveDate::MAX),
             )
             .find(|o| o.is_held());
-        text += &format!(
-            "meeting {:?} \"{}\": {} {} {}, {} min, first session {}, Japanese holidays {}, {} skip date(s)",
-            meeting.id,
-            meeting.title,
-            rule.weekday,
-            rule.start_time.format("%H:%M"),
-            rule.timezone,
-            rule.duration.num_minutes(),
-            rule.first_session,
-            if rule.skip_japanese_holidays {
-                "skipped"
-            } else {
-                "not skipped"
-            },
-            rule.skip_dates.len()
-        );
+        text += &env.say(Say::MeetingSummary {
+            id: &meeting.id,
+            title: &meeting.title,
+            weekday_ja: Language::Ja.weekday_short(rule.weekday),
+            weekday_en: &rule.weekday.to_string(),
+            start: &rule.start_time.format("%H:%M").to_string(),
+            timezone: rule.timezone.name(),
+            minutes: rule.duration.num_minutes(),
+            first_session: &rule.first_session.to_string(),
+            holidays_skipped: rule.skip_japanese_holidays,
+            skip_dates: rule.skip_dates.len(),
+        });
         if let Some(next) = next {
-            text += &format!(
-                ", next held {} (#{})",
-                next.date,
-                next.number().unwrap_or(0)
-            );
+            text += &env.say(Say::NextHeld {
+                date: next.date,
+                number: next.number().unwrap_or(0),
+            });
         }
         text.push('\n');
-        text += &own_settings(config, meeting);
+        text += &own_settings(env, meeting);
     }
     if !config.people.is_empty() {
         let teams = config.people.teams();
-        text += &format!(
-            "people: {} ({} team(s){}{})\n",
-            config.people.iter().count(),
-            teams.len(),
-            if teams.is_empty() { "" } else { ": " },
-            teams.join(", ")
-        );
+        text += &env.say(Say::PeopleSummary {
+            people: config.people.iter().count(),
+            teams: &teams,
+        });
+        text.push('\n');
     }
     text += &match &config.google {
-        Some(google) => format!(
-            "Google Calendar: {} ({} weeks ahead), credentials {}{}\n",
-            google.calendar_id,
-            google.horizon_weeks.0,
-            google.credentials_file.display(),
-            if google.credentials_file.exists() {
-                ""
-            } else {
-                " (missing!)"
-            }
-        ),
-        None => "Google Calendar: off (no [google] section)\n".to_string(),
+        Some(google) => env.say(Say::GoogleOn {
+            calendar: &google.calendar_id,
+            weeks: google.horizon_weeks.0,
+            credentials: &google.credentials_file.display().to_string(),
+            missing: !google.credentials_file.exists(),
+        }),
+        None => env.say(Say::GoogleOff),
     };
+    text.push('\n');
     text += &match &config.discord {
         // Only whether a token is there: never the token.
         Some(discord) => match crate::discord::bot::token(discord) {
-            Ok(_) => format!(
-                "Discord: guild {}, channel {}, token found\n",
-                discord.guild_id.0, discord.channel_id.0
-            ),
-            Err(why) => format!(
-                "Discord: guild {}, but {why}: the bot will be off\n",
-                discord.guild_id.0
-            ),
+            Ok(_) => env.say(Say::DiscordOn {
+                guild: discord.guild_id.0,
+                channel: discord.channel_id.0,
+            }),
+            Err(why) => env.say(Say::DiscordNoToken {
+                guild: discord.guild_id.0,
+                why: &why.to_string(),
+            }),
         },
-        None => "Discord: off (no [discord] section)\n".to_string(),
+        None => env.say(Say::DiscordOff),
     };
+    text.push('\n');
     out.write_all(text.as_bytes())
         .context("writing to stdout")?;
     // Accepted, so not errors; on stderr so stdout stays the summary.
     for warning in config.warnings() {
-        eprintln!("warning: {warning}");
+        eprintln!("{}", env.say(Say::WarningLine { text: &warning }));
     }
     Ok(())
 }
 
 /// The per-meeting settings a meeting sets itself (the others follow the
 /// global keys), one indented line; empty when it sets none.
-fn own_settings(config: &Config, meeting: &Meeting) -> String {
+fn own_settings(env: &Env, meeting: &Meeting) -> String {
+    let config = &env.config;
     let own = &meeting.settings;
     let mut parts = Vec::new();
     if let Some(voice) = own.discord_voice_channel_id {
-        parts.push(format!("voice channel {}", voice.0));
+        parts.push(env.say(Say::OwnVoiceChannel { id: voice.0 }));
     }
     if let Some(role) = own.discord_facilitator_role_id {
-        parts.push(format!("facilitator role {}", role.0));
+        parts.push(env.say(Say::OwnFacilitatorRole { id: role.0 }));
     }
     if own.google_calendar_id.is_some() {
-        parts.push(format!(
-            "calendar {}",
-            meeting.calendar_id(config).unwrap_or("(no [google])")
-        ));
+        parts.push(env.say(Say::OwnCalendar {
+            id: meeting.calendar_id(config),
+        }));
     }
     if let Some(attendees) = &own.google_attendees {
-        parts.push(format!("attendees {}", attendees.join(", ")));
+        parts.push(env.say(Say::OwnAttendees {
+            list: &attendees.join(", "),
+        }));
     }
     if !own.share_history_with.is_empty() {
-        parts.push(format!(
-            "shares history with {}",
-            own.share_history_with.join(", ")
-        ));
+        parts.push(env.say(Say::OwnSharesHistory {
+            with: &own.share_history_with.join(", "),
+        }));
     }
     if parts.is_empty() {
         String::new()
     } else {
-        format!("  own settings: {}\n", parts.join("; "))
+        env.say(Say::OwnSettings {
+            parts: &parts.join("; "),
+        }) + "\n"
     }
 }

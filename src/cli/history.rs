@@ -10,6 +10,9 @@ use serde_json::{Value, json};
 use super::log_access::LogAccess;
 use super::{CliError, Env, OutputFormat};
 use crate::domain::history::{Query, Record, RecordKind};
+use crate::messages::Message;
+use crate::messages::cli::Cli as Say;
+use crate::messages::labels::Label;
 use crate::store::SledLog;
 
 #[derive(Debug, Args)]
@@ -69,9 +72,10 @@ pub fn run(env: &Env, args: &HistoryArgs, out: &mut dyn Write) -> Result<(), Cli
     if let (Some(since), Some(until)) = (since, until)
         && since > until
     {
-        return Err(CliError::Usage(format!(
-            "--since {since} is after --until {until}"
-        )));
+        return Err(env.usage(Say::SinceAfterUntil {
+            since: &since.to_string(),
+            until: &until.to_string(),
+        }));
     }
     let query = Query {
         text: args.query.clone(),
@@ -94,7 +98,7 @@ pub fn run(env: &Env, args: &HistoryArgs, out: &mut dyn Write) -> Result<(), Cli
             let values: Vec<Value> = hits.iter().map(|r| to_json(env, r)).collect();
             serde_json::to_string_pretty(&values).context("encoding JSON")? + "\n"
         }
-        OutputFormat::Text if hits.is_empty() => "nothing found\n".to_string(),
+        OutputFormat::Text if hits.is_empty() => env.say(Say::NothingFound) + "\n",
         OutputFormat::Text => hits.iter().map(|r| to_line(env, r)).collect(),
     };
     out.write_all(text.as_bytes())
@@ -107,10 +111,7 @@ fn session_title(env: &Env, meeting: &str, number: Option<u32>) -> String {
         .config
         .meeting(meeting)
         .map_or(meeting, |m| m.title.as_str());
-    match number {
-        Some(n) => format!("{title} #{n}"),
-        None => title.to_string(),
-    }
+    crate::domain::invite::session_title(title, number)
 }
 
 /// One result as JSON: `type`, `meeting`, `date`, `title` or `text`, `id`, then the record's own fields.
@@ -149,6 +150,7 @@ fn to_json(env: &Env, record: &Record) -> Value {
 }
 
 fn to_line(env: &Env, record: &Record) -> String {
+    let language = env.language();
     let summary = match record {
         Record::Session(s) => {
             let notes = s.notes.as_deref().unwrap_or("");
@@ -158,16 +160,20 @@ fn to_line(env: &Env, record: &Record) -> String {
                 first_line(notes)
             )
         }
-        Record::Agenda { item, .. } => match &item.presenter {
-            Some(p) => format!("{} ({}, {p})", item.title, item.kind.code()),
-            None => format!("{} ({})", item.title, item.kind.code()),
-        },
+        Record::Agenda { item, .. } => {
+            let kind = Label::Agenda { kind: item.kind }.say(language);
+            match &item.presenter {
+                Some(p) => format!("{} ({kind}, {p})", item.title),
+                None => format!("{} ({kind})", item.title),
+            }
+        }
         Record::Postmortem(p) => format!("{}: {}", p.title, first_line(&p.impact)),
         Record::Learning(l) => first_line(&l.text).to_string(),
         Record::Incident(i) => {
-            let lasted = i
-                .duration()
-                .map_or("firing".to_string(), |d| format!("{} min", d.num_minutes()));
+            let lasted = Label::Lasted {
+                minutes: i.duration().map(|d| d.num_minutes()),
+            }
+            .say(language);
             match &i.severity {
                 Some(severity) => format!("{} ({severity}, {lasted})", i.title),
                 None => format!("{} ({lasted})", i.title),
@@ -177,7 +183,10 @@ fn to_line(env: &Env, record: &Record) -> String {
     format!(
         "{}  {:<10}  {}  {}  [{}]\n",
         record.date(),
-        record.kind().code(),
+        Label::Record {
+            kind: record.kind()
+        }
+        .say(language),
         record.meeting(),
         summary.trim_end(),
         record.id()

@@ -13,6 +13,8 @@ use crate::daemon::api_token_path;
 use crate::domain::history::{Query, Record};
 use crate::domain::language::Language;
 use crate::interchange::Document;
+use crate::messages::Message;
+use crate::messages::cli::Cli as Say;
 use crate::store::read_only::{self, Backup, PrivateCopy};
 use crate::store::{ImportSummary, SessionLog, SledLog, StoreError};
 
@@ -72,8 +74,10 @@ impl LogAccess {
     fn through_daemon(env: &Env) -> Result<Self, CliError> {
         let client = DaemonClient::new(env)?;
         eprintln!(
-            "note: the daemon holds the database; using its local API at {}",
-            client.base_url
+            "{}",
+            env.say(Say::DaemonHoldsDatabase {
+                url: &client.base_url
+            })
         );
         Ok(LogAccess::Daemon(client))
     }
@@ -82,11 +86,10 @@ impl LogAccess {
     /// of the database, else the newest backup, saying on stderr which.
     fn read_only(env: &Env, why: &std::io::Error) -> Result<Self, CliError> {
         let state_dir = &env.config.daemon.state_dir;
-        let language = env.config.daemon.language;
         let copied = if SledLog::path_in(state_dir).exists() {
             match PrivateCopy::of(state_dir, env.config.daemon.cache_mib.get()) {
                 Ok(copy) => {
-                    eprintln!("{}", copy_note(language, state_dir, why));
+                    eprintln!("{}", copy_note(env, why));
                     return Ok(LogAccess::Copy(copy));
                 }
                 Err(StoreError::Locked { .. }) => return Self::through_daemon(env),
@@ -99,11 +102,12 @@ impl LogAccess {
             return match copied {
                 // No database and no backup: an empty log, as on a fresh machine.
                 Ok(()) => Ok(LogAccess::Nothing),
-                Err(e) => Err(CliError::Failure(anyhow::anyhow!(
-                    "{e}; the state directory {} is read-only ({why}) and has no backup in {} to read instead",
-                    state_dir.display(),
-                    read_only::backups_dir(state_dir).display()
-                ))),
+                Err(e) => Err(env.failure(Say::ReadOnlyNoBackup {
+                    error: &e,
+                    state_dir: &state_dir.display().to_string(),
+                    why: &why.to_string(),
+                    backups: &read_only::backups_dir(state_dir).display().to_string(),
+                })),
             };
         };
         let backup = Backup::read(&path, date, &env.config.meeting_ids()).map_err(|e| {
@@ -115,13 +119,10 @@ impl LogAccess {
             CliError::Failure(anyhow::anyhow!("{copy_failure}{e}"))
         })?;
         let reason = match copied {
-            Ok(()) => match language {
-                Language::Ja => "データベースがありません".to_string(),
-                Language::En => "there is no database".to_string(),
-            },
+            Ok(()) => env.say(Say::NoDatabase),
             Err(e) => e,
         };
-        eprintln!("{}", backup_note(language, state_dir, &reason, &backup));
+        eprintln!("{}", backup_note(env, &reason, &backup));
         Ok(LogAccess::Backup(backup))
     }
 
@@ -175,42 +176,29 @@ impl LogAccess {
 }
 
 /// Said on stderr when a read command reads a private copy of the database.
-fn copy_note(language: Language, state_dir: &Path, why: &std::io::Error) -> String {
-    let dir = state_dir.display();
-    match language {
-        Language::Ja => format!(
-            "注意: 状態ディレクトリ {dir} に書き込めないため（{why}）、データベースの一時コピーから読み取ります"
-        ),
-        Language::En => format!(
-            "note: the state directory {dir} is not writable ({why}); reading from a temporary copy of its database"
-        ),
-    }
+fn copy_note(env: &Env, why: &std::io::Error) -> String {
+    env.say(Say::ReadingCopy {
+        state_dir: &env.config.daemon.state_dir.display().to_string(),
+        why: &why.to_string(),
+    })
 }
 
 /// Said on stderr when a read command reads the newest backup instead.
-fn backup_note(language: Language, state_dir: &Path, reason: &str, backup: &Backup) -> String {
-    let (dir, path, date) = (state_dir.display(), backup.path.display(), backup.date);
-    match language {
-        Language::Ja => format!(
-            "注意: 状態ディレクトリ {dir} に書き込めず、データベースも読み取れないため（{reason}）、最新のバックアップ {path}（{date} 作成）から読み取ります。それ以降の変更は含まれません"
-        ),
-        Language::En => format!(
-            "note: the state directory {dir} is not writable and its database cannot be read ({reason}); reading the newest backup {path} (made on {date}); later changes are not in it"
-        ),
-    }
+fn backup_note(env: &Env, reason: &str, backup: &Backup) -> String {
+    env.say(Say::ReadingBackup {
+        state_dir: &env.config.daemon.state_dir.display().to_string(),
+        reason,
+        path: &backup.path.display().to_string(),
+        date: &backup.date.to_string(),
+    })
 }
 
 /// Why a command that writes refuses a state directory it cannot write.
 fn read_only_refusal(env: &Env, why: &std::io::Error) -> String {
-    let dir = env.config.daemon.state_dir.display();
-    match env.config.daemon.language {
-        Language::Ja => format!(
-            "状態ディレクトリ {dir} は読み取り専用です（{why}）。このコマンドはデータベースに書き込むため、書き込める状態ディレクトリで実行してください（読み取るだけの export・history・plan・stats はこのまま使えます）"
-        ),
-        Language::En => format!(
-            "the state directory {dir} is read-only ({why}): this command writes to the database, so run it on a writable state directory (export, history, plan and stats, which only read, work as they are)"
-        ),
-    }
+    env.say(Say::ReadOnlyRefusesWrites {
+        state_dir: &env.config.daemon.state_dir.display().to_string(),
+        why: &why.to_string(),
+    })
 }
 
 /// A daemon that accepts the connection (a stopped process still does: the kernel
@@ -229,13 +217,15 @@ pub struct DaemonClient {
     state_dir: PathBuf,
     /// From [`TIMEOUT_ENV`], else each call's own.
     timeout_override: Option<Duration>,
+    language: Language,
 }
 
 impl DaemonClient {
     fn new(env: &Env) -> Result<Self, CliError> {
         let state_dir = &env.config.daemon.state_dir;
-        let timeout_override = timeout_from_env()?;
-        let token = read_token(&api_token_path(state_dir))?;
+        let language = env.language();
+        let timeout_override = timeout_from_env(language)?;
+        let token = read_token(&api_token_path(state_dir), language)?;
         // The daemon writes where it really listens (the config may say port 0).
         let address = crate::listen_address::running(state_dir)
             .unwrap_or_else(|| env.config.daemon.listen.to_string());
@@ -244,16 +234,20 @@ impl DaemonClient {
             token,
             state_dir: state_dir.clone(),
             timeout_override,
+            language,
         })
     }
 
     /// What to say when the daemon does not answer: which daemon, and what to do.
     fn not_answering(&self, waited: Duration) -> CliError {
         CliError::Failure(anyhow::anyhow!(
-            "the daemon at {} (it holds the database in {}) did not answer within {} s: check it with `systemctl status weekly-postmortem` (or stop the process that holds that state directory), then try again; {TIMEOUT_ENV} sets a longer wait",
-            self.base_url,
-            self.state_dir.display(),
-            waited.as_secs()
+            Say::DaemonNotAnswering {
+                url: &self.base_url,
+                state_dir: &self.state_dir.display().to_string(),
+                seconds: waited.as_secs(),
+                env: TIMEOUT_ENV,
+            }
+            .say(self.language)
         ))
     }
 
@@ -289,10 +283,14 @@ impl DaemonClient {
             Ok(response) => response,
             Err(e) if e.is_timeout() => return Err(self.not_answering(CONNECT_TIMEOUT)),
             Err(e) => {
-                return Err(CliError::Failure(anyhow::Error::new(e).context(format!(
-                    "the daemon's local API at {} does not answer",
-                    self.base_url
-                ))));
+                return Err(CliError::Failure(
+                    anyhow::Error::new(e).context(
+                        Say::DaemonDoesNotAnswer {
+                            url: &self.base_url,
+                        }
+                        .say(self.language),
+                    ),
+                ));
             }
         };
         let status = response.status();
@@ -311,7 +309,11 @@ impl DaemonClient {
             Err(CliError::Usage(message))
         } else {
             Err(CliError::Failure(anyhow::anyhow!(
-                "the daemon answered {status}: {message}"
+                Say::DaemonAnswered {
+                    status: &status.to_string(),
+                    message: &message,
+                }
+                .say(self.language)
             )))
         }
     }
@@ -387,25 +389,32 @@ impl DaemonClient {
 }
 
 /// The overall timeout from [`TIMEOUT_ENV`], if set; a bad value is a usage error.
-fn timeout_from_env() -> Result<Option<Duration>, CliError> {
+fn timeout_from_env(language: Language) -> Result<Option<Duration>, CliError> {
     let Ok(text) = std::env::var(TIMEOUT_ENV) else {
         return Ok(None);
     };
     match text.trim().parse::<u64>() {
         Ok(seconds @ 1..=86_400) => Ok(Some(Duration::from_secs(seconds))),
-        _ => Err(CliError::Usage(format!(
-            "{TIMEOUT_ENV}={text:?}: expected a whole number of seconds from 1 to 86400"
-        ))),
+        _ => Err(CliError::Usage(
+            Say::TimeoutNotSeconds {
+                env: TIMEOUT_ENV,
+                text: &text,
+            }
+            .say(language),
+        )),
     }
 }
 
-fn read_token(path: &Path) -> Result<String, CliError> {
+fn read_token(path: &Path, language: Language) -> Result<String, CliError> {
     // A secret like the others: size-capped, a regular file.
     crate::secret_file::read_to_string("the API token", path)
         .map(|t| t.trim().to_string())
         .map_err(|e| {
             CliError::Failure(anyhow::anyhow!(
-                "the daemon is running but its API token cannot be read ({e}); run this command as the service's user"
+                Say::DaemonTokenUnreadable {
+                    error: &e.to_string()
+                }
+                .say(language)
             ))
         })
 }

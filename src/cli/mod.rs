@@ -18,6 +18,9 @@ use clap::{Parser, Subcommand};
 
 use crate::clock::{self, Clock};
 use crate::config::{self, Config, ConfigError, Meeting};
+use crate::domain::language::Language;
+use crate::messages::Message;
+use crate::messages::cli::Cli as Say;
 use crate::store::StoreError;
 
 #[derive(Debug, Parser)]
@@ -96,6 +99,26 @@ pub struct Env {
 }
 
 impl Env {
+    /// The language of the command line's output: `daemon.language`.
+    pub(crate) fn language(&self) -> Language {
+        self.config.daemon.language
+    }
+
+    /// A message in the configured language.
+    pub(crate) fn say(&self, message: Say<'_>) -> String {
+        message.say(self.language())
+    }
+
+    /// A usage error (exit 2) in the configured language.
+    pub(crate) fn usage(&self, message: Say<'_>) -> CliError {
+        CliError::Usage(self.say(message))
+    }
+
+    /// A failure (exit 1) in the configured language.
+    pub(crate) fn failure(&self, message: Say<'_>) -> CliError {
+        CliError::Failure(anyhow::anyhow!(self.say(message)))
+    }
+
     /// A date given on the command line (`--from`, `--since`, …) if it lies
     /// within ten years of today; else a usage error (exit 2) in the
     /// configured language, naming the flag.
@@ -107,10 +130,11 @@ impl Env {
         let today = self.clock.now().date_naive();
         date.map(|date| {
             crate::domain::date_bounds::check_user_date(date, today).map_err(|refused| {
-                CliError::Usage(format!(
-                    "{flag} {date}: {}",
-                    refused.message(self.config.daemon.language)
-                ))
+                self.usage(Say::FlagDate {
+                    flag,
+                    date: &date.to_string(),
+                    reason: &refused.message(self.language()),
+                })
             })
         })
         .transpose()
@@ -118,10 +142,10 @@ impl Env {
 
     pub fn require_meeting(&self, id: &str) -> Result<&Meeting, CliError> {
         self.config.meeting(id).ok_or_else(|| {
-            CliError::Usage(format!(
-                "no meeting with id {id:?}; configured: {}",
-                self.config.meeting_ids().join(", ")
-            ))
+            self.usage(Say::NoMeetingWithId {
+                id,
+                configured: &self.config.meeting_ids().join(", "),
+            })
         })
     }
 
@@ -129,10 +153,9 @@ impl Env {
     pub fn only_meeting(&self) -> Result<&Meeting, CliError> {
         match self.config.meetings.as_slice() {
             [only] => Ok(only),
-            _ => Err(CliError::Usage(format!(
-                "several meetings are configured ({}); choose one with --meeting",
-                self.config.meeting_ids().join(", ")
-            ))),
+            _ => Err(self.usage(Say::SeveralMeetings {
+                configured: &self.config.meeting_ids().join(", "),
+            })),
         }
     }
 }
@@ -157,10 +180,13 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
         }
     };
-    match run(cli) {
+    // Until the config says otherwise, errors are in the default language.
+    let mut language = Language::default();
+    match run(cli, &mut language) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {}", error_chain(&err));
+            let text = error_chain(&err);
+            eprintln!("{}", Say::ErrorLine { text: &text }.say(language));
             ExitCode::from(err.exit_code())
         }
     }
@@ -173,8 +199,9 @@ fn error_chain(err: &CliError) -> String {
     }
 }
 
-fn run(cli: Cli) -> Result<(), CliError> {
+fn run(cli: Cli, language: &mut Language) -> Result<(), CliError> {
     let config = Config::load(&cli.config)?;
+    *language = config.daemon.language;
     let clock = clock::from_env().map_err(CliError::Usage)?;
     let env = Env { config, clock };
     if let Command::Run = cli.command {

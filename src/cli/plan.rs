@@ -15,6 +15,8 @@ use crate::domain::language::Language;
 use crate::domain::log::{Session, cancelled_dates};
 use crate::domain::rotation::assign;
 use crate::domain::schedule::{Occurrence, Schedule, SkipReason, Status};
+use crate::messages::Message;
+use crate::messages::cli::Cli as Say;
 use std::collections::BTreeMap;
 
 /// Longest range `plan` accepts, so a typo in a year cannot print millennia.
@@ -220,21 +222,23 @@ fn range(env: &Env, args: &PlanArgs, today: NaiveDate) -> Result<(NaiveDate, Nai
         None => from
             .checked_add_days(Days::new(args.weeks * 7 - 1))
             .ok_or_else(|| {
-                CliError::Usage(format!(
-                    "--weeks {} from {from} runs past the calendar",
-                    args.weeks
-                ))
+                env.usage(Say::WeeksPastCalendar {
+                    weeks: args.weeks,
+                    from: &from.to_string(),
+                })
             })?,
     };
     if from > until {
-        return Err(CliError::Usage(format!(
-            "--from {from} is after --until {until}"
-        )));
+        return Err(env.usage(Say::FromAfterUntil {
+            from: &from.to_string(),
+            until: &until.to_string(),
+        }));
     }
     if (until - from).num_days() as u64 > MAX_RANGE_DAYS {
-        return Err(CliError::Usage(format!(
-            "{from}..{until} spans more than 100 years; choose a shorter range with --until or --weeks"
-        )));
+        return Err(env.usage(Say::RangeTooLong {
+            from: &from.to_string(),
+            until: &until.to_string(),
+        }));
     }
     Ok((from, until))
 }
@@ -247,10 +251,8 @@ fn render_text(
     let rule = &meeting.rule;
     let mut text = format!("{} ({}) · {}\n", meeting.title, meeting.id, rule.timezone);
     if occurrences.is_empty() {
-        text += match language {
-            Language::Ja => "この期間に開催予定はありません\n",
-            Language::En => "no sessions in this range\n",
-        };
+        text += &Say::PlanNoSessions.say(language);
+        text.push('\n');
         return text;
     }
     for (o, facilitator) in occurrences {
@@ -269,34 +271,22 @@ fn render_text(
         );
         if let Some(who) = facilitator {
             text.pop();
-            text += &match language {
-                Language::Ja => format!("  ファシリテーター: {who}\n"),
-                Language::En => format!("  facilitator: {who}\n"),
-            };
+            text += &format!("  {}\n", Say::PlanFacilitator { who }.say(language));
         }
     }
     text
 }
 
 fn status_text(status: &Status, language: Language) -> String {
-    match (status, language) {
-        (Status::Held { .. }, Language::Ja) => "開催".into(),
-        (Status::Held { .. }, Language::En) => "held".into(),
-        (Status::Skipped(SkipReason::Holiday(h)), Language::Ja) => {
-            format!("休み（祝日: {}）", h.name_ja)
-        }
-        (Status::Skipped(SkipReason::Holiday(h)), Language::En) => {
-            format!("skipped: holiday ({})", h.name_en)
-        }
-        (Status::Skipped(SkipReason::Closure(name)), Language::Ja) => {
-            format!("{name}のためお休み")
-        }
-        (Status::Skipped(SkipReason::Closure(name)), Language::En) => {
-            format!("skipped: closed for {name}")
-        }
-        (Status::Skipped(SkipReason::SkipDate), Language::Ja) => "休み（会社の休業日）".into(),
-        (Status::Skipped(SkipReason::SkipDate), Language::En) => "skipped: company day off".into(),
-        (Status::Skipped(SkipReason::Cancelled), Language::Ja) => "休み（中止）".into(),
-        (Status::Skipped(SkipReason::Cancelled), Language::En) => "skipped: cancelled".into(),
+    match status {
+        Status::Held { .. } => Say::Held,
+        Status::Skipped(SkipReason::Holiday(h)) => Say::SkippedHoliday {
+            name_ja: &h.name_ja,
+            name_en: h.name_en,
+        },
+        Status::Skipped(SkipReason::Closure(name)) => Say::SkippedClosure { name },
+        Status::Skipped(SkipReason::SkipDate) => Say::SkippedDayOff,
+        Status::Skipped(SkipReason::Cancelled) => Say::SkippedCancelled,
     }
+    .say(language)
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::{CliError, Env};
+use crate::messages::Message;
 use crate::{daemon, logging};
 
 pub fn run(env: Env) -> Result<(), CliError> {
@@ -48,9 +49,12 @@ async fn shutdown_signal() {
 pub(super) fn validate(config: &crate::config::Config) -> Result<(), CliError> {
     logging::filter(&config.daemon).map_err(CliError::Usage)?;
     crate::atomic_file::check_state_dir(&config.daemon.state_dir).map_err(|why| {
-        CliError::Usage(format!(
-            "daemon.state_dir {}: {why}: point it at a directory the service can write, or one it can create",
-            config.daemon.state_dir.display()
-        ))
+        CliError::Usage(
+            crate::messages::cli::Cli::StateDirUnusable {
+                state_dir: &config.daemon.state_dir.display().to_string(),
+                why: &why.to_string(),
+            }
+            .say(config.daemon.language),
+        )
     })
 }

@@ -11,6 +11,7 @@ use super::log_access::LogAccess;
 use super::transfer::write_atomically;
 use super::{CliError, Env, OutputFormat};
 use crate::app::stats::{compute, render_text};
+use crate::messages::cli::Cli as Say;
 use crate::stats_chart;
 
 #[derive(Debug, Args)]
@@ -44,12 +45,13 @@ pub fn run(env: &Env, args: &StatsArgs, out: &mut dyn Write) -> Result<(), CliEr
         let bytes = stats_chart::render_png(&stats, &meeting.title, env.config.daemon.language)
             .context("rendering the stats chart")?;
         write_atomically(path, &bytes)?;
-        chart_note = Some(format!(
-            "chart: {} ({}x{} PNG)\n",
-            path.display(),
-            stats_chart::WIDTH,
-            stats_chart::HEIGHT
-        ));
+        chart_note = Some(
+            env.say(Say::ChartWritten {
+                path: &path.display().to_string(),
+                width: stats_chart::WIDTH,
+                height: stats_chart::HEIGHT,
+            }) + "\n",
+        );
     }
 
     let text = match args.format {
@@ -60,7 +62,9 @@ pub fn run(env: &Env, args: &StatsArgs, out: &mut dyn Write) -> Result<(), CliEr
             }
             serde_json::to_string_pretty(&stats).context("encoding the stats as JSON")? + "\n"
         }
-        OutputFormat::Text => render_text(meeting, &stats) + chart_note.as_deref().unwrap_or(""),
+        OutputFormat::Text => {
+            render_text(meeting, &stats, env.language()) + chart_note.as_deref().unwrap_or("")
+        }
     };
     out.write_all(text.as_bytes())
         .context("writing to stdout")?;

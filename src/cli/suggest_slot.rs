@@ -16,12 +16,14 @@ use super::{CliError, Env, OutputFormat};
 use crate::calendar::google::{CalendarApi, CalendarError};
 use crate::calendar::sync::connect;
 use crate::domain::language::Language;
-use crate::domain::people::{People, closest};
+use crate::domain::people::closest;
 use crate::domain::schedule::{SkipReason, WeeklyRule};
 use crate::domain::slots::{
     AttendeeGroup, BusyByAttendee, DailyWindow, RankedSlot, SlotSearch, Suggestions,
     rank_slots_for_groups,
 };
+use crate::messages::Message;
+use crate::messages::cli::Cli as Say;
 
 /// Google refuses a free/busy query spanning much more than 90 days ("The requested time range
 /// is too long"); 12 weeks stays under it, so the default 8 weeks is one call.
@@ -73,25 +75,29 @@ pub struct SuggestSlotArgs {
     format: OutputFormat,
 }
 
+/// Argument values are checked by clap before the config (and its language) is
+/// read, and clap frames them in its own English error, so they stay English.
+fn clap_language_say(message: Say<'_>) -> String {
+    message.say(Language::En)
+}
+
 fn parse_weekday(text: &str) -> Result<Weekday, String> {
     text.trim()
         .parse()
-        .map_err(|_| format!("{text:?} is not a weekday; use mon, tue, wed, thu, fri, sat or sun"))
+        .map_err(|_| clap_language_say(Say::NotAWeekday { text }))
 }
 
 fn parse_quorum(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
         Ok(q) if q > 0.0 && q <= 1.0 => Ok(q),
-        _ => Err(format!(
-            "{text:?} is not a share from 0 to 1 (e.g. 0.5 for half of a team)"
-        )),
+        _ => Err(clap_language_say(Say::NotAShare { text })),
     }
 }
 
 fn parse_timezone(text: &str) -> Result<Tz, String> {
     text.trim()
         .parse()
-        .map_err(|_| format!("{text:?} is not an IANA time zone such as Asia/Tokyo"))
+        .map_err(|_| clap_language_say(Say::NotATimeZone { text }))
 }
 
 /// One element of `suggest-slot --format json`; the field names are a contract.
@@ -141,12 +147,15 @@ impl SlotEntry {
 pub fn run(env: &Env, args: &SuggestSlotArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let meeting = match &args.meeting {
         Some(id) => env.require_meeting(id)?,
-        None => env.config.meetings.first().ok_or_else(|| {
-            CliError::Usage("no meeting configured: add a [[meeting]] table".into())
-        })?,
+        None => env
+            .config
+            .meetings
+            .first()
+            .ok_or_else(|| env.usage(Say::NoMeetingConfigured))?,
     };
-    let attendees = attendee_list(&args.attendees, !args.team.is_empty())?;
-    let mut groups = team_groups(&env.config.people, &args.team, args.quorum)?;
+    let attendees = attendee_list(&args.attendees, !args.team.is_empty())
+        .map_err(|()| env.usage(Say::NoAttendees))?;
+    let mut groups = team_groups(env, &args.team, args.quorum)?;
     let team_count = groups.len();
     groups.extend(attendees.iter().map(|a| AttendeeGroup::one(a)));
     // Each email asked about once, whether it came as an attendee or with a team.
@@ -165,16 +174,15 @@ pub fn run(env: &Env, args: &SuggestSlotArgs, out: &mut dyn Write) -> Result<(),
         top: args.top as usize,
     };
     if !search.duration_fits() {
-        return Err(CliError::Usage(format!(
-            "--duration {} does not fit in --between {}",
-            args.duration, args.between
-        )));
+        return Err(env.usage(Say::DurationDoesNotFit {
+            duration: args.duration,
+            between: &args.between.to_string(),
+        }));
     }
     let google = env.config.google.as_ref().ok_or_else(|| {
-        CliError::Usage(format!(
-            "{}: no [google] section: suggest-slot needs Google Calendar's free/busy (see README, \"Google Calendar\")",
-            env.config.path.display()
-        ))
+        env.usage(Say::NoGoogleForSuggestSlot {
+            path: &env.config.path.display().to_string(),
+        })
     })?;
     let now = env.clock.now();
     let state_dir = &env.config.daemon.state_dir;
@@ -188,9 +196,11 @@ pub fn run(env: &Env, args: &SuggestSlotArgs, out: &mut dyn Write) -> Result<(),
             _ => CliError::Failure(anyhow::anyhow!(e)),
         })?;
         let (from, until) = search.busy_query_range(now);
-        let busy = query_busy(&api, &emails, from, until)
-            .await
-            .map_err(|e| CliError::Failure(anyhow::anyhow!("Google Calendar free/busy: {e}")))?;
+        let busy = query_busy(&api, &emails, from, until).await.map_err(|e| {
+            env.failure(Say::FreeBusyFailed {
+                error: &e.to_string(),
+            })
+        })?;
         let holidays = crate::holiday_refresh::current_holidays(state_dir).await;
         Ok::<_, CliError>((busy, holidays))
     })?;
@@ -204,10 +214,9 @@ pub fn run(env: &Env, args: &SuggestSlotArgs, out: &mut dyn Write) -> Result<(),
     let days_off = |date| rule.day_off(date, &holidays);
     let suggestions = rank_slots_for_groups(&search, now, &groups, &busy, &days_off);
     if suggestions.counted.is_empty() {
-        return Err(CliError::Failure(anyhow::anyhow!(
-            "Google could not tell about any of the attendees ({}); check the addresses and that their calendars are shared with the account in [google]",
-            suggestions.unknown.join(", ")
-        )));
+        return Err(env.failure(Say::NobodyKnown {
+            unknown: &suggestions.unknown.join(", "),
+        }));
     }
     let language = env.config.daemon.language;
     let text = match args.format {
@@ -240,11 +249,8 @@ pub fn run(env: &Env, args: &SuggestSlotArgs, out: &mut dyn Write) -> Result<(),
 }
 
 /// One group per `--team`: the emails of its people in the directory.
-fn team_groups(
-    people: &People,
-    teams: &[String],
-    quorum: f64,
-) -> Result<Vec<AttendeeGroup>, CliError> {
+fn team_groups(env: &Env, teams: &[String], quorum: f64) -> Result<Vec<AttendeeGroup>, CliError> {
+    let people = &env.config.people;
     let mut groups: Vec<AttendeeGroup> = Vec::new();
     for team in teams {
         let team = team.trim();
@@ -254,25 +260,20 @@ fn team_groups(
         let members = people.team(team);
         if members.is_empty() {
             let known = people.teams();
-            let hint = closest(team, known.iter().copied())
-                .map(|near| format!("did you mean {near:?}? "))
-                .unwrap_or_default();
-            return Err(CliError::Usage(if known.is_empty() {
-                format!(
-                    "--team {team:?}: no [[person]] has a `team`; add `team = \"{team}\"` to the people of that team in the config"
-                )
+            let teams = known.join(", ");
+            return Err(env.usage(if known.is_empty() {
+                Say::TeamWithoutTeams { team }
             } else {
-                format!(
-                    "--team {team:?}: no [[person]] is in that team; {hint}the teams are {}",
-                    known.join(", ")
-                )
+                Say::TeamUnknown {
+                    team,
+                    near: closest(team, known.iter().copied()),
+                    teams: &teams,
+                }
             }));
         }
         let emails: Vec<String> = members.iter().filter_map(|p| p.email.clone()).collect();
         if emails.is_empty() {
-            return Err(CliError::Usage(format!(
-                "--team {team:?}: none of its people has an `email` in the config, so Google cannot be asked about them"
-            )));
+            return Err(env.usage(Say::TeamWithoutEmails { team }));
         }
         groups.push(AttendeeGroup {
             name: members[0].team.clone().unwrap_or_else(|| team.to_string()),
@@ -285,7 +286,7 @@ fn team_groups(
 
 /// Trimmed, without empties, each address once (Google ignores case in them). Empty only
 /// when `--team` gives people to ask about.
-fn attendee_list(raw: &[String], with_teams: bool) -> Result<Vec<String>, CliError> {
+fn attendee_list(raw: &[String], with_teams: bool) -> Result<Vec<String>, ()> {
     let mut seen = BTreeSet::new();
     let attendees: Vec<String> = raw
         .iter()
@@ -295,9 +296,7 @@ fn attendee_list(raw: &[String], with_teams: bool) -> Result<Vec<String>, CliErr
         .map(str::to_string)
         .collect();
     if attendees.is_empty() && !with_teams {
-        return Err(CliError::Usage(
-            "--attendees needs at least one email or group, comma-separated".into(),
-        ));
+        return Err(());
     }
     Ok(attendees)
 }
@@ -369,24 +368,15 @@ fn day_off_name(reason: &SkipReason, language: Language) -> String {
     match reason {
         SkipReason::Holiday(holiday) => holiday.name(language).to_string(),
         SkipReason::Closure(name) => name.clone(),
-        SkipReason::SkipDate | SkipReason::Cancelled => match language {
-            Language::Ja => "会社の休業日".into(),
-            Language::En => "company day off".into(),
-        },
+        SkipReason::SkipDate | SkipReason::Cancelled => Say::CompanyDayOff.say(language),
     }
 }
 
 fn unknown_line(unknown: &[String], language: Language) -> String {
-    match language {
-        Language::Ja => format!(
-            "Google から空き状況を得られなかった参加者（数に含めていません）: {}",
-            unknown.join(", ")
-        ),
-        Language::En => format!(
-            "Google could not tell about (not counted): {}",
-            unknown.join(", ")
-        ),
+    Say::UnknownAttendees {
+        list: &unknown.join(", "),
     }
+    .say(language)
 }
 
 fn render_text(
@@ -398,16 +388,15 @@ fn render_text(
 ) -> String {
     let first = search.first_date(now);
     let minutes = search.duration.num_minutes();
-    let mut text = match language {
-        Language::Ja => format!(
-            "空き時間の候補（{}、{first} から {} 週、{minutes} 分、{}、祝日と会社の休業日を除く）\n",
-            search.timezone, search.weeks, search.window
-        ),
-        Language::En => format!(
-            "Best weekly slots ({}, {} weeks from {first}, {minutes} min, {}, holidays and company days off excluded)\n",
-            search.timezone, search.weeks, search.window
-        ),
-    };
+    let mut text = Say::SlotsHeading {
+        timezone: search.timezone.name(),
+        weeks: search.weeks,
+        first: &first.to_string(),
+        minutes,
+        window: &search.window.to_string(),
+    }
+    .say(language)
+        + "\n";
     if let Some(first) = teams.first() {
         // Which people each team stands for, and the quorum that makes it free.
         let sizes: Vec<String> = teams
@@ -415,24 +404,16 @@ fn render_text(
             .map(|g| format!("{} {}", g.name, g.emails.len()))
             .collect();
         let quorum = first.quorum;
-        text += &match language {
-            Language::Ja => format!(
-                "チームは所属者の {:.0}% 以上が空いていれば空きと数えます（人数: {}）\n",
-                quorum * 100.0,
-                sizes.join(", ")
-            ),
-            Language::En => format!(
-                "a team counts as free when at least {:.0}% of its people are (people: {})\n",
-                quorum * 100.0,
-                sizes.join(", ")
-            ),
-        };
+        text += &Say::TeamQuorum {
+            percent: quorum * 100.0,
+            sizes: &sizes.join(", "),
+        }
+        .say(language);
+        text.push('\n');
     }
     if suggestions.slots.is_empty() {
-        text += match language {
-            Language::Ja => "候補がありません（どの週も祝日か会社の休業日です）\n",
-            Language::En => "no slot: every week is a holiday or a company day off\n",
-        };
+        text += &Say::NoSlot.say(language);
+        text.push('\n');
     }
     for (rank, slot) in suggestions.slots.iter().enumerate() {
         let average = slot.average_free();
@@ -444,12 +425,13 @@ fn render_text(
             slot.start.format("%H:%M"),
             slot.end.format("%H:%M"),
         );
-        text += &match language {
-            Language::Ja => format!("平均 {average:.1} / {n} 人が空き  全員が空き {all} / {k} 週"),
-            Language::En => {
-                format!("free on average {average:.1} of {n}  everyone free in {all} of {k} weeks")
-            }
-        };
+        text += &Say::SlotFree {
+            average,
+            attendees: n,
+            all_free: all,
+            weeks: k,
+        }
+        .say(language);
         if !teams.is_empty() {
             let weeks: Vec<String> = suggestions
                 .counted
@@ -465,10 +447,10 @@ fn render_text(
                 .iter()
                 .map(|(date, reason)| format!("{date} {}", day_off_name(reason, language)))
                 .collect();
-            text += &match language {
-                Language::Ja => format!("  （休みの日を除外: {}）", names.join(", ")),
-                Language::En => format!("  (days off excluded: {})", names.join(", ")),
-            };
+            text += &Say::DaysOffExcluded {
+                list: &names.join(", "),
+            }
+            .say(language);
         }
         text.push('\n');
     }

@@ -9,6 +9,9 @@ use super::log_access::LogAccess;
 use super::{CliError, Env};
 use crate::calendar::google::{CalendarError, GoogleCalendar};
 use crate::calendar::sync::{SyncInput, connect, sync_once, token_cache};
+use crate::messages::Message;
+use crate::messages::calendar::SyncReport as SyncSay;
+use crate::messages::cli::Cli as Say;
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
@@ -28,10 +31,9 @@ pub enum AuthTarget {
 
 pub fn sync(env: &Env, args: &SyncArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let google = env.config.google.as_ref().ok_or_else(|| {
-        CliError::Usage(format!(
-            "{}: no [google] section: calendar sync is off (see README, \"Google Calendar\")",
-            env.config.path.display()
-        ))
+        env.usage(Say::NoGoogleForSync {
+            path: &env.config.path.display().to_string(),
+        })
     })?;
     let access = LogAccess::for_writing(env)?;
     let LogAccess::Direct(log) = &access else {
@@ -48,7 +50,9 @@ pub fn sync(env: &Env, args: &SyncArgs, out: &mut dyn Write) -> Result<(), CliEr
         let api = connect(google, &env.config.daemon.state_dir)
             .await
             .map_err(|e| {
-                let message = format!("{e}; nothing was written to the calendar");
+                let message = env.say(Say::NothingWrittenToCalendar {
+                    error: &e.to_string(),
+                });
                 match e {
                     CalendarError::Config(_) | CalendarError::Auth(_) => CliError::Usage(message),
                     _ => CliError::Failure(anyhow::anyhow!(message)),
@@ -71,20 +75,24 @@ pub fn sync(env: &Env, args: &SyncArgs, out: &mut dyn Write) -> Result<(), CliEr
         out.write_all(lines.as_bytes())
             .context("writing to stdout")?;
         let summary = result.map_err(|e| CliError::Failure(e.into()))?;
-        let prefix = if args.dry_run { "dry run: " } else { "" };
-        writeln!(out, "{prefix}{summary}").context("writing to stdout")?;
+        let summary = SyncSay::Summary { summary }.say(env.language());
+        let line = if args.dry_run {
+            SyncSay::DryRun { summary: &summary }.say(env.language())
+        } else {
+            summary
+        };
+        writeln!(out, "{line}").context("writing to stdout")?;
         Ok(())
     })
 }
 
 pub fn auth(env: &Env, target: &AuthTarget, out: &mut dyn Write) -> Result<(), CliError> {
     let AuthTarget::Google = target;
-    let google = env.config.google.as_ref().ok_or_else(|| {
-        CliError::Usage(
-            "no [google] section: set credentials_file to the installed-app client secret first"
-                .into(),
-        )
-    })?;
+    let google = env
+        .config
+        .google
+        .as_ref()
+        .ok_or_else(|| env.usage(Say::NoGoogleForAuth))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -98,8 +106,10 @@ pub fn auth(env: &Env, target: &AuthTarget, out: &mut dyn Write) -> Result<(), C
         .map_err(|e| CliError::Failure(anyhow::anyhow!("{e}")))?;
     writeln!(
         out,
-        "authorized; the token is stored in {}",
-        cache.display()
+        "{}",
+        env.say(Say::Authorized {
+            path: &cache.display().to_string()
+        })
     )
     .context("writing to stdout")?;
     Ok(())

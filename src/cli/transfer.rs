@@ -10,6 +10,7 @@ use clap::{Args, ValueEnum};
 use super::log_access::LogAccess;
 use super::{CliError, Env};
 use crate::interchange::Document;
+use crate::messages::cli::Cli as Say;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -49,7 +50,7 @@ pub fn export(env: &Env, args: &ExportArgs, out: &mut dyn Write) -> Result<(), C
 }
 
 pub fn import(env: &Env, args: &ImportArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let text = read_input(&args.file)?;
+    let text = read_input(env, &args.file)?;
     let known = env.config.meeting_ids();
     let format = args.format.unwrap_or(
         if args
@@ -62,7 +63,7 @@ pub fn import(env: &Env, args: &ImportArgs, out: &mut dyn Write) -> Result<(), C
             ImportFormat::Json
         },
     );
-    let name = args.file.display();
+    let name = args.file.display().to_string();
     let document = match format {
         ImportFormat::Json => Document::from_json(&text, &known),
         ImportFormat::Csv => {
@@ -73,33 +74,49 @@ pub fn import(env: &Env, args: &ImportArgs, out: &mut dyn Write) -> Result<(), C
             Document::from_csv(&text, meeting, &known)
         }
     }
-    .map_err(|e| CliError::Usage(format!("{name}: {e}; nothing was imported")))?;
+    .map_err(|e| {
+        env.usage(Say::NothingImported {
+            file: &name,
+            error: &e.to_string(),
+        })
+    })?;
     let summary = LogAccess::for_writing(env)?.import(&document)?;
     writeln!(
         out,
-        "imported {name}: added {}, updated {}, unchanged {}",
-        summary.added, summary.updated, summary.unchanged
+        "{}",
+        env.say(Say::Imported {
+            file: &name,
+            added: summary.added,
+            updated: summary.updated,
+            unchanged: summary.unchanged,
+        })
     )
     .context("writing to stdout")?;
     Ok(())
 }
 
-fn read_input(path: &Path) -> Result<String, CliError> {
+fn read_input(env: &Env, path: &Path) -> Result<String, CliError> {
     let mut bytes = Vec::new();
     if path == Path::new("-") {
         std::io::stdin()
             .read_to_end(&mut bytes)
             .context("reading stdin")?;
     } else {
-        bytes = std::fs::read(path)
-            .map_err(|e| CliError::Usage(format!("{}: cannot read: {e}", path.display())))?;
+        bytes = std::fs::read(path).map_err(|e| {
+            env.usage(Say::CannotRead {
+                file: &path.display().to_string(),
+                error: &env.say(Say::Io {
+                    kind: e.kind(),
+                    text: &e.to_string(),
+                }),
+            })
+        })?;
     }
     String::from_utf8(bytes).map_err(|e| {
-        CliError::Usage(format!(
-            "{}: not UTF-8 text (byte {}); save it as UTF-8 and import again",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        ))
+        env.usage(Say::NotUtf8 {
+            file: &path.display().to_string(),
+            byte: e.utf8_error().valid_up_to(),
+        })
     })
 }
 

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
@@ -23,7 +23,11 @@ use super::metrics::Exposition;
 use crate::app::metrics::load;
 use crate::app::state::{AppState, Change, LogSummary};
 use crate::calendar::google::GoogleCalendar;
+use crate::domain::language::Language;
 use crate::interchange::Document;
+use crate::messages::Message;
+use crate::messages::calendar::SyncReport as Say;
+use crate::messages::endpoint::Endpoint as Refusal;
 use crate::store::SessionLog;
 
 /// Imports through the API may be large: a few years of a busy log. They are
@@ -51,7 +55,10 @@ fn router(endpoint: Arc<Endpoint>, hosts: guard::AllowedHosts) -> Router {
         .route("/api/import", post(import))
         .route("/api/search", get(search))
         .route("/api/sync", post(sync))
-        .route_layer(from_fn(guard::require_json_posts))
+        .route_layer(from_fn_with_state(
+            endpoint.clone(),
+            guard::require_json_posts,
+        ))
         .route_layer(from_fn_with_state(endpoint.clone(), guard::require_token));
     Router::new()
         .route("/healthz", get(healthz))
@@ -59,7 +66,10 @@ fn router(endpoint: Arc<Endpoint>, hosts: guard::AllowedHosts) -> Router {
         .route("/calendar/{file}", get(calendar_feed))
         .merge(api)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(from_fn_with_state(Arc::new(hosts), guard::check_host))
+        .layer(from_fn_with_state(
+            Arc::new((hosts, endpoint.state.config.daemon.language)),
+            guard::check_host,
+        ))
         .with_state(endpoint)
 }
 
@@ -148,7 +158,7 @@ async fn metrics(State(endpoint): Shared) -> Response {
     let Some(summary) = current_summary(daemon).await else {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
-            "the figures are not ready yet (see /healthz)",
+            Refusal::NotReady.say(daemon.config.daemon.language),
         );
     };
     let per_meeting = |value: fn(&(String, u64, u64)) -> u64| -> Vec<(String, f64)> {
@@ -334,7 +344,9 @@ async fn export(State(endpoint): Shared) -> Response {
 
 async fn import(State(endpoint): Shared, headers: HeaderMap, body: Body) -> Response {
     let state = endpoint.state.clone();
-    let staged = match stage_upload(&state.config.daemon.state_dir, &headers, body).await {
+    let language = state.config.daemon.language;
+    let staged = match stage_upload(&state.config.daemon.state_dir, &headers, body, language).await
+    {
         Ok(staged) => staged,
         Err((status, message)) => return error(status, message),
     };
@@ -344,14 +356,20 @@ async fn import(State(endpoint): Shared, headers: HeaderMap, body: Body) -> Resp
         let body = std::fs::read_to_string(staged.path()).map_err(|e| {
             (
                 StatusCode::BAD_REQUEST,
-                format!("the document is not UTF-8 text ({e}); nothing was imported"),
+                Refusal::NotUtf8 {
+                    error: &e.to_string(),
+                }
+                .say(language),
             )
         })?;
         drop(staged);
         let document = Document::from_json(&body, &worker.config.meeting_ids()).map_err(|e| {
             (
                 StatusCode::BAD_REQUEST,
-                format!("{e}; nothing was imported"),
+                Refusal::NothingImported {
+                    error: &e.to_string(),
+                }
+                .say(language),
             )
         })?;
         let imported = worker
@@ -380,16 +398,17 @@ async fn stage_upload(
     state_dir: &std::path::Path,
     headers: &HeaderMap,
     mut body: Body,
+    language: Language,
 ) -> Result<tempfile::NamedTempFile, (StatusCode, String)> {
     use hyper::body::Body as _;
     use tokio::io::AsyncWriteExt;
     let too_large = || {
         (
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "an import may be {} MiB at most; split the document",
-                MAX_IMPORT_BYTES / (1024 * 1024)
-            ),
+            Refusal::TooLarge {
+                mib: MAX_IMPORT_BYTES / (1024 * 1024),
+            }
+            .say(language),
         )
     };
     let declared = headers
@@ -402,7 +421,10 @@ async fn stage_upload(
     let failed = |e: std::io::Error| {
         (
             StatusCode::INTERNAL_SERVER_ERROR,
-            format!("cannot stage the import in state_dir: {e}"),
+            Refusal::CannotStage {
+                error: &e.to_string(),
+            }
+            .say(language),
         )
     };
     let staged = crate::atomic_file::private_temp_file(state_dir, "import").map_err(failed)?;
@@ -414,7 +436,10 @@ async fn stage_upload(
         let frame = frame.map_err(|e| {
             (
                 StatusCode::BAD_REQUEST,
-                format!("the upload broke off ({e}); nothing was imported"),
+                Refusal::UploadBrokeOff {
+                    error: &e.to_string(),
+                }
+                .say(language),
             )
         })?;
         let Ok(data) = frame.into_data() else {
@@ -451,18 +476,19 @@ async fn search(
     axum::extract::Query(params): axum::extract::Query<SearchParams>,
 ) -> Response {
     use crate::domain::history::{Query, RecordKind};
+    let language = endpoint.state.config.daemon.language;
     let date = |name: &str, text: Option<String>| match text {
         None => Ok(None),
         Some(t) => t
             .parse::<chrono::NaiveDate>()
             .map(Some)
-            .map_err(|_| format!("{name}: expected a date as YYYY-MM-DD, got {t:?}")),
+            .map_err(|_| Refusal::BadDate { name, got: &t }.say(language)),
     };
     let kind = match params.kind.as_deref() {
         None => Ok(None),
-        Some(code) => RecordKind::from_code(code).map(Some).ok_or_else(|| {
-            format!("kind: expected session, agenda, postmortem or learning, got {code:?}")
-        }),
+        Some(code) => RecordKind::from_code(code)
+            .map(Some)
+            .ok_or_else(|| Refusal::BadKind { got: code }.say(language)),
     };
     let query = match (
         date("since", params.since),
@@ -504,7 +530,7 @@ async fn sync(
     let Some(api) = &endpoint.calendar else {
         return error(
             StatusCode::BAD_REQUEST,
-            "calendar sync is off in the running daemon (see /healthz)",
+            Say::OffInTheDaemon.say(endpoint.state.config.daemon.language),
         );
     };
     let mut lines = Vec::new();
@@ -514,9 +540,14 @@ async fn sync(
     .await;
     match result {
         Ok(summary) => {
-            let prefix = if params.dry_run { "dry run: " } else { "" };
-            axum::Json(json!({"lines": lines, "summary": format!("{prefix}{summary}")}))
-                .into_response()
+            let language = endpoint.state.config.daemon.language;
+            let summary = Say::Summary { summary }.say(language);
+            let summary = if params.dry_run {
+                Say::DryRun { summary: &summary }.say(language)
+            } else {
+                summary
+            };
+            axum::Json(json!({"lines": lines, "summary": summary})).into_response()
         }
         Err(e) => error(StatusCode::BAD_GATEWAY, format!("{e}")),
     }

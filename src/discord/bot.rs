@@ -18,6 +18,8 @@ use crate::app::{Actor, Answer, UserError};
 use crate::chat::{CUSTOM_ID_PREFIX, parse_rsvp_button};
 use crate::config::{DEFAULT_TOKEN_ENV, DiscordConfig};
 use crate::domain::date_input::Toward;
+use crate::messages::Message;
+use crate::messages::discord::Discord as Gone;
 
 pub struct Data {
     pub state: Arc<AppState>,
@@ -164,11 +166,13 @@ async fn on_event(
                         })
                         .await?
                     }
-                    None => Err(UserError(format!(
-                        "meeting {meeting_id:?} is no longer configured"
-                    ))),
+                    None => Err(UserError(
+                        Gone::UnknownMeeting { id: meeting_id }.say(state.config.daemon.language),
+                    )),
                 },
-                None => Err(UserError("this button is not in use any more".into())),
+                None => Err(UserError(
+                    Gone::StaleButton.say(state.config.daemon.language),
+                )),
             };
             let text = answer.map_or_else(|e| e.0, |r| r.text);
             click.create_response(http, ephemeral_reply(text)).await?;
@@ -198,19 +202,20 @@ async fn on_event(
 }
 
 fn postmortem_submitted(state: &AppState, submit: &serenity::ModalInteraction) -> Answer {
+    let language = state.config.daemon.language;
     let rest = submit
         .data
         .custom_id
         .strip_prefix(CUSTOM_ID_PREFIX)
         .and_then(|r| r.strip_prefix("pm:"))
-        .ok_or_else(|| UserError("this form is not in use any more".into()))?;
+        .ok_or_else(|| UserError(Gone::StaleForm.say(language)))?;
     let (meeting_id, date) = rest
         .rsplit_once(':')
-        .ok_or_else(|| UserError("this form is not in use any more".into()))?;
+        .ok_or_else(|| UserError(Gone::StaleForm.say(language)))?;
     let meeting = state
         .config
         .meeting(meeting_id)
-        .ok_or_else(|| UserError(format!("meeting {meeting_id:?} is no longer configured")))?;
+        .ok_or_else(|| UserError(Gone::UnknownMeeting { id: meeting_id }.say(language)))?;
     // The id carries the date the command already accepted, as an ISO date.
     let date = if date == "-" {
         None

@@ -7,6 +7,8 @@
 use super::language::Language;
 use super::log::{AgendaItem, Proposal, Session};
 use super::schedule::Occurrence;
+use crate::messages::Message;
+use crate::messages::invite::Invite as Say;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invite {
@@ -43,24 +45,15 @@ pub enum Channel<'a> {
 /// Where to add topics and answer: the one place this sentence is written,
 /// for Google Calendar and Discord's scheduled events alike.
 pub fn channel_line(channel: Channel, language: Language) -> String {
-    let ja = language == Language::Ja;
     let place = match channel {
-        Channel::Mention(id) => format!("<#{id}>"),
-        Channel::Named(name) => format!("#{}", name.trim_start_matches('#')),
-        Channel::Unnamed => {
-            return if ja {
-                "議題の追加・出欠: Discord のミーティングのチャンネルで /agenda add, /rsvp"
-            } else {
-                "Add topics and RSVP in the meeting's Discord channel: /agenda add, /rsvp"
-            }
-            .to_string();
-        }
+        Channel::Mention(id) => Some(format!("<#{id}>")),
+        Channel::Named(name) => Some(format!("#{}", name.trim_start_matches('#'))),
+        Channel::Unnamed => None,
     };
-    if ja {
-        format!("議題の追加・出欠: Discord の {place} で /agenda add, /rsvp")
-    } else {
-        format!("Add topics and RSVP in Discord {place}: /agenda add, /rsvp")
+    Say::WhereToAddTopics {
+        place: place.as_deref(),
     }
+    .say(language)
 }
 
 /// The text of a Google Calendar event or a Discord scheduled event;
@@ -108,29 +101,14 @@ fn describe(
     audience: Audience,
     channel: Option<Channel>,
 ) -> Invite {
-    let summary = match occurrence.number() {
-        Some(n) => format!("{title} #{n}"),
-        None => title.to_string(),
-    };
+    let summary = session_title(title, occurrence.number());
     let mut lines = Vec::new();
-    let ja = language == Language::Ja;
     if let Some(facilitator) = session.and_then(|s| s.facilitator.as_deref()) {
-        lines.push(if ja {
-            format!("ファシリテーター: {facilitator}")
-        } else {
-            format!("Facilitator: {facilitator}")
-        });
+        lines.push(Say::Facilitator { who: facilitator }.say(language));
     }
     let agenda = session.map(|s| s.agenda.as_slice()).unwrap_or_default();
     if agenda.is_empty() {
-        lines.push(
-            if ja {
-                "まだ議題がありません。インシデントがなくても開催します: 監視ダッシュボードを一緒に眺める、過去のポストモーテムを読み返す、スライドなしで話すだけでも大丈夫です。"
-            } else {
-                "No topics yet. We meet even without an incident: look at a monitoring dashboard together, revisit a past postmortem, or just talk, no slides needed."
-            }
-            .to_string(),
-        );
+        lines.push(Say::NoTopicsYet.say(language));
         if let Some(proposal) = session.and_then(|s| s.proposal.as_ref()) {
             lines.push(match audience {
                 Audience::Organisation => proposal_text(proposal, language),
@@ -138,7 +116,7 @@ fn describe(
             });
         }
     } else {
-        lines.push(if ja { "アジェンダ:" } else { "Agenda:" }.to_string());
+        lines.push(Say::AgendaHeading.say(language));
         lines.extend(agenda.iter().map(|item| match audience {
             Audience::Organisation => agenda_line(item, language),
             Audience::Subscribers => format!("- {}", item.title),
@@ -147,14 +125,7 @@ fn describe(
     if let Some(channel) = channel {
         lines.push(channel_line(channel, language));
     }
-    lines.push(
-        if ja {
-            "参加は任意です。誰かを責める場ではなく、復旧から学ぶ場です。"
-        } else {
-            "Attendance is optional. Blameless: we learn from how we recovered."
-        }
-        .to_string(),
-    );
+    lines.push(Say::AttendanceOptional.say(language));
     Invite {
         summary,
         description: lines.join("\n"),
@@ -171,30 +142,25 @@ pub fn feed_cancellation(title: &str, why: &str) -> Invite {
     }
 }
 
+/// A session's title: the meeting's, with the session's number.
+pub fn session_title(title: &str, number: Option<u32>) -> String {
+    match number {
+        Some(n) => format!("{title} #{n}"),
+        None => title.to_string(),
+    }
+}
+
 /// One agenda line: title, kind, presenter, a guest's team, and where a
 /// carried-over item came from.
 pub fn agenda_line(item: &AgendaItem, language: Language) -> String {
-    let ja = language == Language::Ja;
-    let mut line = format!("- {} ({}", item.title, item.kind.code());
-    if let Some(presenter) = &item.presenter {
-        line += &format!(", {presenter}");
+    Say::AgendaLine {
+        title: &item.title,
+        kind: item.kind,
+        presenter: item.presenter.as_deref(),
+        team: item.team.as_deref(),
+        carried_from: item.carried_from,
     }
-    if let Some(team) = &item.team {
-        line += &if ja {
-            format!(" / ゲスト: {team}")
-        } else {
-            format!(" / guest from {team}")
-        };
-    }
-    line.push(')');
-    if let Some(from) = item.carried_from {
-        line += &if ja {
-            format!(" ※{from} からの持ち越し")
-        } else {
-            format!(" (carried over from {from})")
-        };
-    }
-    line
+    .say(language)
 }
 
 /// The proposal for a session without topics, in a few lines.
@@ -211,10 +177,10 @@ pub fn proposal_text(proposal: &Proposal, language: Language) -> String {
 
 /// The proposal's first line: its title.
 fn proposal_title(proposal: &Proposal, language: Language) -> String {
-    match language {
-        Language::Ja => format!("提案: {}", proposal.title),
-        Language::En => format!("Proposal: {}", proposal.title),
+    Say::Proposal {
+        title: &proposal.title,
     }
+    .say(language)
 }
 
 #[cfg(test)]
@@ -325,7 +291,7 @@ mod tests {
         );
         assert_eq!(
             entry.description,
-            "ファシリテーター: sato\nアジェンダ:\n- 夜間バッチの遅延\n参加は任意です。誰かを責める場ではなく、復旧から学ぶ場です。"
+            "ファシリテーター: sato\n議題:\n- 夜間バッチの遅延\n参加は任意です。誰かを責める場ではなく、復旧から学ぶ場です。"
         );
         let invited = invite(
             "週刊ポストモーテム",

@@ -241,7 +241,8 @@ impl Invalid {
     /// `field: problem` in the language people are answered in.
     pub fn say(&self, language: Language) -> String {
         match language {
-            Language::Ja => format!("{}: {}", self.field, self.problem_ja),
+            // The field is an option or key name, shown as code.
+            Language::Ja => format!("`{}`: {}", self.field, self.problem_ja),
             Language::En => self.to_string(),
         }
     }

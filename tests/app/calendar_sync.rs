@@ -55,7 +55,7 @@ fn first_sync_creates_the_held_weeks_and_a_second_writes_nothing() {
     let first = sync(&app, &[]);
     // 2026-12-02 .. 2027-01-20, minus the company day off on 2026-12-30.
     assert!(
-        first.ends_with("inserted 7, updated 0, cancelled 0, unchanged 0\n"),
+        first.ends_with("追加 7 件、更新 0 件、取り消し 0 件、変更なし 0 件\n"),
         "{first}"
     );
     let events = live_events(&fake);
@@ -86,7 +86,7 @@ fn first_sync_creates_the_held_weeks_and_a_second_writes_nothing() {
     fake.clear_requests();
     let second = sync(&app, &[]);
     assert!(
-        second.ends_with("inserted 0, updated 0, cancelled 0, unchanged 7\n"),
+        second.ends_with("追加 0 件、更新 0 件、取り消し 0 件、変更なし 7 件\n"),
         "{second}"
     );
     assert_eq!(calendar_calls(&fake), 1, "steady state is one list call");
@@ -98,11 +98,13 @@ fn dry_run_prints_the_actions_and_writes_nothing() {
     let app = app_with_google(&fake, "");
     let output = sync(&app, &["--dry-run"]);
     assert!(
-        output.contains("would weekly: insert 2026-12-02T08:00:00+00:00 週刊ポストモーテム #393"),
+        output.contains("weekly: 追加予定 2026-12-02T08:00:00+00:00 週刊ポストモーテム #393"),
         "{output}"
     );
     assert!(
-        output.ends_with("dry run: inserted 7, updated 0, cancelled 0, unchanged 0\n"),
+        output.ends_with(
+            "試行（書き込みなし）: 追加 7 件、更新 0 件、取り消し 0 件、変更なし 0 件\n"
+        ),
         "{output}"
     );
     assert!(fake.events_in(CALENDAR).is_empty());
@@ -120,7 +122,7 @@ fn moving_the_meeting_patches_every_future_event_and_creates_none() {
     fake.clear_requests();
     let moved = sync(&app, &[]);
     assert!(
-        moved.ends_with("inserted 0, updated 7, cancelled 0, unchanged 0\n"),
+        moved.ends_with("追加 0 件、更新 7 件、取り消し 0 件、変更なし 0 件\n"),
         "{moved}"
     );
     assert_eq!(
@@ -152,7 +154,7 @@ fn a_holiday_or_skip_added_later_cancels_the_event_and_a_change_costs_one_call_e
     fake.clear_requests();
     let changed = sync(&app, &[]);
     // 12-09 goes; every later session is renumbered (#394 moves to 12-16, ...).
-    assert!(changed.contains("cancelled 1"), "{changed}");
+    assert!(changed.contains("取り消し 1 件"), "{changed}");
     assert_eq!(
         calendar_calls(&fake),
         1 + 1 + 5,
@@ -166,7 +168,7 @@ fn a_holiday_or_skip_added_later_cancels_the_event_and_a_change_costs_one_call_e
         .replace(", \"2026-12-09\"", "");
     std::fs::write(&app.config_path, config).unwrap();
     let undone = sync(&app, &[]);
-    assert!(undone.contains("updated 6"), "{undone}");
+    assert!(undone.contains("更新 6 件"), "{undone}");
     assert_eq!(live_events(&fake).len(), 7);
     assert_eq!(
         fake.events_in(CALENDAR).len(),
@@ -187,11 +189,11 @@ fn a_persons_cancellation_in_google_calendar_sticks_and_shows_in_plan() {
     fake.cancel_event_as_person(event["id"].as_str().unwrap());
     let after = sync(&app, &[]);
     assert!(
-        after.contains("2026-12-09 was cancelled in Google Calendar"),
+        after.contains("2026年12月9日(水) は Google カレンダーで中止されています"),
         "{after}"
     );
     let again = sync(&app, &[]);
-    assert!(again.contains("inserted 0"), "not re-created: {again}");
+    assert!(again.contains("追加 0 件"), "not re-created: {again}");
     assert_eq!(
         fake.event(event["id"].as_str().unwrap()).unwrap()["status"],
         "cancelled"
@@ -227,7 +229,7 @@ fn faults_and_lost_answers_leave_exactly_one_event_per_held_week() {
     let mut ids: Vec<&str> = events.iter().map(|e| e["id"].as_str().unwrap()).collect();
     ids.dedup();
     assert_eq!(ids.len(), 7);
-    assert!(sync(&app, &[]).ends_with("unchanged 7\n"));
+    assert!(sync(&app, &[]).ends_with("変更なし 7 件\n"));
 }
 
 #[test]
@@ -259,7 +261,7 @@ fn bad_google_settings_are_named_and_nothing_is_written() {
         stderr(&output)
     );
     assert!(
-        stderr(&output).contains("nothing was written"),
+        stderr(&output).contains("カレンダーには何も書き込んでいません"),
         "{}",
         stderr(&output)
     );
@@ -361,12 +363,12 @@ fn the_daemon_keeps_serving_while_google_is_down_and_catches_up_when_it_returns(
         "{description}"
     );
     assert!(
-        description.contains("- 夜間バッチの遅延 (incident, tanaka)"),
+        description.contains("- 夜間バッチの遅延（インシデント、tanaka）"),
         "{description}"
     );
     let through_daemon = app.run(&["sync", "--once"]);
     assert!(
-        stdout(&through_daemon).contains("unchanged 7"),
+        stdout(&through_daemon).contains("変更なし 7 件"),
         "{}{}",
         stdout(&through_daemon),
         stderr(&through_daemon)
@@ -394,7 +396,7 @@ fn a_daemon_killed_and_restarted_never_duplicates_an_event() {
         7,
         "one event per held week, whatever the restarts"
     );
-    assert!(sync(&app, &[]).ends_with("unchanged 7\n"));
+    assert!(sync(&app, &[]).ends_with("変更なし 7 件\n"));
 }
 
 #[test]
@@ -413,7 +415,7 @@ fn a_cancellation_the_listing_does_not_show_is_still_respected() {
     // looks at the event and keeps the person's decision.
     let after = sync(&app, &[]);
     assert!(
-        after.contains("(kept 1 cancelled in Google Calendar)"),
+        after.contains("（Google カレンダーで中止された 1 回を休みとして記録）"),
         "{after}"
     );
     assert_eq!(

@@ -135,13 +135,15 @@ fn a_carried_item_survives_an_import_and_a_downtime_without_landing_in_a_finishe
     let call = fake.wait_for("the call for topics of 01-06", WAIT, |s| {
         s.messages(TEXT_CHANNEL_ID)
             .iter()
-            .find(|m| m["content"].as_str().is_some_and(|c| c.contains("#397")))
+            .find(|m| m["content"].as_str().is_some_and(|c| c.contains("第397回")))
             .cloned()
     });
     let text = call["content"].as_str().unwrap();
     assert!(text.contains("未消化の議題"), "{text}");
     assert!(
-        text.contains(&format!("- {ITEM} (incident) ※2026-12-09 からの持ち越し")),
+        text.contains(&format!(
+            "- {ITEM}（インシデント）※12月9日(水)からの持ち越し"
+        )),
         "{text}"
     );
     let exported = export(&app);
@@ -181,6 +183,6 @@ fn a_carried_item_survives_an_import_and_a_downtime_without_landing_in_a_finishe
             .output()
             .unwrap(),
     );
-    assert!(text.contains("RSVPs in 0"), "{text}");
-    assert!(!text.contains("left out"), "{text}");
+    assert!(text.contains("出欠の記録 0 回"), "{text}");
+    assert!(!text.contains("集計から除外"), "{text}");
 }

@@ -60,7 +60,7 @@ fn bad_plan_ranges_are_usage_errors() {
     assert_rejected(
         config,
         &["plan", "--from", "2027-01-01", "--until", "2026-01-01"],
-        "--from 2027-01-01 is after --until 2026-01-01",
+        "--from 2027-01-01 が --until 2026-01-01 より後です",
     );
     assert_rejected(
         config,
@@ -70,7 +70,7 @@ fn bad_plan_ranges_are_usage_errors() {
     assert_rejected(
         config,
         &["plan", "--meeting", "nope"],
-        "no meeting with id \"nope\"; configured: weekly",
+        "id が \"nope\" のミーティングはありません。設定にあるもの: weekly",
     );
     let app = spawn_app();
     assert_eq!(
@@ -100,10 +100,10 @@ fn check_config_summarises_what_it_understood() {
     let text = stdout(&output);
     assert!(text.contains(": OK"), "{text}");
     assert!(
-        text.contains("meeting \"weekly\" \"週刊ポストモーテム\": Wed 17:00 Asia/Tokyo"),
+        text.contains("ミーティング \"weekly\"「週刊ポストモーテム」: 毎週水曜 17:00 Asia/Tokyo"),
         "{text}"
     );
-    assert!(text.contains("next held 2026-12-02 (#393)"), "{text}");
+    assert!(text.contains("次回 2026年12月2日(水)（第393回）"), "{text}");
 }
 
 #[test]
@@ -240,15 +240,17 @@ fn a_facilitator_without_a_person_entry_is_accepted_with_a_warning() {
     let warning = stderr(&output);
     assert_eq!(
         warning.trim_end(),
-        "warning: meeting \"cloudlog\" のファシリテーター \"yamada\" には [[person]] がありません。この人の代わりに操作できるのはファシリテーターロールの人だけです"
+        "警告: meeting \"cloudlog\" のファシリテーター \"yamada\" には [[person]] がありません。この人の代わりに操作できるのはファシリテーターロールの人だけです"
     );
     let text = stdout(&output);
     assert!(
-        text.contains("  own settings: voice channel 555; attendees tanaka@example.com; shares history with weekly\n"),
+        text.contains(
+            "  個別の設定: ボイスチャンネル 555; 招待者 tanaka@example.com; 履歴を共有: weekly\n"
+        ),
         "{text}"
     );
     assert!(
-        text.contains("people: 2 (2 team(s): SRE, CloudLog)"),
+        text.contains("メンバー: 2 人（チーム 2: SRE, CloudLog）"),
         "{text}"
     );
 }

@@ -110,11 +110,11 @@ fn cli_commands_use_the_local_api_while_the_daemon_holds_the_store() {
     let output = app.run(&["import", path.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("using its local API"),
+        stderr(&output).contains("デーモンのローカル API"),
         "{}",
         stderr(&output)
     );
-    assert!(stdout(&output).contains("added 1"), "{}", stdout(&output));
+    assert!(stdout(&output).contains("追加 1 件"), "{}", stdout(&output));
     let hits = app.json(&["history", "期限切れ", "--format", "json"]);
     assert_eq!(hits[0]["tags"], json!(["tls"]));
 

@@ -51,11 +51,17 @@ fn month_day_kanji_next_week_and_next_name_sessions_and_other_text_is_refused_in
         )
     };
     let reply = add("証明書の期限切れ", "12/9");
-    assert!(content(&reply).contains("#394 (2026-12-09 水)"), "{reply}");
+    assert!(
+        content(&reply).contains("第394回（12月9日(水)）"),
+        "{reply}"
+    );
     let reply = add("夜間バッチの遅延", "１２月１６日");
-    assert!(content(&reply).contains("(2026-12-16 水)"), "{reply}");
+    assert!(content(&reply).contains("（12月16日(水)）"), "{reply}");
     let reply = add("DNS の設定ミス", "次回");
-    assert!(content(&reply).contains("#393 (2026-12-02 水)"), "{reply}");
+    assert!(
+        content(&reply).contains("第393回（12月2日(水)）"),
+        "{reply}"
+    );
 
     let listed = send(
         "agenda",

@@ -32,11 +32,14 @@ fn start(app: &TestApp, fake: &FakeDiscord, now: Option<&str>) -> RunningDaemon 
     daemon
 }
 
+/// A reply's text; with the daemon in Japanese, it must carry no English word.
 fn content(callback: &Value) -> String {
-    callback["data"]["content"]
+    let text = callback["data"]["content"]
         .as_str()
         .unwrap_or_default()
-        .to_string()
+        .to_string();
+    crate::no_english::assert_japanese("a Discord reply", &text, &[]);
+    text
 }
 
 fn is_ephemeral(callback: &Value) -> bool {
@@ -95,7 +98,7 @@ fn agenda_add_list_and_remove_through_slash_commands() {
         &[],
     );
     let reply = fake.wait_for_callback(add, WAIT);
-    assert!(content(&reply).contains("#393"), "{reply}");
+    assert!(content(&reply).contains("第393回"), "{reply}");
     assert!(content(&reply).contains("夜間バッチの遅延"), "{reply}");
     assert_eq!(
         reply["data"]["allowed_mentions"]["parse"],
@@ -230,7 +233,7 @@ fn history_and_a_postmortem_through_the_modal() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(
-        found.contains("2026-12-02 postmortem: 証明書の期限切れ"),
+        found.contains("2026-12-02 ポストモーテム: 証明書の期限切れ"),
         "{found}"
     );
 }
@@ -247,7 +250,7 @@ fn the_announcement_is_posted_once_across_restarts_and_its_buttons_take_rsvps() 
         announcement["content"]
             .as_str()
             .unwrap()
-            .contains("今日は 週刊ポストモーテム #393"),
+            .contains("今日は「週刊ポストモーテム」第393回（12月2日(水)）"),
         "{announcement}"
     );
     assert_eq!(announcement["allowed_mentions"]["parse"], json!([]));
@@ -440,7 +443,7 @@ fn stats_answers_with_a_summary_and_a_png_chart() {
         std::thread::sleep(Duration::from_millis(50));
     };
     let text = answer["content"].as_str().unwrap_or_default();
-    assert!(text.contains("2026: held"), "{answer}");
+    assert!(text.contains("2026年: 開催"), "{answer}");
     let file = &answer["files_received"][0];
     assert_eq!(file["filename"], "stats.png", "{answer}");
     assert_eq!(file["png"], true);

@@ -53,7 +53,7 @@ fn a_foreign_host_is_refused_and_the_endpoints_own_names_are_served() {
             &format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
         );
         assert_eq!(status, 421, "Host {host}: {answer}");
-        assert!(answer.contains("answers requests for"), "{answer}");
+        assert!(answer.contains("宛てのリクエストだけです"), "{answer}");
     }
     let (status, _) = raw(&address, "GET /healthz HTTP/1.0\r\n\r\n");
     assert_eq!(status, 421, "a request without a Host is refused");

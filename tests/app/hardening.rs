@@ -175,7 +175,7 @@ fn a_stopped_daemon_makes_export_fail_within_the_timeout_naming_the_daemon_and_w
     assert!(waited < Duration::from_secs(10), "waited {waited:?}");
     for expected in [
         address.as_str(),
-        "did not answer within 2 s",
+        "が 2 秒以内に応答しませんでした",
         "systemctl status weekly-postmortem",
     ] {
         assert!(err.contains(expected), "{expected:?} in {err:?}");

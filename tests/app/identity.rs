@@ -253,8 +253,7 @@ fn a_guest_presenter_without_discord_appears_in_the_announcement_and_in_history_
             .map(str::to_string)
     });
     assert!(
-        announcement.contains("決済の遅延 (incident, 木村 / ゲスト: Payments)")
-            || announcement.contains("決済の遅延 (topic, 木村 / ゲスト: Payments)"),
+        announcement.contains("決済の遅延（話題、木村、ゲスト: Payments）"),
         "{announcement}"
     );
 

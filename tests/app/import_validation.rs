@@ -31,7 +31,7 @@ fn assert_refused(app: &TestApp, output: &std::process::Output, expected: &str, 
     let err = stderr(output);
     assert_eq!(output.status.code(), Some(2), "{err}");
     assert!(err.contains(expected), "expected {expected:?} in {err:?}");
-    assert!(err.contains("nothing was imported"), "{err}");
+    assert!(err.contains("何も取り込んでいません"), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "one line: {err:?}");
     assert!(
         err.len() < 1_000,
@@ -128,7 +128,7 @@ fn two_learnings_with_one_id_are_refused_naming_both() {
         {"id": "x", "meeting": "weekly", "date": "2024-05-15", "text": "first"},
         {"id": "y", "meeting": "weekly", "date": "2024-05-22", "text": "second"}]});
     let output = import_json(&app, "fixed.json", &fixed);
-    assert!(stdout(&output).contains("added 2"), "{}", stdout(&output));
+    assert!(stdout(&output).contains("追加 2 件"), "{}", stdout(&output));
     assert_eq!(
         app.json(&["export"])["learnings"].as_array().unwrap().len(),
         2

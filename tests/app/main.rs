@@ -22,6 +22,7 @@ mod holiday_refresh;
 mod identity;
 mod import_validation;
 mod keep_alive;
+mod no_english;
 mod people;
 mod plan;
 mod read_only;

@@ -114,7 +114,7 @@ fn two_meetings_invite_their_own_people_on_their_own_calendars() {
     fake.clear_requests();
     let again = app.run(&["sync", "--once"]);
     assert!(
-        stdout(&again).ends_with("inserted 0, updated 0, cancelled 0, unchanged 15\n"),
+        stdout(&again).ends_with("追加 0 件、更新 0 件、取り消し 0 件、変更なし 15 件\n"),
         "{}",
         stdout(&again)
     );

@@ -61,7 +61,7 @@ fn history_answers_the_same_with_and_without_the_daemon() {
     import(&app, "sample.json", &sample());
     let direct: Vec<String> = QUERIES.iter().map(|q| stdout(&app.run(q))).collect();
     assert!(
-        direct[0].contains("決済APIのデッドロック (incident, tanaka)"),
+        direct[0].contains("決済APIのデッドロック (インシデント, tanaka)"),
         "{}",
         direct[0]
     );
@@ -77,7 +77,7 @@ fn history_answers_the_same_with_and_without_the_daemon() {
         ["2026-11-18", "2026-11-18", "2025-02-05"],
         "newest first"
     );
-    assert!(direct[8].contains("nothing found"));
+    assert!(direct[8].contains("見つかりませんでした"));
     // The first search wrote the copy of the search entries that the next ones read.
     assert!(app.state_dir().join("search-entries").exists());
     let again: Vec<String> = QUERIES.iter().map(|q| stdout(&app.run(q))).collect();
@@ -101,7 +101,7 @@ fn history_answers_the_same_with_and_without_the_daemon() {
         let output = app.run(query);
         assert!(output.status.success(), "{query:?}: {}", stderr(&output));
         assert!(
-            stderr(&output).contains("using its local API"),
+            stderr(&output).contains("デーモンのローカル API"),
             "{}",
             stderr(&output)
         );
@@ -135,7 +135,7 @@ fn history_answers_the_same_with_and_without_the_daemon() {
     assert!(daemon.terminate().success());
     let output = app.run(&["history", "デッドロック", "--format", "json"]);
     assert!(
-        !stderr(&output).contains("using its local API"),
+        !stderr(&output).contains("デーモンのローカル API"),
         "{}",
         stderr(&output)
     );
@@ -203,7 +203,11 @@ fn writes_through_the_daemon_during_a_large_import_are_all_kept() {
     }
     let output = importer.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stdout(&output).contains("imported"), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("取り込みました"),
+        "{}",
+        stdout(&output)
+    );
 
     let exported = app.json(&["export"]);
     let stored: std::collections::HashSet<(String, String)> = exported["sessions"]

@@ -35,13 +35,13 @@ fn export_import_export_round_trips_and_import_is_idempotent() {
     let first = import_value(&app, "in.json", &sample_document());
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(
-        stdout(&first).contains("added 4, updated 0, unchanged 0"),
+        stdout(&first).contains("追加 4 件、更新 0 件、変更なし 0 件"),
         "{}",
         stdout(&first)
     );
     let again = import_value(&app, "in.json", &sample_document());
     assert!(
-        stdout(&again).contains("added 0, updated 0, unchanged 4"),
+        stdout(&again).contains("追加 0 件、更新 0 件、変更なし 4 件"),
         "{}",
         stdout(&again)
     );
@@ -78,7 +78,7 @@ fn a_file_with_one_bad_record_imports_nothing_and_names_the_record() {
         err.contains("learnings[1] (weekly 2024-06-31): date:"),
         "{err}"
     );
-    assert!(err.contains("nothing was imported"), "{err}");
+    assert!(err.contains("何も取り込んでいません"), "{err}");
     assert_eq!(app.json(&["export"]), before, "the store is unchanged");
 }
 
@@ -176,7 +176,7 @@ fn history_finds_japanese_words_inside_sentences_newest_first() {
     assert_eq!(everything[0]["date"], "2024-05-22", "newest first");
     let text = stdout(&app.run(&["history", "ダッシュボード"]));
     assert!(
-        text.contains("2024-05-15  session     weekly  週刊ポストモーテム #210"),
+        text.contains("2024-05-15  会           weekly  週刊ポストモーテム #210"),
         "{text}"
     );
     let none = app.json(&["history", "存在しない言葉", "--format", "json"]);
@@ -231,7 +231,7 @@ fn sigkill_during_imports_loses_no_acknowledged_record() {
             let _ = child.kill();
         }
         let output = child.wait_with_output().unwrap();
-        if stdout(&output).contains("imported") {
+        if stdout(&output).contains("取り込みました") {
             acknowledged.push(round);
         }
     }

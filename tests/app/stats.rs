@@ -94,7 +94,7 @@ fn plan_line(app: &TestApp, year: i32) -> String {
     let entries = plan.as_array().unwrap();
     let count = |f: &dyn Fn(&Value) -> bool| entries.iter().filter(|e| f(e)).count();
     format!(
-        "{year}: held {}, skipped {} (holiday {}, company day off {}, cancelled {})",
+        "{year}年: 開催 {} 回、休み {} 回（祝日 {}、会社の休業日 {}、中止 {}）",
         count(&|e| e["status"] == "held"),
         count(&|e| e["status"] == "skipped"),
         count(&|e| e["reason"] == "holiday"),
@@ -121,16 +121,16 @@ fn stats_summarise_the_schedule_and_the_log_and_draw_a_chart() {
 
     assert_eq!(
         lines[0],
-        "週刊ポストモーテム (weekly): statistics up to 2026-11-29"
+        "「週刊ポストモーテム」(weekly) の統計（2026年11月29日(日)まで）"
     );
     // 2025 begins on a Wednesday, New Year's Day; 2026 counts up to "now"
     // (11-29): 47 Wednesdays, holidays on 02-11, 04-29, 05-06, 09-23, one cancellation.
     assert!(
-        lines.contains(&"2025: held 52, skipped 1 (holiday 1, company day off 0, cancelled 0)"),
+        lines.contains(&"2025年: 開催 52 回、休み 1 回（祝日 1、会社の休業日 0、中止 0）"),
         "{text}"
     );
     assert!(
-        lines.contains(&"2026: held 42, skipped 5 (holiday 4, company day off 0, cancelled 1)"),
+        lines.contains(&"2026年: 開催 42 回、休み 5 回（祝日 4、会社の休業日 0、中止 1）"),
         "{text}"
     );
     // Every year from the first session matches what `plan` says about it.
@@ -138,13 +138,13 @@ fn stats_summarise_the_schedule_and_the_log_and_draw_a_chart() {
         let expected = plan_line(&app, year);
         assert!(lines.contains(&expected.as_str()), "{expected}\n{text}");
     }
-    assert!(!text.contains("2027:"), "{text}");
+    assert!(!text.contains("2027年:"), "{text}");
     for expected in [
-        "agenda items: incident 2, dashboard 1, topic 2, other 1 (total 6)",
-        "top tags: db 3, 監視 2, network 1",
-        "sessions with records: 4 (RSVPs in 4, head count in 3; the others are gaps, not zeros)",
-        "postmortems: 1, learnings: 4",
-        &format!("chart: {} (1200x900 PNG)", chart.display()),
+        "議題: インシデント 2、ダッシュボード 1、話題 2、その他 1（計 6 件）",
+        "よく使われたタグ: db 3、監視 2、network 1",
+        "記録のある会: 4 回（出欠の記録 4 回、参加者数の記録 3 回。記録のない会は 0 ではなく空白として扱います）",
+        "ポストモーテム: 1 件、学び: 4 件",
+        &format!("グラフ: {}（1200x900 の PNG）", chart.display()),
     ] {
         assert!(lines.contains(&expected), "missing {expected:?} in\n{text}");
     }
@@ -172,7 +172,7 @@ fn stats_json_is_the_stats_value_and_stdout_stays_json_with_a_chart() {
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let stats: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
-    assert!(stderr(&output).contains("chart: "), "{}", stderr(&output));
+    assert!(stderr(&output).contains("グラフ: "), "{}", stderr(&output));
     assert_eq!(stats["meeting"], "weekly");
     assert_eq!(stats["until"], "2026-11-29");
     assert_eq!(stats["years"][0]["year"], 2019);
@@ -229,11 +229,11 @@ fn stats_on_an_empty_log_still_count_the_schedule_and_draw_a_valid_chart() {
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
     for expected in [
-        "2026: held 43, skipped 4 (holiday 4, company day off 0, cancelled 0)",
-        "agenda items: incident 0, dashboard 0, topic 0, other 0 (total 0)",
-        "top tags: none",
-        "sessions with records: 0 (RSVPs in 0, head count in 0; the others are gaps, not zeros)",
-        "postmortems: 0, learnings: 0",
+        "2026年: 開催 43 回、休み 4 回（祝日 4、会社の休業日 0、中止 0）",
+        "議題: インシデント 0、ダッシュボード 0、話題 0、その他 0（計 0 件）",
+        "よく使われたタグ: なし",
+        "記録のある会: 0 回（出欠の記録 0 回、参加者数の記録 0 回。記録のない会は 0 ではなく空白として扱います）",
+        "ポストモーテム: 0 件、学び: 0 件",
     ] {
         assert!(text.lines().any(|l| l == expected), "{expected}\n{text}");
     }
@@ -251,7 +251,7 @@ fn stats_refuse_an_unknown_meeting() {
     let output = app.run(&["stats", "--meeting", "nope"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("no meeting with id \"nope\""),
+        stderr(&output).contains("id が \"nope\" のミーティングはありません"),
         "{}",
         stderr(&output)
     );

@@ -295,7 +295,7 @@ fn without_a_google_section_it_exits_2_and_says_why() {
     let output = app.run(&["suggest-slot", "--attendees", ALICE]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("no [google] section"),
+        stderr(&output).contains("[google] の設定がありません"),
         "{}",
         stderr(&output)
     );

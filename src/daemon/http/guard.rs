@@ -12,6 +12,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::{Endpoint, error};
+use crate::domain::language::Language;
+use crate::messages::Message;
+use crate::messages::endpoint::Endpoint as Refusal;
 use crate::secret_token::constant_time_eq;
 
 /// The `Host` values that name this endpoint: its address, or `localhost`,
@@ -44,7 +47,7 @@ impl AllowedHosts {
 }
 
 pub(super) async fn check_host(
-    State(allowed): State<Arc<AllowedHosts>>,
+    State(allowed): State<Arc<(AllowedHosts, Language)>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -53,13 +56,13 @@ pub(super) async fn check_host(
         .get(header::HOST)
         .and_then(|h| h.to_str().ok());
     match host {
-        Some(host) if allowed.allows(host) => next.run(request).await,
+        Some(host) if allowed.0.allows(host) => next.run(request).await,
         _ => error(
             StatusCode::MISDIRECTED_REQUEST,
-            format!(
-                "this endpoint answers requests for {} only",
-                allowed.names.join(", ")
-            ),
+            Refusal::WrongHost {
+                hosts: &allowed.0.names.join(", "),
+            }
+            .say(allowed.1),
         ),
     }
 }
@@ -74,18 +77,22 @@ pub(super) async fn require_token(
     } else {
         error(
             StatusCode::UNAUTHORIZED,
-            "the local API needs the token from state_dir/api-token",
+            Refusal::NeedsToken.say(endpoint.state.config.daemon.language),
         )
     }
 }
 
-pub(super) async fn require_json_posts(request: Request, next: Next) -> Response {
+pub(super) async fn require_json_posts(
+    State(endpoint): State<Arc<Endpoint>>,
+    request: Request,
+    next: Next,
+) -> Response {
     if request.method() != Method::POST || is_json(request.headers()) {
         return next.run(request).await;
     }
     error(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "API posts must be sent with Content-Type: application/json",
+        Refusal::NeedsJson.say(endpoint.state.config.daemon.language),
     )
 }
 

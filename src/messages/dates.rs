@@ -1,0 +1,37 @@
+//! Dates as people read them in messages: `12月9日(水)`, `Dec 9 (Wed)`. JSON and
+//! option values keep ISO dates; this is only for text.
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::domain::language::Language;
+
+/// A day in a message, without the year.
+pub(crate) fn day(date: NaiveDate, language: Language) -> String {
+    let weekday = language.weekday_short(date.weekday());
+    match language {
+        Language::Ja => format!("{}月{}日({weekday})", date.month(), date.day()),
+        Language::En => format!("{} {} ({weekday})", date.format("%b"), date.day()),
+    }
+}
+
+/// A day with its year, for dates that may lie in another year than today.
+pub(crate) fn day_with_year(date: NaiveDate, language: Language) -> String {
+    match language {
+        Language::Ja => format!("{}年{}", date.year(), day(date, language)),
+        Language::En => format!("{}, {}", day(date, language), date.year()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_reads_as_month_day_and_weekday() {
+        let date = NaiveDate::from_ymd_opt(2026, 12, 9).unwrap();
+        assert_eq!(day(date, Language::Ja), "12月9日(水)");
+        assert_eq!(day(date, Language::En), "Dec 9 (Wed)");
+        assert_eq!(day_with_year(date, Language::Ja), "2026年12月9日(水)");
+        assert_eq!(day_with_year(date, Language::En), "Dec 9 (Wed), 2026");
+    }
+}

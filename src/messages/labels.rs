@@ -1,0 +1,112 @@
+//! Labels for values people choose from: agenda kinds and history record
+//! kinds. The option values (`incident`, `session`, …) stay as they are; only
+//! what is shown changes with the language. "topic" is 話題 everywhere.
+
+use chrono::{Datelike, NaiveDate};
+
+use super::dates::day;
+use super::{Message, catalogue};
+use crate::domain::history::RecordKind;
+use crate::domain::language::Language;
+use crate::domain::log::AgendaKind;
+
+catalogue! {
+    #[derive(Clone, Copy)]
+    pub(crate) enum Label {
+        Agenda { kind: AgendaKind },
+        Record { kind: RecordKind },
+        /// A session as replies name it: its number and its day.
+        Session { number: Option<u32>, date: NaiveDate },
+        /// How long an incident lasted; `None` while it is still firing.
+        Lasted { minutes: Option<i64> },
+    }
+}
+
+impl Message for Label {
+    fn ja(&self) -> String {
+        match *self {
+            Label::Lasted { minutes } => {
+                return match minutes.map(|m| (m / 60, m % 60)) {
+                    None => "対応中".into(),
+                    Some((0, m)) => format!("{m}分"),
+                    Some((h, 0)) => format!("{h}時間"),
+                    Some((h, m)) => format!("{h}時間{m}分"),
+                };
+            }
+            Label::Session { number, date } => {
+                let date = day(date, Language::Ja);
+                return match number {
+                    Some(n) => format!("第{n}回（{date}）"),
+                    None => date,
+                };
+            }
+            Label::Agenda { kind } => match kind {
+                AgendaKind::Incident => "インシデント",
+                AgendaKind::Dashboard => "ダッシュボード",
+                AgendaKind::Topic => "話題",
+                AgendaKind::Other => "その他",
+            },
+            Label::Record { kind } => match kind {
+                RecordKind::Session => "会",
+                RecordKind::Agenda => "議題",
+                RecordKind::Postmortem => "ポストモーテム",
+                RecordKind::Learning => "学び",
+                RecordKind::Incident => "アラート",
+            },
+        }
+        .into()
+    }
+
+    fn en(&self) -> String {
+        match *self {
+            Label::Lasted { minutes } => {
+                return match minutes.map(|m| (m / 60, m % 60)) {
+                    None => "still firing".into(),
+                    Some((0, m)) => format!("{m} min"),
+                    Some((h, 0)) => format!("{h} h"),
+                    Some((h, m)) => format!("{h} h {m} min"),
+                };
+            }
+            Label::Session { number, date } => {
+                // ISO in English: "Dec 9 (Wed)" inside the number's parentheses reads badly.
+                let date = format!("{date} {}", Language::En.weekday_short(date.weekday()));
+                return match number {
+                    Some(n) => format!("#{n} ({date})"),
+                    None => date,
+                };
+            }
+            Label::Agenda { kind } => match kind {
+                AgendaKind::Incident => "incident",
+                AgendaKind::Dashboard => "dashboard",
+                AgendaKind::Topic => "topic",
+                AgendaKind::Other => "other",
+            },
+            Label::Record { kind } => match kind {
+                RecordKind::Session => "session",
+                RecordKind::Agenda => "agenda",
+                RecordKind::Postmortem => "postmortem",
+                RecordKind::Learning => "learning",
+                RecordKind::Incident => "incident",
+            },
+        }
+        .into()
+    }
+}
+
+#[cfg(test)]
+impl Label {
+    pub(crate) fn samples() -> Vec<Self> {
+        let agenda = AgendaKind::ALL.map(|kind| Label::Agenda { kind });
+        let record = RecordKind::ALL.map(|kind| Label::Record { kind });
+        let date = NaiveDate::from_ymd_opt(2026, 12, 9).unwrap();
+        let sessions = [Some(394), None].map(|number| Label::Session { number, date });
+        let lasted =
+            [Some(42), Some(120), Some(125), None].map(|minutes| Label::Lasted { minutes });
+        agenda
+            .into_iter()
+            .chain(record)
+            .chain(sessions)
+            .chain(lasted)
+            .collect()
+    }
+}

@@ -1,0 +1,310 @@
+//! `stats` and `/stats`: the text summary and the chart's labels.
+
+use chrono::NaiveDate;
+
+use super::labels::Label;
+use super::{Message, catalogue, dates::day_with_year};
+use crate::domain::language::Language;
+use crate::domain::log::AgendaKind;
+
+/// Held and skipped weeks of one year (`year` None: the total line).
+#[derive(Clone, Copy)]
+pub(crate) struct YearCounts {
+    pub year: Option<i32>,
+    pub held: u32,
+    pub skipped: u32,
+    pub holiday: u32,
+    pub skip_date: u32,
+    pub cancelled: u32,
+}
+
+catalogue! {
+    pub(crate) enum Stats<'a> {
+        Heading { title: &'a str, id: &'a str, until: NaiveDate },
+        NoWeeksYet { first_session: NaiveDate },
+        Year { counts: YearCounts },
+        AgendaItems { counts: &'a [(AgendaKind, u32)], total: u32 },
+        TopTags { tags: &'a [(&'a str, u32)] },
+        SessionsWithRecords {
+            sessions: usize,
+            answered: usize,
+            counted: usize,
+        },
+        PostmortemsAndLearnings { postmortems: u32, learnings: u32 },
+        LeftOut { sessions: u32 },
+        ChartFailed { error: &'a str },
+        ChartTitle { title: &'a str, until: NaiveDate },
+        ChartSummary { held: u32, skipped: u32, items: u32, learnings: u32 },
+        Attendance,
+        SessionDate,
+        People,
+        Going,
+        Maybe,
+        NotGoing,
+        Present,
+        NoSessions,
+        AgendaByKind,
+        Items,
+        PerYear,
+        Years,
+        Weeks,
+        Held,
+        SkippedHoliday,
+        SkippedDayOff,
+        SkippedCancelled,
+        NoWeeks,
+    }
+}
+
+fn kinds(counts: &[(AgendaKind, u32)], language: Language) -> String {
+    let sep = match language {
+        Language::Ja => "、",
+        Language::En => ", ",
+    };
+    counts
+        .iter()
+        .map(|(kind, n)| format!("{} {n}", Label::Agenda { kind: *kind }.say(language)))
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+fn tags(tags: &[(&str, u32)], sep: &str) -> String {
+    tags.iter()
+        .map(|(tag, n)| format!("{tag} {n}"))
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+impl Message for Stats<'_> {
+    fn ja(&self) -> String {
+        use Stats::*;
+        let ja = Language::Ja;
+        match *self {
+            Heading { title, id, until } => {
+                format!(
+                    "「{title}」({id}) の統計（{}まで）",
+                    day_with_year(until, ja)
+                )
+            }
+            NoWeeksYet { first_session } => format!(
+                "まだ開催週がありません（初回 {}）",
+                day_with_year(first_session, ja)
+            ),
+            Year { counts: c } => format!(
+                "{}: 開催 {} 回、休み {} 回（祝日 {}、会社の休業日 {}、中止 {}）",
+                c.year.map_or("合計".to_string(), |y| format!("{y}年")),
+                c.held,
+                c.skipped,
+                c.holiday,
+                c.skip_date,
+                c.cancelled
+            ),
+            AgendaItems { counts, total } => {
+                format!("議題: {}（計 {total} 件）", kinds(counts, ja))
+            }
+            TopTags { tags: [] } => "よく使われたタグ: なし".into(),
+            TopTags { tags: t } => format!("よく使われたタグ: {}", tags(t, "、")),
+            SessionsWithRecords {
+                sessions,
+                answered,
+                counted,
+            } => format!(
+                "記録のある会: {sessions} 回（出欠の記録 {answered} 回、参加者数の記録 {counted} 回。記録のない会は 0 ではなく空白として扱います）"
+            ),
+            PostmortemsAndLearnings {
+                postmortems,
+                learnings,
+            } => {
+                format!("ポストモーテム: {postmortems} 件、学び: {learnings} 件")
+            }
+            LeftOut { sessions } => format!(
+                "集計から除外: 予定と合わない会の記録 {sessions} 件（休みの週に開催、またはその逆、曜日が違う）"
+            ),
+            ChartFailed { error } => format!("グラフを描けませんでした: {error}"),
+            ChartTitle { title, until } => {
+                format!("「{title}」の統計（{}まで）", day_with_year(until, ja))
+            }
+            ChartSummary {
+                held,
+                skipped,
+                items,
+                learnings,
+            } => {
+                format!(
+                    "開催 {held} 回 · 休み {skipped} 回 · 議題 {items} 件 · 学び {learnings} 件"
+                )
+            }
+            Attendance => "出欠と参加者数".into(),
+            SessionDate => "開催日".into(),
+            People => "人数".into(),
+            Going => "参加予定".into(),
+            Maybe => "未定".into(),
+            NotGoing => "不参加".into(),
+            Present => "参加者（実数）".into(),
+            NoSessions => "まだ記録された会がありません".into(),
+            AgendaByKind => "議題の種類".into(),
+            Items => "件数".into(),
+            PerYear => "年ごとの開催と休み".into(),
+            Years => "年".into(),
+            Weeks => "週".into(),
+            Held => "開催".into(),
+            SkippedHoliday => "休み（祝日）".into(),
+            SkippedDayOff => "休み（会社の休業日）".into(),
+            SkippedCancelled => "休み（中止）".into(),
+            NoWeeks => "まだ開催週がありません".into(),
+        }
+    }
+
+    fn en(&self) -> String {
+        use Stats::*;
+        match *self {
+            Heading { title, id, until } => format!("{title} ({id}): statistics up to {until}"),
+            NoWeeksYet { first_session } => {
+                format!("no weeks scheduled yet (first session {first_session})")
+            }
+            Year { counts: c } => format!(
+                "{}: held {}, skipped {} (holiday {}, company day off {}, cancelled {})",
+                c.year.map_or("total".to_string(), |y| y.to_string()),
+                c.held,
+                c.skipped,
+                c.holiday,
+                c.skip_date,
+                c.cancelled
+            ),
+            AgendaItems { counts, total } => {
+                format!(
+                    "agenda items: {} (total {total})",
+                    kinds(counts, Language::En)
+                )
+            }
+            TopTags { tags: [] } => "top tags: none".into(),
+            TopTags { tags: t } => format!("top tags: {}", tags(t, ", ")),
+            SessionsWithRecords {
+                sessions,
+                answered,
+                counted,
+            } => format!(
+                "sessions with records: {sessions} (RSVPs in {answered}, head count in {counted}; the others are gaps, not zeros)"
+            ),
+            PostmortemsAndLearnings {
+                postmortems,
+                learnings,
+            } => {
+                format!("postmortems: {postmortems}, learnings: {learnings}")
+            }
+            LeftOut { sessions } => format!(
+                "left out: {sessions} session records that disagree with the schedule (held on a skipped week or the reverse, or off the weekly rule)"
+            ),
+            ChartFailed { error } => format!("the chart could not be drawn: {error}"),
+            ChartTitle { title, until } => format!("{title}: statistics up to {until}"),
+            ChartSummary {
+                held,
+                skipped,
+                items,
+                learnings,
+            } => format!(
+                "held {held} · skipped {skipped} · agenda items {items} · learnings {learnings}"
+            ),
+            Attendance => "RSVPs and attendance per session".into(),
+            SessionDate => "Session date".into(),
+            People => "People".into(),
+            Going => "Going".into(),
+            Maybe => "Maybe".into(),
+            NotGoing => "Not going".into(),
+            Present => "Present (counted)".into(),
+            NoSessions => "No sessions recorded yet".into(),
+            AgendaByKind => "Agenda items by kind".into(),
+            Items => "Items".into(),
+            PerYear => "Held and skipped weeks per year".into(),
+            Years => "Year".into(),
+            Weeks => "Weeks".into(),
+            Held => "Held".into(),
+            SkippedHoliday => "Skipped: holiday".into(),
+            SkippedDayOff => "Skipped: day off".into(),
+            SkippedCancelled => "Skipped: cancelled".into(),
+            NoWeeks => "No weeks scheduled yet".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+impl Stats<'static> {
+    pub(crate) fn samples() -> Vec<Self> {
+        use Stats::*;
+        let date = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+        let counts = YearCounts {
+            year: Some(2026),
+            held: 42,
+            skipped: 5,
+            holiday: 4,
+            skip_date: 0,
+            cancelled: 1,
+        };
+        vec![
+            Heading {
+                title: "週刊ポストモーテム",
+                id: "weekly",
+                until: date,
+            },
+            NoWeeksYet {
+                first_session: date,
+            },
+            Year { counts },
+            Year {
+                counts: YearCounts {
+                    year: None,
+                    ..counts
+                },
+            },
+            AgendaItems {
+                counts: &[(AgendaKind::Incident, 2), (AgendaKind::Topic, 1)],
+                total: 3,
+            },
+            TopTags { tags: &[] },
+            TopTags {
+                tags: &[("監視", 2)],
+            },
+            SessionsWithRecords {
+                sessions: 3,
+                answered: 2,
+                counted: 2,
+            },
+            PostmortemsAndLearnings {
+                postmortems: 1,
+                learnings: 2,
+            },
+            LeftOut { sessions: 1 },
+            ChartFailed {
+                error: "フォントがありません",
+            },
+            ChartTitle {
+                title: "週刊ポストモーテム",
+                until: date,
+            },
+            ChartSummary {
+                held: 1,
+                skipped: 2,
+                items: 3,
+                learnings: 4,
+            },
+            Attendance,
+            SessionDate,
+            People,
+            Going,
+            Maybe,
+            NotGoing,
+            Present,
+            NoSessions,
+            AgendaByKind,
+            Items,
+            PerYear,
+            Years,
+            Weeks,
+            Held,
+            SkippedHoliday,
+            SkippedDayOff,
+            SkippedCancelled,
+            NoWeeks,
+        ]
+    }
+}
