@@ -23,6 +23,8 @@ use crate::domain::date_input::{DateInput, Toward, parse_date_input};
 use crate::domain::holidays::HolidayCalendar;
 use crate::domain::language::Language;
 use crate::domain::schedule::{Occurrence, Schedule, SkipReason, Status};
+use crate::messages::Message as _;
+use crate::messages::sessions::Sessions;
 use crate::store::{SessionLog, StoreError};
 
 /// Everything a use case may look at, with "now" read once by the caller.
@@ -88,14 +90,6 @@ impl From<StoreError> for UserError {
     }
 }
 
-/// Picks the message in the configured language.
-pub fn say(language: Language, ja: impl Into<String>, en: impl Into<String>) -> String {
-    match language {
-        Language::Ja => ja.into(),
-        Language::En => en.into(),
-    }
-}
-
 impl Context<'_> {
     pub fn today(&self) -> NaiveDate {
         self.now
@@ -120,13 +114,7 @@ impl Context<'_> {
         self.occurrences(self.today(), 60)?
             .into_iter()
             .find(|o| o.is_held() && o.end > self.now)
-            .ok_or_else(|| {
-                UserError(say(
-                    self.language,
-                    "今後1年に開催予定がありません",
-                    "no held session in the coming year",
-                ))
-            })
+            .ok_or_else(|| UserError(Sessions::NoHeldInAYear.say(self.language)))
     }
 
     /// A date a person named: must be a meeting day that is held and not over.
@@ -137,18 +125,12 @@ impl Context<'_> {
             .find(|o| o.date == date);
         let Some(occurrence) = found else {
             let weekday = self.language.weekday_short(self.meeting.rule.weekday);
-            return Err(UserError(say(
-                self.language,
-                format!("{date} は開催日ではありません（{weekday}曜日に開催）"),
-                format!("{date} is not a meeting day (meetings are on {weekday})"),
-            )));
+            return Err(UserError(
+                Sessions::NotAMeetingDay { date, weekday }.say(self.language),
+            ));
         };
         if occurrence.end <= self.now {
-            return Err(UserError(say(
-                self.language,
-                format!("{date} の回はもう終わっています"),
-                format!("the session on {date} is over"),
-            )));
+            return Err(UserError(Sessions::SessionOver { date }.say(self.language)));
         }
         match &occurrence.status {
             Status::Held { .. } => Ok(occurrence),
@@ -195,38 +177,27 @@ impl Context<'_> {
                 Status::Held { .. } => None,
             })
             .unwrap_or_default();
-        Err(UserError(say(
-            self.language,
-            format!("来週（{monday}〜{sunday}）は開催がありません。{why}"),
-            format!("no session next week ({monday} to {sunday}). {why}")
-                .trim_end()
-                .to_string(),
-        )))
+        Err(UserError(
+            Sessions::NoSessionNextWeek {
+                monday,
+                sunday,
+                why: &why,
+            }
+            .say(self.language),
+        ))
     }
 
     pub fn skip_text(&self, reason: &SkipReason) -> String {
         match reason {
-            SkipReason::Holiday(h) => say(
-                self.language,
-                format!("祝日（{}）のためお休みです", h.name_ja),
-                format!("no meeting: public holiday ({})", h.name_en),
-            ),
-            SkipReason::Closure(name) => say(
-                self.language,
-                format!("{name}のためお休みです"),
-                format!("no meeting: closed for {name}"),
-            ),
-            SkipReason::SkipDate => say(
-                self.language,
-                "会社の休業日のためお休みです",
-                "no meeting: company day off",
-            ),
-            SkipReason::Cancelled => say(
-                self.language,
-                "この回は中止になりました",
-                "this session was cancelled",
-            ),
+            SkipReason::Holiday(h) => Sessions::OffForHoliday {
+                name_ja: &h.name_ja,
+                name_en: h.name_en,
+            },
+            SkipReason::Closure(name) => Sessions::OffForClosure { name },
+            SkipReason::SkipDate => Sessions::OffForCompanyDayOff,
+            SkipReason::Cancelled => Sessions::OffCancelled,
         }
+        .say(self.language)
     }
 }
 
