@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use super::{Actor, Answer, Context, Reply, UserError, directory, session_label};
+use super::{Actor, Answer, Context, Reply, Said, UserError, directory, session_label};
 use crate::domain::language::Language;
 use crate::domain::log::{AgendaItem, AgendaKind, Invalid, TextKind, agenda_id};
 use crate::messages::Message;
@@ -79,7 +79,8 @@ pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
                 session.agenda.push(new_item.clone());
             }
             Ok(())
-        })?;
+        })
+        .said(ctx.language)?;
     if duplicate {
         return Err(UserError(
             Agenda::AlreadyOnAgenda {
@@ -136,7 +137,10 @@ pub fn list(ctx: &Context, date: Option<NaiveDate>) -> Answer {
         Some(date) => ctx.held_on(date)?,
         None => ctx.next_held()?,
     };
-    let session = ctx.log.session(&ctx.meeting.id, occurrence.date)?;
+    let session = ctx
+        .log
+        .session(&ctx.meeting.id, occurrence.date)
+        .said(ctx.language)?;
     let items = session.map(|s| s.agenda).unwrap_or_default();
     let label = session_label(&occurrence, ctx.language);
     if items.is_empty() {
@@ -173,7 +177,7 @@ pub fn list(ctx: &Context, date: Option<NaiveDate>) -> Answer {
 /// Marks an item as covered, so it is not carried over (its presenter or a facilitator).
 pub fn done(ctx: &Context, actor: &Actor, id: &str) -> Answer {
     let id = id.trim();
-    let sessions = ctx.log.sessions(Some(&ctx.meeting.id))?;
+    let sessions = ctx.log.sessions(Some(&ctx.meeting.id)).said(ctx.language)?;
     let Some((date, item)) = sessions.iter().find_map(|s| {
         s.agenda
             .iter()
@@ -191,7 +195,8 @@ pub fn done(ctx: &Context, actor: &Actor, id: &str) -> Answer {
                 i.done = true;
             }
             Ok(())
-        })?;
+        })
+        .said(ctx.language)?;
     Ok(Reply::private(
         Agenda::MarkedCovered { title: &item.title }.say(ctx.language),
     ))
@@ -199,7 +204,7 @@ pub fn done(ctx: &Context, actor: &Actor, id: &str) -> Answer {
 
 pub fn remove(ctx: &Context, actor: &Actor, id: &str) -> Answer {
     let id = id.trim();
-    let sessions = ctx.log.sessions(Some(&ctx.meeting.id))?;
+    let sessions = ctx.log.sessions(Some(&ctx.meeting.id)).said(ctx.language)?;
     let Some((date, item)) = sessions
         .iter()
         .filter(|s| s.date >= ctx.today())
@@ -221,7 +226,8 @@ pub fn remove(ctx: &Context, actor: &Actor, id: &str) -> Answer {
         .update_session(&ctx.meeting.id, date, &mut |session| {
             session.agenda.retain(|i| i.id != id);
             Ok::<(), Invalid>(())
-        })?;
+        })
+        .said(ctx.language)?;
     Ok(Reply::public(
         Agenda::Removed {
             title: &item.title,

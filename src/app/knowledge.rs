@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::{Actor, Answer, Context, Reply, UserError};
+use super::{Actor, Answer, Context, Reply, Said, UserError};
 use crate::domain::history::{Query, Record, RecordKind};
 use crate::domain::log::{Learning, Postmortem, learning_id, postmortem_id};
 use crate::messages::Message;
@@ -59,7 +59,7 @@ pub fn add_learning(
     learning
         .validate()
         .map_err(|e| UserError(e.say(ctx.language)))?;
-    ctx.log.put_learning(&learning)?;
+    ctx.log.put_learning(&learning).said(ctx.language)?;
     Ok(Reply::public(
         Knowledge::LearningRecorded {
             date,
@@ -97,7 +97,7 @@ pub fn add_postmortem(ctx: &Context, actor: &Actor, form: PostmortemForm) -> Ans
     postmortem
         .validate()
         .map_err(|e| UserError(e.say(ctx.language)))?;
-    ctx.log.put_postmortem(&postmortem)?;
+    ctx.log.put_postmortem(&postmortem).said(ctx.language)?;
     Ok(Reply::public(
         Knowledge::PostmortemRecorded {
             title: &postmortem.title,
@@ -130,7 +130,7 @@ pub fn history(ctx: &Context, search: HistorySearch) -> Answer {
         team: None,
         limit: page * HISTORY_PAGE + 1,
     };
-    let hits = ctx.log.search(&query)?;
+    let hits = ctx.log.search(&query).said(ctx.language)?;
     let shown: Vec<&Record> = hits
         .iter()
         .skip((page - 1) * HISTORY_PAGE)

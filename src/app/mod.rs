@@ -78,15 +78,22 @@ pub struct UserError(pub String);
 
 pub type Answer = Result<Reply, UserError>;
 
-impl From<StoreError> for UserError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::Invalid(invalid) => UserError(invalid.to_string()),
+/// A store result as the person who asked reads it: what the log refused, or
+/// that it could not be written, in their language. (No `From<StoreError>`:
+/// a conversion without a language would answer in English.)
+pub(crate) trait Said<T> {
+    fn said(self, language: Language) -> Result<T, UserError>;
+}
+
+impl<T> Said<T> for Result<T, StoreError> {
+    fn said(self, language: Language) -> Result<T, UserError> {
+        self.map_err(|err| match err {
+            StoreError::Invalid(invalid) => UserError(invalid.say(language)),
             other => {
                 tracing::error!("store error while answering a command: {other}");
-                UserError("the session log could not be written; the operators have been told in the logs".into())
+                UserError(Sessions::LogNotWritten.say(language))
             }
-        }
+        })
     }
 }
 
@@ -103,7 +110,10 @@ impl Context<'_> {
         let until = from
             .checked_add_days(Days::new(weeks.saturating_mul(7)))
             .unwrap_or(from);
-        let cancelled = self.log.cancelled_dates(&self.meeting.id)?;
+        let cancelled = self
+            .log
+            .cancelled_dates(&self.meeting.id)
+            .said(self.language)?;
         Ok(Schedule::new(&self.meeting.rule, self.holidays, &cancelled)
             .between(from, until)
             .collect())
@@ -320,5 +330,33 @@ mod date_option_tests {
         );
         let refused = ctx.date_option(Some("12/24/2026"), Toward::Upcoming);
         assert!(refused.unwrap_err().0.contains("is not a date"));
+    }
+}
+
+#[cfg(test)]
+mod said_tests {
+    use super::{Language, Said, StoreError};
+
+    #[test]
+    fn a_store_failure_is_answered_in_the_configured_language() {
+        let failed = || -> Result<(), StoreError> {
+            Err(StoreError::Locked {
+                path: "/var/lib/weekly-postmortem".into(),
+            })
+        };
+        let ja = failed().said(Language::Ja).unwrap_err().0;
+        assert_eq!(
+            ja,
+            "記録を保存できませんでした。運用担当にはログで知らせてあります"
+        );
+        let en = failed().said(Language::En).unwrap_err().0;
+        assert!(
+            en.starts_with("the session log could not be written"),
+            "{en}"
+        );
+        assert!(
+            !ja.contains("/var/lib"),
+            "the operators' detail stays in the logs"
+        );
     }
 }

@@ -6,10 +6,11 @@
 use chrono::{Days, NaiveDate};
 
 use super::directory::{self, Known};
-use super::{Actor, Answer, Context, Reply, UserError};
+use super::{Actor, Answer, Context, Reply, Said, UserError};
 use crate::domain::rotation::assign;
 use crate::messages::Message;
 use crate::messages::rotation::Rotation;
+use crate::messages::sessions::Sessions;
 
 fn roster_key(meeting: &str) -> String {
     format!("roster/{meeting}")
@@ -18,9 +19,19 @@ fn roster_key(meeting: &str) -> String {
 /// The roster's keys in turn order. A roster stored by an older version
 /// (display names) reads as the config people whose `display` it names.
 pub fn roster(ctx: &Context) -> Result<Vec<String>, UserError> {
-    let stored: Vec<String> = match ctx.log.marker(&roster_key(&ctx.meeting.id))? {
-        Some(json) => serde_json::from_str(&json)
-            .map_err(|e| UserError(format!("the stored roster is damaged: {e}")))?,
+    let stored: Vec<String> = match ctx
+        .log
+        .marker(&roster_key(&ctx.meeting.id))
+        .said(ctx.language)?
+    {
+        Some(json) => serde_json::from_str(&json).map_err(|e| {
+            UserError(
+                Sessions::RosterDamaged {
+                    error: &e.to_string(),
+                }
+                .say(ctx.language),
+            )
+        })?,
         None => ctx.meeting.facilitators.clone(),
     };
     let mut roster: Vec<String> = Vec::with_capacity(stored.len());
@@ -36,7 +47,8 @@ pub fn roster(ctx: &Context) -> Result<Vec<String>, UserError> {
 fn save_roster(ctx: &Context, roster: &[String]) -> Result<(), UserError> {
     let json = serde_json::to_string(roster).map_err(|e| UserError(e.to_string()))?;
     ctx.log
-        .set_marker(&roster_key(&ctx.meeting.id), Some(&json))?;
+        .set_marker(&roster_key(&ctx.meeting.id), Some(&json))
+        .said(ctx.language)?;
     Ok(())
 }
 
@@ -69,7 +81,8 @@ pub fn ensure_assigned(ctx: &Context, weeks: u64) -> Result<Vec<(NaiveDate, Stri
                     session.facilitator = Some(person.clone());
                 }
                 Ok(())
-            })?;
+            })
+            .said(ctx.language)?;
     }
     Ok(assigned)
 }
@@ -86,7 +99,7 @@ fn turns(ctx: &Context, weeks: u64) -> Result<Turns, UserError> {
         .checked_add_days(Days::new(weeks * 7))
         .unwrap_or(ctx.today());
     let span = ((until - first).num_days().max(0) as u64) / 7 + 1;
-    let sessions = ctx.log.sessions(Some(&ctx.meeting.id))?;
+    let sessions = ctx.log.sessions(Some(&ctx.meeting.id)).said(ctx.language)?;
     let mut history = Vec::new();
     let mut upcoming = Vec::new();
     for o in ctx
@@ -179,7 +192,8 @@ pub fn swap(ctx: &Context, actor: &Actor, a: NaiveDate, b: NaiveDate) -> Answer 
     let who = |date| -> Result<Option<String>, UserError> {
         Ok(ctx
             .log
-            .session(&ctx.meeting.id, date)?
+            .session(&ctx.meeting.id, date)
+            .said(ctx.language)?
             .and_then(|s| s.facilitator))
     };
     let (fa, fb) = (who(a)?, who(b)?);
@@ -195,7 +209,8 @@ pub fn swap(ctx: &Context, actor: &Actor, a: NaiveDate, b: NaiveDate) -> Answer 
             .update_session(&ctx.meeting.id, date, &mut |session| {
                 session.facilitator = person.clone();
                 Ok(())
-            })?;
+            })
+            .said(ctx.language)?;
     }
     let show = |p: &Option<String>| {
         p.as_deref()
@@ -247,10 +262,11 @@ fn log_change(
     });
     // Numbered in order; `set_marker_once` keeps two changes at once apart.
     let prefix = format!("roster-log/{}/", ctx.meeting.id);
-    let mut number = ctx.log.markers(&prefix)?.len();
+    let mut number = ctx.log.markers(&prefix).said(ctx.language)?.len();
     while !ctx
         .log
-        .set_marker_once(&format!("{prefix}{number:08}"), &entry.to_string())?
+        .set_marker_once(&format!("{prefix}{number:08}"), &entry.to_string())
+        .said(ctx.language)?
     {
         number += 1;
     }
@@ -262,7 +278,8 @@ fn log_change(
 pub fn roster_log(ctx: &Context) -> Result<Vec<serde_json::Value>, UserError> {
     Ok(ctx
         .log
-        .markers(&format!("roster-log/{}/", ctx.meeting.id))?
+        .markers(&format!("roster-log/{}/", ctx.meeting.id))
+        .said(ctx.language)?
         .into_iter()
         .filter_map(|(_, json)| serde_json::from_str(&json).ok())
         .collect())

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::{Actor, Answer, Context, Reply, UserError, discord_timestamp, session_label};
+use super::{Actor, Answer, Context, Reply, Said, UserError, discord_timestamp, session_label};
 use crate::domain::invite::{agenda_line, proposal_text};
 use crate::domain::log::{RsvpStatus, SessionStatus, SkipCode, TextKind, check_field};
 use crate::domain::schedule::Status;
@@ -15,7 +15,10 @@ const SKIPS_AHEAD_WEEKS: u64 = 8;
 
 pub fn next(ctx: &Context) -> Answer {
     let occurrence = ctx.next_held()?;
-    let session = ctx.log.session(&ctx.meeting.id, occurrence.date)?;
+    let session = ctx
+        .log
+        .session(&ctx.meeting.id, occurrence.date)
+        .said(ctx.language)?;
     let lang = ctx.language;
     let mut text = format!(
         "**{} {}**\n{}",
@@ -91,7 +94,8 @@ pub fn rsvp(ctx: &Context, actor: &Actor, status: RsvpStatus, date: Option<Naive
         .update_session(&ctx.meeting.id, occurrence.date, &mut |session| {
             session.rsvps.insert(actor.id.clone(), status);
             Ok(())
-        })?;
+        })
+        .said(ctx.language)?;
     let label = session_label(&occurrence, ctx.language);
     let answer = match (status, ctx.language) {
         (RsvpStatus::Going, crate::domain::language::Language::Ja) => "参加",
@@ -128,7 +132,8 @@ pub fn skip(ctx: &Context, actor: &Actor, date: NaiveDate, reason: &str) -> Answ
             session.reason = Some(SkipCode::Cancelled);
             session.notes = Some(reason.trim().to_string());
             Ok(())
-        })?;
+        })
+        .said(ctx.language)?;
     Ok(Reply::public(
         Sessions::Skipped {
             label: &session_label(&occurrence, ctx.language),
@@ -140,7 +145,7 @@ pub fn skip(ctx: &Context, actor: &Actor, date: NaiveDate, reason: &str) -> Answ
 
 pub fn unskip(ctx: &Context, actor: &Actor, date: NaiveDate) -> Answer {
     require_facilitator(ctx, actor)?;
-    let session = ctx.log.session(&ctx.meeting.id, date)?;
+    let session = ctx.log.session(&ctx.meeting.id, date).said(ctx.language)?;
     if session.as_ref().and_then(|s| s.reason) != Some(SkipCode::Cancelled) {
         return Err(UserError(Sessions::NotCancelled { date }.say(ctx.language)));
     }
@@ -149,7 +154,8 @@ pub fn unskip(ctx: &Context, actor: &Actor, date: NaiveDate) -> Answer {
             session.status = SessionStatus::Held;
             session.reason = None;
             Ok(())
-        })?;
+        })
+        .said(ctx.language)?;
     let occurrence = ctx.held_on(date)?;
     Ok(Reply::public(
         Sessions::BackOn {

@@ -31,6 +31,8 @@ catalogue! {
         CalendarAddressFailed,
         KeepAddressSecret,
         AddressReplaced { note: &'a str },
+        LogNotWritten,
+        RosterDamaged { error: &'a str },
     }
 }
 
@@ -71,6 +73,8 @@ impl Message for Sessions<'_> {
             Sessions::CalendarOnlyFacilitators => "カレンダーの購読アドレスはファシリテーターだけが確認できます。ファシリテーターに聞いてください".into(),
             Sessions::CalendarAddressFailed => "購読アドレスを用意できませんでした。運用担当にログを確認してもらってください".into(),
             Sessions::KeepAddressSecret => "このアドレスを知っている人は誰でも予定と議題のタイトルを読めます。パスワードと同じように扱い、漏れたら `weekly-postmortem calendar-url --rotate` で作り直してください。".into(),
+            Sessions::LogNotWritten => "記録を保存できませんでした。運用担当にはログで知らせてあります".into(),
+            Sessions::RosterDamaged { error } => format!("保存されているローテーションが壊れています: {error}"),
             Sessions::AddressReplaced { note } => format!("新しいアドレスに変えました。古いアドレスはもう使えません（購読している人には新しいアドレスを伝えてください）。{note}"),
         }
     }
@@ -115,6 +119,8 @@ impl Message for Sessions<'_> {
             Sessions::CalendarOnlyFacilitators => "only facilitators can see the calendar's subscription address; ask one of them".into(),
             Sessions::CalendarAddressFailed => "the subscription address could not be prepared; the operators have been told in the logs".into(),
             Sessions::KeepAddressSecret => "Anyone who has this address can read the schedule and the agenda titles. Treat it like a password; if it leaks, replace it with `weekly-postmortem calendar-url --rotate`.".into(),
+            Sessions::LogNotWritten => "the session log could not be written; the operators have been told in the logs".into(),
+            Sessions::RosterDamaged { error } => format!("the stored roster is damaged: {error}"),
             Sessions::AddressReplaced { note } => format!("The address was replaced; the old one no longer works (give subscribers the new one). {note}"),
         }
     }
@@ -174,6 +180,10 @@ impl Sessions<'static> {
             Sessions::KeepAddressSecret,
             Sessions::AddressReplaced {
                 note: "漏れたら作り直してください。",
+            },
+            Sessions::LogNotWritten,
+            Sessions::RosterDamaged {
+                error: "12行目の形式",
             },
         ]
     }
