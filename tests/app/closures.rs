@@ -105,7 +105,7 @@ fn plan_json_over_2026_12_to_2027_09_skips_both_closures_by_name() {
         "--weeks",
         "1",
     ]));
-    assert!(text.contains("2027-08-13"), "{text}");
+    assert!(text.contains("2027年8月13日(金)"), "{text}");
     assert!(text.contains("夏季休暇のためお休み"), "{text}");
     let english = spawn_app_with(&format!(
         "{}{}",
