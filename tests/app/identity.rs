@@ -252,6 +252,7 @@ fn a_guest_presenter_without_discord_appears_in_the_announcement_and_in_history_
             .find(|c| c.contains("今日は"))
             .map(str::to_string)
     });
+    crate::no_english::assert_japanese("the day's announcement", &announcement, &["Payments"]);
     assert!(
         announcement.contains("決済の遅延（話題、木村、ゲスト: Payments）"),
         "{announcement}"
