@@ -83,7 +83,7 @@ pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
         .said(ctx.language)?;
     if duplicate {
         return Err(UserError(
-            Agenda::AlreadyOnAgenda {
+            Agenda::AlreadyListed {
                 title: &title,
                 date: occurrence.date,
                 id: &id,

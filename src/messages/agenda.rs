@@ -6,7 +6,7 @@ use super::{Message, catalogue};
 
 catalogue! {
     pub(crate) enum Agenda<'a> {
-        AlreadyOnAgenda { title: &'a str, date: NaiveDate, id: &'a str },
+        AlreadyListed { title: &'a str, date: NaiveDate, id: &'a str },
         /// `kind_ja`/`kind_en`: the item's kind as each language labels it.
         Added { label: &'a str, title: &'a str, kind_ja: &'a str, kind_en: &'a str, who: &'a str, id: &'a str },
         LinkNotHttp { link: &'a str },
@@ -28,7 +28,7 @@ catalogue! {
 impl Message for Agenda<'_> {
     fn ja(&self) -> String {
         match *self {
-            Agenda::AlreadyOnAgenda { title, date, id } => {
+            Agenda::AlreadyListed { title, date, id } => {
                 format!("「{title}」はすでに {date} の議題にあります（id {id}）")
             }
             Agenda::Added { label, title, kind_ja, who, id, .. } => {
@@ -64,7 +64,7 @@ impl Message for Agenda<'_> {
 
     fn en(&self) -> String {
         match *self {
-            Agenda::AlreadyOnAgenda { title, date, id } => {
+            Agenda::AlreadyListed { title, date, id } => {
                 format!("\"{title}\" is already on the agenda for {date} (id {id})")
             }
             Agenda::Added { label, title, kind_en, who, id, .. } => {
@@ -109,7 +109,7 @@ impl Agenda<'static> {
         let date = NaiveDate::from_ymd_opt(2026, 12, 9).unwrap();
         let label = "第394回（12月9日(水)）";
         vec![
-            Agenda::AlreadyOnAgenda {
+            Agenda::AlreadyListed {
                 title: "決済APIの遅延",
                 date,
                 id: "a-1",
