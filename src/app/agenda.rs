@@ -2,10 +2,11 @@
 
 use chrono::NaiveDate;
 
-use super::{Actor, Answer, Context, Reply, UserError, directory, say, session_label};
+use super::{Actor, Answer, Context, Reply, Said, UserError, directory, session_label};
 use crate::domain::language::Language;
 use crate::domain::log::{AgendaItem, AgendaKind, Invalid, TextKind, agenda_id};
 use crate::messages::Message;
+use crate::messages::agenda::Agenda;
 use crate::messages::labels::Label;
 
 pub struct NewItem {
@@ -78,36 +79,34 @@ pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
                 session.agenda.push(new_item.clone());
             }
             Ok(())
-        })?;
+        })
+        .said(ctx.language)?;
     if duplicate {
-        return Err(UserError(say(
-            ctx.language,
-            format!(
-                "「{title}」はすでに {} の議題にあります（id {id}）",
-                occurrence.date
-            ),
-            format!(
-                "\"{title}\" is already on the agenda for {} (id {id})",
-                occurrence.date
-            ),
-        )));
+        return Err(UserError(
+            Agenda::AlreadyListed {
+                title: &title,
+                date: occurrence.date,
+                id: &id,
+            }
+            .say(ctx.language),
+        ));
     }
     let label = session_label(&occurrence, ctx.language);
     let who = match &team {
         Some(team) => format!("{presenter} / {team}"),
         None => presenter,
     };
-    Ok(Reply::public(say(
-        ctx.language,
-        format!(
-            "{label}の議題に追加しました: 「{title}」（{}、{who}）id `{id}`",
-            Label::Agenda { kind: item.kind }.say(Language::Ja),
-        ),
-        format!(
-            "Added to {label}: \"{title}\" ({}, {who}) id `{id}`",
-            Label::Agenda { kind: item.kind }.say(Language::En),
-        ),
-    )))
+    Ok(Reply::public(
+        Agenda::Added {
+            label: &label,
+            title: &title,
+            kind_ja: &Label::Agenda { kind: item.kind }.say(Language::Ja),
+            kind_en: &Label::Agenda { kind: item.kind }.say(Language::En),
+            who: &who,
+            id: &id,
+        }
+        .say(ctx.language),
+    ))
 }
 
 /// A member as a presenter: how the directory names them, and their team.
@@ -129,11 +128,7 @@ fn check_link(ctx: &Context, link: &str) -> Result<(), UserError> {
     if valid {
         Ok(())
     } else {
-        Err(UserError(say(
-            ctx.language,
-            format!("リンクは http:// か https:// で始まる URL にしてください: {link}"),
-            format!("the link must be an http:// or https:// URL: {link}"),
-        )))
+        Err(UserError(Agenda::LinkNotHttp { link }.say(ctx.language)))
     }
 }
 
@@ -142,25 +137,18 @@ pub fn list(ctx: &Context, date: Option<NaiveDate>) -> Answer {
         Some(date) => ctx.held_on(date)?,
         None => ctx.next_held()?,
     };
-    let session = ctx.log.session(&ctx.meeting.id, occurrence.date)?;
+    let session = ctx
+        .log
+        .session(&ctx.meeting.id, occurrence.date)
+        .said(ctx.language)?;
     let items = session.map(|s| s.agenda).unwrap_or_default();
     let label = session_label(&occurrence, ctx.language);
     if items.is_empty() {
-        return Ok(Reply::public(say(
-            ctx.language,
-            format!(
-                "{label}の議題はまだありません。`/agenda add` でどうぞ。インシデントがなくても、ダッシュボードを眺める回にできます。"
-            ),
-            format!(
-                "No topics for {label} yet. Add one with `/agenda add`; without an incident we can look at a dashboard together."
-            ),
-        )));
+        return Ok(Reply::public(
+            Agenda::NoTopicsFor { label: &label }.say(ctx.language),
+        ));
     }
-    let mut text = say(
-        ctx.language,
-        format!("{label}の議題:"),
-        format!("Agenda for {label}:"),
-    );
+    let mut text = Agenda::Heading { label: &label }.say(ctx.language);
     for item in &items {
         let kind = Label::Agenda { kind: item.kind }.say(ctx.language);
         text += &format!("\n- {} ({kind}", item.title);
@@ -172,26 +160,15 @@ pub fn list(ctx: &Context, date: Option<NaiveDate>) -> Answer {
             text += &format!(" <{link}>");
         }
         if let Some(team) = &item.team {
-            text += &say(
-                ctx.language,
-                format!(" ゲスト: {team}"),
-                format!(" guest from {team}"),
-            );
+            text += &Agenda::GuestFrom { team }.say(ctx.language);
         }
         if let Some(from) = item.carried_from {
             text += &if item.is_left_over() {
-                say(
-                    ctx.language,
-                    format!(" ※未消化（{from} から持ち越し）"),
-                    format!(" (not covered yet, carried over from {from})"),
-                )
+                Agenda::LeftOverFrom { from }
             } else {
-                say(
-                    ctx.language,
-                    format!(" ※{from} から持ち越し"),
-                    format!(" (carried over from {from})"),
-                )
-            };
+                Agenda::CarriedFrom { from }
+            }
+            .say(ctx.language);
         }
     }
     Ok(Reply::public(text))
@@ -200,25 +177,17 @@ pub fn list(ctx: &Context, date: Option<NaiveDate>) -> Answer {
 /// Marks an item as covered, so it is not carried over (its presenter or a facilitator).
 pub fn done(ctx: &Context, actor: &Actor, id: &str) -> Answer {
     let id = id.trim();
-    let sessions = ctx.log.sessions(Some(&ctx.meeting.id))?;
+    let sessions = ctx.log.sessions(Some(&ctx.meeting.id)).said(ctx.language)?;
     let Some((date, item)) = sessions.iter().find_map(|s| {
         s.agenda
             .iter()
             .find(|i| i.id == id)
             .map(|i| (s.date, i.clone()))
     }) else {
-        return Err(UserError(say(
-            ctx.language,
-            format!("id `{id}` の議題はありません"),
-            format!("no agenda item has id `{id}`"),
-        )));
+        return Err(UserError(Agenda::NoItemWithId { id }.say(ctx.language)));
     };
     if item.added_by.as_deref() != Some(actor.id.as_str()) && !actor.is_facilitator {
-        return Err(UserError(say(
-            ctx.language,
-            "話した印をつけられるのは追加した人かファシリテーターです",
-            "only the person who added it or a facilitator can mark it covered",
-        )));
+        return Err(UserError(Agenda::OnlyAdderMarksCovered.say(ctx.language)));
     }
     ctx.log
         .update_session(&ctx.meeting.id, date, &mut |session| {
@@ -226,23 +195,16 @@ pub fn done(ctx: &Context, actor: &Actor, id: &str) -> Answer {
                 i.done = true;
             }
             Ok(())
-        })?;
-    Ok(Reply::private(say(
-        ctx.language,
-        format!(
-            "「{}」を話し済みにしました（次回に持ち越しません）",
-            item.title
-        ),
-        format!(
-            "\"{}\" is marked covered (it will not be carried over)",
-            item.title
-        ),
-    )))
+        })
+        .said(ctx.language)?;
+    Ok(Reply::private(
+        Agenda::MarkedCovered { title: &item.title }.say(ctx.language),
+    ))
 }
 
 pub fn remove(ctx: &Context, actor: &Actor, id: &str) -> Answer {
     let id = id.trim();
-    let sessions = ctx.log.sessions(Some(&ctx.meeting.id))?;
+    let sessions = ctx.log.sessions(Some(&ctx.meeting.id)).said(ctx.language)?;
     let Some((date, item)) = sessions
         .iter()
         .filter(|s| s.date >= ctx.today())
@@ -253,29 +215,26 @@ pub fn remove(ctx: &Context, actor: &Actor, id: &str) -> Answer {
                 .map(|i| (s.date, i.clone()))
         })
     else {
-        return Err(UserError(say(
-            ctx.language,
-            format!("これからの回に id `{id}` の議題はありません（`/agenda list` で確認できます）"),
-            format!("no upcoming agenda item has id `{id}` (see `/agenda list`)"),
-        )));
+        return Err(UserError(
+            Agenda::NoUpcomingItemWithId { id }.say(ctx.language),
+        ));
     };
     if item.added_by.as_deref() != Some(actor.id.as_str()) && !actor.is_facilitator {
-        return Err(UserError(say(
-            ctx.language,
-            "自分が追加した議題だけ削除できます（ファシリテーターはすべて削除できます）",
-            "you can remove your own items; facilitators can remove any",
-        )));
+        return Err(UserError(Agenda::OnlyOwnItemsRemoved.say(ctx.language)));
     }
     ctx.log
         .update_session(&ctx.meeting.id, date, &mut |session| {
             session.agenda.retain(|i| i.id != id);
             Ok::<(), Invalid>(())
-        })?;
-    Ok(Reply::public(say(
-        ctx.language,
-        format!("{date} の議題から「{}」を外しました", item.title),
-        format!("Removed \"{}\" from the agenda of {date}", item.title),
-    )))
+        })
+        .said(ctx.language)?;
+    Ok(Reply::public(
+        Agenda::Removed {
+            title: &item.title,
+            date,
+        }
+        .say(ctx.language),
+    ))
 }
 
 #[cfg(test)]

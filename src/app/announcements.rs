@@ -1,12 +1,14 @@
 //! The words of each reminder. Counts only, never names: nobody is chased.
 
-use super::{discord_timestamp, say, session_label};
+use super::{discord_timestamp, session_label};
 use crate::domain::invite::{agenda_line, proposal_text};
 use crate::domain::language::Language;
 use crate::domain::log::Session;
 use crate::domain::reminders::{Reminder, ReminderKind};
 use crate::domain::schedule::{SkipReason, Status};
-use crate::messages::dates::day;
+use crate::messages::Message;
+use crate::messages::posts::Post;
+use crate::messages::sessions::Sessions;
 
 pub struct Announcement {
     pub text: String,
@@ -30,11 +32,7 @@ pub fn render(
     let agenda_lines = || {
         let agenda = session.map(|s| s.agenda.as_slice()).unwrap_or_default();
         if agenda.is_empty() {
-            return say(
-                language,
-                "議題はまだありません。インシデントがなくても開催します。",
-                "No topics yet. We meet anyway.",
-            ) + &proposal;
+            return Post::NoTopicsYet.say(language) + &proposal;
         }
         agenda
             .iter()
@@ -44,13 +42,7 @@ pub fn render(
     };
     let facilitator = session
         .and_then(|s| s.facilitator.as_deref())
-        .map(|f| {
-            say(
-                language,
-                format!("\nファシリテーター: {f}"),
-                format!("\nFacilitator: {f}"),
-            )
-        })
+        .map(|f| Sessions::Facilitator { name: f }.say(language))
         .unwrap_or_default();
     let left_over: Vec<String> = session
         .map(|s| s.agenda.as_slice())
@@ -61,102 +53,83 @@ pub fn render(
         .collect();
     let (text, rsvp_buttons) = match reminder.kind {
         ReminderKind::CallForTopics if !left_over.is_empty() => (
-            say(
-                language,
-                format!(
-                    "**{title} {label}** {when}\n新しい議題はまだありません。話したいことがあれば `/agenda add` でどうぞ。\n未消化の議題（話し終えたら `/agenda done`、不要なら `/agenda remove`）:\n{}",
-                    left_over.join("\n")
-                ),
-                format!(
-                    "**{title} {label}** {when}\nNo new topics yet. Have something? `/agenda add`.\nNot covered yet (`/agenda done` once covered, `/agenda remove` if no longer needed):\n{}",
-                    left_over.join("\n")
-                ),
-            ),
+            Post::CallWithLeftOver {
+                title,
+                label: &label,
+                when: &when,
+                left_over: &left_over.join("\n"),
+            }
+            .say(language),
             false,
         ),
         ReminderKind::CallForTopics => (
-            say(
-                language,
-                format!(
-                    "**「{title}」{label}** {when}\nまだ議題がありません。話したいことがあれば `/agenda add` でどうぞ。\nなければこんな回にできます:\n- 監視ダッシュボードを一緒に眺める\n- 過去のポストモーテムを読み返す\n- スライドなしで最近の気づきを話す{proposal}"
-                ),
-                format!(
-                    "**{title} {label}** {when}\nNo topics yet. Have something? `/agenda add`.\nOtherwise we can:\n- look at a monitoring dashboard together\n- revisit a past postmortem\n- just talk about recent lessons, no slides needed{proposal}"
-                ),
-            ),
+            Post::Call {
+                title,
+                label: &label,
+                when: &when,
+                proposal: &proposal,
+            }
+            .say(language),
             false,
         ),
         ReminderKind::Announcement => (
-            say(
-                language,
-                format!(
-                    "**今日は「{title}」{label}** {when}{facilitator}\n{}\n参加は任意です。ボタンで出欠を教えてもらえると助かります（いつでも変更できます）。",
-                    agenda_lines()
-                ),
-                format!(
-                    "**Today: {title} {label}** {when}{facilitator}\n{}\nAttendance is optional. The buttons help us plan (change any time).",
-                    agenda_lines()
-                ),
-            ),
+            Post::Today {
+                title,
+                label: &label,
+                when: &when,
+                facilitator: &facilitator,
+                agenda: &agenda_lines(),
+            }
+            .say(language),
             true,
         ),
         ReminderKind::StartingNow => (
-            say(
-                language,
-                format!("**「{title}」{label}** を始めます。途中参加も歓迎です。"),
-                format!("**{title} {label}** is starting now. Join any time."),
-            ),
+            Post::StartingNow {
+                title,
+                label: &label,
+            }
+            .say(language),
             false,
         ),
         ReminderKind::RecordLearnings => (
-            say(
-                language,
-                format!(
-                    "「{title}」{label}、ありがとうございました。学びは `/learning add`、ポストモーテムは `/postmortem` で残せます。"
-                ),
-                format!(
-                    "Thanks for {title} {label}. Keep what we learned with `/learning add`, and postmortems with `/postmortem`."
-                ),
-            ),
+            Post::RecordLearnings {
+                title,
+                label: &label,
+            }
+            .say(language),
             false,
         ),
         ReminderKind::WeekOff if o.closure().is_some() => {
             let name = o.closure().unwrap_or_default();
             (
-                say(
-                    language,
-                    format!(
-                        "{}の「{title}」は{name}のためお休みです",
-                        day(o.date, language)
-                    ),
-                    format!("No {title} on {}: closed for {name}", o.date),
-                ),
+                Post::ClosedFor {
+                    title,
+                    date: o.date,
+                    name,
+                }
+                .say(language),
                 false,
             )
         }
         ReminderKind::WeekOff => {
             let why = match &o.status {
-                Status::Skipped(SkipReason::Holiday(h)) => say(
-                    language,
-                    format!("祝日（{}）", h.name_ja),
-                    format!("public holiday ({})", h.name_en),
-                ),
-                Status::Skipped(SkipReason::SkipDate) => {
-                    say(language, "会社の休業日", "company day off")
+                Status::Skipped(SkipReason::Holiday(h)) => Post::Holiday {
+                    name_ja: &h.name_ja,
+                    name_en: h.name_en,
                 }
-                Status::Skipped(SkipReason::Cancelled) => say(language, "中止", "cancelled"),
+                .say(language),
+                Status::Skipped(SkipReason::SkipDate) => Post::CompanyDayOff.say(language),
+                Status::Skipped(SkipReason::Cancelled) => Post::Cancelled.say(language),
                 // A closure is answered above; a held week has no note.
                 Status::Skipped(SkipReason::Closure(_)) | Status::Held { .. } => String::new(),
             };
             (
-                say(
-                    language,
-                    format!(
-                        "{}の「{title}」はお休みです（{why}）",
-                        day(o.date, language)
-                    ),
-                    format!("No {title} on {}: {why}", o.date),
-                ),
+                Post::WeekOff {
+                    title,
+                    date: o.date,
+                    why: &why,
+                }
+                .say(language),
                 false,
             )
         }

@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 
 use super::state::AppState;
-use super::{Context, UserError};
+use super::{Context, Said, UserError};
 use crate::domain::invite::{feed_cancellation, feed_entry};
 use crate::domain::schedule::Status;
 use crate::ics::{self, FeedEvent, Revision};
@@ -44,10 +44,13 @@ fn meeting_events(ctx: &Context) -> Result<Vec<(FeedEvent, Revision)>, UserError
     let today = ctx.today();
     let occurrences = ctx.occurrences(today, FEED_WEEKS)?;
     let until = occurrences.last().map_or(today, |o| o.date);
-    let sessions = ctx.log.sessions_between(&meeting.id, today, until)?;
+    let sessions = ctx
+        .log
+        .sessions_between(&meeting.id, today, until)
+        .said(ctx.language)?;
     let prefix = format!("{REVISION_MARKER}{}/", meeting.id);
     let mut stored: Vec<(NaiveDate, Option<Revision>)> = Vec::new();
-    for (key, value) in ctx.log.markers(&prefix)? {
+    for (key, value) in ctx.log.markers(&prefix).said(ctx.language)? {
         if let Ok(date) = key[prefix.len()..].parse::<NaiveDate>() {
             stored.push((date, Revision::from_marker(&value)));
         }

@@ -2,27 +2,21 @@
 //! command line (`calendar-url`), facilitators in Discord (`/calendar`, privately). It is
 //! read like a password, so the reply says how to treat it.
 
-use super::{Actor, Answer, Reply, UserError, say};
+use super::{Actor, Answer, Reply, UserError};
 use crate::config::DaemonConfig;
 use crate::domain::language::Language;
+use crate::messages::Message;
+use crate::messages::sessions::Sessions;
 
 /// `/calendar`: the address, only to a facilitator and only to them (ephemeral).
 pub fn show(daemon: &DaemonConfig, actor: &Actor) -> Answer {
     let language = daemon.language;
     if !actor.is_facilitator {
-        return Err(UserError(say(
-            language,
-            "カレンダーの購読アドレスはファシリテーターだけが確認できます。ファシリテーターに聞いてください",
-            "only facilitators can see the calendar's subscription address; ask one of them",
-        )));
+        return Err(UserError(Sessions::CalendarOnlyFacilitators.say(language)));
     }
     let url = crate::feed_address::url(daemon, false).map_err(|e| {
         tracing::error!("/calendar: {e}");
-        UserError(say(
-            language,
-            "購読アドレスを用意できませんでした。運用担当にログを確認してもらってください",
-            "the subscription address could not be prepared; the operators have been told in the logs",
-        ))
+        UserError(Sessions::CalendarAddressFailed.say(language))
     })?;
     Ok(Reply::private(format!(
         "{url}\n{}",
@@ -32,23 +26,11 @@ pub fn show(daemon: &DaemonConfig, actor: &Actor) -> Answer {
 
 /// How to treat the address; after a rotation, that the old one stopped working.
 pub fn keep_it_secret(language: Language, rotated: bool) -> String {
-    let note = say(
-        language,
-        "このアドレスを知っている人は誰でも予定と議題のタイトルを読めます。パスワードと同じように扱い、漏れたら `weekly-postmortem calendar-url --rotate` で作り直してください。",
-        "Anyone who has this address can read the schedule and the agenda titles. Treat it like a password; if it leaks, replace it with `weekly-postmortem calendar-url --rotate`.",
-    );
+    let note = Sessions::KeepAddressSecret.say(language);
     if !rotated {
         return note;
     }
-    say(
-        language,
-        format!(
-            "新しいアドレスに変えました。古いアドレスはもう使えません（購読している人には新しいアドレスを伝えてください）。{note}"
-        ),
-        format!(
-            "The address was replaced; the old one no longer works (give subscribers the new one). {note}"
-        ),
-    )
+    Sessions::AddressReplaced { note: &note }.say(language)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! people who joined a rotation from Discord (kept in the store). People are
 //! found by Discord user id, never by the name Discord shows.
 
-use super::{Actor, Context, UserError};
+use super::{Actor, Context, Said, UserError};
 use crate::domain::log::Session;
 use crate::domain::people::{JoinedPerson, People};
 use crate::store::{JOINED_PERSON, SessionLog};
@@ -19,7 +19,8 @@ pub struct Known {
 fn joined(ctx: &Context) -> Result<Vec<JoinedPerson>, UserError> {
     Ok(ctx
         .log
-        .markers(JOINED_PERSON)?
+        .markers(JOINED_PERSON)
+        .said(ctx.language)?
         .into_iter()
         .filter_map(|(_, json)| serde_json::from_str(&json).ok())
         .collect())
@@ -65,7 +66,8 @@ pub fn by_key(ctx: &Context, key: &str) -> Result<Option<Known>, UserError> {
     }
     Ok(ctx
         .log
-        .marker(&format!("{JOINED_PERSON}{key}"))?
+        .marker(&format!("{JOINED_PERSON}{key}"))
+        .said(ctx.language)?
         .and_then(|json| serde_json::from_str(&json).ok())
         .map(from_joined))
 }
@@ -142,7 +144,8 @@ pub fn enroll(ctx: &Context, member: &Actor) -> Result<Known, UserError> {
         .map_err(|e| UserError(e.say(ctx.language)))?;
     let json = serde_json::to_string(&person).map_err(|e| UserError(e.to_string()))?;
     ctx.log
-        .set_marker(&format!("{JOINED_PERSON}{}", person.name), Some(&json))?;
+        .set_marker(&format!("{JOINED_PERSON}{}", person.name), Some(&json))
+        .said(ctx.language)?;
     Ok(from_joined(person))
 }
 

@@ -3,13 +3,13 @@
 
 use chrono::{Days, NaiveDate};
 
-use super::{Context, UserError};
+use super::{Context, Said, UserError};
 use crate::domain::fallback::{DashboardRef, propose};
 use crate::domain::log::{AgendaItem, Proposal, agenda_id};
 
 /// The session's proposal, chosen and stored the first time it is asked for.
 pub fn proposal_for(ctx: &Context, date: NaiveDate) -> Result<Proposal, UserError> {
-    let sessions = ctx.log.sessions(Some(&ctx.meeting.id))?;
+    let sessions = ctx.log.sessions(Some(&ctx.meeting.id)).said(ctx.language)?;
     if let Some(existing) = sessions
         .iter()
         .find(|s| s.date == date)
@@ -24,7 +24,7 @@ pub fn proposal_for(ctx: &Context, date: NaiveDate) -> Result<Proposal, UserErro
         .collect();
     // Another department's incidents are theirs to revisit, unless this
     // meeting shares their history (`share_history_with`).
-    let mut postmortems = ctx.log.postmortems()?;
+    let mut postmortems = ctx.log.postmortems().said(ctx.language)?;
     postmortems.retain(|p| ctx.meeting.reads_history_of(&p.meeting));
     let dashboards: Vec<DashboardRef> = ctx
         .meeting
@@ -43,7 +43,8 @@ pub fn proposal_for(ctx: &Context, date: NaiveDate) -> Result<Proposal, UserErro
                 session.proposal = Some(proposal.clone());
             }
             Ok(())
-        })?;
+        })
+        .said(ctx.language)?;
     Ok(stored.proposal.unwrap_or(proposal))
 }
 
@@ -72,13 +73,17 @@ pub fn carry_over(ctx: &Context) -> Result<usize, UserError> {
         .unwrap_or(today);
     let since = ctx
         .log
-        .marker(&key)?
+        .marker(&key)
+        .said(ctx.language)?
         .and_then(|v| v.parse::<NaiveDate>().ok())
         .map_or(window, |from| from.min(window));
     let weeks = u64::try_from((today - since).num_days()).unwrap_or(0) / 7 + 61;
     let occurrences = ctx.occurrences(since, weeks)?;
     let until = occurrences.last().map_or(today, |o| o.date);
-    let sessions = ctx.log.sessions_between(&ctx.meeting.id, since, until)?;
+    let sessions = ctx
+        .log
+        .sessions_between(&ctx.meeting.id, since, until)
+        .said(ctx.language)?;
     let mut moved = 0;
     let mut latest_over = None;
     let mut stuck = None;
@@ -122,7 +127,9 @@ pub fn carry_over(ctx: &Context) -> Result<usize, UserError> {
         (stuck, over) => stuck.or(over),
     };
     if let Some(date) = look_from {
-        ctx.log.set_marker(&key, Some(&date.to_string()))?;
+        ctx.log
+            .set_marker(&key, Some(&date.to_string()))
+            .said(ctx.language)?;
     }
     Ok(moved)
 }
@@ -135,18 +142,20 @@ fn move_items(
     to: NaiveDate,
     open: &[AgendaItem],
 ) -> Result<(), UserError> {
-    ctx.log.update_session(&ctx.meeting.id, to, &mut |target| {
-        for item in open {
-            let id = agenda_id(&ctx.meeting.id, to, &item.title);
-            if !target.agenda.iter().any(|i| i.id == id) {
-                let mut moved = item.clone();
-                moved.id = id;
-                moved.carried_from = Some(from);
-                target.agenda.push(moved);
+    ctx.log
+        .update_session(&ctx.meeting.id, to, &mut |target| {
+            for item in open {
+                let id = agenda_id(&ctx.meeting.id, to, &item.title);
+                if !target.agenda.iter().any(|i| i.id == id) {
+                    let mut moved = item.clone();
+                    moved.id = id;
+                    moved.carried_from = Some(from);
+                    target.agenda.push(moved);
+                }
             }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        })
+        .said(ctx.language)?;
     ctx.log
         .update_session(&ctx.meeting.id, from, &mut |source| {
             for item in source
@@ -157,7 +166,8 @@ fn move_items(
                 item.carried_to = Some(to);
             }
             Ok(())
-        })?;
+        })
+        .said(ctx.language)?;
     Ok(())
 }
 

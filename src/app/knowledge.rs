@@ -3,10 +3,11 @@
 
 use chrono::NaiveDate;
 
-use super::{Actor, Answer, Context, Reply, UserError, say};
+use super::{Actor, Answer, Context, Reply, Said, UserError};
 use crate::domain::history::{Query, Record, RecordKind};
 use crate::domain::log::{Learning, Postmortem, learning_id, postmortem_id};
 use crate::messages::Message;
+use crate::messages::knowledge::Knowledge;
 use crate::messages::labels::Label;
 
 /// Results per page of `/history`: a Discord message stays short.
@@ -58,18 +59,14 @@ pub fn add_learning(
     learning
         .validate()
         .map_err(|e| UserError(e.say(ctx.language)))?;
-    ctx.log.put_learning(&learning)?;
-    Ok(Reply::public(say(
-        ctx.language,
-        format!(
-            "{date} の学びとして記録しました。ありがとうございます！ id `{}`",
-            learning.id
-        ),
-        format!(
-            "Recorded as a learning of {date}. Thank you! id `{}`",
-            learning.id
-        ),
-    )))
+    ctx.log.put_learning(&learning).said(ctx.language)?;
+    Ok(Reply::public(
+        Knowledge::LearningRecorded {
+            date,
+            id: &learning.id,
+        }
+        .say(ctx.language),
+    ))
 }
 
 pub struct PostmortemForm {
@@ -100,18 +97,15 @@ pub fn add_postmortem(ctx: &Context, actor: &Actor, form: PostmortemForm) -> Ans
     postmortem
         .validate()
         .map_err(|e| UserError(e.say(ctx.language)))?;
-    ctx.log.put_postmortem(&postmortem)?;
-    Ok(Reply::public(say(
-        ctx.language,
-        format!(
-            "ポストモーテム「{}」を {date} の回に記録しました。対応ありがとうございました。 id `{}`",
-            postmortem.title, postmortem.id
-        ),
-        format!(
-            "Postmortem \"{}\" recorded for {date}. Thanks for the recovery work. id `{}`",
-            postmortem.title, postmortem.id
-        ),
-    )))
+    ctx.log.put_postmortem(&postmortem).said(ctx.language)?;
+    Ok(Reply::public(
+        Knowledge::PostmortemRecorded {
+            title: &postmortem.title,
+            date,
+            id: &postmortem.id,
+        }
+        .say(ctx.language),
+    ))
 }
 
 pub struct HistorySearch {
@@ -136,24 +130,25 @@ pub fn history(ctx: &Context, search: HistorySearch) -> Answer {
         team: None,
         limit: page * HISTORY_PAGE + 1,
     };
-    let hits = ctx.log.search(&query)?;
+    let hits = ctx.log.search(&query).said(ctx.language)?;
     let shown: Vec<&Record> = hits
         .iter()
         .skip((page - 1) * HISTORY_PAGE)
         .take(HISTORY_PAGE)
         .collect();
     if shown.is_empty() {
-        return Ok(Reply::public(say(
-            ctx.language,
-            format!("「{}」は見つかりませんでした", search.query),
-            format!("nothing found for \"{}\"", search.query),
-        )));
+        return Ok(Reply::public(
+            Knowledge::NothingFound {
+                query: &search.query,
+            }
+            .say(ctx.language),
+        ));
     }
-    let mut text = say(
-        ctx.language,
-        format!("「{}」の検索結果（{page}ページ目）:", search.query),
-        format!("Results for \"{}\" (page {page}):", search.query),
-    );
+    let mut text = Knowledge::Results {
+        query: &search.query,
+        page,
+    }
+    .say(ctx.language);
     for record in shown {
         text += &format!(
             "\n- {} {}: {}",
@@ -166,11 +161,7 @@ pub fn history(ctx: &Context, search: HistorySearch) -> Answer {
         );
     }
     if hits.len() > page * HISTORY_PAGE {
-        text += &say(
-            ctx.language,
-            format!("\n続きは page:{}", page + 1),
-            format!("\nMore with page:{}", page + 1),
-        );
+        text += &Knowledge::MoreResults { page: page + 1 }.say(ctx.language);
     }
     Ok(Reply::public(text))
 }

@@ -23,6 +23,8 @@ use crate::domain::date_input::{DateInput, Toward, parse_date_input};
 use crate::domain::holidays::HolidayCalendar;
 use crate::domain::language::Language;
 use crate::domain::schedule::{Occurrence, Schedule, SkipReason, Status};
+use crate::messages::Message as _;
+use crate::messages::sessions::Sessions;
 use crate::store::{SessionLog, StoreError};
 
 /// Everything a use case may look at, with "now" read once by the caller.
@@ -76,23 +78,22 @@ pub struct UserError(pub String);
 
 pub type Answer = Result<Reply, UserError>;
 
-impl From<StoreError> for UserError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::Invalid(invalid) => UserError(invalid.to_string()),
-            other => {
-                tracing::error!("store error while answering a command: {other}");
-                UserError("the session log could not be written; the operators have been told in the logs".into())
-            }
-        }
-    }
+/// A store result as the person who asked reads it: what the log refused, or
+/// that it could not be written, in their language. (No `From<StoreError>`:
+/// a conversion without a language would answer in English.)
+pub(crate) trait Said<T> {
+    fn said(self, language: Language) -> Result<T, UserError>;
 }
 
-/// Picks the message in the configured language.
-pub fn say(language: Language, ja: impl Into<String>, en: impl Into<String>) -> String {
-    match language {
-        Language::Ja => ja.into(),
-        Language::En => en.into(),
+impl<T> Said<T> for Result<T, StoreError> {
+    fn said(self, language: Language) -> Result<T, UserError> {
+        self.map_err(|err| match err {
+            StoreError::Invalid(invalid) => UserError(invalid.say(language)),
+            other => {
+                tracing::error!("store error while answering a command: {other}");
+                UserError(Sessions::LogNotWritten.say(language))
+            }
+        })
     }
 }
 
@@ -109,7 +110,10 @@ impl Context<'_> {
         let until = from
             .checked_add_days(Days::new(weeks.saturating_mul(7)))
             .unwrap_or(from);
-        let cancelled = self.log.cancelled_dates(&self.meeting.id)?;
+        let cancelled = self
+            .log
+            .cancelled_dates(&self.meeting.id)
+            .said(self.language)?;
         Ok(Schedule::new(&self.meeting.rule, self.holidays, &cancelled)
             .between(from, until)
             .collect())
@@ -120,13 +124,7 @@ impl Context<'_> {
         self.occurrences(self.today(), 60)?
             .into_iter()
             .find(|o| o.is_held() && o.end > self.now)
-            .ok_or_else(|| {
-                UserError(say(
-                    self.language,
-                    "今後1年に開催予定がありません",
-                    "no held session in the coming year",
-                ))
-            })
+            .ok_or_else(|| UserError(Sessions::NoHeldInAYear.say(self.language)))
     }
 
     /// A date a person named: must be a meeting day that is held and not over.
@@ -137,18 +135,12 @@ impl Context<'_> {
             .find(|o| o.date == date);
         let Some(occurrence) = found else {
             let weekday = self.language.weekday_short(self.meeting.rule.weekday);
-            return Err(UserError(say(
-                self.language,
-                format!("{date} は開催日ではありません（{weekday}曜日に開催）"),
-                format!("{date} is not a meeting day (meetings are on {weekday})"),
-            )));
+            return Err(UserError(
+                Sessions::NotAMeetingDay { date, weekday }.say(self.language),
+            ));
         };
         if occurrence.end <= self.now {
-            return Err(UserError(say(
-                self.language,
-                format!("{date} の回はもう終わっています"),
-                format!("the session on {date} is over"),
-            )));
+            return Err(UserError(Sessions::SessionOver { date }.say(self.language)));
         }
         match &occurrence.status {
             Status::Held { .. } => Ok(occurrence),
@@ -195,38 +187,27 @@ impl Context<'_> {
                 Status::Held { .. } => None,
             })
             .unwrap_or_default();
-        Err(UserError(say(
-            self.language,
-            format!("来週（{monday}〜{sunday}）は開催がありません。{why}"),
-            format!("no session next week ({monday} to {sunday}). {why}")
-                .trim_end()
-                .to_string(),
-        )))
+        Err(UserError(
+            Sessions::NoSessionNextWeek {
+                monday,
+                sunday,
+                why: &why,
+            }
+            .say(self.language),
+        ))
     }
 
     pub fn skip_text(&self, reason: &SkipReason) -> String {
         match reason {
-            SkipReason::Holiday(h) => say(
-                self.language,
-                format!("祝日（{}）のためお休みです", h.name_ja),
-                format!("no meeting: public holiday ({})", h.name_en),
-            ),
-            SkipReason::Closure(name) => say(
-                self.language,
-                format!("{name}のためお休みです"),
-                format!("no meeting: closed for {name}"),
-            ),
-            SkipReason::SkipDate => say(
-                self.language,
-                "会社の休業日のためお休みです",
-                "no meeting: company day off",
-            ),
-            SkipReason::Cancelled => say(
-                self.language,
-                "この回は中止になりました",
-                "this session was cancelled",
-            ),
+            SkipReason::Holiday(h) => Sessions::OffForHoliday {
+                name_ja: &h.name_ja,
+                name_en: h.name_en,
+            },
+            SkipReason::Closure(name) => Sessions::OffForClosure { name },
+            SkipReason::SkipDate => Sessions::OffForCompanyDayOff,
+            SkipReason::Cancelled => Sessions::OffCancelled,
         }
+        .say(self.language)
     }
 }
 
@@ -349,5 +330,33 @@ mod date_option_tests {
         );
         let refused = ctx.date_option(Some("12/24/2026"), Toward::Upcoming);
         assert!(refused.unwrap_err().0.contains("is not a date"));
+    }
+}
+
+#[cfg(test)]
+mod said_tests {
+    use super::{Language, Said, StoreError};
+
+    #[test]
+    fn a_store_failure_is_answered_in_the_configured_language() {
+        let failed = || -> Result<(), StoreError> {
+            Err(StoreError::Locked {
+                path: "/var/lib/weekly-postmortem".into(),
+            })
+        };
+        let ja = failed().said(Language::Ja).unwrap_err().0;
+        assert_eq!(
+            ja,
+            "記録を保存できませんでした。運用担当にはログで知らせてあります"
+        );
+        let en = failed().said(Language::En).unwrap_err().0;
+        assert!(
+            en.starts_with("the session log could not be written"),
+            "{en}"
+        );
+        assert!(
+            !ja.contains("/var/lib"),
+            "the operators' detail stays in the logs"
+        );
     }
 }

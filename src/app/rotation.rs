@@ -6,8 +6,11 @@
 use chrono::{Days, NaiveDate};
 
 use super::directory::{self, Known};
-use super::{Actor, Answer, Context, Reply, UserError, say};
+use super::{Actor, Answer, Context, Reply, Said, UserError};
 use crate::domain::rotation::assign;
+use crate::messages::Message;
+use crate::messages::rotation::Rotation;
+use crate::messages::sessions::Sessions;
 
 fn roster_key(meeting: &str) -> String {
     format!("roster/{meeting}")
@@ -16,9 +19,19 @@ fn roster_key(meeting: &str) -> String {
 /// The roster's keys in turn order. A roster stored by an older version
 /// (display names) reads as the config people whose `display` it names.
 pub fn roster(ctx: &Context) -> Result<Vec<String>, UserError> {
-    let stored: Vec<String> = match ctx.log.marker(&roster_key(&ctx.meeting.id))? {
-        Some(json) => serde_json::from_str(&json)
-            .map_err(|e| UserError(format!("the stored roster is damaged: {e}")))?,
+    let stored: Vec<String> = match ctx
+        .log
+        .marker(&roster_key(&ctx.meeting.id))
+        .said(ctx.language)?
+    {
+        Some(json) => serde_json::from_str(&json).map_err(|e| {
+            UserError(
+                Sessions::RosterDamaged {
+                    error: &e.to_string(),
+                }
+                .say(ctx.language),
+            )
+        })?,
         None => ctx.meeting.facilitators.clone(),
     };
     let mut roster: Vec<String> = Vec::with_capacity(stored.len());
@@ -34,7 +47,8 @@ pub fn roster(ctx: &Context) -> Result<Vec<String>, UserError> {
 fn save_roster(ctx: &Context, roster: &[String]) -> Result<(), UserError> {
     let json = serde_json::to_string(roster).map_err(|e| UserError(e.to_string()))?;
     ctx.log
-        .set_marker(&roster_key(&ctx.meeting.id), Some(&json))?;
+        .set_marker(&roster_key(&ctx.meeting.id), Some(&json))
+        .said(ctx.language)?;
     Ok(())
 }
 
@@ -67,7 +81,8 @@ pub fn ensure_assigned(ctx: &Context, weeks: u64) -> Result<Vec<(NaiveDate, Stri
                     session.facilitator = Some(person.clone());
                 }
                 Ok(())
-            })?;
+            })
+            .said(ctx.language)?;
     }
     Ok(assigned)
 }
@@ -84,7 +99,7 @@ fn turns(ctx: &Context, weeks: u64) -> Result<Turns, UserError> {
         .checked_add_days(Days::new(weeks * 7))
         .unwrap_or(ctx.today());
     let span = ((until - first).num_days().max(0) as u64) / 7 + 1;
-    let sessions = ctx.log.sessions(Some(&ctx.meeting.id))?;
+    let sessions = ctx.log.sessions(Some(&ctx.meeting.id)).said(ctx.language)?;
     let mut history = Vec::new();
     let mut upcoming = Vec::new();
     for o in ctx
@@ -108,35 +123,21 @@ pub fn join(ctx: &Context, actor: &Actor) -> Answer {
     let mut roster = roster(ctx)?;
     let me = directory::enroll(ctx, actor)?;
     if roster.contains(&me.key) {
-        return Err(UserError(say(
-            ctx.language,
-            "すでにローテーションに入っています",
-            "you are already in the rotation",
-        )));
+        return Err(UserError(Rotation::AlreadyIn.say(ctx.language)));
     }
     roster.push(me.key.clone());
     save_roster(ctx, &roster)?;
-    Ok(Reply::public(say(
-        ctx.language,
-        format!(
-            "{} さんがファシリテーターのローテーションに加わりました（{}人）。ありがとうございます！",
-            me.display,
-            roster.len()
-        ),
-        format!(
-            "{} joined the facilitator rotation ({} people). Thank you!",
-            me.display,
-            roster.len()
-        ),
-    )))
+    Ok(Reply::public(
+        Rotation::Joined {
+            name: &me.display,
+            people: roster.len(),
+        }
+        .say(ctx.language),
+    ))
 }
 
 fn not_in_rotation(ctx: &Context) -> UserError {
-    UserError(say(
-        ctx.language,
-        "ローテーションに入っていません",
-        "you are not in the rotation",
-    ))
+    UserError(Rotation::NotIn.say(ctx.language))
 }
 
 pub fn leave(ctx: &Context, actor: &Actor) -> Answer {
@@ -148,11 +149,7 @@ pub fn leave(ctx: &Context, actor: &Actor) -> Answer {
         return Err(not_in_rotation(ctx));
     }
     save_roster(ctx, &roster)?;
-    Ok(Reply::private(say(
-        ctx.language,
-        "ローテーションから外れました。すでに決まっている回はそのままです（/rotation swap で交代できます）。",
-        "You left the rotation. Sessions already assigned stay as they are (trade them with /rotation swap).",
-    )))
+    Ok(Reply::private(Rotation::Left.say(ctx.language)))
 }
 
 pub fn show(ctx: &Context) -> Answer {
@@ -178,14 +175,13 @@ pub fn show(ctx: &Context) -> Answer {
             .collect::<Vec<_>>()
             .join(" → ")
     };
-    Ok(Reply::public(say(
-        ctx.language,
-        format!(
-            "ローテーション: {members}\n今後の担当:\n{}",
-            upcoming.join("\n")
-        ),
-        format!("Rotation: {members}\nComing up:\n{}", upcoming.join("\n")),
-    )))
+    Ok(Reply::public(
+        Rotation::Roster {
+            members: &members,
+            upcoming: &upcoming.join("\n"),
+        }
+        .say(ctx.language),
+    ))
 }
 
 /// Trades the facilitators of two upcoming sessions: the two facilitators
@@ -196,7 +192,8 @@ pub fn swap(ctx: &Context, actor: &Actor, a: NaiveDate, b: NaiveDate) -> Answer 
     let who = |date| -> Result<Option<String>, UserError> {
         Ok(ctx
             .log
-            .session(&ctx.meeting.id, date)?
+            .session(&ctx.meeting.id, date)
+            .said(ctx.language)?
             .and_then(|s| s.facilitator))
     };
     let (fa, fb) = (who(a)?, who(b)?);
@@ -205,32 +202,29 @@ pub fn swap(ctx: &Context, actor: &Actor, a: NaiveDate, b: NaiveDate) -> Answer 
         me.is_some() && f.as_deref().map(|f| directory::canonical(ctx, f)) == me
     };
     if !(is_me(&fa) || is_me(&fb) || actor.is_facilitator) {
-        return Err(UserError(say(
-            ctx.language,
-            "交代できるのは担当者本人かファシリテーターロールの人です",
-            "only the two facilitators or someone with the facilitator role can swap",
-        )));
+        return Err(UserError(Rotation::OnlyFacilitatorsSwap.say(ctx.language)));
     }
     for (date, person) in [(a, fb.clone()), (b, fa.clone())] {
         ctx.log
             .update_session(&ctx.meeting.id, date, &mut |session| {
                 session.facilitator = person.clone();
                 Ok(())
-            })?;
+            })
+            .said(ctx.language)?;
     }
     let show = |p: &Option<String>| {
         p.as_deref()
             .map_or_else(|| "-".into(), |p| directory::display(ctx, p))
     };
-    Ok(Reply::public(say(
-        ctx.language,
-        format!("交代しました: {a} は {}、{b} は {}", show(&fb), show(&fa)),
-        format!(
-            "Swapped: {a} is now {}, {b} is now {}",
-            show(&fb),
-            show(&fa)
-        ),
-    )))
+    Ok(Reply::public(
+        Rotation::Swapped {
+            a,
+            now_a: &show(&fb),
+            b,
+            now_b: &show(&fa),
+        }
+        .say(ctx.language),
+    ))
 }
 
 /// What a facilitator-role holder did to the roster, for the session log.
@@ -247,11 +241,7 @@ fn require_manager(ctx: &Context, actor: &Actor) -> Result<(), UserError> {
     if actor.is_facilitator {
         return Ok(());
     }
-    Err(UserError(say(
-        ctx.language,
-        "ローテーションを編集できるのは、この会議のファシリテーターロールを持つ人だけです（自分の参加・離脱は /rotation join と /rotation leave でできます）。何も変更していません。",
-        "Only holders of this meeting's facilitator role can change the rotation for others (anyone can /rotation join or /rotation leave for themselves). Nothing was changed.",
-    )))
+    Err(UserError(Rotation::OnlyRoleEdits.say(ctx.language)))
 }
 
 /// Keeps who changed the roster, and how, in the store: one marker per change
@@ -272,10 +262,11 @@ fn log_change(
     });
     // Numbered in order; `set_marker_once` keeps two changes at once apart.
     let prefix = format!("roster-log/{}/", ctx.meeting.id);
-    let mut number = ctx.log.markers(&prefix)?.len();
+    let mut number = ctx.log.markers(&prefix).said(ctx.language)?.len();
     while !ctx
         .log
-        .set_marker_once(&format!("{prefix}{number:08}"), &entry.to_string())?
+        .set_marker_once(&format!("{prefix}{number:08}"), &entry.to_string())
+        .said(ctx.language)?
     {
         number += 1;
     }
@@ -287,7 +278,8 @@ fn log_change(
 pub fn roster_log(ctx: &Context) -> Result<Vec<serde_json::Value>, UserError> {
     Ok(ctx
         .log
-        .markers(&format!("roster-log/{}/", ctx.meeting.id))?
+        .markers(&format!("roster-log/{}/", ctx.meeting.id))
+        .said(ctx.language)?
         .into_iter()
         .filter_map(|(_, json)| serde_json::from_str(&json).ok())
         .collect())
@@ -299,42 +291,28 @@ pub fn add(ctx: &Context, actor: &Actor, member: &Actor) -> Answer {
     let mut roster = roster(ctx)?;
     let person = directory::enroll(ctx, member)?;
     if roster.contains(&person.key) {
-        return Err(UserError(say(
-            ctx.language,
-            format!(
-                "{} さんはすでにローテーションに入っています",
-                person.display
-            ),
-            format!("{} is already in the rotation", person.display),
-        )));
+        return Err(UserError(
+            Rotation::MemberAlreadyIn {
+                name: &person.display,
+            }
+            .say(ctx.language),
+        ));
     }
     roster.push(person.key.clone());
     save_roster(ctx, &roster)?;
     log_change(ctx, actor, RosterAction::Add, &person, Some(roster.len()))?;
-    Ok(Reply::private(say(
-        ctx.language,
-        format!(
-            "{} さんをローテーションの {} 番目に加えました",
-            person.display,
-            roster.len()
-        ),
-        format!(
-            "Added {} to the rotation at position {}",
-            person.display,
-            roster.len()
-        ),
-    )))
+    Ok(Reply::private(
+        Rotation::MemberAdded {
+            name: &person.display,
+            position: roster.len(),
+        }
+        .say(ctx.language),
+    ))
 }
 
 /// The roster entry of `member` and its index, or why there is none.
 fn find(ctx: &Context, roster: &[String], member: &Actor) -> Result<(Known, usize), UserError> {
-    let not_in = || {
-        UserError(say(
-            ctx.language,
-            format!("{} さんはローテーションに入っていません", member.name),
-            format!("{} is not in the rotation", member.name),
-        ))
-    };
+    let not_in = || UserError(Rotation::MemberNotIn { name: &member.name }.say(ctx.language));
     let person = directory::who(ctx, member)?.ok_or_else(not_in)?;
     let index = roster
         .iter()
@@ -351,17 +329,12 @@ pub fn remove(ctx: &Context, actor: &Actor, member: &Actor) -> Answer {
     roster.remove(index);
     save_roster(ctx, &roster)?;
     log_change(ctx, actor, RosterAction::Remove, &person, None)?;
-    Ok(Reply::private(say(
-        ctx.language,
-        format!(
-            "{} さんをローテーションから外しました（決まっている回はそのままです）",
-            person.display
-        ),
-        format!(
-            "Removed {} from the rotation (sessions already assigned stay)",
-            person.display
-        ),
-    )))
+    Ok(Reply::private(
+        Rotation::MemberRemoved {
+            name: &person.display,
+        }
+        .say(ctx.language),
+    ))
 }
 
 /// `/rotation move`: puts a member at `position` (1 = first) in the turn order.
@@ -370,11 +343,9 @@ pub fn move_to(ctx: &Context, actor: &Actor, member: &Actor, position: usize) ->
     let mut roster = roster(ctx)?;
     let (person, index) = find(ctx, &roster, member)?;
     if position == 0 || position > roster.len() {
-        return Err(UserError(say(
-            ctx.language,
-            format!("位置は 1 から {} までで指定してください", roster.len()),
-            format!("the position must be between 1 and {}", roster.len()),
-        )));
+        return Err(UserError(
+            Rotation::PositionOutOfRange { last: roster.len() }.say(ctx.language),
+        ));
     }
     let key = roster.remove(index);
     roster.insert(position - 1, key);
@@ -385,17 +356,14 @@ pub fn move_to(ctx: &Context, actor: &Actor, member: &Actor, position: usize) ->
         .map(|key| directory::display(ctx, key))
         .collect::<Vec<_>>()
         .join(" → ");
-    Ok(Reply::private(say(
-        ctx.language,
-        format!(
-            "{} さんを {position} 番目にしました。ローテーション: {order}",
-            person.display
-        ),
-        format!(
-            "Moved {} to position {position}. Rotation: {order}",
-            person.display
-        ),
-    )))
+    Ok(Reply::private(
+        Rotation::MemberMoved {
+            name: &person.display,
+            position,
+            order: &order,
+        }
+        .say(ctx.language),
+    ))
 }
 
 #[cfg(test)]

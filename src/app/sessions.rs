@@ -3,17 +3,22 @@
 
 use chrono::NaiveDate;
 
-use super::{Actor, Answer, Context, Reply, UserError, discord_timestamp, say, session_label};
+use super::{Actor, Answer, Context, Reply, Said, UserError, discord_timestamp, session_label};
 use crate::domain::invite::{agenda_line, proposal_text};
 use crate::domain::log::{RsvpStatus, SessionStatus, SkipCode, TextKind, check_field};
 use crate::domain::schedule::Status;
+use crate::messages::Message;
+use crate::messages::sessions::Sessions;
 
 /// How far `/next` looks for skipped weeks to mention.
 const SKIPS_AHEAD_WEEKS: u64 = 8;
 
 pub fn next(ctx: &Context) -> Answer {
     let occurrence = ctx.next_held()?;
-    let session = ctx.log.session(&ctx.meeting.id, occurrence.date)?;
+    let session = ctx
+        .log
+        .session(&ctx.meeting.id, occurrence.date)
+        .said(ctx.language)?;
     let lang = ctx.language;
     let mut text = format!(
         "**{} {}**\n{}",
@@ -23,27 +28,19 @@ pub fn next(ctx: &Context) -> Answer {
     );
     let facilitator = session.as_ref().and_then(|s| s.facilitator.clone());
     if let Some(f) = facilitator.map(|f| super::directory::display(ctx, &f)) {
-        text += &say(
-            lang,
-            format!("\nファシリテーター: {f}"),
-            format!("\nFacilitator: {f}"),
-        );
+        text += &Sessions::Facilitator { name: &f }.say(lang);
     }
     let agenda = session
         .as_ref()
         .map(|s| s.agenda.clone())
         .unwrap_or_default();
     if agenda.is_empty() {
-        text += &say(
-            lang,
-            "\n議題はまだありません（`/agenda add`）。なければダッシュボードを眺めたり、過去のポストモーテムを読み返します。",
-            "\nNo topics yet (`/agenda add`). If none come, we look at a dashboard or revisit a past postmortem.",
-        );
+        text += &Sessions::NextNoTopics.say(lang);
         if let Some(proposal) = session.as_ref().and_then(|s| s.proposal.as_ref()) {
             text += &format!("\n{}", proposal_text(proposal, lang));
         }
     } else {
-        text += &say(lang, "\n議題:", "\nAgenda:");
+        text += &Sessions::AgendaHeading.say(lang);
         for item in &agenda {
             text += &format!("\n{}", agenda_line(item, lang));
         }
@@ -58,25 +55,19 @@ pub fn next(ctx: &Context) -> Answer {
             })
             .collect();
         if !guests.is_empty() {
-            text += &say(
-                lang,
-                format!("\nゲスト: {}", guests.join(", ")),
-                format!("\nGuests: {}", guests.join(", ")),
-            );
+            text += &Sessions::Guests {
+                list: &guests.join(", "),
+            }
+            .say(lang);
         }
     }
     let counts = session.map(|s| s.rsvp_counts()).unwrap_or_default();
-    text += &say(
-        lang,
-        format!(
-            "\n出欠（任意）: 参加 {} / たぶん {} / 不参加 {}",
-            counts.going, counts.maybe, counts.not_going
-        ),
-        format!(
-            "\nRSVPs (optional): going {} / maybe {} / not going {}",
-            counts.going, counts.maybe, counts.not_going
-        ),
-    );
+    text += &Sessions::Rsvps {
+        going: counts.going,
+        maybe: counts.maybe,
+        not_going: counts.not_going,
+    }
+    .say(lang);
     let skipped: Vec<String> = ctx
         .occurrences(ctx.today(), SKIPS_AHEAD_WEEKS)?
         .into_iter()
@@ -86,7 +77,7 @@ pub fn next(ctx: &Context) -> Answer {
         })
         .collect();
     if !skipped.is_empty() {
-        text += &say(lang, "\nお休みの週:", "\nWeeks off:");
+        text += &Sessions::WeeksOff.say(lang);
         for line in skipped {
             text += &format!("\n- {line}");
         }
@@ -103,7 +94,8 @@ pub fn rsvp(ctx: &Context, actor: &Actor, status: RsvpStatus, date: Option<Naive
         .update_session(&ctx.meeting.id, occurrence.date, &mut |session| {
             session.rsvps.insert(actor.id.clone(), status);
             Ok(())
-        })?;
+        })
+        .said(ctx.language)?;
     let label = session_label(&occurrence, ctx.language);
     let answer = match (status, ctx.language) {
         (RsvpStatus::Going, crate::domain::language::Language::Ja) => "参加",
@@ -113,24 +105,20 @@ pub fn rsvp(ctx: &Context, actor: &Actor, status: RsvpStatus, date: Option<Naive
         (RsvpStatus::Maybe, _) => "maybe",
         (RsvpStatus::NotGoing, _) => "not going",
     };
-    Ok(Reply::private(say(
-        ctx.language,
-        format!("{label}: 「{answer}」で受け付けました。いつでも変えられます。参加は任意です。"),
-        format!(
-            "{label}: noted as \"{answer}\". You can change it any time; attendance is optional."
-        ),
-    )))
+    Ok(Reply::private(
+        Sessions::RsvpNoted {
+            label: &label,
+            answer,
+        }
+        .say(ctx.language),
+    ))
 }
 
 fn require_facilitator(ctx: &Context, actor: &Actor) -> Result<(), UserError> {
     if actor.is_facilitator {
         Ok(())
     } else {
-        Err(UserError(say(
-            ctx.language,
-            "お休みにする・戻すのはファシリテーターの役割です",
-            "only facilitators can skip or unskip a session",
-        )))
+        Err(UserError(Sessions::OnlyFacilitatorsSkip.say(ctx.language)))
     }
 }
 
@@ -144,47 +132,37 @@ pub fn skip(ctx: &Context, actor: &Actor, date: NaiveDate, reason: &str) -> Answ
             session.reason = Some(SkipCode::Cancelled);
             session.notes = Some(reason.trim().to_string());
             Ok(())
-        })?;
-    Ok(Reply::public(say(
-        ctx.language,
-        format!(
-            "{} はお休みにします（{}）。次の回の番号は繰り下がりません。",
-            session_label(&occurrence, ctx.language),
-            reason.trim()
-        ),
-        format!(
-            "{} is skipped ({}). Session numbers continue with the next held week.",
-            session_label(&occurrence, ctx.language),
-            reason.trim()
-        ),
-    )))
+        })
+        .said(ctx.language)?;
+    Ok(Reply::public(
+        Sessions::Skipped {
+            label: &session_label(&occurrence, ctx.language),
+            reason: reason.trim(),
+        }
+        .say(ctx.language),
+    ))
 }
 
 pub fn unskip(ctx: &Context, actor: &Actor, date: NaiveDate) -> Answer {
     require_facilitator(ctx, actor)?;
-    let session = ctx.log.session(&ctx.meeting.id, date)?;
+    let session = ctx.log.session(&ctx.meeting.id, date).said(ctx.language)?;
     if session.as_ref().and_then(|s| s.reason) != Some(SkipCode::Cancelled) {
-        return Err(UserError(say(
-            ctx.language,
-            format!("{date} は中止になっていません"),
-            format!("{date} is not a cancelled session"),
-        )));
+        return Err(UserError(Sessions::NotCancelled { date }.say(ctx.language)));
     }
     ctx.log
         .update_session(&ctx.meeting.id, date, &mut |session| {
             session.status = SessionStatus::Held;
             session.reason = None;
             Ok(())
-        })?;
+        })
+        .said(ctx.language)?;
     let occurrence = ctx.held_on(date)?;
-    Ok(Reply::public(say(
-        ctx.language,
-        format!(
-            "{} は予定どおり開催します",
-            session_label(&occurrence, ctx.language)
-        ),
-        format!("{} is back on", session_label(&occurrence, ctx.language)),
-    )))
+    Ok(Reply::public(
+        Sessions::BackOn {
+            label: &session_label(&occurrence, ctx.language),
+        }
+        .say(ctx.language),
+    ))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::{Context, UserError};
+use super::{Context, Said, UserError};
 use crate::config::Meeting;
 use crate::domain::holidays::HolidayCalendar;
 use crate::domain::language::Language;
@@ -17,7 +17,7 @@ use crate::stats_chart;
 
 /// The summary and the chart for `/stats`.
 pub fn summary_with_chart(ctx: &Context) -> Result<(String, Vec<u8>), UserError> {
-    let document = ctx.log.export()?;
+    let document = ctx.log.export().said(ctx.language)?;
     let stats = compute(ctx.meeting, &document, ctx.holidays, ctx.today());
     let png = stats_chart::render_png(&stats, &ctx.meeting.title, ctx.language).map_err(|e| {
         UserError(

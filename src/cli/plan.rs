@@ -17,6 +17,7 @@ use crate::domain::rotation::assign;
 use crate::domain::schedule::{Occurrence, Schedule, SkipReason, Status};
 use crate::messages::Message;
 use crate::messages::cli::Cli as Say;
+use crate::messages::dates::day_with_year;
 use std::collections::BTreeMap;
 
 /// Longest range `plan` accepts, so a typo in a year cannot print millennia.
@@ -260,10 +261,14 @@ fn render_text(
             .number()
             .map(|n| format!("#{n}"))
             .unwrap_or_else(|| "-".into());
+        // ISO with the weekday in English; in Japanese the one way messages
+        // write a day, with its year since a plan may cross the year's end.
+        let date = match language {
+            Language::En => format!("{}  {}", o.date, language.weekday_short(o.date.weekday())),
+            Language::Ja => format!("{:<14}", day_with_year(o.date, language)),
+        };
         text += &format!(
-            "{}  {}  {}-{}  {:>5}  {}\n",
-            o.date,
-            language.weekday_short(o.date.weekday()),
+            "{date}  {}-{}  {:>5}  {}\n",
             o.start.format("%H:%M"),
             o.end.format("%H:%M"),
             number,

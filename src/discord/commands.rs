@@ -180,10 +180,9 @@ pub async fn agenda_add(
         (None, None) => Ok(Presenter::Me),
         (Some(user), None) => Ok(Presenter::Member(named_member(&user))),
         (None, Some(name)) => Ok(Presenter::Guest(name)),
-        (Some(_), Some(_)) => Err(UserError(crate::app::say(
+        (Some(_), Some(_)) => Err(UserError(crate::messages::Message::say(
+            &crate::messages::agenda::Agenda::PresenterTwice,
             ctx.data().state.config.daemon.language,
-            "発表者は presenter（メンバー）か presenter_name（名前）のどちらか一方で指定してください",
-            "give the presenter either as presenter (a member) or presenter_name (a name), not both",
         ))),
     };
     for_meeting(ctx, Some(Change::Agenda), move |uc, who| {

@@ -16,6 +16,7 @@
 
 use crate::domain::language::Language;
 
+pub(crate) mod agenda;
 pub(crate) mod calendar;
 pub(crate) mod cli;
 pub(crate) mod dates;
@@ -23,7 +24,11 @@ pub(crate) mod discord;
 pub(crate) mod endpoint;
 pub mod english;
 pub(crate) mod invite;
+pub(crate) mod knowledge;
 pub(crate) mod labels;
+pub(crate) mod posts;
+pub(crate) mod rotation;
+pub(crate) mod sessions;
 pub(crate) mod stats;
 
 /// A text in both languages.
@@ -153,6 +158,36 @@ mod tests {
             labels::Label::VARIANTS,
             &labels::Label::samples(),
             labels::Label::variant,
+        );
+        check(
+            "agenda",
+            agenda::Agenda::VARIANTS,
+            &agenda::Agenda::samples(),
+            agenda::Agenda::variant,
+        );
+        check(
+            "knowledge",
+            knowledge::Knowledge::VARIANTS,
+            &knowledge::Knowledge::samples(),
+            knowledge::Knowledge::variant,
+        );
+        check(
+            "posts",
+            posts::Post::VARIANTS,
+            &posts::Post::samples(),
+            posts::Post::variant,
+        );
+        check(
+            "rotation",
+            rotation::Rotation::VARIANTS,
+            &rotation::Rotation::samples(),
+            rotation::Rotation::variant,
+        );
+        check(
+            "sessions",
+            sessions::Sessions::VARIANTS,
+            &sessions::Sessions::samples(),
+            sessions::Sessions::variant,
         );
         check(
             "stats",

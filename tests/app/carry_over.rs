@@ -138,6 +138,7 @@ fn a_carried_item_survives_an_import_and_a_downtime_without_landing_in_a_finishe
             .find(|m| m["content"].as_str().is_some_and(|c| c.contains("第397回")))
             .cloned()
     });
+    crate::no_english::assert_post_japanese(&call, &[]);
     let text = call["content"].as_str().unwrap();
     assert!(text.contains("未消化の議題"), "{text}");
     assert!(

@@ -105,7 +105,7 @@ fn plan_json_over_2026_12_to_2027_09_skips_both_closures_by_name() {
         "--weeks",
         "1",
     ]));
-    assert!(text.contains("2027-08-13"), "{text}");
+    assert!(text.contains("2027年8月13日(金)"), "{text}");
     assert!(text.contains("夏季休暇のためお休み"), "{text}");
     let english = spawn_app_with(&format!(
         "{}{}",
@@ -215,6 +215,7 @@ fn the_call_for_topics_of_a_monday_meeting_is_posted_on_friday() {
     let _daemon = start_at(&app, &fake, "2026-12-04T12:05:00+09:00", 1);
     let messages = fake.wait_for_messages(TEXT_CHANNEL_ID, 1, WAIT);
     assert_eq!(messages.len(), 1, "{messages:#?}");
+    crate::no_english::assert_post_japanese(&messages[0], &[]);
     let text = messages[0]["content"].as_str().unwrap();
     let start = tokyo("2026-12-07T17:00:00+09:00").timestamp();
     assert!(text.contains("まだ議題がありません"), "{text}");
@@ -239,6 +240,7 @@ fn a_closed_week_gets_its_note_on_the_business_day_before_naming_the_closure() {
     let _daemon = start_at(&app, &fake, "2027-08-10T12:05:00+09:00", 0);
     let messages = fake.wait_for_messages(TEXT_CHANNEL_ID, 1, WAIT);
     assert_eq!(messages.len(), 1, "{messages:#?}");
+    crate::no_english::assert_post_japanese(&messages[0], &[]);
     let text = messages[0]["content"].as_str().unwrap();
     assert_eq!(
         text,

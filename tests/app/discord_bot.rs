@@ -246,6 +246,7 @@ fn the_announcement_is_posted_once_across_restarts_and_its_buttons_take_rsvps() 
     let mut daemon = start(&app, &fake, Some(now));
     let messages = fake.wait_for_messages(TEXT_CHANNEL_ID, 1, WAIT);
     let announcement = messages[0].clone();
+    crate::no_english::assert_post_japanese(&announcement, &[]);
     assert!(
         announcement["content"]
             .as_str()

@@ -150,3 +150,17 @@ fn the_word_check_finds_english_in_a_reply() {
         weekly_postmortem::messages::english::stray_words("imported log.json: added 1", USER_TEXT);
     assert_eq!(found, ["imported", "added"]);
 }
+
+/// Fails when a channel post (its text and its buttons' labels) carries an
+/// English word: the bot's announcements and calls for topics are checked
+/// where the end-to-end tests read them.
+pub fn assert_post_japanese(post: &serde_json::Value, user_text: &[&str]) {
+    let mut text = post["content"].as_str().unwrap_or_default().to_string();
+    for row in post["components"].as_array().into_iter().flatten() {
+        for button in row["components"].as_array().into_iter().flatten() {
+            text += "\n";
+            text += button["label"].as_str().unwrap_or_default();
+        }
+    }
+    assert_japanese("a channel post", &text, user_text);
+}

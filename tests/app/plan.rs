@@ -255,3 +255,15 @@ fn plan_shows_who_facilitates_each_held_week_by_rotation() {
         ]
     );
 }
+
+#[test]
+fn plan_writes_days_the_japanese_way_in_japanese() {
+    let app = spawn_app();
+    let text = stdout(&app.run(&["plan", "--from", "2026-12-23", "--weeks", "3"]));
+    assert!(text.contains("2026年12月23日(水)  17:00-18:00"), "{text}");
+    assert!(text.contains("2027年1月6日(水)"), "{text}");
+    assert!(
+        !text.contains("2026-12-23"),
+        "no ISO date in the Japanese table: {text}"
+    );
+}

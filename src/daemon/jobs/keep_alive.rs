@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use crate::app::keep_alive::{carry_over, proposal_for};
 use crate::app::rotation::ensure_assigned;
 use crate::app::state::{AppState, Change};
-use crate::app::{Context, UserError};
+use crate::app::{Context, Said, UserError};
 use crate::domain::reminders::{ReminderKind, reminders_for};
 use crate::domain::schedule::Schedule;
 use crate::store::SessionLog;
@@ -85,7 +85,7 @@ fn housekeeping(state: &AppState) -> Result<Vec<Change>, UserError> {
             .today()
             .checked_sub_days(Days::new(14))
             .unwrap_or(ctx.today());
-        let cancelled = state.log.cancelled_dates(&meeting.id)?;
+        let cancelled = state.log.cancelled_dates(&meeting.id).said(ctx.language)?;
         let schedule = Schedule::new(&meeting.rule, &holidays, &cancelled);
         for o in ctx.occurrences(from, 4)? {
             if !o.is_held() {
@@ -94,7 +94,7 @@ fn housekeeping(state: &AppState) -> Result<Vec<Change>, UserError> {
             if o.end <= now {
                 continue;
             }
-            let session = state.log.session(&meeting.id, o.date)?;
+            let session = state.log.session(&meeting.id, o.date).said(ctx.language)?;
             let empty = session.as_ref().is_none_or(|s| s.agenda.is_empty());
             let has_proposal = session.as_ref().is_some_and(|s| s.proposal.is_some());
             let deadline_passed = reminders_for(&schedule, &o, &meeting.reminder_times, true)

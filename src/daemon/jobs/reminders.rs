@@ -11,13 +11,14 @@ use tokio::sync::watch;
 use crate::app::announcements::render;
 use crate::app::keep_alive::{carry_over, proposal_for};
 use crate::app::metrics::Metrics;
-use crate::app::say;
 use crate::app::state::{AppState, Change};
 use crate::chat::{ChatButton, ChatMessage, ChatPort, rsvp_button_id};
 use crate::config::Meeting;
 use crate::domain::log::RsvpStatus;
 use crate::domain::reminders::{Reminder, ReminderKind, due, next_wake, reminders_for};
 use crate::domain::schedule::Schedule;
+use crate::messages::Message as _;
+use crate::messages::posts::Post;
 use crate::store::SessionLog;
 
 /// Look again at least this often: the schedule or the agenda may have changed.
@@ -162,17 +163,13 @@ fn message_for(
     let language = state.config.daemon.language;
     let announcement = render(&meeting.title, reminder, session.as_ref(), language);
     let buttons = if announcement.rsvp_buttons {
-        [
-            (RsvpStatus::Going, say(language, "参加", "Going")),
-            (RsvpStatus::Maybe, say(language, "たぶん", "Maybe")),
-            (RsvpStatus::NotGoing, say(language, "不参加", "Not going")),
-        ]
-        .into_iter()
-        .map(|(status, label)| ChatButton {
-            custom_id: rsvp_button_id(&meeting.id, date, status),
-            label,
-        })
-        .collect()
+        [RsvpStatus::Going, RsvpStatus::Maybe, RsvpStatus::NotGoing]
+            .into_iter()
+            .map(|status| ChatButton {
+                custom_id: rsvp_button_id(&meeting.id, date, status),
+                label: Post::RsvpButton { status }.say(language),
+            })
+            .collect()
     } else {
         Vec::new()
     };

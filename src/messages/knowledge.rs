@@ -1,0 +1,68 @@
+//! Replies about what the team keeps: learnings, postmortems, `/history`.
+
+use chrono::NaiveDate;
+
+use super::{Message, catalogue};
+
+catalogue! {
+    pub(crate) enum Knowledge<'a> {
+        LearningRecorded { date: NaiveDate, id: &'a str },
+        PostmortemRecorded { title: &'a str, date: NaiveDate, id: &'a str },
+        NothingFound { query: &'a str },
+        Results { query: &'a str, page: usize },
+        MoreResults { page: usize },
+    }
+}
+
+impl Message for Knowledge<'_> {
+    fn ja(&self) -> String {
+        match *self {
+            Knowledge::LearningRecorded { date, id } => {
+                format!("{date} の学びとして記録しました。ありがとうございます！ id `{id}`")
+            }
+            Knowledge::PostmortemRecorded { title, date, id } => format!(
+                "ポストモーテム「{title}」を {date} の回に記録しました。対応ありがとうございました。id `{id}`"
+            ),
+            Knowledge::NothingFound { query } => format!("「{query}」は見つかりませんでした"),
+            Knowledge::Results { query, page } => {
+                format!("「{query}」の検索結果（{page}ページ目）:")
+            }
+            Knowledge::MoreResults { page } => format!("\n続きは page:{page}"),
+        }
+    }
+
+    fn en(&self) -> String {
+        match *self {
+            Knowledge::LearningRecorded { date, id } => {
+                format!("Recorded as a learning of {date}. Thank you! id `{id}`")
+            }
+            Knowledge::PostmortemRecorded { title, date, id } => format!(
+                "Postmortem \"{title}\" recorded for {date}. Thanks for the recovery work. id `{id}`"
+            ),
+            Knowledge::NothingFound { query } => format!("nothing found for \"{query}\""),
+            Knowledge::Results { query, page } => format!("Results for \"{query}\" (page {page}):"),
+            Knowledge::MoreResults { page } => format!("\nMore with page:{page}"),
+        }
+    }
+}
+
+#[cfg(test)]
+impl Knowledge<'static> {
+    pub(crate) fn samples() -> Vec<Self> {
+        let date = NaiveDate::from_ymd_opt(2026, 12, 9).unwrap();
+        vec![
+            Knowledge::LearningRecorded { date, id: "l-1" },
+            Knowledge::PostmortemRecorded {
+                title: "決済APIの遅延",
+                date,
+                id: "p-1",
+            },
+            Knowledge::NothingFound { query: "決済" },
+            Knowledge::Results {
+                query: "決済",
+                page: 1,
+            },
+            Knowledge::MoreResults { page: 2 },
+        ]
+    }
+}
