@@ -24,6 +24,7 @@ pub(crate) mod endpoint;
 pub mod english;
 pub(crate) mod invite;
 pub(crate) mod labels;
+pub(crate) mod session;
 pub(crate) mod stats;
 
 /// A text in both languages.
@@ -153,6 +154,12 @@ mod tests {
             labels::Label::VARIANTS,
             &labels::Label::samples(),
             labels::Label::variant,
+        );
+        check(
+            "session",
+            session::SessionText::VARIANTS,
+            &session::SessionText::samples(),
+            session::SessionText::variant,
         );
         check(
             "stats",
