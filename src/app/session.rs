@@ -14,7 +14,7 @@ use crate::domain::log::Session;
 use crate::domain::run_of_show::{RunOfShow, plan};
 use crate::domain::schedule::Occurrence;
 use crate::messages::Message as _;
-use crate::messages::session::{SessionText, run_of_show};
+use crate::messages::session::{SessionText, clock, run_of_show};
 
 /// A session's live state, kept as JSON under [`live_key`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -27,6 +27,9 @@ pub(crate) struct LiveSession {
     pub current: usize,
     /// Minutes added per item (index 0 is the first item).
     pub extensions: Vec<u32>,
+    /// Learnings recorded during the session, with the part they belong to.
+    #[serde(default)]
+    pub learnings: Vec<(usize, String)>,
     pub ended: bool,
 }
 
@@ -60,6 +63,30 @@ fn save(uc: &Context, date: NaiveDate, live: &LiveSession) -> Result<(), UserErr
 /// `wp:session:<meeting>:<date>:<action>` on the run-of-show.
 pub fn button_id(meeting: &str, date: NaiveDate, action: &str) -> String {
     format!("{CUSTOM_ID_PREFIX}session:{meeting}:{date}:{action}")
+}
+
+/// A click on the run-of-show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Click {
+    Next,
+    Extend,
+    Learning,
+}
+
+/// The inverse of [`button_id`]; `None` for anything else.
+pub fn parse_button(custom_id: &str) -> Option<(&str, NaiveDate, Click)> {
+    let rest = custom_id
+        .strip_prefix(CUSTOM_ID_PREFIX)?
+        .strip_prefix("session:")?;
+    let (rest, action) = rest.rsplit_once(':')?;
+    let (meeting, date) = rest.rsplit_once(':')?;
+    let click = match action {
+        "next" => Click::Next,
+        "extend" => Click::Extend,
+        "learning" => Click::Learning,
+        _ => return None,
+    };
+    Some((meeting, date.parse().ok()?, click))
 }
 
 /// A Discord link to a channel or thread.
@@ -229,6 +256,110 @@ pub(crate) async fn start<C: ChatPort>(
         }
         .say(language),
     ))
+}
+
+/// The running session of `date`, or "this session has ended".
+fn running(uc: &Context, date: NaiveDate) -> Result<LiveSession, UserError> {
+    load(uc, date)?
+        .filter(|live| !live.ended)
+        .ok_or_else(|| UserError(SessionText::Ended.say(uc.language)))
+}
+
+/// What a click on 「次へ」 or 「+5分」 posts, decided before posting.
+pub(crate) struct Step {
+    pub live: LiveSession,
+    pub message: ChatMessage,
+    pub key: String,
+}
+
+/// Decides a click: the new state and the message that says it.
+pub(crate) fn plan_click(uc: &Context, who: &Actor, date: NaiveDate, click: Click) -> Result<Step, UserError> {
+    let mut live = running(uc, date)?;
+    let session = uc.log.session(&uc.meeting.id, date)?;
+    let plan = plan_of(uc, session.as_ref());
+    let occurrence = uc
+        .occurrences(date, 1)?
+        .into_iter()
+        .find(|o| o.date == date)
+        .ok_or_else(|| UserError(SessionText::Ended.say(uc.language)))?;
+    let items = plan.items.len();
+    live.extensions.resize(items, 0);
+    let keys = live_key(&uc.meeting.id, date);
+    let text = match click {
+        Click::Next => {
+            let allowed = who.is_facilitator
+                || facilitator_id(uc, session.as_ref()).is_some_and(|id| id.to_string() == who.id);
+            if !allowed {
+                return Err(UserError(SessionText::NotAllowedNext.say(uc.language)));
+            }
+            live.current = (live.current + 1).min(items + 1);
+            match live.current.checked_sub(1).and_then(|i| plan.items.get(i)) {
+                Some(item) => {
+                    let until = plan
+                        .item_end(&occurrence.start, live.current - 1, &live.extensions)
+                        .map(|t| clock(&t))
+                        .unwrap_or_default();
+                    format!(
+                        "{}\n{}",
+                        SessionText::NowOn { index: live.current, title: &item.title, until: &until }
+                            .say(uc.language),
+                        SessionText::Prompts { set: item.prompts }.say(uc.language)
+                    )
+                }
+                _ => SessionText::NowClosing.say(uc.language),
+            }
+        }
+        Click::Extend => {
+            let Some(item) = live.current.checked_sub(1).and_then(|i| plan.items.get(i)) else {
+                // Nothing to extend in the opening or closing: say what is on.
+                return Err(UserError(SessionText::NowClosing.say(uc.language)));
+            };
+            live.extensions[live.current - 1] += 5;
+            let until = plan
+                .item_end(&occurrence.start, live.current - 1, &live.extensions)
+                .map(|t| clock(&t))
+                .unwrap_or_default();
+            SessionText::Extended { title: &item.title, until: &until }.say(uc.language)
+        }
+        Click::Learning => unreachable!("a learning opens a form"),
+    };
+    let extended: u32 = live.extensions.iter().sum();
+    Ok(Step {
+        key: format!("{keys}/step/{}/{extended}", live.current),
+        message: ChatMessage { text, buttons: Vec::new() },
+        live,
+    })
+}
+
+/// 「次へ」 or 「+5分」: posts the step in the session's place under its key
+/// (a retry after a crash posts nothing new), then records the state.
+pub(crate) async fn click<C: ChatPort>(
+    state: &AppState,
+    chat: &C,
+    meeting: &Meeting,
+    who: &Actor,
+    date: NaiveDate,
+    click: Click,
+) -> Result<(), UserError> {
+    let step = state.with_use_case(meeting, |uc| plan_click(uc, who, date, click))?;
+    chat.post_once(step.live.target, &step.message, &step.key)
+        .await
+        .map_err(internal)?;
+    state.with_use_case(meeting, |uc| save(uc, date, &step.live))
+}
+
+/// The form of 「学びを記録」: refused once the session has ended.
+pub(crate) fn check_running(uc: &Context, date: NaiveDate) -> Result<(), UserError> {
+    running(uc, date).map(|_| ())
+}
+
+/// A learning from the form: recorded for the session, linked to the part on now.
+pub(crate) fn add_learning(uc: &Context, who: &Actor, date: NaiveDate, text: &str) -> Answer {
+    let mut live = running(uc, date)?;
+    let reply = super::knowledge::add_learning(uc, who, text, &[], Some(date))?;
+    live.learnings.push((live.current, text.trim().to_string()));
+    save(uc, date, &live)?;
+    Ok(Reply::private(reply.text))
 }
 
 fn internal(e: anyhow::Error) -> UserError {

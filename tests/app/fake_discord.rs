@@ -520,6 +520,17 @@ impl FakeDiscord {
     /// Sends INTERACTION_CREATE for a click (type 3) on the button `custom_id` of `message`
     /// (a message as returned by [`FakeDiscord::messages`]). Returns the interaction id.
     pub fn click_button(&self, message: &Value, custom_id: &str, user_id: u64) -> u64 {
+        self.click_button_with_roles(message, custom_id, user_id, &[])
+    }
+
+    /// [`FakeDiscord::click_button`] by a member holding `roles`.
+    pub fn click_button_with_roles(
+        &self,
+        message: &Value,
+        custom_id: &str,
+        user_id: u64,
+        roles: &[u64],
+    ) -> u64 {
         let channel_id = message["channel_id"]
             .as_str()
             .and_then(|c| c.parse().ok())
@@ -543,7 +554,7 @@ impl FakeDiscord {
             "data": { "custom_id": custom_id, "component_type": 2 },
             "message": message,
         });
-        self.send_interaction(3, channel_id, Some(message_id), user_id, &[], specific)
+        self.send_interaction(3, channel_id, Some(message_id), user_id, roles, specific)
     }
 
     /// Sends INTERACTION_CREATE for the submit (type 5) of the modal `custom_id` with text

@@ -80,6 +80,19 @@ fn a_facilitator_starts_the_session_in_a_thread_on_the_announcement_once_across_
     assert!(content(&refused).contains("ファシリテーター"), "{refused}");
     assert!(fake.threads().is_empty());
 
+    for (title, kind) in [("決済APIの全断", 0), ("ダッシュボードを眺める", 1)] {
+        let id = fake.send_slash_command(
+            "agenda",
+            json!([{"name": "add", "type": 1, "options": [
+                {"name": "title", "type": 3, "value": title},
+                {"name": "kind", "type": 4, "value": kind},
+            ]}]),
+            BOB,
+            &[],
+        );
+        fake.wait_for_callback(id, WAIT);
+    }
+
     let started = session_start(&fake, ALICE, &[FACILITATOR_ROLE]);
     let threads = fake.threads();
     assert_eq!(threads.len(), 1, "{threads:#?}");
@@ -97,6 +110,10 @@ fn a_facilitator_starts_the_session_in_a_thread_on_the_announcement_once_across_
     assert!(run_of_show.contains("17:00〜 オープニング（5分）"), "{run_of_show}");
     assert!(run_of_show.contains("誰が原因かではなく"), "{run_of_show}");
     assert!(run_of_show.contains("17:50〜 クロージング（10分）"), "{run_of_show}");
+    // 45 minutes, weighted 3:2 for an incident and a dashboard.
+    assert!(run_of_show.contains("17:05〜 1. 決済APIの全断"), "{run_of_show}");
+    assert!(run_of_show.contains("27分"), "{run_of_show}");
+    assert!(run_of_show.contains("17:32〜 2. ダッシュボードを眺める"), "{run_of_show}");
     assert_eq!(posted[0]["allowed_mentions"]["parse"], json!([]));
     let labels: Vec<&str> = posted[0]["components"][0]["components"]
         .as_array()
@@ -105,6 +122,29 @@ fn a_facilitator_starts_the_session_in_a_thread_on_the_announcement_once_across_
         .map(|b| b["label"].as_str().unwrap())
         .collect();
     assert_eq!(labels, ["次へ", "+5分", "学びを記録"]);
+    let run_of_show_message = posted[0].clone();
+    let button = |n: usize| {
+        run_of_show_message["components"][0]["components"][n]["custom_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (next, extend, learning) = (button(0), button(1), button(2));
+
+    // 「次へ」 is the facilitator's: someone else gets a private word.
+    let not_yours = fake.click_button(&run_of_show_message, &next, BOB);
+    let not_yours = fake.wait_for_callback(not_yours, WAIT);
+    assert!(is_ephemeral(&not_yours) && content(&not_yours).contains("ファシリテーター"));
+    let first =
+        fake.click_button_with_roles(&run_of_show_message, &next, ALICE, &[FACILITATOR_ROLE]);
+    assert_eq!(fake.wait_for_callback(first, WAIT)["type"], 6);
+    let now_on = fake.wait_for_messages(thread_id, 2, WAIT)[1]["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    crate::no_english::assert_japanese("the first item", &now_on, &[]);
+    assert!(now_on.contains("▶ 1. 決済APIの全断（17:32まで）"), "{now_on}");
+    assert!(now_on.contains("どうやって気づいた"), "incident prompts: {now_on}");
 
     // A second start, and one after a SIGKILL: the link, nothing new.
     let again = session_start(&fake, ALICE, &[FACILITATOR_ROLE]);
@@ -115,8 +155,38 @@ fn a_facilitator_starts_the_session_in_a_thread_on_the_announcement_once_across_
     let after = session_start(&fake, ALICE, &[FACILITATOR_ROLE]);
     assert!(content(&after).contains(&format!("/{thread_id}")), "{after}");
     assert_eq!(fake.threads().len(), 1);
-    assert_eq!(fake.messages(thread_id).len(), 1);
+    assert_eq!(fake.messages(thread_id).len(), 2, "nothing posted twice");
     assert_eq!(fake.messages(TEXT_CHANNEL_ID).len(), 1);
+
+    // The restarted daemon continues: the second item, in the same thread.
+    let second =
+        fake.click_button_with_roles(&run_of_show_message, &next, ALICE, &[FACILITATOR_ROLE]);
+    fake.wait_for_callback(second, WAIT);
+    let now_on = fake.wait_for_messages(thread_id, 3, WAIT)[2]["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(now_on.contains("▶ 2. ダッシュボードを眺める（17:50まで）"), "{now_on}");
+    assert!(now_on.contains("普段はどんな値"), "dashboard prompts: {now_on}");
+
+    // Anyone records a learning through the form.
+    let form = fake.click_button(&run_of_show_message, &learning, BOB);
+    let form = fake.wait_for_callback(form, WAIT);
+    assert_eq!(form["type"], 9, "{form}");
+    let form_id = form["data"]["custom_id"].as_str().unwrap().to_string();
+    let submitted = fake.submit_modal(&form_id, &[("text", "検知の閾値を見直す")], BOB);
+    let submitted = fake.wait_for_callback(submitted, WAIT);
+    assert!(is_ephemeral(&submitted), "{submitted}");
+    assert!(content(&submitted).contains("学びとして記録しました"), "{submitted}");
+
+    // Anyone extends the item on now.
+    let more = fake.click_button(&run_of_show_message, &extend, BOB);
+    fake.wait_for_callback(more, WAIT);
+    let extended = fake.wait_for_messages(thread_id, 4, WAIT)[3]["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(extended.contains("「ダッシュボードを眺める」を5分延長しました（17:55まで）"), "{extended}");
 }
 
 #[test]
