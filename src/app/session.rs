@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::state::AppState;
 use super::{Actor, Answer, Context, Reply, UserError, session_label};
-use crate::config::Meeting;
 use crate::chat::{CUSTOM_ID_PREFIX, ChatButton, ChatMessage, ChatPort};
+use crate::config::Meeting;
 use crate::domain::log::Session;
 use crate::domain::run_of_show::{RunOfShow, plan};
 use crate::domain::schedule::Occurrence;
@@ -56,7 +56,8 @@ pub(crate) fn load(uc: &Context, date: NaiveDate) -> Result<Option<LiveSession>,
 
 fn save(uc: &Context, date: NaiveDate, live: &LiveSession) -> Result<(), UserError> {
     let text = serde_json::to_string(live).expect("plain data serializes");
-    uc.log.set_marker(&live_key(&uc.meeting.id, date), Some(&text))?;
+    uc.log
+        .set_marker(&live_key(&uc.meeting.id, date), Some(&text))?;
     Ok(())
 }
 
@@ -155,7 +156,12 @@ pub(crate) struct Opening {
 }
 
 /// Decides `/session start` for `who` in the meeting's `channel`.
-pub(crate) fn plan_start(uc: &Context, who: &Actor, channel: u64, guild: u64) -> Result<StartPlan, UserError> {
+pub(crate) fn plan_start(
+    uc: &Context,
+    who: &Actor,
+    channel: u64,
+    guild: u64,
+) -> Result<StartPlan, UserError> {
     let occurrence = today(uc)?;
     let session = uc.log.session(&uc.meeting.id, occurrence.date)?;
     check_may_start(uc, who, session.as_ref())?;
@@ -247,9 +253,13 @@ pub(crate) async fn start<C: ChatPort>(
     };
     // Recorded before posting: a restart from here continues in this thread.
     state.with_use_case(meeting, |uc| save(uc, opening.date, &live))?;
-    chat.post_once(live.target, &opening.run_of_show, &format!("{keys}/run-of-show"))
-        .await
-        .map_err(internal)?;
+    chat.post_once(
+        live.target,
+        &opening.run_of_show,
+        &format!("{keys}/run-of-show"),
+    )
+    .await
+    .map_err(internal)?;
     Ok(Reply::public(
         SessionText::Started {
             link: &link(guild, live.target),
@@ -273,7 +283,12 @@ pub(crate) struct Step {
 }
 
 /// Decides a click: the new state and the message that says it.
-pub(crate) fn plan_click(uc: &Context, who: &Actor, date: NaiveDate, click: Click) -> Result<Step, UserError> {
+pub(crate) fn plan_click(
+    uc: &Context,
+    who: &Actor,
+    date: NaiveDate,
+    click: Click,
+) -> Result<Step, UserError> {
     let mut live = running(uc, date)?;
     let session = uc.log.session(&uc.meeting.id, date)?;
     let plan = plan_of(uc, session.as_ref());
@@ -301,8 +316,12 @@ pub(crate) fn plan_click(uc: &Context, who: &Actor, date: NaiveDate, click: Clic
                         .unwrap_or_default();
                     format!(
                         "{}\n{}",
-                        SessionText::NowOn { index: live.current, title: &item.title, until: &until }
-                            .say(uc.language),
+                        SessionText::NowOn {
+                            index: live.current,
+                            title: &item.title,
+                            until: &until
+                        }
+                        .say(uc.language),
                         SessionText::Prompts { set: item.prompts }.say(uc.language)
                     )
                 }
@@ -319,14 +338,21 @@ pub(crate) fn plan_click(uc: &Context, who: &Actor, date: NaiveDate, click: Clic
                 .item_end(&occurrence.start, live.current - 1, &live.extensions)
                 .map(|t| clock(&t))
                 .unwrap_or_default();
-            SessionText::Extended { title: &item.title, until: &until }.say(uc.language)
+            SessionText::Extended {
+                title: &item.title,
+                until: &until,
+            }
+            .say(uc.language)
         }
         Click::Learning => unreachable!("a learning opens a form"),
     };
     let extended: u32 = live.extensions.iter().sum();
     Ok(Step {
         key: format!("{keys}/step/{}/{extended}", live.current),
-        message: ChatMessage { text, buttons: Vec::new() },
+        message: ChatMessage {
+            text,
+            buttons: Vec::new(),
+        },
         live,
     })
 }
@@ -372,6 +398,7 @@ mod tests {
     use super::*;
     use crate::app::fixture::fixture;
     use crate::domain::language::Language;
+    use crate::store::SessionLog as _;
 
     fn actor(id: &str, is_facilitator: bool) -> Actor {
         Actor {
@@ -405,16 +432,34 @@ mod tests {
         let Ok(StartPlan::Open(opening)) = plan_start(&uc, &actor("42", false), 222, 111) else {
             panic!("the assigned facilitator may start");
         };
-        assert!(opening.thread_name.starts_with('#') && opening.thread_name.ends_with(" 2026-12-02"));
+        assert!(
+            opening.thread_name.starts_with('#') && opening.thread_name.ends_with(" 2026-12-02")
+        );
         assert!(opening.run_of_show.text.contains("オープニング"));
         assert_eq!(opening.run_of_show.buttons.len(), 3);
-        assert!(matches!(plan_start(&uc, &actor("9", true), 222, 111), Ok(StartPlan::Open(_))));
+        assert!(matches!(
+            plan_start(&uc, &actor("9", true), 222, 111),
+            Ok(StartPlan::Open(_))
+        ));
 
-        save(&uc, date, &LiveSession { target: 555, thread: Some(555), ..Default::default() }).unwrap();
+        save(
+            &uc,
+            date,
+            &LiveSession {
+                target: 555,
+                thread: Some(555),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         let Ok(StartPlan::Answered(reply)) = plan_start(&uc, &actor("42", false), 222, 111) else {
             panic!("a second start answers with the link");
         };
-        assert!(reply.text.contains("https://discord.com/channels/111/555"), "{}", reply.text);
+        assert!(
+            reply.text.contains("https://discord.com/channels/111/555"),
+            "{}",
+            reply.text
+        );
     }
 
     #[test]

@@ -76,8 +76,12 @@ pub(super) fn timing(
     let w = &raw.weights;
     let pick = |own: Option<Weight>, default: u32| own.map_or(default, |w| w.0);
     let timing = SessionTiming {
-        opening_minutes: raw.opening_minutes.map_or(defaults.opening_minutes, |m| m.0),
-        closing_minutes: raw.closing_minutes.map_or(defaults.closing_minutes, |m| m.0),
+        opening_minutes: raw
+            .opening_minutes
+            .map_or(defaults.opening_minutes, |m| m.0),
+        closing_minutes: raw
+            .closing_minutes
+            .map_or(defaults.closing_minutes, |m| m.0),
         weights: KindWeights {
             incident: pick(w.incident, defaults.weights.incident),
             dashboard: pick(w.dashboard, defaults.weights.dashboard),
@@ -147,11 +151,14 @@ first_session = "2024-01-03"
             "{err}"
         );
         let err = parse("[meeting.session.weights]\nincident = 1000\n").unwrap_err();
-        assert!(err.contains(":10: key `meeting[0].session.weights.incident`"), "{err}");
+        assert!(
+            err.contains(":10: key `meeting[0].session.weights.incident`"),
+            "{err}"
+        );
         let err = parse("[meeting.session]\nopening_minute = 3\n").unwrap_err();
         assert!(err.contains("opening_minute"), "{err}");
-        let err = parse("[meeting.session]\nopening_minutes = 30\nclosing_minutes = 30\n")
-            .unwrap_err();
+        let err =
+            parse("[meeting.session]\nopening_minutes = 30\nclosing_minutes = 30\n").unwrap_err();
         assert!(err.contains("key `meeting[0].session`"), "{err}");
         assert!(err.contains("leave no time"), "{err}");
     }

@@ -153,7 +153,7 @@ async fn on_event(
         serenity::Interaction::Component(click)
             if click.data.custom_id.starts_with(CUSTOM_ID_PREFIX) =>
         {
-            if super::session::on_click(&framework.serenity_context, state, click).await? {
+            if super::session::on_click(framework.serenity_context, state, click).await? {
                 return Ok(());
             }
             let answer = match parse_rsvp_button(&click.data.custom_id) {
@@ -183,7 +183,7 @@ async fn on_event(
         serenity::Interaction::Modal(submit)
             if submit.data.custom_id.starts_with(CUSTOM_ID_PREFIX) =>
         {
-            if super::session::on_modal(&framework.serenity_context, state, submit).await? {
+            if super::session::on_modal(framework.serenity_context, state, submit).await? {
                 return Ok(());
             }
             let worker = state.clone();

@@ -41,24 +41,25 @@ pub(crate) async fn on_click(
     };
     let who = actor(state, meeting, &click.user, click.member.as_ref());
     if what == Click::Learning {
-        let response = match state.with_use_case(meeting, |uc| crate::app::session::check_running(uc, date)) {
-            Err(UserError(text)) => ephemeral_reply(text),
-            Ok(()) => serenity::CreateInteractionResponse::Modal(
-                serenity::CreateModal::new(
-                    click.data.custom_id.clone(),
-                    SessionText::LearningModalTitle.say(language),
-                )
-                .components(vec![serenity::CreateActionRow::InputText(
-                    serenity::CreateInputText::new(
-                        serenity::InputTextStyle::Paragraph,
-                        SessionText::LearningField.say(language),
-                        "text",
+        let response =
+            match state.with_use_case(meeting, |uc| crate::app::session::check_running(uc, date)) {
+                Err(UserError(text)) => ephemeral_reply(text),
+                Ok(()) => serenity::CreateInteractionResponse::Modal(
+                    serenity::CreateModal::new(
+                        click.data.custom_id.clone(),
+                        SessionText::LearningModalTitle.say(language),
                     )
-                    .required(true)
-                    .max_length(1000),
-                )]),
-            ),
-        };
+                    .components(vec![serenity::CreateActionRow::InputText(
+                        serenity::CreateInputText::new(
+                            serenity::InputTextStyle::Paragraph,
+                            SessionText::LearningField.say(language),
+                            "text",
+                        )
+                        .required(true)
+                        .max_length(1000),
+                    )]),
+                ),
+            };
         click.create_response(&ctx.http, response).await?;
         return Ok(true);
     }
@@ -81,7 +82,9 @@ pub(crate) async fn on_modal(
         return Ok(false);
     };
     let language = state.config.daemon.language;
-    let text = modal_value(&submit.data, "text").unwrap_or_default().to_string();
+    let text = modal_value(&submit.data, "text")
+        .unwrap_or_default()
+        .to_string();
     let answer = match state.config.meeting(meeting_id) {
         Some(meeting) => {
             let who = actor(state, meeting, &submit.user, submit.member.as_ref());
@@ -92,7 +95,9 @@ pub(crate) async fn on_modal(
         None => Err(UserError(SessionText::Ended.say(language))),
     };
     let text = answer.map_or_else(|e| e.0, |r| r.text);
-    submit.create_response(&ctx.http, ephemeral_reply(text)).await?;
+    submit
+        .create_response(&ctx.http, ephemeral_reply(text))
+        .await?;
     Ok(true)
 }
 
@@ -120,9 +125,7 @@ pub async fn session_start(ctx: Context<'_>) -> Result<(), Error> {
     let meeting = state.meeting_for_channel(ctx.channel_id().get()).clone();
     let who = actor(&state, &meeting, ctx.author(), member.as_deref());
     let chat = chat_of(ctx.serenity_context(), &state);
-    let channel = state
-        .channel_of(&meeting)
-        .unwrap_or(ctx.channel_id().get());
+    let channel = state.channel_of(&meeting).unwrap_or(ctx.channel_id().get());
     let answer = crate::app::session::start(&state, &chat, &meeting, &who, channel).await;
     let (text, ephemeral) = match answer {
         Ok(reply) => (reply.text, reply.ephemeral),

@@ -281,7 +281,10 @@ mod tests {
         let plan = plan(30, &timing, &[], Some(&proposal));
         assert_eq!(plan.items.len(), 1);
         assert_eq!(plan.items[0].prompts, PromptSet::ReadingClub);
-        assert_eq!((plan.items[0].offset_minutes, plan.items[0].minutes), (3, 20));
+        assert_eq!(
+            (plan.items[0].offset_minutes, plan.items[0].minutes),
+            (3, 20)
+        );
         assert!(plan.items[0].id.is_empty());
     }
 

@@ -33,18 +33,8 @@ catalogue! {
         Started { link: &'a str },
         ThreadRefused,
         Extended { title: &'a str, until: &'a str },
-        LearningRecorded,
         Ended,
         NoSessionToday,
-        TimeUp { title: &'a str },
-        FiveMinutesLeft,
-        SummaryHeading { session: &'a str },
-        SummaryCovered,
-        SummaryLearnings,
-        SummaryNotCovered,
-        SummaryNone,
-        HeadCount { count: Option<u32> },
-        NextSession { session: Option<&'a str>, facilitator: Option<&'a str> },
     }
 }
 
@@ -90,25 +80,8 @@ impl Message for SessionText<'_> {
             Started { link } => format!("進行表をスレッドに投稿しました: {link}"),
             ThreadRefused => "スレッドを作成できませんでした（ボットにスレッド作成の権限がありません）。進行表はこのチャンネルに投稿します。".into(),
             Extended { title, until } => format!("「{title}」を5分延長しました（{until}まで）。"),
-            LearningRecorded => "学びを記録しました。".into(),
             Ended => "この回の進行は終了しています。".into(),
             NoSessionToday => "今日は開催日ではありません。".into(),
-            TimeUp { title } => format!("「{title}」の予定時間になりました。"),
-            FiveMinutesLeft => "終了まであと5分です。".into(),
-            SummaryHeading { session } => format!("**{session} のまとめ**"),
-            SummaryCovered => "話した議題:".into(),
-            SummaryLearnings => "学び:".into(),
-            SummaryNotCovered => "話せなかった議題（次回に持ち越し）:".into(),
-            SummaryNone => "- なし".into(),
-            HeadCount { count: Some(count) } => format!("参加人数: {count}人"),
-            HeadCount { count: None } => "参加人数: 不明".into(),
-            NextSession { session: Some(session), facilitator } => {
-                let by = facilitator
-                    .map(|f| format!("（ファシリテーター: {f}）"))
-                    .unwrap_or_default();
-                format!("次回: {session}{by}")
-            }
-            NextSession { session: None, .. } => "次回: 未定".into(),
         }
     }
 
@@ -153,25 +126,8 @@ impl Message for SessionText<'_> {
             Started { link } => format!("Run of show posted in the thread: {link}"),
             ThreadRefused => "Could not open a thread (the bot may not create threads here). The run of show follows in this channel.".into(),
             Extended { title, until } => format!("\"{title}\" extended by 5 minutes (until {until})."),
-            LearningRecorded => "Learning recorded.".into(),
             Ended => "This session has ended.".into(),
             NoSessionToday => "There is no session today.".into(),
-            TimeUp { title } => format!("Time is up for \"{title}\"."),
-            FiveMinutesLeft => "Five minutes left.".into(),
-            SummaryHeading { session } => format!("**Summary: {session}**"),
-            SummaryCovered => "Covered:".into(),
-            SummaryLearnings => "Learnings:".into(),
-            SummaryNotCovered => "Not covered (carried over):".into(),
-            SummaryNone => "- none".into(),
-            HeadCount { count: Some(count) } => format!("Head count: {count}"),
-            HeadCount { count: None } => "Head count: unknown".into(),
-            NextSession { session: Some(session), facilitator } => {
-                let by = facilitator
-                    .map(|f| format!(" (facilitator: {f})"))
-                    .unwrap_or_default();
-                format!("Next: {session}{by}")
-            }
-            NextSession { session: None, .. } => "Next: not scheduled".into(),
         }
     }
 }
@@ -233,13 +189,37 @@ impl SessionText<'static> {
     pub(crate) fn samples() -> Vec<Self> {
         use SessionText::*;
         let mut samples = vec![
-            Heading { session: "第12回（12月2日(水)）" },
-            Opening { from: "17:00", minutes: 5 },
-            ItemLine { index: 1, title: "決済APIの全断", presenter: Some("<@42>"), from: "17:05", minutes: 27 },
-            ItemLine { index: 2, title: "決済APIの全断", presenter: None, from: "17:32", minutes: 18 },
+            Heading {
+                session: "第12回（12月2日(水)）",
+            },
+            Opening {
+                from: "17:00",
+                minutes: 5,
+            },
+            ItemLine {
+                index: 1,
+                title: "決済APIの全断",
+                presenter: Some("<@42>"),
+                from: "17:05",
+                minutes: 27,
+            },
+            ItemLine {
+                index: 2,
+                title: "決済APIの全断",
+                presenter: None,
+                from: "17:32",
+                minutes: 18,
+            },
             NoItems,
-            Closing { from: "17:50", minutes: 10 },
-            NowOn { index: 1, title: "決済APIの全断", until: "17:32" },
+            Closing {
+                from: "17:50",
+                minutes: 10,
+            },
+            NowOn {
+                index: 1,
+                title: "決済APIの全断",
+                until: "17:32",
+            },
             NowClosing,
             NextButton,
             ExtendButton,
@@ -249,24 +229,19 @@ impl SessionText<'static> {
             NotAllowedToStart { who: Some("<@42>") },
             NotAllowedToStart { who: None },
             NotAllowedNext,
-            AlreadyRunning { link: "https://discord.com/channels/1/2" },
-            Started { link: "https://discord.com/channels/1/2" },
+            AlreadyRunning {
+                link: "https://discord.com/channels/1/2",
+            },
+            Started {
+                link: "https://discord.com/channels/1/2",
+            },
             ThreadRefused,
-            Extended { title: "決済APIの全断", until: "17:37" },
-            LearningRecorded,
+            Extended {
+                title: "決済APIの全断",
+                until: "17:37",
+            },
             Ended,
             NoSessionToday,
-            TimeUp { title: "決済APIの全断" },
-            FiveMinutesLeft,
-            SummaryHeading { session: "第12回（12月2日(水)）" },
-            SummaryCovered,
-            SummaryLearnings,
-            SummaryNotCovered,
-            SummaryNone,
-            HeadCount { count: Some(5) },
-            HeadCount { count: None },
-            NextSession { session: Some("第13回（12月9日(水)）"), facilitator: Some("<@42>") },
-            NextSession { session: None, facilitator: None },
         ];
         for set in [
             PromptSet::Incident,
@@ -318,7 +293,10 @@ mod tests {
              08:50〜 クロージング（10分）: 学びの記録、次回のファシリテーター、次回の予定"
         );
         let en = run_of_show("#12", &plan, &start, Language::En);
-        assert!(en.contains("08:05 1. 決済APIの全断 (<@42>), 27 min"), "{en}");
+        assert!(
+            en.contains("08:05 1. 決済APIの全断 (<@42>), 27 min"),
+            "{en}"
+        );
         assert!(en.contains("not who caused it"), "{en}");
     }
 
@@ -328,6 +306,11 @@ mod tests {
         let start = Utc.with_ymd_and_hms(2026, 12, 2, 8, 0, 0).unwrap();
         let text = run_of_show("第12回", &plan, &start, Language::Ja);
         assert!(text.contains("議題なし"), "{text}");
-        assert!(text.ends_with("08:50〜 クロージング（10分）: 学びの記録、次回のファシリテーター、次回の予定"), "{text}");
+        assert!(
+            text.ends_with(
+                "08:50〜 クロージング（10分）: 学びの記録、次回のファシリテーター、次回の予定"
+            ),
+            "{text}"
+        );
     }
 }

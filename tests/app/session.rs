@@ -99,21 +99,39 @@ fn a_facilitator_starts_the_session_in_a_thread_on_the_announcement_once_across_
     let thread = &threads[0];
     assert_eq!(thread["name"], "#393 2026-12-02");
     let announcement = &fake.messages(TEXT_CHANNEL_ID)[0];
-    assert_eq!(announcement["thread"]["id"], thread["id"], "on the announcement");
+    assert_eq!(
+        announcement["thread"]["id"], thread["id"],
+        "on the announcement"
+    );
     let thread_id: u64 = thread["id"].as_str().unwrap().parse().unwrap();
-    assert!(content(&started).contains(&format!("/{thread_id}")), "{started}");
+    assert!(
+        content(&started).contains(&format!("/{thread_id}")),
+        "{started}"
+    );
 
     let posted = fake.wait_for_messages(thread_id, 1, WAIT);
     let run_of_show = posted[0]["content"].as_str().unwrap().to_string();
     crate::no_english::assert_japanese("the run-of-show", &run_of_show, &[]);
     assert!(run_of_show.contains("第393回"), "{run_of_show}");
-    assert!(run_of_show.contains("17:00〜 オープニング（5分）"), "{run_of_show}");
+    assert!(
+        run_of_show.contains("17:00〜 オープニング（5分）"),
+        "{run_of_show}"
+    );
     assert!(run_of_show.contains("誰が原因かではなく"), "{run_of_show}");
-    assert!(run_of_show.contains("17:50〜 クロージング（10分）"), "{run_of_show}");
+    assert!(
+        run_of_show.contains("17:50〜 クロージング（10分）"),
+        "{run_of_show}"
+    );
     // 45 minutes, weighted 3:2 for an incident and a dashboard.
-    assert!(run_of_show.contains("17:05〜 1. 決済APIの全断"), "{run_of_show}");
+    assert!(
+        run_of_show.contains("17:05〜 1. 決済APIの全断"),
+        "{run_of_show}"
+    );
     assert!(run_of_show.contains("27分"), "{run_of_show}");
-    assert!(run_of_show.contains("17:32〜 2. ダッシュボードを眺める"), "{run_of_show}");
+    assert!(
+        run_of_show.contains("17:32〜 2. ダッシュボードを眺める"),
+        "{run_of_show}"
+    );
     assert_eq!(posted[0]["allowed_mentions"]["parse"], json!([]));
     let labels: Vec<&str> = posted[0]["components"][0]["components"]
         .as_array()
@@ -143,8 +161,14 @@ fn a_facilitator_starts_the_session_in_a_thread_on_the_announcement_once_across_
         .unwrap()
         .to_string();
     crate::no_english::assert_japanese("the first item", &now_on, &[]);
-    assert!(now_on.contains("▶ 1. 決済APIの全断（17:32まで）"), "{now_on}");
-    assert!(now_on.contains("どうやって気づいた"), "incident prompts: {now_on}");
+    assert!(
+        now_on.contains("▶ 1. 決済APIの全断（17:32まで）"),
+        "{now_on}"
+    );
+    assert!(
+        now_on.contains("どうやって気づいた"),
+        "incident prompts: {now_on}"
+    );
 
     // A second start, and one after a SIGKILL: the link, nothing new.
     let again = session_start(&fake, ALICE, &[FACILITATOR_ROLE]);
@@ -153,7 +177,10 @@ fn a_facilitator_starts_the_session_in_a_thread_on_the_announcement_once_across_
     daemon.child.wait().unwrap();
     let _daemon = start(&app, &fake);
     let after = session_start(&fake, ALICE, &[FACILITATOR_ROLE]);
-    assert!(content(&after).contains(&format!("/{thread_id}")), "{after}");
+    assert!(
+        content(&after).contains(&format!("/{thread_id}")),
+        "{after}"
+    );
     assert_eq!(fake.threads().len(), 1);
     assert_eq!(fake.messages(thread_id).len(), 2, "nothing posted twice");
     assert_eq!(fake.messages(TEXT_CHANNEL_ID).len(), 1);
@@ -166,8 +193,14 @@ fn a_facilitator_starts_the_session_in_a_thread_on_the_announcement_once_across_
         .as_str()
         .unwrap()
         .to_string();
-    assert!(now_on.contains("▶ 2. ダッシュボードを眺める（17:50まで）"), "{now_on}");
-    assert!(now_on.contains("普段はどんな値"), "dashboard prompts: {now_on}");
+    assert!(
+        now_on.contains("▶ 2. ダッシュボードを眺める（17:50まで）"),
+        "{now_on}"
+    );
+    assert!(
+        now_on.contains("普段はどんな値"),
+        "dashboard prompts: {now_on}"
+    );
 
     // Anyone records a learning through the form.
     let form = fake.click_button(&run_of_show_message, &learning, BOB);
@@ -177,7 +210,10 @@ fn a_facilitator_starts_the_session_in_a_thread_on_the_announcement_once_across_
     let submitted = fake.submit_modal(&form_id, &[("text", "検知の閾値を見直す")], BOB);
     let submitted = fake.wait_for_callback(submitted, WAIT);
     assert!(is_ephemeral(&submitted), "{submitted}");
-    assert!(content(&submitted).contains("学びとして記録しました"), "{submitted}");
+    assert!(
+        content(&submitted).contains("学びとして記録しました"),
+        "{submitted}"
+    );
 
     // Anyone extends the item on now.
     let more = fake.click_button(&run_of_show_message, &extend, BOB);
@@ -186,7 +222,10 @@ fn a_facilitator_starts_the_session_in_a_thread_on_the_announcement_once_across_
         .as_str()
         .unwrap()
         .to_string();
-    assert!(extended.contains("「ダッシュボードを眺める」を5分延長しました（17:55まで）"), "{extended}");
+    assert!(
+        extended.contains("「ダッシュボードを眺める」を5分延長しました（17:55まで）"),
+        "{extended}"
+    );
 }
 
 #[test]
@@ -201,7 +240,10 @@ fn a_refused_thread_is_said_in_the_channel_and_the_run_of_show_posted_there() {
     let said = messages[1]["content"].as_str().unwrap();
     assert!(said.contains("スレッドを作成できませんでした"), "{said}");
     assert!(
-        messages[2]["content"].as_str().unwrap().contains("オープニング"),
+        messages[2]["content"]
+            .as_str()
+            .unwrap()
+            .contains("オープニング"),
         "{messages:#?}"
     );
     assert!(fake.threads().is_empty());
