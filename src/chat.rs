@@ -117,12 +117,22 @@ pub trait ChatPort: Send + Sync + 'static {
     /// Posts `message` to `channel`. `key` names the message for good: the
     /// adapter makes a retry under the same key (after a crash between
     /// posting and recording) not post a second message where it can.
+    /// Returns the message's id.
     fn post_once(
         &self,
         channel: u64,
         message: &ChatMessage,
         key: &str,
-    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+    ) -> impl Future<Output = anyhow::Result<u64>> + Send;
+
+    /// Opens a public thread named `name` on `message` in `channel`; returns
+    /// the thread's id (where messages to it are posted).
+    fn create_thread(
+        &self,
+        channel: u64,
+        message: u64,
+        name: &str,
+    ) -> impl Future<Output = anyhow::Result<u64>> + Send;
 
     /// How many people (bots excluded) are in a voice channel now; `None`
     /// when the service cannot tell yet.

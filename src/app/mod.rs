@@ -12,6 +12,7 @@ pub mod keep_alive;
 pub mod knowledge;
 pub mod metrics;
 pub mod rotation;
+pub mod session;
 pub mod sessions;
 pub mod state;
 pub mod stats;

@@ -5,6 +5,7 @@ mod alerts;
 mod integrations;
 mod meeting_settings;
 mod people;
+mod session;
 
 pub use alerts::{AlertRoute, AlertsConfig, DEFAULT_ALERTS_TOKEN_ENV};
 pub use integrations::{
@@ -211,6 +212,8 @@ pub struct Meeting {
     pub team: Option<String>,
     /// Shown in turn for a "dashboard walk" when nobody offered a topic.
     pub dashboards: Vec<Dashboard>,
+    /// How the live session splits its time (`[meeting.session]`).
+    pub session: crate::domain::run_of_show::SessionTiming,
     /// Per-meeting settings: read them through `config/meeting_settings.rs`,
     /// which applies the fallback to the global ones.
     pub(crate) settings: MeetingSettings,
@@ -337,6 +340,9 @@ struct RawMeeting {
     google_attendees: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     share_history_with: Vec<Spanned<String>>,
+    /// `[meeting.session]`: the live session's timing.
+    #[serde(default)]
+    session: Option<Spanned<session::RawSession>>,
 }
 
 /// One of `closures`: a named range of month-days that recurs every year;
@@ -578,6 +584,11 @@ impl Config {
             meeting.check_texts().map_err(|(span, key, message)| {
                 invalid(Some(span), &format!("meeting[{index}].{key}"), message)
             })?;
+            session::timing(meeting.session.as_ref(), meeting.duration_minutes.0).map_err(
+                |(span, key, message)| {
+                    invalid(Some(span), &format!("meeting[{index}].{key}"), message)
+                },
+            )?;
         }
 
         let people = people::check(&raw.person, &raw.meeting)
@@ -686,7 +697,10 @@ impl RawMeeting {
 
     fn into_meeting(self, people: &People) -> Meeting {
         let closures = self.closures.iter().map(closure_of).collect();
+        let session =
+            session::timing(self.session.as_ref(), self.duration_minutes.0).unwrap_or_default();
         Meeting {
+            session,
             settings: MeetingSettings {
                 discord_voice_channel_id: self.discord_voice_channel_id,
                 discord_facilitator_role_id: self.discord_facilitator_role_id,

@@ -153,6 +153,9 @@ async fn on_event(
         serenity::Interaction::Component(click)
             if click.data.custom_id.starts_with(CUSTOM_ID_PREFIX) =>
         {
+            if super::session::on_click(framework.serenity_context, state, click).await? {
+                return Ok(());
+            }
             let answer = match parse_rsvp_button(&click.data.custom_id) {
                 Some((meeting_id, date, status)) => match state.config.meeting(meeting_id) {
                     Some(meeting) => {
@@ -180,6 +183,9 @@ async fn on_event(
         serenity::Interaction::Modal(submit)
             if submit.data.custom_id.starts_with(CUSTOM_ID_PREFIX) =>
         {
+            if super::session::on_modal(framework.serenity_context, state, submit).await? {
+                return Ok(());
+            }
             let worker = state.clone();
             let submitted = submit.clone();
             let answer =

@@ -37,9 +37,9 @@ impl ChatPort for DiscordChat {
         channel: u64,
         message: &ChatMessage,
         key: &str,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<u64> {
         let nonce = crate::domain::log::stable_id("r", &[key]);
-        post_message_with_nonce(
+        let posted = post_message_with_nonce(
             &self.http,
             serenity::ChannelId::new(channel),
             &message.text,
@@ -47,7 +47,23 @@ impl ChatPort for DiscordChat {
             &nonce,
         )
         .await?;
-        Ok(())
+        Ok(posted.id.get())
+    }
+
+    async fn create_thread(&self, channel: u64, message: u64, name: &str) -> anyhow::Result<u64> {
+        use anyhow::Context as _;
+        // Discord caps thread names at 100 characters.
+        let name: String = name.chars().take(100).collect();
+        let thread = serenity::ChannelId::new(channel)
+            .create_thread_from_message(
+                &self.http,
+                serenity::MessageId::new(message),
+                serenity::CreateThread::new(name)
+                    .auto_archive_duration(serenity::AutoArchiveDuration::OneDay),
+            )
+            .await
+            .with_context(|| format!("opening a thread on message {message} in {channel}"))?;
+        Ok(thread.id.get())
     }
 
     fn voice_head_count(&self, voice_channel: u64) -> Option<u32> {

@@ -27,6 +27,9 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
         stats(),
         calendar(),
     ]
+    .into_iter()
+    .chain(super::session::commands())
+    .collect()
 }
 
 /// Agenda item kinds. Discord sends the index: never reorder.

@@ -5,5 +5,6 @@ pub mod bot;
 pub mod chat;
 mod client;
 mod commands;
+mod session;
 
 pub(crate) use client::log_filter;

@@ -12,6 +12,7 @@ pub mod log;
 pub mod people;
 pub mod reminders;
 pub mod rotation;
+pub mod run_of_show;
 pub mod schedule;
 pub mod slots;
 pub mod stats;

@@ -28,6 +28,7 @@ pub(crate) mod knowledge;
 pub(crate) mod labels;
 pub(crate) mod posts;
 pub(crate) mod rotation;
+pub(crate) mod session;
 pub(crate) mod sessions;
 pub(crate) mod stats;
 
@@ -188,6 +189,12 @@ mod tests {
             sessions::Sessions::VARIANTS,
             &sessions::Sessions::samples(),
             sessions::Sessions::variant,
+        );
+        check(
+            "session",
+            session::SessionText::VARIANTS,
+            &session::SessionText::samples(),
+            session::SessionText::variant,
         );
         check(
             "stats",

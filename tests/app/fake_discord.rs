@@ -111,6 +111,10 @@ struct FakeState {
     heartbeats: Vec<std::time::Instant>,
     /// Server nicknames by user id, sent as `member.nick`.
     nicknames: HashMap<u64, String>,
+    /// Threads created from messages, as Discord returns them (type 11).
+    threads: Vec<Value>,
+    /// Answer thread creation with 403 Missing Permissions.
+    refuse_threads: bool,
 }
 
 impl FakeState {
@@ -380,6 +384,17 @@ impl FakeDiscord {
         self.shared.update(|s| s.refuse_events_before = instant);
     }
 
+    /// From now on, refuse to create threads (403, Missing Permissions), as Discord does
+    /// for a bot without the permission.
+    pub fn refuse_threads(&self, refuse: bool) {
+        self.shared.update(|s| s.refuse_threads = refuse);
+    }
+
+    /// The threads created so far, in order.
+    pub fn threads(&self) -> Vec<Value> {
+        self.shared.lock().threads.clone()
+    }
+
     /// The Discord client language of the user in the interactions sent from now on ("ja" by
     /// default; e.g. "en-US").
     pub fn set_user_locale(&self, locale: &str) {
@@ -505,6 +520,17 @@ impl FakeDiscord {
     /// Sends INTERACTION_CREATE for a click (type 3) on the button `custom_id` of `message`
     /// (a message as returned by [`FakeDiscord::messages`]). Returns the interaction id.
     pub fn click_button(&self, message: &Value, custom_id: &str, user_id: u64) -> u64 {
+        self.click_button_with_roles(message, custom_id, user_id, &[])
+    }
+
+    /// [`FakeDiscord::click_button`] by a member holding `roles`.
+    pub fn click_button_with_roles(
+        &self,
+        message: &Value,
+        custom_id: &str,
+        user_id: u64,
+        roles: &[u64],
+    ) -> u64 {
         let channel_id = message["channel_id"]
             .as_str()
             .and_then(|c| c.parse().ok())
@@ -528,7 +554,7 @@ impl FakeDiscord {
             "data": { "custom_id": custom_id, "component_type": 2 },
             "message": message,
         });
-        self.send_interaction(3, channel_id, Some(message_id), user_id, &[], specific)
+        self.send_interaction(3, channel_id, Some(message_id), user_id, roles, specific)
     }
 
     /// Sends INTERACTION_CREATE for the submit (type 5) of the modal `custom_id` with text
@@ -986,6 +1012,10 @@ fn router(shared: Arc<Shared>) -> Router {
             get(get_message).patch(patch_message),
         )
         .route(
+            "/channels/{channel}/messages/{message}/threads",
+            post(create_thread_from_message),
+        )
+        .route(
             "/guilds/{guild}/scheduled-events",
             get(list_events).post(create_event),
         )
@@ -1371,6 +1401,61 @@ async fn post_message(
         }
         s.messages.entry(channel).or_default().push(message.clone());
         ok_json(message)
+    })
+}
+
+/// `POST /channels/{channel}/messages/{message}/threads`: a public thread (type 11) on an
+/// existing message, at most one per message; its messages go to the thread's own id.
+async fn create_thread_from_message(
+    State(shared): State<Arc<Shared>>,
+    Path((channel, message)): Path<(u64, u64)>,
+    body: Bytes,
+) -> Response {
+    let body = match parse_body(&body) {
+        Ok(v) => v,
+        Err(e) => return invalid_form(&e),
+    };
+    let name = body["name"].as_str().unwrap_or("").to_string();
+    if !(1..=100).contains(&name.chars().count()) {
+        return invalid_form("name: 1 to 100 characters");
+    }
+    shared.update(|s| {
+        if s.refuse_threads {
+            return discord_error(StatusCode::FORBIDDEN, 50013, "Missing Permissions");
+        }
+        let id = s.new_id();
+        let Some(m) = find_message(s, channel, message) else {
+            return discord_error(StatusCode::NOT_FOUND, 10008, "Unknown Message");
+        };
+        if m.get("thread").is_some() {
+            return discord_error(
+                StatusCode::BAD_REQUEST,
+                160004,
+                "A thread has already been created for this message",
+            );
+        }
+        let thread = json!({
+            "id": id.to_string(),
+            "type": 11,
+            "guild_id": GUILD_ID.to_string(),
+            "parent_id": channel.to_string(),
+            "owner_id": bot_user_json()["id"],
+            "name": name,
+            "member_count": 1,
+            "message_count": 0,
+            "total_message_sent": 0,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": false,
+                "auto_archive_duration": body["auto_archive_duration"].as_u64().unwrap_or(1440),
+                "archive_timestamp": now_rfc3339(),
+                "locked": false,
+            },
+        });
+        m["thread"] = thread.clone();
+        s.threads.push(thread.clone());
+        ok_json(thread)
     })
 }
 

@@ -28,6 +28,7 @@ mod plan;
 mod read_only;
 mod schedule_numbers;
 mod search;
+mod session;
 mod session_log;
 mod stats;
 mod store_health;

@@ -53,15 +53,22 @@ pub(crate) mod recording_chat {
             channel: u64,
             message: &ChatMessage,
             key: &str,
-        ) -> anyhow::Result<()> {
+        ) -> anyhow::Result<u64> {
             if self.fail_posts {
                 anyhow::bail!("the chat service is down");
             }
-            self.posts
-                .lock()
-                .unwrap()
-                .push((channel, message.clone(), key.to_string()));
-            Ok(())
+            let mut posts = self.posts.lock().unwrap();
+            posts.push((channel, message.clone(), key.to_string()));
+            Ok(1000 + posts.len() as u64)
+        }
+
+        async fn create_thread(
+            &self,
+            _channel: u64,
+            message: u64,
+            _name: &str,
+        ) -> anyhow::Result<u64> {
+            Ok(message + 1)
         }
 
         fn voice_head_count(&self, _voice_channel: u64) -> Option<u32> {

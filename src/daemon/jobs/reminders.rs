@@ -115,7 +115,13 @@ pub(crate) async fn tick<C: ChatPort>(state: &AppState, chat: &C) -> anyhow::Res
         for reminder in due(&reminders, now, posted) {
             let message = message_for(state, meeting, reminder)?;
             let key = reminder.key(&meeting.id);
-            chat.post_once(channel, &message, &key).await?;
+            let posted = chat.post_once(channel, &message, &key).await?;
+            if reminder.kind == ReminderKind::Announcement {
+                // The live session's thread hangs from the day's announcement.
+                let at =
+                    crate::app::session::announcement_key(&meeting.id, reminder.occurrence.date);
+                state.log.set_marker(&at, Some(&posted.to_string()))?;
+            }
             state.log.set_marker(&key, Some(&now.to_rfc3339()))?;
             Metrics::count(&state.metrics.reminders_sent);
             tracing::info!("posted reminder {key}");

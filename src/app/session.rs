@@ -1,0 +1,488 @@
+//! The live session (issue 15): `/session start` opens a thread on the day's
+//! announcement and posts the run-of-show there. What the session has done
+//! (its thread, the current item, extensions, what was posted) lives in the
+//! store, so a restarted daemon continues the same thread and posts nothing twice.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::state::AppState;
+use super::{Actor, Answer, Context, Reply, Said, UserError, session_label};
+use crate::chat::{CUSTOM_ID_PREFIX, ChatButton, ChatMessage, ChatPort};
+use crate::config::Meeting;
+use crate::domain::log::Session;
+use crate::domain::run_of_show::{RunOfShow, plan};
+use crate::domain::schedule::Occurrence;
+use crate::messages::Message as _;
+use crate::messages::session::{SessionText, clock, run_of_show};
+
+/// A session's live state, kept as JSON under [`live_key`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct LiveSession {
+    /// Where the session's messages go: the thread, or the channel when
+    /// Discord refused the thread.
+    pub target: u64,
+    pub thread: Option<u64>,
+    /// 0 is the opening, 1..=items the items, items + 1 the closing.
+    pub current: usize,
+    /// Minutes added per item (index 0 is the first item).
+    pub extensions: Vec<u32>,
+    /// Learnings recorded during the session, with the part they belong to.
+    #[serde(default)]
+    pub learnings: Vec<(usize, String)>,
+    pub ended: bool,
+}
+
+fn live_key(meeting: &str, date: NaiveDate) -> String {
+    format!("live-session/{meeting}/{date}")
+}
+
+/// Where the reminders job records the message id of the day's
+/// announcement, so the session's thread can hang from it.
+pub fn announcement_key(meeting: &str, date: NaiveDate) -> String {
+    format!("announcement-message/{meeting}/{date}")
+}
+
+pub(crate) fn load(uc: &Context, date: NaiveDate) -> Result<Option<LiveSession>, UserError> {
+    let Some(text) = uc
+        .log
+        .marker(&live_key(&uc.meeting.id, date))
+        .said(uc.language)?
+    else {
+        return Ok(None);
+    };
+    // A state this version cannot read is treated as none rather than lost:
+    // the marker stays until a new start overwrites it.
+    Ok(serde_json::from_str(&text)
+        .inspect_err(|e| tracing::warn!("live session state for {date} unreadable: {e}"))
+        .ok())
+}
+
+fn save(uc: &Context, date: NaiveDate, live: &LiveSession) -> Result<(), UserError> {
+    let text = serde_json::to_string(live).expect("plain data serializes");
+    uc.log
+        .set_marker(&live_key(&uc.meeting.id, date), Some(&text))
+        .said(uc.language)?;
+    Ok(())
+}
+
+/// `wp:session:<meeting>:<date>:<action>` on the run-of-show.
+pub fn button_id(meeting: &str, date: NaiveDate, action: &str) -> String {
+    format!("{CUSTOM_ID_PREFIX}session:{meeting}:{date}:{action}")
+}
+
+/// A click on the run-of-show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Click {
+    Next,
+    Extend,
+    Learning,
+}
+
+/// The inverse of [`button_id`]; `None` for anything else.
+pub fn parse_button(custom_id: &str) -> Option<(&str, NaiveDate, Click)> {
+    let rest = custom_id
+        .strip_prefix(CUSTOM_ID_PREFIX)?
+        .strip_prefix("session:")?;
+    let (rest, action) = rest.rsplit_once(':')?;
+    let (meeting, date) = rest.rsplit_once(':')?;
+    let click = match action {
+        "next" => Click::Next,
+        "extend" => Click::Extend,
+        "learning" => Click::Learning,
+        _ => return None,
+    };
+    Some((meeting, date.parse().ok()?, click))
+}
+
+/// A Discord link to a channel or thread.
+fn link(guild: u64, channel: u64) -> String {
+    format!("https://discord.com/channels/{guild}/{channel}")
+}
+
+/// Today's held session, or why there is none.
+fn today(uc: &Context) -> Result<Occurrence, UserError> {
+    let today = uc.today();
+    uc.occurrences(today, 1)?
+        .into_iter()
+        .find(|o| o.date == today && o.is_held())
+        .ok_or_else(|| UserError(SessionText::NoSessionToday.say(uc.language)))
+}
+
+/// The assigned facilitator's Discord id: a person of the directory, or a
+/// member who joined the rotation from Discord (`discord-<id>`).
+fn facilitator_id(uc: &Context, session: Option<&Session>) -> Option<u64> {
+    let entry = session?.facilitator.as_deref()?;
+    let name = uc.people.canonical(entry);
+    uc.people
+        .by_name(&name)
+        .and_then(|p| p.discord_id)
+        .or_else(|| name.strip_prefix("discord-")?.parse().ok())
+}
+
+/// Who may start: the assigned facilitator or a facilitator-role holder.
+fn check_may_start(uc: &Context, who: &Actor, session: Option<&Session>) -> Result<(), UserError> {
+    let assigned = facilitator_id(uc, session);
+    if who.is_facilitator || assigned.is_some_and(|id| id.to_string() == who.id) {
+        return Ok(());
+    }
+    let mention = assigned.map(|id| format!("<@{id}>"));
+    Err(UserError(
+        SessionText::NotAllowedToStart {
+            who: mention.as_deref(),
+        }
+        .say(uc.language),
+    ))
+}
+
+/// The plan of `session`: its open items, else its proposal.
+pub(crate) fn plan_of(uc: &Context, session: Option<&Session>) -> RunOfShow {
+    let minutes = u32::try_from(uc.meeting.rule.duration.num_minutes()).unwrap_or(0);
+    let items: Vec<_> = session
+        .map(|s| s.agenda.iter().filter(|i| i.is_open()).cloned().collect())
+        .unwrap_or_default();
+    let proposal = session.and_then(|s| s.proposal.as_ref());
+    plan(minutes, &uc.meeting.session, &items, proposal)
+}
+
+/// What `/session start` decided, before anything is posted.
+pub(crate) enum StartPlan {
+    /// Already running (or over): the answer says where.
+    Answered(Reply),
+    Open(Opening),
+}
+
+pub(crate) struct Opening {
+    pub date: NaiveDate,
+    pub channel: u64,
+    pub announcement: Option<u64>,
+    pub thread_name: String,
+    pub run_of_show: ChatMessage,
+}
+
+/// Decides `/session start` for `who` in the meeting's `channel`.
+pub(crate) fn plan_start(
+    uc: &Context,
+    who: &Actor,
+    channel: u64,
+    guild: u64,
+) -> Result<StartPlan, UserError> {
+    let occurrence = today(uc)?;
+    let session = uc
+        .log
+        .session(&uc.meeting.id, occurrence.date)
+        .said(uc.language)?;
+    check_may_start(uc, who, session.as_ref())?;
+    if let Some(live) = load(uc, occurrence.date)? {
+        let text = if live.ended {
+            SessionText::Ended.say(uc.language)
+        } else {
+            SessionText::AlreadyRunning {
+                link: &link(guild, live.target),
+            }
+            .say(uc.language)
+        };
+        return Ok(StartPlan::Answered(Reply::private(text)));
+    }
+    let plan = plan_of(uc, session.as_ref());
+    let label = session_label(&occurrence, uc.language);
+    let date = occurrence.date;
+    let text = run_of_show(&label, &plan, &occurrence.start, uc.language);
+    let button = |action: &str, label: SessionText| ChatButton {
+        custom_id: button_id(&uc.meeting.id, date, action),
+        label: label.say(uc.language),
+    };
+    Ok(StartPlan::Open(Opening {
+        date,
+        channel,
+        announcement: uc
+            .log
+            .marker(&announcement_key(&uc.meeting.id, date))
+            .said(uc.language)?
+            .and_then(|id| id.parse().ok()),
+        thread_name: format!("#{} {date}", occurrence.number().unwrap_or_default()),
+        run_of_show: ChatMessage {
+            text,
+            buttons: vec![
+                button("next", SessionText::NextButton),
+                button("extend", SessionText::ExtendButton),
+                button("learning", SessionText::LearningButton),
+            ],
+        },
+    }))
+}
+
+/// `/session start`: decides, then carries it out through the chat port:
+/// the thread on the announcement (or, refused, a word in the channel), the
+/// state, then the run-of-show under its key. Answers the one who started.
+pub(crate) async fn start<C: ChatPort>(
+    state: &AppState,
+    chat: &C,
+    meeting: &Meeting,
+    who: &Actor,
+    channel: u64,
+) -> Answer {
+    let language = state.config.daemon.language;
+    let guild = state.config.discord.as_ref().map_or(0, |d| d.guild_id.0);
+    let opening = match state.with_use_case(meeting, |uc| plan_start(uc, who, channel, guild))? {
+        StartPlan::Answered(reply) => return Ok(reply),
+        StartPlan::Open(opening) => opening,
+    };
+    let keys = live_key(&meeting.id, opening.date);
+    let thread = match opening.announcement {
+        Some(message) => match chat
+            .create_thread(opening.channel, message, &opening.thread_name)
+            .await
+        {
+            Ok(thread) => Some(thread),
+            Err(e) => {
+                tracing::warn!("the session's thread was refused: {e:#}");
+                let refused = ChatMessage {
+                    text: SessionText::ThreadRefused.say(language),
+                    buttons: Vec::new(),
+                };
+                chat.post_once(opening.channel, &refused, &format!("{keys}/refused"))
+                    .await
+                    .map_err(internal)?;
+                None
+            }
+        },
+        None => {
+            tracing::info!(
+                "no announcement recorded for {}: the run-of-show goes to the channel",
+                opening.date
+            );
+            None
+        }
+    };
+    let live = LiveSession {
+        target: thread.unwrap_or(opening.channel),
+        thread,
+        ..LiveSession::default()
+    };
+    // Recorded before posting: a restart from here continues in this thread.
+    state.with_use_case(meeting, |uc| save(uc, opening.date, &live))?;
+    chat.post_once(
+        live.target,
+        &opening.run_of_show,
+        &format!("{keys}/run-of-show"),
+    )
+    .await
+    .map_err(internal)?;
+    Ok(Reply::public(
+        SessionText::Started {
+            link: &link(guild, live.target),
+        }
+        .say(language),
+    ))
+}
+
+/// The running session of `date`, or "this session has ended".
+fn running(uc: &Context, date: NaiveDate) -> Result<LiveSession, UserError> {
+    load(uc, date)?
+        .filter(|live| !live.ended)
+        .ok_or_else(|| UserError(SessionText::Ended.say(uc.language)))
+}
+
+/// What a click on 「次へ」 or 「+5分」 posts, decided before posting.
+pub(crate) struct Step {
+    pub live: LiveSession,
+    pub message: ChatMessage,
+    pub key: String,
+}
+
+/// Decides a click: the new state and the message that says it.
+pub(crate) fn plan_click(
+    uc: &Context,
+    who: &Actor,
+    date: NaiveDate,
+    click: Click,
+) -> Result<Step, UserError> {
+    let mut live = running(uc, date)?;
+    let session = uc.log.session(&uc.meeting.id, date).said(uc.language)?;
+    let plan = plan_of(uc, session.as_ref());
+    let occurrence = uc
+        .occurrences(date, 1)?
+        .into_iter()
+        .find(|o| o.date == date)
+        .ok_or_else(|| UserError(SessionText::Ended.say(uc.language)))?;
+    let items = plan.items.len();
+    live.extensions.resize(items, 0);
+    let keys = live_key(&uc.meeting.id, date);
+    let text = match click {
+        Click::Next => {
+            let allowed = who.is_facilitator
+                || facilitator_id(uc, session.as_ref()).is_some_and(|id| id.to_string() == who.id);
+            if !allowed {
+                return Err(UserError(SessionText::NotAllowedNext.say(uc.language)));
+            }
+            live.current = (live.current + 1).min(items + 1);
+            match live.current.checked_sub(1).and_then(|i| plan.items.get(i)) {
+                Some(item) => {
+                    let until = plan
+                        .item_end(&occurrence.start, live.current - 1, &live.extensions)
+                        .map(|t| clock(&t))
+                        .unwrap_or_default();
+                    format!(
+                        "{}\n{}",
+                        SessionText::NowOn {
+                            index: live.current,
+                            title: &item.title,
+                            until: &until
+                        }
+                        .say(uc.language),
+                        SessionText::Prompts { set: item.prompts }.say(uc.language)
+                    )
+                }
+                _ => SessionText::NowClosing.say(uc.language),
+            }
+        }
+        Click::Extend => {
+            let Some(item) = live.current.checked_sub(1).and_then(|i| plan.items.get(i)) else {
+                // Nothing to extend in the opening or closing: say what is on.
+                return Err(UserError(SessionText::NowClosing.say(uc.language)));
+            };
+            live.extensions[live.current - 1] += 5;
+            let until = plan
+                .item_end(&occurrence.start, live.current - 1, &live.extensions)
+                .map(|t| clock(&t))
+                .unwrap_or_default();
+            SessionText::Extended {
+                title: &item.title,
+                until: &until,
+            }
+            .say(uc.language)
+        }
+        Click::Learning => unreachable!("a learning opens a form"),
+    };
+    let extended: u32 = live.extensions.iter().sum();
+    Ok(Step {
+        key: format!("{keys}/step/{}/{extended}", live.current),
+        message: ChatMessage {
+            text,
+            buttons: Vec::new(),
+        },
+        live,
+    })
+}
+
+/// 「次へ」 or 「+5分」: posts the step in the session's place under its key
+/// (a retry after a crash posts nothing new), then records the state.
+pub(crate) async fn click<C: ChatPort>(
+    state: &AppState,
+    chat: &C,
+    meeting: &Meeting,
+    who: &Actor,
+    date: NaiveDate,
+    click: Click,
+) -> Result<(), UserError> {
+    let step = state.with_use_case(meeting, |uc| plan_click(uc, who, date, click))?;
+    chat.post_once(step.live.target, &step.message, &step.key)
+        .await
+        .map_err(internal)?;
+    state.with_use_case(meeting, |uc| save(uc, date, &step.live))
+}
+
+/// The form of 「学びを記録」: refused once the session has ended.
+pub(crate) fn check_running(uc: &Context, date: NaiveDate) -> Result<(), UserError> {
+    running(uc, date).map(|_| ())
+}
+
+/// A learning from the form: recorded for the session, linked to the part on now.
+pub(crate) fn add_learning(uc: &Context, who: &Actor, date: NaiveDate, text: &str) -> Answer {
+    let mut live = running(uc, date)?;
+    let reply = super::knowledge::add_learning(uc, who, text, &[], Some(date))?;
+    live.learnings.push((live.current, text.trim().to_string()));
+    save(uc, date, &live)?;
+    Ok(Reply::private(reply.text))
+}
+
+fn internal(e: anyhow::Error) -> UserError {
+    tracing::error!("the live session could not post: {e:#}");
+    UserError("Discord did not take the message; the operators have been told in the logs".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::fixture::fixture;
+    use crate::domain::language::Language;
+    use crate::store::SessionLog as _;
+
+    fn actor(id: &str, is_facilitator: bool) -> Actor {
+        Actor {
+            id: id.into(),
+            name: id.into(),
+            is_facilitator,
+        }
+    }
+
+    #[test]
+    fn only_the_facilitator_or_a_role_holder_may_start_and_a_second_start_links_the_thread() {
+        // Wednesday 2026-12-02, 17:05 in Tokyo.
+        let f = fixture("2026-12-02T08:05:00Z");
+        let uc = Context {
+            meeting: &f.config.meetings[0],
+            people: &f.config.people,
+            log: &f.log,
+            holidays: &f.holidays,
+            language: Language::Ja,
+            now: f.now,
+        };
+        let date: NaiveDate = "2026-12-02".parse().unwrap();
+        f.log
+            .update_session("weekly", date, &mut |s| {
+                s.facilitator = Some("discord-42".into());
+                Ok(())
+            })
+            .unwrap();
+        let refused = plan_start(&uc, &actor("7", false), 222, 111).err().unwrap();
+        assert!(refused.0.contains("<@42>"), "{}", refused.0);
+        let Ok(StartPlan::Open(opening)) = plan_start(&uc, &actor("42", false), 222, 111) else {
+            panic!("the assigned facilitator may start");
+        };
+        assert!(
+            opening.thread_name.starts_with('#') && opening.thread_name.ends_with(" 2026-12-02")
+        );
+        assert!(opening.run_of_show.text.contains("オープニング"));
+        assert_eq!(opening.run_of_show.buttons.len(), 3);
+        assert!(matches!(
+            plan_start(&uc, &actor("9", true), 222, 111),
+            Ok(StartPlan::Open(_))
+        ));
+
+        save(
+            &uc,
+            date,
+            &LiveSession {
+                target: 555,
+                thread: Some(555),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let Ok(StartPlan::Answered(reply)) = plan_start(&uc, &actor("42", false), 222, 111) else {
+            panic!("a second start answers with the link");
+        };
+        assert!(
+            reply.text.contains("https://discord.com/channels/111/555"),
+            "{}",
+            reply.text
+        );
+    }
+
+    #[test]
+    fn there_is_nothing_to_start_on_a_day_without_a_session() {
+        let f = fixture("2026-12-03T08:05:00Z");
+        let uc = Context {
+            meeting: &f.config.meetings[0],
+            people: &f.config.people,
+            log: &f.log,
+            holidays: &f.holidays,
+            language: Language::En,
+            now: f.now,
+        };
+        let err = plan_start(&uc, &actor("9", true), 222, 111).err().unwrap();
+        assert_eq!(err.0, "There is no session today.");
+    }
+}
