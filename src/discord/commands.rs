@@ -194,6 +194,7 @@ pub async fn agenda_add(
             link,
             date: uc.date_option(date.as_deref(), Toward::Upcoming)?,
             team,
+            incident: None,
         };
         agenda::add(uc, who, item)
     })
