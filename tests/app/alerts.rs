@@ -346,3 +346,143 @@ fn a_bad_alerts_key_is_named_with_its_line_and_exits_2() {
         "{err}"
     );
 }
+
+/// Saturday after the session of 11-25: no call is due yet, the hook can come in.
+const BEFORE_THE_CALL: &str = "2026-11-28T10:00:00+09:00";
+/// Monday 12:30, the call for topics of 12-02 is due.
+const CALL_DUE: &str = "2026-11-30T12:30:00+09:00";
+const DISCORD_TOKEN: &str = "fake-bot-token-aW5jaWRlbnQ.secret";
+const ALICE: u64 = 1_300_000_000_000_001_001;
+const BOB: u64 = 1_300_000_000_000_001_002;
+
+fn app_with_alerts_and_discord(fake: &crate::fake_discord::FakeDiscord) -> TestApp {
+    use crate::fake_discord::{GUILD_ID, TEXT_CHANNEL_ID};
+    spawn_app_with(&format!(
+        "{}{WEEKLY_MEETING}\n[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"1300000000000000777\"\napi_base_url = \"{}\"\n\n[alerts]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"{TOKEN_ENV}\"\nmin_duration_minutes = 5\n",
+        daemon_section(""),
+        fake.base_url()
+    ))
+}
+
+fn button_ids(message: &Value) -> Vec<(String, String)> {
+    message["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .map(|b| {
+            (
+                b["custom_id"].as_str().unwrap_or_default().to_string(),
+                b["label"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn agenda_of(app: &TestApp, date: &str) -> Vec<Value> {
+    let document = app.json(&["export"]);
+    document["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["meeting"] == "weekly" && s["date"] == date)
+        .map(|s| s["agenda"].as_array().unwrap().clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn an_incident_from_the_hook_is_offered_in_the_call_for_topics_and_the_first_click_presents_it() {
+    use crate::fake_discord::{FakeDiscord, TEXT_CHANNEL_ID};
+    const WAIT: Duration = Duration::from_secs(10);
+    let fake = FakeDiscord::start();
+    let app = app_with_alerts_and_discord(&fake);
+    let mut daemon = app.start_daemon_with_env(&[
+        (TOKEN_ENV, TOKEN),
+        ("TEST_DISCORD_TOKEN", DISCORD_TOKEN),
+        ("WEEKLY_POSTMORTEM_NOW", BEFORE_THE_CALL),
+    ]);
+    let url = hooks_url(&daemon);
+    for body in ["alertmanager-firing.json", "alertmanager-resolved.json"] {
+        let (status, answer) = post(&url, Some(TOKEN), fixture(body));
+        assert_eq!(status, 200, "{answer}");
+    }
+    let incident_id = incidents(&app)[0]["id"].as_str().unwrap().to_string();
+    assert!(daemon.terminate().success());
+
+    let _daemon = app.start_daemon_with_env(&[
+        (TOKEN_ENV, TOKEN),
+        ("TEST_DISCORD_TOKEN", DISCORD_TOKEN),
+        ("WEEKLY_POSTMORTEM_NOW", CALL_DUE),
+    ]);
+    fake.wait_until_ready(WAIT);
+    let call = fake.wait_for("the call for topics of 12-02", WAIT, |s| {
+        s.messages(TEXT_CHANNEL_ID)
+            .iter()
+            .find(|m| {
+                m["content"]
+                    .as_str()
+                    .is_some_and(|c| c.contains("前回からのインシデント"))
+            })
+            .cloned()
+    });
+    let text = call["content"].as_str().unwrap();
+    // Title, the range in Tokyo time and how long it lasted; nobody is pinged.
+    assert!(
+        text.contains("- 決済APIのレイテンシが2秒を超えています (11/27 10:00–10:40, 40分)"),
+        "{text}"
+    );
+    assert!(!text.contains("<@"), "{text}");
+    let present = format!("wp:incident:{incident_id}");
+    assert!(
+        button_ids(&call).contains(&(present.clone(), "話します".to_string())),
+        "{call}"
+    );
+
+    let click = fake.click_button(&call, &present, ALICE);
+    let reply = fake.wait_for_callback(click, WAIT);
+    assert_eq!(
+        reply["data"]["flags"].as_u64().unwrap_or(0) & 64,
+        64,
+        "{reply}"
+    );
+    let said = reply["data"]["content"].as_str().unwrap_or_default();
+    assert!(said.contains("議題に追加しました"), "{reply}");
+    let agenda = agenda_of(&app, "2026-12-02");
+    assert_eq!(agenda.len(), 1, "{agenda:#?}");
+    assert_eq!(agenda[0]["kind"], "incident");
+    assert_eq!(agenda[0]["incident"], incident_id.as_str());
+    assert_eq!(agenda[0]["title"], "決済APIのレイテンシが2秒を超えています");
+    assert_eq!(agenda[0]["added_by"], ALICE.to_string());
+    let presenter = agenda[0]["presenter"].as_str().unwrap().to_string();
+    assert!(!presenter.is_empty());
+
+    // The incident is in history, and its agenda item with it.
+    assert!(
+        incidents(&app)
+            .iter()
+            .any(|i| i["id"] == incident_id.as_str())
+    );
+    let output = app.run(&[
+        "history",
+        "レイテンシ",
+        "--kind",
+        "agenda",
+        "--format",
+        "json",
+    ]);
+    let hits: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(hits.as_array().map(Vec::len), Some(1), "{hits}");
+
+    // A second click, by someone else, changes nothing and names nobody.
+    let again = fake.click_button(&call, &present, BOB);
+    let reply = fake.wait_for_callback(again, WAIT);
+    assert_eq!(
+        reply["data"]["flags"].as_u64().unwrap_or(0) & 64,
+        64,
+        "{reply}"
+    );
+    let said = reply["data"]["content"].as_str().unwrap_or_default();
+    assert!(said.contains("すでに議題に入っています"), "{reply}");
+    assert!(!said.contains(&presenter), "{reply}");
+    assert_eq!(agenda_of(&app, "2026-12-02"), agenda);
+}
