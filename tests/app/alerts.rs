@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::{
     RunningDaemon, TestApp, WEEKLY_MEETING, daemon_section, get, http, spawn_app_with, stderr,
@@ -485,4 +485,77 @@ fn an_incident_from_the_hook_is_offered_in_the_call_for_topics_and_the_first_cli
     assert!(said.contains("すでに議題に入っています"), "{reply}");
     assert!(!said.contains(&presenter), "{reply}");
     assert_eq!(agenda_of(&app, "2026-12-02"), agenda);
+
+    // `/incidents` lists it with its id, marked as on the agenda, to its asker only.
+    let asked = fake.send_slash_command("incidents", json!([]), BOB, &[]);
+    let reply = fake.wait_for_callback(asked, WAIT);
+    assert_eq!(
+        reply["data"]["flags"].as_u64().unwrap_or(0) & 64,
+        64,
+        "{reply}"
+    );
+    let listed = reply["data"]["content"].as_str().unwrap_or_default();
+    assert!(
+        listed.starts_with("11月25日(水)からのインシデント"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(&format!("`{incident_id}`（議題あり）")),
+        "{listed}"
+    );
+    let asked = fake.send_slash_command(
+        "incidents",
+        json!([{"name": "since", "type": 3, "value": "11/28"}]),
+        BOB,
+        &[],
+    );
+    let reply = fake.wait_for_callback(asked, WAIT);
+    assert!(
+        reply["data"]["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("11月28日(土)からのインシデントはありません")),
+        "{reply}"
+    );
+
+    // `/postmortem incident:` opens the form with the title and the timeline.
+    let open = fake.send_slash_command(
+        "postmortem",
+        json!([{"name": "incident", "type": 3, "value": incident_id}]),
+        ALICE,
+        &[],
+    );
+    let modal = fake.wait_for_callback(open, WAIT);
+    assert_eq!(modal["type"], 9, "a modal opens: {modal}");
+    let values: Vec<(String, String)> = modal["data"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .map(|c| {
+            (
+                c["custom_id"].as_str().unwrap_or_default().to_string(),
+                c["value"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let value = |id: &str| values.iter().find(|(c, _)| c == id).unwrap().1.clone();
+    assert_eq!(value("title"), "決済APIのレイテンシが2秒を超えています");
+    let timeline = value("actions_taken");
+    assert!(timeline.starts_with("11/27 10:00 発生\n"), "{timeline}");
+    assert!(timeline.contains("11/27 10:40 復旧"), "{timeline}");
+    assert!(timeline.contains("アラート: "), "{timeline}");
+    assert_eq!(value("impact"), "");
+    let unknown = fake.send_slash_command(
+        "postmortem",
+        json!([{"name": "incident", "type": 3, "value": "inc-nothing"}]),
+        ALICE,
+        &[],
+    );
+    let reply = fake.wait_for_callback(unknown, WAIT);
+    assert!(
+        reply["data"]["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("インシデント inc-nothing は見つかりません")),
+        "{reply}"
+    );
 }
