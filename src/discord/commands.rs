@@ -409,7 +409,9 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     // Reading the log and drawing the chart stay off the runtime's workers.
     let result = tokio::task::spawn_blocking(move || {
         let meeting = state.meeting_for_channel(channel);
-        state.with_use_case(meeting, crate::app::stats::summary_with_chart)
+        state.with_use_case(meeting, |uc| {
+            crate::app::stats::summary_with_chart(uc, state.config.incident_min_minutes())
+        })
     })
     .await?;
     let reply = match result {

@@ -558,4 +558,42 @@ fn an_incident_from_the_hook_is_offered_in_the_call_for_topics_and_the_first_cli
             .is_some_and(|c| c.contains("インシデント inc-nothing は見つかりません")),
         "{reply}"
     );
+
+    // `stats`: incidents per week beside the sessions, and the share presented.
+    let stats = |format: &[&str]| {
+        let output = app
+            .command()
+            .env("WEEKLY_POSTMORTEM_NOW", CALL_DUE)
+            .arg("stats")
+            .args(format)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let figures: Value = serde_json::from_str(&stats(&["--format", "json"])).unwrap();
+    let incidents = &figures["incidents"];
+    assert_eq!(
+        (
+            &incidents["total"],
+            &incidents["above_minimum"],
+            &incidents["presented"],
+            &incidents["presented_share"]
+        ),
+        (&json!(1), &json!(1), &json!(1), &json!(1.0)),
+        "{figures:#}"
+    );
+    assert_eq!(
+        incidents["weeks"],
+        json!([{"week": "2026-11-23", "incidents": 1, "sessions_held": 1},
+               {"week": "2026-11-30", "incidents": 0, "sessions_held": 0}]),
+        "{figures:#}"
+    );
+    assert!(figures["years"].is_array(), "existing fields stay");
+    let text = stats(&[]);
+    assert!(
+        text.contains("インシデント: 1 件（2 週で週平均 0.5）、うち 5 分以上 1 件、議題で話したもの 1 件（100%）"),
+        "{text}"
+    );
+    assert!(text.contains("11月23日(月)の週 1 件・開催 1 回"), "{text}");
 }

@@ -163,10 +163,14 @@ fn message_for(
     let language = state.config.daemon.language;
     let announcement = render(&meeting.title, reminder, session.as_ref(), language);
     let (incidents, present_buttons) = match (&state.config.alerts, announces) {
-        (Some(alerts), true) => state
+        (Some(_), true) => state
             .with_use_case(meeting, |ctx| {
-                proposed(ctx, &reminder.occurrence, alerts.min_duration_minutes)
-                    .map(|found| proposal_block(ctx, &found))
+                proposed(
+                    ctx,
+                    &reminder.occurrence,
+                    state.config.incident_min_minutes(),
+                )
+                .map(|found| proposal_block(ctx, &found))
             })
             .map_err(|e| anyhow::anyhow!(e.0))?,
         _ => (String::new(), Vec::new()),
