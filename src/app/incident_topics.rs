@@ -43,8 +43,8 @@ fn previous_session_start(ctx: &Context, date: NaiveDate) -> Result<DateTime<Utc
     let previous = ctx
         .occurrences(from, 10)?
         .into_iter()
-        .filter(|o| o.date < date && o.is_held())
-        .last();
+        .rev()
+        .find(|o| o.date < date && o.is_held());
     Ok(match previous {
         Some(o) => o.start.to_utc(),
         None => {
