@@ -558,8 +558,12 @@ mod tests {
             custom_id: id,
             label: "x".into(),
         };
+        // Five rows of five: the day's three RSVP buttons and incidents' 「話します」.
         let six: Vec<_> = (0..6).map(|i| button(format!("b{i}"))).collect();
-        assert!(check_message("hi", &six).is_err());
+        assert!(check_message("hi", &six).is_ok());
+        assert_eq!(action_rows(&six).len(), 2);
+        let too_many: Vec<_> = (0..26).map(|i| button(format!("b{i}"))).collect();
+        assert!(check_message("hi", &too_many).is_err());
         assert!(check_message("hi", &[button(String::new())]).is_err());
     }
 
