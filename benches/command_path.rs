@@ -105,6 +105,7 @@ fn main() {
                 date: Some(upcoming[i % upcoming.len()]),
                 team: None,
                 presenter: agenda::Presenter::Me,
+                incident: None,
             },
         );
         add_times.push(started.elapsed());

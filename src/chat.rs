@@ -37,7 +37,7 @@ pub fn channel_name(log: &dyn SessionLog, channel: u64) -> Result<Option<String>
     log.marker(&format!("{CHANNEL_NAME_MARKER}{channel}"))
 }
 
-/// A message a job wants posted: text (nobody is pinged by it) and a row of buttons.
+/// A message a job wants posted: text (nobody is pinged by it) and its buttons (laid out in rows of five).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatMessage {
     pub text: String,
@@ -76,6 +76,19 @@ pub fn parse_rsvp_button(custom_id: &str) -> Option<(&str, NaiveDate, RsvpStatus
         _ => return None,
     };
     Some((meeting, date, status))
+}
+
+/// `wp:incident:<incident id>`: 「話します」 under an incident a message lists.
+pub fn present_button_id(incident: &str) -> String {
+    format!("{CUSTOM_ID_PREFIX}incident:{incident}")
+}
+
+/// The inverse of [`present_button_id`]; `None` for anything else.
+pub fn parse_present_button(custom_id: &str) -> Option<&str> {
+    custom_id
+        .strip_prefix(CUSTOM_ID_PREFIX)?
+        .strip_prefix("incident:")
+        .filter(|id| !id.is_empty() && !id.contains(':'))
 }
 
 /// Where a scheduled event takes place.
@@ -158,5 +171,11 @@ mod tests {
         }
         assert_eq!(parse_rsvp_button("wp:rsvp:weekly:2026-12-02:never"), None);
         assert_eq!(parse_rsvp_button("other:rsvp"), None);
+        assert_eq!(
+            parse_present_button(&present_button_id("inc-0a1b")),
+            Some("inc-0a1b")
+        );
+        assert_eq!(parse_present_button("wp:incident:"), None);
+        assert_eq!(parse_rsvp_button(&present_button_id("inc-0a1b")), None);
     }
 }

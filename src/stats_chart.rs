@@ -771,6 +771,7 @@ mod tests {
             postmortems: 0,
             learnings: 0,
             sessions_left_out: 0,
+            incidents: Default::default(),
         }
     }
 

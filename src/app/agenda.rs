@@ -18,6 +18,8 @@ pub struct NewItem {
     /// it, the team of the presenter's `[[person]]` entry.
     pub team: Option<String>,
     pub presenter: Presenter,
+    /// The incident the item presents: one item per incident.
+    pub incident: Option<String>,
 }
 
 /// Who presents an item.
@@ -57,6 +59,7 @@ pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
         added_by: Some(actor.id.clone()),
         added_at: Some(ctx.now),
         team: team.clone(),
+        incident: item.incident.clone(),
         ..Default::default()
     };
     new_item
@@ -69,12 +72,20 @@ pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
         Some(date) => ctx.held_on(date)?,
         None => ctx.next_held()?,
     };
-    let id = agenda_id(&ctx.meeting.id, occurrence.date, &title);
+    // Two incidents may share a title: an incident's item is named by the incident.
+    let id = agenda_id(
+        &ctx.meeting.id,
+        occurrence.date,
+        item.incident.as_deref().unwrap_or(&title),
+    );
     new_item.id = id.clone();
     let mut duplicate = false;
     ctx.log
         .update_session(&ctx.meeting.id, occurrence.date, &mut |session| {
-            duplicate = session.agenda.iter().any(|i| i.id == id);
+            duplicate = session
+                .agenda
+                .iter()
+                .any(|i| i.id == id || (item.incident.is_some() && i.incident == item.incident));
             if !duplicate {
                 session.agenda.push(new_item.clone());
             }
@@ -251,6 +262,7 @@ mod tests {
             date: date.map(|d| d.parse().unwrap()),
             team: None,
             presenter: Presenter::Me,
+            incident: None,
         }
     }
 

@@ -7,6 +7,7 @@ pub mod announcements;
 pub mod calendar_feed;
 pub mod calendar_url;
 pub mod directory;
+pub mod incident_topics;
 pub mod incidents;
 pub mod keep_alive;
 pub mod knowledge;

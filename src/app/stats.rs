@@ -9,16 +9,25 @@ use crate::domain::holidays::HolidayCalendar;
 use crate::domain::language::Language;
 use crate::domain::log::{AgendaKind, cancelled_dates};
 use crate::domain::schedule::Schedule;
-use crate::domain::stats::{self, LogView, SkipCounts, Stats};
+use crate::domain::stats::{self, IncidentView, LogView, SkipCounts, Stats};
 use crate::interchange::Document;
 use crate::messages::Message;
 use crate::messages::stats::{Stats as Say, YearCounts};
 use crate::stats_chart;
 
-/// The summary and the chart for `/stats`.
-pub fn summary_with_chart(ctx: &Context) -> Result<(String, Vec<u8>), UserError> {
+/// How many weeks of incidents the text shows (JSON has them all).
+const LATEST_WEEKS: usize = 4;
+
+/// The summary and the chart for `/stats`; `min_minutes`: `[alerts] min_duration_minutes`.
+pub fn summary_with_chart(ctx: &Context, min_minutes: u32) -> Result<(String, Vec<u8>), UserError> {
     let document = ctx.log.export().said(ctx.language)?;
-    let stats = compute(ctx.meeting, &document, ctx.holidays, ctx.today());
+    let stats = compute(
+        ctx.meeting,
+        &document,
+        ctx.holidays,
+        ctx.today(),
+        min_minutes,
+    );
     let png = stats_chart::render_png(&stats, &ctx.meeting.title, ctx.language).map_err(|e| {
         UserError(
             Say::ChartFailed {
@@ -37,6 +46,7 @@ pub fn compute(
     document: &Document,
     holidays: &dyn HolidayCalendar,
     today: NaiveDate,
+    min_minutes: u32,
 ) -> Stats {
     let cancelled = cancelled_dates(&document.sessions, &meeting.id);
     let log = LogView {
@@ -49,6 +59,11 @@ pub fn compute(
         Schedule::new(&meeting.rule, holidays, &cancelled)
             .between(meeting.rule.first_session, today),
         log,
+        IncidentView {
+            incidents: &document.incidents,
+            zone: meeting.rule.timezone,
+            min_minutes,
+        },
         today,
     )
 }
@@ -132,6 +147,25 @@ pub fn render_text(meeting: &Meeting, stats: &Stats, language: Language) -> Stri
         postmortems: stats.postmortems,
         learnings: stats.learnings,
     });
+    let incidents = &stats.incidents;
+    text += &line(Say::Incidents {
+        total: incidents.total,
+        weeks: incidents.weeks.len(),
+        min_minutes: incidents.min_minutes,
+        above: incidents.above_minimum,
+        presented: incidents.presented,
+    });
+    let latest: Vec<(NaiveDate, u32, u32)> = incidents
+        .weeks
+        .iter()
+        .rev()
+        .take(LATEST_WEEKS)
+        .rev()
+        .map(|w| (w.week, w.incidents, w.sessions_held))
+        .collect();
+    if !latest.is_empty() {
+        text += &line(Say::IncidentWeeks { weeks: &latest });
+    }
     if stats.sessions_left_out > 0 {
         text += &line(Say::LeftOut {
             sessions: stats.sessions_left_out,

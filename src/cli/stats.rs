@@ -38,7 +38,13 @@ pub fn run(env: &Env, args: &StatsArgs, out: &mut dyn Write) -> Result<(), CliEr
         .now()
         .with_timezone(&meeting.rule.timezone)
         .date_naive();
-    let stats = compute(meeting, &document, &holidays, today);
+    let stats = compute(
+        meeting,
+        &document,
+        &holidays,
+        today,
+        env.config.incident_min_minutes(),
+    );
 
     let mut chart_note = None;
     if let Some(path) = &args.png {

@@ -52,8 +52,11 @@ pub(super) struct RawAlerts {
     routes: Vec<Spanned<AlertRoute>>,
 }
 
+/// `min_duration_minutes` when not given (and for `stats` without `[alerts]`).
+pub const DEFAULT_MIN_DURATION_MINUTES: u32 = 5;
+
 fn default_min_duration() -> MinDuration {
-    MinDuration(5)
+    MinDuration(DEFAULT_MIN_DURATION_MINUTES)
 }
 
 /// 0 (propose every incident) to one week.

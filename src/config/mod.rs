@@ -7,7 +7,9 @@ mod meeting_settings;
 mod people;
 mod session;
 
-pub use alerts::{AlertRoute, AlertsConfig, DEFAULT_ALERTS_TOKEN_ENV};
+pub use alerts::{
+    AlertRoute, AlertsConfig, DEFAULT_ALERTS_TOKEN_ENV, DEFAULT_MIN_DURATION_MINUTES,
+};
 pub use integrations::{
     DEFAULT_TOKEN_ENV, DiscordConfig, GoogleConfig, Snowflake, resolve_secret_path,
 };
@@ -498,6 +500,13 @@ impl TryFrom<i64> for DurationMinutes {
 }
 
 impl Config {
+    /// How long an incident must last to be proposed and counted in `stats`.
+    pub fn incident_min_minutes(&self) -> u32 {
+        self.alerts
+            .as_ref()
+            .map_or(DEFAULT_MIN_DURATION_MINUTES, |a| a.min_duration_minutes)
+    }
+
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.display().to_string(),

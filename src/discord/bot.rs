@@ -11,11 +11,12 @@ use super::client::{
     BotToken, DiscordConnection, RunningBot, base_options, ephemeral_reply, modal_value, start_bot,
 };
 use super::commands;
+use crate::app::incident_topics::present;
 use crate::app::knowledge::{PostmortemForm, add_postmortem};
 use crate::app::sessions::rsvp;
 use crate::app::state::{AppState, Change};
-use crate::app::{Actor, Answer, UserError};
-use crate::chat::{CUSTOM_ID_PREFIX, parse_rsvp_button};
+use crate::app::{Actor, Answer, Said, UserError};
+use crate::chat::{CUSTOM_ID_PREFIX, parse_present_button, parse_rsvp_button};
 use crate::config::{DEFAULT_TOKEN_ENV, DiscordConfig};
 use crate::domain::date_input::Toward;
 use crate::messages::Message;
@@ -156,26 +157,31 @@ async fn on_event(
             if super::session::on_click(framework.serenity_context, state, click).await? {
                 return Ok(());
             }
-            let answer = match parse_rsvp_button(&click.data.custom_id) {
-                Some((meeting_id, date, status)) => match state.config.meeting(meeting_id) {
-                    Some(meeting) => {
-                        let who = actor(state, meeting, &click.user, click.member.as_ref());
-                        let state = state.clone();
-                        let meeting = meeting.clone();
-                        tokio::task::spawn_blocking(move || {
-                            state.answer(&meeting, Some(Change::Attendance), |ctx| {
-                                rsvp(ctx, &who, status, Some(date))
+            let answer = if let Some(incident) = parse_present_button(&click.data.custom_id) {
+                present_clicked(state, click, incident.to_string()).await?
+            } else {
+                match parse_rsvp_button(&click.data.custom_id) {
+                    Some((meeting_id, date, status)) => match state.config.meeting(meeting_id) {
+                        Some(meeting) => {
+                            let who = actor(state, meeting, &click.user, click.member.as_ref());
+                            let state = state.clone();
+                            let meeting = meeting.clone();
+                            tokio::task::spawn_blocking(move || {
+                                state.answer(&meeting, Some(Change::Attendance), |ctx| {
+                                    rsvp(ctx, &who, status, Some(date))
+                                })
                             })
-                        })
-                        .await?
-                    }
+                            .await?
+                        }
+                        None => Err(UserError(
+                            Gone::UnknownMeeting { id: meeting_id }
+                                .say(state.config.daemon.language),
+                        )),
+                    },
                     None => Err(UserError(
-                        Gone::UnknownMeeting { id: meeting_id }.say(state.config.daemon.language),
+                        Gone::StaleButton.say(state.config.daemon.language),
                     )),
-                },
-                None => Err(UserError(
-                    Gone::StaleButton.say(state.config.daemon.language),
-                )),
+                }
             };
             let text = answer.map_or_else(|e| e.0, |r| r.text);
             click.create_response(http, ephemeral_reply(text)).await?;
@@ -205,6 +211,30 @@ async fn on_event(
         _ => {}
     }
     Ok(())
+}
+
+/// 「話します」 under an incident: the clicker presents it at the incident's
+/// meeting's next session.
+async fn present_clicked(
+    state: &Arc<AppState>,
+    click: &serenity::ComponentInteraction,
+    incident: String,
+) -> Result<Answer, Error> {
+    let language = state.config.daemon.language;
+    let worker = state.clone();
+    let user = click.user.clone();
+    let member = click.member.clone();
+    Ok(tokio::task::spawn_blocking(move || {
+        let found = crate::store::SessionLog::incident(&worker.log, &incident).said(language)?;
+        let Some(meeting) = found.and_then(|i| worker.config.meeting(&i.meeting).cloned()) else {
+            return Err(UserError(Gone::StaleButton.say(language)));
+        };
+        let who = actor(&worker, &meeting, &user, member.as_ref());
+        worker.answer(&meeting, Some(Change::Agenda), |ctx| {
+            present(ctx, &who, &incident)
+        })
+    })
+    .await?)
 }
 
 fn postmortem_submitted(state: &AppState, submit: &serenity::ModalInteraction) -> Answer {

@@ -367,9 +367,9 @@ fn check_message(content: &str, buttons: &[ChatButton]) -> anyhow::Result<()> {
     if chars > 2000 {
         bail!("a Discord message holds at most 2000 characters, this one has {chars}");
     }
-    if buttons.len() > 5 {
+    if buttons.len() > 25 {
         bail!(
-            "an action row holds at most 5 buttons, got {}",
+            "a message holds at most 5 rows of 5 buttons, got {}",
             buttons.len()
         );
     }
@@ -387,23 +387,25 @@ fn check_message(content: &str, buttons: &[ChatButton]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Rows of five buttons, in order.
 fn action_rows(buttons: &[ChatButton]) -> Vec<CreateActionRow> {
-    if buttons.is_empty() {
-        return Vec::new();
-    }
-    vec![CreateActionRow::Buttons(
-        buttons
-            .iter()
-            .map(|b| {
-                CreateButton::new(b.custom_id.clone())
-                    .label(b.label.clone())
-                    .style(serenity::ButtonStyle::Secondary)
-            })
-            .collect(),
-    )]
+    buttons
+        .chunks(5)
+        .map(|row| {
+            CreateActionRow::Buttons(
+                row.iter()
+                    .map(|b| {
+                        CreateButton::new(b.custom_id.clone())
+                            .label(b.label.clone())
+                            .style(serenity::ButtonStyle::Secondary)
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
 }
 
-/// Posts `content` with one row of buttons (none if empty) and a nonce that
+/// Posts `content` with its buttons in rows (none if empty) and a nonce that
 /// Discord enforces: posting again with the same nonce within a few minutes
 /// returns the first message. Nobody is pinged, whatever the text contains.
 pub async fn post_message_with_nonce(
@@ -556,8 +558,12 @@ mod tests {
             custom_id: id,
             label: "x".into(),
         };
+        // Five rows of five: the day's three RSVP buttons and incidents' 「話します」.
         let six: Vec<_> = (0..6).map(|i| button(format!("b{i}"))).collect();
-        assert!(check_message("hi", &six).is_err());
+        assert!(check_message("hi", &six).is_ok());
+        assert_eq!(action_rows(&six).len(), 2);
+        let too_many: Vec<_> = (0..26).map(|i| button(format!("b{i}"))).collect();
+        assert!(check_message("hi", &too_many).is_err());
         assert!(check_message("hi", &[button(String::new())]).is_err());
     }
 

@@ -5,6 +5,7 @@ use poise::serenity_prelude as serenity;
 
 use super::bot::{Context, Data, Error, actor, named_member, postmortem_modal_id};
 use crate::app::agenda::{self, NewItem, Presenter};
+use crate::app::incident_topics;
 use crate::app::knowledge::{self, HistorySearch};
 use crate::app::state::Change;
 use crate::app::{Answer, UserError};
@@ -19,6 +20,7 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
         next(),
         rsvp(),
         history(),
+        incidents(),
         learning(),
         postmortem(),
         skip(),
@@ -196,6 +198,7 @@ pub async fn agenda_add(
             link,
             date: uc.date_option(date.as_deref(), Toward::Upcoming)?,
             team,
+            incident: None,
         };
         agenda::add(uc, who, item)
     })
@@ -408,7 +411,9 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     // Reading the log and drawing the chart stay off the runtime's workers.
     let result = tokio::task::spawn_blocking(move || {
         let meeting = state.meeting_for_channel(channel);
-        state.with_use_case(meeting, crate::app::stats::summary_with_chart)
+        state.with_use_case(meeting, |uc| {
+            crate::app::stats::summary_with_chart(uc, state.config.incident_min_minutes())
+        })
     })
     .await?;
     let reply = match result {
@@ -541,6 +546,32 @@ pub async fn history(
     .await
 }
 
+/// Incidents from the alert hooks (default: since the last session)
+#[poise::command(
+    slash_command,
+    guild_only,
+    description_localized("ja", "アラートから届いたインシデント（既定は前回の回から）")
+)]
+pub async fn incidents(
+    ctx: Context<'_>,
+    #[description = "From: 2026-12-09, 12/9 or 12月9日 (without a year: the last such day)"]
+    #[description_localized(
+        "ja",
+        "この日から（2026-12-09、12/9、12月9日。年を省くと今日までで直近の日）"
+    )]
+    since: Option<String>,
+    #[description = "Page (5 per page)"]
+    #[description_localized("ja", "ページ（5件ずつ）")]
+    #[min = 1]
+    page: Option<u32>,
+) -> Result<(), Error> {
+    for_meeting(ctx, None, move |uc, _| {
+        let since = uc.date_option(since.as_deref(), Toward::Past)?;
+        incident_topics::list(uc, since, page.unwrap_or(1) as usize)
+    })
+    .await
+}
+
 /// Keep what we learned
 #[poise::command(
     slash_command,
@@ -605,17 +636,39 @@ pub async fn postmortem(
         "開催日（2026-12-09、12/9、12月9日。年を省くと今日までで直近の日）"
     )]
     date: Option<String>,
+    #[description = "An incident's id (see /incidents): the form starts with its title and timeline"]
+    #[description_localized(
+        "ja",
+        "インシデントの id（/incidents で確認）。タイトルとタイムラインが入った状態で開きます"
+    )]
+    incident: Option<String>,
 ) -> Result<(), Error> {
     let poise::Context::Application(app) = ctx else {
         return Ok(());
     };
     let state = &ctx.data().state;
     let meeting = state.meeting_for_channel(ctx.channel_id().get());
-    let date =
-        match state.with_use_case(meeting, |uc| uc.date_option(date.as_deref(), Toward::Past)) {
-            Ok(date) => date,
-            Err(e) => return answer(ctx, Err(e)).await,
+    let found = state.with_use_case(meeting, |uc| {
+        let date = uc.date_option(date.as_deref(), Toward::Past)?;
+        let draft = match incident.as_deref().map(str::trim) {
+            Some(id) if !id.is_empty() => Some(incident_topics::postmortem_draft(uc, id)?),
+            _ => None,
         };
+        Ok::<_, UserError>((date, draft))
+    });
+    let (date, draft) = match found {
+        Ok(found) => found,
+        Err(e) => return answer(ctx, Err(e)).await,
+    };
+    let (title, timeline) = draft.unwrap_or_default();
+    // Discord refuses a prefilled value longer than the field allows.
+    let prefilled = |input: serenity::CreateInputText, text: &str, max: usize| {
+        if text.is_empty() {
+            input
+        } else {
+            input.value(text.chars().take(max).collect::<String>())
+        }
+    };
     let ja = state.config.daemon.language == crate::domain::language::Language::Ja;
     let label = |ja_text: &'static str, en_text: &'static str| if ja { ja_text } else { en_text };
     let input = |style, name: &str, id: &str, required: bool| {
@@ -629,20 +682,26 @@ pub async fn postmortem(
         label("ポストモーテム", "Postmortem"),
     )
     .components(vec![
-        serenity::CreateActionRow::InputText(
+        serenity::CreateActionRow::InputText(prefilled(
             input(Short, label("タイトル", "Title"), "title", true).max_length(300),
-        ),
+            &title,
+            300,
+        )),
         serenity::CreateActionRow::InputText(input(
             Paragraph,
             label("影響", "Impact"),
             "impact",
             true,
         )),
-        serenity::CreateActionRow::InputText(input(
-            Paragraph,
-            label("復旧のためにしたこと", "What was done to recover"),
-            "actions_taken",
-            true,
+        serenity::CreateActionRow::InputText(prefilled(
+            input(
+                Paragraph,
+                label("復旧のためにしたこと", "What was done to recover"),
+                "actions_taken",
+                true,
+            ),
+            &timeline,
+            4000,
         )),
         serenity::CreateActionRow::InputText(input(
             Paragraph,

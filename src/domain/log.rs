@@ -153,6 +153,9 @@ pub struct AgendaItem {
     /// The session this item moved to, uncovered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carried_to: Option<NaiveDate>,
+    /// The incident this item presents (an `incident/{id}` record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<String>,
 }
 
 fn default_kind() -> AgendaKind {
@@ -476,7 +479,8 @@ impl AgendaItem {
         check_optional(TextKind::Line, "link", &self.link)?;
         check_optional(TextKind::Text, "notes", &self.notes)?;
         check_optional(TextKind::Name, "added_by", &self.added_by)?;
-        check_optional(TextKind::Name, "team", &self.team)
+        check_optional(TextKind::Name, "team", &self.team)?;
+        check_optional(TextKind::Id, "incident", &self.incident)
     }
 }
 
@@ -683,6 +687,25 @@ mod tests {
             ..learning
         };
         assert_eq!(learning.validate().unwrap_err().field, "tags[1]");
+    }
+
+    #[test]
+    fn an_item_links_to_its_incident_and_older_items_have_none() {
+        let old: AgendaItem = serde_json::from_str(r#"{"id":"a-1","title":"DB"}"#).unwrap();
+        assert_eq!(old.incident, None);
+        assert!(!serde_json::to_string(&old).unwrap().contains("incident\""));
+        let linked = AgendaItem {
+            incident: Some("inc-0123".into()),
+            ..old
+        };
+        let text = serde_json::to_string(&linked).unwrap();
+        assert!(text.contains(r#""incident":"inc-0123""#), "{text}");
+        assert_eq!(serde_json::from_str::<AgendaItem>(&text).unwrap(), linked);
+        let bad = AgendaItem {
+            incident: Some("two words".into()),
+            ..linked
+        };
+        assert_eq!(bad.validate().unwrap_err().field, "incident");
     }
 
     #[test]

@@ -8,9 +8,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate, TimeZone};
+use chrono_tz::Tz;
 use serde::Serialize;
 
+use super::incidents::Incident;
 use super::log::{AgendaKind, Learning, Postmortem, Session, SessionStatus};
 use super::schedule::{Occurrence, SkipReason, Status};
 
@@ -40,6 +42,40 @@ pub struct Stats {
     /// above, counted so nothing vanishes silently. Records after `until`
     /// (facilitators assigned ahead, topics added) are simply not due yet.
     pub sessions_left_out: u32,
+    /// Incidents from the alert hooks, per week beside the sessions held.
+    pub incidents: IncidentStats,
+}
+
+/// The meeting's incidents up to `until`, and how many were presented.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct IncidentStats {
+    pub total: u32,
+    /// Those that lasted at least `[alerts] min_duration_minutes`: the ones
+    /// a call for topics proposes.
+    pub above_minimum: u32,
+    pub min_minutes: u32,
+    /// Of those, the ones an agenda item presents (any session).
+    pub presented: u32,
+    /// `presented / above_minimum`, 0 to 1; null when none lasted long enough.
+    pub presented_share: Option<f64>,
+    /// Every week (by its Monday, in the meeting's zone) from the first
+    /// incident's to `until`'s: incidents that started, sessions held.
+    pub weeks: Vec<IncidentWeek>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct IncidentWeek {
+    pub week: NaiveDate,
+    pub incidents: u32,
+    pub sessions_held: u32,
+}
+
+/// What the incident figures are read from.
+#[derive(Debug, Clone, Copy)]
+pub struct IncidentView<'a> {
+    pub incidents: &'a [Incident],
+    pub zone: Tz,
+    pub min_minutes: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -131,6 +167,7 @@ pub fn compute(
     meeting: &str,
     occurrences: impl IntoIterator<Item = Occurrence>,
     log: LogView<'_>,
+    incidents: IncidentView<'_>,
     until: NaiveDate,
 ) -> Stats {
     let mut years: BTreeMap<i32, YearStats> = BTreeMap::new();
@@ -234,6 +271,90 @@ pub fn compute(
         postmortems: saturating_u32(postmortems),
         learnings: saturating_u32(learnings.len()),
         sessions_left_out,
+        incidents: incident_stats(meeting, incidents, log.sessions, &weeks, until),
+    }
+}
+
+/// The Monday of `date`'s week.
+fn week_of(date: NaiveDate) -> NaiveDate {
+    date.checked_sub_days(Days::new(date.weekday().num_days_from_monday().into()))
+        .unwrap_or(date)
+}
+
+fn incident_stats(
+    meeting: &str,
+    view: IncidentView<'_>,
+    sessions: &[Session],
+    weeks: &HashMap<NaiveDate, Option<u32>>,
+    until: NaiveDate,
+) -> IncidentStats {
+    // An incident still firing has lasted until the end of `until`.
+    let end_of_until = until
+        .checked_add_days(Days::new(1))
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|t| view.zone.from_local_datetime(&t).earliest())
+        .map(|t| t.to_utc());
+    let ours: Vec<&Incident> = view
+        .incidents
+        .iter()
+        .filter(|i| i.meeting == meeting)
+        .filter(|i| i.start.with_timezone(&view.zone).date_naive() <= until)
+        .collect();
+    let presented_ids: HashSet<&str> = sessions
+        .iter()
+        .filter(|s| s.meeting == meeting)
+        .flat_map(|s| s.agenda.iter().filter_map(|i| i.incident.as_deref()))
+        .collect();
+    let above: Vec<&&Incident> = ours
+        .iter()
+        .filter(|i| end_of_until.is_some_and(|now| i.lasted_at_least(view.min_minutes, now)))
+        .collect();
+    let presented = above
+        .iter()
+        .filter(|i| presented_ids.contains(i.id.as_str()))
+        .count();
+    let mut per_week: BTreeMap<NaiveDate, IncidentWeek> = BTreeMap::new();
+    let first_week = ours
+        .iter()
+        .map(|i| week_of(i.start.with_timezone(&view.zone).date_naive()))
+        .min();
+    if let Some(first) = first_week {
+        let mut week = first;
+        while week <= until {
+            per_week.insert(
+                week,
+                IncidentWeek {
+                    week,
+                    incidents: 0,
+                    sessions_held: 0,
+                },
+            );
+            match week.checked_add_days(Days::new(7)) {
+                Some(next) => week = next,
+                None => break,
+            }
+        }
+    }
+    for incident in &ours {
+        let week = week_of(incident.start.with_timezone(&view.zone).date_naive());
+        if let Some(entry) = per_week.get_mut(&week) {
+            entry.incidents += 1;
+        }
+    }
+    for (date, held) in weeks {
+        if held.is_some()
+            && let Some(entry) = per_week.get_mut(&week_of(*date))
+        {
+            entry.sessions_held += 1;
+        }
+    }
+    IncidentStats {
+        total: saturating_u32(ours.len()),
+        above_minimum: saturating_u32(above.len()),
+        min_minutes: view.min_minutes,
+        presented: saturating_u32(presented),
+        presented_share: (!above.is_empty()).then(|| presented as f64 / above.len() as f64),
+        weeks: per_week.into_values().collect(),
     }
 }
 
@@ -333,6 +454,11 @@ mod tests {
             crate::domain::schedule::Schedule::new(&rule, &holidays, &cancelled)
                 .between(rule.first_session, date(until)),
             log,
+            IncidentView {
+                incidents: &[],
+                zone: chrono_tz::Asia::Tokyo,
+                min_minutes: 5,
+            },
             date(until),
         )
     }

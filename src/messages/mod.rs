@@ -23,6 +23,7 @@ pub(crate) mod dates;
 pub(crate) mod discord;
 pub(crate) mod endpoint;
 pub mod english;
+pub(crate) mod incidents;
 pub(crate) mod invite;
 pub(crate) mod knowledge;
 pub(crate) mod labels;
@@ -147,6 +148,12 @@ mod tests {
             endpoint::Endpoint::VARIANTS,
             &endpoint::Endpoint::samples(),
             endpoint::Endpoint::variant,
+        );
+        check(
+            "incidents",
+            incidents::Incidents::VARIANTS,
+            &incidents::Incidents::samples(),
+            incidents::Incidents::variant,
         );
         check(
             "invite",

@@ -32,6 +32,17 @@ catalogue! {
         },
         PostmortemsAndLearnings { postmortems: u32, learnings: u32 },
         LeftOut { sessions: u32 },
+        /// The incident figures: all, those of at least `min_minutes`, and
+        /// how many of those were presented; `weeks` they span.
+        Incidents {
+            total: u32,
+            weeks: usize,
+            min_minutes: u32,
+            above: u32,
+            presented: u32,
+        },
+        /// The last weeks: (Monday, incidents, sessions held).
+        IncidentWeeks { weeks: &'a [(NaiveDate, u32, u32)] },
         ChartFailed { error: &'a str },
         ChartTitle { title: &'a str, until: NaiveDate },
         ChartSummary { held: u32, skipped: u32, items: u32, learnings: u32 },
@@ -66,6 +77,16 @@ fn kinds(counts: &[(AgendaKind, u32)], language: Language) -> String {
         .map(|(kind, n)| format!("{} {n}", Label::Agenda { kind: *kind }.say(language)))
         .collect::<Vec<_>>()
         .join(sep)
+}
+
+/// A share as a whole percentage.
+fn percent(part: u32, whole: u32) -> u32 {
+    (f64::from(part) * 100.0 / f64::from(whole.max(1))).round() as u32
+}
+
+/// The average per week, one decimal.
+fn per_week(total: u32, weeks: usize) -> String {
+    format!("{:.1}", f64::from(total) / weeks.max(1) as f64)
 }
 
 fn tags(tags: &[(&str, u32)], sep: &str) -> String {
@@ -119,6 +140,33 @@ impl Message for Stats<'_> {
             }
             LeftOut { sessions } => format!(
                 "集計から除外: 予定と合わない会の記録 {sessions} 件（休みの週に開催、またはその逆、曜日が違う）"
+            ),
+            Incidents {
+                total,
+                weeks,
+                min_minutes,
+                above,
+                presented,
+            } => {
+                let share = match above {
+                    0 => String::new(),
+                    _ => format!("（{}%）", percent(presented, above)),
+                };
+                format!(
+                    "インシデント: {total} 件（{weeks} 週で週平均 {}）、うち {min_minutes} 分以上 {above} 件、議題で話したもの {presented} 件{share}",
+                    per_week(total, weeks)
+                )
+            }
+            IncidentWeeks { weeks } => format!(
+                "週ごとのインシデントと開催（直近）: {}",
+                weeks
+                    .iter()
+                    .map(|(monday, n, held)| format!(
+                        "{}の週 {n} 件・開催 {held} 回",
+                        super::dates::day(*monday, ja)
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("、")
             ),
             ChartFailed { error } => format!("グラフを描けませんでした: {error}"),
             ChartTitle { title, until } => {
@@ -195,6 +243,33 @@ impl Message for Stats<'_> {
             LeftOut { sessions } => format!(
                 "left out: {sessions} session records that disagree with the schedule (held on a skipped week or the reverse, or off the weekly rule)"
             ),
+            Incidents {
+                total,
+                weeks,
+                min_minutes,
+                above,
+                presented,
+            } => {
+                let share = match above {
+                    0 => String::new(),
+                    _ => format!(" ({}%)", percent(presented, above)),
+                };
+                format!(
+                    "incidents: {total} ({} a week over {weeks} weeks); {above} lasted {min_minutes} min or more, {presented} of them presented{share}",
+                    per_week(total, weeks)
+                )
+            }
+            IncidentWeeks { weeks } => format!(
+                "incidents and sessions per week (latest): {}",
+                weeks
+                    .iter()
+                    .map(|(monday, n, held)| format!(
+                        "week of {}: {n} incidents, {held} held",
+                        super::dates::day(*monday, Language::En)
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             ChartFailed { error } => format!("the chart could not be drawn: {error}"),
             ChartTitle { title, until } => format!("{title}: statistics up to {until}"),
             ChartSummary {
@@ -231,6 +306,14 @@ impl Message for Stats<'_> {
 impl Stats<'static> {
     pub(crate) fn samples() -> Vec<Self> {
         use Stats::*;
+        const WEEKS: &[(NaiveDate, u32, u32)] = &[(
+            match NaiveDate::from_ymd_opt(2026, 11, 23) {
+                Some(d) => d,
+                None => NaiveDate::MIN,
+            },
+            2,
+            1,
+        )];
         let date = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
         let counts = YearCounts {
             year: Some(2026),
@@ -261,6 +344,21 @@ impl Stats<'static> {
                 total: 3,
             },
             TopTags { tags: &[] },
+            Incidents {
+                total: 3,
+                weeks: 2,
+                min_minutes: 5,
+                above: 2,
+                presented: 1,
+            },
+            Incidents {
+                total: 0,
+                weeks: 0,
+                min_minutes: 5,
+                above: 0,
+                presented: 0,
+            },
+            IncidentWeeks { weeks: WEEKS },
             TopTags {
                 tags: &[("監視", 2)],
             },

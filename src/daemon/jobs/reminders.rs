@@ -9,6 +9,7 @@ use chrono::{DateTime, Days, Utc};
 use tokio::sync::watch;
 
 use crate::app::announcements::render;
+use crate::app::incident_topics::{proposal_block, proposed};
 use crate::app::keep_alive::{carry_over, proposal_for};
 use crate::app::metrics::Metrics;
 use crate::app::state::{AppState, Change};
@@ -168,7 +169,20 @@ fn message_for(
         .map(|s| crate::app::directory::as_shown(&state.config.people, &state.log, s));
     let language = state.config.daemon.language;
     let announcement = render(&meeting.title, reminder, session.as_ref(), language);
-    let buttons = if announcement.rsvp_buttons {
+    let (incidents, present_buttons) = match (&state.config.alerts, announces) {
+        (Some(_), true) => state
+            .with_use_case(meeting, |ctx| {
+                proposed(
+                    ctx,
+                    &reminder.occurrence,
+                    state.config.incident_min_minutes(),
+                )
+                .map(|found| proposal_block(ctx, &found))
+            })
+            .map_err(|e| anyhow::anyhow!(e.0))?,
+        _ => (String::new(), Vec::new()),
+    };
+    let mut buttons: Vec<ChatButton> = if announcement.rsvp_buttons {
         [RsvpStatus::Going, RsvpStatus::Maybe, RsvpStatus::NotGoing]
             .into_iter()
             .map(|status| ChatButton {
@@ -179,8 +193,9 @@ fn message_for(
     } else {
         Vec::new()
     };
+    buttons.extend(present_buttons);
     Ok(ChatMessage {
-        text: announcement.text,
+        text: announcement.text + &incidents,
         buttons,
     })
 }
