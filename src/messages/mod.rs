@@ -25,6 +25,7 @@ pub mod english;
 pub(crate) mod invite;
 pub(crate) mod labels;
 pub(crate) mod stats;
+pub(crate) mod web;
 
 /// A text in both languages.
 pub(crate) trait Message {
@@ -159,6 +160,12 @@ mod tests {
             stats::Stats::VARIANTS,
             &stats::Stats::samples(),
             stats::Stats::variant,
+        );
+        check(
+            "web",
+            web::Web::VARIANTS,
+            &web::Web::samples(),
+            web::Web::variant,
         );
     }
 }

@@ -32,3 +32,4 @@ mod session_log;
 mod stats;
 mod store_health;
 mod suggest_slot;
+mod web;
