@@ -167,7 +167,7 @@ fn the_pages_show_the_archive_escaped_in_both_languages() {
 
     let home = page(base, "/");
     assert!(home.contains("<title>ポストモーテムの記録</title>"), "{home}");
-    assert!(home.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{home}");
+    assert!(home.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "{home}");
     assert!(!home.contains("<script"), "{home}");
     assert!(home.contains("第"), "{home}");
     assert!(home.contains("ゲスト（search-team）"), "{home}");
@@ -188,13 +188,13 @@ fn the_pages_show_the_archive_escaped_in_both_languages() {
     assert!(session.contains("夜間バッチのデッドロックを共有"), "{session}");
 
     let list = page(base, "/postmortems");
-    assert!(list.contains("決済APIのデッドロック &lt;b&gt;障害&lt;/b&gt;"), "{list}");
+    assert!(list.contains("決済APIのデッドロック &#60;b&#62;障害&#60;/b&#62;"), "{list}");
 
     let postmortem = page(base, "/postmortems/pm-deadlock");
     for heading in ["影響", "対応", "根本原因", "再発防止", "対応者", "リンク"] {
         assert!(postmortem.contains(&format!("<h2>{heading}</h2>")), "{heading}: {postmortem}");
     }
-    assert!(postmortem.contains("<title>決済APIのデッドロック &lt;b&gt;障害&lt;/b&gt;</title>"), "{postmortem}");
+    assert!(postmortem.contains("<title>決済APIのデッドロック &#60;b&#62;障害&#60;/b&#62;</title>"), "{postmortem}");
     assert!(postmortem.contains("href=\"https://wiki.example/pm/1\""), "{postmortem}");
     assert!(!postmortem.contains("href=\"javascript:"), "{postmortem}");
 
@@ -220,7 +220,7 @@ fn the_pages_show_the_archive_escaped_in_both_languages() {
     let (status, headers, feed) = fetch(&format!("{base}/feed.atom"), &[]);
     assert_eq!(status, 200);
     assert!(headers["content-type"].to_str().unwrap().starts_with("application/atom+xml"));
-    assert!(feed.contains("<entry>") && feed.contains("&lt;b&gt;障害&lt;/b&gt;"), "{feed}");
+    assert!(feed.contains("<entry>") && feed.contains("&#60;b&#62;障害&#60;/b&#62;"), "{feed}");
 
     let (status, _, css) = fetch(&format!("{base}/style.css"), &[]);
     assert_eq!(status, 200);
