@@ -2,6 +2,7 @@
 
 mod alerts;
 mod calendar_feed;
+mod browser;
 mod calendar_sync;
 mod carry_over;
 mod closures;
