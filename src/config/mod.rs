@@ -8,10 +8,10 @@ mod people;
 mod web;
 
 pub use alerts::{AlertRoute, AlertsConfig, DEFAULT_ALERTS_TOKEN_ENV};
-pub use web::WebConfig;
 pub use integrations::{
     DEFAULT_TOKEN_ENV, DiscordConfig, GoogleConfig, Snowflake, resolve_secret_path,
 };
+pub use web::WebConfig;
 
 use std::collections::{BTreeSet, HashSet};
 use std::fmt;

@@ -81,16 +81,17 @@ impl RawWeb {
                 })?;
             trusted_proxies.push(net);
         }
-        let user_header = HeaderName::try_from(self.user_header.get_ref().trim()).map_err(|_| {
-            (
-                Some(self.user_header.span()),
-                "web.user_header".into(),
-                format!(
-                    "expected a header name such as \"X-Forwarded-Email\", got {:?}",
-                    self.user_header.get_ref()
-                ),
-            )
-        })?;
+        let user_header =
+            HeaderName::try_from(self.user_header.get_ref().trim()).map_err(|_| {
+                (
+                    Some(self.user_header.span()),
+                    "web.user_header".into(),
+                    format!(
+                        "expected a header name such as \"X-Forwarded-Email\", got {:?}",
+                        self.user_header.get_ref()
+                    ),
+                )
+            })?;
         Ok(WebConfig {
             trusted_proxies,
             user_header,
@@ -141,13 +142,19 @@ mod tests {
     fn only_a_trusted_proxy_that_names_a_user_is_served() {
         let web = web(&["10.0.0.0/24"]);
         let proxy: IpAddr = "10.0.0.5".parse().unwrap();
-        assert_eq!(web.user(proxy, Some("a@example.com")), Some("a@example.com"));
+        assert_eq!(
+            web.user(proxy, Some("a@example.com")),
+            Some("a@example.com")
+        );
         assert_eq!(web.user(proxy, None), None);
         assert_eq!(web.user(proxy, Some("  ")), None);
         let elsewhere: IpAddr = "10.0.1.5".parse().unwrap();
         assert_eq!(web.user(elsewhere, Some("a@example.com")), None);
         let mapped: IpAddr = "::ffff:10.0.0.5".parse().unwrap();
-        assert_eq!(web.user(mapped, Some("a@example.com")), Some("a@example.com"));
+        assert_eq!(
+            web.user(mapped, Some("a@example.com")),
+            Some("a@example.com")
+        );
         let loopback: IpAddr = "127.0.0.1".parse().unwrap();
         assert_eq!(web.user(loopback, Some("a@example.com")), None);
     }

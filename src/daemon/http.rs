@@ -482,10 +482,7 @@ pub(crate) struct SearchParams {
 
 impl SearchParams {
     /// The store's query, or what to fix, said in `language`.
-    pub(crate) fn query(
-        self,
-        language: Language,
-    ) -> Result<crate::domain::history::Query, String> {
+    pub(crate) fn query(self, language: Language) -> Result<crate::domain::history::Query, String> {
         use crate::domain::history::{Query, RecordKind};
         let date = |name: &str, text: Option<String>| match text {
             None => Ok(None),

@@ -69,7 +69,9 @@ impl Message for Web<'_> {
                 going,
                 maybe,
                 not_going,
-            } => return format!("出欠（任意）: 参加 {going} / たぶん {maybe} / 不参加 {not_going}"),
+            } => {
+                return format!("出欠（任意）: 参加 {going} / たぶん {maybe} / 不参加 {not_going}");
+            }
             Present { count } => return format!("参加者 {count} 人"),
             Tag { tag } => return format!("タグ「{tag}」"),
             Results { shown, more } => {
@@ -120,8 +122,13 @@ impl Message for Web<'_> {
             NoResults => "見つかりませんでした",
             Newer => "← 新しい結果",
             Older => "古い結果 →",
-            Forbidden | Guest { .. } | Rsvps { .. } | Present { .. } | Tag { .. }
-            | Results { .. } | BadFilter { .. } => unreachable!("rendered above"),
+            Forbidden
+            | Guest { .. }
+            | Rsvps { .. }
+            | Present { .. }
+            | Tag { .. }
+            | Results { .. }
+            | BadFilter { .. } => unreachable!("rendered above"),
         }
         .into()
     }
@@ -192,8 +199,13 @@ impl Message for Web<'_> {
             NoResults => "Nothing found",
             Newer => "← Newer",
             Older => "Older →",
-            Forbidden | Guest { .. } | Rsvps { .. } | Present { .. } | Tag { .. }
-            | Results { .. } | BadFilter { .. } => unreachable!("rendered above"),
+            Forbidden
+            | Guest { .. }
+            | Rsvps { .. }
+            | Present { .. }
+            | Tag { .. }
+            | Results { .. }
+            | BadFilter { .. } => unreachable!("rendered above"),
         }
         .into()
     }

@@ -91,7 +91,10 @@ async fn screenshot(client: &Client, name: &str, width: u32) {
         .await
         .unwrap();
     let wide = wide.as_u64().unwrap();
-    assert!(wide <= u64::from(width), "{name} at {width} px scrolls sideways ({wide} px)");
+    assert!(
+        wide <= u64::from(width),
+        "{name} at {width} px scrolls sideways ({wide} px)"
+    );
 }
 
 async fn click(client: &Client, css: &str) {
@@ -123,9 +126,22 @@ fn a_reader_browses_the_archive_and_searches_it_in_japanese() {
         }
 
         click(&client, "a[href='/sessions/weekly/2026-11-18']").await;
-        assert!(client.current_url().await.unwrap().path().ends_with("/sessions/weekly/2026-11-18"));
+        assert!(
+            client
+                .current_url()
+                .await
+                .unwrap()
+                .path()
+                .ends_with("/sessions/weekly/2026-11-18")
+        );
         click(&client, "a[href='/postmortems/pm-deadlock']").await;
-        let heading = client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+        let heading = client
+            .find(Locator::Css("h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert_eq!(heading, "決済APIのデッドロック <b>障害</b>");
         for width in [390, 1280] {
             screenshot(&client, "postmortem", width).await;
@@ -141,12 +157,18 @@ fn a_reader_browses_the_archive_and_searches_it_in_japanese() {
         let form = client.form(Locator::Css("form.search")).await.unwrap();
         form.set_by_name("q", "デッドロック").await.unwrap();
         form.submit().await.unwrap();
-        let marks = client.find_all(Locator::Css("ol.results mark")).await.unwrap();
+        let marks = client
+            .find_all(Locator::Css("ol.results mark"))
+            .await
+            .unwrap();
         assert!(!marks.is_empty(), "no highlighted match");
         for mark in marks {
             assert_eq!(mark.text().await.unwrap(), "デッドロック");
         }
-        let results = client.find_all(Locator::Css("ol.results > li")).await.unwrap();
+        let results = client
+            .find_all(Locator::Css("ol.results > li"))
+            .await
+            .unwrap();
         assert!(results.len() >= 3, "{} results", results.len());
         for width in [390, 1280] {
             screenshot(&client, "search", width).await;

@@ -1,8 +1,8 @@
 //! End-to-end tests: the real binary, driven through its command line, on fresh state.
 
 mod alerts;
-mod calendar_feed;
 mod browser;
+mod calendar_feed;
 mod calendar_sync;
 mod carry_over;
 mod closures;

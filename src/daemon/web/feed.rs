@@ -40,7 +40,10 @@ fn timestamp(date: NaiveDate) -> String {
     date.and_time(NaiveTime::MIN).and_utc().to_rfc3339()
 }
 
-pub(super) async fn atom(State(endpoint): State<Arc<Endpoint>>, RawQuery(raw): RawQuery) -> Response {
+pub(super) async fn atom(
+    State(endpoint): State<Arc<Endpoint>>,
+    RawQuery(raw): RawQuery,
+) -> Response {
     let made = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
         let query = Pairs::parse(raw.as_deref());
         let (lang, _) = super::language(&endpoint, query.get("lang"));
@@ -84,7 +87,11 @@ pub(super) async fn atom(State(endpoint): State<Arc<Endpoint>>, RawQuery(raw): R
     })
     .await;
     match made {
-        Ok(Ok(xml)) => ([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response(),
+        Ok(Ok(xml)) => (
+            [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+            xml,
+        )
+            .into_response(),
         Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }

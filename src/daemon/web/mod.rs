@@ -107,7 +107,11 @@ pub(crate) async fn require_reader(
     match asserted_user(web, &request) {
         Some(user) => {
             // Who read what is for debugging a proxy setup, not an audit log.
-            tracing::debug!(user, path = request.uri().path(), "web page for a proxied user");
+            tracing::debug!(
+                user,
+                path = request.uri().path(),
+                "web page for a proxied user"
+            );
             next.run(request).await
         }
         None => (

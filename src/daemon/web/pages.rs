@@ -307,7 +307,11 @@ pub(super) struct LearningView {
     pub(super) tags: Vec<Link>,
 }
 
-fn learning_view(endpoint: &Endpoint, chrome: &Chrome, l: &crate::domain::log::Learning) -> LearningView {
+fn learning_view(
+    endpoint: &Endpoint,
+    chrome: &Chrome,
+    l: &crate::domain::log::Learning,
+) -> LearningView {
     LearningView {
         text: l.text.clone(),
         session: Link {
@@ -367,15 +371,18 @@ pub(super) async fn home(State(endpoint): Shared, RawQuery(raw): RawQuery) -> Re
                             meeting: meeting.title.clone(),
                             label: session_label(Some(*number), occurrence.date, lang),
                             href: chrome.href(&session_href(&meeting.id, occurrence.date)),
-                            facilitator: session
-                                .and_then(|s| s.facilitator.as_deref())
-                                .map(name),
+                            facilitator: session.and_then(|s| s.facilitator.as_deref()).map(name),
                             agenda: session
-                                .map(|s| s.agenda.iter().map(|i| agenda_view(i, lang, &name)).collect())
+                                .map(|s| {
+                                    s.agenda
+                                        .iter()
+                                        .map(|i| agenda_view(i, lang, &name))
+                                        .collect()
+                                })
                                 .unwrap_or_default(),
-                            proposal: session.and_then(|s| s.proposal.as_ref()).map(|p| {
-                                crate::domain::invite::proposal_text(p, lang)
-                            }),
+                            proposal: session
+                                .and_then(|s| s.proposal.as_ref())
+                                .map(|p| crate::domain::invite::proposal_text(p, lang)),
                             rsvps: Web::Rsvps {
                                 going: counts.going,
                                 maybe: counts.maybe,
@@ -459,10 +466,15 @@ pub(super) async fn session(
     blocking(endpoint, move |endpoint| {
         let query = Pairs::parse(raw.as_deref());
         let path = session_href(&meeting_id, NaiveDate::MIN);
-        let chrome = Chrome::new(endpoint, &path.replace(&NaiveDate::MIN.to_string(), &date), &query);
+        let chrome = Chrome::new(
+            endpoint,
+            &path.replace(&NaiveDate::MIN.to_string(), &date),
+            &query,
+        );
         let state = &endpoint.state;
         let lang = chrome.lang;
-        let (Some(meeting), Ok(date)) = (state.config.meeting(&meeting_id), date.parse::<NaiveDate>())
+        let (Some(meeting), Ok(date)) =
+            (state.config.meeting(&meeting_id), date.parse::<NaiveDate>())
         else {
             return Ok(not_found(chrome));
         };
@@ -490,7 +502,10 @@ pub(super) async fn session(
             .or_else(|| occurrence.as_ref().and_then(|o| o.number()));
         let skipped = match occurrence.as_ref().map(|o| &o.status) {
             Some(Status::Skipped(reason)) => Some(ctx.skip_text(reason)),
-            _ if session.as_ref().is_some_and(|s| s.status == SessionStatus::Skipped) => {
+            _ if session
+                .as_ref()
+                .is_some_and(|s| s.status == SessionStatus::Skipped) =>
+            {
                 Some(chrome.t(Web::Skipped))
             }
             _ => None,
@@ -534,7 +549,12 @@ pub(super) async fn session(
             skipped,
             facilitator: s.and_then(|s| s.facilitator.as_deref()).map(name),
             agenda: s
-                .map(|s| s.agenda.iter().map(|i| agenda_view(i, lang, &name)).collect())
+                .map(|s| {
+                    s.agenda
+                        .iter()
+                        .map(|i| agenda_view(i, lang, &name))
+                        .collect()
+                })
                 .unwrap_or_default(),
             proposal: s
                 .and_then(|s| s.proposal.as_ref())
@@ -564,7 +584,12 @@ pub(super) struct ResultView {
     pub(super) detail: Vec<Piece>,
 }
 
-fn result_view(endpoint: &Endpoint, chrome: &Chrome, record: &Record, words: Option<&str>) -> ResultView {
+fn result_view(
+    endpoint: &Endpoint,
+    chrome: &Chrome,
+    record: &Record,
+    words: Option<&str>,
+) -> ResultView {
     let lang = chrome.lang;
     let (title, detail, href) = match record {
         Record::Session(s) => (
@@ -618,7 +643,11 @@ fn result_view(endpoint: &Endpoint, chrome: &Chrome, record: &Record, words: Opt
 }
 
 /// A page of the store's search, in its order (newest first).
-fn search_page(log: &dyn SessionLog, mut query: Query, page: usize) -> Result<(Vec<Record>, bool), crate::store::StoreError> {
+fn search_page(
+    log: &dyn SessionLog,
+    mut query: Query,
+    page: usize,
+) -> Result<(Vec<Record>, bool), crate::store::StoreError> {
     let end = (page + 1) * PAGE_SIZE;
     query.limit = end + 1;
     let mut records = log.search(&query)?;
@@ -654,10 +683,17 @@ pub(super) async fn postmortems(State(endpoint): Shared, RawQuery(raw): RawQuery
             },
             page,
         )?;
-        let results = records.iter().map(|r| result_view(endpoint, &chrome, r, None)).collect();
+        let results = records
+            .iter()
+            .map(|r| result_view(endpoint, &chrome, r, None))
+            .collect();
         let heading = chrome.t(Web::Postmortems);
         Ok(render(&ListPage {
-            summary: Web::Results { shown: records.len(), more }.say(chrome.lang),
+            summary: Web::Results {
+                shown: records.len(),
+                more,
+            }
+            .say(chrome.lang),
             pager: query.pager("/postmortems", page, more),
             heading: heading.clone(),
             filters: Vec::new(),
@@ -685,9 +721,16 @@ pub(super) async fn learnings(State(endpoint): Shared, RawQuery(raw): RawQuery) 
             },
             page,
         )?;
-        let results = records.iter().map(|r| result_view(endpoint, &chrome, r, None)).collect();
+        let results = records
+            .iter()
+            .map(|r| result_view(endpoint, &chrome, r, None))
+            .collect();
         // The tags on this page, to move sideways to another one.
-        let mut tags: Vec<&str> = records.iter().flat_map(|r| r.tags()).map(String::as_str).collect();
+        let mut tags: Vec<&str> = records
+            .iter()
+            .flat_map(|r| r.tags())
+            .map(String::as_str)
+            .collect();
         tags.sort_unstable();
         tags.dedup();
         let mut filters: Vec<Link> = tags
@@ -707,11 +750,19 @@ pub(super) async fn learnings(State(endpoint): Shared, RawQuery(raw): RawQuery) 
             );
         }
         let heading = match &tag {
-            Some(tag) => format!("{} · {}", chrome.t(Web::Learnings), Web::Tag { tag }.say(chrome.lang)),
+            Some(tag) => format!(
+                "{} · {}",
+                chrome.t(Web::Learnings),
+                Web::Tag { tag }.say(chrome.lang)
+            ),
             None => chrome.t(Web::Learnings),
         };
         Ok(render(&ListPage {
-            summary: Web::Results { shown: records.len(), more }.say(chrome.lang),
+            summary: Web::Results {
+                shown: records.len(),
+                more,
+            }
+            .say(chrome.lang),
             pager: query.pager("/learnings", page, more),
             heading: heading.clone(),
             filters,
@@ -746,7 +797,13 @@ pub(super) async fn postmortem(
             None => (id, false),
         };
         let chrome = Chrome::new(endpoint, &postmortem_href(&id), &query);
-        let Some(p) = endpoint.state.log.postmortems()?.into_iter().find(|p| p.id == id) else {
+        let Some(p) = endpoint
+            .state
+            .log
+            .postmortems()?
+            .into_iter()
+            .find(|p| p.id == id)
+        else {
             return Ok(not_found(chrome));
         };
         let lang = chrome.lang;
@@ -846,9 +903,18 @@ pub(super) async fn search(State(endpoint): Shared, RawQuery(raw): RawQuery) -> 
                 let summary = if results.is_empty() {
                     chrome.t(Web::NoResults)
                 } else {
-                    Web::Results { shown: results.len(), more }.say(lang)
+                    Web::Results {
+                        shown: results.len(),
+                        more,
+                    }
+                    .say(lang)
                 };
-                (results, Some(summary), None, query.pager("/search", page, more))
+                (
+                    results,
+                    Some(summary),
+                    None,
+                    query.pager("/search", page, more),
+                )
             }
             Ok(_) => (Vec::new(), None, None, query.pager("/search", 0, false)),
             Err(problem) => (

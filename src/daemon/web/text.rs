@@ -110,7 +110,10 @@ mod tests {
 
     #[test]
     fn only_web_addresses_become_links() {
-        assert_eq!(web_address(" https://x.example/a "), Some("https://x.example/a"));
+        assert_eq!(
+            web_address(" https://x.example/a "),
+            Some("https://x.example/a")
+        );
         assert_eq!(web_address("javascript:alert(1)"), None);
     }
 }
