@@ -6,6 +6,7 @@ mod integrations;
 mod meeting_settings;
 mod people;
 mod session;
+mod web;
 
 pub use alerts::{
     AlertRoute, AlertsConfig, DEFAULT_ALERTS_TOKEN_ENV, DEFAULT_MIN_DURATION_MINUTES,
@@ -13,6 +14,7 @@ pub use alerts::{
 pub use integrations::{
     DEFAULT_TOKEN_ENV, DiscordConfig, GoogleConfig, Snowflake, resolve_secret_path,
 };
+pub use web::WebConfig;
 
 use std::collections::{BTreeSet, HashSet};
 use std::fmt;
@@ -46,6 +48,8 @@ pub struct Config {
     pub people: People,
     /// `[alerts]`: absent means no hook listener.
     pub alerts: Option<AlertsConfig>,
+    /// `[web]`: absent means pages and `/metrics` for this machine only.
+    pub web: Option<WebConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -54,9 +58,8 @@ pub struct DaemonConfig {
     /// Database, caches and backups. Relative paths are relative to the config file.
     #[serde(default = "default_state_dir")]
     pub state_dir: PathBuf,
-    /// The local endpoint's address: loopback only, since nothing else in
-    /// the config says how a wider one would be protected.
-    #[serde(default = "default_listen", deserialize_with = "loopback_address")]
+    /// The endpoint's address: loopback, or any with `[web]` (see `config/web.rs`).
+    #[serde(default = "default_listen", deserialize_with = "socket_address")]
     pub listen: SocketAddr,
     #[serde(default)]
     pub language: Language,
@@ -182,22 +185,13 @@ fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8754))
 }
 
-fn loopback_address<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+fn socket_address<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
     let text = String::deserialize(d)?;
-    let address: SocketAddr = text.parse().map_err(|_| {
+    text.parse().map_err(|_| {
         serde::de::Error::custom(format!(
             "expected an address and port such as \"127.0.0.1:8754\", got {text:?}"
         ))
-    })?;
-    if address.ip().is_loopback() {
-        Ok(address)
-    } else {
-        Err(serde::de::Error::custom(format!(
-            "{address} can be reached from other machines, and the endpoint has no protection \
-             for that; listen on 127.0.0.1 or [::1] (reach it from elsewhere through an SSH \
-             tunnel or a reverse proxy that authenticates)"
-        )))
-    }
+    })
 }
 
 /// One weekly meeting, validated.
@@ -298,6 +292,8 @@ struct RawConfig {
     person: Vec<people::RawPerson>,
     #[serde(default)]
     alerts: Option<alerts::RawAlerts>,
+    #[serde(default)]
+    web: Option<web::RawWeb>,
 }
 
 #[derive(Deserialize)]
@@ -609,6 +605,13 @@ impl Config {
             .map(|a| a.check(&raw.meeting, base))
             .transpose()
             .map_err(|(span, key, message)| invalid(span, &key, message))?;
+        let web = raw
+            .web
+            .map(web::RawWeb::check)
+            .transpose()
+            .map_err(|(span, key, message)| invalid(span, &key, message))?;
+        web::check_listen(raw.daemon.listen, web.as_ref())
+            .map_err(|message| invalid(web::listen_span(text), "daemon.listen", message))?;
         let mut daemon = raw.daemon;
         let relative = daemon
             .state_dir
@@ -639,6 +642,7 @@ impl Config {
             discord,
             people,
             alerts,
+            web,
         })
     }
 

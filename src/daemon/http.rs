@@ -60,14 +60,25 @@ fn router(endpoint: Arc<Endpoint>, hosts: guard::AllowedHosts) -> Router {
             guard::require_json_posts,
         ))
         .route_layer(from_fn_with_state(endpoint.clone(), guard::require_token));
+    // Pages and /metrics: for whoever `[web]` lets in (everyone on loopback).
+    let readable = super::web::routes()
+        .route("/metrics", get(metrics))
+        .route_layer(from_fn_with_state(
+            endpoint.clone(),
+            super::web::require_reader,
+        ));
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
         .route("/calendar/{file}", get(calendar_feed))
+        .merge(readable)
         .merge(api)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(from_fn_with_state(
-            Arc::new((hosts, endpoint.state.config.daemon.language)),
+            Arc::new((
+                hosts,
+                endpoint.state.config.daemon.language,
+                endpoint.state.config.web.clone(),
+            )),
             guard::check_host,
         ))
         .with_state(endpoint)
@@ -455,18 +466,48 @@ async fn stage_upload(
     Ok(staged)
 }
 
-/// `history`'s filters, as the CLI sends them.
-#[derive(serde::Deserialize)]
-struct SearchParams {
-    q: Option<String>,
-    meeting: Option<String>,
-    since: Option<String>,
-    until: Option<String>,
-    kind: Option<String>,
-    tag: Option<String>,
-    team: Option<String>,
+/// `history`'s filters, as the CLI sends them (and the web's search form).
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct SearchParams {
+    pub(crate) q: Option<String>,
+    pub(crate) meeting: Option<String>,
+    pub(crate) since: Option<String>,
+    pub(crate) until: Option<String>,
+    pub(crate) kind: Option<String>,
+    pub(crate) tag: Option<String>,
+    pub(crate) team: Option<String>,
     #[serde(default)]
-    limit: usize,
+    pub(crate) limit: usize,
+}
+
+impl SearchParams {
+    /// The store's query, or what to fix, said in `language`.
+    pub(crate) fn query(self, language: Language) -> Result<crate::domain::history::Query, String> {
+        use crate::domain::history::{Query, RecordKind};
+        let date = |name: &str, text: Option<String>| match text {
+            None => Ok(None),
+            Some(t) => t
+                .parse::<chrono::NaiveDate>()
+                .map(Some)
+                .map_err(|_| Refusal::BadDate { name, got: &t }.say(language)),
+        };
+        let kind = match self.kind.as_deref() {
+            None => Ok(None),
+            Some(code) => RecordKind::from_code(code)
+                .map(Some)
+                .ok_or_else(|| Refusal::BadKind { got: code }.say(language)),
+        };
+        Ok(Query {
+            since: date("since", self.since)?,
+            until: date("until", self.until)?,
+            kind: kind?,
+            text: self.q,
+            meeting: self.meeting,
+            tag: self.tag,
+            team: self.team,
+            limit: self.limit,
+        })
+    }
 }
 
 /// History search in the daemon's index (no export): the CLI's `history`
@@ -475,39 +516,9 @@ async fn search(
     State(endpoint): Shared,
     axum::extract::Query(params): axum::extract::Query<SearchParams>,
 ) -> Response {
-    use crate::domain::history::{Query, RecordKind};
-    let language = endpoint.state.config.daemon.language;
-    let date = |name: &str, text: Option<String>| match text {
-        None => Ok(None),
-        Some(t) => t
-            .parse::<chrono::NaiveDate>()
-            .map(Some)
-            .map_err(|_| Refusal::BadDate { name, got: &t }.say(language)),
-    };
-    let kind = match params.kind.as_deref() {
-        None => Ok(None),
-        Some(code) => RecordKind::from_code(code)
-            .map(Some)
-            .ok_or_else(|| Refusal::BadKind { got: code }.say(language)),
-    };
-    let query = match (
-        date("since", params.since),
-        date("until", params.until),
-        kind,
-    ) {
-        (Ok(since), Ok(until), Ok(kind)) => Query {
-            text: params.q,
-            meeting: params.meeting,
-            since,
-            until,
-            kind,
-            tag: params.tag,
-            team: params.team,
-            limit: params.limit,
-        },
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-            return error(StatusCode::BAD_REQUEST, e);
-        }
+    let query = match params.query(endpoint.state.config.daemon.language) {
+        Ok(query) => query,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
     let worker = endpoint.state.clone();
     match tokio::task::spawn_blocking(move || worker.log.search(&query)).await {

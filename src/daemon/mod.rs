@@ -6,6 +6,7 @@ mod jobs;
 mod memory;
 mod metrics;
 mod systemd;
+mod web;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};

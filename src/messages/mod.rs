@@ -32,6 +32,7 @@ pub(crate) mod rotation;
 pub(crate) mod session;
 pub(crate) mod sessions;
 pub(crate) mod stats;
+pub(crate) mod web;
 
 /// A text in both languages.
 pub(crate) trait Message {
@@ -208,6 +209,12 @@ mod tests {
             stats::Stats::VARIANTS,
             &stats::Stats::samples(),
             stats::Stats::variant,
+        );
+        check(
+            "web",
+            web::Web::VARIANTS,
+            &web::Web::samples(),
+            web::Web::variant,
         );
     }
 }

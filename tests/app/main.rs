@@ -1,6 +1,7 @@
 //! End-to-end tests: the real binary, driven through its command line, on fresh state.
 
 mod alerts;
+mod browser;
 mod calendar_feed;
 mod calendar_sync;
 mod carry_over;
@@ -33,3 +34,4 @@ mod session_log;
 mod stats;
 mod store_health;
 mod suggest_slot;
+mod web;

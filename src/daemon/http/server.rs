@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Request, Response};
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
@@ -46,7 +48,7 @@ pub(super) async fn serve(listener: TcpListener, app: Router, mut stop: watch::R
         };
         while tasks.try_join_next().is_some() {}
         let stream = match accepted {
-            Ok((stream, _)) => stream,
+            Ok(accepted) => accepted,
             Err(e) => {
                 // Out of file descriptors, most likely: make room and retry
                 // shortly instead of spinning.
@@ -64,7 +66,8 @@ pub(super) async fn serve(listener: TcpListener, app: Router, mut stop: watch::R
             );
             continue;
         }
-        open.start(&mut tasks, &graceful, stream, app.clone());
+        let (stream, peer) = stream;
+        open.start(&mut tasks, &graceful, stream, peer, app.clone());
     }
     drop(listener);
     if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
@@ -119,6 +122,7 @@ impl OpenConnections {
         tasks: &mut JoinSet<()>,
         graceful: &GracefulShutdown,
         stream: TcpStream,
+        peer: SocketAddr,
         app: Router,
     ) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) as u64;
@@ -126,7 +130,9 @@ impl OpenConnections {
         let counter = in_progress.clone();
         let service = hyper::service::service_fn(move |request: Request<Incoming>| {
             let busy = InProgress::enter(&counter);
-            let request = request.map(|body| TimeoutBody::new(BODY_IDLE_TIMEOUT, body));
+            let mut request = request.map(|body| TimeoutBody::new(BODY_IDLE_TIMEOUT, body));
+            // Who connected: `[web]` lets only its trusted proxies assert a user.
+            request.extensions_mut().insert(ConnectInfo(peer));
             let mut app = app.clone();
             async move {
                 let response: Response<Body> = match app.call(request).await {

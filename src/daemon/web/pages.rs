@@ -1,0 +1,954 @@
+//! The pages' handlers: each reads through the store port and the app layer's
+//! queries (the schedule, the history search) off the runtime, fills a view
+//! and renders its askama template. Lists are paged, so no page grows with
+//! the log.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::NaiveDate;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+
+use super::super::http::{Endpoint, SearchParams};
+use super::text::{Piece, highlight, postmortem_markdown, web_address};
+use crate::app::Context;
+use crate::domain::history::{Query, Record, RecordKind};
+use crate::domain::language::Language;
+use crate::domain::log::{AgendaItem, Postmortem, Session, SessionStatus};
+use crate::domain::schedule::Status;
+use crate::messages::Message;
+use crate::messages::dates::day_with_year;
+use crate::messages::labels::Label;
+use crate::messages::web::Web;
+use crate::store::SessionLog;
+
+/// Results on one page of a list.
+const PAGE_SIZE: usize = 20;
+/// Pages further than this are refused: the search is newest first, and
+/// the filters reach older records faster than paging does.
+const MAX_PAGE: usize = 200;
+/// How far ahead `/` looks for sessions and weeks off.
+const WEEKS_AHEAD: u64 = 6;
+/// Shown text of one result, at most (characters).
+const DETAIL_CHARS: usize = 240;
+
+type Shared = State<Arc<Endpoint>>;
+
+/// What every page has: its language, title and links that keep `?lang=`.
+pub(super) struct Chrome {
+    pub(super) lang: Language,
+    explicit: bool,
+    pub(super) title: String,
+    /// This page's path and query without `lang`, for the other language's link.
+    here: String,
+}
+
+impl Chrome {
+    fn new(endpoint: &Endpoint, path: &str, query: &Pairs) -> Self {
+        let (lang, explicit) = super::language(endpoint, query.get("lang"));
+        let rest = query.encode_without(&["lang"]);
+        let here = if rest.is_empty() {
+            path.to_string()
+        } else {
+            format!("{path}?{rest}")
+        };
+        Self {
+            lang,
+            explicit,
+            title: String::new(),
+            here,
+        }
+    }
+
+    pub(super) fn t(&self, message: Web) -> String {
+        message.say(self.lang)
+    }
+
+    pub(super) fn code(&self) -> &'static str {
+        match self.lang {
+            Language::Ja => "ja",
+            Language::En => "en",
+        }
+    }
+
+    /// `path` in this page's language: `?lang=` kept only when it was asked for.
+    pub(super) fn href(&self, path: &str) -> String {
+        if !self.explicit {
+            return path.to_string();
+        }
+        let glue = if path.contains('?') { '&' } else { '?' };
+        format!("{path}{glue}lang={}", self.code())
+    }
+
+    pub(super) fn other_language(&self) -> String {
+        let other = match self.lang {
+            Language::Ja => "en",
+            Language::En => "ja",
+        };
+        let glue = if self.here.contains('?') { '&' } else { '?' };
+        format!("{}{glue}lang={other}", self.here)
+    }
+
+    fn titled(mut self, title: String) -> Self {
+        self.title = title;
+        self
+    }
+}
+
+/// A query string's pairs, decoded; the first of a repeated name wins.
+pub(super) struct Pairs(Vec<(String, String)>);
+
+impl Pairs {
+    pub(super) fn parse(raw: Option<&str>) -> Self {
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(&s.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        Self(
+            raw.unwrap_or_default()
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| match p.split_once('=') {
+                    Some((k, v)) => (decode(k), decode(v)),
+                    None => (decode(p), String::new()),
+                })
+                .collect(),
+        )
+    }
+
+    /// A value; an empty form field counts as absent.
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.trim().is_empty())
+    }
+
+    fn owned(&self, name: &str) -> Option<String> {
+        self.get(name).map(|v| v.trim().to_string())
+    }
+
+    fn encode_without(&self, names: &[&str]) -> String {
+        self.0
+            .iter()
+            .filter(|(k, v)| !names.contains(&k.as_str()) && !v.is_empty())
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    fn page(&self) -> usize {
+        self.get("page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0)
+            .min(MAX_PAGE)
+    }
+
+    /// Links to the pages before and after `page` of this same list.
+    fn pager(&self, path: &str, page: usize, more: bool) -> Pager {
+        let rest = self.encode_without(&["page", "lang"]);
+        let link = |page: usize| {
+            let mut query = rest.clone();
+            if page > 0 {
+                if !query.is_empty() {
+                    query.push('&');
+                }
+                query += &format!("page={page}");
+            }
+            if query.is_empty() {
+                path.to_string()
+            } else {
+                format!("{path}?{query}")
+            }
+        };
+        Pager {
+            newer: (page > 0).then(|| link(page - 1)),
+            older: (more && page < MAX_PAGE).then(|| link(page + 1)),
+        }
+    }
+}
+
+/// What a path segment or query value keeps as it is: letters, digits and `-_.~`.
+const UNRESERVED: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+pub(super) fn encode(text: &str) -> String {
+    utf8_percent_encode(text, UNRESERVED).to_string()
+}
+
+pub(super) struct Pager {
+    pub(super) newer: Option<String>,
+    pub(super) older: Option<String>,
+}
+
+/// A link to another page of the archive, with its text.
+pub(super) struct Link {
+    pub(super) href: String,
+    pub(super) text: String,
+}
+
+fn session_href(meeting: &str, date: NaiveDate) -> String {
+    format!("/sessions/{}/{date}", encode(meeting))
+}
+
+fn postmortem_href(id: &str) -> String {
+    format!("/postmortems/{}", encode(id))
+}
+
+fn tag_href(tag: &str) -> String {
+    format!("/learnings?tag={}", encode(tag))
+}
+
+fn session_label(number: Option<u32>, date: NaiveDate, lang: Language) -> String {
+    Label::Session { number, date }.say(lang)
+}
+
+fn meeting_title(endpoint: &Endpoint, id: &str) -> String {
+    endpoint
+        .state
+        .config
+        .meeting(id)
+        .map_or_else(|| id.to_string(), |m| m.title.clone())
+}
+
+/// Runs a page's reads off the runtime; a store error is a 503 page.
+async fn blocking(
+    endpoint: Arc<Endpoint>,
+    page: impl FnOnce(&Endpoint) -> anyhow::Result<Response> + Send + 'static,
+) -> Response {
+    match tokio::task::spawn_blocking(move || page(&endpoint)).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+fn render(page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "web/not_found.html")]
+struct NotFound {
+    chrome: Chrome,
+}
+
+fn not_found(chrome: Chrome) -> Response {
+    let title = chrome.t(Web::NotFound);
+    let mut response = render(&NotFound {
+        chrome: chrome.titled(title),
+    });
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    response
+}
+
+/// One agenda item as pages show it.
+pub(super) struct AgendaView {
+    pub(super) title: String,
+    pub(super) kind: String,
+    pub(super) presenter: Option<String>,
+    pub(super) guest: Option<String>,
+    pub(super) link: Option<String>,
+}
+
+fn agenda_view(item: &AgendaItem, lang: Language, name: &dyn Fn(&str) -> String) -> AgendaView {
+    AgendaView {
+        title: item.title.clone(),
+        kind: Label::Agenda { kind: item.kind }.say(lang),
+        presenter: item.presenter.as_deref().map(name),
+        guest: item
+            .team
+            .as_deref()
+            .map(|team| Web::Guest { team }.say(lang)),
+        link: item
+            .link
+            .as_deref()
+            .and_then(web_address)
+            .map(str::to_string),
+    }
+}
+
+/// A session to come, on `/`.
+pub(super) struct NextView {
+    pub(super) meeting: String,
+    pub(super) label: String,
+    pub(super) href: String,
+    pub(super) facilitator: Option<String>,
+    pub(super) agenda: Vec<AgendaView>,
+    pub(super) proposal: Option<String>,
+    pub(super) rsvps: String,
+}
+
+#[derive(Template)]
+#[template(path = "web/home.html")]
+struct Home {
+    chrome: Chrome,
+    next: Vec<NextView>,
+    weeks_off: Vec<String>,
+    sessions: Vec<Link>,
+    learnings: Vec<LearningView>,
+}
+
+pub(super) struct LearningView {
+    pub(super) text: String,
+    pub(super) session: Link,
+    pub(super) tags: Vec<Link>,
+}
+
+fn learning_view(
+    endpoint: &Endpoint,
+    chrome: &Chrome,
+    l: &crate::domain::log::Learning,
+) -> LearningView {
+    LearningView {
+        text: l.text.clone(),
+        session: Link {
+            href: chrome.href(&session_href(&l.meeting, l.date)),
+            text: format!(
+                "{} · {}",
+                meeting_title(endpoint, &l.meeting),
+                day_with_year(l.date, chrome.lang)
+            ),
+        },
+        tags: l
+            .tags
+            .iter()
+            .map(|t| Link {
+                href: chrome.href(&tag_href(t)),
+                text: t.clone(),
+            })
+            .collect(),
+    }
+}
+
+pub(super) async fn home(State(endpoint): Shared, RawQuery(raw): RawQuery) -> Response {
+    blocking(endpoint, move |endpoint| {
+        let query = Pairs::parse(raw.as_deref());
+        let chrome = Chrome::new(endpoint, "/", &query);
+        let state = &endpoint.state;
+        let lang = chrome.lang;
+        let holidays = state.holiday_calendar();
+        let mut next = Vec::new();
+        let mut weeks_off = Vec::new();
+        for meeting in &state.config.meetings {
+            let ctx = Context {
+                meeting,
+                people: &state.config.people,
+                log: &state.log,
+                holidays: &holidays,
+                language: lang,
+                now: state.clock.now(),
+            };
+            let occurrences = ctx
+                .occurrences(ctx.today(), WEEKS_AHEAD)
+                .map_err(|e| anyhow::anyhow!(e.0))?;
+            let name = |entry: &str| crate::app::directory::display(&ctx, entry);
+            for occurrence in occurrences.iter().filter(|o| o.end > ctx.now).take(5) {
+                match &occurrence.status {
+                    Status::Skipped(reason) => weeks_off.push(format!(
+                        "{} {}: {}",
+                        meeting.title,
+                        day_with_year(occurrence.date, lang),
+                        ctx.skip_text(reason)
+                    )),
+                    Status::Held { number } => {
+                        let session = state.log.session(&meeting.id, occurrence.date)?;
+                        let session = session.as_ref();
+                        let counts = session.map(Session::rsvp_counts).unwrap_or_default();
+                        next.push(NextView {
+                            meeting: meeting.title.clone(),
+                            label: session_label(Some(*number), occurrence.date, lang),
+                            href: chrome.href(&session_href(&meeting.id, occurrence.date)),
+                            facilitator: session.and_then(|s| s.facilitator.as_deref()).map(name),
+                            agenda: session
+                                .map(|s| {
+                                    s.agenda
+                                        .iter()
+                                        .map(|i| agenda_view(i, lang, &name))
+                                        .collect()
+                                })
+                                .unwrap_or_default(),
+                            proposal: session
+                                .and_then(|s| s.proposal.as_ref())
+                                .map(|p| crate::domain::invite::proposal_text(p, lang)),
+                            rsvps: Web::Rsvps {
+                                going: counts.going,
+                                maybe: counts.maybe,
+                                not_going: counts.not_going,
+                            }
+                            .say(lang),
+                        });
+                    }
+                }
+            }
+        }
+        let today = state.clock.now().date_naive();
+        let sessions = state
+            .log
+            .search(&Query {
+                kind: Some(RecordKind::Session),
+                until: Some(today),
+                limit: 8,
+                ..Query::default()
+            })?
+            .into_iter()
+            .filter_map(|r| match r {
+                Record::Session(s) => Some(Link {
+                    href: chrome.href(&session_href(&s.meeting, s.date)),
+                    text: format!(
+                        "{} {}",
+                        meeting_title(endpoint, &s.meeting),
+                        session_label(s.number, s.date, lang)
+                    ),
+                }),
+                _ => None,
+            })
+            .collect();
+        let learnings = state
+            .log
+            .search(&Query {
+                kind: Some(RecordKind::Learning),
+                limit: 10,
+                ..Query::default()
+            })?
+            .iter()
+            .filter_map(|r| match r {
+                Record::Learning(l) => Some(learning_view(endpoint, &chrome, l)),
+                _ => None,
+            })
+            .collect();
+        let title = chrome.t(Web::SiteName);
+        Ok(render(&Home {
+            chrome: chrome.titled(title),
+            next,
+            weeks_off,
+            sessions,
+            learnings,
+        }))
+    })
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "web/session.html")]
+struct SessionPage {
+    chrome: Chrome,
+    meeting: String,
+    label: String,
+    skipped: Option<String>,
+    facilitator: Option<String>,
+    agenda: Vec<AgendaView>,
+    proposal: Option<String>,
+    rsvps: String,
+    present: Option<String>,
+    notes: Option<String>,
+    postmortems: Vec<Link>,
+    learnings: Vec<LearningView>,
+}
+
+pub(super) async fn session(
+    State(endpoint): Shared,
+    Path((meeting_id, date)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    blocking(endpoint, move |endpoint| {
+        let query = Pairs::parse(raw.as_deref());
+        let path = session_href(&meeting_id, NaiveDate::MIN);
+        let chrome = Chrome::new(
+            endpoint,
+            &path.replace(&NaiveDate::MIN.to_string(), &date),
+            &query,
+        );
+        let state = &endpoint.state;
+        let lang = chrome.lang;
+        let (Some(meeting), Ok(date)) =
+            (state.config.meeting(&meeting_id), date.parse::<NaiveDate>())
+        else {
+            return Ok(not_found(chrome));
+        };
+        let session = state.log.session(&meeting.id, date)?;
+        let occurrence = state
+            .occurrences(meeting, date, date)?
+            .into_iter()
+            .find(|o| o.date == date);
+        if session.is_none() && occurrence.is_none() {
+            return Ok(not_found(chrome));
+        }
+        let holidays = state.holiday_calendar();
+        let ctx = Context {
+            meeting,
+            people: &state.config.people,
+            log: &state.log,
+            holidays: &holidays,
+            language: lang,
+            now: state.clock.now(),
+        };
+        let name = |entry: &str| crate::app::directory::display(&ctx, entry);
+        let number = session
+            .as_ref()
+            .and_then(|s| s.number)
+            .or_else(|| occurrence.as_ref().and_then(|o| o.number()));
+        let skipped = match occurrence.as_ref().map(|o| &o.status) {
+            Some(Status::Skipped(reason)) => Some(ctx.skip_text(reason)),
+            _ if session
+                .as_ref()
+                .is_some_and(|s| s.status == SessionStatus::Skipped) =>
+            {
+                Some(chrome.t(Web::Skipped))
+            }
+            _ => None,
+        };
+        let same_day = |kind| Query {
+            kind: Some(kind),
+            meeting: Some(meeting.id.clone()),
+            since: Some(date),
+            until: Some(date),
+            limit: PAGE_SIZE * 5,
+            ..Query::default()
+        };
+        let postmortems = state
+            .log
+            .search(&same_day(RecordKind::Postmortem))?
+            .into_iter()
+            .filter_map(|r| match r {
+                Record::Postmortem(p) => Some(Link {
+                    href: chrome.href(&postmortem_href(&p.id)),
+                    text: p.title,
+                }),
+                _ => None,
+            })
+            .collect();
+        let learnings = state
+            .log
+            .search(&same_day(RecordKind::Learning))?
+            .iter()
+            .filter_map(|r| match r {
+                Record::Learning(l) => Some(learning_view(endpoint, &chrome, l)),
+                _ => None,
+            })
+            .collect();
+        let s = session.as_ref();
+        let counts = s.map(Session::rsvp_counts).unwrap_or_default();
+        let label = session_label(number, date, lang);
+        let title = format!("{} {label}", meeting.title);
+        Ok(render(&SessionPage {
+            meeting: meeting.title.clone(),
+            label,
+            skipped,
+            facilitator: s.and_then(|s| s.facilitator.as_deref()).map(name),
+            agenda: s
+                .map(|s| {
+                    s.agenda
+                        .iter()
+                        .map(|i| agenda_view(i, lang, &name))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            proposal: s
+                .and_then(|s| s.proposal.as_ref())
+                .map(|p| crate::domain::invite::proposal_text(p, lang)),
+            rsvps: Web::Rsvps {
+                going: counts.going,
+                maybe: counts.maybe,
+                not_going: counts.not_going,
+            }
+            .say(lang),
+            present: counts.present.map(|count| Web::Present { count }.say(lang)),
+            notes: s.and_then(|s| s.notes.clone()),
+            postmortems,
+            learnings,
+            chrome: chrome.titled(title),
+        }))
+    })
+    .await
+}
+
+/// One result of a list or the search, its matched words marked.
+pub(super) struct ResultView {
+    pub(super) kind: String,
+    pub(super) when: String,
+    pub(super) href: String,
+    pub(super) title: Vec<Piece>,
+    pub(super) detail: Vec<Piece>,
+}
+
+fn result_view(
+    endpoint: &Endpoint,
+    chrome: &Chrome,
+    record: &Record,
+    words: Option<&str>,
+) -> ResultView {
+    let lang = chrome.lang;
+    let (title, detail, href) = match record {
+        Record::Session(s) => (
+            session_label(s.number, s.date, lang),
+            s.notes.clone().unwrap_or_default(),
+            session_href(&s.meeting, s.date),
+        ),
+        Record::Agenda {
+            meeting,
+            date,
+            item,
+        } => (
+            item.title.clone(),
+            item.presenter.clone().unwrap_or_default(),
+            session_href(meeting, *date),
+        ),
+        Record::Postmortem(p) => {
+            let detail = [&p.impact, &p.root_cause, &p.actions_taken, &p.prevention]
+                .into_iter()
+                .find(|t| !t.trim().is_empty())
+                .cloned()
+                .unwrap_or_default();
+            (p.title.clone(), detail, postmortem_href(&p.id))
+        }
+        Record::Learning(l) => (
+            l.text.clone(),
+            l.tags.join(", "),
+            session_href(&l.meeting, l.date),
+        ),
+        Record::Incident(i) => (
+            i.title.clone(),
+            i.severity.clone().unwrap_or_default(),
+            session_href(&i.meeting, i.date()),
+        ),
+    };
+    let detail: String = detail.chars().take(DETAIL_CHARS).collect();
+    ResultView {
+        kind: Label::Record {
+            kind: record.kind(),
+        }
+        .say(lang),
+        when: format!(
+            "{} · {}",
+            meeting_title(endpoint, record.meeting()),
+            day_with_year(record.date(), lang)
+        ),
+        href: chrome.href(&href),
+        title: highlight(&title, words),
+        detail: highlight(&detail, words),
+    }
+}
+
+/// A page of the store's search, in its order (newest first).
+fn search_page(
+    log: &dyn SessionLog,
+    mut query: Query,
+    page: usize,
+) -> Result<(Vec<Record>, bool), crate::store::StoreError> {
+    let end = (page + 1) * PAGE_SIZE;
+    query.limit = end + 1;
+    let mut records = log.search(&query)?;
+    let more = records.len() > end;
+    records.truncate(end);
+    let start = (page * PAGE_SIZE).min(records.len());
+    Ok((records.split_off(start), more))
+}
+
+#[derive(Template)]
+#[template(path = "web/list.html")]
+struct ListPage {
+    chrome: Chrome,
+    heading: String,
+    filters: Vec<Link>,
+    results: Vec<ResultView>,
+    summary: String,
+    pager: Pager,
+    feed: bool,
+}
+
+pub(super) async fn postmortems(State(endpoint): Shared, RawQuery(raw): RawQuery) -> Response {
+    blocking(endpoint, move |endpoint| {
+        let query = Pairs::parse(raw.as_deref());
+        let chrome = Chrome::new(endpoint, "/postmortems", &query);
+        let page = query.page();
+        let (records, more) = search_page(
+            &endpoint.state.log,
+            Query {
+                kind: Some(RecordKind::Postmortem),
+                meeting: query.owned("meeting"),
+                ..Query::default()
+            },
+            page,
+        )?;
+        let results = records
+            .iter()
+            .map(|r| result_view(endpoint, &chrome, r, None))
+            .collect();
+        let heading = chrome.t(Web::Postmortems);
+        Ok(render(&ListPage {
+            summary: Web::Results {
+                shown: records.len(),
+                more,
+            }
+            .say(chrome.lang),
+            pager: query.pager("/postmortems", page, more),
+            heading: heading.clone(),
+            filters: Vec::new(),
+            results,
+            feed: true,
+            chrome: chrome.titled(heading),
+        }))
+    })
+    .await
+}
+
+pub(super) async fn learnings(State(endpoint): Shared, RawQuery(raw): RawQuery) -> Response {
+    blocking(endpoint, move |endpoint| {
+        let query = Pairs::parse(raw.as_deref());
+        let chrome = Chrome::new(endpoint, "/learnings", &query);
+        let page = query.page();
+        let tag = query.owned("tag");
+        let (records, more) = search_page(
+            &endpoint.state.log,
+            Query {
+                kind: Some(RecordKind::Learning),
+                tag: tag.clone(),
+                meeting: query.owned("meeting"),
+                ..Query::default()
+            },
+            page,
+        )?;
+        let results = records
+            .iter()
+            .map(|r| result_view(endpoint, &chrome, r, None))
+            .collect();
+        // The tags on this page, to move sideways to another one.
+        let mut tags: Vec<&str> = records
+            .iter()
+            .flat_map(|r| r.tags())
+            .map(String::as_str)
+            .collect();
+        tags.sort_unstable();
+        tags.dedup();
+        let mut filters: Vec<Link> = tags
+            .into_iter()
+            .map(|t| Link {
+                href: chrome.href(&tag_href(t)),
+                text: t.to_string(),
+            })
+            .collect();
+        if tag.is_some() {
+            filters.insert(
+                0,
+                Link {
+                    href: chrome.href("/learnings"),
+                    text: chrome.t(Web::AllTags),
+                },
+            );
+        }
+        let heading = match &tag {
+            Some(tag) => format!(
+                "{} · {}",
+                chrome.t(Web::Learnings),
+                Web::Tag { tag }.say(chrome.lang)
+            ),
+            None => chrome.t(Web::Learnings),
+        };
+        Ok(render(&ListPage {
+            summary: Web::Results {
+                shown: records.len(),
+                more,
+            }
+            .say(chrome.lang),
+            pager: query.pager("/learnings", page, more),
+            heading: heading.clone(),
+            filters,
+            results,
+            feed: true,
+            chrome: chrome.titled(heading),
+        }))
+    })
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "web/postmortem.html")]
+struct PostmortemPage {
+    chrome: Chrome,
+    p: Postmortem,
+    session: Link,
+    markdown: String,
+    sections: Vec<(String, String)>,
+    links: Vec<(String, Option<String>)>,
+}
+
+pub(super) async fn postmortem(
+    State(endpoint): Shared,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    blocking(endpoint, move |endpoint| {
+        let query = Pairs::parse(raw.as_deref());
+        let (id, markdown) = match id.strip_suffix(".md") {
+            Some(id) => (id.to_string(), true),
+            None => (id, false),
+        };
+        let chrome = Chrome::new(endpoint, &postmortem_href(&id), &query);
+        let Some(p) = endpoint
+            .state
+            .log
+            .postmortems()?
+            .into_iter()
+            .find(|p| p.id == id)
+        else {
+            return Ok(not_found(chrome));
+        };
+        let lang = chrome.lang;
+        if markdown {
+            return Ok((
+                [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
+                postmortem_markdown(&p, lang),
+            )
+                .into_response());
+        }
+        let sections = [
+            (Web::Impact, &p.impact),
+            (Web::ActionsTaken, &p.actions_taken),
+            (Web::RootCause, &p.root_cause),
+            (Web::Prevention, &p.prevention),
+        ]
+        .into_iter()
+        .filter(|(_, body)| !body.trim().is_empty())
+        .map(|(heading, body)| (heading.say(lang), body.clone()))
+        .collect();
+        let links = p
+            .links
+            .iter()
+            .map(|l| (l.clone(), web_address(l).map(str::to_string)))
+            .collect();
+        let session = Link {
+            href: chrome.href(&session_href(&p.meeting, p.date)),
+            text: format!(
+                "{} · {}",
+                meeting_title(endpoint, &p.meeting),
+                day_with_year(p.date, lang)
+            ),
+        };
+        let markdown = chrome.href(&format!("{}.md", postmortem_href(&p.id)));
+        let title = p.title.clone();
+        Ok(render(&PostmortemPage {
+            p,
+            session,
+            markdown,
+            sections,
+            links,
+            chrome: chrome.titled(title),
+        }))
+    })
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "web/search.html")]
+struct SearchPage {
+    chrome: Chrome,
+    form: HashMap<&'static str, String>,
+    kinds: Vec<(String, String)>,
+    meetings: Vec<(String, String)>,
+    problem: Option<String>,
+    results: Vec<ResultView>,
+    summary: Option<String>,
+    pager: Pager,
+}
+
+impl SearchPage {
+    fn value(&self, name: &str) -> String {
+        self.form.get(name).cloned().unwrap_or_default()
+    }
+}
+
+pub(super) async fn search(State(endpoint): Shared, RawQuery(raw): RawQuery) -> Response {
+    blocking(endpoint, move |endpoint| {
+        let query = Pairs::parse(raw.as_deref());
+        let chrome = Chrome::new(endpoint, "/search", &query);
+        let lang = chrome.lang;
+        let fields = ["q", "kind", "meeting", "since", "until", "tag", "team"];
+        let form: HashMap<&'static str, String> = fields
+            .iter()
+            .filter_map(|f| Some((*f, query.owned(f)?)))
+            .collect();
+        let params = SearchParams {
+            q: query.owned("q"),
+            meeting: query.owned("meeting"),
+            since: query.owned("since"),
+            until: query.owned("until"),
+            kind: query.owned("kind"),
+            tag: query.owned("tag"),
+            team: query.owned("team"),
+            limit: 0,
+        };
+        let page = query.page();
+        let asked = !form.is_empty();
+        let (results, summary, problem, pager) = match params.query(lang) {
+            Ok(search) if asked => {
+                let words = search.text.clone();
+                let (records, more) = search_page(&endpoint.state.log, search, page)?;
+                let results: Vec<ResultView> = records
+                    .iter()
+                    .map(|r| result_view(endpoint, &chrome, r, words.as_deref()))
+                    .collect();
+                let summary = if results.is_empty() {
+                    chrome.t(Web::NoResults)
+                } else {
+                    Web::Results {
+                        shown: results.len(),
+                        more,
+                    }
+                    .say(lang)
+                };
+                (
+                    results,
+                    Some(summary),
+                    None,
+                    query.pager("/search", page, more),
+                )
+            }
+            Ok(_) => (Vec::new(), None, None, query.pager("/search", 0, false)),
+            Err(problem) => (
+                Vec::new(),
+                None,
+                Some(Web::BadFilter { problem: &problem }.say(lang)),
+                query.pager("/search", 0, false),
+            ),
+        };
+        let kinds = RecordKind::ALL
+            .iter()
+            .map(|k| (k.code().to_string(), Label::Record { kind: *k }.say(lang)))
+            .collect();
+        let meetings = endpoint
+            .state
+            .config
+            .meetings
+            .iter()
+            .map(|m| (m.id.clone(), m.title.clone()))
+            .collect();
+        let title = match form.get("q") {
+            Some(q) => format!("{} · {q}", chrome.t(Web::Search)),
+            None => chrome.t(Web::Search),
+        };
+        Ok(render(&SearchPage {
+            form,
+            kinds,
+            meetings,
+            problem,
+            results,
+            summary,
+            pager,
+            chrome: chrome.titled(title),
+        }))
+    })
+    .await
+}

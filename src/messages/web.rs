@@ -1,0 +1,278 @@
+//! The archive's web pages (`src/daemon/web/`): headings, labels, the 403
+//! refusal. User text (titles, names) is never part of these strings; the
+//! templates put it beside them, escaped.
+
+use super::{Message, catalogue};
+
+catalogue! {
+    #[derive(Clone, Copy)]
+    pub(crate) enum Web<'a> {
+        /// The answer to a request that `[web]` does not let in.
+        Forbidden,
+        NotFound,
+        SiteName,
+        Home,
+        Postmortems,
+        Learnings,
+        Search,
+        Feed,
+        /// The link to the other language, named in that language.
+        OtherLanguage,
+        NextSessions,
+        LatestSessions,
+        LatestLearnings,
+        Facilitator,
+        Agenda,
+        NoAgenda,
+        /// What we proposed when nobody offered a topic.
+        Proposal,
+        Guest { team: &'a str },
+        Rsvps { going: u32, maybe: u32, not_going: u32 },
+        Present { count: u32 },
+        WeeksOff,
+        Notes,
+        Skipped,
+        Impact,
+        ActionsTaken,
+        RootCause,
+        Prevention,
+        Responders,
+        Links,
+        Markdown,
+        Tag { tag: &'a str },
+        AllTags,
+        Query,
+        Kind,
+        AnyKind,
+        Meeting,
+        AnyMeeting,
+        Since,
+        Until,
+        Team,
+        Results { shown: usize, more: bool },
+        NoResults,
+        Newer,
+        Older,
+        BadFilter { problem: &'a str },
+    }
+}
+
+impl Message for Web<'_> {
+    fn ja(&self) -> String {
+        use Web::*;
+        match *self {
+            Forbidden => {
+                return "このページを見るには、組織の認証を通して開いてください（[web] の trusted_proxies と user_header）\n".into();
+            }
+            Guest { team } => return format!("ゲスト（{team}）"),
+            Rsvps {
+                going,
+                maybe,
+                not_going,
+            } => {
+                return format!("出欠（任意）: 参加 {going} / たぶん {maybe} / 不参加 {not_going}");
+            }
+            Present { count } => return format!("参加者 {count} 人"),
+            Tag { tag } => return format!("タグ「{tag}」"),
+            Results { shown, more } => {
+                return if more {
+                    format!("{shown} 件を表示（続きがあります）")
+                } else {
+                    format!("{shown} 件")
+                };
+            }
+            BadFilter { problem } => return format!("検索条件を直してください: {problem}"),
+            _ => {}
+        }
+        match *self {
+            NotFound => "ページが見つかりません",
+            SiteName => "ポストモーテムの記録",
+            Home => "トップ",
+            Postmortems => "ポストモーテム",
+            Learnings => "学び",
+            Search => "検索",
+            Feed => "更新フィード",
+            OtherLanguage => "EN",
+            NextSessions => "次回以降の会",
+            LatestSessions => "最近の会",
+            LatestLearnings => "最近の学び",
+            Facilitator => "ファシリテーター",
+            Agenda => "議題",
+            NoAgenda => "議題はまだありません",
+            Proposal => "議題がないときの提案",
+            WeeksOff => "お休みの週",
+            Notes => "メモ",
+            Skipped => "お休み",
+            Impact => "影響",
+            ActionsTaken => "対応",
+            RootCause => "根本原因",
+            Prevention => "再発防止",
+            Responders => "対応者",
+            Links => "リンク",
+            Markdown => "マークダウンで見る",
+            AllTags => "すべてのタグ",
+            Query => "キーワード",
+            Kind => "種類",
+            AnyKind => "すべての種類",
+            Meeting => "会議",
+            AnyMeeting => "すべての会議",
+            Since => "から",
+            Until => "まで",
+            Team => "チーム",
+            NoResults => "見つかりませんでした",
+            Newer => "← 新しい結果",
+            Older => "古い結果 →",
+            Forbidden
+            | Guest { .. }
+            | Rsvps { .. }
+            | Present { .. }
+            | Tag { .. }
+            | Results { .. }
+            | BadFilter { .. } => unreachable!("rendered above"),
+        }
+        .into()
+    }
+
+    fn en(&self) -> String {
+        use Web::*;
+        match *self {
+            Forbidden => {
+                return "open this page through the organisation's sign-in ([web] trusted_proxies and user_header)\n".into();
+            }
+            Guest { team } => return format!("guest ({team})"),
+            Rsvps {
+                going,
+                maybe,
+                not_going,
+            } => {
+                return format!(
+                    "RSVPs (optional): going {going} / maybe {maybe} / not going {not_going}"
+                );
+            }
+            Present { count } => return format!("{count} present"),
+            Tag { tag } => return format!("Tag “{tag}”"),
+            Results { shown, more } => {
+                return if more {
+                    format!("{shown} results shown (more on the next page)")
+                } else {
+                    format!("{shown} results")
+                };
+            }
+            BadFilter { problem } => return format!("fix the search: {problem}"),
+            _ => {}
+        }
+        match *self {
+            NotFound => "Page not found",
+            SiteName => "Postmortem archive",
+            Home => "Home",
+            Postmortems => "Postmortems",
+            Learnings => "Learnings",
+            Search => "Search",
+            Feed => "Atom feed",
+            OtherLanguage => "日本語",
+            NextSessions => "Next sessions",
+            LatestSessions => "Latest sessions",
+            LatestLearnings => "Latest learnings",
+            Facilitator => "Facilitator",
+            Agenda => "Agenda",
+            NoAgenda => "No topics yet",
+            Proposal => "Proposal when there is no topic",
+            WeeksOff => "Weeks off",
+            Notes => "Notes",
+            Skipped => "No meeting",
+            Impact => "Impact",
+            ActionsTaken => "Actions taken",
+            RootCause => "Root cause",
+            Prevention => "Prevention",
+            Responders => "Responders",
+            Links => "Links",
+            Markdown => "Markdown",
+            AllTags => "All tags",
+            Query => "Words",
+            Kind => "Kind",
+            AnyKind => "Any kind",
+            Meeting => "Meeting",
+            AnyMeeting => "Any meeting",
+            Since => "Since",
+            Until => "Until",
+            Team => "Team",
+            NoResults => "Nothing found",
+            Newer => "← Newer",
+            Older => "Older →",
+            Forbidden
+            | Guest { .. }
+            | Rsvps { .. }
+            | Present { .. }
+            | Tag { .. }
+            | Results { .. }
+            | BadFilter { .. } => unreachable!("rendered above"),
+        }
+        .into()
+    }
+}
+
+#[cfg(test)]
+impl Web<'static> {
+    pub(crate) fn samples() -> Vec<Self> {
+        use Web::*;
+        vec![
+            Forbidden,
+            NotFound,
+            SiteName,
+            Home,
+            Postmortems,
+            Learnings,
+            Search,
+            Feed,
+            OtherLanguage,
+            NextSessions,
+            LatestSessions,
+            LatestLearnings,
+            Facilitator,
+            Agenda,
+            NoAgenda,
+            Proposal,
+            Guest { team: "sre" },
+            Rsvps {
+                going: 3,
+                maybe: 1,
+                not_going: 0,
+            },
+            Present { count: 7 },
+            WeeksOff,
+            Notes,
+            Skipped,
+            Impact,
+            ActionsTaken,
+            RootCause,
+            Prevention,
+            Responders,
+            Links,
+            Markdown,
+            Tag { tag: "db" },
+            AllTags,
+            Query,
+            Kind,
+            AnyKind,
+            Meeting,
+            AnyMeeting,
+            Since,
+            Until,
+            Team,
+            Results {
+                shown: 20,
+                more: true,
+            },
+            Results {
+                shown: 3,
+                more: false,
+            },
+            NoResults,
+            Newer,
+            Older,
+            BadFilter {
+                problem: "日付は YYYY-MM-DD で",
+            },
+        ]
+    }
+}

@@ -1,0 +1,178 @@
+//! The archive in a real browser: Debian's chromium through chromedriver
+//! (WebDriver, driven with fantoccini). Opens `/`, follows a session, a
+//! postmortem and a tag, submits the search form with a Japanese query, and
+//! saves screenshots at 390 and 1280 px under `target/tmp/web-screenshots/`.
+//!
+//! Without chromium and chromedriver it says it was skipped and how to
+//! install them, and passes; with `WEB_BROWSER_TEST_REQUIRED=1` (CI) it fails.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+use crate::helpers::{spawn_app, wait_until};
+use crate::web::import_archive;
+
+/// chromedriver, stopped when the test ends.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn installed(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// chromedriver on a free port, answering; `None` when the browser is missing.
+fn start_driver() -> Option<(Driver, String)> {
+    if !(installed("chromium") && installed("chromedriver")) {
+        let how = "apt-get install chromium chromium-driver";
+        assert!(
+            std::env::var("WEB_BROWSER_TEST_REQUIRED").as_deref() != Ok("1"),
+            "WEB_BROWSER_TEST_REQUIRED=1 but chromium or chromedriver is missing: {how}"
+        );
+        eprintln!("browser test skipped: chromium and chromedriver are not installed ({how})");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting chromedriver");
+    let driver = Driver(child);
+    let url = format!("http://127.0.0.1:{port}");
+    wait_until("chromedriver to answer", Duration::from_secs(20), || {
+        crate::helpers::get(&format!("{url}/status")).is_ok()
+    });
+    Some((driver, url))
+}
+
+async fn browser(driver: &str) -> Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({"args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                                    "--disable-gpu", "--lang=ja"]}),
+    );
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(driver)
+        .await
+        .expect("a chromium session")
+}
+
+async fn screenshot(client: &Client, name: &str, width: u32) {
+    client.set_window_size(width, 900).await.unwrap();
+    let png = client.screenshot().await.unwrap();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}-{width}.png")), png).unwrap();
+    // Readable at this width: nothing wider than the window.
+    let wide = client
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .await
+        .unwrap();
+    let wide = wide.as_u64().unwrap();
+    assert!(
+        wide <= u64::from(width),
+        "{name} at {width} px scrolls sideways ({wide} px)"
+    );
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+#[test]
+fn a_reader_browses_the_archive_and_searches_it_in_japanese() {
+    let Some((_driver, driver_url)) = start_driver() else {
+        return;
+    };
+    let app = spawn_app();
+    import_archive(&app);
+    let daemon = app.start_daemon();
+    let base = daemon.base_url.clone();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = browser(&driver_url).await;
+        client.goto(&format!("{base}/")).await.unwrap();
+        assert_eq!(client.title().await.unwrap(), "ポストモーテムの記録");
+        for width in [390, 1280] {
+            screenshot(&client, "home", width).await;
+        }
+
+        click(&client, "a[href='/sessions/weekly/2026-11-18']").await;
+        assert!(
+            client
+                .current_url()
+                .await
+                .unwrap()
+                .path()
+                .ends_with("/sessions/weekly/2026-11-18")
+        );
+        click(&client, "a[href='/postmortems/pm-deadlock']").await;
+        let heading = client
+            .find(Locator::Css("h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(heading, "決済APIのデッドロック <b>障害</b>");
+        for width in [390, 1280] {
+            screenshot(&client, "postmortem", width).await;
+        }
+
+        client.back().await.unwrap();
+        click(&client, "a.tag[href='/learnings?tag=db']").await;
+        let body = client.source().await.unwrap();
+        assert!(body.contains("ロックは常に同じ順序で取る"), "{body}");
+        assert!(!body.contains("Alerts need runbooks"), "{body}");
+
+        click(&client, "nav a[href='/search']").await;
+        let form = client.form(Locator::Css("form.search")).await.unwrap();
+        form.set_by_name("q", "デッドロック").await.unwrap();
+        form.submit().await.unwrap();
+        let marks = client
+            .find_all(Locator::Css("ol.results mark"))
+            .await
+            .unwrap();
+        assert!(!marks.is_empty(), "no highlighted match");
+        for mark in marks {
+            assert_eq!(mark.text().await.unwrap(), "デッドロック");
+        }
+        let results = client
+            .find_all(Locator::Css("ol.results > li"))
+            .await
+            .unwrap();
+        assert!(results.len() >= 3, "{} results", results.len());
+        for width in [390, 1280] {
+            screenshot(&client, "search", width).await;
+        }
+        client.close().await.unwrap();
+    });
+}
