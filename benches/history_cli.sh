@@ -63,7 +63,7 @@ wp history デッドロック >/dev/null
 echo "the first history after the import (opens the store, rewrites search-entries): $(( ($(date +%s%N) - start) / 1000000 )) ms"
 echo "history without a daemon (search-entries alone, the store not opened):"
 queries
-wp run 2>"$dir/daemon.log" &
+"$bin" --config "$dir/config.toml" run 2>"$dir/daemon.log" &
 pid=$!
 until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.01; done
 echo "daemon resident memory after start: $(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)"
