@@ -263,6 +263,37 @@ pub(super) struct AgendaView {
     pub(super) link: Option<String>,
 }
 
+/// A session's agenda as the session page and the front page show it.
+fn agenda_views(
+    session: Option<&Session>,
+    lang: Language,
+    name: &dyn Fn(&str) -> String,
+) -> Vec<AgendaView> {
+    session
+        .map(|s| {
+            s.agenda
+                .iter()
+                .map(|i| agenda_view(i, lang, name))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn proposal_view(session: Option<&Session>, lang: Language) -> Option<String> {
+    session
+        .and_then(|s| s.proposal.as_ref())
+        .map(|p| crate::domain::invite::proposal_text(p, lang))
+}
+
+fn rsvps_view(counts: &crate::domain::log::Attendance, lang: Language) -> String {
+    Web::Rsvps {
+        going: counts.going,
+        maybe: counts.maybe,
+        not_going: counts.not_going,
+    }
+    .say(lang)
+}
+
 fn agenda_view(item: &AgendaItem, lang: Language, name: &dyn Fn(&str) -> String) -> AgendaView {
     AgendaView {
         title: item.title.clone(),
@@ -372,23 +403,9 @@ pub(super) async fn home(State(endpoint): Shared, RawQuery(raw): RawQuery) -> Re
                             label: session_label(Some(*number), occurrence.date, lang),
                             href: chrome.href(&session_href(&meeting.id, occurrence.date)),
                             facilitator: session.and_then(|s| s.facilitator.as_deref()).map(name),
-                            agenda: session
-                                .map(|s| {
-                                    s.agenda
-                                        .iter()
-                                        .map(|i| agenda_view(i, lang, &name))
-                                        .collect()
-                                })
-                                .unwrap_or_default(),
-                            proposal: session
-                                .and_then(|s| s.proposal.as_ref())
-                                .map(|p| crate::domain::invite::proposal_text(p, lang)),
-                            rsvps: Web::Rsvps {
-                                going: counts.going,
-                                maybe: counts.maybe,
-                                not_going: counts.not_going,
-                            }
-                            .say(lang),
+                            agenda: agenda_views(session, lang, &name),
+                            proposal: proposal_view(session, lang),
+                            rsvps: rsvps_view(&counts, lang),
                         });
                     }
                 }
@@ -548,23 +565,9 @@ pub(super) async fn session(
             label,
             skipped,
             facilitator: s.and_then(|s| s.facilitator.as_deref()).map(name),
-            agenda: s
-                .map(|s| {
-                    s.agenda
-                        .iter()
-                        .map(|i| agenda_view(i, lang, &name))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            proposal: s
-                .and_then(|s| s.proposal.as_ref())
-                .map(|p| crate::domain::invite::proposal_text(p, lang)),
-            rsvps: Web::Rsvps {
-                going: counts.going,
-                maybe: counts.maybe,
-                not_going: counts.not_going,
-            }
-            .say(lang),
+            agenda: agenda_views(s, lang, &name),
+            proposal: proposal_view(s, lang),
+            rsvps: rsvps_view(&counts, lang),
             present: counts.present.map(|count| Web::Present { count }.say(lang)),
             notes: s.and_then(|s| s.notes.clone()),
             postmortems,
