@@ -14,6 +14,7 @@
 //! - `daemon`: `run`, the composition root: the HTTP endpoint and the jobs.
 //! - [`cli`]: the command line, its exit codes and its output formats.
 //! - [`messages`]: the typed catalogue of every text people read, in ja and en.
+//! - `memory`: handing freed heap back to the system after rare, large work.
 //! - [`secret_file`]: the one reader of secret files (bot token, Google keys), size-capped.
 //! - `secret_token`: random tokens in private files (the API token, the calendar feed's);
 //!   `feed_address`: the calendar feed's secret URL.
@@ -34,6 +35,7 @@ pub(crate) mod ics;
 pub mod interchange;
 pub(crate) mod listen_address;
 pub(crate) mod logging;
+pub(crate) mod memory;
 pub mod messages;
 pub(crate) mod secret_file;
 pub(crate) mod secret_token;

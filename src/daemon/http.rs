@@ -388,7 +388,7 @@ async fn import(State(endpoint): Shared, headers: HeaderMap, body: Body) -> Resp
             .import(&document)
             .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()));
         drop((body, document));
-        super::memory::release_freed_memory();
+        crate::memory::release_freed_memory();
         imported
     })
     .await;

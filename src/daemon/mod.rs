@@ -3,7 +3,6 @@
 
 mod http;
 mod jobs;
-mod memory;
 mod metrics;
 mod systemd;
 mod web;

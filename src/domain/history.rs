@@ -379,6 +379,8 @@ impl IndexEntry {
 /// The index uses it, and so does a store that scans its entries directly.
 pub struct Matcher {
     needle: String,
+    /// The needle's adjacent character pairs, for [`Matcher::may_match`].
+    needle_pairs: Vec<(char, char)>,
     finder: memmem::Finder<'static>,
     meeting: Option<String>,
     since: Option<NaiveDate>,
@@ -415,6 +417,7 @@ impl Matcher {
             labels.push(normalize(team));
         }
         Self {
+            needle_pairs: pairs(&needle).collect(),
             needle,
             finder,
             meeting: query.meeting.clone(),
@@ -462,6 +465,12 @@ impl Matcher {
         self.needle.is_empty() || self.finder.find(text).is_some()
     }
 
+    /// Whether texts whose pairs went into `filter` may contain the query's
+    /// text: false means none does, so they need not be read.
+    pub fn may_match(&self, filter: &PairFilter) -> bool {
+        self.needle_pairs.iter().all(|p| filter.may_contain(*p))
+    }
+
     /// Everything at once, for one entry.
     pub fn admits(&self, entry: &IndexEntry) -> bool {
         self.admits_kind(entry.kind)
@@ -506,6 +515,14 @@ struct Slot {
 }
 
 impl Slot {
+    fn of(entry: &IndexEntry) -> Self {
+        Slot {
+            date: entry.date,
+            id: entry.id.as_str().into(),
+            labels: entry.labels.iter().map(|l| l.as_str().into()).collect(),
+        }
+    }
+
     fn order(&self) -> (Reverse<NaiveDate>, &str) {
         (Reverse(self.date), &self.id)
     }
@@ -527,14 +544,21 @@ const MAX_BLOCK_RECORDS: usize = 2 * BLOCK_RECORDS;
 /// Bits per block filter (8 KiB).
 const FILTER_BITS: usize = 1 << 16;
 
-/// A Bloom filter (one hash) of adjacent character pairs.
-#[derive(Clone)]
-struct PairFilter(Vec<u64>);
+/// A Bloom filter (one hash) of the adjacent character pairs of some texts:
+/// a block of the index, or of the search file, keeps one so that a search
+/// skips the blocks that cannot hold its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PairFilter(Vec<u64>);
 
-impl PairFilter {
-    fn new() -> Self {
+impl Default for PairFilter {
+    fn default() -> Self {
         Self(vec![0; FILTER_BITS / 64])
     }
+}
+
+impl PairFilter {
+    /// Its size when stored.
+    pub const BYTES: usize = FILTER_BITS / 8;
 
     fn bit(pair: (char, char)) -> usize {
         let hash =
@@ -547,9 +571,31 @@ impl PairFilter {
         self.0[bit / 64] |= 1 << (bit % 64);
     }
 
+    /// Adds the pairs of a normalised text.
+    pub fn insert_text(&mut self, text: &str) {
+        pairs(text).for_each(|p| self.insert(p));
+    }
+
     fn may_contain(&self, pair: (char, char)) -> bool {
         let bit = Self::bit(pair);
         self.0[bit / 64] & (1 << (bit % 64)) != 0
+    }
+
+    /// The filter as stored: [`PairFilter::BYTES`] bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.0.iter().flat_map(|word| word.to_le_bytes()).collect()
+    }
+
+    /// A stored filter; `None` when `bytes` is not one.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        (bytes.len() == Self::BYTES).then(|| {
+            Self(
+                bytes
+                    .chunks_exact(8)
+                    .map(|word| u64::from_le_bytes(word.try_into().expect("8 bytes")))
+                    .collect(),
+            )
+        })
     }
 }
 
@@ -563,16 +609,21 @@ impl Block {
             slots: Vec::new(),
             haystack: Vec::new(),
             starts: Vec::new(),
-            pairs: PairFilter::new(),
+            pairs: PairFilter::default(),
         };
         for (slot, text) in entries {
-            pairs(&text).for_each(|p| block.pairs.insert(p));
-            block.starts.push(block.haystack.len());
-            block.haystack.extend_from_slice(text.as_bytes());
-            block.haystack.push(SEPARATOR);
-            block.slots.push(slot);
+            block.push(slot, &text);
         }
         block
+    }
+
+    /// Adds a record after the block's oldest one.
+    fn push(&mut self, slot: Slot, text: &str) {
+        self.pairs.insert_text(text);
+        self.starts.push(self.haystack.len());
+        self.haystack.extend_from_slice(text.as_bytes());
+        self.haystack.push(SEPARATOR);
+        self.slots.push(slot);
     }
 
     fn newest(&self) -> NaiveDate {
@@ -612,7 +663,7 @@ impl Block {
         }
         self.starts.insert(at, start);
         self.slots.insert(at, slot);
-        pairs(text).for_each(|p| self.pairs.insert(p));
+        self.pairs.insert_text(text);
     }
 
     fn remove_at(&mut self, at: usize) {
@@ -625,9 +676,9 @@ impl Block {
             *later -= end - start;
         }
         // A Bloom filter cannot forget: rebuild this block's from what is left.
-        let mut filter = PairFilter::new();
+        let mut filter = PairFilter::default();
         for i in 0..self.slots.len() {
-            pairs(self.text(i)).for_each(|p| filter.insert(p));
+            filter.insert_text(self.text(i));
         }
         self.pairs = filter;
     }
@@ -654,14 +705,7 @@ impl Block {
     }
 
     /// Appends this block's hits within the query's dates, in order, until `out` holds `limit`.
-    fn search(
-        &self,
-        matcher: &Matcher,
-        needle_pairs: &[(char, char)],
-        meeting: &str,
-        kind: RecordKind,
-        out: &mut Vec<Hit>,
-    ) {
+    fn search(&self, matcher: &Matcher, meeting: &str, kind: RecordKind, out: &mut Vec<Hit>) {
         let first = matcher
             .until
             .map_or(0, |until| self.slots.partition_point(|s| s.date > until));
@@ -690,7 +734,7 @@ impl Block {
             }
             return;
         }
-        if !needle_pairs.iter().all(|p| self.pairs.may_contain(*p)) {
+        if !matcher.may_match(&self.pairs) {
             return;
         }
         let stop = self.end_of(end - 1);
@@ -726,49 +770,61 @@ impl HistoryIndex {
         Self::from_entries(records.iter().map(IndexEntry::of))
     }
 
-    /// Builds the index of entries already normalised (e.g. read back from the store).
+    /// Builds the index of entries already normalised, in any order.
     pub fn from_entries(entries: impl IntoIterator<Item = IndexEntry>) -> Self {
-        let mut grouped: BTreeMap<(String, RecordKind), Vec<(Slot, String)>> = BTreeMap::new();
+        let mut entries: Vec<IndexEntry> = entries.into_iter().collect();
+        // Stable: of two entries for the same record the last one given wins, as with `insert`.
+        entries.sort_by(|a, b| {
+            (&a.meeting, a.kind, Reverse(a.date), &a.id).cmp(&(
+                &b.meeting,
+                b.kind,
+                Reverse(b.date),
+                &b.id,
+            ))
+        });
+        Self::from_ordered_entries(entries)
+    }
+
+    /// Builds the index as the entries stream in, newest first within each
+    /// meeting and kind (the store's key order): each text is copied straight
+    /// into its block and dropped, so building costs little more memory than
+    /// the index itself. An entry out of that order is inserted instead.
+    pub fn from_ordered_entries(entries: impl IntoIterator<Item = IndexEntry>) -> Self {
+        let mut index = Self::default();
         for entry in entries {
-            grouped
-                .entry((entry.meeting, entry.kind))
-                .or_default()
-                .push((
-                    Slot {
-                        date: entry.date,
-                        id: entry.id.into(),
-                        labels: entry.labels.into_iter().map(Into::into).collect(),
-                    },
-                    entry.text,
-                ));
-        }
-        let partitions = grouped
-            .into_iter()
-            .map(|(key, mut slots)| {
-                slots.sort_by(|a, b| a.0.order().cmp(&b.0.order()));
-                // The same record twice: the last one given wins, as with `insert`.
-                slots.dedup_by(|later, earlier| {
-                    if later.0.order() == earlier.0.order() {
-                        std::mem::swap(later, earlier);
-                        true
-                    } else {
-                        false
-                    }
-                });
-                let mut blocks = Vec::with_capacity(slots.len() / BLOCK_RECORDS + 1);
-                let mut slots = slots.into_iter().peekable();
-                while slots.peek().is_some() {
-                    blocks.push(Block::new(slots.by_ref().take(BLOCK_RECORDS)));
+            let partition = index
+                .partitions
+                .entry((entry.meeting.clone(), entry.kind))
+                .or_default();
+            let order = (Reverse(entry.date), entry.id.as_str());
+            let appends = partition
+                .blocks
+                .last()
+                .is_none_or(|b| b.slots.last().is_some_and(|last| last.order() < order));
+            if !appends {
+                index.insert(entry);
+                continue;
+            }
+            if partition
+                .blocks
+                .last()
+                .is_none_or(|b| b.slots.len() >= BLOCK_RECORDS)
+            {
+                if let Some(full) = partition.blocks.last_mut() {
+                    full.haystack.shrink_to_fit();
                 }
-                (key, Partition { blocks })
-            })
-            .collect::<BTreeMap<_, Partition>>();
-        let len = partitions
-            .values()
-            .flat_map(|p| &p.blocks)
-            .map(|b| b.slots.len())
-            .sum();
-        Self { partitions, len }
+                partition.blocks.push(Block::new([]));
+            }
+            let block = partition.blocks.last_mut().expect("pushed above");
+            block.push(Slot::of(&entry), &entry.text);
+            index.len += 1;
+        }
+        for block in index.partitions.values_mut().flat_map(|p| &mut p.blocks) {
+            block.haystack.shrink_to_fit();
+            block.starts.shrink_to_fit();
+            block.slots.shrink_to_fit();
+        }
+        index
     }
 
     pub fn len(&self) -> usize {
@@ -842,7 +898,6 @@ impl HistoryIndex {
     /// Matching records, newest first; at most `limit` of them (0 = all).
     pub fn search(&self, query: &Query) -> Vec<Hit> {
         let matcher = Matcher::new(query);
-        let needle_pairs: Vec<(char, char)> = pairs(&matcher.needle).collect();
         let mut hits = Vec::new();
         for ((meeting, kind), partition) in &self.partitions {
             if !matcher.admits_kind(*kind) || !matcher.admits_meeting(meeting) {
@@ -860,7 +915,7 @@ impl HistoryIndex {
                 if matcher.until.is_some_and(|until| block.oldest() > until) {
                     continue;
                 }
-                block.search(&matcher, &needle_pairs, meeting, *kind, &mut found);
+                block.search(&matcher, meeting, *kind, &mut found);
             }
             hits.extend(found);
         }
@@ -1086,8 +1141,27 @@ mod tests {
         }
         // Blocks were split on the way; a bulk build agrees with the grown index.
         let rebuilt = HistoryIndex::from_entries(model.values().cloned());
+        // Streamed in the store's key order (newest first, then kind, id,
+        // meeting), and streamed oldest first with every entry given twice
+        // (out of order: inserted instead), the index is the same.
+        let mut in_key_order: Vec<IndexEntry> = model.values().cloned().collect();
+        in_key_order.sort_by(|a, b| {
+            (Reverse(a.date), a.kind, &a.id, &a.meeting).cmp(&(
+                Reverse(b.date),
+                b.kind,
+                &b.id,
+                &b.meeting,
+            ))
+        });
+        let streamed = HistoryIndex::from_ordered_entries(in_key_order);
+        let twice = model.values().flat_map(|e| [e.clone(), e.clone()]);
+        let out_of_order = HistoryIndex::from_ordered_entries(twice);
+        assert_eq!(streamed.len(), model.len());
+        assert_eq!(out_of_order.len(), model.len());
         for q in &queries {
             assert_eq!(index.search(q), rebuilt.search(q), "{q:?}");
+            assert_eq!(index.search(q), streamed.search(q), "{q:?}");
+            assert_eq!(index.search(q), out_of_order.search(q), "{q:?}");
             assert_eq!(index.search(q), brute_force(&model, q), "{q:?}");
         }
     }

@@ -12,13 +12,16 @@
 //! fsyncs), when the store's closed marker ([`mark_closed`]) says which
 //! generation the store had when the last process let go of it.
 //!
-//! Layout: the magic `WPSRCH02`, the 16-byte generation, then each entry as a
-//! little-endian u32 key length, u32 value length, the key and the value (the
-//! bytes sled holds, in sled's key order: newest first), then an end mark
-//! (`u32::MAX`) and the entry count as a u64; the records in the same shape;
-//! a table of the records (u32 key length, key, u64 value offset, u32 value
-//! length each); and a footer: the table's offset, its length in records,
-//! both u64, and the magic again.
+//! Layout: the magic `WPSRCH03`, the 16-byte generation, then the entries
+//! (the bytes sled holds, in sled's key order: newest first) in blocks of up
+//! to 256: each block is a little-endian u32 entry count, a u64 byte length,
+//! the [`PairFilter`] of its entries' texts (a search for words a block
+//! cannot hold skips it unread: an absent word reads the filters alone), and
+//! its entries, each a u32 key length, u32 value length, the key and the
+//! value. Then an end mark (`u32::MAX`) and the entry count as a u64; the
+//! records in the entries' shape, unblocked; a table of the records (u32 key
+//! length, key, u64 value offset, u32 value length each); and a footer: the
+//! table's offset, its length in records, both u64, and the magic again.
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Read, Seek, SeekFrom};
@@ -26,14 +29,18 @@ use std::ops::ControlFlow;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-const MAGIC: &[u8; 8] = b"WPSRCH02";
+use crate::domain::history::PairFilter;
+
+const MAGIC: &[u8; 8] = b"WPSRCH03";
 const FOOTER: u64 = 24;
 /// The closed marker: its magic, then the generation.
 const CLOSED_MAGIC: &[u8; 8] = b"WPCLOSED";
 const END: u32 = u32::MAX;
-/// How much of the file is read at a time: a search that stops after its
-/// first hits (a common word, the default limit) reads only the first chunk.
-const CHUNK: usize = 1 << 20;
+/// Entries per block: as in the index in memory, small enough to skip well,
+/// large enough that the filters stay a small part of the file.
+const BLOCK_ENTRIES: u32 = 256;
+/// A block's head: its entry count and byte length, then its filter.
+const BLOCK_HEAD: usize = 4 + 8 + PairFilter::BYTES;
 
 /// The store's search generation: which version of the entries a file holds.
 pub(crate) type Generation = [u8; 16];
@@ -42,6 +49,10 @@ pub(crate) type Generation = [u8; 16];
 pub(crate) struct Writer {
     bytes: Vec<u8>,
     count: u64,
+    /// The entries of the block being filled, its entry count and its filter.
+    block: Vec<u8>,
+    block_count: u32,
+    filter: PairFilter,
     /// The records' table, once the entries are closed.
     table: Option<Vec<u8>>,
     records: u64,
@@ -62,31 +73,55 @@ impl Writer {
         Self {
             bytes,
             count: 0,
+            block: Vec::new(),
+            block_count: 0,
+            filter: PairFilter::default(),
             table: None,
             records: 0,
         }
     }
 
-    /// Adds a search entry; every entry comes before the first record.
-    pub(crate) fn push(&mut self, key: &[u8], value: &[u8]) -> io::Result<()> {
+    /// Adds a search entry whose normalised text is `text`; every entry
+    /// comes before the first record.
+    pub(crate) fn push(&mut self, key: &[u8], value: &[u8], text: &str) -> io::Result<()> {
         if self.table.is_some() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "a search entry after the records",
             ));
         }
-        self.push_pair(key, value)?;
+        push_pair(&mut self.block, key, value)?;
+        self.filter.insert_text(text);
+        self.block_count += 1;
         self.count += 1;
+        if self.block_count == BLOCK_ENTRIES {
+            self.end_block();
+        }
         Ok(())
+    }
+
+    fn end_block(&mut self) {
+        if self.block_count == 0 {
+            return;
+        }
+        self.bytes
+            .extend_from_slice(&self.block_count.to_le_bytes());
+        self.bytes
+            .extend_from_slice(&(self.block.len() as u64).to_le_bytes());
+        self.bytes.extend_from_slice(&self.filter.to_bytes());
+        self.bytes.append(&mut self.block);
+        self.block_count = 0;
+        self.filter = PairFilter::default();
     }
 
     /// Adds a record that entries point at.
     pub(crate) fn push_record(&mut self, key: &[u8], value: &[u8]) -> io::Result<()> {
         if self.table.is_none() {
+            self.end_block();
             self.end_section(self.count);
             self.table = Some(Vec::new());
         }
-        self.push_pair(key, value)?;
+        push_pair(&mut self.bytes, key, value)?;
         let value_at = (self.bytes.len() - value.len()) as u64;
         let table = self.table.as_mut().expect("opened above");
         table.extend_from_slice(&length(key)?.to_le_bytes());
@@ -94,15 +129,6 @@ impl Writer {
         table.extend_from_slice(&value_at.to_le_bytes());
         table.extend_from_slice(&length(value)?.to_le_bytes());
         self.records += 1;
-        Ok(())
-    }
-
-    fn push_pair(&mut self, key: &[u8], value: &[u8]) -> io::Result<()> {
-        let (key_length, value_length) = (length(key)?, length(value)?);
-        self.bytes.extend_from_slice(&key_length.to_le_bytes());
-        self.bytes.extend_from_slice(&value_length.to_le_bytes());
-        self.bytes.extend_from_slice(key);
-        self.bytes.extend_from_slice(value);
         Ok(())
     }
 
@@ -117,6 +143,7 @@ impl Writer {
         let table = match self.table.take() {
             Some(table) => table,
             None => {
+                self.end_block();
                 self.end_section(self.count);
                 Vec::new()
             }
@@ -136,6 +163,15 @@ impl Writer {
     }
 }
 
+fn push_pair(bytes: &mut Vec<u8>, key: &[u8], value: &[u8]) -> io::Result<()> {
+    let (key_length, value_length) = (length(key)?, length(value)?);
+    bytes.extend_from_slice(&key_length.to_le_bytes());
+    bytes.extend_from_slice(&value_length.to_le_bytes());
+    bytes.extend_from_slice(key);
+    bytes.extend_from_slice(value);
+    Ok(())
+}
+
 /// The generation a file holds, if it is one of ours.
 pub(crate) fn generation_of(path: &Path) -> io::Result<Option<Generation>> {
     let mut file = match std::fs::File::open(path) {
@@ -153,66 +189,95 @@ pub(crate) fn generation_of(path: &Path) -> io::Result<Option<Generation>> {
 }
 
 /// Calls `visit` with each entry in order until it breaks, when the file
-/// holds `generation`. `Ok(false)`: no such file, or another generation (the
-/// caller reads the store instead). An error means a damaged file.
+/// holds `generation`, leaving out (unread) the blocks whose filter
+/// `may_match` refuses. `Ok(false)`: no such file, or another generation
+/// (the caller reads the store instead). An error means a damaged file.
 pub(crate) fn scan<E>(
     path: &Path,
     generation: &Generation,
+    may_match: impl Fn(&PairFilter) -> bool,
     mut visit: impl FnMut(&[u8], &[u8]) -> Result<ControlFlow<()>, E>,
 ) -> Result<bool, ScanError<E>> {
-    let mut file = match std::fs::File::open(path) {
+    let file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(ScanError::Io(e)),
     };
-    let mut buffer = vec![0u8; CHUNK];
-    let mut filled = fill(&mut file, &mut buffer, 0)?;
-    if filled < 24 || &buffer[..8] != MAGIC || &buffer[8..24] != generation {
+    let size = file.metadata()?.len();
+    let mut header = [0u8; 24];
+    if size < 24 + FOOTER {
+        return Ok(false);
+    }
+    file.read_exact_at(&mut header, 0)?;
+    if &header[..8] != MAGIC || &header[8..] != generation {
         return Ok(false);
     }
     // A file cut short is damaged even where its entries are whole.
-    let size = file.metadata()?.len();
     let mut magic = [0u8; 8];
-    if size < 24 + FOOTER {
-        return Err(damaged());
-    }
     file.read_exact_at(&mut magic, size - 8)?;
     if &magic != MAGIC {
         return Err(damaged());
     }
-    let mut at = 24;
+    let mut at = 24u64;
     let mut count = 0u64;
+    let mut head = vec![0u8; BLOCK_HEAD];
+    let mut block = Vec::new();
     loop {
-        // Make sure the next entry's lengths, and then the entry, are in the buffer.
-        if filled - at < 8 {
-            (at, filled) = refill(&mut file, &mut buffer, at, filled, 8)?;
+        if at + 12 > size {
+            return Err(damaged());
         }
-        let key_length = u32::from_le_bytes(buffer[at..at + 4].try_into().expect("4 bytes"));
-        if key_length == END {
+        file.read_exact_at(&mut head[..12], at)?;
+        let entries = u32::from_le_bytes(head[..4].try_into().expect("4 bytes"));
+        let bytes = u64::from_le_bytes(head[4..12].try_into().expect("8 bytes"));
+        if entries == END {
             // The entry count follows the end mark; it must agree with what was read.
-            if filled - at < 12 {
-                (at, _) = refill(&mut file, &mut buffer, at, filled, 12)?;
-            }
-            let total = u64::from_le_bytes(buffer[at + 4..at + 12].try_into().expect("8 bytes"));
+            let total = u64::from_le_bytes(head[4..12].try_into().expect("8 bytes"));
             return if total == count {
                 Ok(true)
             } else {
                 Err(damaged())
             };
         }
-        let value_length = u32::from_le_bytes(buffer[at + 4..at + 8].try_into().expect("4 bytes"));
-        let need = 8 + key_length as usize + value_length as usize;
-        if filled - at < need {
-            (at, filled) = refill(&mut file, &mut buffer, at, filled, need)?;
+        let end = (at + BLOCK_HEAD as u64)
+            .checked_add(bytes)
+            .filter(|&end| end <= size - FOOTER)
+            .ok_or_else(damaged)?;
+        file.read_exact_at(&mut head[12..], at + 12)?;
+        let filter = PairFilter::from_bytes(&head[12..]).expect("BLOCK_HEAD holds a filter");
+        count += u64::from(entries);
+        at += BLOCK_HEAD as u64;
+        if !may_match(&filter) {
+            at = end;
+            continue;
         }
-        let key = &buffer[at + 8..at + 8 + key_length as usize];
-        let value = &buffer[at + 8 + key_length as usize..at + need];
-        at += need;
-        count += 1;
-        if visit(key, value).map_err(ScanError::Visit)?.is_break() {
-            return Ok(true);
+        block.resize(bytes as usize, 0);
+        file.read_exact_at(&mut block, at)?;
+        at = end;
+        let mut rest = block.as_slice();
+        for _ in 0..entries {
+            let (key, value, after) = split_pair(rest).ok_or_else(damaged)?;
+            rest = after;
+            if visit(key, value).map_err(ScanError::Visit)?.is_break() {
+                return Ok(true);
+            }
+        }
+        if !rest.is_empty() {
+            return Err(damaged());
         }
     }
+}
+
+/// The first entry of `bytes` (its key and value) and what follows it.
+fn split_pair(bytes: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let key_length = u32::from_le_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
+    let value_length = u32::from_le_bytes(bytes.get(4..8)?.try_into().ok()?) as usize;
+    let key_end = 8usize.checked_add(key_length)?;
+    let value_end = key_end.checked_add(value_length)?;
+    Some((
+        bytes.get(8..key_end)?,
+        bytes.get(key_end..value_end)?,
+        bytes.get(value_end..)?,
+    ))
 }
 
 /// The stored values of `keys` from the file's records, when it holds
@@ -336,52 +401,23 @@ fn damaged_io() -> io::Error {
     )
 }
 
-/// Reads into `buffer[from..]` until it is full or the file ends; returns the bytes in it.
-fn fill(file: &mut std::fs::File, buffer: &mut [u8], from: usize) -> io::Result<usize> {
-    let mut filled = from;
-    while filled < buffer.len() {
-        match file.read(&mut buffer[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
-}
-
-/// Moves the unread bytes to the front and reads more, until at least `need`
-/// bytes are unread (growing the buffer for an entry larger than it). A file
-/// that ends first is damaged. Returns the new read position (0) and fill.
-fn refill<E>(
-    file: &mut std::fs::File,
-    buffer: &mut Vec<u8>,
-    at: usize,
-    filled: usize,
-    need: usize,
-) -> Result<(usize, usize), ScanError<E>> {
-    buffer.copy_within(at..filled, 0);
-    let mut filled = filled - at;
-    if buffer.len() < need {
-        buffer.resize(need.max(CHUNK), 0);
-    }
-    filled = fill(file, buffer, filled)?;
-    if filled < need {
-        return Err(damaged());
-    }
-    Ok((0, filled))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Larger than a block's usual size.
+    const LARGE: usize = (1 << 20) + 3;
+
+    fn everything(_: &PairFilter) -> bool {
+        true
+    }
 
     fn entries(n: usize) -> Vec<(Vec<u8>, Vec<u8>)> {
         (0..n)
             .map(|i| {
                 let key = format!("search/{i:08}").into_bytes();
-                // Some entries larger than a chunk, to cross the buffer's end.
-                let size = if i % 97 == 5 { CHUNK + 3 } else { i % 300 };
+                // Some entries much larger than the others.
+                let size = if i % 97 == 5 { LARGE } else { i % 300 };
                 (key, vec![(i % 251) as u8; size])
             })
             .collect()
@@ -390,7 +426,7 @@ mod tests {
     fn write(path: &Path, generation: &Generation, entries: &[(Vec<u8>, Vec<u8>)]) {
         let mut writer = Writer::new(generation);
         for (key, value) in entries {
-            writer.push(key, value).unwrap();
+            writer.push(key, value, "text").unwrap();
         }
         writer.write(path).unwrap();
     }
@@ -403,16 +439,23 @@ mod tests {
         write(&path, &[7; 16], &written);
         assert_eq!(generation_of(&path).unwrap(), Some([7; 16]));
         let mut read = Vec::new();
-        let used = scan::<()>(&path, &[7; 16], |k, v| {
+        let used = scan::<()>(&path, &[7; 16], everything, |k, v| {
             read.push((k.to_vec(), v.to_vec()));
             Ok(ControlFlow::Continue(()))
         })
         .unwrap();
         assert!(used);
         assert_eq!(read, written);
-        let stale = scan::<()>(&path, &[8; 16], |_, _| panic!("a stale file is never read"));
+        let stale = scan::<()>(&path, &[8; 16], everything, |_, _| {
+            panic!("a stale file is never read")
+        });
         assert!(!stale.unwrap());
-        let missing = scan::<()>(&dir.path().join("none"), &[7; 16], |_, _| unreachable!());
+        let missing = scan::<()>(
+            &dir.path().join("none"),
+            &[7; 16],
+            everything,
+            |_, _| unreachable!(),
+        );
         assert!(!missing.unwrap());
     }
 
@@ -421,12 +464,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("search-entries");
         let mut writer = Writer::new(&[3; 16]);
-        writer.push(b"search/a", b"entry").unwrap();
+        writer.push(b"search/a", b"entry", "entry").unwrap();
         for (key, value) in entries(300) {
             writer.push_record(&key, &value).unwrap();
         }
         assert!(
-            writer.push(b"search/b", b"late").is_err(),
+            writer.push(b"search/b", b"late", "late").is_err(),
             "entries come first"
         );
         writer.write(&path).unwrap();
@@ -437,11 +480,11 @@ mod tests {
             .collect();
         let found = records(&path, &[3; 16], &wanted).unwrap().unwrap();
         assert_eq!(found.len(), 3);
-        assert_eq!(found[&b"search/00000005"[..]].len(), CHUNK + 3);
+        assert_eq!(found[&b"search/00000005"[..]].len(), LARGE);
         assert_eq!(found[&b"search/00000103"[..]], vec![103u8; 103]);
         assert!(records(&path, &[4; 16], &wanted).unwrap().is_none());
         let mut entries_read = 0;
-        scan::<()>(&path, &[3; 16], |_, _| {
+        scan::<()>(&path, &[3; 16], everything, |_, _| {
             entries_read += 1;
             Ok(ControlFlow::Continue(()))
         })
@@ -469,7 +512,7 @@ mod tests {
         let path = dir.path().join("search-entries");
         write(&path, &[1; 16], &entries(50));
         let mut seen = 0;
-        scan::<()>(&path, &[1; 16], |_, _| {
+        scan::<()>(&path, &[1; 16], everything, |_, _| {
             seen += 1;
             Ok(if seen == 3 {
                 ControlFlow::Break(())
@@ -481,7 +524,57 @@ mod tests {
         assert_eq!(seen, 3);
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&path, &bytes[..bytes.len() - 5]).unwrap();
-        let cut = scan::<()>(&path, &[1; 16], |_, _| Ok(ControlFlow::Continue(())));
+        let cut = scan::<()>(&path, &[1; 16], everything, |_, _| {
+            Ok(ControlFlow::Continue(()))
+        });
         assert!(matches!(cut, Err(ScanError::Io(_))));
+    }
+
+    #[test]
+    fn blocks_whose_filter_refuses_the_words_are_never_read() {
+        use crate::domain::history::{Matcher, Query};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("search-entries");
+        let mut writer = Writer::new(&[2; 16]);
+        // Three blocks: the second alone holds "デッドロック".
+        for i in 0..3 * BLOCK_ENTRIES {
+            let text = if i / BLOCK_ENTRIES == 1 && i % 7 == 0 {
+                "ジョブキューでデッドロック"
+            } else {
+                "ディスク枯渇"
+            };
+            let key = format!("search/{i:08}").into_bytes();
+            writer.push(&key, text.as_bytes(), text).unwrap();
+        }
+        writer.write(&path).unwrap();
+        let matcher = |text: &str| {
+            Matcher::new(&Query {
+                text: Some(text.into()),
+                ..Query::default()
+            })
+        };
+        let visited = |text: &str| {
+            let matcher = matcher(text);
+            let mut seen = Vec::new();
+            assert!(
+                scan::<()>(
+                    &path,
+                    &[2; 16],
+                    |f| matcher.may_match(f),
+                    |k, _| {
+                        seen.push(String::from_utf8(k.to_vec()).unwrap());
+                        Ok(ControlFlow::Continue(()))
+                    }
+                )
+                .unwrap()
+            );
+            seen
+        };
+        let deadlock = visited("デッドロック");
+        assert_eq!(deadlock.len(), BLOCK_ENTRIES as usize);
+        assert_eq!(deadlock[0], format!("search/{:08}", BLOCK_ENTRIES));
+        assert!(visited("xylophone").is_empty());
+        assert_eq!(visited("").len(), 3 * BLOCK_ENTRIES as usize);
+        assert_eq!(visited("ディスク").len(), 3 * BLOCK_ENTRIES as usize);
     }
 }

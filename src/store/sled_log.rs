@@ -423,15 +423,26 @@ impl SledLog {
         let _writing = self.write_lock();
         let mut slot = self.index.write().unwrap_or_else(|e| e.into_inner());
         if slot.is_none() {
-            let entries = self
-                .db
-                .scan_prefix(SEARCH)
-                .map(|entry| {
-                    let (key, value) = entry.map_err(backend)?;
-                    decode_entry(&key, &value)
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            *slot = Some(HistoryIndex::from_entries(entries));
+            let mut failure = None;
+            // Streamed in key order: no second copy of every entry while building.
+            let entries = self.db.scan_prefix(SEARCH).map_while(|entry| {
+                match entry
+                    .map_err(backend)
+                    .and_then(|(key, value)| decode_entry(&key, &value))
+                {
+                    Ok(entry) => Some(entry),
+                    Err(e) => {
+                        failure = Some(e);
+                        None
+                    }
+                }
+            });
+            let index = HistoryIndex::from_ordered_entries(entries);
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            *slot = Some(index);
+            crate::memory::release_freed_memory();
         }
         Ok(f(slot.as_ref().expect("filled above")))
     }
@@ -469,9 +480,12 @@ impl SledLog {
     fn search_file_hits(&self, matcher: &Matcher) -> Option<Vec<Hit>> {
         let generation = self.search_generation().ok().flatten()?;
         let mut scan = EntryScan::new(matcher);
-        match search_file::scan(&self.search_file, &generation, |key, value| {
-            scan.visit(key, value)
-        }) {
+        match search_file::scan(
+            &self.search_file,
+            &generation,
+            |filter| matcher.may_match(filter),
+            |key, value| scan.visit(key, value),
+        ) {
             Ok(true) => Some(scan.hits),
             Ok(false) => None,
             Err(e) => {
@@ -524,7 +538,9 @@ impl SledLog {
         let mut file = search_file::Writer::new(&generation);
         for entry in self.db.scan_prefix(SEARCH) {
             let (key, value) = entry.map_err(backend)?;
-            file.push(&key, &value).map_err(failed)?;
+            let text = EntryView::decode(&key, &value)?.text;
+            file.push(&key, &value, &String::from_utf8_lossy(text))
+                .map_err(failed)?;
         }
         for prefix in RECORDS {
             for entry in self.db.scan_prefix(prefix) {
@@ -560,7 +576,12 @@ impl SledLog {
         let path = state_dir.join(SEARCH_FILE);
         let matcher = Matcher::new(query);
         let mut scan = EntryScan::new(&matcher);
-        match search_file::scan(&path, &generation, |key, value| scan.visit(key, value)) {
+        match search_file::scan(
+            &path,
+            &generation,
+            |filter| matcher.may_match(filter),
+            |key, value| scan.visit(key, value),
+        ) {
             Ok(true) => {}
             Ok(false) | Err(_) => return None,
         }
