@@ -224,3 +224,57 @@ pub(crate) async fn end<C: ChatPort>(
         .say(state.config.daemon.language),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::fixture::fixture;
+    use crate::app::keep_alive::carry_over;
+    use crate::domain::log::AgendaItem;
+    use crate::store::SessionLog as _;
+
+    #[test]
+    fn finishing_twice_keeps_one_summary_after_the_notes_and_leaves_the_rest_to_carry_over() {
+        // 18:05 Tokyo: over, but started and not ended.
+        let f = fixture("2026-12-02T09:05:00Z");
+        let uc = f.ctx();
+        let date: NaiveDate = "2026-12-02".parse().unwrap();
+        f.log
+            .update_session("weekly", date, &mut |s| {
+                s.notes = Some("handwritten".into());
+                for id in ["a", "b"] {
+                    s.agenda.push(AgendaItem {
+                        id: id.into(),
+                        title: format!("item {id}"),
+                        ..AgendaItem::default()
+                    });
+                }
+                Ok(())
+            })
+            .unwrap();
+        let live = LiveSession {
+            target: 555,
+            thread: Some(555),
+            current: 1,
+            items: vec!["a".into(), "b".into()],
+            learnings: vec![(1, "a lesson".into())],
+            ..LiveSession::default()
+        };
+        save(&uc, date, &live).unwrap();
+        assert_eq!(carry_over(&uc).unwrap(), 0, "a running session keeps its items");
+
+        finish(&uc, date).unwrap();
+        finish(&uc, date).unwrap();
+        let session = f.log.session("weekly", date).unwrap().unwrap();
+        let notes = session.notes.unwrap();
+        assert!(notes.starts_with("handwritten\n\n**Summary: "), "{notes}");
+        assert_eq!(notes.matches("**Summary").count(), 1, "{notes}");
+        assert!(notes.contains("Covered:\n- item a\n"), "{notes}");
+        assert!(notes.contains("- a lesson"), "{notes}");
+        assert!(notes.contains("carried over to the next session):\n- item b\n"), "{notes}");
+        assert!(session.agenda[0].done && !session.agenda[1].done);
+        assert!(load(&uc, date).unwrap().unwrap().ended);
+        assert_eq!(carry_over(&uc).unwrap(), 1, "the item left moves on, once");
+        assert!(summary_pending(&uc, date, Some(222)));
+    }
+}

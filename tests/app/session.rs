@@ -499,3 +499,51 @@ fn a_session_started_from_the_announcement_signals_its_times_and_ends_by_itself_
         1
     );
 }
+
+#[test]
+fn a_role_holder_ends_the_session_with_session_end_and_others_are_told_who_may() {
+    let fake = FakeDiscord::start();
+    let app = app_with_discord(&fake);
+    let _daemon = start(&app, &fake);
+    let started = session_start(&fake, ALICE, &[FACILITATOR_ROLE]);
+    let thread_id: u64 = fake.threads()[0]["id"].as_str().unwrap().parse().unwrap();
+    assert!(content(&started).contains(&format!("/{thread_id}")));
+    fake.wait_for_messages(thread_id, 1, WAIT);
+
+    let end = |user: u64, roles: &[u64]| {
+        let id = fake.send_slash_command(
+            "session",
+            json!([{"name": "end", "type": 1, "options": []}]),
+            user,
+            roles,
+        );
+        fake.wait_for_callback(id, WAIT)
+    };
+    let refused = end(BOB, &[]);
+    assert!(is_ephemeral(&refused), "{refused}");
+    assert!(
+        content(&refused).contains("進行を終えられるのは、ファシリテーターのロールを持つ人です"),
+        "{refused}"
+    );
+    assert_eq!(fake.messages(thread_id).len(), 1);
+
+    let ended = end(ALICE, &[FACILITATOR_ROLE]);
+    assert!(is_ephemeral(&ended), "{ended}");
+    assert!(
+        content(&ended).contains(&format!("まとめを投稿しました: https://discord.com/channels/{GUILD_ID}/{thread_id}")),
+        "{ended}"
+    );
+    let summary = text_of(&fake.wait_for_messages(thread_id, 2, WAIT)[1]);
+    assert!(summary.contains("のまとめ**\n扱った議題:\n- なし"), "{summary}");
+    assert!(
+        fake.messages(TEXT_CHANNEL_ID)
+            .iter()
+            .any(|m| text_of(m) == summary),
+        "and in the channel"
+    );
+    let again = end(ALICE, &[FACILITATOR_ROLE]);
+    assert_eq!(content(&again), "この回の進行は終了しています。");
+    let after = session_start(&fake, ALICE, &[FACILITATOR_ROLE]);
+    assert_eq!(content(&after), "この回の進行は終了しています。");
+    assert_eq!(fake.messages(thread_id).len(), 2, "posted once");
+}
