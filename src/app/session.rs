@@ -296,6 +296,8 @@ pub(crate) async fn start<C: ChatPort>(
     };
     // Recorded before posting: a restart from here continues in this thread.
     state.with_use_case(meeting, |uc| save(uc, opening.date, &live))?;
+    // Its items now wait for it (carry-over), and its clock starts (signals).
+    state.changed(Change::Agenda);
     chat.post_once(
         live.target,
         &opening.run_of_show,

@@ -86,7 +86,10 @@ pub(crate) fn due(
                 }
                 Signal::EndingSoon => (
                     format!("{keys}/signal/ending"),
-                    SessionText::EndingSoon { end: &clock(&o.end) }.say(uc.language),
+                    SessionText::EndingSoon {
+                        end: &clock(&o.end),
+                    }
+                    .say(uc.language),
                 ),
             };
             if uc.log.marker(&key).said(uc.language)?.is_none() {
@@ -158,7 +161,9 @@ mod tests {
         let texts: Vec<String> = signals
             .iter()
             .map(|d| match d {
-                Due::Signal { message, target, .. } => {
+                Due::Signal {
+                    message, target, ..
+                } => {
                     assert_eq!(*target, 555);
                     message.text.clone()
                 }

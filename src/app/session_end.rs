@@ -36,10 +36,7 @@ fn summary_text(uc: &Context, date: NaiveDate, live: &LiveSession) -> Result<Str
     let session = uc.log.session(&uc.meeting.id, date).said(uc.language)?;
     let plan = plan_of(uc, session.as_ref(), Some(live));
     let covered = plan.covered(live.current);
-    let next = match occurrences
-        .iter()
-        .find(|o| o.date > date && o.is_held())
-    {
+    let next = match occurrences.iter().find(|o| o.date > date && o.is_held()) {
         Some(o) => {
             let facilitator = uc
                 .log
@@ -129,8 +126,7 @@ fn summary_posts(
     channel: Option<u64>,
 ) -> Result<(Vec<(u64, String)>, String), UserError> {
     let key = summary_key(&uc.meeting.id, date);
-    let (Some(live), Some(text)) = (load(uc, date)?, uc.log.marker(&key).said(uc.language)?)
-    else {
+    let (Some(live), Some(text)) = (load(uc, date)?, uc.log.marker(&key).said(uc.language)?) else {
         return Ok((Vec::new(), String::new()));
     };
     let mut places = vec![(live.target, format!("{key}/thread"))];
@@ -159,8 +155,7 @@ pub(crate) async fn post_summary<C: ChatPort>(
     date: NaiveDate,
 ) -> Result<(), UserError> {
     let channel = state.channel_of(meeting);
-    let (missing, text) =
-        state.with_use_case(meeting, |uc| summary_posts(uc, date, channel))?;
+    let (missing, text) = state.with_use_case(meeting, |uc| summary_posts(uc, date, channel))?;
     let message = ChatMessage {
         text,
         buttons: Vec::new(),
@@ -170,10 +165,11 @@ pub(crate) async fn post_summary<C: ChatPort>(
             .post_once(place, &message, &key)
             .await
             .map_err(internal)?;
-        state
-            .with_use_case(meeting, |uc| {
-                uc.log.set_marker(&key, Some(&id.to_string())).said(uc.language)
-            })?;
+        state.with_use_case(meeting, |uc| {
+            uc.log
+                .set_marker(&key, Some(&id.to_string()))
+                .said(uc.language)
+        })?;
     }
     Ok(())
 }
@@ -261,7 +257,11 @@ mod tests {
             ..LiveSession::default()
         };
         save(&uc, date, &live).unwrap();
-        assert_eq!(carry_over(&uc).unwrap(), 0, "a running session keeps its items");
+        assert_eq!(
+            carry_over(&uc).unwrap(),
+            0,
+            "a running session keeps its items"
+        );
 
         finish(&uc, date).unwrap();
         finish(&uc, date).unwrap();
@@ -271,7 +271,10 @@ mod tests {
         assert_eq!(notes.matches("**Summary").count(), 1, "{notes}");
         assert!(notes.contains("Covered:\n- item a\n"), "{notes}");
         assert!(notes.contains("- a lesson"), "{notes}");
-        assert!(notes.contains("carried over to the next session):\n- item b\n"), "{notes}");
+        assert!(
+            notes.contains("carried over to the next session):\n- item b\n"),
+            "{notes}"
+        );
         assert!(session.agenda[0].done && !session.agenda[1].done);
         assert!(load(&uc, date).unwrap().unwrap().ended);
         assert_eq!(carry_over(&uc).unwrap(), 1, "the item left moves on, once");

@@ -218,7 +218,11 @@ pub async fn run(
                         chat.clone(),
                         stop_rx.clone(),
                     ));
-                    tasks.spawn(jobs::live_session::run(state.clone(), chat, stop_rx.clone()));
+                    tasks.spawn(jobs::live_session::run(
+                        state.clone(),
+                        chat,
+                        stop_rx.clone(),
+                    ));
                     Some(bot)
                 }
                 Err(e) => {

@@ -46,9 +46,7 @@ pub(crate) async fn on_click(
         let today = state.with_use_case(meeting, |uc| uc.today());
         let answer = if date == today {
             let chat = chat_of(ctx, state);
-            let channel = state
-                .channel_of(meeting)
-                .unwrap_or(click.channel_id.get());
+            let channel = state.channel_of(meeting).unwrap_or(click.channel_id.get());
             crate::app::session::start(state, &chat, meeting, &who, channel).await
         } else {
             Err(UserError(SessionText::Ended.say(language)))
@@ -64,7 +62,10 @@ pub(crate) async fn on_click(
             message = message.ephemeral(true);
         }
         click
-            .create_response(&ctx.http, serenity::CreateInteractionResponse::Message(message))
+            .create_response(
+                &ctx.http,
+                serenity::CreateInteractionResponse::Message(message),
+            )
             .await?;
         return Ok(true);
     }
@@ -181,11 +182,11 @@ pub async fn session_end(ctx: Context<'_>) -> Result<(), Error> {
     let meeting = state.meeting_for_channel(ctx.channel_id().get()).clone();
     let who = actor(&state, &meeting, ctx.author(), member.as_deref());
     let chat = chat_of(ctx.serenity_context(), &state);
-    let (text, ephemeral) =
-        match crate::app::session_end::end(&state, &chat, &meeting, &who).await {
-            Ok(reply) => (reply.text, reply.ephemeral),
-            Err(UserError(text)) => (text, true),
-        };
+    let (text, ephemeral) = match crate::app::session_end::end(&state, &chat, &meeting, &who).await
+    {
+        Ok(reply) => (reply.text, reply.ephemeral),
+        Err(UserError(text)) => (text, true),
+    };
     ctx.send(
         poise::CreateReply::default()
             .content(text)

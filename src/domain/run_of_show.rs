@@ -420,8 +420,14 @@ mod tests {
             extensions,
         };
         // The opening has no timebox of its own to signal.
-        assert!(plan.signals_due(&start, &end, on(0, &[]), &at(8, 30)).is_empty());
-        assert!(plan.signals_due(&start, &end, on(1, &[0, 0]), &at(8, 27)).is_empty());
+        assert!(
+            plan.signals_due(&start, &end, on(0, &[]), &at(8, 30))
+                .is_empty()
+        );
+        assert!(
+            plan.signals_due(&start, &end, on(1, &[0, 0]), &at(8, 27))
+                .is_empty()
+        );
         assert_eq!(
             plan.signals_due(&start, &end, on(1, &[0, 0]), &at(8, 28)),
             [Signal::ItemOver {
@@ -429,7 +435,10 @@ mod tests {
                 extended: 0
             }]
         );
-        assert!(plan.signals_due(&start, &end, on(1, &[5, 0]), &at(8, 30)).is_empty());
+        assert!(
+            plan.signals_due(&start, &end, on(1, &[5, 0]), &at(8, 30))
+                .is_empty()
+        );
         assert_eq!(
             plan.next_moment(&start, &end, on(1, &[5, 0]), &at(8, 30)),
             Some(at(8, 33))
@@ -450,7 +459,10 @@ mod tests {
             plan.signals_due(&start, &end, on(3, &[0, 0]), &at(8, 55)),
             [Signal::EndingSoon]
         );
-        assert!(plan.signals_due(&start, &end, on(3, &[0, 0]), &at(9, 0)).is_empty());
+        assert!(
+            plan.signals_due(&start, &end, on(3, &[0, 0]), &at(9, 0))
+                .is_empty()
+        );
         assert_eq!(
             plan.next_moment(&start, &end, on(3, &[0, 0]), &at(9, 0)),
             Some(at(9, 15))

@@ -506,10 +506,26 @@ mod tests {
             ja.starts_with("**第12回（12月2日(水)） のまとめ**\n扱った議題:\n- 決済APIの全断\n記録された学び（13件）:\n- 学び0"),
             "{ja}"
         );
-        assert!(ja.contains("- ほか3件\n扱えなかった議題（次回に持ち越します）:\n- なし\n"), "{ja}");
-        assert!(ja.ends_with("参加人数: 7人\n次回: 第13回（12月9日(水)）（ファシリテーター: sato）"), "{ja}");
-        let en = summary(&Summary { next: None, present: None, ..s }, Language::En);
-        assert!(en.contains("Head count: not counted\nNext: none scheduled"), "{en}");
+        assert!(
+            ja.contains("- ほか3件\n扱えなかった議題（次回に持ち越します）:\n- なし\n"),
+            "{ja}"
+        );
+        assert!(
+            ja.ends_with("参加人数: 7人\n次回: 第13回（12月9日(水)）（ファシリテーター: sato）"),
+            "{ja}"
+        );
+        let en = summary(
+            &Summary {
+                next: None,
+                present: None,
+                ..s
+            },
+            Language::En,
+        );
+        assert!(
+            en.contains("Head count: not counted\nNext: none scheduled"),
+            "{en}"
+        );
         assert!(en.chars().count() < 2000);
     }
 }

@@ -250,12 +250,7 @@ fn a_refused_thread_is_said_in_the_channel_and_the_run_of_show_posted_there() {
 }
 
 /// Stops the daemon and starts it again at `now`, once it is back on the gateway.
-fn restart_at(
-    app: &TestApp,
-    fake: &FakeDiscord,
-    daemon: &mut RunningDaemon,
-    now: &str,
-) -> RunningDaemon {
+fn restart_at(app: &TestApp, daemon: &mut RunningDaemon, now: &str) -> RunningDaemon {
     daemon.terminate();
     let ready = || app.daemon_log().matches("Discord gateway ready").count();
     let before = ready();
@@ -338,14 +333,20 @@ fn a_session_started_from_the_announcement_signals_its_times_and_ends_by_itself_
     let refused = fake.click_button(&announcement, &start_button, BOB);
     let refused = fake.wait_for_callback(refused, WAIT);
     assert!(is_ephemeral(&refused), "{refused}");
-    assert!(content(&refused).contains(&format!("<@{ALICE}>")), "{refused}");
+    assert!(
+        content(&refused).contains(&format!("<@{ALICE}>")),
+        "{refused}"
+    );
     assert!(fake.threads().is_empty());
     let started = fake.click_button(&announcement, &start_button, ALICE);
     let started = fake.wait_for_callback(started, WAIT);
     let threads = fake.threads();
     assert_eq!(threads.len(), 1, "{threads:#?} {started}");
     let thread_id: u64 = threads[0]["id"].as_str().unwrap().parse().unwrap();
-    assert!(content(&started).contains(&format!("/{thread_id}")), "{started}");
+    assert!(
+        content(&started).contains(&format!("/{thread_id}")),
+        "{started}"
+    );
 
     let run_of_show = fake.wait_for_messages(thread_id, 1, WAIT)[0].clone();
     // 45 minutes weighted 3:2:2.
@@ -395,10 +396,13 @@ fn a_session_started_from_the_announcement_signals_its_times_and_ends_by_itself_
         "{extended}"
     );
     let covered = exported_session(&app, "2026-12-02");
-    assert_eq!(covered["agenda"][0]["done"], true, "passed with 次へ: {covered}");
+    assert_eq!(
+        covered["agenda"][0]["done"], true,
+        "passed with 次へ: {covered}"
+    );
 
     // Ten minutes in, three people are in the voice channel.
-    let mut daemon = restart_at(&app, &fake, &mut daemon, "2026-12-02T17:09:58+09:00");
+    let mut daemon = restart_at(&app, &mut daemon, "2026-12-02T17:09:58+09:00");
     for (i, user) in [ALICE, BOB, 1_300_000_000_000_001_003]
         .into_iter()
         .enumerate()
@@ -416,7 +420,7 @@ fn a_session_started_from_the_announcement_signals_its_times_and_ends_by_itself_
     });
 
     // 17:56: the extended item ran out at 17:42, and five minutes are left.
-    let mut daemon = restart_at(&app, &fake, &mut daemon, "2026-12-02T17:56:00+09:00");
+    let mut daemon = restart_at(&app, &mut daemon, "2026-12-02T17:56:00+09:00");
     let signals = fake.wait_for_messages(thread_id, 6, WAIT);
     let (over, soon) = (text_of(&signals[4]), text_of(&signals[5]));
     crate::no_english::assert_japanese("a time signal", &over, &[]);
@@ -431,7 +435,7 @@ fn a_session_started_from_the_announcement_signals_its_times_and_ends_by_itself_
     }
 
     // Nobody ended it: 15 minutes after the end, the summary, in the thread and the channel.
-    let _daemon = restart_at(&app, &fake, &mut daemon, "2026-12-02T18:15:30+09:00");
+    let _daemon = restart_at(&app, &mut daemon, "2026-12-02T18:15:30+09:00");
     let in_thread = fake.wait_for_messages(thread_id, 7, WAIT);
     let summary = text_of(&in_thread[6]);
     crate::no_english::assert_japanese("the summary", &summary, &[]);
@@ -441,7 +445,9 @@ fn a_session_started_from_the_announcement_signals_its_times_and_ends_by_itself_
         "{summary}"
     );
     assert!(
-        summary.contains("記録された学び（2件）:\n- 検知の閾値を見直す\n- ロールバック手順を共有する\n"),
+        summary.contains(
+            "記録された学び（2件）:\n- 検知の閾値を見直す\n- ロールバック手順を共有する\n"
+        ),
         "{summary}"
     );
     assert!(
@@ -530,11 +536,16 @@ fn a_role_holder_ends_the_session_with_session_end_and_others_are_told_who_may()
     let ended = end(ALICE, &[FACILITATOR_ROLE]);
     assert!(is_ephemeral(&ended), "{ended}");
     assert!(
-        content(&ended).contains(&format!("まとめを投稿しました: https://discord.com/channels/{GUILD_ID}/{thread_id}")),
+        content(&ended).contains(&format!(
+            "まとめを投稿しました: https://discord.com/channels/{GUILD_ID}/{thread_id}"
+        )),
         "{ended}"
     );
     let summary = text_of(&fake.wait_for_messages(thread_id, 2, WAIT)[1]);
-    assert!(summary.contains("のまとめ**\n扱った議題:\n- なし"), "{summary}");
+    assert!(
+        summary.contains("のまとめ**\n扱った議題:\n- なし"),
+        "{summary}"
+    );
     assert!(
         fake.messages(TEXT_CHANNEL_ID)
             .iter()

@@ -232,8 +232,14 @@ mod tests {
                 .custom_id
                 .starts_with("wp:rsvp:weekly:2026-12-02:")
         );
-        assert_eq!(message.buttons[3].custom_id, "wp:session:weekly:2026-12-02:start");
-        assert_eq!(message.buttons[3].label, "Start", "the state speaks English");
+        assert_eq!(
+            message.buttons[3].custom_id,
+            "wp:session:weekly:2026-12-02:start"
+        );
+        assert_eq!(
+            message.buttons[3].label, "Start",
+            "the state speaks English"
+        );
     }
 
     #[test]
