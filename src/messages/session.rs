@@ -274,8 +274,9 @@ pub(crate) struct Summary<'a> {
 
 /// Lines per list and characters per line: the summary is one Discord
 /// message (2,000 characters) and the session's notes (4,000).
-const LIST_LINES: usize = 10;
-const LINE_CHARS: usize = 120;
+/// Three full lists of cut lines stay under 1,600 characters.
+const LIST_LINES: usize = 8;
+const LINE_CHARS: usize = 60;
 
 /// The summary as posted and kept as the session's notes.
 pub(crate) fn summary(s: &Summary<'_>, language: Language) -> String {
@@ -490,20 +491,21 @@ mod tests {
             "{text}"
         );
     }
+
     #[test]
     fn the_summary_lists_covered_learnings_and_carried_over_then_head_count_and_next() {
         let long = "長".repeat(300);
         let s = Summary {
             session: "第12回（12月2日(水)）",
             covered: vec!["決済APIの全断".into()],
-            learnings: (0..12).map(|i| format!("学び{i}")).chain([long]).collect(),
+            learnings: (0..10).map(|i| format!("学び{i}")).chain([long]).collect(),
             not_covered: Vec::new(),
             present: Some(7),
             next: Some(("第13回（12月9日(水)）".into(), Some("sato".into()))),
         };
         let ja = summary(&s, Language::Ja);
         assert!(
-            ja.starts_with("**第12回（12月2日(水)） のまとめ**\n扱った議題:\n- 決済APIの全断\n記録された学び（13件）:\n- 学び0"),
+            ja.starts_with("**第12回（12月2日(水)） のまとめ**\n扱った議題:\n- 決済APIの全断\n記録された学び（11件）:\n- 学び0"),
             "{ja}"
         );
         assert!(
@@ -514,6 +516,21 @@ mod tests {
             ja.ends_with("参加人数: 7人\n次回: 第13回（12月9日(水)）（ファシリテーター: sato）"),
             "{ja}"
         );
+        // The worst case still fits one Discord message.
+        let full: Vec<String> = (0..20).map(|_| "長".repeat(300)).collect();
+        let worst = summary(
+            &Summary {
+                session: s.session,
+                covered: full.clone(),
+                learnings: full.clone(),
+                not_covered: full,
+                present: None,
+                next: s.next.clone(),
+            },
+            Language::Ja,
+        );
+        assert!(worst.chars().count() < 2000, "{}", worst.chars().count());
+        assert!(worst.contains("長…\n"), "{worst}");
         let en = summary(
             &Summary {
                 next: None,
