@@ -108,6 +108,12 @@ pub fn carry_over(ctx: &Context) -> Result<usize, UserError> {
         if open.is_empty() {
             continue;
         }
+        if o.is_held() && super::session::is_running(ctx, o.date)? {
+            // A live session running late keeps its items until it ends
+            // (by itself at the latest, 15 minutes after its scheduled end).
+            stuck.get_or_insert(o.date);
+            continue;
+        }
         let target = occurrences
             .iter()
             .find(|t| t.is_held() && t.date > o.date && t.start > ctx.now);

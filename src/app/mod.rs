@@ -14,6 +14,8 @@ pub mod knowledge;
 pub mod metrics;
 pub mod rotation;
 pub mod session;
+pub mod session_clock;
+pub mod session_end;
 pub mod sessions;
 pub mod state;
 pub mod stats;

@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::state::AppState;
+use super::state::{AppState, Change};
 use super::{Actor, Answer, Context, Reply, Said, UserError, session_label};
 use crate::chat::{CUSTOM_ID_PREFIX, ChatButton, ChatMessage, ChatPort};
 use crate::config::Meeting;
@@ -31,9 +31,13 @@ pub(crate) struct LiveSession {
     #[serde(default)]
     pub learnings: Vec<(usize, String)>,
     pub ended: bool,
+    /// The agenda items of the run-of-show as posted, by id: the plan stays
+    /// the one people saw, while items are marked covered or carried over.
+    #[serde(default)]
+    pub items: Vec<String>,
 }
 
-fn live_key(meeting: &str, date: NaiveDate) -> String {
+pub(super) fn live_key(meeting: &str, date: NaiveDate) -> String {
     format!("live-session/{meeting}/{date}")
 }
 
@@ -58,7 +62,7 @@ pub(crate) fn load(uc: &Context, date: NaiveDate) -> Result<Option<LiveSession>,
         .ok())
 }
 
-fn save(uc: &Context, date: NaiveDate, live: &LiveSession) -> Result<(), UserError> {
+pub(super) fn save(uc: &Context, date: NaiveDate, live: &LiveSession) -> Result<(), UserError> {
     let text = serde_json::to_string(live).expect("plain data serializes");
     uc.log
         .set_marker(&live_key(&uc.meeting.id, date), Some(&text))
@@ -77,6 +81,8 @@ pub enum Click {
     Next,
     Extend,
     Learning,
+    /// 「始める」 on the day's announcement.
+    Start,
 }
 
 /// The inverse of [`button_id`]; `None` for anything else.
@@ -90,18 +96,19 @@ pub fn parse_button(custom_id: &str) -> Option<(&str, NaiveDate, Click)> {
         "next" => Click::Next,
         "extend" => Click::Extend,
         "learning" => Click::Learning,
+        "start" => Click::Start,
         _ => return None,
     };
     Some((meeting, date.parse().ok()?, click))
 }
 
 /// A Discord link to a channel or thread.
-fn link(guild: u64, channel: u64) -> String {
+pub(super) fn link(guild: u64, channel: u64) -> String {
     format!("https://discord.com/channels/{guild}/{channel}")
 }
 
 /// Today's held session, or why there is none.
-fn today(uc: &Context) -> Result<Occurrence, UserError> {
+pub(super) fn today(uc: &Context) -> Result<Occurrence, UserError> {
     let today = uc.today();
     uc.occurrences(today, 1)?
         .into_iter()
@@ -120,26 +127,42 @@ fn facilitator_id(uc: &Context, session: Option<&Session>) -> Option<u64> {
         .or_else(|| name.strip_prefix("discord-")?.parse().ok())
 }
 
-/// Who may start: the assigned facilitator or a facilitator-role holder.
-fn check_may_start(uc: &Context, who: &Actor, session: Option<&Session>) -> Result<(), UserError> {
+/// Who may start and end: the assigned facilitator or a facilitator-role
+/// holder. Others are told who may, in the words of `refusal`.
+pub(super) fn check_may_lead(
+    uc: &Context,
+    who: &Actor,
+    session: Option<&Session>,
+    refusal: fn(Option<&str>) -> SessionText<'_>,
+) -> Result<(), UserError> {
     let assigned = facilitator_id(uc, session);
     if who.is_facilitator || assigned.is_some_and(|id| id.to_string() == who.id) {
         return Ok(());
     }
     let mention = assigned.map(|id| format!("<@{id}>"));
-    Err(UserError(
-        SessionText::NotAllowedToStart {
-            who: mention.as_deref(),
-        }
-        .say(uc.language),
-    ))
+    Err(UserError(refusal(mention.as_deref()).say(uc.language)))
 }
 
-/// The plan of `session`: its open items, else its proposal.
-pub(crate) fn plan_of(uc: &Context, session: Option<&Session>) -> RunOfShow {
+/// The plan of `session`: the items the run-of-show was posted with (see
+/// [`LiveSession::items`]), before the start its open items, else its proposal.
+pub(crate) fn plan_of(
+    uc: &Context,
+    session: Option<&Session>,
+    live: Option<&LiveSession>,
+) -> RunOfShow {
     let minutes = u32::try_from(uc.meeting.rule.duration.num_minutes()).unwrap_or(0);
+    let posted = live.map(|l| l.items.as_slice()).unwrap_or_default();
     let items: Vec<_> = session
-        .map(|s| s.agenda.iter().filter(|i| i.is_open()).cloned().collect())
+        .map(|s| {
+            if posted.is_empty() {
+                s.agenda.iter().filter(|i| i.is_open()).cloned().collect()
+            } else {
+                posted
+                    .iter()
+                    .filter_map(|id| s.agenda.iter().find(|i| &i.id == id).cloned())
+                    .collect()
+            }
+        })
         .unwrap_or_default();
     let proposal = session.and_then(|s| s.proposal.as_ref());
     plan(minutes, &uc.meeting.session, &items, proposal)
@@ -158,6 +181,8 @@ pub(crate) struct Opening {
     pub announcement: Option<u64>,
     pub thread_name: String,
     pub run_of_show: ChatMessage,
+    /// The agenda items posted, by id.
+    pub items: Vec<String>,
 }
 
 /// Decides `/session start` for `who` in the meeting's `channel`.
@@ -172,7 +197,9 @@ pub(crate) fn plan_start(
         .log
         .session(&uc.meeting.id, occurrence.date)
         .said(uc.language)?;
-    check_may_start(uc, who, session.as_ref())?;
+    check_may_lead(uc, who, session.as_ref(), |who| {
+        SessionText::NotAllowedToStart { who }
+    })?;
     if let Some(live) = load(uc, occurrence.date)? {
         let text = if live.ended {
             SessionText::Ended.say(uc.language)
@@ -184,7 +211,7 @@ pub(crate) fn plan_start(
         };
         return Ok(StartPlan::Answered(Reply::private(text)));
     }
-    let plan = plan_of(uc, session.as_ref());
+    let plan = plan_of(uc, session.as_ref(), None);
     let label = session_label(&occurrence, uc.language);
     let date = occurrence.date;
     let text = run_of_show(&label, &plan, &occurrence.start, uc.language);
@@ -201,6 +228,12 @@ pub(crate) fn plan_start(
             .said(uc.language)?
             .and_then(|id| id.parse().ok()),
         thread_name: format!("#{} {date}", occurrence.number().unwrap_or_default()),
+        items: plan
+            .items
+            .iter()
+            .map(|i| i.id.clone())
+            .filter(|id| !id.is_empty())
+            .collect(),
         run_of_show: ChatMessage {
             text,
             buttons: vec![
@@ -258,10 +291,13 @@ pub(crate) async fn start<C: ChatPort>(
     let live = LiveSession {
         target: thread.unwrap_or(opening.channel),
         thread,
+        items: opening.items.clone(),
         ..LiveSession::default()
     };
     // Recorded before posting: a restart from here continues in this thread.
     state.with_use_case(meeting, |uc| save(uc, opening.date, &live))?;
+    // Its items now wait for it (carry-over), and its clock starts (signals).
+    state.changed(Change::Agenda);
     chat.post_once(
         live.target,
         &opening.run_of_show,
@@ -278,7 +314,7 @@ pub(crate) async fn start<C: ChatPort>(
 }
 
 /// The running session of `date`, or "this session has ended".
-fn running(uc: &Context, date: NaiveDate) -> Result<LiveSession, UserError> {
+pub(super) fn running(uc: &Context, date: NaiveDate) -> Result<LiveSession, UserError> {
     load(uc, date)?
         .filter(|live| !live.ended)
         .ok_or_else(|| UserError(SessionText::Ended.say(uc.language)))
@@ -289,6 +325,8 @@ pub(crate) struct Step {
     pub live: LiveSession,
     pub message: ChatMessage,
     pub key: String,
+    /// The agenda item 「次へ」 moved past: covered.
+    pub covered: Option<String>,
 }
 
 /// Decides a click: the new state and the message that says it.
@@ -300,7 +338,7 @@ pub(crate) fn plan_click(
 ) -> Result<Step, UserError> {
     let mut live = running(uc, date)?;
     let session = uc.log.session(&uc.meeting.id, date).said(uc.language)?;
-    let plan = plan_of(uc, session.as_ref());
+    let plan = plan_of(uc, session.as_ref(), Some(&live));
     let occurrence = uc
         .occurrences(date, 1)?
         .into_iter()
@@ -309,6 +347,7 @@ pub(crate) fn plan_click(
     let items = plan.items.len();
     live.extensions.resize(items, 0);
     let keys = live_key(&uc.meeting.id, date);
+    let mut covered = None;
     let text = match click {
         Click::Next => {
             let allowed = who.is_facilitator
@@ -316,6 +355,12 @@ pub(crate) fn plan_click(
             if !allowed {
                 return Err(UserError(SessionText::NotAllowedNext.say(uc.language)));
             }
+            covered = live
+                .current
+                .checked_sub(1)
+                .and_then(|i| plan.items.get(i))
+                .map(|item| item.id.clone())
+                .filter(|id| !id.is_empty());
             live.current = (live.current + 1).min(items + 1);
             match live.current.checked_sub(1).and_then(|i| plan.items.get(i)) {
                 Some(item) => {
@@ -353,7 +398,7 @@ pub(crate) fn plan_click(
             }
             .say(uc.language)
         }
-        Click::Learning => unreachable!("a learning opens a form"),
+        Click::Learning | Click::Start => unreachable!("a form, or the start"),
     };
     let extended: u32 = live.extensions.iter().sum();
     Ok(Step {
@@ -363,6 +408,7 @@ pub(crate) fn plan_click(
             buttons: Vec::new(),
         },
         live,
+        covered,
     })
 }
 
@@ -380,7 +426,35 @@ pub(crate) async fn click<C: ChatPort>(
     chat.post_once(step.live.target, &step.message, &step.key)
         .await
         .map_err(internal)?;
-    state.with_use_case(meeting, |uc| save(uc, date, &step.live))
+    state.with_use_case(meeting, |uc| {
+        mark_covered(uc, date, step.covered.as_slice())?;
+        save(uc, date, &step.live)
+    })?;
+    if step.covered.is_some() {
+        state.changed(Change::Agenda);
+    }
+    Ok(())
+}
+
+/// Marks the agenda items `ids` of `date` as covered, so carry-over leaves them.
+pub(super) fn mark_covered(uc: &Context, date: NaiveDate, ids: &[String]) -> Result<(), UserError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    uc.log
+        .update_session(&uc.meeting.id, date, &mut |session| {
+            for item in session.agenda.iter_mut().filter(|i| ids.contains(&i.id)) {
+                item.done = true;
+            }
+            Ok(())
+        })
+        .said(uc.language)?;
+    Ok(())
+}
+
+/// Whether the session of `date` was started and not ended: its items wait for it.
+pub(crate) fn is_running(uc: &Context, date: NaiveDate) -> Result<bool, UserError> {
+    Ok(load(uc, date)?.is_some_and(|live| !live.ended))
 }
 
 /// The form of 「学びを記録」: refused once the session has ended.
@@ -389,15 +463,37 @@ pub(crate) fn check_running(uc: &Context, date: NaiveDate) -> Result<(), UserErr
 }
 
 /// A learning from the form: recorded for the session, linked to the part on now.
-pub(crate) fn add_learning(uc: &Context, who: &Actor, date: NaiveDate, text: &str) -> Answer {
+pub(crate) fn add_learning(
+    uc: &Context,
+    who: &Actor,
+    date: NaiveDate,
+    text: &str,
+    tags: &[String],
+) -> Answer {
     let mut live = running(uc, date)?;
-    let reply = super::knowledge::add_learning(uc, who, text, &[], Some(date))?;
+    let reply = super::knowledge::add_learning(uc, who, text, tags, Some(date))?;
     live.learnings.push((live.current, text.trim().to_string()));
     save(uc, date, &live)?;
-    Ok(Reply::private(reply.text))
+    Ok(reply)
 }
 
-fn internal(e: anyhow::Error) -> UserError {
+/// `/learning add`: for today's session while it runs (no date, or today's),
+/// linked to the part on now like the form; otherwise an ordinary learning.
+pub(crate) fn add_learning_now(
+    uc: &Context,
+    who: &Actor,
+    text: &str,
+    tags: &[String],
+    date: Option<NaiveDate>,
+) -> Answer {
+    let today = uc.today();
+    if date.is_none_or(|d| d == today) && is_running(uc, today)? {
+        return add_learning(uc, who, today, text, tags);
+    }
+    super::knowledge::add_learning(uc, who, text, tags, date)
+}
+
+pub(super) fn internal(e: anyhow::Error) -> UserError {
     tracing::error!("the live session could not post: {e:#}");
     UserError("Discord did not take the message; the operators have been told in the logs".into())
 }

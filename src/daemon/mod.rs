@@ -212,7 +212,16 @@ pub async fn run(
                         chat.clone(),
                         stop_rx.clone(),
                     ));
-                    tasks.spawn(jobs::presence::run(state.clone(), chat, stop_rx.clone()));
+                    tasks.spawn(jobs::presence::run(
+                        state.clone(),
+                        chat.clone(),
+                        stop_rx.clone(),
+                    ));
+                    tasks.spawn(jobs::live_session::run(
+                        state.clone(),
+                        chat,
+                        stop_rx.clone(),
+                    ));
                     Some(bot)
                 }
                 Err(e) => {

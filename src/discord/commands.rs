@@ -611,7 +611,8 @@ pub async fn learning_add(
         .map(str::to_string)
         .collect();
     for_meeting(ctx, Some(Change::Knowledge), move |uc, who| {
-        knowledge::add_learning(
+        // During today's session, linked to the item on now like the form.
+        crate::app::session::add_learning_now(
             uc,
             who,
             &text,

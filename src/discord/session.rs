@@ -1,5 +1,5 @@
-//! `/session start`: translates the command into the live session's use
-//! case, which posts through the same chat port as the daemon's jobs.
+//! `/session start|end` and the 「始める」 button: translate into the live
+//! session's use cases, which post through the same chat port as the daemon's jobs.
 
 use std::sync::Arc;
 
@@ -40,6 +40,35 @@ pub(crate) async fn on_click(
         return Ok(true);
     };
     let who = actor(state, meeting, &click.user, click.member.as_ref());
+    if what == Click::Start {
+        // The same start as `/session start`; an old announcement's button
+        // does not start today's session.
+        let today = state.with_use_case(meeting, |uc| uc.today());
+        let answer = if date == today {
+            let chat = chat_of(ctx, state);
+            let channel = state.channel_of(meeting).unwrap_or(click.channel_id.get());
+            crate::app::session::start(state, &chat, meeting, &who, channel).await
+        } else {
+            Err(UserError(SessionText::Ended.say(language)))
+        };
+        let (text, ephemeral) = match answer {
+            Ok(reply) => (reply.text, reply.ephemeral),
+            Err(UserError(text)) => (text, true),
+        };
+        let mut message = serenity::CreateInteractionResponseMessage::new()
+            .content(text)
+            .allowed_mentions(serenity::CreateAllowedMentions::new());
+        if ephemeral {
+            message = message.ephemeral(true);
+        }
+        click
+            .create_response(
+                &ctx.http,
+                serenity::CreateInteractionResponse::Message(message),
+            )
+            .await?;
+        return Ok(true);
+    }
     if what == Click::Learning {
         let response =
             match state.with_use_case(meeting, |uc| crate::app::session::check_running(uc, date)) {
@@ -89,7 +118,7 @@ pub(crate) async fn on_modal(
         Some(meeting) => {
             let who = actor(state, meeting, &submit.user, submit.member.as_ref());
             state.answer(meeting, Some(Change::Knowledge), |uc| {
-                crate::app::session::add_learning(uc, &who, date, &text)
+                crate::app::session::add_learning(uc, &who, date, &text, &[])
             })
         }
         None => Err(UserError(SessionText::Ended.say(language))),
@@ -105,7 +134,7 @@ pub(crate) async fn on_modal(
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("session_start"),
+    subcommands("session_start", "session_end"),
     subcommand_required,
     description_localized("ja", "ミーティングの進行を手伝います")
 )]
@@ -128,6 +157,33 @@ pub async fn session_start(ctx: Context<'_>) -> Result<(), Error> {
     let channel = state.channel_of(&meeting).unwrap_or(ctx.channel_id().get());
     let answer = crate::app::session::start(&state, &chat, &meeting, &who, channel).await;
     let (text, ephemeral) = match answer {
+        Ok(reply) => (reply.text, reply.ephemeral),
+        Err(UserError(text)) => (text, true),
+    };
+    ctx.send(
+        poise::CreateReply::default()
+            .content(text)
+            .ephemeral(ephemeral)
+            .allowed_mentions(serenity::CreateAllowedMentions::new()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// End today's session: the summary in the thread and the channel (facilitators)
+#[poise::command(
+    slash_command,
+    rename = "end",
+    description_localized("ja", "今日の回の進行を終え、まとめを投稿します（ファシリテーター）")
+)]
+pub async fn session_end(ctx: Context<'_>) -> Result<(), Error> {
+    let state = ctx.data().state.clone();
+    let member = ctx.author_member().await;
+    let meeting = state.meeting_for_channel(ctx.channel_id().get()).clone();
+    let who = actor(&state, &meeting, ctx.author(), member.as_deref());
+    let chat = chat_of(ctx.serenity_context(), &state);
+    let (text, ephemeral) = match crate::app::session_end::end(&state, &chat, &meeting, &who).await
+    {
         Ok(reply) => (reply.text, reply.ephemeral),
         Err(UserError(text)) => (text, true),
     };

@@ -3,7 +3,7 @@
 //! and which prompts help the facilitator through it. Pure: the texts are in
 //! `messages::session`, the state and the posting in `app::session`.
 
-use chrono::{DateTime, TimeDelta, TimeZone};
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 use super::log::{AgendaItem, AgendaKind, FallbackFormat, Proposal};
 
@@ -128,6 +128,102 @@ impl RunOfShow {
                 + TimeDelta::minutes(i64::from(item.offset_minutes + item.minutes + extra)),
         )
     }
+}
+
+/// Said in the thread before the scheduled end.
+pub const ENDING_SOON: TimeDelta = TimeDelta::minutes(5);
+/// A session nobody ended is ended this long after its scheduled end.
+pub const AUTO_END_AFTER: TimeDelta = TimeDelta::minutes(15);
+
+/// A time signal in the session's thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// The timebox of item `index` (0-based) ran out with `extended` minutes
+    /// added: a further +5分 gives it a new end, and a new signal.
+    ItemOver { index: usize, extended: u32 },
+    /// [`ENDING_SOON`] before the scheduled end.
+    EndingSoon,
+}
+
+/// Where a running session stands: `current` as in the live state (0 the
+/// opening, 1..=items the items, then the closing), minutes added per item.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    pub current: usize,
+    pub extensions: &'a [u32],
+}
+
+impl RunOfShow {
+    /// The signals due at `now` for a session running from `start` to `end`:
+    /// only the item on now can run out (a passed item needs no word), and
+    /// nothing is said once the meeting is over (the summary follows).
+    pub fn signals_due<Tz: TimeZone>(
+        &self,
+        start: &DateTime<Tz>,
+        end: &DateTime<Tz>,
+        progress: Progress<'_>,
+        now: &DateTime<Utc>,
+    ) -> Vec<Signal> {
+        if now >= end {
+            return Vec::new();
+        }
+        let mut due = Vec::new();
+        if let Some((index, item_end)) = self.current_end(start, progress)
+            && now >= &item_end
+        {
+            due.push(Signal::ItemOver {
+                index,
+                extended: progress.extensions.get(index).copied().unwrap_or(0),
+            });
+        }
+        if *now >= end.clone() - ENDING_SOON {
+            due.push(Signal::EndingSoon);
+        }
+        due
+    }
+
+    /// The next moment something is due after `now` (a timebox, the
+    /// five-minute word, the automatic end), so a job sleeps until then.
+    pub fn next_moment<Tz: TimeZone>(
+        &self,
+        start: &DateTime<Tz>,
+        end: &DateTime<Tz>,
+        progress: Progress<'_>,
+        now: &DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let item_end = self.current_end(start, progress).map(|(_, t)| t);
+        [
+            item_end,
+            Some(end.clone() - ENDING_SOON),
+            Some(end.clone() + AUTO_END_AFTER),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|t| t.with_timezone(&Utc))
+        .filter(|t| t > now)
+        .min()
+    }
+
+    /// The item on now (0-based) and when its timebox runs out.
+    fn current_end<Tz: TimeZone>(
+        &self,
+        start: &DateTime<Tz>,
+        progress: Progress<'_>,
+    ) -> Option<(usize, DateTime<Tz>)> {
+        let index = progress.current.checked_sub(1)?;
+        Some((index, self.item_end(start, index, progress.extensions)?))
+    }
+
+    /// How many items were taken up by `current`: those passed with 「次へ」
+    /// and the one on now (it was being talked about when the session ended).
+    pub fn covered(&self, current: usize) -> usize {
+        current.min(self.items.len())
+    }
+}
+
+/// Whether a session still running at `now` ends by itself.
+pub fn ends_automatically<Tz: TimeZone>(end: &DateTime<Tz>, now: &DateTime<Utc>) -> bool {
+    *now >= end.clone() + AUTO_END_AFTER
 }
 
 /// Plans the session: the items open for it (not yet done), else the
@@ -311,5 +407,70 @@ mod tests {
         assert_eq!(end(0, &[5]).format("%H:%M").to_string(), "08:33");
         assert_eq!(end(1, &[5, 0]).format("%H:%M").to_string(), "08:55");
         assert!(plan.item_end(&start, 2, &[]).is_none());
+    }
+    #[test]
+    fn the_item_on_now_signals_when_its_timebox_runs_out_and_again_after_an_extension() {
+        let items = [item("a", AgendaKind::Topic), item("b", AgendaKind::Topic)];
+        let plan = plan(60, &SessionTiming::default(), &items, None);
+        let start = chrono::Utc.with_ymd_and_hms(2026, 12, 2, 8, 0, 0).unwrap();
+        let end = start + TimeDelta::minutes(60);
+        let at = |h: u32, m: u32| chrono::Utc.with_ymd_and_hms(2026, 12, 2, h, m, 0).unwrap();
+        let on = |current, extensions: &'static [u32]| Progress {
+            current,
+            extensions,
+        };
+        // The opening has no timebox of its own to signal.
+        assert!(
+            plan.signals_due(&start, &end, on(0, &[]), &at(8, 30))
+                .is_empty()
+        );
+        assert!(
+            plan.signals_due(&start, &end, on(1, &[0, 0]), &at(8, 27))
+                .is_empty()
+        );
+        assert_eq!(
+            plan.signals_due(&start, &end, on(1, &[0, 0]), &at(8, 28)),
+            [Signal::ItemOver {
+                index: 0,
+                extended: 0
+            }]
+        );
+        assert!(
+            plan.signals_due(&start, &end, on(1, &[5, 0]), &at(8, 30))
+                .is_empty()
+        );
+        assert_eq!(
+            plan.next_moment(&start, &end, on(1, &[5, 0]), &at(8, 30)),
+            Some(at(8, 33))
+        );
+        // Past item 1 it needs no word; item 2 runs out at 08:55 with its five.
+        assert_eq!(
+            plan.signals_due(&start, &end, on(2, &[0, 5]), &at(8, 56)),
+            [
+                Signal::ItemOver {
+                    index: 1,
+                    extended: 5
+                },
+                Signal::EndingSoon
+            ]
+        );
+        // In the closing only the five-minute word; after the end nothing.
+        assert_eq!(
+            plan.signals_due(&start, &end, on(3, &[0, 0]), &at(8, 55)),
+            [Signal::EndingSoon]
+        );
+        assert!(
+            plan.signals_due(&start, &end, on(3, &[0, 0]), &at(9, 0))
+                .is_empty()
+        );
+        assert_eq!(
+            plan.next_moment(&start, &end, on(3, &[0, 0]), &at(9, 0)),
+            Some(at(9, 15))
+        );
+        assert!(!ends_automatically(&end, &at(9, 14)));
+        assert!(ends_automatically(&end, &at(9, 15)));
+        assert_eq!(plan.covered(0), 0);
+        assert_eq!(plan.covered(2), 2);
+        assert_eq!(plan.covered(3), 2);
     }
 }

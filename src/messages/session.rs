@@ -35,6 +35,27 @@ catalogue! {
         Extended { title: &'a str, until: &'a str },
         Ended,
         NoSessionToday,
+        /// 「始める」 on the day's announcement.
+        StartButton,
+        /// `who`: a mention of the assigned facilitator, if any.
+        NotAllowedToEnd { who: Option<&'a str> },
+        NotRunning,
+        /// The answer to `/session end`.
+        EndedNow { link: &'a str },
+        /// A time signal: the item on now ran out.
+        ItemOver { title: &'a str, until: &'a str },
+        /// A time signal: five minutes before the scheduled end.
+        EndingSoon { end: &'a str },
+        SummaryHeading { session: &'a str },
+        SummaryCovered,
+        SummaryLearnings { count: usize },
+        SummaryNotCovered,
+        SummaryNone,
+        /// More lines than a message holds.
+        SummaryMore { count: usize },
+        SummaryHeadCount { present: Option<u32> },
+        SummaryNext { session: &'a str, facilitator: Option<&'a str> },
+        SummaryNoNext,
     }
 }
 
@@ -82,6 +103,34 @@ impl Message for SessionText<'_> {
             Extended { title, until } => format!("「{title}」を5分延長しました（{until}まで）。"),
             Ended => "この回の進行は終了しています。".into(),
             NoSessionToday => "今日は開催日ではありません。".into(),
+            StartButton => "始める".into(),
+            NotAllowedToEnd { who: Some(who) } => format!(
+                "進行を終えられるのは、この回のファシリテーター（{who}）かファシリテーターのロールを持つ人です。"
+            ),
+            NotAllowedToEnd { who: None } => {
+                "進行を終えられるのは、ファシリテーターのロールを持つ人です。".into()
+            }
+            NotRunning => "今日の進行はまだ始まっていません（`/session start` で始められます）。".into(),
+            EndedNow { link } => format!("進行を終了し、まとめを投稿しました: {link}"),
+            ItemOver { title, until } => {
+                format!("⏰ 「{title}」の予定時間（{until}まで）になりました。")
+            }
+            EndingSoon { end } => format!("⏰ 終了の5分前です（{end}に終了予定）。"),
+            SummaryHeading { session } => format!("**{session} のまとめ**"),
+            SummaryCovered => "扱った議題:".into(),
+            SummaryLearnings { count } => format!("記録された学び（{count}件）:"),
+            SummaryNotCovered => "扱えなかった議題（次回に持ち越します）:".into(),
+            SummaryNone => "- なし".into(),
+            SummaryMore { count } => format!("- ほか{count}件"),
+            SummaryHeadCount { present: Some(n) } => format!("参加人数: {n}人"),
+            SummaryHeadCount { present: None } => "参加人数: 数えていません".into(),
+            SummaryNext { session, facilitator: Some(f) } => {
+                format!("次回: {session}（ファシリテーター: {f}）")
+            }
+            SummaryNext { session, facilitator: None } => {
+                format!("次回: {session}（ファシリテーターは未定）")
+            }
+            SummaryNoNext => "次回: 予定されていません".into(),
         }
     }
 
@@ -128,6 +177,34 @@ impl Message for SessionText<'_> {
             Extended { title, until } => format!("\"{title}\" extended by 5 minutes (until {until})."),
             Ended => "This session has ended.".into(),
             NoSessionToday => "There is no session today.".into(),
+            StartButton => "Start".into(),
+            NotAllowedToEnd { who: Some(who) } => format!(
+                "The session can be ended by its facilitator ({who}) or a holder of the facilitator role."
+            ),
+            NotAllowedToEnd { who: None } => {
+                "The session can be ended by a holder of the facilitator role.".into()
+            }
+            NotRunning => "Today's session has not been started (`/session start` starts it).".into(),
+            EndedNow { link } => format!("Session ended; the summary is posted: {link}"),
+            ItemOver { title, until } => {
+                format!("⏰ Time is up for \"{title}\" (planned until {until}).")
+            }
+            EndingSoon { end } => format!("⏰ Five minutes left (the meeting ends at {end})."),
+            SummaryHeading { session } => format!("**Summary: {session}**"),
+            SummaryCovered => "Covered:".into(),
+            SummaryLearnings { count } => format!("Learnings recorded ({count}):"),
+            SummaryNotCovered => "Not covered (carried over to the next session):".into(),
+            SummaryNone => "- none".into(),
+            SummaryMore { count } => format!("- and {count} more"),
+            SummaryHeadCount { present: Some(n) } => format!("Head count: {n}"),
+            SummaryHeadCount { present: None } => "Head count: not counted".into(),
+            SummaryNext { session, facilitator: Some(f) } => {
+                format!("Next: {session} (facilitator: {f})")
+            }
+            SummaryNext { session, facilitator: None } => {
+                format!("Next: {session} (facilitator not assigned yet)")
+            }
+            SummaryNoNext => "Next: none scheduled".into(),
         }
     }
 }
@@ -182,6 +259,76 @@ where
         .say(language),
     );
     lines.join("\n")
+}
+
+/// What a session's summary says; the lines are user text, shown as given.
+pub(crate) struct Summary<'a> {
+    pub session: &'a str,
+    pub covered: Vec<String>,
+    pub learnings: Vec<String>,
+    pub not_covered: Vec<String>,
+    pub present: Option<u32>,
+    /// The next session's label and its facilitator as shown.
+    pub next: Option<(String, Option<String>)>,
+}
+
+/// Lines per list and characters per line: the summary is one Discord
+/// message (2,000 characters) and the session's notes (4,000).
+/// Three full lists of cut lines stay under 1,600 characters.
+const LIST_LINES: usize = 8;
+const LINE_CHARS: usize = 60;
+
+/// The summary as posted and kept as the session's notes.
+pub(crate) fn summary(s: &Summary<'_>, language: Language) -> String {
+    let list = |lines: &[String]| -> Vec<String> {
+        if lines.is_empty() {
+            return vec![SessionText::SummaryNone.say(language)];
+        }
+        let mut shown: Vec<String> = lines
+            .iter()
+            .take(LIST_LINES)
+            .map(|line| {
+                let mut cut: String = line.chars().take(LINE_CHARS).collect();
+                if cut.len() < line.len() {
+                    cut.push('…');
+                }
+                format!("- {}", cut.replace('\n', " "))
+            })
+            .collect();
+        if lines.len() > LIST_LINES {
+            shown.push(
+                SessionText::SummaryMore {
+                    count: lines.len() - LIST_LINES,
+                }
+                .say(language),
+            );
+        }
+        shown
+    };
+    let mut out = vec![
+        SessionText::SummaryHeading { session: s.session }.say(language),
+        SessionText::SummaryCovered.say(language),
+    ];
+    out.extend(list(&s.covered));
+    out.push(
+        SessionText::SummaryLearnings {
+            count: s.learnings.len(),
+        }
+        .say(language),
+    );
+    out.extend(list(&s.learnings));
+    out.push(SessionText::SummaryNotCovered.say(language));
+    out.extend(list(&s.not_covered));
+    out.push(SessionText::SummaryHeadCount { present: s.present }.say(language));
+    out.push(match &s.next {
+        Some((session, facilitator)) => SessionText::SummaryNext {
+            session,
+            facilitator: facilitator.as_deref(),
+        }
+        .say(language),
+        None => SessionText::SummaryNoNext.say(language),
+    });
+    out.join("\n")
 }
 
 #[cfg(test)]
@@ -242,6 +389,37 @@ impl SessionText<'static> {
             },
             Ended,
             NoSessionToday,
+            StartButton,
+            NotAllowedToEnd { who: Some("<@42>") },
+            NotAllowedToEnd { who: None },
+            NotRunning,
+            EndedNow {
+                link: "https://discord.com/channels/1/2",
+            },
+            ItemOver {
+                title: "決済APIの全断",
+                until: "17:32",
+            },
+            EndingSoon { end: "18:00" },
+            SummaryHeading {
+                session: "第12回（12月2日(水)）",
+            },
+            SummaryCovered,
+            SummaryLearnings { count: 2 },
+            SummaryNotCovered,
+            SummaryNone,
+            SummaryMore { count: 3 },
+            SummaryHeadCount { present: Some(7) },
+            SummaryHeadCount { present: None },
+            SummaryNext {
+                session: "第13回（12月9日(水)）",
+                facilitator: Some("sato"),
+            },
+            SummaryNext {
+                session: "第13回（12月9日(水)）",
+                facilitator: None,
+            },
+            SummaryNoNext,
         ];
         for set in [
             PromptSet::Incident,
@@ -312,5 +490,59 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn the_summary_lists_covered_learnings_and_carried_over_then_head_count_and_next() {
+        let long = "長".repeat(300);
+        let s = Summary {
+            session: "第12回（12月2日(水)）",
+            covered: vec!["決済APIの全断".into()],
+            learnings: (0..10).map(|i| format!("学び{i}")).chain([long]).collect(),
+            not_covered: Vec::new(),
+            present: Some(7),
+            next: Some(("第13回（12月9日(水)）".into(), Some("sato".into()))),
+        };
+        let ja = summary(&s, Language::Ja);
+        assert!(
+            ja.starts_with("**第12回（12月2日(水)） のまとめ**\n扱った議題:\n- 決済APIの全断\n記録された学び（11件）:\n- 学び0"),
+            "{ja}"
+        );
+        assert!(
+            ja.contains("- ほか3件\n扱えなかった議題（次回に持ち越します）:\n- なし\n"),
+            "{ja}"
+        );
+        assert!(
+            ja.ends_with("参加人数: 7人\n次回: 第13回（12月9日(水)）（ファシリテーター: sato）"),
+            "{ja}"
+        );
+        // The worst case still fits one Discord message.
+        let full: Vec<String> = (0..20).map(|_| "長".repeat(300)).collect();
+        let worst = summary(
+            &Summary {
+                session: s.session,
+                covered: full.clone(),
+                learnings: full.clone(),
+                not_covered: full,
+                present: None,
+                next: s.next.clone(),
+            },
+            Language::Ja,
+        );
+        assert!(worst.chars().count() < 2000, "{}", worst.chars().count());
+        assert!(worst.contains("長…\n"), "{worst}");
+        let en = summary(
+            &Summary {
+                next: None,
+                present: None,
+                ..s
+            },
+            Language::En,
+        );
+        assert!(
+            en.contains("Head count: not counted\nNext: none scheduled"),
+            "{en}"
+        );
+        assert!(en.chars().count() < 2000);
     }
 }

@@ -248,3 +248,313 @@ fn a_refused_thread_is_said_in_the_channel_and_the_run_of_show_posted_there() {
     );
     assert!(fake.threads().is_empty());
 }
+
+/// Stops the daemon and starts it again at `now`, once it is back on the gateway.
+fn restart_at(app: &TestApp, daemon: &mut RunningDaemon, now: &str) -> RunningDaemon {
+    daemon.terminate();
+    let ready = || app.daemon_log().matches("Discord gateway ready").count();
+    let before = ready();
+    let restarted = app.start_daemon_with_env(&[
+        ("TEST_DISCORD_TOKEN", TOKEN),
+        ("WEEKLY_POSTMORTEM_NOW", now),
+    ]);
+    crate::helpers::wait_until("the bot back on the gateway", WAIT, || ready() > before);
+    restarted
+}
+
+fn text_of(message: &Value) -> String {
+    message["content"].as_str().unwrap_or_default().to_string()
+}
+
+fn exported_session(app: &TestApp, date: &str) -> Value {
+    app.json(&["export"])["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["date"] == date)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+#[test]
+fn a_session_started_from_the_announcement_signals_its_times_and_ends_by_itself_with_a_summary() {
+    use crate::fake_discord::VOICE_CHANNEL_ID;
+    let fake = FakeDiscord::start();
+    let app = app_with_discord(&fake);
+    let config = std::fs::read_to_string(&app.config_path).unwrap();
+    std::fs::write(
+        &app.config_path,
+        format!("{config}voice_channel_id = \"{VOICE_CHANNEL_ID}\"\n"),
+    )
+    .unwrap();
+    let mut daemon = start(&app, &fake);
+
+    // Alice joins the rotation: she facilitates today and the next session.
+    fake.set_nickname(ALICE, "アリス");
+    let joined = fake.send_slash_command(
+        "rotation",
+        json!([{"name": "join", "type": 1, "options": []}]),
+        ALICE,
+        &[],
+    );
+    fake.wait_for_callback(joined, WAIT);
+    crate::helpers::wait_until("the next session assigned", WAIT, || {
+        exported_session(&app, "2026-12-09")["facilitator"] == format!("discord-{ALICE}")
+    });
+    for (title, kind) in [
+        ("決済APIの全断", 0),
+        ("ダッシュボードを眺める", 1),
+        ("証明書の期限切れ", 2),
+    ] {
+        let id = fake.send_slash_command(
+            "agenda",
+            json!([{"name": "add", "type": 1, "options": [
+                {"name": "title", "type": 3, "value": title},
+                {"name": "kind", "type": 4, "value": kind},
+            ]}]),
+            BOB,
+            &[],
+        );
+        fake.wait_for_callback(id, WAIT);
+    }
+
+    // 「始める」 on the day's announcement: for the same people as /session start.
+    let announcement = fake.messages(TEXT_CHANNEL_ID)[0].clone();
+    let start_button = announcement["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row["components"].as_array().unwrap())
+        .find(|b| b["label"] == "始める")
+        .unwrap_or_else(|| panic!("no 始める: {announcement}"))["custom_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let refused = fake.click_button(&announcement, &start_button, BOB);
+    let refused = fake.wait_for_callback(refused, WAIT);
+    assert!(is_ephemeral(&refused), "{refused}");
+    assert!(
+        content(&refused).contains(&format!("<@{ALICE}>")),
+        "{refused}"
+    );
+    assert!(fake.threads().is_empty());
+    let started = fake.click_button(&announcement, &start_button, ALICE);
+    let started = fake.wait_for_callback(started, WAIT);
+    let threads = fake.threads();
+    assert_eq!(threads.len(), 1, "{threads:#?} {started}");
+    let thread_id: u64 = threads[0]["id"].as_str().unwrap().parse().unwrap();
+    assert!(
+        content(&started).contains(&format!("/{thread_id}")),
+        "{started}"
+    );
+
+    let run_of_show = fake.wait_for_messages(thread_id, 1, WAIT)[0].clone();
+    // 45 minutes weighted 3:2:2.
+    for line in [
+        "17:05〜 1. 決済APIの全断",
+        "17:24〜 2. ダッシュボードを眺める",
+        "17:37〜 3. 証明書の期限切れ",
+    ] {
+        assert!(text_of(&run_of_show).contains(line), "{run_of_show}");
+    }
+    let button = |n: usize| {
+        run_of_show["components"][0]["components"][n]["custom_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (next, extend, learning) = (button(0), button(1), button(2));
+    for n in [2, 3] {
+        let clicked = fake.click_button(&run_of_show, &next, ALICE);
+        fake.wait_for_callback(clicked, WAIT);
+        fake.wait_for_messages(thread_id, n, WAIT);
+    }
+    let form = fake.click_button(&run_of_show, &learning, BOB);
+    let form = fake.wait_for_callback(form, WAIT);
+    let form_id = form["data"]["custom_id"].as_str().unwrap().to_string();
+    let submitted = fake.submit_modal(&form_id, &[("text", "検知の閾値を見直す")], BOB);
+    fake.wait_for_callback(submitted, WAIT);
+    // /learning add during the session is linked the same way.
+    let added = fake.send_slash_command(
+        "learning",
+        json!([{"name": "add", "type": 1, "options": [
+            {"name": "text", "type": 3, "value": "ロールバック手順を共有する"},
+        ]}]),
+        BOB,
+        &[],
+    );
+    assert!(
+        content(&fake.wait_for_callback(added, WAIT)).contains("学びとして記録しました"),
+        "{}",
+        app.daemon_log()
+    );
+    let more = fake.click_button(&run_of_show, &extend, BOB);
+    fake.wait_for_callback(more, WAIT);
+    let extended = text_of(&fake.wait_for_messages(thread_id, 4, WAIT)[3]);
+    assert!(
+        extended.contains("「ダッシュボードを眺める」を5分延長しました（17:42まで）"),
+        "{extended}"
+    );
+    let covered = exported_session(&app, "2026-12-02");
+    assert_eq!(
+        covered["agenda"][0]["done"], true,
+        "passed with 次へ: {covered}"
+    );
+
+    // Ten minutes in, three people are in the voice channel.
+    let mut daemon = restart_at(&app, &mut daemon, "2026-12-02T17:09:58+09:00");
+    for (i, user) in [ALICE, BOB, 1_300_000_000_000_001_003]
+        .into_iter()
+        .enumerate()
+    {
+        fake.dispatch(
+            "VOICE_STATE_UPDATE",
+            json!({"guild_id": GUILD_ID.to_string(), "channel_id": VOICE_CHANNEL_ID.to_string(),
+                   "user_id": user.to_string(), "session_id": format!("voice-{i}"), "deaf": false, "mute": false,
+                   "self_deaf": false, "self_mute": false, "self_video": false, "suppress": false,
+                   "request_to_speak_timestamp": null}),
+        );
+    }
+    crate::helpers::wait_until("the head count", WAIT, || {
+        exported_session(&app, "2026-12-02")["attendance"]["present"] == 3
+    });
+
+    // 17:56: the extended item ran out at 17:42, and five minutes are left.
+    let mut daemon = restart_at(&app, &mut daemon, "2026-12-02T17:56:00+09:00");
+    let signals = fake.wait_for_messages(thread_id, 6, WAIT);
+    let (over, soon) = (text_of(&signals[4]), text_of(&signals[5]));
+    crate::no_english::assert_japanese("a time signal", &over, &[]);
+    assert_eq!(
+        over,
+        "⏰ 「ダッシュボードを眺める」の予定時間（17:42まで）になりました。"
+    );
+    assert_eq!(soon, "⏰ 終了の5分前です（18:00に終了予定）。");
+    for signal in &signals[4..] {
+        assert_eq!(signal["allowed_mentions"]["parse"], json!([]));
+        assert!(signal["components"].as_array().is_none_or(Vec::is_empty));
+    }
+
+    // Nobody ended it: 15 minutes after the end, the summary, in the thread and the channel.
+    let _daemon = restart_at(&app, &mut daemon, "2026-12-02T18:15:30+09:00");
+    let in_thread = fake.wait_for_messages(thread_id, 7, WAIT);
+    let summary = text_of(&in_thread[6]);
+    crate::no_english::assert_japanese("the summary", &summary, &[]);
+    assert!(summary.starts_with("**第393回"), "{summary}");
+    assert!(
+        summary.contains("扱った議題:\n- 決済APIの全断\n- ダッシュボードを眺める\n"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(
+            "記録された学び（2件）:\n- 検知の閾値を見直す\n- ロールバック手順を共有する\n"
+        ),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("扱えなかった議題（次回に持ち越します）:\n- 証明書の期限切れ\n"),
+        "{summary}"
+    );
+    assert!(summary.contains("参加人数: 3人"), "{summary}");
+    assert!(
+        summary.contains("次回: 第394回（12月9日(水)）（ファシリテーター: アリス）"),
+        "{summary}"
+    );
+    crate::helpers::wait_until("the summary in the channel", WAIT, || {
+        fake.messages(TEXT_CHANNEL_ID)
+            .iter()
+            .any(|m| text_of(m) == summary)
+    });
+
+    // It is the session's notes: history finds it; the item left carries over once.
+    let hits = app.json(&["history", "持ち越します", "--format", "json"]);
+    assert_eq!(hits[0]["date"], "2026-12-02", "{hits}");
+    assert_eq!(hits[0]["type"], "session", "{hits}");
+    crate::helpers::wait_until("the item left carried over", WAIT, || {
+        exported_session(&app, "2026-12-09")["agenda"]
+            .as_array()
+            .is_some_and(|items| items.iter().any(|i| i["title"] == "証明書の期限切れ"))
+    });
+    let next_session = exported_session(&app, "2026-12-09");
+    let titles: Vec<&Value> = next_session["agenda"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["title"])
+        .collect();
+    assert_eq!(titles, ["証明書の期限切れ"], "covered items stay behind");
+
+    // A button of the finished session, and /session end: it has ended.
+    let late = fake.click_button(&run_of_show, &next, ALICE);
+    let late = fake.wait_for_callback(late, WAIT);
+    assert!(is_ephemeral(&late), "{late}");
+    assert_eq!(content(&late), "この回の進行は終了しています。");
+    let end = fake.send_slash_command(
+        "session",
+        json!([{"name": "end", "type": 1, "options": []}]),
+        ALICE,
+        &[],
+    );
+    let end = fake.wait_for_callback(end, WAIT);
+    assert!(is_ephemeral(&end) && content(&end) == "この回の進行は終了しています。");
+    assert_eq!(fake.messages(thread_id).len(), 7, "nothing posted twice");
+    assert_eq!(
+        fake.messages(TEXT_CHANNEL_ID)
+            .iter()
+            .filter(|m| text_of(m) == summary)
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn a_role_holder_ends_the_session_with_session_end_and_others_are_told_who_may() {
+    let fake = FakeDiscord::start();
+    let app = app_with_discord(&fake);
+    let _daemon = start(&app, &fake);
+    let started = session_start(&fake, ALICE, &[FACILITATOR_ROLE]);
+    let thread_id: u64 = fake.threads()[0]["id"].as_str().unwrap().parse().unwrap();
+    assert!(content(&started).contains(&format!("/{thread_id}")));
+    fake.wait_for_messages(thread_id, 1, WAIT);
+
+    let end = |user: u64, roles: &[u64]| {
+        let id = fake.send_slash_command(
+            "session",
+            json!([{"name": "end", "type": 1, "options": []}]),
+            user,
+            roles,
+        );
+        fake.wait_for_callback(id, WAIT)
+    };
+    let refused = end(BOB, &[]);
+    assert!(is_ephemeral(&refused), "{refused}");
+    assert!(
+        content(&refused).contains("進行を終えられるのは、ファシリテーターのロールを持つ人です"),
+        "{refused}"
+    );
+    assert_eq!(fake.messages(thread_id).len(), 1);
+
+    let ended = end(ALICE, &[FACILITATOR_ROLE]);
+    assert!(is_ephemeral(&ended), "{ended}");
+    assert!(
+        content(&ended).contains(&format!(
+            "まとめを投稿しました: https://discord.com/channels/{GUILD_ID}/{thread_id}"
+        )),
+        "{ended}"
+    );
+    let summary = text_of(&fake.wait_for_messages(thread_id, 2, WAIT)[1]);
+    assert!(
+        summary.contains("のまとめ**\n扱った議題:\n- なし"),
+        "{summary}"
+    );
+    assert!(
+        fake.messages(TEXT_CHANNEL_ID)
+            .iter()
+            .any(|m| text_of(m) == summary),
+        "and in the channel"
+    );
+    let again = end(ALICE, &[FACILITATOR_ROLE]);
+    assert_eq!(content(&again), "この回の進行は終了しています。");
+    let after = session_start(&fake, ALICE, &[FACILITATOR_ROLE]);
+    assert_eq!(content(&after), "この回の進行は終了しています。");
+    assert_eq!(fake.messages(thread_id).len(), 2, "posted once");
+}

@@ -5,6 +5,7 @@
 pub(crate) mod backup;
 pub(crate) mod calendar;
 pub(crate) mod keep_alive;
+pub(crate) mod live_session;
 pub(crate) mod log_summary;
 pub(crate) mod presence;
 pub(crate) mod reminders;

@@ -20,6 +20,7 @@ use crate::domain::reminders::{Reminder, ReminderKind, due, next_wake, reminders
 use crate::domain::schedule::Schedule;
 use crate::messages::Message as _;
 use crate::messages::posts::Post;
+use crate::messages::session::SessionText;
 use crate::store::SessionLog;
 
 /// Look again at least this often: the schedule or the agenda may have changed.
@@ -193,6 +194,13 @@ fn message_for(
     } else {
         Vec::new()
     };
+    if announcement.rsvp_buttons {
+        // 「始める」: the same start as `/session start`, for the same people.
+        buttons.push(ChatButton {
+            custom_id: crate::app::session::button_id(&meeting.id, date, "start"),
+            label: SessionText::StartButton.say(language),
+        });
+    }
     buttons.extend(present_buttons);
     Ok(ChatMessage {
         text: announcement.text + &incidents,
@@ -207,7 +215,7 @@ mod tests {
     use crate::daemon::jobs::recording_chat::RecordingChat;
 
     #[tokio::test]
-    async fn the_announcement_is_posted_once_with_rsvp_buttons() {
+    async fn the_announcement_is_posted_once_with_rsvp_buttons_and_start() {
         // Wednesday 2026-12-02, 10:05 in Tokyo: the day's announcement is due.
         let (state, _dir) = state_at("2026-12-02T10:05:00+09:00");
         let chat = RecordingChat::default();
@@ -218,11 +226,19 @@ mod tests {
         let (channel, message, key) = &posts[0];
         assert_eq!(*channel, 222);
         assert_eq!(key, "reminder/weekly/2026-12-02/announcement");
-        assert_eq!(message.buttons.len(), 3);
+        assert_eq!(message.buttons.len(), 4);
         assert!(
             message.buttons[0]
                 .custom_id
                 .starts_with("wp:rsvp:weekly:2026-12-02:")
+        );
+        assert_eq!(
+            message.buttons[3].custom_id,
+            "wp:session:weekly:2026-12-02:start"
+        );
+        assert_eq!(
+            message.buttons[3].label, "Start",
+            "the state speaks English"
         );
     }
 
