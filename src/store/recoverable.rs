@@ -104,6 +104,10 @@ impl SessionLog for RecoverableLog {
         self.current()?.postmortems()
     }
 
+    fn postmortem(&self, id: &str) -> Result<Option<Postmortem>, StoreError> {
+        self.current()?.postmortem(id)
+    }
+
     fn learnings(&self) -> Result<Vec<Learning>, StoreError> {
         self.current()?.learnings()
     }
@@ -149,5 +153,9 @@ impl SessionLog for RecoverableLog {
 
     fn markers(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
         self.current()?.markers(prefix)
+    }
+
+    fn revision(&self) -> Result<Option<[u8; 16]>, StoreError> {
+        self.current()?.revision()
     }
 }

@@ -1010,6 +1010,10 @@ impl SessionLog for SledLog {
         self.scan(POSTMORTEM)
     }
 
+    fn postmortem(&self, id: &str) -> Result<Option<Postmortem>, StoreError> {
+        self.get(&format!("{POSTMORTEM}{id}"))
+    }
+
     fn learnings(&self) -> Result<Vec<Learning>, StoreError> {
         self.scan(LEARNING)
     }
@@ -1168,6 +1172,11 @@ impl SessionLog for SledLog {
                 Ok((key[MARKER.len()..].to_string(), value))
             })
             .collect()
+    }
+
+    fn revision(&self) -> Result<Option<[u8; 16]>, StoreError> {
+        // The search generation is replaced in the batch of every record change.
+        self.search_generation()
     }
 
     fn search(&self, query: &Query) -> Result<Vec<Record>, StoreError> {

@@ -15,7 +15,10 @@
 
 mod feed;
 mod pages;
+mod stats;
 mod text;
+
+pub(crate) use stats::StatsCache;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -49,6 +52,8 @@ pub(crate) fn routes() -> Router<Arc<Endpoint>> {
         .route("/postmortems/{id}", get(pages::postmortem))
         .route("/learnings", get(pages::learnings))
         .route("/search", get(pages::search))
+        .route("/stats", get(stats::page))
+        .route("/stats/{chart}", get(stats::chart))
         .route("/feed.atom", get(feed::atom))
         .route("/style.css", get(stylesheet))
         .layer(axum::middleware::map_response(security_headers))
