@@ -131,6 +131,9 @@ pub trait SessionLog: Send + Sync {
     fn markers(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError>;
     /// History search: matching records, newest first, at most `query.limit`.
     fn search(&self, query: &Query) -> Result<Vec<Record>, StoreError>;
+    /// The same search without its first `skip` results, whose records are
+    /// not read: a later page of a long list costs one page of reads.
+    fn search_after(&self, query: &Query, skip: usize) -> Result<Vec<Record>, StoreError>;
     /// Which version of the records the store holds: it changes with every
     /// write of a record (not of a marker), so a view computed from the
     /// records stays good while it is the same. `None`: the store cannot say.

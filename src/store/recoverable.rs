@@ -151,6 +151,10 @@ impl SessionLog for RecoverableLog {
         self.current()?.search(query)
     }
 
+    fn search_after(&self, query: &Query, skip: usize) -> Result<Vec<Record>, StoreError> {
+        self.current()?.search_after(query, skip)
+    }
+
     fn markers(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
         self.current()?.markers(prefix)
     }

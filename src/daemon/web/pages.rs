@@ -651,13 +651,12 @@ fn search_page(
     mut query: Query,
     page: usize,
 ) -> Result<(Vec<Record>, bool), crate::store::StoreError> {
-    let end = (page + 1) * PAGE_SIZE;
-    query.limit = end + 1;
-    let mut records = log.search(&query)?;
-    let more = records.len() > end;
-    records.truncate(end);
-    let start = (page * PAGE_SIZE).min(records.len());
-    Ok((records.split_off(start), more))
+    // One more than a page, to know whether there is a next one.
+    query.limit = PAGE_SIZE + 1;
+    let mut records = log.search_after(&query, page * PAGE_SIZE)?;
+    let more = records.len() > PAGE_SIZE;
+    records.truncate(PAGE_SIZE);
+    Ok((records, more))
 }
 
 #[derive(Template)]
