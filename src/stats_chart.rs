@@ -1,17 +1,19 @@
-//! The `stats` chart as a PNG: answers and head counts per session over time,
+//! The `stats` chart: answers and head counts per session over time,
 //! agenda items by kind, and held versus skipped weeks per year.
 //!
-//! Drawn with plotters' bitmap backend and encoded with the `png` crate, so
-//! the bytes can go to a file or, later, a Discord attachment. Text uses the
-//! bundled IPAexGothic (assets/fonts, IPA Font License) rasterized with
-//! ab_glyph: no system font or fontconfig is needed, and Japanese never
-//! renders as empty boxes.
+//! One drawing ([`draw_chart`]) on two plotters backends: the bitmap one,
+//! encoded with the `png` crate for a file or a Discord attachment, and the
+//! SVG one for the web page `/stats`. Text is laid out with the bundled
+//! IPAexGothic (assets/fonts, IPA Font License) through ab_glyph on both; the
+//! PNG rasterizes it from that font (no system font or fontconfig is needed,
+//! and Japanese never renders as empty boxes), the SVG leaves it as `<text>`
+//! for the browser's own fonts, so it stays selectable and small.
 
 use std::sync::OnceLock;
 
 use ab_glyph::{Font, FontRef, GlyphId, PxScale, ScaleFont, point};
 use chrono::{Datelike, NaiveDate};
-use plotters::backend::BitMapBackend;
+use plotters::backend::{BitMapBackend, SVGBackend};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -121,18 +123,19 @@ fn bundled_font() -> Result<&'static FontRef<'static>, ChartError> {
         .ok_or(ChartError::Font)
 }
 
-/// plotters' bitmap backend with its text drawn by ab_glyph from the bundled
-/// font. plotters' own ab_glyph renderer (0.3.7) ignores each glyph's left
-/// side bearing, which opens visible gaps after narrow kana such as ト and
-/// fullwidth brackets; everything but text goes straight to the bitmap.
-struct GlyphBackend<'a> {
-    bitmap: BitMapBackend<'a>,
+/// A plotters backend whose text is measured with the bundled font and, on
+/// a bitmap, drawn by ab_glyph from it. plotters' own ab_glyph renderer
+/// (0.3.7) ignores each glyph's left side bearing, which opens visible gaps
+/// after narrow kana such as ト and fullwidth brackets; everything but text
+/// goes straight to the inner backend.
+struct GlyphBackend<B> {
+    inner: B,
     font: &'static FontRef<'static>,
+    /// Draw text as pixels (a bitmap) rather than hand it to `inner` (SVG).
+    raster_text: bool,
 }
 
-type BitmapError = <BitMapBackend<'static> as DrawingBackend>::ErrorType;
-
-impl GlyphBackend<'_> {
+impl<B> GlyphBackend<B> {
     /// Glyph ids and pen positions on a baseline at the font's ascent, and
     /// the box (width, ascent - descent) the line occupies.
     fn layout(&self, text: &str, size: f64) -> (Vec<(GlyphId, f32)>, (u32, u32)) {
@@ -154,27 +157,27 @@ impl GlyphBackend<'_> {
     }
 }
 
-impl DrawingBackend for GlyphBackend<'_> {
-    type ErrorType = BitmapError;
+impl<B: DrawingBackend> DrawingBackend for GlyphBackend<B> {
+    type ErrorType = B::ErrorType;
 
     fn get_size(&self) -> (u32, u32) {
-        self.bitmap.get_size()
+        self.inner.get_size()
     }
 
-    fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<BitmapError>> {
-        self.bitmap.ensure_prepared()
+    fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.inner.ensure_prepared()
     }
 
-    fn present(&mut self) -> Result<(), DrawingErrorKind<BitmapError>> {
-        self.bitmap.present()
+    fn present(&mut self) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.inner.present()
     }
 
     fn draw_pixel(
         &mut self,
         point: BackendCoord,
         color: BackendColor,
-    ) -> Result<(), DrawingErrorKind<BitmapError>> {
-        self.bitmap.draw_pixel(point, color)
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.inner.draw_pixel(point, color)
     }
 
     fn draw_line<S: plotters_backend::BackendStyle>(
@@ -182,8 +185,8 @@ impl DrawingBackend for GlyphBackend<'_> {
         from: BackendCoord,
         to: BackendCoord,
         style: &S,
-    ) -> Result<(), DrawingErrorKind<BitmapError>> {
-        self.bitmap.draw_line(from, to, style)
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.inner.draw_line(from, to, style)
     }
 
     fn draw_rect<S: plotters_backend::BackendStyle>(
@@ -192,16 +195,16 @@ impl DrawingBackend for GlyphBackend<'_> {
         bottom_right: BackendCoord,
         style: &S,
         fill: bool,
-    ) -> Result<(), DrawingErrorKind<BitmapError>> {
-        self.bitmap.draw_rect(upper_left, bottom_right, style, fill)
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.inner.draw_rect(upper_left, bottom_right, style, fill)
     }
 
     fn draw_path<S: plotters_backend::BackendStyle, I: IntoIterator<Item = BackendCoord>>(
         &mut self,
         path: I,
         style: &S,
-    ) -> Result<(), DrawingErrorKind<BitmapError>> {
-        self.bitmap.draw_path(path, style)
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.inner.draw_path(path, style)
     }
 
     fn draw_circle<S: plotters_backend::BackendStyle>(
@@ -210,16 +213,16 @@ impl DrawingBackend for GlyphBackend<'_> {
         radius: u32,
         style: &S,
         fill: bool,
-    ) -> Result<(), DrawingErrorKind<BitmapError>> {
-        self.bitmap.draw_circle(center, radius, style, fill)
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.inner.draw_circle(center, radius, style, fill)
     }
 
     fn fill_polygon<S: plotters_backend::BackendStyle, I: IntoIterator<Item = BackendCoord>>(
         &mut self,
         vert: I,
         style: &S,
-    ) -> Result<(), DrawingErrorKind<BitmapError>> {
-        self.bitmap.fill_polygon(vert, style)
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.inner.fill_polygon(vert, style)
     }
 
     fn blit_bitmap(
@@ -227,15 +230,15 @@ impl DrawingBackend for GlyphBackend<'_> {
         pos: BackendCoord,
         size: (u32, u32),
         src: &[u8],
-    ) -> Result<(), DrawingErrorKind<BitmapError>> {
-        self.bitmap.blit_bitmap(pos, size, src)
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.inner.blit_bitmap(pos, size, src)
     }
 
     fn estimate_text_size<TStyle: BackendTextStyle>(
         &self,
         text: &str,
         style: &TStyle,
-    ) -> Result<(u32, u32), DrawingErrorKind<BitmapError>> {
+    ) -> Result<(u32, u32), DrawingErrorKind<B::ErrorType>> {
         Ok(self.layout(text, style.size()).1)
     }
 
@@ -244,7 +247,10 @@ impl DrawingBackend for GlyphBackend<'_> {
         text: &str,
         style: &TStyle,
         pos: BackendCoord,
-    ) -> Result<(), DrawingErrorKind<BitmapError>> {
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        if !self.raster_text {
+            return self.inner.draw_text(text, style, pos);
+        }
         let color = style.color();
         if color.alpha == 0.0 {
             return Ok(());
@@ -283,7 +289,7 @@ impl DrawingBackend for GlyphBackend<'_> {
             let (x, y) = transform.transform(x, y);
             let (x, y) = (pos.0 + x, pos.1 + y);
             if x >= 0 && y >= 0 && x < w as i32 && y < h as i32 {
-                self.bitmap
+                self.inner
                     .draw_pixel((x, y), color.mix(f64::from(c.min(1.0))))?;
             }
         }
@@ -301,27 +307,52 @@ pub fn render_png(
     meeting_title: &str,
     language: Language,
 ) -> Result<Vec<u8>, ChartError> {
-    let font = bundled_font()?;
-    let text = &labels(language);
     let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
-    {
-        let backend = GlyphBackend {
-            bitmap: BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)),
-            font,
-        };
-        let root = backend.into_drawing_area();
-        root.fill(&WHITE)?;
-        let root = root.margin(12, 12, 16, 16);
-        let (header, body) = root.split_vertically(78);
-        draw_header(&header, stats, meeting_title, text)?;
-        let (top, bottom) = body.split_vertically(body.dim_in_pixel().1 * 52 / 100);
-        let (left, right) = bottom.split_horizontally(WIDTH * 42 / 100);
-        draw_attendance(&top, &stats.sessions, text)?;
-        draw_agenda(&left, stats, text)?;
-        draw_years(&right, &stats.years, text)?;
-        root.present()?;
-    }
+    let backend = GlyphBackend {
+        inner: BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)),
+        font: bundled_font()?,
+        raster_text: true,
+    };
+    draw_chart(backend, stats, meeting_title, language)?;
     encode(&pixels)
+}
+
+/// The same chart as an SVG document, its texts as `<text>` (escaped by plotters).
+pub fn render_svg(
+    stats: &Stats,
+    meeting_title: &str,
+    language: Language,
+) -> Result<String, ChartError> {
+    let mut svg = String::new();
+    let backend = GlyphBackend {
+        inner: SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)),
+        font: bundled_font()?,
+        raster_text: false,
+    };
+    draw_chart(backend, stats, meeting_title, language)?;
+    Ok(svg)
+}
+
+/// The one drawing of the chart, on any backend; presents it when done.
+fn draw_chart<B: DrawingBackend>(
+    backend: GlyphBackend<B>,
+    stats: &Stats,
+    meeting_title: &str,
+    language: Language,
+) -> Result<(), ChartError> {
+    let text = &labels(language);
+    let root = backend.into_drawing_area();
+    root.fill(&WHITE)?;
+    let root = root.margin(12, 12, 16, 16);
+    let (header, body) = root.split_vertically(78);
+    draw_header(&header, stats, meeting_title, text)?;
+    let (top, bottom) = body.split_vertically(body.dim_in_pixel().1 * 52 / 100);
+    let (left, right) = bottom.split_horizontally(WIDTH * 42 / 100);
+    draw_attendance(&top, &stats.sessions, text)?;
+    draw_agenda(&left, stats, text)?;
+    draw_years(&right, &stats.years, text)?;
+    root.present()?;
+    Ok(())
 }
 
 fn encode(pixels: &[u8]) -> Result<Vec<u8>, ChartError> {
@@ -335,15 +366,15 @@ fn encode(pixels: &[u8]) -> Result<Vec<u8>, ChartError> {
     Ok(bytes)
 }
 
-type Area<'a> = DrawingArea<GlyphBackend<'a>, Shift>;
+type Area<B> = DrawingArea<GlyphBackend<B>, Shift>;
 /// One series' value per session, per year, or a bar's low..high per year.
 /// A session's value is `None` where the log does not know it: a gap.
 type SessionValue = fn(&SessionPoint) -> Option<u32>;
 type YearValue = fn(&YearStats) -> u32;
 type YearSpan = fn(&YearStats) -> (u32, u32);
 
-fn draw_header(
-    area: &Area<'_>,
+fn draw_header<B: DrawingBackend>(
+    area: &Area<B>,
     stats: &Stats,
     meeting_title: &str,
     text: &Labels,
@@ -383,11 +414,11 @@ enum Mark {
 
 /// A panel's caption and, under it, its legend in one centred row. Drawn
 /// outside the plot so it never hides data. Returns the area left for the plot.
-fn draw_head<'a>(
-    area: &Area<'a>,
+fn draw_head<B: DrawingBackend>(
+    area: &Area<B>,
     caption: &str,
     legend: &[(&str, RGBColor, Mark)],
-) -> Result<Area<'a>, ChartError> {
+) -> Result<Area<B>, ChartError> {
     let (width, _) = area.dim_in_pixel();
     let centred = font(22.0).pos(Pos::new(HPos::Center, VPos::Top));
     area.draw_text(caption, &centred, (width as i32 / 2, 2))?;
@@ -441,7 +472,7 @@ fn draw_head<'a>(
 }
 
 /// A framed, centred note in place of an empty plot.
-fn draw_empty(area: &Area<'_>, note: &str) -> Result<(), ChartError> {
+fn draw_empty<B: DrawingBackend>(area: &Area<B>, note: &str) -> Result<(), ChartError> {
     let (w, h) = area.dim_in_pixel();
     area.draw(&Rectangle::new(
         [(10, 4), (w as i32 - 10, h as i32 - 10)],
@@ -468,8 +499,8 @@ fn date_label(day: i32, span_days: i32) -> String {
 }
 
 /// The line chart: answers per session and, where someone counted, who came.
-fn draw_attendance(
-    area: &Area<'_>,
+fn draw_attendance<B: DrawingBackend>(
+    area: &Area<B>,
     sessions: &[SessionPoint],
     text: &Labels,
 ) -> Result<(), ChartError> {
@@ -588,7 +619,11 @@ fn segments(sessions: &[SessionPoint], value: SessionValue) -> Vec<Vec<(i32, u32
 
 /// Horizontal bars of agenda items per kind, each with its count: kind names
 /// in Japanese are too wide to sit side by side under vertical bars.
-fn draw_agenda(area: &Area<'_>, stats: &Stats, text: &Labels) -> Result<(), ChartError> {
+fn draw_agenda<B: DrawingBackend>(
+    area: &Area<B>,
+    stats: &Stats,
+    text: &Labels,
+) -> Result<(), ChartError> {
     let body = draw_head(area, &text.agenda, &[])?;
     let counts = AgendaKind::ALL.map(|k| stats.agenda.get(k));
     if counts.iter().all(|&c| c == 0) {
@@ -656,7 +691,11 @@ fn draw_agenda(area: &Area<'_>, stats: &Stats, text: &Labels) -> Result<(), Char
 
 /// Per year, a held bar beside a skipped bar stacked by reason, each with its
 /// count on top: skipped weeks are few, and a bare bar of 1 is easy to miss.
-fn draw_years(area: &Area<'_>, years: &[YearStats], text: &Labels) -> Result<(), ChartError> {
+fn draw_years<B: DrawingBackend>(
+    area: &Area<B>,
+    years: &[YearStats],
+    text: &Labels,
+) -> Result<(), ChartError> {
     let (Some(first), Some(last)) = (years.first(), years.last()) else {
         let body = draw_head(area, &text.per_year, &[])?;
         return draw_empty(&body, &text.no_weeks);
@@ -791,6 +830,22 @@ mod tests {
         assert_eq!((w, h), (WIDTH, HEIGHT));
         let inked = pixels.chunks(3).filter(|p| p != &[255, 255, 255]).count();
         assert!(inked > 1000, "the titles and notes are drawn: {inked}");
+    }
+
+    #[test]
+    fn the_svg_is_the_same_drawing_with_its_texts_left_as_escaped_text() {
+        let svg = render_svg(&empty_stats(), "週刊 <b>&</b>", Language::Ja).unwrap();
+        assert!(svg.starts_with("<svg"), "{}", &svg[..80]);
+        assert!(svg.contains(&format!("width=\"{WIDTH}\"")));
+        assert!(
+            svg.contains("週刊 &lt;b&gt;&amp;&lt;/b&gt;"),
+            "title as text"
+        );
+        assert!(!svg.contains("<b>"));
+        let note = Say::NoSessions.say(Language::Ja);
+        assert!(svg.contains(&note), "the same panels as the PNG");
+        let pixels = svg.matches("width=\"1\" height=\"1\"").count();
+        assert_eq!(pixels, 0, "no text rasterized into pixels");
     }
 
     fn point(date: &str, going: u32, present: Option<u32>, rsvp_recorded: bool) -> SessionPoint {

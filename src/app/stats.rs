@@ -20,23 +20,39 @@ const LATEST_WEEKS: usize = 4;
 
 /// The summary and the chart for `/stats`; `min_minutes`: `[alerts] min_duration_minutes`.
 pub fn summary_with_chart(ctx: &Context, min_minutes: u32) -> Result<(String, Vec<u8>), UserError> {
+    let stats = meeting_stats(ctx, min_minutes)?;
+    let png = stats_chart::render_png(&stats, &ctx.meeting.title, ctx.language)
+        .map_err(|e| chart_failed(&e, ctx.language))?;
+    Ok((render_text(ctx.meeting, &stats, ctx.language), png))
+}
+
+/// The summary and the chart as SVG, for the web page `/stats`.
+pub fn summary_with_svg(ctx: &Context, min_minutes: u32) -> Result<(String, String), UserError> {
+    let stats = meeting_stats(ctx, min_minutes)?;
+    let svg = stats_chart::render_svg(&stats, &ctx.meeting.title, ctx.language)
+        .map_err(|e| chart_failed(&e, ctx.language))?;
+    Ok((render_text(ctx.meeting, &stats, ctx.language), svg))
+}
+
+/// The meeting's statistics up to today, from the whole log (an export).
+fn meeting_stats(ctx: &Context, min_minutes: u32) -> Result<Stats, UserError> {
     let document = ctx.log.export().said(ctx.language)?;
-    let stats = compute(
+    Ok(compute(
         ctx.meeting,
         &document,
         ctx.holidays,
         ctx.today(),
         min_minutes,
-    );
-    let png = stats_chart::render_png(&stats, &ctx.meeting.title, ctx.language).map_err(|e| {
-        UserError(
-            Say::ChartFailed {
-                error: &e.to_string(),
-            }
-            .say(ctx.language),
-        )
-    })?;
-    Ok((render_text(ctx.meeting, &stats, ctx.language), png))
+    ))
+}
+
+fn chart_failed(e: &stats_chart::ChartError, language: Language) -> UserError {
+    UserError(
+        Say::ChartFailed {
+            error: &e.to_string(),
+        }
+        .say(language),
+    )
 }
 
 /// The schedule up to today in the meeting's time zone, with the log's

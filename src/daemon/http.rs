@@ -43,6 +43,8 @@ pub(crate) struct Endpoint {
     /// Bearer token for the local write API; readable only by the service's user.
     pub api_token: String,
     pub calendar: Option<Arc<GoogleCalendar>>,
+    /// What `/stats` has drawn, kept while the log stays the same.
+    pub stats: super::web::StatsCache,
 }
 
 type Shared = State<Arc<Endpoint>>;

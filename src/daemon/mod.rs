@@ -166,6 +166,7 @@ pub async fn run(
         state: state.clone(),
         api_token,
         calendar: calendar.clone(),
+        stats: Default::default(),
     };
     tasks.spawn(http::serve(listener, endpoint, stop_rx.clone()));
     if let (Some(listener), Some(token), Some(alerts)) =

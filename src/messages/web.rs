@@ -15,6 +15,10 @@ catalogue! {
         Postmortems,
         Learnings,
         Search,
+        /// The statistics page, and the link to it.
+        Stats,
+        /// The chart's text alternative.
+        StatsChart { meeting: &'a str },
         Feed,
         /// The link to the other language, named in that language.
         OtherLanguage,
@@ -74,6 +78,11 @@ impl Message for Web<'_> {
             }
             Present { count } => return format!("参加者 {count} 人"),
             Tag { tag } => return format!("タグ「{tag}」"),
+            StatsChart { meeting } => {
+                return format!(
+                    "{meeting}の統計グラフ（出欠の推移、種類別の議題、年ごとの開催とお休み）"
+                );
+            }
             Results { shown, more } => {
                 return if more {
                     format!("{shown} 件を表示（続きがあります）")
@@ -91,6 +100,7 @@ impl Message for Web<'_> {
             Postmortems => "ポストモーテム",
             Learnings => "学び",
             Search => "検索",
+            Stats => "統計",
             Feed => "更新フィード",
             OtherLanguage => "EN",
             NextSessions => "次回以降の会",
@@ -127,6 +137,7 @@ impl Message for Web<'_> {
             | Rsvps { .. }
             | Present { .. }
             | Tag { .. }
+            | StatsChart { .. }
             | Results { .. }
             | BadFilter { .. } => unreachable!("rendered above"),
         }
@@ -151,6 +162,11 @@ impl Message for Web<'_> {
             }
             Present { count } => return format!("{count} present"),
             Tag { tag } => return format!("Tag “{tag}”"),
+            StatsChart { meeting } => {
+                return format!(
+                    "Statistics chart of {meeting} (attendance over time, agenda items by kind, sessions held and skipped per year)"
+                );
+            }
             Results { shown, more } => {
                 return if more {
                     format!("{shown} results shown (more on the next page)")
@@ -168,6 +184,7 @@ impl Message for Web<'_> {
             Postmortems => "Postmortems",
             Learnings => "Learnings",
             Search => "Search",
+            Stats => "Statistics",
             Feed => "Atom feed",
             OtherLanguage => "日本語",
             NextSessions => "Next sessions",
@@ -204,6 +221,7 @@ impl Message for Web<'_> {
             | Rsvps { .. }
             | Present { .. }
             | Tag { .. }
+            | StatsChart { .. }
             | Results { .. }
             | BadFilter { .. } => unreachable!("rendered above"),
         }
@@ -223,6 +241,10 @@ impl Web<'static> {
             Postmortems,
             Learnings,
             Search,
+            Stats,
+            StatsChart {
+                meeting: "週次ポストモーテム",
+            },
             Feed,
             OtherLanguage,
             NextSessions,

@@ -106,6 +106,8 @@ pub trait SessionLog: Send + Sync {
     fn put_postmortem(&self, postmortem: &Postmortem) -> Result<(), StoreError>;
     fn put_learning(&self, learning: &Learning) -> Result<(), StoreError>;
     fn postmortems(&self) -> Result<Vec<Postmortem>, StoreError>;
+    /// One postmortem by id, read by its key (not by reading them all).
+    fn postmortem(&self, id: &str) -> Result<Option<Postmortem>, StoreError>;
     fn learnings(&self) -> Result<Vec<Learning>, StoreError>;
     /// Merges a checked document, all or nothing.
     fn import(&self, document: &Document) -> Result<ImportSummary, StoreError>;
@@ -129,4 +131,11 @@ pub trait SessionLog: Send + Sync {
     fn markers(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError>;
     /// History search: matching records, newest first, at most `query.limit`.
     fn search(&self, query: &Query) -> Result<Vec<Record>, StoreError>;
+    /// The same search without its first `skip` results, whose records are
+    /// not read: a later page of a long list costs one page of reads.
+    fn search_after(&self, query: &Query, skip: usize) -> Result<Vec<Record>, StoreError>;
+    /// Which version of the records the store holds: it changes with every
+    /// write of a record (not of a marker), so a view computed from the
+    /// records stays good while it is the same. `None`: the store cannot say.
+    fn revision(&self) -> Result<Option<[u8; 16]>, StoreError>;
 }

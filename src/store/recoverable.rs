@@ -104,6 +104,10 @@ impl SessionLog for RecoverableLog {
         self.current()?.postmortems()
     }
 
+    fn postmortem(&self, id: &str) -> Result<Option<Postmortem>, StoreError> {
+        self.current()?.postmortem(id)
+    }
+
     fn learnings(&self) -> Result<Vec<Learning>, StoreError> {
         self.current()?.learnings()
     }
@@ -147,7 +151,15 @@ impl SessionLog for RecoverableLog {
         self.current()?.search(query)
     }
 
+    fn search_after(&self, query: &Query, skip: usize) -> Result<Vec<Record>, StoreError> {
+        self.current()?.search_after(query, skip)
+    }
+
     fn markers(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
         self.current()?.markers(prefix)
+    }
+
+    fn revision(&self) -> Result<Option<[u8; 16]>, StoreError> {
+        self.current()?.revision()
     }
 }

@@ -450,8 +450,22 @@ impl SledLog {
     /// Finds records through the index in memory (read once, then kept current):
     /// what a long-running process (the daemon) uses.
     pub fn search_in_memory(&self, query: &Query) -> Result<Vec<Record>, StoreError> {
-        let hits = self.with_index(|index| index.search(query))?;
-        self.resolve(hits)
+        self.search_in_memory_after(query, 0)
+    }
+
+    /// [`Self::search_in_memory`] without its first `skip` results: the
+    /// index ranks them all, only the rest are read from sled.
+    fn search_in_memory_after(
+        &self,
+        query: &Query,
+        skip: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        let mut wider = query.clone();
+        if wider.limit > 0 {
+            wider.limit += skip;
+        }
+        let hits = self.with_index(|index| index.search(&wider))?;
+        self.resolve(hits.into_iter().skip(skip).collect())
     }
 
     /// Finds records by reading the search entries newest first, stopping at
@@ -1031,6 +1045,10 @@ impl SessionLog for SledLog {
         self.scan(POSTMORTEM)
     }
 
+    fn postmortem(&self, id: &str) -> Result<Option<Postmortem>, StoreError> {
+        self.get(&format!("{POSTMORTEM}{id}"))
+    }
+
     fn learnings(&self) -> Result<Vec<Learning>, StoreError> {
         self.scan(LEARNING)
     }
@@ -1191,8 +1209,17 @@ impl SessionLog for SledLog {
             .collect()
     }
 
+    fn revision(&self) -> Result<Option<[u8; 16]>, StoreError> {
+        // The search generation is replaced in the batch of every record change.
+        self.search_generation()
+    }
+
     fn search(&self, query: &Query) -> Result<Vec<Record>, StoreError> {
         self.search_in_memory(query)
+    }
+
+    fn search_after(&self, query: &Query, skip: usize) -> Result<Vec<Record>, StoreError> {
+        self.search_in_memory_after(query, skip)
     }
 
     fn export(&self) -> Result<Document, StoreError> {
@@ -1458,6 +1485,59 @@ mod tests {
             ids(&log.search_in_memory(&query("ﾃﾞｯﾄﾞﾛｯｸ")).unwrap()),
             ["l-1"]
         );
+    }
+
+    #[test]
+    fn a_later_page_is_the_same_search_without_its_first_results() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = reopen(dir.path());
+        for day in 1..=9 {
+            let id = format!("l-{day}");
+            log.put_learning(&learning(&id, &format!("2026-11-0{day}"), "ページ送り"))
+                .unwrap();
+        }
+        let all = ids(&log.search(&query("ページ")).unwrap());
+        assert_eq!(all.len(), 9);
+        let page = |skip, limit| {
+            let q = Query {
+                limit,
+                ..query("ページ")
+            };
+            ids(&log.search_after(&q, skip).unwrap())
+        };
+        assert_eq!(page(0, 4), all[..4]);
+        assert_eq!(page(4, 4), all[4..8]);
+        assert_eq!(page(8, 4), all[8..]);
+        assert!(page(12, 4).is_empty());
+        assert_eq!(page(3, 0), all[3..], "limit 0: all the rest");
+    }
+
+    #[test]
+    fn one_postmortem_by_id_and_the_revision_changes_with_records_not_markers() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = reopen(dir.path());
+        let pm = Postmortem {
+            id: "pm-1".into(),
+            meeting: "weekly".into(),
+            date: date("2026-11-18"),
+            title: "証明書の期限切れ".into(),
+            impact: String::new(),
+            actions_taken: String::new(),
+            root_cause: String::new(),
+            prevention: String::new(),
+            responders: Vec::new(),
+            links: Vec::new(),
+        };
+        log.put_postmortem(&pm).unwrap();
+        assert_eq!(log.postmortem("pm-1").unwrap(), Some(pm.clone()));
+        assert_eq!(log.postmortem("pm-2").unwrap(), None);
+        let before = log.revision().unwrap();
+        assert!(before.is_some());
+        log.set_marker("sent/x", Some("1")).unwrap();
+        assert_eq!(log.revision().unwrap(), before, "a marker is not a record");
+        log.put_learning(&learning("l-1", "2026-11-18", "期限を監視する"))
+            .unwrap();
+        assert_ne!(log.revision().unwrap(), before);
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! The archive in a real browser: Debian's chromium through chromedriver
 //! (WebDriver, driven with fantoccini). Opens `/`, follows a session, a
-//! postmortem and a tag, submits the search form with a Japanese query, and
-//! saves screenshots at 390 and 1280 px under `target/tmp/web-screenshots/`.
+//! postmortem and a tag, submits the search form with a Japanese query, opens
+//! `/stats` and its chart, checks that the browser logged no error (read from
+//! chromedriver's log endpoint: the CSP forbids any script of our own in the
+//! page, so nothing inside it could collect them), and saves screenshots at
+//! 390 and 1280 px under `target/tmp/web-screenshots/`.
 //!
 //! Without chromium and chromedriver it says it was skipped and how to
 //! install them, and passes; with `WEB_BROWSER_TEST_REQUIRED=1` (CI) it fails.
@@ -10,6 +13,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use axum::http::Method;
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 
@@ -65,12 +70,56 @@ fn start_driver() -> Option<(Driver, String)> {
     Some((driver, url))
 }
 
+/// chromedriver's `POST /session/{id}/se/log` for the `browser` log: the
+/// console messages and failed loads since the last call (it empties it).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (Method, Option<String>) {
+        (Method::POST, Some(r#"{"type":"browser"}"#.to_string()))
+    }
+}
+
+/// The browser's log entries at level SEVERE (console errors, CSP
+/// violations, failed loads) since the last call.
+async fn logged_errors(client: &Client) -> Vec<String> {
+    let entries = client.issue_cmd(BrowserLog).await.expect("the browser log");
+    entries
+        .as_array()
+        .expect("log entries")
+        .iter()
+        .filter(|e| e["level"] == "SEVERE")
+        .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+async fn no_errors_logged(client: &Client, after: &str) {
+    let errors = logged_errors(client).await;
+    assert!(
+        errors.is_empty(),
+        "the browser logged errors on {after}: {errors:#?}"
+    );
+}
+
 async fn browser(driver: &str) -> Client {
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".into(),
         serde_json::json!({"args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
                                     "--disable-gpu", "--lang=ja"]}),
+    );
+    capabilities.insert(
+        "goog:loggingPrefs".into(),
+        serde_json::json!({"browser": "ALL"}),
     );
     ClientBuilder::new(HttpConnector::new())
         .capabilities(capabilities)
@@ -124,6 +173,18 @@ fn a_reader_browses_the_archive_and_searches_it_in_japanese() {
         for width in [390, 1280] {
             screenshot(&client, "home", width).await;
         }
+        no_errors_logged(&client, "/").await;
+        // The check sees what it should: a missing page is a failed load.
+        client
+            .goto(&format!("{base}/postmortems/nope"))
+            .await
+            .unwrap();
+        let errors = logged_errors(&client).await;
+        assert!(
+            errors.iter().any(|e| e.contains("404")),
+            "a 404 is logged: {errors:?}"
+        );
+        client.goto(&format!("{base}/")).await.unwrap();
 
         click(&client, "a[href='/sessions/weekly/2026-11-18']").await;
         assert!(
@@ -173,6 +234,23 @@ fn a_reader_browses_the_archive_and_searches_it_in_japanese() {
         for width in [390, 1280] {
             screenshot(&client, "search", width).await;
         }
+        no_errors_logged(&client, "a session, a postmortem, a tag and the search").await;
+
+        click(&client, "nav a[href^='/stats']").await;
+        assert_eq!(client.title().await.unwrap(), "統計 · 週刊ポストモーテム");
+        let chart = client
+            .execute(
+                "const img = document.querySelector('.stats img'); \
+                 return img.complete ? img.naturalWidth : -1;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(chart.as_i64(), Some(1200), "the SVG chart loaded");
+        for width in [390, 1280] {
+            screenshot(&client, "stats", width).await;
+        }
+        no_errors_logged(&client, "/stats").await;
         client.close().await.unwrap();
     });
 }

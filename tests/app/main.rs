@@ -35,3 +35,4 @@ mod stats;
 mod store_health;
 mod suggest_slot;
 mod web;
+mod web_at_scale;

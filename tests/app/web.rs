@@ -354,3 +354,88 @@ fn the_pages_show_the_archive_escaped_in_both_languages() {
         "{missing}"
     );
 }
+
+/// A second meeting, for `/stats?meeting=`.
+const EU_MEETING: &str = r#"
+[[meeting]]
+id = "eu"
+title = "Postmortem EU"
+timezone = "Europe/Berlin"
+weekday = "thursday"
+start_time = "10:00"
+duration_minutes = 45
+first_session = "2026-01-08"
+skip_japanese_holidays = false
+"#;
+
+#[test]
+fn the_stats_page_shows_a_meetings_chart_as_svg_beside_its_text_and_follows_the_log() {
+    let app = spawn_app_with(&format!(
+        "{}{WEEKLY_MEETING}{EU_MEETING}",
+        daemon_section("")
+    ));
+    import_archive(&app);
+    let daemon = app.start_daemon();
+    let base = &daemon.base_url;
+
+    let home = page(base, "/");
+    assert!(home.contains("href=\"/stats\">統計</a>"), "{home}");
+    let stats = page(base, "/stats");
+    assert!(
+        stats.contains("<title>統計 · 週刊ポストモーテム</title>"),
+        "the first meeting by default: {stats}"
+    );
+    assert!(
+        stats.contains("「週刊ポストモーテム」(weekly) の統計")
+            && stats.contains("ポストモーテム: 1 件、学び: 2 件"),
+        "the text of `stats`: {stats}"
+    );
+    assert!(
+        stats.contains("<img src=\"/stats/weekly.svg\" alt=\"週刊ポストモーテムの統計グラフ"),
+        "{stats}"
+    );
+    assert!(stats.contains("href=\"/stats?meeting=eu\""), "{stats}");
+
+    let (status, headers, svg) = fetch(&format!("{base}/stats/weekly.svg"), &[]);
+    assert_eq!(status, 200, "{svg}");
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("image/svg+xml")
+    );
+    assert!(headers.contains_key("content-security-policy"));
+    assert!(
+        svg.starts_with("<svg") && svg.contains("週刊ポストモーテム"),
+        "{svg}"
+    );
+
+    let eu = page(base, "/stats?meeting=eu&lang=en");
+    assert!(
+        eu.contains("Postmortem EU (eu): statistics up to")
+            && eu.contains("postmortems: 0, learnings: 0"),
+        "{eu}"
+    );
+    assert!(eu.contains("src=\"/stats/eu.svg?lang=en\""), "{eu}");
+    let (status, _, svg) = fetch(&format!("{base}/stats/eu.svg?lang=en"), &[]);
+    assert_eq!(status, 200);
+    assert!(svg.contains("Postmortem EU"), "{svg}");
+    for missing in [
+        "/stats?meeting=nope",
+        "/stats/nope.svg",
+        "/stats/weekly.png",
+    ] {
+        let (status, _, body) = fetch(&format!("{base}{missing}"), &[]);
+        assert_eq!(status, 404, "{missing}: {body}");
+    }
+
+    // A learning recorded while the daemon runs shows on the next request.
+    let path = app.dir.path().join("more.json");
+    let more = json!({"format": "weekly-postmortem/v1", "sessions": [], "postmortems": [],
+        "learnings": [{"id": "l-3", "meeting": "weekly", "date": "2026-11-18", "text": "もう一つの学び", "tags": []}]});
+    std::fs::write(&path, more.to_string()).unwrap();
+    let output = app.run(&["import", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stats = page(base, "/stats");
+    assert!(stats.contains("学び: 3 件"), "{stats}");
+}

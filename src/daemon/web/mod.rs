@@ -15,7 +15,10 @@
 
 mod feed;
 mod pages;
+mod stats;
 mod text;
+
+pub(crate) use stats::StatsCache;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -39,6 +42,8 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img
      form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 const STYLESHEET: &str = include_str!("style.css");
+/// The site's icon: without one, browsers ask for `/favicon.ico` and log its 404.
+const ICON: &str = include_str!("icon.svg");
 
 /// The pages, for the endpoint's router (which adds `/metrics` and the guard).
 pub(crate) fn routes() -> Router<Arc<Endpoint>> {
@@ -49,8 +54,11 @@ pub(crate) fn routes() -> Router<Arc<Endpoint>> {
         .route("/postmortems/{id}", get(pages::postmortem))
         .route("/learnings", get(pages::learnings))
         .route("/search", get(pages::search))
+        .route("/stats", get(stats::page))
+        .route("/stats/{chart}", get(stats::chart))
         .route("/feed.atom", get(feed::atom))
         .route("/style.css", get(stylesheet))
+        .route("/icon.svg", get(icon))
         .layer(axum::middleware::map_response(security_headers))
 }
 
@@ -78,6 +86,17 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "max-age=3600"),
         ],
         STYLESHEET,
+    )
+        .into_response()
+}
+
+async fn icon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "max-age=86400"),
+        ],
+        ICON,
     )
         .into_response()
 }

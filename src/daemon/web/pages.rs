@@ -36,7 +36,7 @@ const WEEKS_AHEAD: u64 = 6;
 /// Shown text of one result, at most (characters).
 const DETAIL_CHARS: usize = 240;
 
-type Shared = State<Arc<Endpoint>>;
+pub(super) type Shared = State<Arc<Endpoint>>;
 
 /// What every page has: its language, title and links that keep `?lang=`.
 pub(super) struct Chrome {
@@ -48,7 +48,7 @@ pub(super) struct Chrome {
 }
 
 impl Chrome {
-    fn new(endpoint: &Endpoint, path: &str, query: &Pairs) -> Self {
+    pub(super) fn new(endpoint: &Endpoint, path: &str, query: &Pairs) -> Self {
         let (lang, explicit) = super::language(endpoint, query.get("lang"));
         let rest = query.encode_without(&["lang"]);
         let here = if rest.is_empty() {
@@ -93,7 +93,7 @@ impl Chrome {
         format!("{}{glue}lang={other}", self.here)
     }
 
-    fn titled(mut self, title: String) -> Self {
+    pub(super) fn titled(mut self, title: String) -> Self {
         self.title = title;
         self
     }
@@ -221,7 +221,7 @@ fn meeting_title(endpoint: &Endpoint, id: &str) -> String {
 }
 
 /// Runs a page's reads off the runtime; a store error is a 503 page.
-async fn blocking(
+pub(super) async fn blocking(
     endpoint: Arc<Endpoint>,
     page: impl FnOnce(&Endpoint) -> anyhow::Result<Response> + Send + 'static,
 ) -> Response {
@@ -232,7 +232,7 @@ async fn blocking(
     }
 }
 
-fn render(page: &impl Template) -> Response {
+pub(super) fn render(page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
@@ -245,7 +245,7 @@ struct NotFound {
     chrome: Chrome,
 }
 
-fn not_found(chrome: Chrome) -> Response {
+pub(super) fn not_found(chrome: Chrome) -> Response {
     let title = chrome.t(Web::NotFound);
     let mut response = render(&NotFound {
         chrome: chrome.titled(title),
@@ -651,13 +651,12 @@ fn search_page(
     mut query: Query,
     page: usize,
 ) -> Result<(Vec<Record>, bool), crate::store::StoreError> {
-    let end = (page + 1) * PAGE_SIZE;
-    query.limit = end + 1;
-    let mut records = log.search(&query)?;
-    let more = records.len() > end;
-    records.truncate(end);
-    let start = (page * PAGE_SIZE).min(records.len());
-    Ok((records.split_off(start), more))
+    // One more than a page, to know whether there is a next one.
+    query.limit = PAGE_SIZE + 1;
+    let mut records = log.search_after(&query, page * PAGE_SIZE)?;
+    let more = records.len() > PAGE_SIZE;
+    records.truncate(PAGE_SIZE);
+    Ok((records, more))
 }
 
 #[derive(Template)]
@@ -800,13 +799,7 @@ pub(super) async fn postmortem(
             None => (id, false),
         };
         let chrome = Chrome::new(endpoint, &postmortem_href(&id), &query);
-        let Some(p) = endpoint
-            .state
-            .log
-            .postmortems()?
-            .into_iter()
-            .find(|p| p.id == id)
-        else {
+        let Some(p) = endpoint.state.log.postmortem(&id)? else {
             return Ok(not_found(chrome));
         };
         let lang = chrome.lang;

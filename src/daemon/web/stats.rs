@@ -1,0 +1,204 @@
+//! `/stats`: a meeting's statistics as the `stats` command gives them, the
+//! chart as SVG (`/stats/{meeting}.svg`) beside the text summary.
+//!
+//! The figures come from the whole log (the same `app::stats` as the
+//! command), which takes seconds at 110,000 records; so what was drawn is
+//! kept per meeting and language while the store's revision and the day stay
+//! the same, and pages answer from it. Drawing runs on a blocking thread.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+
+use super::pages::{Chrome, Link, Pairs, Shared, blocking, encode, not_found, render};
+use crate::app::Context;
+use crate::config::Meeting;
+use crate::domain::language::Language;
+use crate::messages::Message;
+use crate::messages::web::Web;
+
+/// The text and the chart of one meeting in one language, and what they were drawn from.
+struct Drawn {
+    revision: [u8; 16],
+    today: NaiveDate,
+    text: String,
+    svg: String,
+}
+
+/// What `/stats` has drawn, for the endpoint's lifetime.
+#[derive(Default)]
+pub(crate) struct StatsCache {
+    drawn: Mutex<HashMap<(String, &'static str), Arc<Drawn>>>,
+    /// One drawing at a time: a burst of requests after a change reads the log once.
+    drawing: Mutex<()>,
+}
+
+impl StatsCache {
+    fn current(
+        &self,
+        key: &(String, &'static str),
+        revision: [u8; 16],
+        today: NaiveDate,
+    ) -> Option<Arc<Drawn>> {
+        let drawn = self.drawn.lock().unwrap_or_else(|e| e.into_inner());
+        drawn
+            .get(key)
+            .filter(|d| d.revision == revision && d.today == today)
+            .cloned()
+    }
+
+    /// The meeting's text and chart, drawn again only when the log or the day changed.
+    fn get(&self, ctx: &Context, min_minutes: u32) -> anyhow::Result<Arc<Drawn>> {
+        let draw = || -> anyhow::Result<(String, String)> {
+            Ok(crate::app::stats::summary_with_svg(ctx, min_minutes)?)
+        };
+        let today = ctx.today();
+        let Some(revision) = ctx.log.revision()? else {
+            // A store that cannot say when it changed: nothing can be kept.
+            let (text, svg) = draw()?;
+            return Ok(Arc::new(Drawn {
+                revision: [0; 16],
+                today,
+                text,
+                svg,
+            }));
+        };
+        let key = (ctx.meeting.id.clone(), ctx.language.code());
+        if let Some(drawn) = self.current(&key, revision, today) {
+            return Ok(drawn);
+        }
+        let _drawing = self.drawing.lock().unwrap_or_else(|e| e.into_inner());
+        // Another request may have drawn it while this one waited.
+        let revision = ctx.log.revision()?.unwrap_or(revision);
+        if let Some(drawn) = self.current(&key, revision, today) {
+            return Ok(drawn);
+        }
+        let (text, svg) = draw()?;
+        let drawn = Arc::new(Drawn {
+            revision,
+            today,
+            text,
+            svg,
+        });
+        self.drawn
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, drawn.clone());
+        Ok(drawn)
+    }
+}
+
+/// The meeting `?meeting=` names, else the first configured one.
+fn chosen<'c>(meetings: &'c [Meeting], asked: Option<&str>) -> Option<&'c Meeting> {
+    match asked {
+        Some(id) => meetings.iter().find(|m| m.id == id),
+        None => meetings.first(),
+    }
+}
+
+fn drawn(
+    endpoint: &super::super::http::Endpoint,
+    meeting: &Meeting,
+    lang: Language,
+) -> anyhow::Result<Arc<Drawn>> {
+    let state = &endpoint.state;
+    let holidays = state.holiday_calendar();
+    let ctx = Context {
+        meeting,
+        people: &state.config.people,
+        log: &state.log,
+        holidays: &holidays,
+        language: lang,
+        now: state.clock.now(),
+    };
+    endpoint
+        .stats
+        .get(&ctx, state.config.incident_min_minutes())
+}
+
+fn chart_href(meeting: &str) -> String {
+    format!("/stats/{}.svg", encode(meeting))
+}
+
+#[derive(Template)]
+#[template(path = "web/stats.html")]
+struct StatsPage {
+    chrome: Chrome,
+    meeting: String,
+    meetings: Vec<(Link, bool)>,
+    chart: String,
+    alt: String,
+    text: String,
+}
+
+pub(super) async fn page(State(endpoint): Shared, RawQuery(raw): RawQuery) -> Response {
+    blocking(endpoint, move |endpoint| {
+        let query = Pairs::parse(raw.as_deref());
+        let chrome = Chrome::new(endpoint, "/stats", &query);
+        let meetings = &endpoint.state.config.meetings;
+        let Some(meeting) = chosen(meetings, query.get("meeting")) else {
+            return Ok(not_found(chrome));
+        };
+        let drawn = drawn(endpoint, meeting, chrome.lang)?;
+        let links = meetings
+            .iter()
+            .map(|m| {
+                let link = Link {
+                    href: chrome.href(&format!("/stats?meeting={}", encode(&m.id))),
+                    text: m.title.clone(),
+                };
+                (link, m.id == meeting.id)
+            })
+            .collect();
+        let title = format!("{} · {}", chrome.t(Web::Stats), meeting.title);
+        Ok(render(&StatsPage {
+            meeting: meeting.title.clone(),
+            meetings: if meetings.len() > 1 {
+                links
+            } else {
+                Vec::new()
+            },
+            chart: chrome.href(&chart_href(&meeting.id)),
+            alt: Web::StatsChart {
+                meeting: &meeting.title,
+            }
+            .say(chrome.lang),
+            text: drawn.text.clone(),
+            chrome: chrome.titled(title),
+        }))
+    })
+    .await
+}
+
+/// `/stats/{meeting}.svg`: the chart the page shows.
+pub(super) async fn chart(
+    State(endpoint): Shared,
+    Path(file): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    blocking(endpoint, move |endpoint| {
+        let query = Pairs::parse(raw.as_deref());
+        let chrome = Chrome::new(endpoint, "/stats", &query);
+        let meeting = file
+            .strip_suffix(".svg")
+            .and_then(|id| endpoint.state.config.meeting(id));
+        let Some(meeting) = meeting else {
+            return Ok(not_found(chrome));
+        };
+        let drawn = drawn(endpoint, meeting, chrome.lang)?;
+        Ok((
+            [
+                (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            drawn.svg.clone(),
+        )
+            .into_response())
+    })
+    .await
+}
