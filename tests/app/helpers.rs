@@ -76,7 +76,12 @@ impl TestApp {
 
     /// The binary as a plain process, for tests that spawn, signal and kill it.
     pub fn process(&self) -> std::process::Command {
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("weekly-postmortem"));
+        self.process_of(&assert_cmd::cargo::cargo_bin("weekly-postmortem"))
+    }
+
+    /// Another build of the binary (a release build, for the benches) as a plain process.
+    pub fn process_of(&self, binary: &std::path::Path) -> std::process::Command {
+        let mut cmd = std::process::Command::new(binary);
         cmd.arg("--config")
             .arg(&self.config_path)
             .env("WEEKLY_POSTMORTEM_NOW", FIXED_NOW)
@@ -127,6 +132,13 @@ impl TestApp {
     pub fn start_daemon_with_env(&self, env: &[(&str, &str)]) -> RunningDaemon {
         let mut command = self.process();
         command.envs(env.iter().copied()).arg("run");
+        self.start_daemon_as(command)
+    }
+
+    /// Starts `run` of another build of the binary (see [`TestApp::process_of`]).
+    pub fn start_daemon_of(&self, binary: &std::path::Path) -> RunningDaemon {
+        let mut command = self.process_of(binary);
+        command.arg("run");
         self.start_daemon_as(command)
     }
 
