@@ -138,8 +138,10 @@ fn check_may_start(uc: &Context, who: &Actor, session: Option<&Session>) -> Resu
 /// The plan of `session`: its open items, else its proposal.
 pub(crate) fn plan_of(uc: &Context, session: Option<&Session>) -> RunOfShow {
     let minutes = u32::try_from(uc.meeting.rule.duration.num_minutes()).unwrap_or(0);
+    // Presenters as people read them: by display, not by directory key.
     let items: Vec<_> = session
-        .map(|s| s.agenda.iter().filter(|i| i.is_open()).cloned().collect())
+        .map(|s| super::directory::as_shown(uc.people, uc.log, s.clone()))
+        .map(|s| s.agenda.into_iter().filter(|i| i.is_open()).collect())
         .unwrap_or_default();
     let proposal = session.and_then(|s| s.proposal.as_ref());
     plan(minutes, &uc.meeting.session, &items, proposal)
