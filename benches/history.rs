@@ -332,6 +332,7 @@ fn generate() -> Document {
                 .into_iter()
                 .collect(),
             author: rng.chance(70).then(|| rng.pick(PEOPLE).to_string()),
+            author_id: None,
         };
         // Same date and text would be the same record; draw again.
         if seen.insert((learning.date, learning.text.clone())) {
@@ -925,6 +926,7 @@ fn store_search(log: &SledLog) {
             text: format!("書き込み直後の検索 {i}: デッドロック"),
             tags: vec!["db".into()],
             author: None,
+            author_id: None,
         };
         let t = Instant::now();
         log.put_learning(&learning).expect("write");

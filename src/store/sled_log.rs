@@ -1333,6 +1333,7 @@ mod tests {
             text: text.into(),
             tags: vec!["db".into()],
             author: None,
+            author_id: None,
         }
     }
 
@@ -1518,6 +1519,7 @@ mod tests {
             prevention: String::new(),
             responders: Vec::new(),
             links: Vec::new(),
+            responder_ids: Vec::new(),
         })
         .unwrap();
         let queries: Vec<Query> = vec![

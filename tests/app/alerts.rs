@@ -453,8 +453,9 @@ fn an_incident_from_the_hook_is_offered_in_the_call_for_topics_and_the_first_cli
     assert_eq!(agenda[0]["incident"], incident_id.as_str());
     assert_eq!(agenda[0]["title"], "決済APIのレイテンシが2秒を超えています");
     assert_eq!(agenda[0]["added_by"], ALICE.to_string());
+    // The presenter is the clicker's person, by Discord id, not a name.
     let presenter = agenda[0]["presenter"].as_str().unwrap().to_string();
-    assert!(!presenter.is_empty());
+    assert_eq!(presenter, format!("discord-{ALICE}"));
 
     // The incident is in history, and its agenda item with it.
     assert!(
@@ -596,4 +597,27 @@ fn an_incident_from_the_hook_is_offered_in_the_call_for_topics_and_the_first_cli
         "{text}"
     );
     assert!(text.contains("11月23日(月)の週 1 件・開催 1 回"), "{text}");
+
+    // Texts show the presenter's display, the one Discord shows now: Alice
+    // renamed herself and used the bot since.
+    fake.set_nickname(ALICE, "アリス");
+    let joined = fake.send_slash_command(
+        "rotation",
+        json!([{"name": "join", "type": 1, "options": []}]),
+        ALICE,
+        &[],
+    );
+    fake.wait_for_callback(joined, WAIT);
+    let asked = fake.send_slash_command("next", json!([]), BOB, &[]);
+    let next = fake.wait_for_callback(asked, WAIT);
+    let next = next["data"]["content"].as_str().unwrap_or_default();
+    assert!(
+        next.contains("決済APIのレイテンシが2秒を超えています（インシデント、アリス）"),
+        "{next}"
+    );
+    assert!(!next.contains("discord-"), "{next}");
+    assert_eq!(
+        agenda_of(&app, "2026-12-02")[0]["presenter"],
+        presenter.as_str()
+    );
 }
