@@ -356,6 +356,7 @@ fn generate() -> Document {
                 .map(|_| rng.pick(PEOPLE).to_string())
                 .collect(),
             links: vec![format!("https://tickets.example.com/INC-{number:05}")],
+            responder_ids: Vec::new(),
         });
     }
     // Tags come from a HashSet above, whose order is not deterministic.
