@@ -122,21 +122,23 @@ pub fn who(ctx: &Context, actor: &Actor) -> Result<Option<Known>, UserError> {
         return Ok(None);
     };
     let now_shown = clean(&actor.name);
-    if known.key.starts_with("discord-") && !now_shown.is_empty() && now_shown != known.display {
-        if let Ok(id) = actor.id.parse::<u64>() {
-            let person = JoinedPerson::new(id, &now_shown);
-            // A display the record's rule refuses keeps the old one; so does a
-            // failed write: showing an old name is no reason to refuse a command.
-            if person.validate().is_ok()
-                && let Ok(json) = serde_json::to_string(&person)
+    if known.key.starts_with("discord-")
+        && !now_shown.is_empty()
+        && now_shown != known.display
+        && let Ok(id) = actor.id.parse::<u64>()
+    {
+        let person = JoinedPerson::new(id, &now_shown);
+        // A display the record's rule refuses keeps the old one; so does a
+        // failed write: showing an old name is no reason to refuse a command.
+        if person.validate().is_ok()
+            && let Ok(json) = serde_json::to_string(&person)
+        {
+            match ctx
+                .log
+                .set_marker(&format!("{JOINED_PERSON}{}", person.name), Some(&json))
             {
-                match ctx
-                    .log
-                    .set_marker(&format!("{JOINED_PERSON}{}", person.name), Some(&json))
-                {
-                    Ok(()) => known.display = person.display,
-                    Err(e) => tracing::warn!("could not update a renamed member's display: {e}"),
-                }
+                Ok(()) => known.display = person.display,
+                Err(e) => tracing::warn!("could not update a renamed member's display: {e}"),
             }
         }
     }
