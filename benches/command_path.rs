@@ -45,6 +45,7 @@ fn main() {
                 text,
                 tags: vec!["db".into()],
                 author: Some("sato".into()),
+                author_id: None,
             }
         })
         .collect();

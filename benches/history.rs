@@ -332,6 +332,7 @@ fn generate() -> Document {
                 .into_iter()
                 .collect(),
             author: rng.chance(70).then(|| rng.pick(PEOPLE).to_string()),
+            author_id: None,
         };
         // Same date and text would be the same record; draw again.
         if seen.insert((learning.date, learning.text.clone())) {
@@ -355,6 +356,7 @@ fn generate() -> Document {
                 .map(|_| rng.pick(PEOPLE).to_string())
                 .collect(),
             links: vec![format!("https://tickets.example.com/INC-{number:05}")],
+            responder_ids: Vec::new(),
         });
     }
     // Tags come from a HashSet above, whose order is not deterministic.
@@ -925,6 +927,7 @@ fn store_search(log: &SledLog) {
             text: format!("書き込み直後の検索 {i}: デッドロック"),
             tags: vec!["db".into()],
             author: None,
+            author_id: None,
         };
         let t = Instant::now();
         log.put_learning(&learning).expect("write");

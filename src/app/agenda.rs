@@ -34,10 +34,12 @@ pub enum Presenter {
 
 pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
     let title = item.title.trim().to_string();
-    let (presenter, directory_team) = match &item.presenter {
+    // A member is stored by their directory key and shown by their display;
+    // a guest by the name given.
+    let (presenter, shown, directory_team) = match &item.presenter {
         Presenter::Me => presenter_of(ctx, actor)?,
         Presenter::Member(member) => presenter_of(ctx, member)?,
-        Presenter::Guest(name) => (name.trim().to_string(), None),
+        Presenter::Guest(name) => (name.trim().to_string(), name.trim().to_string(), None),
     };
     let team = item
         .team
@@ -104,8 +106,8 @@ pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
     }
     let label = session_label(&occurrence, ctx.language);
     let who = match &team {
-        Some(team) => format!("{presenter} / {team}"),
-        None => presenter,
+        Some(team) => format!("{shown} / {team}"),
+        None => shown,
     };
     Ok(Reply::public(
         Agenda::Added {
@@ -120,12 +122,14 @@ pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
     ))
 }
 
-/// A member as a presenter: how the directory names them, and their team.
-fn presenter_of(ctx: &Context, member: &Actor) -> Result<(String, Option<String>), UserError> {
-    Ok(match directory::who(ctx, member)? {
-        Some(known) => (known.display, known.team),
-        None => (member.name.clone(), None),
-    })
+/// A member as a presenter: their directory key (a newcomer is enrolled by
+/// their Discord id), how messages name them, and their team.
+fn presenter_of(
+    ctx: &Context,
+    member: &Actor,
+) -> Result<(String, String, Option<String>), UserError> {
+    let known = directory::enroll(ctx, member)?;
+    Ok((known.key, known.display, known.team))
 }
 
 fn check_link(ctx: &Context, link: &str) -> Result<(), UserError> {
@@ -164,7 +168,7 @@ pub fn list(ctx: &Context, date: Option<NaiveDate>) -> Answer {
         let kind = Label::Agenda { kind: item.kind }.say(ctx.language);
         text += &format!("\n- {} ({kind}", item.title);
         if let Some(p) = &item.presenter {
-            text += &format!(", {p}");
+            text += &format!(", {}", directory::display(ctx, p));
         }
         text += &format!(") `{}`", item.id);
         if let Some(link) = &item.link {
@@ -323,9 +327,12 @@ mod tests {
             shown,
             [
                 (Some("Ms. Kimura"), Some("Payments")),
-                (Some("田中"), Some("CloudLog"))
-            ]
+                (Some("tanaka"), Some("CloudLog"))
+            ],
+            "members by their key, guests by name"
         );
+        let listed = list(&ctx, None).unwrap().text;
+        assert!(listed.contains("Retention (incident, 田中)"), "{listed}");
         assert!(agenda.iter().all(|i| i.added_by.as_deref() == Some("1")));
     }
 

@@ -93,10 +93,16 @@ pub fn display_in(people: &People, log: &dyn SessionLog, entry: &str) -> String 
     entry.to_string()
 }
 
-/// The session as texts show it: its facilitator by display name.
+/// The session as texts show it: its facilitator and its presenters by
+/// display name (a guest's name, or one stored by an older version, as written).
 pub fn as_shown(people: &People, log: &dyn SessionLog, mut session: Session) -> Session {
     if let Some(key) = &session.facilitator {
         session.facilitator = Some(display_in(people, log, key));
+    }
+    for item in &mut session.agenda {
+        if let Some(key) = &item.presenter {
+            item.presenter = Some(display_in(people, log, key));
+        }
     }
     session
 }
@@ -109,8 +115,45 @@ pub fn canonical(ctx: &Context, entry: &str) -> String {
 }
 
 /// The asker as a person: who the directory says they are, else `None`.
+/// Someone who joined from Discord is shown as Discord shows them now: a
+/// rename updates their stored display (never their key).
 pub fn who(ctx: &Context, actor: &Actor) -> Result<Option<Known>, UserError> {
-    by_discord_id(ctx, &actor.id)
+    let Some(mut known) = by_discord_id(ctx, &actor.id)? else {
+        return Ok(None);
+    };
+    let now_shown = clean(&actor.name);
+    if known.key.starts_with("discord-")
+        && !now_shown.is_empty()
+        && now_shown != known.display
+        && let Ok(id) = actor.id.parse::<u64>()
+    {
+        let person = JoinedPerson::new(id, &now_shown);
+        // A display the record's rule refuses keeps the old one; so does a
+        // failed write: showing an old name is no reason to refuse a command.
+        if person.validate().is_ok()
+            && let Ok(json) = serde_json::to_string(&person)
+        {
+            match ctx
+                .log
+                .set_marker(&format!("{JOINED_PERSON}{}", person.name), Some(&json))
+            {
+                Ok(()) => known.display = person.display,
+                Err(e) => tracing::warn!("could not update a renamed member's display: {e}"),
+            }
+        }
+    }
+    Ok(Some(known))
+}
+
+/// A name as Discord shows it, without control characters or outer spaces.
+fn clean(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim()
+        .chars()
+        .take(100)
+        .collect()
 }
 
 /// How messages name the asker: the directory's display, else the name Discord shows.
@@ -124,20 +167,14 @@ pub fn shown(ctx: &Context, actor: &Actor) -> String {
 /// The directory's person for this Discord member, adding them (with the
 /// name Discord shows now) when nobody has their id yet.
 pub fn enroll(ctx: &Context, member: &Actor) -> Result<Known, UserError> {
-    if let Some(known) = by_discord_id(ctx, &member.id)? {
+    if let Some(known) = who(ctx, member)? {
         return Ok(known);
     }
     let id: u64 = member
         .id
         .parse()
         .map_err(|_| UserError(format!("{:?} is not a Discord user id", member.id)))?;
-    let shown: String = member
-        .name
-        .chars()
-        .filter(|c| !c.is_control())
-        .collect::<String>()
-        .trim()
-        .to_string();
+    let shown = clean(&member.name);
     let person = JoinedPerson::new(id, if shown.is_empty() { &member.id } else { &shown });
     person
         .validate()
@@ -155,19 +192,22 @@ mod tests {
     use crate::app::fixture::{fixture, person};
 
     #[test]
-    fn a_newcomer_is_enrolled_once_by_id_and_a_rename_changes_nothing() {
+    fn a_newcomer_is_enrolled_once_by_id_and_a_rename_changes_only_how_they_are_shown() {
         let f = fixture("2026-11-29T00:00:00Z");
         let ctx = f.ctx();
         let first = enroll(&ctx, &person("42")).unwrap();
         assert_eq!(first.key, "discord-42");
         assert_eq!(first.display, "user42");
+        assert_eq!(display(&ctx, "discord-42"), "user42");
         let renamed = Actor {
-            name: "someone else".into(),
+            name: " 新しい名前\u{7} ".into(),
             ..person("42")
         };
-        assert_eq!(enroll(&ctx, &renamed).unwrap(), first);
-        assert_eq!(who(&ctx, &renamed).unwrap(), Some(first.clone()));
-        assert_eq!(display(&ctx, "discord-42"), "user42");
+        let again = enroll(&ctx, &renamed).unwrap();
+        assert_eq!(again.key, "discord-42", "the key never changes");
+        assert_eq!(again.display, "新しい名前");
+        assert_eq!(who(&ctx, &renamed).unwrap(), Some(again.clone()));
+        assert_eq!(display(&ctx, "discord-42"), "新しい名前");
         assert_eq!(display(&ctx, "old name"), "old name");
         assert!(who(&ctx, &person("43")).unwrap().is_none());
     }

@@ -327,6 +327,7 @@ mod tests {
             prevention: String::new(),
             responders: vec![],
             links: vec![],
+            responder_ids: Vec::new(),
         };
         f.log.put_postmortem(&other).unwrap();
         let cloudlog = |share: &str| {

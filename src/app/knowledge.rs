@@ -55,6 +55,7 @@ pub fn add_learning(
             .filter(|t| !t.is_empty())
             .collect(),
         author: Some(super::directory::shown(ctx, actor)),
+        author_id: discord_id(actor),
     };
     learning
         .validate()
@@ -67,6 +68,16 @@ pub fn add_learning(
         }
         .say(ctx.language),
     ))
+}
+
+/// The asker's Discord user id, kept beside the name shown: who wrote it,
+/// whatever they are called later.
+fn discord_id(actor: &Actor) -> Option<String> {
+    actor
+        .id
+        .parse::<u64>()
+        .is_ok_and(|id| id > 0)
+        .then(|| actor.id.clone())
 }
 
 pub struct PostmortemForm {
@@ -93,6 +104,7 @@ pub fn add_postmortem(ctx: &Context, actor: &Actor, form: PostmortemForm) -> Ans
         prevention: form.prevention.trim().to_string(),
         responders: vec![super::directory::shown(ctx, actor)],
         links: Vec::new(),
+        responder_ids: discord_id(actor).into_iter().collect(),
     };
     postmortem
         .validate()
@@ -193,6 +205,7 @@ fn summary(ctx: &Context, record: &Record) -> String {
 mod tests {
     use super::*;
     use crate::app::fixture::{fixture, person};
+    use crate::store::SessionLog;
 
     #[test]
     fn a_postmortem_records_its_author_as_responder_and_history_finds_it() {
@@ -220,6 +233,20 @@ mod tests {
             None,
         )
         .unwrap();
+        // Who wrote them, by Discord id, beside the names shown.
+        let postmortem = &f.log.postmortems().unwrap()[0];
+        assert_eq!(
+            (
+                postmortem.responders.as_slice(),
+                postmortem.responder_ids.as_slice()
+            ),
+            (&["user7".to_string()][..], &["7".to_string()][..])
+        );
+        let learning = &f.log.learnings().unwrap()[0];
+        assert_eq!(
+            (learning.author.as_deref(), learning.author_id.as_deref()),
+            (Some("user8"), Some("8"))
+        );
         let found = history(
             &ctx,
             HistorySearch {

@@ -324,8 +324,17 @@ fn find(ctx: &Context, roster: &[String], member: &Actor) -> Result<(Known, usiz
 /// `/rotation remove`: takes a member off the roster; assigned sessions stay.
 pub fn remove(ctx: &Context, actor: &Actor, member: &Actor) -> Answer {
     require_manager(ctx, actor)?;
-    let mut roster = roster(ctx)?;
-    let (person, index) = find(ctx, &roster, member)?;
+    let roster = roster(ctx)?;
+    let found = find(ctx, &roster, member)?;
+    remove_found(ctx, actor, roster, found)
+}
+
+fn remove_found(
+    ctx: &Context,
+    actor: &Actor,
+    mut roster: Vec<String>,
+    (person, index): (Known, usize),
+) -> Answer {
     roster.remove(index);
     save_roster(ctx, &roster)?;
     log_change(ctx, actor, RosterAction::Remove, &person, None)?;
@@ -335,6 +344,66 @@ pub fn remove(ctx: &Context, actor: &Actor, member: &Actor) -> Answer {
         }
         .say(ctx.language),
     ))
+}
+
+/// Who `/rotation remove` takes off: a Discord member, or a roster entry by
+/// name (a `[[person]]` without a Discord id, or a name an older version stored).
+pub enum Target {
+    Member(Actor),
+    Entry(String),
+}
+
+/// The roster entry `name` names: its key as is, the key of the person
+/// whose `display` it is, else the entry some person is shown as.
+fn find_entry(ctx: &Context, roster: &[String], name: &str) -> Result<(Known, usize), UserError> {
+    let name = name.trim();
+    let wanted = directory::canonical(ctx, name);
+    let index = roster
+        .iter()
+        .position(|key| key == &wanted)
+        .or_else(|| {
+            roster
+                .iter()
+                .position(|key| directory::display(ctx, key) == name)
+        })
+        .ok_or_else(|| UserError(Rotation::MemberNotIn { name }.say(ctx.language)))?;
+    let key = &roster[index];
+    let person = directory::by_key(ctx, key)?.unwrap_or_else(|| Known {
+        key: key.clone(),
+        display: directory::display(ctx, key),
+        team: None,
+    });
+    Ok((person, index))
+}
+
+/// The roster's entries as `(key, display)`, in turn order, those whose key
+/// or display contains `partial` (case ignored): what `/rotation remove name:`
+/// offers while it is typed.
+pub fn entries_matching(ctx: &Context, partial: &str) -> Result<Vec<(String, String)>, UserError> {
+    let partial = partial.trim().to_lowercase();
+    Ok(roster(ctx)?
+        .into_iter()
+        .map(|key| {
+            let shown = directory::display(ctx, &key);
+            (key, shown)
+        })
+        .filter(|(key, shown)| {
+            key.to_lowercase().contains(&partial) || shown.to_lowercase().contains(&partial)
+        })
+        .collect())
+}
+
+/// `/rotation remove person:` or `name:`, whichever was given.
+pub fn remove_target(ctx: &Context, actor: &Actor, target: &Target) -> Answer {
+    match target {
+        Target::Member(member) => remove(ctx, actor, member),
+        Target::Entry(name) => {
+            require_manager(ctx, actor)?;
+            let roster = roster(ctx)?;
+            let found = find_entry(ctx, &roster, name)?;
+            remove_found(ctx, actor, roster, found)
+        }
+    }
 }
 
 /// `/rotation move`: puts a member at `position` (1 = first) in the turn order.
@@ -451,6 +520,59 @@ mod tests {
         let actions: Vec<&str> = log.iter().map(|e| e["action"].as_str().unwrap()).collect();
         assert_eq!(actions, ["add", "add", "move", "remove"], "{log:?}");
         assert!(log.iter().all(|e| e["by"] == "7"));
+    }
+
+    #[test]
+    fn a_facilitator_removes_an_entry_without_a_discord_id_by_name_and_it_is_logged() {
+        let f = fixture("2026-11-29T00:00:00Z");
+        let config = crate::config::Config::parse(
+            &f._dir.path().join("c.toml"),
+            &format!(
+                "{}\n[[person]]\nname = \"suzuki\"\ndisplay = \"鈴木\"\n",
+                crate::app::fixture::CONFIG
+            ),
+        )
+        .unwrap();
+        let ctx = Context {
+            meeting: &config.meetings[0],
+            people: &config.people,
+            ..f.ctx()
+        };
+        ctx.log
+            .set_marker(
+                "roster/weekly",
+                Some(r#"["suzuki","old friend","discord-5"]"#),
+            )
+            .unwrap();
+        let offered = entries_matching(&ctx, "鈴").unwrap();
+        assert_eq!(offered, [("suzuki".to_string(), "鈴木".to_string())]);
+        assert_eq!(entries_matching(&ctx, "").unwrap().len(), 3);
+        let by_name = Target::Entry("suzuki".into());
+        let refused = remove_target(&ctx, &person("1"), &by_name).unwrap_err();
+        assert!(refused.0.contains("facilitator role"), "{refused}");
+        assert_eq!(roster(&ctx).unwrap().len(), 3, "nothing changed");
+        let lead = facilitator("7");
+        let done = remove_target(&ctx, &lead, &by_name).unwrap();
+        assert!(done.ephemeral);
+        assert!(done.text.contains("Removed 鈴木"), "{}", done.text);
+        remove_target(&ctx, &lead, &Target::Entry(" old friend ".into())).unwrap();
+        let missing = remove_target(&ctx, &lead, &Target::Entry("nobody".into())).unwrap_err();
+        assert!(
+            missing.0.contains("nobody is not in the rotation"),
+            "{missing}"
+        );
+        directory::enroll(&ctx, &person("5")).unwrap();
+        remove_target(&ctx, &lead, &Target::Member(person("5"))).unwrap();
+        assert!(roster(&ctx).unwrap().is_empty());
+        let log = roster_log(&ctx).unwrap();
+        let removed: Vec<(&str, &str)> = log
+            .iter()
+            .map(|e| (e["person"].as_str().unwrap(), e["by"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            removed,
+            [("suzuki", "7"), ("old friend", "7"), ("discord-5", "7")]
+        );
     }
 
     #[test]

@@ -152,10 +152,12 @@ pub(crate) fn plan_of(
 ) -> RunOfShow {
     let minutes = u32::try_from(uc.meeting.rule.duration.num_minutes()).unwrap_or(0);
     let posted = live.map(|l| l.items.as_slice()).unwrap_or_default();
+    // Presenters as people read them: by display, not by directory key.
     let items: Vec<_> = session
+        .map(|s| super::directory::as_shown(uc.people, uc.log, s.clone()))
         .map(|s| {
             if posted.is_empty() {
-                s.agenda.iter().filter(|i| i.is_open()).cloned().collect()
+                s.agenda.into_iter().filter(|i| i.is_open()).collect()
             } else {
                 posted
                     .iter()

@@ -18,7 +18,8 @@ pub fn next(ctx: &Context) -> Answer {
     let session = ctx
         .log
         .session(&ctx.meeting.id, occurrence.date)
-        .said(ctx.language)?;
+        .said(ctx.language)?
+        .map(|s| super::directory::as_shown(ctx.people, ctx.log, s));
     let lang = ctx.language;
     let mut text = format!(
         "**{} {}**\n{}",

@@ -365,13 +365,56 @@ pub async fn rotation_remove(
     ctx: Context<'_>,
     #[description = "The member to take off"]
     #[description_localized("ja", "外すメンバー")]
-    person: serenity::User,
+    person: Option<serenity::User>,
+    #[description = "Or the rotation entry to take off (someone without a Discord account)"]
+    #[description_localized(
+        "ja",
+        "または外すローテーションの名前（Discord アカウントのない人など）"
+    )]
+    #[autocomplete = "roster_entries"]
+    name: Option<String>,
 ) -> Result<(), Error> {
-    let member = named_member(&person);
+    let target = match (person, name) {
+        (Some(user), None) => Ok(rotation::Target::Member(named_member(&user))),
+        (None, Some(name)) => Ok(rotation::Target::Entry(name)),
+        _ => Err(UserError(crate::messages::Message::say(
+            &crate::messages::rotation::Rotation::PersonOrName,
+            ctx.data().state.config.daemon.language,
+        ))),
+    };
     for_meeting(ctx, Some(Change::Roster), move |uc, who| {
-        rotation::remove(uc, who, &member)
+        rotation::remove_target(uc, who, &target?)
     })
     .await
+}
+
+/// The roster entries matching what is typed: each shown by display and
+/// key, sent as its key. Discord takes at most 25.
+async fn roster_entries(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    let state = ctx.data().state.clone();
+    let channel = ctx.channel_id().get();
+    let partial = partial.to_string();
+    let entries = tokio::task::spawn_blocking(move || {
+        let meeting = state.meeting_for_channel(channel);
+        state.with_use_case(meeting, |uc| rotation::entries_matching(uc, &partial))
+    })
+    .await;
+    let choices = match entries {
+        Ok(Ok(entries)) => entries
+            .into_iter()
+            .take(25)
+            .map(|(key, shown)| {
+                let label = if key == shown {
+                    key.clone()
+                } else {
+                    format!("{shown} ({key})")
+                };
+                serenity::AutocompleteChoice::new(label.chars().take(100).collect::<String>(), key)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
 }
 
 /// Move a member to another place in the turn order (facilitator role)

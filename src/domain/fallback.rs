@@ -176,6 +176,7 @@ mod tests {
             prevention: "p".into(),
             responders: vec![],
             links: vec![],
+            responder_ids: Vec::new(),
         }
     }
 

@@ -935,6 +935,7 @@ mod tests {
             text: text.into(),
             tags: tags.iter().map(|t| t.to_string()).collect(),
             author: None,
+            author_id: None,
         })
     }
 

@@ -235,6 +235,7 @@ mod tests {
             prevention: "設定変更にカナリアを必須にする".into(),
             responders: vec!["tanaka".into()],
             links: vec!["https://wiki.example.com/pm/1".into()],
+            responder_ids: Vec::new(),
         };
         let mut session = session(date);
         session.proposal = Some(propose(date, &[], &[postmortem], &[], language));

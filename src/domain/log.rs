@@ -192,10 +192,16 @@ pub struct Postmortem {
     pub root_cause: String,
     #[serde(default)]
     pub prevention: String,
+    /// Who responded, as written: a Discord member's display when entered
+    /// through Discord, or a guest's name.
     #[serde(default)]
     pub responders: Vec<String>,
     #[serde(default)]
     pub links: Vec<String>,
+    /// The Discord user ids of the responders entered through Discord: who
+    /// they are, whatever `responders` shows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub responder_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -208,8 +214,12 @@ pub struct Learning {
     pub text: String,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The author as shown (a Discord member's display, or a name).
     #[serde(default)]
     pub author: Option<String>,
+    /// The author's Discord user id, when written through Discord.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_id: Option<String>,
 }
 
 /// What is wrong with a record, said so a person can fix it.
@@ -503,7 +513,10 @@ impl Postmortem {
         check_field(TextKind::Text, "root_cause", &self.root_cause)?;
         check_field(TextKind::Text, "prevention", &self.prevention)?;
         check_each(TextKind::Name, "responders", &self.responders)?;
-        check_each(TextKind::Line, "links", &self.links)
+        check_each(TextKind::Line, "links", &self.links)?;
+        self.responder_ids
+            .iter()
+            .try_for_each(|id| check_discord_id("responder_ids", id))
     }
 }
 
@@ -516,7 +529,25 @@ impl Learning {
         }
         check_field(TextKind::Text, "text", &self.text)?;
         check_each(TextKind::Name, "tags", &self.tags)?;
-        check_optional(TextKind::Name, "author", &self.author)
+        check_optional(TextKind::Name, "author", &self.author)?;
+        self.author_id
+            .iter()
+            .try_for_each(|id| check_discord_id("author_id", id))
+    }
+}
+
+/// A Discord user id as the records keep it: digits, as a string (JSON
+/// numbers lose digits past 2^53).
+fn check_discord_id(field: &str, id: &str) -> Result<(), Invalid> {
+    match id.parse::<u64>() {
+        Ok(n) if n > 0 && !id.starts_with('+') => Ok(()),
+        _ => Err(Invalid::new(
+            field,
+            format!("{id:?} is not a Discord user id (digits, such as \"123456789012345678\")"),
+            format!(
+                "{id:?} は Discord のユーザー ID ではありません（\"123456789012345678\" のような数字）"
+            ),
+        )),
     }
 }
 
@@ -560,6 +591,39 @@ pub fn learning_id(meeting: &str, date: NaiveDate, text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn discord_ids_beside_responders_and_authors_must_be_digits() {
+        let mut postmortem: Postmortem = serde_json::from_str(
+            r#"{"id":"p1","meeting":"weekly","date":"2026-12-02","title":"t","responders":["佐藤","guest"],"responder_ids":["123456789012345678"]}"#,
+        )
+        .unwrap();
+        postmortem.validate().unwrap();
+        postmortem.responder_ids.push("sato".into());
+        let refused = postmortem.validate().unwrap_err();
+        assert_eq!(refused.field, "responder_ids");
+        assert!(
+            refused
+                .problem
+                .contains("\"sato\" is not a Discord user id"),
+            "{refused}"
+        );
+        let learning: Learning = serde_json::from_str(
+            r#"{"id":"l1","meeting":"weekly","date":"2026-12-02","text":"t","author":"佐藤","author_id":"-1"}"#,
+        )
+        .unwrap();
+        assert_eq!(learning.validate().unwrap_err().field, "author_id");
+        let old: Postmortem = serde_json::from_str(
+            r#"{"meeting":"weekly","date":"2026-12-02","title":"t","responders":["tanaka"]}"#,
+        )
+        .unwrap();
+        assert!(old.responder_ids.is_empty());
+        assert!(
+            !serde_json::to_string(&old)
+                .unwrap()
+                .contains("responder_ids")
+        );
+    }
     use super::*;
 
     #[test]
@@ -674,6 +738,7 @@ mod tests {
             text: "t".into(),
             tags: vec!["db".into(), "a\u{7}".into()],
             author: None,
+            author_id: None,
         };
         assert!(
             learning

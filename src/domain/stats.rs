@@ -437,6 +437,7 @@ mod tests {
             text: format!("learned on {day}"),
             tags: tags.iter().map(|t| t.to_string()).collect(),
             author: None,
+            author_id: None,
         }
     }
 

@@ -20,6 +20,7 @@ catalogue! {
         MemberRemoved { name: &'a str },
         PositionOutOfRange { last: usize },
         MemberMoved { name: &'a str, position: usize, order: &'a str },
+        PersonOrName,
     }
 }
 
@@ -58,6 +59,7 @@ impl Message for Rotation<'_> {
             Rotation::MemberMoved { name, position, order } => {
                 format!("{name}さんを {position} 番目にしました。ローテーション: {order}")
             }
+            Rotation::PersonOrName => "外す人は `person`（メンバー）か `name`（ローテーションの名前）のどちらか一方で指定してください".into(),
         }
     }
 
@@ -93,6 +95,7 @@ impl Message for Rotation<'_> {
             Rotation::MemberMoved { name, position, order } => {
                 format!("Moved {name} to position {position}. Rotation: {order}")
             }
+            Rotation::PersonOrName => "name who to take off either as person (a member) or as name (a rotation entry), not both and not neither".into(),
         }
     }
 }
@@ -135,6 +138,7 @@ impl Rotation<'static> {
                 position: 1,
                 order: "sato → 田中",
             },
+            Rotation::PersonOrName,
         ]
     }
 }

@@ -231,6 +231,7 @@ mod tests {
             text: "デッドロックの検知".into(),
             tags: vec!["db".into()],
             author: None,
+            author_id: None,
         };
         original.put_learning(&learning).unwrap();
         // The daemon holds the database: the copy refuses, naming the lock.

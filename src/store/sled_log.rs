@@ -1381,6 +1381,7 @@ mod tests {
             text: text.into(),
             tags: vec!["db".into()],
             author: None,
+            author_id: None,
         }
     }
 
@@ -1619,6 +1620,7 @@ mod tests {
             prevention: String::new(),
             responders: Vec::new(),
             links: Vec::new(),
+            responder_ids: Vec::new(),
         })
         .unwrap();
         let queries: Vec<Query> = vec![

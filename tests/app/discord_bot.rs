@@ -211,6 +211,9 @@ fn history_and_a_postmortem_through_the_modal() {
         1,
         "the author is a responder"
     );
+    // Shown by name in `responders` (the v1 field as it was), known by id beside it.
+    assert_eq!(postmortem["responders"][0], format!("User {ALICE}"));
+    assert_eq!(postmortem["responder_ids"], json!([ALICE.to_string()]));
 
     let search = fake.send_slash_command(
         "history",

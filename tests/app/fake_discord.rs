@@ -482,8 +482,33 @@ impl FakeDiscord {
         self.send_slash_command_with(name, options, Value::Null, user_id, roles)
     }
 
+    /// Sends the autocomplete request (type 4) Discord sends while `options` are typed: the
+    /// option being typed carries `"focused": true`. The answer is a callback of type 8 with
+    /// `data.choices`. Returns the interaction id.
+    pub fn send_autocomplete(
+        &self,
+        name: &str,
+        options: Value,
+        user_id: u64,
+        roles: &[u64],
+    ) -> u64 {
+        self.send_command_interaction(4, name, options, Value::Null, user_id, roles)
+    }
+
     fn send_slash_command_with(
         &self,
+        name: &str,
+        options: Value,
+        resolved: Value,
+        user_id: u64,
+        roles: &[u64],
+    ) -> u64 {
+        self.send_command_interaction(2, name, options, resolved, user_id, roles)
+    }
+
+    fn send_command_interaction(
+        &self,
+        kind: u8,
         name: &str,
         options: Value,
         resolved: Value,
@@ -501,7 +526,7 @@ impl FakeDiscord {
             },
         );
         let specific = json!({
-            "type": 2,
+            "type": kind,
             "data": {
                 "id": command_id,
                 "name": name,
@@ -514,7 +539,7 @@ impl FakeDiscord {
         if !resolved.is_null() {
             specific["data"]["resolved"] = resolved;
         }
-        self.send_interaction(2, TEXT_CHANNEL_ID, None, user_id, roles, specific)
+        self.send_interaction(kind, TEXT_CHANNEL_ID, None, user_id, roles, specific)
     }
 
     /// Sends INTERACTION_CREATE for a click (type 3) on the button `custom_id` of `message`
@@ -1239,6 +1264,13 @@ fn check_callback(sent: &SentInteraction, body: &Value) -> Result<(), String> {
         // DEFERRED_UPDATE_MESSAGE / UPDATE_MESSAGE: for a component, or a modal submit.
         (Some(6 | 7), 3 | 5) => Ok(()),
         (Some(6 | 7), _) => Err("type 6/7 only answers a component or a modal submit".into()),
+        (Some(8), 4) => match body["data"]["choices"].as_array() {
+            Some(choices) if choices.len() <= 25 => Ok(()),
+            _ => Err("data.choices: an array of at most 25 choices".into()),
+        },
+        (Some(8), _) | (_, 4) => {
+            Err("type 8 (autocomplete result) answers exactly an autocomplete request".into())
+        }
         (Some(9), 5) => Err("a modal submit cannot be answered with a modal".into()),
         (Some(9), _) => {
             let data = &body["data"];

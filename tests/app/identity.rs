@@ -224,6 +224,72 @@ fn a_facilitator_role_holder_adds_moves_and_removes_a_member() {
 }
 
 #[test]
+fn a_roster_entry_without_a_discord_id_is_offered_by_name_and_removed_by_the_facilitator_role() {
+    let fake = FakeDiscord::start();
+    let app = app(
+        &fake,
+        "\n[[person]]\nname = \"suzuki\"\ndisplay = \"鈴木\"\nteam = \"SRE\"\n",
+    );
+    std::fs::write(
+        app.dir.path().join("config.toml"),
+        std::fs::read_to_string(app.dir.path().join("config.toml"))
+            .unwrap()
+            .replace(
+                "facilitators = [\"sato\", \"tanaka\"]",
+                "facilitators = [\"sato\", \"suzuki\", \"tanaka\"]",
+            ),
+    )
+    .unwrap();
+    let _daemon = start(&app, &fake, "2026-11-29T09:00:00+09:00");
+    let name = |value: &str| json!([{"name": "name", "type": 3, "value": value}]);
+
+    // While the name is typed, Discord asks for the roster entries that match.
+    let typed = json!([{"name": "name", "type": 3, "value": "鈴", "focused": true}]);
+    let asked = fake.send_autocomplete("rotation", subcommand("remove", typed), LEAD, &[ROLE]);
+    let offered = fake.wait_for_callback(asked, WAIT);
+    assert_eq!(offered["type"], 8, "{offered}");
+    assert_eq!(
+        offered["data"]["choices"],
+        json!([{"name": "鈴木 (suzuki)", "value": "suzuki"}]),
+        "{offered}"
+    );
+
+    let remove = |options: Value, user: u64, roles: &[u64]| {
+        let id = fake.send_slash_command("rotation", subcommand("remove", options), user, roles);
+        fake.wait_for_callback(id, WAIT)
+    };
+    let refused = remove(name("suzuki"), SATO, &[]);
+    assert!(is_ephemeral(&refused), "{refused}");
+    assert!(
+        content(&refused).contains("ファシリテーターロールを持つ人だけ"),
+        "{refused}"
+    );
+    let neither = remove(json!([]), LEAD, &[ROLE]);
+    assert!(content(&neither).contains("どちらか一方"), "{neither}");
+    assert_eq!(roster(&app), Value::Null, "nothing changed");
+
+    let removed = remove(name("suzuki"), LEAD, &[ROLE]);
+    assert!(is_ephemeral(&removed), "{removed}");
+    assert!(
+        content(&removed).contains("鈴木さんをローテーションから外しました"),
+        "{removed}"
+    );
+    assert_eq!(roster(&app), json!(["sato", "tanaka"]));
+    let unknown = remove(name("yamada"), LEAD, &[ROLE]);
+    assert!(
+        content(&unknown).contains("yamadaさんはローテーションに入っていません"),
+        "{unknown}"
+    );
+    let log = app.daemon_log();
+    assert!(
+        log.lines().any(|l| l.contains("roster changed")
+            && l.contains(&format!("by={LEAD}"))
+            && l.contains("person=suzuki")),
+        "{log}"
+    );
+}
+
+#[test]
 fn a_guest_presenter_without_discord_appears_in_the_announcement_and_in_history_by_team() {
     let fake = FakeDiscord::start();
     let app = app(&fake, "");
