@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::domain::incidents::Incident;
+use crate::domain::language::Language;
 use crate::domain::log::{
     AgendaItem, AgendaKind, Invalid, Learning, Postmortem, Session, TextKind, agenda_id,
     check_field, learning_id, postmortem_id,
 };
-use crate::domain::language::Language;
 use crate::domain::people::JoinedPerson;
 use crate::messages::Message;
 use crate::messages::config::{Explanation, serde_words_ja};
@@ -56,7 +56,11 @@ pub struct ImportError {
 impl ImportError {
     /// The error in `language`.
     pub fn say(&self, language: Language) -> String {
-        format!("{}: {}", self.location.say(language), self.problem.say(language))
+        format!(
+            "{}: {}",
+            self.location.say(language),
+            self.problem.say(language)
+        )
     }
 }
 
@@ -67,9 +71,17 @@ fn import_error(location: impl Into<Explanation>, problem: impl Into<Explanation
     }
 }
 
-/// A record label or key: the same in both languages.
+/// A record's label (`sessions[3] (weekly 2024-05-15)`): the same in both languages.
 fn at(label: impl Into<String>) -> Explanation {
     Explanation::same(label)
+}
+
+/// A key of the document, as code in Japanese text.
+fn key(name: &str) -> Explanation {
+    Explanation {
+        ja: format!("`{name}`"),
+        en: name.to_string(),
+    }
 }
 
 /// A record's field that broke its rule.
@@ -122,7 +134,7 @@ impl Document {
             Some(FORMAT_V1) => {}
             Some(other) => {
                 return Err(import_error(
-                    at("format"),
+                    key("format"),
                     Say::UnknownFormat {
                         got: &shown(other),
                         expected: FORMAT_V1,
@@ -131,14 +143,14 @@ impl Document {
             }
             None => {
                 return Err(import_error(
-                    at("format"),
+                    key("format"),
                     Say::NoFormat {
                         expected: FORMAT_V1,
                     },
                 ));
             }
         }
-        if let Some(key) = root.keys().find(|k| {
+        if let Some(unknown) = root.keys().find(|k| {
             !matches!(
                 k.as_str(),
                 "format"
@@ -151,7 +163,7 @@ impl Document {
             )
         }) {
             return Err(import_error(
-                at(shown(key)),
+                key(&shown(unknown)),
                 Say::UnknownTopField {
                     expected: "format, sessions, postmortems, learnings, rosters, incidents, people",
                 },
@@ -165,7 +177,7 @@ impl Document {
             rosters: match root.get("rosters") {
                 Some(value) => serde_json::from_str(value.get()).map_err(|e| {
                     import_error(
-                        at("rosters"),
+                        key("rosters"),
                         Say::BadRosters {
                             detail: &e.to_string(),
                         },
@@ -284,7 +296,7 @@ impl Document {
                         check_field(TextKind::Name, &format!("{}[{i}]", shown(meeting)), name)
                     })
                 })
-                .map_err(|e| import_error(at("rosters"), field_problem(&e)))?;
+                .map_err(|e| import_error(key("rosters"), field_problem(&e)))?;
         }
         let mut people = std::collections::HashSet::new();
         for (i, person) in self.people.iter().enumerate() {
@@ -340,15 +352,14 @@ impl Document {
                 Err(e) => e.position().map(|p| p.line()),
             }
             .map_or(index + 2, |l| l as usize);
-            let row = row
-                .map_err(|e| {
-                    import_error(
-                        Say::Line { line: line as u64 },
-                        Say::CsvUnreadable {
-                            detail: &shown_problem(&e.to_string()),
-                        },
-                    )
-                })?;
+            let row = row.map_err(|e| {
+                import_error(
+                    Say::Line { line: line as u64 },
+                    Say::CsvUnreadable {
+                        detail: &shown_problem(&e.to_string()),
+                    },
+                )
+            })?;
             let field = |i: usize| row.get(i).unwrap_or("").to_string();
             let date_text = field(0);
             let date = NaiveDate::parse_from_str(&date_text, "%Y-%m-%d").map_err(|_| {
@@ -427,7 +438,7 @@ fn records<T: DeserializeOwned>(
         return Ok(Vec::new());
     };
     let items: Vec<&RawValue> =
-        serde_json::from_str(value.get()).map_err(|_| import_error(at(name), Say::NotAnArray))?;
+        serde_json::from_str(value.get()).map_err(|_| import_error(key(name), Say::NotAnArray))?;
     items
         .iter()
         .enumerate()
@@ -674,7 +685,8 @@ mod tests {
         let err = Document::from_json(&text, KNOWN).unwrap_err();
         assert_eq!(err.location.en, "learnings[2] (weekly 2024-05-22)");
         assert!(
-            err.problem.en
+            err.problem
+                .en
                 .starts_with("learnings[0] and learnings[2] both have id \"x\"; give each"),
             "{err}"
         );
@@ -685,7 +697,8 @@ mod tests {
         ]));
         let err = Document::from_json(&text, KNOWN).unwrap_err();
         assert!(
-            err.problem.en
+            err.problem
+                .en
                 .starts_with("learnings[0] and learnings[1] are the same record"),
             "{err}"
         );
@@ -696,7 +709,8 @@ mod tests {
         .to_string();
         let err = Document::from_json(&text, KNOWN).unwrap_err();
         assert!(
-            err.problem.en
+            err.problem
+                .en
                 .starts_with("postmortems[0] and postmortems[1] both have id \"pm\""),
             "{err}"
         );
@@ -707,7 +721,8 @@ mod tests {
         .to_string();
         let err = Document::from_json(&text, KNOWN).unwrap_err();
         assert!(
-            err.problem.en
+            err.problem
+                .en
                 .starts_with("sessions[0].agenda[0] and sessions[1].agenda[1] both have id \"i\""),
             "{err}"
         );
@@ -771,13 +786,25 @@ mod tests {
         let err = Document::from_json(text, KNOWN).unwrap_err();
         let ja = err.say(Language::Ja);
         assert!(ja.starts_with("sessions[0] (weekly 2024-05-15): "), "{ja}");
-        assert!(err.say(Language::Ja).contains("`colour` というキーはありません"), "{}", err.say(Language::Ja));
-        let err = Document::from_csv("date,title,presenter,kind,notes\n12/14,DNS,,,\n", "weekly", KNOWN)
-            .unwrap_err();
+        assert!(
+            err.say(Language::Ja)
+                .contains("`colour` というキーはありません"),
+            "{}",
+            err.say(Language::Ja)
+        );
+        let err = Document::from_csv(
+            "date,title,presenter,kind,notes\n12/14,DNS,,,\n",
+            "weekly",
+            KNOWN,
+        )
+        .unwrap_err();
         assert_eq!(
             err.say(Language::Ja),
             "2 行目: 日付 `12/14` は YYYY-MM-DD の日付ではありません"
         );
-        assert_eq!(err.to_string(), "line 2: date \"12/14\" is not a date as YYYY-MM-DD");
+        assert_eq!(
+            err.to_string(),
+            "line 2: date \"12/14\" is not a date as YYYY-MM-DD"
+        );
     }
 }

@@ -83,9 +83,12 @@ impl SecretFileError {
                 .ja(),
                 en: self.to_string(),
             },
-            SecretFileError::NotRegular { key, path, kind } => {
-                Say::SecretNotRegular { key, path, kind: *kind }.into()
+            SecretFileError::NotRegular { key, path, kind } => Say::SecretNotRegular {
+                key,
+                path,
+                kind: *kind,
             }
+            .into(),
             SecretFileError::TooLarge { key, path, size } => Say::SecretTooLarge {
                 key,
                 path,

@@ -54,8 +54,8 @@ pub(super) fn render(err: &clap::Error, language: Language) -> String {
     let context = |kind: ContextKind| err.get(kind).map(plain);
     let arg = context(ContextKind::InvalidArg).unwrap_or_default();
     let value = context(ContextKind::InvalidValue).unwrap_or_default();
-    let suggestion = context(ContextKind::SuggestedArg)
-        .or_else(|| context(ContextKind::SuggestedSubcommand));
+    let suggestion =
+        context(ContextKind::SuggestedArg).or_else(|| context(ContextKind::SuggestedSubcommand));
     let reason = std::error::Error::source(err).map(|e| reason(&e.to_string(), language));
     let message = match err.kind() {
         ErrorKind::UnknownArgument => Usage::UnknownArgument {
@@ -94,9 +94,7 @@ pub(super) fn render(err: &clap::Error, language: Language) -> String {
             reason: reason.flatten().as_deref(),
         }
         .say(language),
-        ErrorKind::MissingRequiredArgument => {
-            Usage::MissingArgument { args: &arg }.say(language)
-        }
+        ErrorKind::MissingRequiredArgument => Usage::MissingArgument { args: &arg }.say(language),
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             Usage::MissingCommand.say(language)
         }

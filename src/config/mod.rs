@@ -644,7 +644,11 @@ impl Config {
                         .to_string()
                         .replace(".$__serde_spanned_private_value", "");
                     let inner = e.into_inner();
-                    invalid(inner.span(), &key, Explanation::from_parser(inner.message()))
+                    invalid(
+                        inner.span(),
+                        &key,
+                        Explanation::from_parser(inner.message()),
+                    )
                 })
             })?;
 
@@ -1116,13 +1120,19 @@ mod japanese_errors {
         assert!(err.contains("`title` がありません"), "{err}");
         // Not TOML at all: Japanese, the parser's words quoted.
         let err = error_of("[daemon\nlanguage = \"en\"\n");
-        assert!(err.starts_with("/etc/wp/config.toml:1: TOML として読めません"), "{err}");
+        assert!(
+            err.starts_with("/etc/wp/config.toml:1: TOML として読めません"),
+            "{err}"
+        );
         // `language = "en"` anywhere in a file that parses: English.
         let err = error_of(&format!(
             "{}[daemon]\nlanguage = \"en\"\n",
             MEETING.replace("17:00", "25:00")
         ));
-        assert!(err.contains("key `meeting[0].start_time`: expected a time"), "{err}");
+        assert!(
+            err.contains("key `meeting[0].start_time`: expected a time"),
+            "{err}"
+        );
         let err = error_of("[daemon]\nlanguage = \"ja\"\n");
         assert!(err.contains("ミーティングが設定されていません"), "{err}");
     }

@@ -135,7 +135,7 @@ first_session = "2024-01-03"
             Path::new("/etc/wp/config.toml"),
             &format!("{BASE}{extra}\n[daemon]\nlanguage = \"en\"\n"),
         )
-            .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())
     }
 
     #[test]

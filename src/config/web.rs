@@ -101,10 +101,7 @@ impl RawWeb {
 
 /// The one rule for `daemon.listen`: loopback is open to this machine only;
 /// any other address needs `[web]`, which says who may read.
-pub(super) fn check_listen(
-    listen: SocketAddr,
-    web: Option<&WebConfig>,
-) -> Result<(), Explanation> {
+pub(super) fn check_listen(listen: SocketAddr, web: Option<&WebConfig>) -> Result<(), Explanation> {
     if listen.ip().is_loopback() || web.is_some() {
         return Ok(());
     }

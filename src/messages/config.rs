@@ -95,7 +95,9 @@ impl Shape {
             Shape::List
         } else if has(&["boolean", "bool"]) {
             Shape::Boolean
-        } else if has(&["integer", "u8", "u16", "u32", "u64", "usize", "i8", "i16", "i32", "i64", "isize"]) {
+        } else if has(&[
+            "integer", "u8", "u16", "u32", "u64", "usize", "i8", "i16", "i32", "i64", "isize",
+        ]) {
             Shape::Integer
         } else if has(&["floating", "f32", "f64"]) {
             Shape::Number
@@ -296,10 +298,12 @@ impl Message for ConfigText<'_> {
                 if expected.is_empty() {
                     format!("`{field}` というキーはありません。ここにはキーを書けません")
                 } else {
+                    let expected = expected.replace("` or `", "`, `");
                     format!("`{field}` というキーはありません。書けるキー: {expected}")
                 }
             }
             UnknownValue { value, expected } => {
+                let expected = expected.replace("` or `", "`, `");
                 format!("`{value}` は指定できません。指定できる値: {expected}")
             }
             MissingField { field } => format!("`{field}` がありません。追加してください"),
@@ -523,14 +527,18 @@ impl Explanation {
 
 /// serde's own wording of a problem in Japanese, where its form is known.
 pub(crate) fn serde_words_ja(message: &str) -> Option<String> {
+    // serde_json adds where it was: the record's label says that already.
+    let message = match message.rfind(" at line ") {
+        Some(at) => &message[..at],
+        None => message,
+    };
     parser_text(message.trim()).map(|text| text.ja())
 }
 
 /// Serde's and toml's wordings this file knows (their own Display texts).
 fn parser_text(message: &str) -> Option<ConfigText<'_>> {
-    let backticked = |rest: &'static str| -> Option<&str> {
-        message.strip_prefix(rest)?.split('`').next()
-    };
+    let backticked =
+        |rest: &'static str| -> Option<&str> { message.strip_prefix(rest)?.split('`').next() };
     if let Some(field) = backticked("unknown field `") {
         let expected = message
             .split_once(", expected ")
@@ -613,20 +621,51 @@ impl ConfigText<'static> {
     pub(crate) fn samples() -> Vec<Self> {
         use ConfigText::*;
         vec![
-            KeyPrefix { key: "meeting[0].weekday" },
-            CannotRead { error: "ファイルがありません" },
-            Seconds { min: 1, max: 3600, got: 0 },
-            CacheMib { min: 1, max: 4096, got: 0 },
-            Minutes { min: 1, max: 1440, got: 0 },
+            KeyPrefix {
+                key: "meeting[0].weekday",
+            },
+            CannotRead {
+                error: "ファイルがありません",
+            },
+            Seconds {
+                min: 1,
+                max: 3600,
+                got: 0,
+            },
+            CacheMib {
+                min: 1,
+                max: 4096,
+                got: 0,
+            },
+            Minutes {
+                min: 1,
+                max: 1440,
+                got: 0,
+            },
             MinutesUpToAWeek { got: -1 },
-            Weeks { min: 1, max: 104, got: 0 },
-            Weight { min: 0, max: 100, got: 101 },
-            SocketAddress { example: "127.0.0.1:8754", got: "localhost" },
+            Weeks {
+                min: 1,
+                max: 104,
+                got: 0,
+            },
+            Weight {
+                min: 0,
+                max: 100,
+                got: 101,
+            },
+            SocketAddress {
+                example: "127.0.0.1:8754",
+                got: "localhost",
+            },
             MeetingId { got: "a b" },
             TimeZone { got: "Asia/Osaka" },
             Weekday { got: "wensday" },
             StartTime { got: "25:00" },
-            YearRange { first: 1970, last: 2100, got: "9999-12-29" },
+            YearRange {
+                first: 1970,
+                last: 2100,
+                got: "9999-12-29",
+            },
             MonthDay { got: "02-30" },
             SendUpdates { got: "some" },
             DiscordId { got: "\"voice\"" },
@@ -638,33 +677,85 @@ impl ConfigText<'static> {
             NoMeeting,
             DuplicateMeetingId { id: "weekly" },
             ClosuresOverlap {
-                name: "冬", from: "01-03", until: "01-10", other: 0,
-                other_name: "年末年始", other_from: "12-29", other_until: "01-03", day: "01-03",
+                name: "冬",
+                from: "01-03",
+                until: "01-10",
+                other: 0,
+                other_name: "年末年始",
+                other_from: "12-29",
+                other_until: "01-03",
+                day: "01-03",
             },
-            NoTimeForAgenda { opening: 30, closing: 30, duration: 60 },
-            NameLooksLikeAddress { name: "sato@example.com" },
-            NameTaken { first: 0, name: "sato" },
-            DiscordIdTaken { first: 0, name: "sato", id: 1 },
-            NoPersonNamed { name: "satou", near: Some("sato") },
+            NoTimeForAgenda {
+                opening: 30,
+                closing: 30,
+                duration: 60,
+            },
+            NameLooksLikeAddress {
+                name: "sato@example.com",
+            },
+            NameTaken {
+                first: 0,
+                name: "sato",
+            },
+            DiscordIdTaken {
+                first: 0,
+                name: "sato",
+                id: 1,
+            },
+            NoPersonNamed {
+                name: "satou",
+                near: Some("sato"),
+            },
             PersonWithoutEmail { name: "sato" },
             NeitherEmailNorPerson { got: "sre" },
             SharesWithItself { id: "weekly" },
-            NoMeetingWithId { id: "srre", near: Some("sre"), ids: "weekly, sre" },
+            NoMeetingWithId {
+                id: "srre",
+                near: Some("sre"),
+                ids: "weekly, sre",
+            },
             TokenEnvAndFile,
             TokenEnvName { got: "A=B" },
             RouteLabelEmpty,
-            ListenOpen { listen: "0.0.0.0:8754" },
-            SecretUnreadable { key: "discord.token_file", path: "/run/x", error: "権限がありません" },
-            SecretNotRegular { key: "discord.token_file", path: "/dev/zero", kind: SpecialFile::CharDevice },
-            SecretTooLarge { key: "google.credentials_file", path: "/var/log/x", size: 100_000, max: 65_536 },
-            UnknownField { field: "colour", expected: "`state_dir`, `listen`" },
-            UnknownValue { value: "fr", expected: "`ja`, `en`" },
+            ListenOpen {
+                listen: "0.0.0.0:8754",
+            },
+            SecretUnreadable {
+                key: "discord.token_file",
+                path: "/run/x",
+                error: "権限がありません",
+            },
+            SecretNotRegular {
+                key: "discord.token_file",
+                path: "/dev/zero",
+                kind: SpecialFile::CharDevice,
+            },
+            SecretTooLarge {
+                key: "google.credentials_file",
+                path: "/var/log/x",
+                size: 100_000,
+                max: 65_536,
+            },
+            UnknownField {
+                field: "colour",
+                expected: "`state_dir`, `listen`",
+            },
+            UnknownValue {
+                value: "fr",
+                expected: "`ja`, `en`",
+            },
             MissingField { field: "until" },
             DuplicateField { field: "until" },
-            WrongType { got: Shape::Integer, expected: Shape::Text },
+            WrongType {
+                got: Shape::Integer,
+                expected: Shape::Text,
+            },
             NotADate,
             DuplicateKey,
-            Syntax { detail: "invalid table header; expected '.', ']'" },
+            Syntax {
+                detail: "invalid table header; expected '.', ']'",
+            },
         ]
     }
 }
@@ -689,13 +780,20 @@ mod tests {
             "unknown field `colour`, expected one of `state_dir`, `listen`"
         );
         let wrong = Explanation::from_parser("invalid type: integer `1`, expected a string");
-        assert_eq!(wrong.ja, "値の型が違います: 整数ではなく文字列を書いてください");
+        assert_eq!(
+            wrong.ja,
+            "値の型が違います: 整数ではなく文字列を書いてください"
+        );
         assert_eq!(
             Explanation::from_parser("missing field `until`").ja,
             "`until` がありません。追加してください"
         );
         let syntax = Explanation::from_parser("invalid table header\nexpected `.`, `]`");
-        assert!(syntax.ja.starts_with("TOML として読めません"), "{}", syntax.ja);
+        assert!(
+            syntax.ja.starts_with("TOML として読めません"),
+            "{}",
+            syntax.ja
+        );
         assert_eq!(syntax.en, "invalid table header\nexpected `.`, `]`");
     }
 }

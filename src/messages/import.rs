@@ -42,13 +42,23 @@ impl Message for ImportText<'_> {
             Document => "文書全体".into(),
             FromCsv { row } => format!("{row}（CSV から）"),
             NotAnObject => "`format` を持つ JSON オブジェクトではありません".into(),
-            NotJson { detail } => format!("JSON として読めません（パーサーの原文: `{}`）", quoted(detail)),
+            NotJson { detail } => format!(
+                "JSON として読めません（パーサーの原文: `{}`）",
+                quoted(detail)
+            ),
             UnknownFormat { got, expected } => {
                 format!("`{got}` はこの版では読めない形式です。`{expected}` にしてください")
             }
             NoFormat { expected } => format!("ありません。`{expected}` を指定してください"),
             UnknownTopField { expected } => {
-                format!("不明なフィールドです。使えるフィールド: {expected}")
+                let expected: Vec<String> = expected
+                    .split(", ")
+                    .map(|field| format!("`{field}`"))
+                    .collect();
+                format!(
+                    "不明なフィールドです。使えるフィールド: {}",
+                    expected.join(", ")
+                )
             }
             BadRosters { detail } => format!(
                 "`{{\"meeting\": [\"name\", …]}}` の形にしてください（パーサーの原文: `{}`）",
@@ -66,16 +76,18 @@ impl Message for ImportText<'_> {
                 format!("見出し行を読み取れません（原文: `{}`）", quoted(detail))
             }
             CsvHeader { expected } => format!("見出し行は `{expected}` にしてください"),
-            CsvUnreadable { detail } => format!("CSV として読めません（原文: `{}`）", quoted(detail)),
+            CsvUnreadable { detail } => {
+                format!("CSV として読めません（原文: `{}`）", quoted(detail))
+            }
             NotADate { got } => {
                 format!("日付 `{got}` は YYYY-MM-DD の日付ではありません")
             }
             NotAKind { got } => format!(
                 "種類 `{got}` は `incident`・`dashboard`・`topic`・`other` のどれでもありません"
             ),
-            RepeatsLine { first } => format!(
-                "{first} 行目と同じです（日付と題名が同じ）。片方を削除してください"
-            ),
+            RepeatsLine { first } => {
+                format!("{first} 行目と同じです（日付と題名が同じ）。片方を削除してください")
+            }
             NotAnArray => "配列（[...]）にしてください".into(),
             Unreadable { detail } => format!("読み取れません（原文: `{}`）", quoted(detail)),
             Field { field, problem } => format!("`{field}`: {problem}"),
@@ -91,9 +103,9 @@ impl Message for ImportText<'_> {
             FromCsv { row } => format!("{row} (from the CSV)"),
             NotAnObject => "expected a JSON object with a \"format\" field".into(),
             NotJson { detail } => format!("not valid JSON: {detail}"),
-            UnknownFormat { got, expected } => format!(
-                "\"{got}\" is not a format this version reads; expected {expected:?}"
-            ),
+            UnknownFormat { got, expected } => {
+                format!("\"{got}\" is not a format this version reads; expected {expected:?}")
+            }
             NoFormat { expected } => format!("missing; expected {expected:?}"),
             UnknownTopField { expected } => format!("unknown field; expected {expected}"),
             BadRosters { detail } => format!("expected {{\"meeting\": [\"name\", …]}}: {detail}"),
@@ -146,26 +158,58 @@ impl ImportText<'static> {
             Line { line: 3 },
             LineColumn { line: 3, column: 7 },
             Document,
-            FromCsv { row: "sessions[0] (weekly 2026-11-18)" },
+            FromCsv {
+                row: "sessions[0] (weekly 2026-11-18)",
+            },
             NotAnObject,
-            NotJson { detail: "EOF while parsing a value at line 1 column 0" },
-            UnknownFormat { got: "v2", expected: "weekly-postmortem/v1" },
-            NoFormat { expected: "weekly-postmortem/v1" },
-            UnknownTopField { expected: "`format`, `sessions`" },
-            BadRosters { detail: "invalid type: integer `1`, expected a sequence" },
+            NotJson {
+                detail: "EOF while parsing a value at line 1 column 0",
+            },
+            UnknownFormat {
+                got: "v2",
+                expected: "weekly-postmortem/v1",
+            },
+            NoFormat {
+                expected: "weekly-postmortem/v1",
+            },
+            UnknownTopField {
+                expected: "`format`, `sessions`",
+            },
+            BadRosters {
+                detail: "invalid type: integer `1`, expected a sequence",
+            },
             RepeatsSession { first: 0 },
-            SameId { first: "postmortems[0]", at: "postmortems[1]", id: "p1" },
-            SameRecord { first: "learnings[0]", at: "learnings[1]", id: "l1" },
+            SameId {
+                first: "postmortems[0]",
+                at: "postmortems[1]",
+                id: "p1",
+            },
+            SameRecord {
+                first: "learnings[0]",
+                at: "learnings[1]",
+                id: "l1",
+            },
             SecondPerson,
-            CsvHeaderUnreadable { detail: "invalid UTF-8" },
-            CsvHeader { expected: "date,title,presenter,kind,notes" },
-            CsvUnreadable { detail: "found record with 2 fields" },
+            CsvHeaderUnreadable {
+                detail: "invalid UTF-8",
+            },
+            CsvHeader {
+                expected: "date,title,presenter,kind,notes",
+            },
+            CsvUnreadable {
+                detail: "found record with 2 fields",
+            },
             NotADate { got: "12/14" },
             NotAKind { got: "meeting" },
             RepeatsLine { first: 2 },
             NotAnArray,
-            Unreadable { detail: "missing field `date`" },
-            Field { field: "title", problem: "空です" },
+            Unreadable {
+                detail: "missing field `date`",
+            },
+            Field {
+                field: "title",
+                problem: "空です",
+            },
         ]
     }
 }

@@ -119,7 +119,10 @@ impl Message for Post<'_> {
                 "Thanks for {title} {label}. Keep what we learned with `/learning add`, and postmortems with `/postmortem`."
             ),
             Post::ClosedFor { title, date, name } => {
-                format!("No {title} on {}: closed for {name}", day(date, Language::En))
+                format!(
+                    "No {title} on {}: closed for {name}",
+                    day(date, Language::En)
+                )
             }
             Post::WeekOff { title, date, why } => {
                 format!("No {title} on {}: {why}", day(date, Language::En))

@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 
 use super::dates::day;
-use crate::domain::language::Language;
 use super::{Message, catalogue};
+use crate::domain::language::Language;
 
 catalogue! {
     pub(crate) enum Rotation<'a> {

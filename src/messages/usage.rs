@@ -38,7 +38,11 @@ impl Message for Usage<'_> {
                 Some(s) => format!("`{name}` というコマンドはありません（`{s}` のことですか？）"),
                 None => format!("`{name}` というコマンドはありません"),
             },
-            NotAllowedValue { arg, value, allowed } => {
+            NotAllowedValue {
+                arg,
+                value,
+                allowed,
+            } => {
                 format!("`{arg}` に `{value}` は指定できません。指定できる値: {allowed}")
             }
             BadValue { arg, value, reason } => match reason {
@@ -71,14 +75,20 @@ impl Message for Usage<'_> {
                 Some(s) => format!("unrecognized subcommand '{name}' (did you mean '{s}'?)"),
                 None => format!("unrecognized subcommand '{name}'"),
             },
-            NotAllowedValue { arg, value, allowed } => {
+            NotAllowedValue {
+                arg,
+                value,
+                allowed,
+            } => {
                 format!("invalid value '{value}' for '{arg}'; possible values: {allowed}")
             }
             BadValue { arg, value, reason } => match reason {
                 Some(reason) => format!("invalid value '{value}' for '{arg}': {reason}"),
                 None => format!("invalid value '{value}' for '{arg}'"),
             },
-            ValueRequired { arg } => format!("a value is required for '{arg}' but none was supplied"),
+            ValueRequired { arg } => {
+                format!("a value is required for '{arg}' but none was supplied")
+            }
             MissingArgument { args } => {
                 format!("the following required arguments were not provided: {args}")
             }
@@ -103,21 +113,42 @@ impl Usage<'static> {
     pub(crate) fn samples() -> Vec<Self> {
         use Usage::*;
         vec![
-            UnknownArgument { arg: "--frm", suggestion: Some("--from") },
-            UnknownCommand { name: "plna", suggestion: Some("plan") },
-            NotAllowedValue { arg: "--format <FORMAT>", value: "xml", allowed: "`text`, `json`" },
-            BadValue { arg: "--from <FROM>", value: "2026-13-01", reason: Some("日付は YYYY-MM-DD で書いてください") },
-            ValueRequired { arg: "--png <FILE>" },
+            UnknownArgument {
+                arg: "--frm",
+                suggestion: Some("--from"),
+            },
+            UnknownCommand {
+                name: "plna",
+                suggestion: Some("plan"),
+            },
+            NotAllowedValue {
+                arg: "--format <FORMAT>",
+                value: "xml",
+                allowed: "`text`, `json`",
+            },
+            BadValue {
+                arg: "--from <FROM>",
+                value: "2026-13-01",
+                reason: Some("日付は YYYY-MM-DD で書いてください"),
+            },
+            ValueRequired {
+                arg: "--png <FILE>",
+            },
             MissingArgument { args: "<QUERY>" },
             MissingCommand,
             WrongNumberOfValues { arg: "--attendees" },
-            Conflict { arg: "--team", other: "--attendees" },
+            Conflict {
+                arg: "--team",
+                other: "--attendees",
+            },
             NoEquals { arg: "--config" },
             NotUtf8,
             Unreadable,
             NotADate,
             OutOfRange { range: "1..=5218" },
-            UsageLine { usage: "weekly-postmortem plan [OPTIONS]" },
+            UsageLine {
+                usage: "weekly-postmortem plan [OPTIONS]",
+            },
             MoreWithHelp,
         ]
     }

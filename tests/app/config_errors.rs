@@ -160,7 +160,8 @@ fn a_missing_config_file_says_which_file() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("/nonexistent/wp.toml: 設定ファイルを読み取れません: ファイルがありません"),
+        stderr(&output)
+            .contains("/nonexistent/wp.toml: 設定ファイルを読み取れません: ファイルがありません"),
         "{}",
         stderr(&output)
     );

@@ -1,6 +1,8 @@
 //! With `language = "ja"`, nothing the program writes for people carries an English
-//! word: every CLI command's human output and errors here, and (through
+//! word: every CLI command's human output and errors here (bad configs, bad
+//! flags and values, bad import files among them), and (through
 //! `discord_bot::content`) every Discord reply the bot's end-to-end tests see.
+//! `--help` is clap's English by choice (README "Commands").
 //! The word check is the catalogue's own (`messages::english::stray_words`).
 
 use std::path::Path;
@@ -22,6 +24,7 @@ pub const USER_TEXT: &[&str] = &[
     "DNS outage",
     // Ids the error paths are given.
     "nope",
+    "daily",
     "sre",
     // The fake Discord's display names.
     "User",
@@ -41,11 +44,7 @@ fn assert_output_japanese(what: &str, output: &Output) {
 
 /// The same, where what the person typed (the arguments) is user text.
 fn assert_output_japanese_but(what: &str, output: &Output, typed: &[&str]) {
-    let typed: Vec<&str> = typed
-        .iter()
-        .copied()
-        .filter(|t| t.len() > 1)
-        .collect();
+    let typed: Vec<&str> = typed.iter().copied().filter(|t| t.len() > 1).collect();
     assert_japanese(&format!("{what} (stdout)"), &stdout(output), &typed);
     assert_japanese(&format!("{what} (stderr)"), &stderr(output), &typed);
 }
@@ -102,6 +101,7 @@ fn every_cli_commands_human_output_is_japanese() {
         ("wrong-type.json", r#"{"format":"weekly-postmortem/v1","sessions":{}}"#.into()),
         ("other-meeting.json", r#"{"format":"weekly-postmortem/v1","sessions":[{"meeting":"daily","date":"2026-11-18","status":"held"}]}"#.into()),
         ("bad-format.json", r#"{"format":"v2"}"#.into()),
+        ("unknown-top.json", r#"{"format":"weekly-postmortem/v1","meetings":[]}"#.into()),
         ("not-json.json", "{\"format\": ".into()),
         ("bad-date.csv", "date,title,presenter,kind,notes\n12/14,DNS,,,\n".into()),
         ("bad-kind.csv", "date,title,presenter,kind,notes\n2026-11-18,DNS,,meeting,\n".into()),
@@ -180,7 +180,11 @@ fn every_cli_commands_human_output_is_japanese() {
     for file in &bad_files[..6] {
         let output = app.run(&["import", file]);
         assert_eq!(output.status.code(), Some(2), "{file}: {}", stderr(&output));
-        assert_output_japanese_but(&format!("import {file} through the daemon"), &output, &[file]);
+        assert_output_japanese_but(
+            &format!("import {file} through the daemon"),
+            &output,
+            &[file],
+        );
     }
     for args in [
         vec!["history", "決済"],
@@ -225,12 +229,21 @@ fn bad_configs_are_explained_in_japanese_by_every_command() {
         format!("{WEEKLY_MEETING}{WEEKLY_MEETING}"),
         format!("{}{WEEKLY_MEETING}", daemon_section("colour = 1")),
         format!("{}{WEEKLY_MEETING}", daemon_section("cache_mib = 0")),
-        format!("{}{WEEKLY_MEETING}", daemon_section("").replace("127.0.0.1:0", "0.0.0.0:0")),
-        format!("{WEEKLY_MEETING}closures = [{{name = \"x\", from = \"02-30\", until = \"03-01\"}}]\n"),
+        format!(
+            "{}{WEEKLY_MEETING}",
+            daemon_section("").replace("127.0.0.1:0", "0.0.0.0:0")
+        ),
+        format!(
+            "{WEEKLY_MEETING}closures = [{{name = \"x\", from = \"02-30\", until = \"03-01\"}}]\n"
+        ),
         format!("{WEEKLY_MEETING}skip_dates = [\"12/30\"]\n"),
         format!("{WEEKLY_MEETING}duration_minutes = \"sixty\"\n"),
-        format!("{WEEKLY_MEETING}\n[discord]\nguild_id = 1\nchannel_id = \"general\"\nfacilitator_role_id = 3\n"),
-        format!("{WEEKLY_MEETING}\n[discord]\nguild_id = 1\nchannel_id = 2\nfacilitator_role_id = 3\ntoken_file = \"/dev/zero\"\n"),
+        format!(
+            "{WEEKLY_MEETING}\n[discord]\nguild_id = 1\nchannel_id = \"general\"\nfacilitator_role_id = 3\n"
+        ),
+        format!(
+            "{WEEKLY_MEETING}\n[discord]\nguild_id = 1\nchannel_id = 2\nfacilitator_role_id = 3\ntoken_file = \"/dev/zero\"\n"
+        ),
         "[daemon]\nlanguage = \"fr\"\n".to_string(),
         "[daemon\n".to_string(),
         String::new(),
@@ -258,7 +271,17 @@ fn bad_configs_are_explained_in_japanese_by_every_command() {
             assert_japanese(
                 &format!("{config}\n{args:?}"),
                 &err.replace(&path, ""),
-                &["caturday", "venue", "room", "colour", "fr", "general", "sixty", "x", "a@example.com"],
+                &[
+                    "caturday",
+                    "venue",
+                    "room",
+                    "colour",
+                    "fr",
+                    "general",
+                    "sixty",
+                    "x",
+                    "a@example.com",
+                ],
             );
         }
     }
@@ -267,7 +290,11 @@ fn bad_configs_are_explained_in_japanese_by_every_command() {
     let app = spawn_app_with("[daemon\n");
     let output = app.run(&["plan", "--frm"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).starts_with("エラー: `--frm` というオプションはありません"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with("エラー: `--frm` というオプションはありません"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -294,8 +321,15 @@ fn a_bad_flag_is_said_in_the_configs_language() {
     let output = english.run(&["plan", "--frm", "2026-12-01"]);
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
-    assert!(err.starts_with("error: unexpected argument '--frm' found"), "{err}");
+    assert!(
+        err.starts_with("error: unexpected argument '--frm' found"),
+        "{err}"
+    );
     assert!(err.contains("Usage: weekly-postmortem plan"), "{err}");
+    // `auth google` without `[google]`: what to configure first.
+    let output = app.run(&["auth", "google"]);
+    assert_ne!(output.status.code(), Some(0));
+    assert_output_japanese("auth google without [google]", &output);
     // Help and version still answer on stdout, exit 0.
     let output = app.run(&["plan", "--help"]);
     assert_eq!(output.status.code(), Some(0));
