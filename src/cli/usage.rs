@@ -114,7 +114,7 @@ pub(super) fn render(err: &clap::Error, language: Language) -> String {
     if let Some(usage) = context(ContextKind::Usage) {
         let usage = usage.trim().trim_start_matches("Usage:").trim();
         lines += "\n\n";
-        lines += &Usage::UsageLine { usage }.say(language);
+        lines += &Usage::Synopsis { usage }.say(language);
     }
     lines += "\n\n";
     lines += &Usage::MoreWithHelp.say(language);

@@ -160,7 +160,7 @@ fn check_meeting(
                 key(format!("share_history_with[{i}]")),
                 Say::NoMeetingWithId {
                     id: wanted,
-                    near: near.as_deref(),
+                    near,
                     ids: &ids.join(", "),
                 },
             ));

@@ -21,7 +21,7 @@ catalogue! {
         NotADate,
         /// Why a value was refused: a number out of its range.
         OutOfRange { range: &'a str },
-        UsageLine { usage: &'a str },
+        Synopsis { usage: &'a str },
         MoreWithHelp,
     }
 }
@@ -59,7 +59,7 @@ impl Message for Usage<'_> {
             Unreadable => "コマンドラインを読み取れません".into(),
             NotADate => "日付は YYYY-MM-DD で書いてください".into(),
             OutOfRange { range } => format!("{range} の範囲で指定してください"),
-            UsageLine { usage } => format!("使い方: {usage}"),
+            Synopsis { usage } => format!("使い方: {usage}"),
             MoreWithHelp => "詳しくは `--help` を付けて実行してください".into(),
         }
     }
@@ -102,7 +102,7 @@ impl Message for Usage<'_> {
             Unreadable => "cannot read the command line".into(),
             NotADate => "write a date as YYYY-MM-DD".into(),
             OutOfRange { range } => format!("expected a value in {range}"),
-            UsageLine { usage } => format!("Usage: {usage}"),
+            Synopsis { usage } => format!("Usage: {usage}"),
             MoreWithHelp => "For more information, try '--help'.".into(),
         }
     }
@@ -146,7 +146,7 @@ impl Usage<'static> {
             Unreadable,
             NotADate,
             OutOfRange { range: "1..=5218" },
-            UsageLine {
+            Synopsis {
                 usage: "weekly-postmortem plan [OPTIONS]",
             },
             MoreWithHelp,

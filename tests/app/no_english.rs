@@ -267,7 +267,7 @@ fn bad_configs_are_explained_in_japanese_by_every_command() {
             let output = app.run(args);
             let err = stderr(&output);
             assert_eq!(output.status.code(), Some(2), "{config}\n{args:?}: {err}");
-            assert!(err.contains(&format!("{path}")), "{args:?}: {err}");
+            assert!(err.contains(&path), "{args:?}: {err}");
             assert_japanese(
                 &format!("{config}\n{args:?}"),
                 &err.replace(&path, ""),
