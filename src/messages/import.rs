@@ -173,7 +173,7 @@ impl ImportText<'static> {
                 expected: "weekly-postmortem/v1",
             },
             UnknownTopField {
-                expected: "`format`, `sessions`",
+                expected: "format, sessions",
             },
             BadRosters {
                 detail: "invalid type: integer `1`, expected a sequence",
