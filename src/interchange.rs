@@ -10,11 +10,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::domain::incidents::Incident;
+use crate::domain::language::Language;
 use crate::domain::log::{
     AgendaItem, AgendaKind, Invalid, Learning, Postmortem, Session, TextKind, agenda_id,
     check_field, learning_id, postmortem_id,
 };
 use crate::domain::people::JoinedPerson;
+use crate::messages::Message;
+use crate::messages::config::{Explanation, serde_words_ja};
+use crate::messages::import::ImportText as Say;
 
 pub const FORMAT_V1: &str = "weekly-postmortem/v1";
 
@@ -39,19 +43,60 @@ pub struct Document {
     pub people: Vec<JoinedPerson>,
 }
 
-/// Why a file cannot be imported; nothing of it is stored.
+/// Why a file cannot be imported; nothing of it is stored. `Display` is
+/// English (logs, backups); [`ImportError::say`] is for people.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{location}: {problem}")]
+#[error("{}: {}", location.en, problem.en)]
 pub struct ImportError {
     /// The record (`sessions[3] (weekly 2024-05-15)`), CSV row, or position in the file.
-    pub location: String,
-    pub problem: String,
+    pub location: Explanation,
+    pub problem: Explanation,
 }
 
-fn import_error(location: impl Into<String>, problem: impl Into<String>) -> ImportError {
+impl ImportError {
+    /// The error in `language`.
+    pub fn say(&self, language: Language) -> String {
+        format!(
+            "{}: {}",
+            self.location.say(language),
+            self.problem.say(language)
+        )
+    }
+}
+
+fn import_error(location: impl Into<Explanation>, problem: impl Into<Explanation>) -> ImportError {
     ImportError {
         location: location.into(),
         problem: problem.into(),
+    }
+}
+
+/// A record's label (`sessions[3] (weekly 2024-05-15)`): the same in both languages.
+fn at(label: impl Into<String>) -> Explanation {
+    Explanation::same(label)
+}
+
+/// A key of the document, as code in Japanese text.
+fn key(name: &str) -> Explanation {
+    Explanation {
+        ja: format!("`{name}`"),
+        en: name.to_string(),
+    }
+}
+
+/// A record's field that broke its rule.
+fn field_problem(invalid: &Invalid) -> Explanation {
+    Explanation {
+        ja: Say::Field {
+            field: &invalid.field,
+            problem: &invalid.problem_ja,
+        }
+        .ja(),
+        en: Say::Field {
+            field: &invalid.field,
+            problem: &invalid.problem,
+        }
+        .en(),
     }
 }
 
@@ -69,11 +114,16 @@ impl Document {
         // `Value`s for a 100 MB document would take ten times its size.
         let root: BTreeMap<String, &RawValue> = serde_json::from_str(text).map_err(|e| {
             if e.classify() == serde_json::error::Category::Data {
-                import_error("document", "expected a JSON object with a \"format\" field")
+                import_error(Say::Document, Say::NotAnObject)
             } else {
                 import_error(
-                    format!("line {}, column {}", e.line(), e.column()),
-                    format!("not valid JSON: {e}"),
+                    Say::LineColumn {
+                        line: e.line() as u64,
+                        column: e.column() as u64,
+                    },
+                    Say::NotJson {
+                        detail: &e.to_string(),
+                    },
                 )
             }
         })?;
@@ -84,21 +134,23 @@ impl Document {
             Some(FORMAT_V1) => {}
             Some(other) => {
                 return Err(import_error(
-                    "format",
-                    format!(
-                        "\"{}\" is not a format this version reads; expected {FORMAT_V1:?}",
-                        shown(other)
-                    ),
+                    key("format"),
+                    Say::UnknownFormat {
+                        got: &shown(other),
+                        expected: FORMAT_V1,
+                    },
                 ));
             }
             None => {
                 return Err(import_error(
-                    "format",
-                    format!("missing; expected {FORMAT_V1:?}"),
+                    key("format"),
+                    Say::NoFormat {
+                        expected: FORMAT_V1,
+                    },
                 ));
             }
         }
-        if let Some(key) = root.keys().find(|k| {
+        if let Some(unknown) = root.keys().find(|k| {
             !matches!(
                 k.as_str(),
                 "format"
@@ -111,8 +163,10 @@ impl Document {
             )
         }) {
             return Err(import_error(
-                shown(key),
-                "unknown field; expected format, sessions, postmortems, learnings, rosters, incidents, people",
+                key(&shown(unknown)),
+                Say::UnknownTopField {
+                    expected: "format, sessions, postmortems, learnings, rosters, incidents, people",
+                },
             ));
         }
         let mut document = Document {
@@ -123,8 +177,10 @@ impl Document {
             rosters: match root.get("rosters") {
                 Some(value) => serde_json::from_str(value.get()).map_err(|e| {
                     import_error(
-                        "rosters",
-                        format!("expected {{\"meeting\": [\"name\", …]}}: {e}"),
+                        key("rosters"),
+                        Say::BadRosters {
+                            detail: &e.to_string(),
+                        },
                     )
                 })?,
                 None => BTreeMap::new(),
@@ -176,17 +232,14 @@ impl Document {
             }
             check_meeting(&session.meeting)
                 .and_then(|()| session.validate())
-                .map_err(|e| import_error(&location, e.to_string()))?;
+                .map_err(|e| import_error(at(&location), field_problem(&e)))?;
             if let Some(first) = seen_sessions.insert(session.key(), i) {
-                return Err(import_error(
-                    location,
-                    format!("repeats the session at sessions[{first}]"),
-                ));
+                return Err(import_error(at(location), Say::RepeatsSession { first }));
             }
             for (j, item) in session.agenda.iter().enumerate() {
                 agenda_ids
                     .insert(&item.id, format!("sessions[{i}].agenda[{j}]"), explicit[j])
-                    .map_err(|problem| import_error(&location, problem))?;
+                    .map_err(|problem| import_error(at(&location), problem))?;
             }
         }
         let mut postmortem_ids = Ids::default();
@@ -203,10 +256,10 @@ impl Document {
             );
             check_meeting(&pm.meeting)
                 .and_then(|()| pm.validate())
-                .map_err(|e| import_error(&location, e.to_string()))?;
+                .map_err(|e| import_error(at(&location), field_problem(&e)))?;
             postmortem_ids
                 .insert(&pm.id, format!("postmortems[{i}]"), explicit)
-                .map_err(|problem| import_error(&location, problem))?;
+                .map_err(|problem| import_error(at(&location), problem))?;
         }
         let mut learning_ids = Ids::default();
         for (i, learning) in self.learnings.iter_mut().enumerate() {
@@ -221,20 +274,20 @@ impl Document {
             );
             check_meeting(&learning.meeting)
                 .and_then(|()| learning.validate())
-                .map_err(|e| import_error(&location, e.to_string()))?;
+                .map_err(|e| import_error(at(&location), field_problem(&e)))?;
             learning_ids
                 .insert(&learning.id, format!("learnings[{i}]"), explicit)
-                .map_err(|problem| import_error(&location, problem))?;
+                .map_err(|problem| import_error(at(&location), problem))?;
         }
         let mut incident_ids = Ids::default();
         for (i, incident) in self.incidents.iter().enumerate() {
             let location = format!("incidents[{i}] ({})", shown(&incident.id));
             check_meeting(&incident.meeting)
                 .and_then(|()| incident.validate())
-                .map_err(|e| import_error(&location, e.to_string()))?;
+                .map_err(|e| import_error(at(&location), field_problem(&e)))?;
             incident_ids
                 .insert(&incident.id, format!("incidents[{i}]"), true)
-                .map_err(|problem| import_error(&location, problem))?;
+                .map_err(|problem| import_error(at(&location), problem))?;
         }
         for (meeting, roster) in &self.rosters {
             check_meeting(meeting)
@@ -243,19 +296,16 @@ impl Document {
                         check_field(TextKind::Name, &format!("{}[{i}]", shown(meeting)), name)
                     })
                 })
-                .map_err(|e| import_error("rosters", e.to_string()))?;
+                .map_err(|e| import_error(key("rosters"), field_problem(&e)))?;
         }
         let mut people = std::collections::HashSet::new();
         for (i, person) in self.people.iter().enumerate() {
             let location = format!("people[{i}] ({})", shown(&person.name));
             person
                 .validate()
-                .map_err(|e| import_error(&location, e.to_string()))?;
+                .map_err(|e| import_error(at(&location), field_problem(&e)))?;
             if !people.insert(&person.name) {
-                return Err(import_error(
-                    &location,
-                    "a second entry for this person; keep one",
-                ));
+                return Err(import_error(at(&location), Say::SecondPerson));
             }
         }
         Ok(())
@@ -275,13 +325,22 @@ impl Document {
             .from_reader(text.as_bytes());
         let headers = reader
             .headers()
-            .map_err(|e| import_error("line 1", format!("cannot read the header: {e}")))?
+            .map_err(|e| {
+                import_error(
+                    Say::Line { line: 1 },
+                    Say::CsvHeaderUnreadable {
+                        detail: &e.to_string(),
+                    },
+                )
+            })?
             .clone();
         let expected = ["date", "title", "presenter", "kind", "notes"];
         if headers.iter().collect::<Vec<_>>() != expected {
             return Err(import_error(
-                "line 1",
-                format!("expected the header `{}`", expected.join(",")),
+                Say::Line { line: 1 },
+                Say::CsvHeader {
+                    expected: &expected.join(","),
+                },
             ));
         }
         let mut by_date: BTreeMap<NaiveDate, Session> = BTreeMap::new();
@@ -293,14 +352,22 @@ impl Document {
                 Err(e) => e.position().map(|p| p.line()),
             }
             .map_or(index + 2, |l| l as usize);
-            let row = row
-                .map_err(|e| import_error(format!("line {line}"), shown_problem(&e.to_string())))?;
+            let row = row.map_err(|e| {
+                import_error(
+                    Say::Line { line: line as u64 },
+                    Say::CsvUnreadable {
+                        detail: &shown_problem(&e.to_string()),
+                    },
+                )
+            })?;
             let field = |i: usize| row.get(i).unwrap_or("").to_string();
             let date_text = field(0);
             let date = NaiveDate::parse_from_str(&date_text, "%Y-%m-%d").map_err(|_| {
                 import_error(
-                    format!("line {line}"),
-                    format!("date \"{}\" is not a date as YYYY-MM-DD", shown(&date_text)),
+                    Say::Line { line: line as u64 },
+                    Say::NotADate {
+                        got: &shown(&date_text),
+                    },
                 )
             })?;
             let kind_text = field(3);
@@ -309,11 +376,10 @@ impl Document {
             } else {
                 AgendaKind::parse(&kind_text).ok_or_else(|| {
                     import_error(
-                        format!("line {line}"),
-                        format!(
-                            "kind \"{}\" is not one of incident, dashboard, topic, other",
-                            shown(&kind_text)
-                        ),
+                        Say::Line { line: line as u64 },
+                        Say::NotAKind {
+                            got: &shown(&kind_text),
+                        },
                     )
                 })?
             };
@@ -332,11 +398,13 @@ impl Document {
             };
             // Checked here so the error names the spreadsheet row.
             item.validate()
-                .map_err(|e| import_error(format!("line {line}"), e.to_string()))?;
+                .map_err(|e| import_error(Say::Line { line: line as u64 }, field_problem(&e)))?;
             if let Some(first) = lines_by_id.insert(item.id.clone(), line) {
                 return Err(import_error(
-                    format!("line {line}"),
-                    format!("repeats line {first} (same date and title); remove one of them"),
+                    Say::Line { line: line as u64 },
+                    Say::RepeatsLine {
+                        first: first as u64,
+                    },
                 ));
             }
             by_date
@@ -351,8 +419,12 @@ impl Document {
         };
         document.complete_and_check(known_meetings).map_err(|e| {
             // Point at the spreadsheet row rather than the document built from it.
-            let row = e.location.clone();
-            import_error(format!("{row} (from the CSV)"), e.problem)
+            let row = &e.location;
+            let location = Explanation {
+                ja: Say::FromCsv { row: &row.ja }.ja(),
+                en: Say::FromCsv { row: &row.en }.en(),
+            };
+            import_error(location, e.problem)
         })?;
         Ok(document)
     }
@@ -366,7 +438,7 @@ fn records<T: DeserializeOwned>(
         return Ok(Vec::new());
     };
     let items: Vec<&RawValue> =
-        serde_json::from_str(value.get()).map_err(|_| import_error(name, "expected an array"))?;
+        serde_json::from_str(value.get()).map_err(|_| import_error(key(name), Say::NotAnArray))?;
     items
         .iter()
         .enumerate()
@@ -377,11 +449,17 @@ fn records<T: DeserializeOwned>(
                 let path = e.path().to_string();
                 // serde quotes the offending value (`unknown variant "…"`): keep it short.
                 let problem = shown_problem(&e.into_inner().to_string());
-                if path == "." {
-                    import_error(label, problem)
+                let ja = serde_words_ja(&problem)
+                    .unwrap_or_else(|| Say::Unreadable { detail: &problem }.ja());
+                let problem = if path == "." {
+                    Explanation { ja, en: problem }
                 } else {
-                    import_error(label, format!("{path}: {problem}"))
-                }
+                    Explanation {
+                        ja: format!("`{path}`: {ja}"),
+                        en: format!("{path}: {problem}"),
+                    }
+                };
+                import_error(at(label), problem)
             })
         })
         .collect()
@@ -436,25 +514,20 @@ struct Ids {
 
 impl Ids {
     /// Records `id` for the record at `at`, or says which earlier record has it.
-    fn insert(&mut self, id: &str, at: String, explicit: bool) -> Result<(), String> {
+    fn insert(&mut self, id: &str, at: String, explicit: bool) -> Result<(), Explanation> {
         match self.first_at.get(id) {
             None => {
                 self.first_at.insert(id.to_string(), (at, explicit));
                 Ok(())
             }
-            Some((first, first_explicit)) => Err(if explicit || *first_explicit {
-                format!(
-                    "{first} and {at} both have id \"{}\"; give each record its own id \
-                     (or leave `id` out to derive one from the content)",
-                    shown(id)
-                )
-            } else {
-                format!(
-                    "{first} and {at} are the same record (same meeting, date and text, \
-                     so both get id \"{}\"); remove one",
-                    shown(id)
-                )
-            }),
+            Some((first, first_explicit)) => {
+                let (first, at, id) = (first.as_str(), at.as_str(), &shown(id));
+                Err(if explicit || *first_explicit {
+                    Say::SameId { first, at, id }.into()
+                } else {
+                    Say::SameRecord { first, at, id }.into()
+                })
+            }
         }
     }
 }
@@ -471,8 +544,8 @@ mod tests {
             {"meeting":"weekly","date":"2024-05-15","status":"held"},
             {"meeting":"weekly","date":"2024-02-30","status":"held"}]}"#;
         let err = Document::from_json(text, KNOWN).unwrap_err();
-        assert_eq!(err.location, "sessions[1] (weekly 2024-02-30)");
-        assert!(err.problem.starts_with("date: "), "{err}");
+        assert_eq!(err.location.en, "sessions[1] (weekly 2024-02-30)");
+        assert!(err.problem.en.starts_with("date: "), "{err}");
     }
 
     #[test]
@@ -481,8 +554,8 @@ mod tests {
         assert!(err.to_string().contains("\"other/v9\" is not a format"));
         let text = r#"{"format":"weekly-postmortem/v1","learnings":[{"meeting":"daily","date":"2024-05-15","text":"x"}]}"#;
         let err = Document::from_json(text, KNOWN).unwrap_err();
-        assert_eq!(err.location, "learnings[0] (daily 2024-05-15)");
-        assert!(err.problem.contains("not a configured meeting"));
+        assert_eq!(err.location.en, "learnings[0] (daily 2024-05-15)");
+        assert!(err.problem.en.contains("not a configured meeting"));
     }
 
     #[test]
@@ -509,7 +582,7 @@ mod tests {
             KNOWN,
         )
         .unwrap_err();
-        assert_eq!(err.location, "line 2");
+        assert_eq!(err.location.en, "line 2");
     }
 
     fn learnings(items: serde_json::Value) -> String {
@@ -610,9 +683,10 @@ mod tests {
             {"id": "x", "meeting": "weekly", "date": "2024-05-22", "text": "three"}
         ]));
         let err = Document::from_json(&text, KNOWN).unwrap_err();
-        assert_eq!(err.location, "learnings[2] (weekly 2024-05-22)");
+        assert_eq!(err.location.en, "learnings[2] (weekly 2024-05-22)");
         assert!(
             err.problem
+                .en
                 .starts_with("learnings[0] and learnings[2] both have id \"x\"; give each"),
             "{err}"
         );
@@ -624,6 +698,7 @@ mod tests {
         let err = Document::from_json(&text, KNOWN).unwrap_err();
         assert!(
             err.problem
+                .en
                 .starts_with("learnings[0] and learnings[1] are the same record"),
             "{err}"
         );
@@ -635,6 +710,7 @@ mod tests {
         let err = Document::from_json(&text, KNOWN).unwrap_err();
         assert!(
             err.problem
+                .en
                 .starts_with("postmortems[0] and postmortems[1] both have id \"pm\""),
             "{err}"
         );
@@ -646,6 +722,7 @@ mod tests {
         let err = Document::from_json(&text, KNOWN).unwrap_err();
         assert!(
             err.problem
+                .en
                 .starts_with("sessions[0].agenda[0] and sessions[1].agenda[1] both have id \"i\""),
             "{err}"
         );
@@ -701,5 +778,33 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().chars().count() < 200, "{err}");
+    }
+
+    #[test]
+    fn a_bad_record_is_named_in_japanese_for_people() {
+        let text = r#"{"format":"weekly-postmortem/v1","sessions":[{"meeting":"weekly","date":"2024-05-15","status":"held","colour":1}]}"#;
+        let err = Document::from_json(text, KNOWN).unwrap_err();
+        let ja = err.say(Language::Ja);
+        assert!(ja.starts_with("sessions[0] (weekly 2024-05-15): "), "{ja}");
+        assert!(
+            err.say(Language::Ja)
+                .contains("`colour` というキーはありません"),
+            "{}",
+            err.say(Language::Ja)
+        );
+        let err = Document::from_csv(
+            "date,title,presenter,kind,notes\n12/14,DNS,,,\n",
+            "weekly",
+            KNOWN,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.say(Language::Ja),
+            "2 行目: 日付 `12/14` は YYYY-MM-DD の日付ではありません"
+        );
+        assert_eq!(
+            err.to_string(),
+            "line 2: date \"12/14\" is not a date as YYYY-MM-DD"
+        );
     }
 }

@@ -9,6 +9,11 @@
 use std::io::Read;
 use std::path::Path;
 
+use crate::domain::language::Language;
+use crate::messages::Message;
+use crate::messages::cli::Cli;
+use crate::messages::config::{ConfigText as Say, Explanation, SpecialFile};
+
 /// The largest secret file accepted. Google's service-account keys are about 2.4 KiB.
 pub const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
 
@@ -25,12 +30,13 @@ pub enum SecretFileError {
         source: std::io::Error,
     },
     #[error(
-        "{key} {path}: not a regular file ({kind}): point it at the file that holds the secret"
+        "{key} {path}: not a regular file ({}): point it at the file that holds the secret",
+        kind.en()
     )]
     NotRegular {
         key: String,
         path: String,
-        kind: &'static str,
+        kind: SpecialFile,
     },
     #[error(
         "{key} {path}: {size} bytes is too large for a secret (at most {max} bytes): point it at the file that holds only the secret",
@@ -46,6 +52,51 @@ pub enum SecretFileError {
 impl SecretFileError {
     pub fn is_missing(&self) -> bool {
         matches!(self, SecretFileError::Missing { .. })
+    }
+
+    /// The same in both languages, for a config error (a missing file is
+    /// left to the integration and never becomes one).
+    pub(crate) fn explanation(&self) -> Explanation {
+        let io = |source: &std::io::Error, language| {
+            Cli::Io {
+                kind: source.kind(),
+                text: &source.to_string(),
+            }
+            .say(language)
+        };
+        match self {
+            SecretFileError::Missing { key, path } => Explanation {
+                ja: Say::SecretUnreadable {
+                    key,
+                    path,
+                    error: &io(&std::io::ErrorKind::NotFound.into(), Language::Ja),
+                }
+                .ja(),
+                en: self.to_string(),
+            },
+            SecretFileError::Unreadable { key, path, source } => Explanation {
+                ja: Say::SecretUnreadable {
+                    key,
+                    path,
+                    error: &io(source, Language::Ja),
+                }
+                .ja(),
+                en: self.to_string(),
+            },
+            SecretFileError::NotRegular { key, path, kind } => Say::SecretNotRegular {
+                key,
+                path,
+                kind: *kind,
+            }
+            .into(),
+            SecretFileError::TooLarge { key, path, size } => Say::SecretTooLarge {
+                key,
+                path,
+                size: *size,
+                max: MAX_SECRET_FILE_BYTES,
+            }
+            .into(),
+        }
     }
 }
 
@@ -97,17 +148,17 @@ fn check_metadata(
     let file_type = metadata.file_type();
     if !file_type.is_file() {
         let kind = if file_type.is_dir() {
-            "a directory"
+            SpecialFile::Directory
         } else if file_type.is_char_device() {
-            "a character device"
+            SpecialFile::CharDevice
         } else if file_type.is_block_device() {
-            "a block device"
+            SpecialFile::BlockDevice
         } else if file_type.is_fifo() {
-            "a named pipe"
+            SpecialFile::Fifo
         } else if file_type.is_socket() {
-            "a socket"
+            SpecialFile::Socket
         } else {
-            "not a file"
+            SpecialFile::Other
         };
         return Err(SecretFileError::NotRegular {
             key: key.to_string(),

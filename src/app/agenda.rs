@@ -275,7 +275,7 @@ mod tests {
         let f = fixture("2026-11-29T00:00:00Z");
         let reply = add(&f.ctx(), &person("1"), item("DNS outage", None)).unwrap();
         assert!(
-            reply.text.starts_with("Added to #393 (2026-12-02 Wed)"),
+            reply.text.starts_with("Added to #393, Dec 2 (Wed)"),
             "{}",
             reply.text
         );

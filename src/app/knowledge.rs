@@ -221,7 +221,7 @@ mod tests {
         };
         let reply = add_postmortem(&ctx, &person("7"), form).unwrap();
         assert!(
-            reply.text.contains("2026-12-02"),
+            reply.text.contains("Dec 2 (Wed)"),
             "latest held session: {}",
             reply.text
         );

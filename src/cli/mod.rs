@@ -10,6 +10,7 @@ mod stats;
 mod suggest_slot;
 mod sync;
 mod transfer;
+mod usage;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -172,12 +173,19 @@ pub fn main() -> ExitCode {
     // reqwest is built without a crypto provider of its own (no OpenSSL, no aws-lc):
     // every TLS client in this process uses ring, which Google's client brings anyway.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        // clap prints help and version to stdout (exit 0), usage errors to stderr (exit 2).
-        Err(err) => {
+        // Help and version go to stdout as clap writes them (exit 0).
+        Err(err) if !err.use_stderr() => {
             let _ = err.print();
-            return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
+            return ExitCode::SUCCESS;
+        }
+        // Usage errors in the config's language on stderr (exit 2).
+        Err(err) => {
+            let language = usage::language_before_parsing(&args);
+            eprintln!("{}", usage::render(&err, language));
+            return ExitCode::from(2);
         }
     };
     // Until the config says otherwise, errors are in the default language.
@@ -200,7 +208,7 @@ fn error_chain(err: &CliError) -> String {
 }
 
 fn run(cli: Cli, language: &mut Language) -> Result<(), CliError> {
-    let config = Config::load(&cli.config)?;
+    let config = Config::load(&cli.config).inspect_err(|e| *language = e.language())?;
     *language = config.daemon.language;
     let clock = clock::from_env().map_err(CliError::Usage)?;
     let env = Env { config, clock };

@@ -24,6 +24,7 @@ use crate::domain::slots::{
 };
 use crate::messages::Message;
 use crate::messages::cli::Cli as Say;
+use crate::messages::config::Explanation;
 
 /// Google refuses a free/busy query spanning much more than 90 days ("The requested time range
 /// is too long"); 12 weeks stays under it, so the default 8 weeks is one call.
@@ -77,27 +78,32 @@ pub struct SuggestSlotArgs {
 
 /// Argument values are checked by clap before the config (and its language) is
 /// read, and clap frames them in its own English error, so they stay English.
-fn clap_language_say(message: Say<'_>) -> String {
-    message.say(Language::En)
-}
-
-fn parse_weekday(text: &str) -> Result<Weekday, String> {
-    text.trim()
-        .parse()
-        .map_err(|_| clap_language_say(Say::NotAWeekday { text }))
-}
-
-fn parse_quorum(text: &str) -> Result<f64, String> {
-    match text.trim().parse::<f64>() {
-        Ok(q) if q > 0.0 && q <= 1.0 => Ok(q),
-        _ => Err(clap_language_say(Say::NotAShare { text })),
+/// A refusal in both languages: clap carries it to `cli/usage.rs`, which
+/// says it in the config's.
+fn both(message: Say<'_>) -> Explanation {
+    Explanation {
+        ja: message.ja(),
+        en: message.en(),
     }
 }
 
-fn parse_timezone(text: &str) -> Result<Tz, String> {
+fn parse_weekday(text: &str) -> Result<Weekday, Explanation> {
     text.trim()
         .parse()
-        .map_err(|_| clap_language_say(Say::NotATimeZone { text }))
+        .map_err(|_| both(Say::NotAWeekday { text }))
+}
+
+fn parse_quorum(text: &str) -> Result<f64, Explanation> {
+    match text.trim().parse::<f64>() {
+        Ok(q) if q > 0.0 && q <= 1.0 => Ok(q),
+        _ => Err(both(Say::NotAShare { text })),
+    }
+}
+
+fn parse_timezone(text: &str) -> Result<Tz, Explanation> {
+    text.trim()
+        .parse()
+        .map_err(|_| both(Say::NotATimeZone { text }))
 }
 
 /// One element of `suggest-slot --format json`; the field names are a contract.

@@ -77,7 +77,7 @@ pub fn import(env: &Env, args: &ImportArgs, out: &mut dyn Write) -> Result<(), C
     .map_err(|e| {
         env.usage(Say::NothingImported {
             file: &name,
-            error: &e.to_string(),
+            error: &e.say(env.language()),
         })
     })?;
     let summary = LogAccess::for_writing(env)?.import(&document)?;

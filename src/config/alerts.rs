@@ -8,6 +8,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::messages::config::{ConfigText as Say, Explanation};
 use toml::Spanned;
 
 use super::RawMeeting;
@@ -65,19 +67,17 @@ fn default_min_duration() -> MinDuration {
 struct MinDuration(u32);
 
 impl TryFrom<i64> for MinDuration {
-    type Error = String;
-    fn try_from(minutes: i64) -> Result<Self, String> {
+    type Error = Explanation;
+    fn try_from(minutes: i64) -> Result<Self, Explanation> {
         match u32::try_from(minutes) {
             Ok(m @ 0..=10_080) => Ok(Self(m)),
-            _ => Err(format!(
-                "expected a number of minutes from 0 to 10080 (a week), got {minutes}"
-            )),
+            _ => Err(Say::MinutesUpToAWeek { got: minutes }.into()),
         }
     }
 }
 
 /// Where a problem is, which key, and what to fix.
-type Problem = (Option<Range<usize>>, String, String);
+type Problem = (Option<Range<usize>>, String, Explanation);
 
 impl RawAlerts {
     pub(super) fn check(
@@ -89,17 +89,18 @@ impl RawAlerts {
             (
                 Some(self.listen.span()),
                 "alerts.listen".to_string(),
-                format!(
-                    "expected an address and port such as \"0.0.0.0:8755\", got {:?}",
-                    self.listen.get_ref()
-                ),
+                Say::SocketAddress {
+                    example: "0.0.0.0:8755",
+                    got: self.listen.get_ref(),
+                }
+                .into(),
             )
         })?;
         if let (Some(env), Some(_)) = (&self.token_env, &self.token_file) {
             return Err((
                 Some(env.span()),
                 "alerts.token_env".into(),
-                "set token_env or token_file, not both".into(),
+                Say::TokenEnvAndFile.into(),
             ));
         }
         if let Some(env) = &self.token_env
@@ -108,10 +109,7 @@ impl RawAlerts {
             return Err((
                 Some(env.span()),
                 "alerts.token_env".into(),
-                format!(
-                    "expected the name of an environment variable, got {:?}",
-                    env.get_ref()
-                ),
+                Say::TokenEnvName { got: env.get_ref() }.into(),
             ));
         }
         let ids: Vec<&str> = meetings.iter().map(|m| m.id.get_ref().0.as_str()).collect();
@@ -121,17 +119,19 @@ impl RawAlerts {
                 return Err((
                     Some(route.span()),
                     format!("alerts.routes[{index}].meeting"),
-                    format!(
-                        "no meeting has the id {meeting:?}; the meetings are {}",
-                        ids.join(", ")
-                    ),
+                    Say::NoMeetingWithId {
+                        id: meeting,
+                        near: None,
+                        ids: &ids.join(", "),
+                    }
+                    .into(),
                 ));
             }
             if route.get_ref().label.is_empty() {
                 return Err((
                     Some(route.span()),
                     format!("alerts.routes[{index}].label"),
-                    "is empty: name the alert label to match, such as \"team\"".into(),
+                    Say::RouteLabelEmpty.into(),
                 ));
             }
         }
@@ -205,7 +205,7 @@ first_session = "2019-02-07"
     fn parse(alerts: &str) -> Result<Config, String> {
         Config::parse(
             Path::new("/etc/wp/config.toml"),
-            &format!("{MEETINGS}\n[alerts]\n{alerts}"),
+            &format!("{MEETINGS}\n[alerts]\n{alerts}\n[daemon]\nlanguage = \"en\"\n"),
         )
         .map_err(|e| e.to_string())
     }

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::messages::config::{ConfigText as Say, Explanation};
+
 /// `[google]`: absent means calendar sync is off.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,13 +52,16 @@ fn default_sync_interval() -> u64 {
 pub struct HorizonWeeks(pub u32);
 
 impl TryFrom<i64> for HorizonWeeks {
-    type Error = String;
-    fn try_from(weeks: i64) -> Result<Self, String> {
+    type Error = Explanation;
+    fn try_from(weeks: i64) -> Result<Self, Explanation> {
         match u32::try_from(weeks) {
             Ok(w @ 1..=104) => Ok(Self(w)),
-            _ => Err(format!(
-                "expected a number of weeks from 1 to 104, got {weeks}"
-            )),
+            _ => Err(Say::Weeks {
+                min: 1,
+                max: 104,
+                got: weeks,
+            }
+            .into()),
         }
     }
 }
@@ -73,13 +78,11 @@ impl Default for SendUpdatesName {
 }
 
 impl TryFrom<String> for SendUpdatesName {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, String> {
+    type Error = Explanation;
+    fn try_from(value: String) -> Result<Self, Explanation> {
         match value.as_str() {
             "none" | "all" | "externalOnly" => Ok(Self(value)),
-            _ => Err(format!(
-                "expected one of none, all, externalOnly, got {value:?}"
-            )),
+            _ => Err(Say::SendUpdates { got: &value }.into()),
         }
     }
 }
@@ -120,8 +123,8 @@ enum SnowflakeText {
 }
 
 impl TryFrom<SnowflakeText> for Snowflake {
-    type Error = String;
-    fn try_from(value: SnowflakeText) -> Result<Self, String> {
+    type Error = Explanation;
+    fn try_from(value: SnowflakeText) -> Result<Self, Explanation> {
         let parsed = match &value {
             SnowflakeText::Text(text) => text.trim().parse::<u64>().ok(),
             SnowflakeText::Number(n) => u64::try_from(*n).ok(),
@@ -131,7 +134,7 @@ impl TryFrom<SnowflakeText> for Snowflake {
                 SnowflakeText::Text(t) => format!("{t:?}"),
                 SnowflakeText::Number(n) => n.to_string(),
             };
-            format!("expected a Discord id (digits, e.g. \"111111111111111111\"), got {shown}")
+            Say::DiscordId { got: &shown }.into()
         })
     }
 }

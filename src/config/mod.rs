@@ -32,6 +32,8 @@ use crate::domain::log::{TextKind, check_field};
 use crate::domain::people::People;
 use crate::domain::reminders::ReminderTimes;
 use crate::domain::schedule::{Closure, MonthDay, WeeklyRule};
+use crate::messages::Message;
+use crate::messages::config::{ConfigText as Say, Explanation};
 
 /// Where the config is read from when neither `--config` nor the environment says.
 pub const DEFAULT_PATH: &str = "/etc/weekly-postmortem/config.toml";
@@ -97,13 +99,16 @@ impl Default for HealthCheckSeconds {
 }
 
 impl TryFrom<i64> for HealthCheckSeconds {
-    type Error = String;
-    fn try_from(seconds: i64) -> Result<Self, String> {
+    type Error = Explanation;
+    fn try_from(seconds: i64) -> Result<Self, Explanation> {
         match u64::try_from(seconds) {
             Ok(s @ 1..=3600) => Ok(Self(s)),
-            _ => Err(format!(
-                "expected a number of seconds from 1 to 3600, got {seconds}"
-            )),
+            _ => Err(Say::Seconds {
+                min: 1,
+                max: 3600,
+                got: seconds,
+            }
+            .into()),
         }
     }
 }
@@ -126,13 +131,16 @@ impl Default for CacheMib {
 }
 
 impl TryFrom<i64> for CacheMib {
-    type Error = String;
-    fn try_from(mib: i64) -> Result<Self, String> {
+    type Error = Explanation;
+    fn try_from(mib: i64) -> Result<Self, Explanation> {
         match u64::try_from(mib) {
             Ok(m @ 1..=4096) => Ok(Self(m)),
-            _ => Err(format!(
-                "expected a cache size in MiB from 1 to 4096, got {mib}"
-            )),
+            _ => Err(Say::CacheMib {
+                min: 1,
+                max: 4096,
+                got: mib,
+            }
+            .into()),
         }
     }
 }
@@ -188,9 +196,10 @@ fn default_listen() -> SocketAddr {
 fn socket_address<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
     let text = String::deserialize(d)?;
     text.parse().map_err(|_| {
-        serde::de::Error::custom(format!(
-            "expected an address and port such as \"127.0.0.1:8754\", got {text:?}"
-        ))
+        serde::de::Error::custom(Explanation::from(Say::SocketAddress {
+            example: "127.0.0.1:8754",
+            got: &text,
+        }))
     })
 }
 
@@ -234,20 +243,90 @@ pub struct Dashboard {
     pub url: String,
 }
 
-#[derive(Debug, thiserror::Error)]
+/// A config that cannot be used: the file, the line and the key as written,
+/// the explanation in the file's own `daemon.language` (Japanese when the file
+/// cannot be read far enough to know it).
+#[derive(Debug)]
 pub enum ConfigError {
-    #[error("{path}: cannot read the config file: {source}")]
     Read {
         path: String,
         source: std::io::Error,
     },
-    #[error("{path}{line}: {key}{message}")]
     Invalid {
         path: String,
         line: LineNumber,
         key: KeyPath,
-        message: String,
+        message: Explanation,
+        language: Language,
     },
+}
+
+impl ConfigError {
+    /// The language the error is written in.
+    pub fn language(&self) -> Language {
+        match self {
+            ConfigError::Read { .. } => Language::default(),
+            ConfigError::Invalid { language, .. } => *language,
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::Read { path, source } => {
+                let language = self.language();
+                let error = crate::messages::cli::Cli::Io {
+                    kind: source.kind(),
+                    text: &source.to_string(),
+                }
+                .say(language);
+                let text = Say::CannotRead { error: &error }.say(language);
+                write!(f, "{path}: {text}")
+            }
+            ConfigError::Invalid {
+                path,
+                line,
+                key,
+                message,
+                language,
+            } => {
+                let key = if key.0.is_empty() || key.0 == "." {
+                    String::new()
+                } else {
+                    Say::KeyPrefix { key: &key.0 }.say(*language)
+                };
+                write!(f, "{path}{line}: {key}{}", message.say(*language))
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigError::Read { source, .. } => Some(source),
+            ConfigError::Invalid { .. } => None,
+        }
+    }
+}
+
+/// The `daemon.language` a config text sets, read on its own so that errors
+/// anywhere else in the file (and the command line's) are in that language:
+/// Japanese when the text is not TOML or does not say.
+pub fn language_written_in(text: &str) -> Language {
+    #[derive(Deserialize)]
+    struct Document {
+        daemon: Option<Daemon>,
+    }
+    #[derive(Deserialize)]
+    struct Daemon {
+        language: Option<Language>,
+    }
+    toml::from_str::<Document>(text)
+        .ok()
+        .and_then(|d| d.daemon?.language)
+        .unwrap_or_default()
 }
 
 /// `:N` after the file name, or nothing when the problem has no single line.
@@ -263,19 +342,9 @@ impl fmt::Display for LineNumber {
     }
 }
 
-/// `key: ` before the message, or nothing for the document as a whole.
+/// The key a problem is about; empty for the document as a whole.
 #[derive(Debug)]
 pub struct KeyPath(String);
-
-impl fmt::Display for KeyPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() || self.0 == "." {
-            Ok(())
-        } else {
-            write!(f, "key `{}`: ", self.0)
-        }
-    }
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -358,9 +427,11 @@ struct RawClosure {
 struct MonthDayText(MonthDay);
 
 impl TryFrom<String> for MonthDayText {
-    type Error = String;
-    fn try_from(text: String) -> Result<Self, String> {
-        MonthDay::parse(&text).map(Self)
+    type Error = Explanation;
+    fn try_from(text: String) -> Result<Self, Explanation> {
+        MonthDay::parse(&text)
+            .map(Self)
+            .map_err(|_| Say::MonthDay { got: &text }.into())
     }
 }
 
@@ -394,8 +465,8 @@ fn default_true() -> bool {
 struct MeetingId(String);
 
 impl TryFrom<String> for MeetingId {
-    type Error = String;
-    fn try_from(id: String) -> Result<Self, String> {
+    type Error = Explanation;
+    fn try_from(id: String) -> Result<Self, Explanation> {
         let valid = !id.is_empty()
             && id.len() <= 64
             && id
@@ -404,9 +475,7 @@ impl TryFrom<String> for MeetingId {
         if valid {
             Ok(Self(id))
         } else {
-            Err(format!(
-                "expected an id of 1 to 64 letters, digits, `-` or `_`, got {id:?}"
-            ))
+            Err(Say::MeetingId { got: &id }.into())
         }
     }
 }
@@ -416,11 +485,11 @@ impl TryFrom<String> for MeetingId {
 struct Timezone(Tz);
 
 impl TryFrom<String> for Timezone {
-    type Error = String;
-    fn try_from(name: String) -> Result<Self, String> {
+    type Error = Explanation;
+    fn try_from(name: String) -> Result<Self, Explanation> {
         name.parse()
             .map(Self)
-            .map_err(|_| format!("expected an IANA time zone such as \"Asia/Tokyo\", got {name:?}"))
+            .map_err(|_| Say::TimeZone { got: &name }.into())
     }
 }
 
@@ -429,8 +498,8 @@ impl TryFrom<String> for Timezone {
 struct WeekdayName(Weekday);
 
 impl TryFrom<String> for WeekdayName {
-    type Error = String;
-    fn try_from(name: String) -> Result<Self, String> {
+    type Error = Explanation;
+    fn try_from(name: String) -> Result<Self, Explanation> {
         const NAMES: [&str; 7] = [
             "monday",
             "tuesday",
@@ -445,7 +514,7 @@ impl TryFrom<String> for WeekdayName {
             .position(|n| n.eq_ignore_ascii_case(&name))
             .and_then(|i| Weekday::try_from(i as u8).ok())
             .map(Self)
-            .ok_or_else(|| format!("expected one of monday..sunday, got {name:?}"))
+            .ok_or_else(|| Say::Weekday { got: &name }.into())
     }
 }
 
@@ -454,15 +523,15 @@ impl TryFrom<String> for WeekdayName {
 struct StartTime(NaiveTime);
 
 impl TryFrom<String> for StartTime {
-    type Error = String;
-    fn try_from(text: String) -> Result<Self, String> {
+    type Error = Explanation;
+    fn try_from(text: String) -> Result<Self, Explanation> {
         let parsed = text
             .split_once(':')
             .filter(|(h, m)| h.len() == 2 && m.len() == 2)
             .and_then(|(h, m)| NaiveTime::from_hms_opt(h.parse().ok()?, m.parse().ok()?, 0));
         parsed
             .map(Self)
-            .ok_or_else(|| format!("expected a time as HH:MM from 00:00 to 23:59, got {text:?}"))
+            .ok_or_else(|| Say::StartTime { got: &text }.into())
     }
 }
 
@@ -473,9 +542,16 @@ impl TryFrom<String> for StartTime {
 struct FirstSession(NaiveDate);
 
 impl TryFrom<NaiveDate> for FirstSession {
-    type Error = String;
-    fn try_from(date: NaiveDate) -> Result<Self, String> {
-        date_bounds::check_sane_year(date).map(Self)
+    type Error = Explanation;
+    fn try_from(date: NaiveDate) -> Result<Self, Explanation> {
+        date_bounds::check_sane_year(date).map(Self).map_err(|_| {
+            Say::YearRange {
+                first: *date_bounds::SANE_YEARS.start(),
+                last: *date_bounds::SANE_YEARS.end(),
+                got: &date.to_string(),
+            }
+            .into()
+        })
     }
 }
 
@@ -484,13 +560,16 @@ impl TryFrom<NaiveDate> for FirstSession {
 struct DurationMinutes(u32);
 
 impl TryFrom<i64> for DurationMinutes {
-    type Error = String;
-    fn try_from(minutes: i64) -> Result<Self, String> {
+    type Error = Explanation;
+    fn try_from(minutes: i64) -> Result<Self, Explanation> {
         match u32::try_from(minutes) {
             Ok(m @ 1..=1440) => Ok(Self(m)),
-            _ => Err(format!(
-                "expected a number of minutes from 1 to 1440, got {minutes}"
-            )),
+            _ => Err(Say::Minutes {
+                min: 1,
+                max: 1440,
+                got: minutes,
+            }
+            .into()),
         }
     }
 }
@@ -534,7 +613,8 @@ impl Config {
                         path: self.path.display().to_string(),
                         line: LineNumber(None),
                         key: KeyPath(String::new()),
-                        message: e.to_string(),
+                        message: e.explanation(),
+                        language: self.daemon.language,
                     });
                 }
                 _ => {}
@@ -544,16 +624,18 @@ impl Config {
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
-        let invalid = |span: Option<std::ops::Range<usize>>, key: &str, message: String| {
+        let language = language_written_in(text);
+        let invalid = |span: Option<std::ops::Range<usize>>, key: &str, message: Explanation| {
             ConfigError::Invalid {
                 path: path.display().to_string(),
                 line: LineNumber(span.map(|s| line_of(text, s.start))),
                 key: KeyPath(key.to_string()),
                 message,
+                language,
             }
         };
         let raw: RawConfig = toml::Deserializer::parse(text)
-            .map_err(|e| invalid(e.span(), "", e.message().to_string()))
+            .map_err(|e| invalid(e.span(), "", Explanation::from_parser(e.message())))
             .and_then(|de| {
                 serde_path_to_error::deserialize(de).map_err(|e| {
                     // A value inside a `Spanned` shows toml's private wrapper key in the path.
@@ -562,16 +644,16 @@ impl Config {
                         .to_string()
                         .replace(".$__serde_spanned_private_value", "");
                     let inner = e.into_inner();
-                    invalid(inner.span(), &key, inner.message().to_string())
+                    invalid(
+                        inner.span(),
+                        &key,
+                        Explanation::from_parser(inner.message()),
+                    )
                 })
             })?;
 
         if raw.meeting.is_empty() {
-            return Err(invalid(
-                None,
-                "",
-                "no meeting configured: add a [[meeting]] table with id, title, weekday, start_time and first_session".into(),
-            ));
+            return Err(invalid(None, "", Say::NoMeeting.into()));
         }
         let mut seen = HashSet::new();
         for (index, meeting) in raw.meeting.iter().enumerate() {
@@ -580,7 +662,7 @@ impl Config {
                 return Err(invalid(
                     Some(meeting.id.span()),
                     &format!("meeting[{index}].id"),
-                    format!("duplicate meeting id {id:?}: each [[meeting]] needs its own id"),
+                    Say::DuplicateMeetingId { id }.into(),
                 ));
             }
         }
@@ -656,7 +738,7 @@ impl Config {
 }
 
 /// A config text that failed its rule: where, which key (below the meeting), why.
-type TextProblem = (std::ops::Range<usize>, String, String);
+type TextProblem = (std::ops::Range<usize>, String, Explanation);
 
 impl RawMeeting {
     /// The texts that end up in records, messages and the calendar meet the
@@ -665,7 +747,8 @@ impl RawMeeting {
     /// so it is refused here, by `check-config` and `run` alike.
     fn check_texts(&self) -> Result<(), TextProblem> {
         let check = |kind: TextKind, key: String, text: &Spanned<String>| {
-            check_field(kind, &key, text.get_ref()).map_err(|e| (text.span(), e.field, e.problem))
+            check_field(kind, &key, text.get_ref())
+                .map_err(|e| (text.span(), e.field.clone(), Explanation::from(&e)))
         };
         check(TextKind::Title, "title".into(), &self.title)?;
         for (i, name) in self.facilitators.iter().enumerate() {
@@ -685,11 +768,17 @@ impl RawMeeting {
                     return Err((
                         later.name.span(),
                         format!("closures[{i}]"),
-                        format!(
-                            "{:?} ({}..{}) overlaps closures[{j}] {:?} ({}..{}) on {day}; \
-                             closures must not share a day",
-                            b.name, b.from, b.until, a.name, a.from, a.until
-                        ),
+                        Say::ClosuresOverlap {
+                            name: &b.name,
+                            from: &b.from.to_string(),
+                            until: &b.until.to_string(),
+                            other: j,
+                            other_name: &a.name,
+                            other_from: &a.from.to_string(),
+                            other_until: &a.until.to_string(),
+                            day: &day.to_string(),
+                        }
+                        .into(),
                     ));
                 }
             }
@@ -702,7 +791,7 @@ impl RawMeeting {
                 (TextKind::Line, "url", &dashboard.url),
             ] {
                 check_field(kind, &format!("dashboards[{i}].{key}"), text)
-                    .map_err(|e| (span.clone(), e.field, e.problem))?;
+                    .map_err(|e| (span.clone(), e.field.clone(), Explanation::from(&e)))?;
             }
         }
         Ok(())
@@ -792,7 +881,7 @@ mod tests {
 [daemon]
 state_dir = "./state"
 listen = "127.0.0.1:8754"
-language = "ja"
+language = "en"
 
 [[meeting]]
 id = "weekly"
@@ -846,8 +935,8 @@ skip_dates = ["2026-12-30"]
         assert_eq!(config.daemon.cache_mib.get(), 16);
         let with = |value: &str| {
             VALID.replace(
-                "language = \"ja\"",
-                &format!("language = \"ja\"\ncache_mib = {value}"),
+                "language = \"en\"",
+                &format!("language = \"en\"\ncache_mib = {value}"),
             )
         };
         let config = Config::parse(Path::new("/etc/wp/config.toml"), &with("64")).unwrap();
@@ -895,7 +984,7 @@ skip_dates = ["2026-12-30"]
 
     #[test]
     fn unknown_keys_zones_and_weekdays_are_rejected() {
-        let err = error_of(&VALID.replace("language = \"ja\"", "language = \"ja\"\ncolour = 1"));
+        let err = error_of(&VALID.replace("language = \"en\"", "language = \"en\"\ncolour = 1"));
         assert!(err.starts_with("/etc/wp/config.toml:6: "), "{err}");
         assert!(err.contains("unknown field `colour`"), "{err}");
         let err = error_of(&VALID.replace("Asia/Tokyo", "Asia/Osaka"));
@@ -998,5 +1087,53 @@ team = "SRE""#,
             err.contains(":19: key `meeting[1].id`: duplicate meeting id \"weekly\""),
             "{err}"
         );
+    }
+}
+
+#[cfg(test)]
+mod japanese_errors {
+    use super::*;
+
+    fn error_of(text: &str) -> String {
+        Config::parse(Path::new("/etc/wp/config.toml"), text)
+            .unwrap_err()
+            .to_string()
+    }
+
+    const MEETING: &str = "[[meeting]]\nid = \"weekly\"\ntitle = \"週次\"\nweekday = \"wednesday\"\nstart_time = \"17:00\"\nfirst_session = \"2019-02-06\"\n";
+
+    #[test]
+    fn errors_are_in_the_files_language_and_japanese_when_it_says_nothing_or_cannot_be_read() {
+        // No `daemon.language`: Japanese, with file, line and key as written.
+        let err = error_of(&MEETING.replace("17:00", "25:00"));
+        assert_eq!(
+            err,
+            "/etc/wp/config.toml:5: キー `meeting[0].start_time`: 時刻は 00:00 から 23:59 までの HH:MM で指定してください（`25:00` と書かれています）"
+        );
+        // serde's own words, translated.
+        let err = error_of(&format!("[daemon]\ncolour = 1\n{MEETING}"));
+        assert!(
+            err.starts_with("/etc/wp/config.toml:2: キー `daemon.colour`: `colour` というキーはありません。書けるキー: "),
+            "{err}"
+        );
+        let err = error_of("[[meeting]]\nid = \"weekly\"\n");
+        assert!(err.contains("`title` がありません"), "{err}");
+        // Not TOML at all: Japanese, the parser's words quoted.
+        let err = error_of("[daemon\nlanguage = \"en\"\n");
+        assert!(
+            err.starts_with("/etc/wp/config.toml:1: TOML として読めません"),
+            "{err}"
+        );
+        // `language = "en"` anywhere in a file that parses: English.
+        let err = error_of(&format!(
+            "{}[daemon]\nlanguage = \"en\"\n",
+            MEETING.replace("17:00", "25:00")
+        ));
+        assert!(
+            err.contains("key `meeting[0].start_time`: expected a time"),
+            "{err}"
+        );
+        let err = error_of("[daemon]\nlanguage = \"ja\"\n");
+        assert!(err.contains("ミーティングが設定されていません"), "{err}");
     }
 }

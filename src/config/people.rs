@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use serde::Deserialize;
+
+use crate::messages::config::{ConfigText as Say, Explanation};
 use toml::Spanned;
 
 use super::{Config, RawMeeting, Snowflake};
@@ -30,10 +32,10 @@ pub(super) struct RawPerson {
 }
 
 /// Where a problem is, which key, and what to fix.
-pub(super) type Problem = (Option<Range<usize>>, String, String);
+pub(super) type Problem = (Option<Range<usize>>, String, Explanation);
 
-fn at(span: Range<usize>, key: String, message: String) -> Problem {
-    (Some(span), key, message)
+fn at(span: Range<usize>, key: String, message: impl Into<Explanation>) -> Problem {
+    (Some(span), key, message.into())
 }
 
 /// Checks the directory and the meeting keys that name people or meetings, and
@@ -46,7 +48,7 @@ pub(super) fn check(raw: &[RawPerson], meetings: &[RawMeeting]) -> Result<People
         let key = |field: &str| format!("person[{index}].{field}");
         let text = |kind: TextKind, field: &str, value: &Spanned<String>| {
             check_field(kind, &key(field), value.get_ref())
-                .map_err(|e| at(value.span(), e.field, e.problem))
+                .map_err(|e| at(value.span(), e.field.clone(), &e))
         };
         text(TextKind::Name, "name", &person.name)?;
         let name = person.name.get_ref().as_str();
@@ -54,18 +56,14 @@ pub(super) fn check(raw: &[RawPerson], meetings: &[RawMeeting]) -> Result<People
             return Err(at(
                 person.name.span(),
                 key("name"),
-                format!(
-                    "{name:?} looks like an address: a name is a short key such as \"sato\"; put the address in `email`"
-                ),
+                Say::NameLooksLikeAddress { name },
             ));
         }
         if let Some(first) = names.insert(name, index) {
             return Err(at(
                 person.name.span(),
                 key("name"),
-                format!(
-                    "person[{first}] is already named {name:?}: each [[person]] needs its own name"
-                ),
+                Say::NameTaken { first, name },
             ));
         }
         for (field, value) in [("display", &person.display), ("team", &person.team)] {
@@ -79,10 +77,9 @@ pub(super) fn check(raw: &[RawPerson], meetings: &[RawMeeting]) -> Result<People
             return Err(at(
                 email.span(),
                 key("email"),
-                format!(
-                    "expected an email address such as \"sato@example.com\", got {:?}",
-                    email.get_ref()
-                ),
+                Say::Email {
+                    got: email.get_ref(),
+                },
             ));
         }
         if let Some(id) = &person.discord_id
@@ -91,11 +88,11 @@ pub(super) fn check(raw: &[RawPerson], meetings: &[RawMeeting]) -> Result<People
             return Err(at(
                 id.span(),
                 key("discord_id"),
-                format!(
-                    "person[{first}] ({:?}) already has the Discord id {}: one Discord account is one person",
-                    raw[first].name.get_ref(),
-                    id.get_ref().0
-                ),
+                Say::DiscordIdTaken {
+                    first,
+                    name: raw[first].name.get_ref(),
+                    id: id.get_ref().0,
+                },
             ));
         }
         persons.push(Person {
@@ -129,16 +126,16 @@ fn check_meeting(
             return Err(at(
                 name.span(),
                 key(format!("facilitators[{i}]")),
-                format!(
-                    "no [[person]] is named {:?}; did you mean {near:?}?",
-                    name.get_ref()
-                ),
+                Say::NoPersonNamed {
+                    name: name.get_ref(),
+                    near: Some(near),
+                },
             ));
         }
     }
     if let Some(calendar) = &meeting.google_calendar_id {
         check_field(TextKind::Line, "google_calendar_id", calendar.get_ref())
-            .map_err(|e| at(calendar.span(), key(e.field), e.problem))?;
+            .map_err(|e| at(calendar.span(), key(e.field.clone()), &e))?;
     }
     for (i, entry) in meeting.google_attendees.iter().flatten().enumerate() {
         attendee_email(entry.get_ref(), people)
@@ -152,23 +149,20 @@ fn check_meeting(
             return Err(at(
                 other.span(),
                 key(format!("share_history_with[{i}]")),
-                format!(
-                    "{wanted:?} is this meeting itself: it always draws on its own postmortems"
-                ),
+                Say::SharesWithItself { id: wanted },
             ));
         }
         if !known.clone().any(|id| id == wanted) {
-            let hint = closest(wanted, known.clone())
-                .map(|near| format!("did you mean {near:?}? "))
-                .unwrap_or_default();
+            let near = closest(wanted, known.clone());
             let ids: Vec<&str> = known.collect();
             return Err(at(
                 other.span(),
                 key(format!("share_history_with[{i}]")),
-                format!(
-                    "no meeting has the id {wanted:?}; {hint}the meetings are {}",
-                    ids.join(", ")
-                ),
+                Say::NoMeetingWithId {
+                    id: wanted,
+                    near,
+                    ids: &ids.join(", "),
+                },
             ));
         }
     }
@@ -177,25 +171,26 @@ fn check_meeting(
 
 /// A `google_attendees` entry: an address as written, or a person's name
 /// standing for their `email`.
-fn attendee_email<'a>(entry: &'a str, people: &'a People) -> Result<&'a str, String> {
+fn attendee_email<'a>(entry: &'a str, people: &'a People) -> Result<&'a str, Explanation> {
     if entry.contains('@') {
         return if is_email_address(entry) {
             Ok(entry)
         } else {
-            Err(format!(
-                "expected an email address such as \"sato@example.com\" or a [[person]] name, got {entry:?}"
-            ))
+            Err(Say::EmailOrPerson { got: entry }.into())
         };
     }
     match people.by_name(entry) {
-        Some(person) => person.email.as_deref().ok_or_else(|| {
-            format!("[[person]] {entry:?} has no `email`; add one, or write the address here")
-        }),
+        Some(person) => person
+            .email
+            .as_deref()
+            .ok_or_else(|| Say::PersonWithoutEmail { name: entry }.into()),
         None => Err(match people.did_you_mean(entry) {
-            Some(near) => format!("no [[person]] is named {entry:?}; did you mean {near:?}?"),
-            None => format!(
-                "{entry:?} is neither an email address nor the name of a [[person]] with an `email`"
-            ),
+            Some(near) => Say::NoPersonNamed {
+                name: entry,
+                near: Some(near),
+            }
+            .into(),
+            None => Say::NeitherEmailNorPerson { got: entry }.into(),
         }),
     }
 }

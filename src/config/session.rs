@@ -2,6 +2,8 @@
 //! keys `opening_minutes`, `closing_minutes` and `weights.<kind>` are a contract.
 
 use serde::Deserialize;
+
+use crate::messages::config::{ConfigText as Say, Explanation};
 use toml::Spanned;
 
 use crate::domain::run_of_show::{KindWeights, SessionTiming};
@@ -36,13 +38,16 @@ struct RawWeights {
 struct Minutes(u32);
 
 impl TryFrom<i64> for Minutes {
-    type Error = String;
-    fn try_from(minutes: i64) -> Result<Self, String> {
+    type Error = Explanation;
+    fn try_from(minutes: i64) -> Result<Self, Explanation> {
         match u32::try_from(minutes) {
             Ok(m @ 0..=120) => Ok(Self(m)),
-            _ => Err(format!(
-                "expected a number of minutes from 0 to 120, got {minutes}"
-            )),
+            _ => Err(Say::Minutes {
+                min: 0,
+                max: 120,
+                got: minutes,
+            }
+            .into()),
         }
     }
 }
@@ -53,11 +58,16 @@ impl TryFrom<i64> for Minutes {
 struct Weight(u32);
 
 impl TryFrom<i64> for Weight {
-    type Error = String;
-    fn try_from(weight: i64) -> Result<Self, String> {
+    type Error = Explanation;
+    fn try_from(weight: i64) -> Result<Self, Explanation> {
         match u32::try_from(weight) {
             Ok(w @ 0..=100) => Ok(Self(w)),
-            _ => Err(format!("expected a weight from 0 to 100, got {weight}")),
+            _ => Err(Say::Weight {
+                min: 0,
+                max: 100,
+                got: weight,
+            }
+            .into()),
         }
     }
 }
@@ -67,7 +77,7 @@ impl TryFrom<i64> for Weight {
 pub(super) fn timing(
     raw: Option<&Spanned<RawSession>>,
     duration_minutes: u32,
-) -> Result<SessionTiming, (std::ops::Range<usize>, String, String)> {
+) -> Result<SessionTiming, (std::ops::Range<usize>, String, Explanation)> {
     let defaults = SessionTiming::default();
     let Some(spanned) = raw else {
         return Ok(defaults);
@@ -93,11 +103,12 @@ pub(super) fn timing(
         return Err((
             spanned.span(),
             "session".into(),
-            format!(
-                "opening_minutes ({}) and closing_minutes ({}) leave no time for the agenda \
-                 in a meeting of duration_minutes = {duration_minutes}: shorten them",
-                timing.opening_minutes, timing.closing_minutes
-            ),
+            Say::NoTimeForAgenda {
+                opening: timing.opening_minutes,
+                closing: timing.closing_minutes,
+                duration: duration_minutes,
+            }
+            .into(),
         ));
     }
     Ok(timing)
@@ -120,8 +131,11 @@ first_session = "2024-01-03"
 "#;
 
     fn parse(extra: &str) -> Result<Config, String> {
-        Config::parse(Path::new("/etc/wp/config.toml"), &format!("{BASE}{extra}"))
-            .map_err(|e| e.to_string())
+        Config::parse(
+            Path::new("/etc/wp/config.toml"),
+            &format!("{BASE}{extra}\n[daemon]\nlanguage = \"en\"\n"),
+        )
+        .map_err(|e| e.to_string())
     }
 
     #[test]

@@ -9,6 +9,8 @@ use std::ops::Range;
 use axum::http::HeaderName;
 use ipnet::IpNet;
 use serde::Deserialize;
+
+use crate::messages::config::{ConfigText as Say, Explanation};
 use toml::Spanned;
 
 /// `[web]`, checked.
@@ -53,7 +55,7 @@ pub(super) struct RawWeb {
 }
 
 /// Where a problem is, which key, and what to fix.
-type Problem = (Option<Range<usize>>, String, String);
+type Problem = (Option<Range<usize>>, String, Explanation);
 
 impl RawWeb {
     pub(super) fn check(self) -> Result<WebConfig, Problem> {
@@ -61,7 +63,7 @@ impl RawWeb {
             return Err((
                 Some(self.trusted_proxies.span()),
                 "web.trusted_proxies".into(),
-                "name at least one proxy address, such as [\"10.0.0.5/32\"]".into(),
+                Say::NoProxies.into(),
             ));
         }
         let mut trusted_proxies = Vec::new();
@@ -74,9 +76,7 @@ impl RawWeb {
                     (
                         Some(text.span()),
                         format!("web.trusted_proxies[{index}]"),
-                        format!(
-                            "expected an address or CIDR block such as \"10.0.0.5/32\", got {value:?}"
-                        ),
+                        Say::ProxyAddress { got: value }.into(),
                     )
                 })?;
             trusted_proxies.push(net);
@@ -86,10 +86,10 @@ impl RawWeb {
                 (
                     Some(self.user_header.span()),
                     "web.user_header".into(),
-                    format!(
-                        "expected a header name such as \"X-Forwarded-Email\", got {:?}",
-                        self.user_header.get_ref()
-                    ),
+                    Say::HeaderName {
+                        got: self.user_header.get_ref(),
+                    }
+                    .into(),
                 )
             })?;
         Ok(WebConfig {
@@ -101,16 +101,14 @@ impl RawWeb {
 
 /// The one rule for `daemon.listen`: loopback is open to this machine only;
 /// any other address needs `[web]`, which says who may read.
-pub(super) fn check_listen(listen: SocketAddr, web: Option<&WebConfig>) -> Result<(), String> {
+pub(super) fn check_listen(listen: SocketAddr, web: Option<&WebConfig>) -> Result<(), Explanation> {
     if listen.ip().is_loopback() || web.is_some() {
         return Ok(());
     }
-    Err(format!(
-        "{listen} can be reached from other machines, and the endpoint has no protection \
-         for that; listen on 127.0.0.1 or [::1] (reach it through an SSH tunnel), or add a \
-         [web] table (auth = \"proxy\", trusted_proxies, user_header) and put the daemon \
-         behind a reverse proxy that authenticates"
-    ))
+    Err(Say::ListenOpen {
+        listen: &listen.to_string(),
+    }
+    .into())
 }
 
 /// Where `daemon.listen` is written, for an error about it.
@@ -162,7 +160,7 @@ mod tests {
     #[test]
     fn a_wide_listen_address_needs_web() {
         let wide: SocketAddr = "0.0.0.0:8754".parse().unwrap();
-        assert!(check_listen(wide, None).unwrap_err().contains("[web]"));
+        assert!(check_listen(wide, None).unwrap_err().en.contains("[web]"));
         assert!(check_listen(wide, Some(&web(&["10.0.0.5/32"]))).is_ok());
         assert!(check_listen("[::1]:8754".parse().unwrap(), None).is_ok());
     }

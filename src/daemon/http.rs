@@ -380,7 +380,7 @@ async fn import(State(endpoint): Shared, headers: HeaderMap, body: Body) -> Resp
             (
                 StatusCode::BAD_REQUEST,
                 Refusal::NothingImported {
-                    error: &e.to_string(),
+                    error: &e.say(language),
                 }
                 .say(language),
             )

@@ -2,7 +2,9 @@
 
 use chrono::NaiveDate;
 
+use super::dates::day;
 use super::{Message, catalogue};
+use crate::domain::language::Language;
 
 catalogue! {
     pub(crate) enum Agenda<'a> {
@@ -29,7 +31,10 @@ impl Message for Agenda<'_> {
     fn ja(&self) -> String {
         match *self {
             Agenda::AlreadyListed { title, date, id } => {
-                format!("「{title}」はすでに {date} の議題にあります（id {id}）")
+                format!(
+                    "「{title}」はすでに {} の議題にあります（id {id}）",
+                    day(date, Language::Ja)
+                )
             }
             Agenda::Added { label, title, kind_ja, who, id, .. } => {
                 format!("{label}の議題に追加しました: 「{title}」（{kind_ja}、{who}）id `{id}`")
@@ -42,8 +47,10 @@ impl Message for Agenda<'_> {
             ),
             Agenda::Heading { label } => format!("{label}の議題:"),
             Agenda::GuestFrom { team } => format!(" ゲスト: {team}"),
-            Agenda::LeftOverFrom { from } => format!(" ※未消化（{from} から持ち越し）"),
-            Agenda::CarriedFrom { from } => format!(" ※{from} から持ち越し"),
+            Agenda::LeftOverFrom { from } => {
+                format!(" ※未消化（{} から持ち越し）", day(from, Language::Ja))
+            }
+            Agenda::CarriedFrom { from } => format!(" ※{} から持ち越し", day(from, Language::Ja)),
             Agenda::NoItemWithId { id } => format!("id `{id}` の議題はありません"),
             Agenda::OnlyAdderMarksCovered => {
                 "話した印をつけられるのは追加した人かファシリテーターです".into()
@@ -57,7 +64,9 @@ impl Message for Agenda<'_> {
             Agenda::OnlyOwnItemsRemoved => {
                 "自分が追加した議題だけ削除できます（ファシリテーターはすべて削除できます）".into()
             }
-            Agenda::Removed { title, date } => format!("{date} の議題から「{title}」を外しました"),
+            Agenda::Removed { title, date } => {
+                format!("{} の議題から「{title}」を外しました", day(date, Language::Ja))
+            }
             Agenda::PresenterTwice => "発表者は `presenter`（メンバー）か `presenter_name`（名前）のどちらか一方で指定してください".into(),
         }
     }
@@ -65,7 +74,10 @@ impl Message for Agenda<'_> {
     fn en(&self) -> String {
         match *self {
             Agenda::AlreadyListed { title, date, id } => {
-                format!("\"{title}\" is already on the agenda for {date} (id {id})")
+                format!(
+                    "\"{title}\" is already on the agenda for {} (id {id})",
+                    day(date, Language::En)
+                )
             }
             Agenda::Added { label, title, kind_en, who, id, .. } => {
                 format!("Added to {label}: \"{title}\" ({kind_en}, {who}) id `{id}`")
@@ -79,9 +91,14 @@ impl Message for Agenda<'_> {
             Agenda::Heading { label } => format!("Agenda for {label}:"),
             Agenda::GuestFrom { team } => format!(" guest from {team}"),
             Agenda::LeftOverFrom { from } => {
-                format!(" (not covered yet, carried over from {from})")
+                format!(
+                    " (not covered yet, carried over from {})",
+                    day(from, Language::En)
+                )
             }
-            Agenda::CarriedFrom { from } => format!(" (carried over from {from})"),
+            Agenda::CarriedFrom { from } => {
+                format!(" (carried over from {})", day(from, Language::En))
+            }
             Agenda::NoItemWithId { id } => format!("no agenda item has id `{id}`"),
             Agenda::OnlyAdderMarksCovered => {
                 "only the person who added it or a facilitator can mark it covered".into()
@@ -96,7 +113,10 @@ impl Message for Agenda<'_> {
                 "you can remove your own items; facilitators can remove any".into()
             }
             Agenda::Removed { title, date } => {
-                format!("Removed \"{title}\" from the agenda of {date}")
+                format!(
+                    "Removed \"{title}\" from the agenda of {}",
+                    day(date, Language::En)
+                )
             }
             Agenda::PresenterTwice => "give the presenter either as presenter (a member) or presenter_name (a name), not both".into(),
         }

@@ -126,8 +126,9 @@ impl Message for SyncReport<'_> {
                 date,
                 dry_run,
             } => format!(
-                "{}{meeting}: {date} was cancelled in Google Calendar; recording the session as skipped",
-                would(dry_run)
+                "{}{meeting}: {} was cancelled in Google Calendar; recording the session as skipped",
+                would(dry_run),
+                day_with_year(date, Language::En)
             ),
             OffInTheDaemon => "calendar sync is off in the running daemon (see /healthz)".into(),
         }

@@ -86,7 +86,7 @@ impl Message for Invite<'_> {
                 }
                 line.push(')');
                 if let Some(from) = carried_from {
-                    line += &format!(" (carried over from {from})");
+                    line += &format!(" (carried over from {})", day(from, Language::En));
                 }
                 line
             }

@@ -2,7 +2,9 @@
 
 use chrono::NaiveDate;
 
+use super::dates::day;
 use super::{Message, catalogue};
+use crate::domain::language::Language;
 
 catalogue! {
     pub(crate) enum Knowledge<'a> {
@@ -18,10 +20,14 @@ impl Message for Knowledge<'_> {
     fn ja(&self) -> String {
         match *self {
             Knowledge::LearningRecorded { date, id } => {
-                format!("{date} の学びとして記録しました。ありがとうございます！ id `{id}`")
+                format!(
+                    "{} の学びとして記録しました。ありがとうございます！ id `{id}`",
+                    day(date, Language::Ja)
+                )
             }
             Knowledge::PostmortemRecorded { title, date, id } => format!(
-                "ポストモーテム「{title}」を {date} の回に記録しました。対応ありがとうございました。id `{id}`"
+                "ポストモーテム「{title}」を {} の回に記録しました。対応ありがとうございました。id `{id}`",
+                day(date, Language::Ja)
             ),
             Knowledge::NothingFound { query } => format!("「{query}」は見つかりませんでした"),
             Knowledge::Results { query, page } => {
@@ -34,10 +40,14 @@ impl Message for Knowledge<'_> {
     fn en(&self) -> String {
         match *self {
             Knowledge::LearningRecorded { date, id } => {
-                format!("Recorded as a learning of {date}. Thank you! id `{id}`")
+                format!(
+                    "Recorded as a learning of {}. Thank you! id `{id}`",
+                    day(date, Language::En)
+                )
             }
             Knowledge::PostmortemRecorded { title, date, id } => format!(
-                "Postmortem \"{title}\" recorded for {date}. Thanks for the recovery work. id `{id}`"
+                "Postmortem \"{title}\" recorded for {}. Thanks for the recovery work. id `{id}`",
+                day(date, Language::En)
             ),
             Knowledge::NothingFound { query } => format!("nothing found for \"{query}\""),
             Knowledge::Results { query, page } => format!("Results for \"{query}\" (page {page}):"),

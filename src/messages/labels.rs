@@ -2,7 +2,7 @@
 //! kinds. The option values (`incident`, `session`, …) stay as they are; only
 //! what is shown changes with the language. "topic" is 話題 everywhere.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 use super::dates::day;
 use super::{Message, catalogue};
@@ -68,10 +68,11 @@ impl Message for Label {
                 };
             }
             Label::Session { number, date } => {
-                // ISO in English: "Dec 9 (Wed)" inside the number's parentheses reads badly.
-                let date = format!("{date} {}", Language::En.weekday_short(date.weekday()));
+                // "#393, Dec 9 (Wed)": "Dec 9 (Wed)" inside the number's
+                // parentheses would read badly.
+                let date = day(date, Language::En);
                 return match number {
-                    Some(n) => format!("#{n} ({date})"),
+                    Some(n) => format!("#{n}, {date}"),
                     None => date,
                 };
             }

@@ -19,10 +19,12 @@ use crate::domain::language::Language;
 pub(crate) mod agenda;
 pub(crate) mod calendar;
 pub(crate) mod cli;
+pub(crate) mod config;
 pub(crate) mod dates;
 pub(crate) mod discord;
 pub(crate) mod endpoint;
 pub mod english;
+pub(crate) mod import;
 pub(crate) mod incidents;
 pub(crate) mod invite;
 pub(crate) mod knowledge;
@@ -32,6 +34,7 @@ pub(crate) mod rotation;
 pub(crate) mod session;
 pub(crate) mod sessions;
 pub(crate) mod stats;
+pub(crate) mod usage;
 pub(crate) mod web;
 
 /// A text in both languages.
@@ -139,6 +142,12 @@ mod tests {
             cli::Cli::variant,
         );
         check(
+            "config",
+            config::ConfigText::VARIANTS,
+            &config::ConfigText::samples(),
+            config::ConfigText::variant,
+        );
+        check(
             "calendar",
             calendar::SyncReport::VARIANTS,
             &calendar::SyncReport::samples(),
@@ -149,6 +158,12 @@ mod tests {
             endpoint::Endpoint::VARIANTS,
             &endpoint::Endpoint::samples(),
             endpoint::Endpoint::variant,
+        );
+        check(
+            "import",
+            import::ImportText::VARIANTS,
+            &import::ImportText::samples(),
+            import::ImportText::variant,
         );
         check(
             "incidents",
@@ -209,6 +224,12 @@ mod tests {
             stats::Stats::VARIANTS,
             &stats::Stats::samples(),
             stats::Stats::variant,
+        );
+        check(
+            "usage",
+            usage::Usage::VARIANTS,
+            &usage::Usage::samples(),
+            usage::Usage::variant,
         );
         check(
             "web",

@@ -119,9 +119,14 @@ impl Message for Post<'_> {
                 "Thanks for {title} {label}. Keep what we learned with `/learning add`, and postmortems with `/postmortem`."
             ),
             Post::ClosedFor { title, date, name } => {
-                format!("No {title} on {date}: closed for {name}")
+                format!(
+                    "No {title} on {}: closed for {name}",
+                    day(date, Language::En)
+                )
             }
-            Post::WeekOff { title, date, why } => format!("No {title} on {date}: {why}"),
+            Post::WeekOff { title, date, why } => {
+                format!("No {title} on {}: {why}", day(date, Language::En))
+            }
             Post::Holiday { name_en, .. } => format!("public holiday ({name_en})"),
             Post::CompanyDayOff => "company day off".into(),
             Post::Cancelled => "cancelled".into(),

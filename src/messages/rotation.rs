@@ -2,7 +2,9 @@
 
 use chrono::NaiveDate;
 
+use super::dates::day;
 use super::{Message, catalogue};
+use crate::domain::language::Language;
 
 catalogue! {
     pub(crate) enum Rotation<'a> {
@@ -40,7 +42,11 @@ impl Message for Rotation<'_> {
                 "交代できるのは担当者本人かファシリテーターロールの人です".into()
             }
             Rotation::Swapped { a, now_a, b, now_b } => {
-                format!("交代しました: {a} は {now_a}、{b} は {now_b}")
+                format!(
+                    "交代しました: {} は {now_a}、{} は {now_b}",
+                    day(a, Language::Ja),
+                    day(b, Language::Ja)
+                )
             }
             Rotation::OnlyRoleEdits => "ローテーションを編集できるのは、この会議のファシリテーターロールを持つ人だけです（自分の参加・離脱は `/rotation join` と `/rotation leave` でできます）。何も変更していません。".into(),
             Rotation::MemberAlreadyIn { name } => {
@@ -78,7 +84,11 @@ impl Message for Rotation<'_> {
                 "only the two facilitators or someone with the facilitator role can swap".into()
             }
             Rotation::Swapped { a, now_a, b, now_b } => {
-                format!("Swapped: {a} is now {now_a}, {b} is now {now_b}")
+                format!(
+                    "Swapped: {} is now {now_a}, {} is now {now_b}",
+                    day(a, Language::En),
+                    day(b, Language::En)
+                )
             }
             Rotation::OnlyRoleEdits => "Only holders of this meeting's facilitator role can change the rotation for others (anyone can `/rotation join` or `/rotation leave` for themselves). Nothing was changed.".into(),
             Rotation::MemberAlreadyIn { name } => format!("{name} is already in the rotation"),

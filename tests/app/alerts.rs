@@ -501,7 +501,7 @@ fn a_bad_alerts_key_is_named_with_its_line_and_exits_2() {
     let err = stderr(&output);
     assert!(
         err.contains(
-            "config.toml:20: key `alerts.routes[0].meeting`: no meeting has the id \"nope\""
+            "config.toml:20: キー `alerts.routes[0].meeting`: id が `nope` のミーティングはありません"
         ),
         "{err}"
     );

@@ -246,7 +246,7 @@ fn bad_google_settings_are_named_and_nothing_is_written() {
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr(&output)
-            .contains("key `google.horizon_weeks`: expected a number of weeks from 1 to 104"),
+            .contains("キー `google.horizon_weeks`: 1 から 104 までの週数を指定してください"),
         "{}",
         stderr(&output)
     );

@@ -121,15 +121,15 @@ fn bad_closures_exit_2_naming_file_line_and_key() {
     let cases = [
         (
             r#"closures = [{name = "年末年始", from = "12-29", until = "01-03"}, {name = "x", from = "02-30", until = "03-01"}]"#,
-            "key `meeting[0].closures[1].from`: expected a month and day as MM-DD that a year has (e.g. \"12-29\"), got \"02-30\"",
+            "キー `meeting[0].closures[1].from`: 月日は実在する MM-DD で指定してください（例 \"12-29\"。`02-30` と書かれています）",
         ),
         (
             r#"closures = [{name = "", from = "08-13", until = "08-15"}]"#,
-            "key `meeting[0].closures[0].name`: is empty",
+            "キー `meeting[0].closures[0].name`: 空です",
         ),
         (
             r#"closures = [{name = "年末年始", from = "12-29", until = "01-03"}, {name = "冬休み", from = "12-24", until = "12-31"}]"#,
-            "key `meeting[0].closures[1]`: \"冬休み\" (12-24..12-31) overlaps closures[0] \"年末年始\" (12-29..01-03) on 12-29",
+            "キー `meeting[0].closures[1]`: `冬休み`（12-24..12-31）が closures[0] `年末年始`（12-29..01-03）と 12-29 で重なっています",
         ),
     ];
     for (closures, expected) in cases {

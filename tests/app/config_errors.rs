@@ -12,6 +12,18 @@ fn assert_rejected(config: &str, args: &[&str], expected: &str) {
     assert!(!err.contains("panicked"), "{err}");
 }
 
+/// The same config with `language = "en"`: its errors are in English, the
+/// lines unchanged (a `[daemon]` table is added at the end if it has none).
+fn in_english(config: &str) -> String {
+    if config.contains("language = \"en\"") {
+        config.to_string()
+    } else if config.contains("language = \"ja\"") {
+        config.replace("language = \"ja\"", "language = \"en\"")
+    } else {
+        format!("{config}\n[daemon]\nlanguage = \"en\"\n")
+    }
+}
+
 #[test]
 fn bad_config_values_are_named_with_their_line_and_key() {
     let cases = [
@@ -32,7 +44,7 @@ fn bad_config_values_are_named_with_their_line_and_key() {
             "unknown field `venue`",
         ),
         (
-            "[daemon]\nlanguage = \"ja\"\n".to_string(),
+            "[daemon]\nlanguage = \"en\"\n".to_string(),
             "no meeting configured",
         ),
         (
@@ -43,14 +55,72 @@ fn bad_config_values_are_named_with_their_line_and_key() {
             WEEKLY_MEETING.replace("duration_minutes = 60", "duration_minutes = 0"),
             "key `meeting[0].duration_minutes`",
         ),
-        (
-            "[daemon]\nlanguage = \"fr\"\n".to_string(),
-            "key `daemon.language`",
-        ),
     ];
     for (config, expected) in cases {
+        let config = in_english(&config);
         assert_rejected(&config, &["check-config"], expected);
         assert_rejected(&config, &["plan"], expected);
+    }
+}
+
+#[test]
+fn config_errors_are_in_japanese_unless_the_file_says_english() {
+    let cases = [
+        (
+            WEEKLY_MEETING.replace("\"17:00\"", "\"25:00\""),
+            "エラー: ",
+            ":7: キー `meeting[0].start_time`: 時刻は 00:00 から 23:59 までの HH:MM で指定してください（`25:00` と書かれています）",
+        ),
+        (
+            WEEKLY_MEETING.replace("wednesday", "caturday"),
+            "エラー: ",
+            ":6: キー `meeting[0].weekday`: 曜日は `monday` から `sunday` のどれかで指定してください",
+        ),
+        (
+            format!("{WEEKLY_MEETING}\nvenue = \"room 1\"\n"),
+            "エラー: ",
+            "キー `meeting[0].venue`: `venue` というキーはありません。書けるキー: `id`, `title`",
+        ),
+        (
+            format!("{WEEKLY_MEETING}{WEEKLY_MEETING}"),
+            "エラー: ",
+            ":14: キー `meeting[1].id`: ミーティングの id `weekly` が重複しています",
+        ),
+        // Not a language this program speaks: Japanese, naming the key.
+        (
+            "[daemon]\nlanguage = \"fr\"\n".to_string(),
+            "エラー: ",
+            ":2: キー `daemon.language`: `fr` は指定できません。指定できる値: `ja`, `en`",
+        ),
+        // Not TOML at all: the language cannot be read, so Japanese.
+        (
+            format!("[daemon\nlanguage = \"en\"\n{WEEKLY_MEETING}"),
+            "エラー: ",
+            ":1: TOML として読めません",
+        ),
+        // The file says English: the same error in English, the prefix too.
+        (
+            in_english(&WEEKLY_MEETING.replace("\"17:00\"", "\"25:00\"")),
+            "error: ",
+            ":7: key `meeting[0].start_time`: expected a time as HH:MM",
+        ),
+    ];
+    for (config, prefix, expected) in cases {
+        for args in [&["check-config"][..], &["plan"], &["run"]] {
+            assert_rejected(&config, args, expected);
+            let app = spawn_app_with(&config);
+            let err = stderr(&app.run(args));
+            assert!(err.starts_with(prefix), "{args:?}: {err}");
+            let path = app.config_path.display().to_string();
+            assert!(err.contains(&format!("{path}:")), "{args:?}: {err}");
+            if prefix == "エラー: " {
+                crate::no_english::assert_japanese(
+                    &format!("{args:?}"),
+                    &err.replace(&path, ""),
+                    &["caturday", "venue", "room", "fr"],
+                );
+            }
+        }
     }
 }
 
@@ -89,7 +159,12 @@ fn a_missing_config_file_says_which_file() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("/nonexistent/wp.toml: cannot read the config file"));
+    assert!(
+        stderr(&output)
+            .contains("/nonexistent/wp.toml: 設定ファイルを読み取れません: ファイルがありません"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -151,10 +226,16 @@ fn roster_names_with_control_characters_or_empty_are_refused_by_check_config_and
         ),
     ];
     for (config, expected) in cases {
+        let config = in_english(&config);
         assert_rejected(&config, &["check-config"], expected);
         // `run` refuses it before it opens anything: no daemon starts.
         assert_rejected(&config, &["run"], expected);
     }
+    assert_rejected(
+        &with(r#"facilitators = ["sato", ""]"#),
+        &["check-config"],
+        ":16: キー `meeting[0].facilitators[1]`: 空です",
+    );
 }
 
 /// Two people, a second meeting, and `extra` lines at the end of the second meeting.
@@ -225,9 +306,15 @@ fn bad_people_and_per_meeting_settings_are_refused_by_check_config_and_run() {
         ),
     ];
     for (config, expected) in cases {
+        let config = in_english(&config);
         assert_rejected(&config, &["check-config"], expected);
         assert_rejected(&config, &["run"], expected);
     }
+    assert_rejected(
+        &people_config("share_history_with = [\"weekyl\"]"),
+        &["check-config"],
+        ":38: キー `meeting[1].share_history_with[0]`: id が `weekyl` のミーティングはありません。`weekly` のことですか？ 設定にあるもの: weekly, cloudlog",
+    );
 }
 
 #[test]

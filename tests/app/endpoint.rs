@@ -225,8 +225,8 @@ fn a_listen_address_other_machines_can_reach_is_refused_by_check_config_and_run(
                 .unwrap();
             let err = stderr(&output);
             assert_eq!(output.status.code(), Some(2), "{command}: {err}");
-            assert!(err.contains("key `daemon.listen`"), "{err}");
-            assert!(err.contains("can be reached from other machines"), "{err}");
+            assert!(err.contains("キー `daemon.listen`"), "{err}");
+            assert!(err.contains("他のマシンから接続できますが"), "{err}");
         }
     }
 }

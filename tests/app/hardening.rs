@@ -30,26 +30,31 @@ fn a_secret_file_that_is_a_device_a_directory_or_too_large_is_refused_by_check_c
             "discord",
             "discord.token_file",
             "/dev/zero",
-            "not a regular file",
+            "通常のファイルではありません（キャラクターデバイス）",
         ),
-        ("discord", "discord.token_file", large.as_str(), "too large"),
+        (
+            "discord",
+            "discord.token_file",
+            large.as_str(),
+            "秘密情報としては大きすぎます",
+        ),
         (
             "google",
             "google.credentials_file",
             "/dev/zero",
-            "not a regular file",
+            "通常のファイルではありません",
         ),
         (
             "google",
             "google.credentials_file",
             directory.as_str(),
-            "a directory",
+            "（ディレクトリ）",
         ),
         (
             "google",
             "google.credentials_file",
             large.as_str(),
-            "too large",
+            "大きすぎます",
         ),
     ];
     for (section, key, secret, why) in cases {

@@ -120,7 +120,7 @@ fn a_member_renamed_as_someone_else_cannot_swap_their_session_but_the_person_can
     let done = swap(&fake, SATO, "2026-12-02", "2026-12-09");
     assert!(!is_ephemeral(&done), "{done}");
     assert!(
-        content(&done).contains("2026-12-02 は 田中、2026-12-09 は 佐藤"),
+        content(&done).contains("12月2日(水) は 田中、12月9日(水) は 佐藤"),
         "{done}"
     );
     assert_eq!(facilitator(&app, "2026-12-02").as_deref(), Some("tanaka"));

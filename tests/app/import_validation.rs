@@ -69,27 +69,27 @@ fn control_characters_and_huge_values_in_any_field_import_nothing() {
     let cases = [
         (
             bel_in_id,
-            "learnings[0] (weekly 2024-05-15): id: contains the control character U+0007",
+            "learnings[0] (weekly 2024-05-15): `id`: 制御文字 U+0007 が含まれています",
         ),
         (
             huge_id,
-            "learnings[0] (weekly 2024-05-15): id: is 2000000 characters long; the limit is 128",
+            "learnings[0] (weekly 2024-05-15): `id`: 2000000文字あります。上限は128文字です",
         ),
         (
             team_control,
-            "sessions[0] (weekly 2024-05-15): agenda[0].team: contains the control character U+001B",
+            "sessions[0] (weekly 2024-05-15): `agenda[0].team`: 制御文字 U+001B が含まれています",
         ),
         (
             team_huge,
-            "agenda[0].team: is 1000000 characters long; the limit is 100",
+            "`agenda[0].team`: 1000000文字あります。上限は100文字です",
         ),
         (
             nul_in_proposal,
-            "sessions[0] (weekly 2024-05-15): proposal.title: contains the control character U+0000",
+            "sessions[0] (weekly 2024-05-15): `proposal.title`: 制御文字 U+0000 が含まれています",
         ),
         (
             bel_in_agenda_id,
-            "agenda[0].id: contains the control character U+0007",
+            "`agenda[0].id`: 制御文字 U+0007 が含まれています",
         ),
     ];
     for (document, expected) in cases {
@@ -110,7 +110,7 @@ fn two_learnings_with_one_id_are_refused_naming_both() {
     assert_refused(
         &app,
         &output,
-        "learnings[0] and learnings[2] both have id \"x\"",
+        "learnings[0] と learnings[2] の id がどちらも `x` です",
         &before,
     );
     let agenda = json!({"format": "weekly-postmortem/v1", "sessions": [
@@ -120,7 +120,7 @@ fn two_learnings_with_one_id_are_refused_naming_both() {
     assert_refused(
         &app,
         &output,
-        "sessions[0].agenda[0] and sessions[0].agenda[1] both have id \"a\"",
+        "sessions[0].agenda[0] と sessions[0].agenda[1] の id がどちらも `a` です",
         &before,
     );
     // With distinct ids both are stored, and the summary counts what is stored.
@@ -147,7 +147,7 @@ fn csv_rows_with_control_characters_or_repeated_are_named_by_line() {
     assert_refused(
         &app,
         &output,
-        "line 4: title: contains the control character U+0007",
+        "4 行目: `title`: 制御文字 U+0007 が含まれています",
         &before,
     );
     let output = import(
@@ -158,7 +158,7 @@ fn csv_rows_with_control_characters_or_repeated_are_named_by_line() {
     assert_refused(
         &app,
         &output,
-        "line 3: repeats line 2 (same date and title)",
+        "3 行目: 2 行目と同じです（日付と題名が同じ）",
         &before,
     );
 }
@@ -175,7 +175,7 @@ fn the_daemon_refuses_the_same_files_through_its_api() {
     assert_refused(
         &app,
         &output,
-        "learnings[0] and learnings[1] both have id \"x\"",
+        "learnings[0] と learnings[1] の id がどちらも `x` です",
         &before,
     );
 }

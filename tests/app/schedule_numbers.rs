@@ -105,7 +105,7 @@ fn a_first_session_in_year_9999_is_refused_by_check_config_and_run_naming_file_l
             stderr(&output)
         );
         let expected = format!(
-            "{}:13: key `meeting[0].first_session`: expected a date in the years 1970 to 2100, got 9999-12-29",
+            "{}:13: キー `meeting[0].first_session`: 1970 年から 2100 年までの日付を指定してください（`9999-12-29` と書かれています）",
             app.config_path.display()
         );
         assert!(

@@ -75,7 +75,7 @@ fn a_file_with_one_bad_record_imports_nothing_and_names_the_record() {
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
     assert!(
-        err.contains("learnings[1] (weekly 2024-06-31): date:"),
+        err.contains("learnings[1] (weekly 2024-06-31): `date`:"),
         "{err}"
     );
     assert!(err.contains("何も取り込んでいません"), "{err}");
@@ -88,19 +88,19 @@ fn bad_input_is_refused_with_a_reason() {
     let cases: Vec<(Value, &str)> = vec![
         (
             json!({"format": "weekly-postmortem/v2"}),
-            "is not a format this version reads",
+            "はこの版では読めない形式です",
         ),
         (
             json!({"format": "weekly-postmortem/v1", "postmortems": [{"meeting": "weekly", "date": "2024-05-15", "title": "  "}]}),
-            "postmortems[0] (weekly 2024-05-15 \"  \"): title: is empty",
+            "postmortems[0] (weekly 2024-05-15 \"  \"): `title`: 空です",
         ),
         (
             json!({"format": "weekly-postmortem/v1", "learnings": [{"meeting": "weekly", "date": "2024-05-15", "text": "x".repeat(4001)}]}),
-            "text: is 4001 characters long",
+            "`text`: 4001文字あります",
         ),
         (
             json!({"format": "weekly-postmortem/v1", "learnings": [{"meeting": "weekly", "date": "2024-05-15", "text": "bell\u{7}"}]}),
-            "control character U+0007",
+            "制御文字 U+0007",
         ),
     ];
     for (document, expected) in cases {
@@ -117,7 +117,7 @@ fn bad_input_is_refused_with_a_reason() {
     let output = app.run(&["import", broken.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("not valid JSON"),
+        stderr(&output).contains("JSON として読めません"),
         "{}",
         stderr(&output)
     );

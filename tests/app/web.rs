@@ -62,19 +62,19 @@ fn bad_web_values_exit_2_with_file_line_and_key() {
     let cases = [
         (
             "auth = \"basic\"\ntrusted_proxies = [\"10.0.0.5/32\"]\nuser_header = \"X-Forwarded-Email\"",
-            "key `web.auth`",
+            "キー `web.auth`",
         ),
         (
             "auth = \"proxy\"\ntrusted_proxies = [\"10.0.0.5/33\"]\nuser_header = \"X-Forwarded-Email\"",
-            "key `web.trusted_proxies[0]`",
+            "キー `web.trusted_proxies[0]`",
         ),
         (
             "auth = \"proxy\"\ntrusted_proxies = []\nuser_header = \"X-Forwarded-Email\"",
-            "key `web.trusted_proxies`",
+            "キー `web.trusted_proxies`",
         ),
         (
             "auth = \"proxy\"\ntrusted_proxies = [\"10.0.0.5\"]\nuser_header = \"X Forwarded\"",
-            "key `web.user_header`",
+            "キー `web.user_header`",
         ),
         (
             "auth = \"proxy\"\ntrusted_proxies = [\"10.0.0.5\"]\nuser_header = \"X-Forwarded-Email\"\nusers = 1",
@@ -103,7 +103,7 @@ fn a_wide_listen_address_without_web_exits_2_and_with_web_starts() {
     let (code, err) = check_config(&app);
     assert_eq!(code, Some(2), "{err}");
     assert!(
-        err.contains(":3: key `daemon.listen`") && err.contains("[web]"),
+        err.contains(":3: キー `daemon.listen`") && err.contains("[web]"),
         "{err}"
     );
 
