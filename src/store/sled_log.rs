@@ -1527,6 +1527,7 @@ mod tests {
             root_cause: String::new(),
             prevention: String::new(),
             responders: Vec::new(),
+            responder_ids: Vec::new(),
             links: Vec::new(),
         };
         log.put_postmortem(&pm).unwrap();
