@@ -36,7 +36,11 @@ fn every_page_answers_within_its_target_with_110000_records() {
         .map(|_| crate::footprint::release_binary());
     let started = Instant::now();
     let output = match &release_binary {
-        Some(binary) => app.process_of(binary).args(["import", &data]).output().unwrap(),
+        Some(binary) => app
+            .process_of(binary)
+            .args(["import", &data])
+            .output()
+            .unwrap(),
         None => app.run(&["import", &data]),
     };
     assert!(output.status.success(), "{}", stderr(&output));
