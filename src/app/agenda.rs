@@ -289,20 +289,8 @@ mod tests {
 
     #[test]
     fn a_guest_presenter_is_named_with_their_team_and_a_member_brings_theirs() {
-        let f = fixture("2026-11-29T00:00:00Z");
-        let config = crate::config::Config::parse(
-            &f._dir.path().join("c.toml"),
-            &format!(
-                "{}\n[[person]]\nname = \"tanaka\"\ndisplay = \"田中\"\ndiscord_id = \"22\"\nteam = \"CloudLog\"\n",
-                crate::app::fixture::CONFIG
-            ),
-        )
-        .unwrap();
-        let ctx = Context {
-            meeting: &config.meetings[0],
-            people: &config.people,
-            ..f.ctx()
-        };
+        let f = fixture("2026-11-29T00:00:00Z").with_config("[[person]]\nname = \"tanaka\"\ndisplay = \"田中\"\ndiscord_id = \"22\"\nteam = \"CloudLog\"\n");
+        let ctx = f.ctx();
         let mut guest = item("Log pipeline", None);
         guest.presenter = Presenter::Guest(" Ms. Kimura ".into());
         guest.team = Some("Payments".into());

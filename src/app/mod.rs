@@ -275,6 +275,13 @@ skip_dates = ["2026-12-30"]
     }
 
     impl Fixture {
+        /// The same fixture with more config (`[[person]]` entries) after [`CONFIG`].
+        pub fn with_config(mut self, more: &str) -> Self {
+            let text = format!("{CONFIG}\n{more}");
+            self.config = Config::parse(&self._dir.path().join("config.toml"), &text).unwrap();
+            self
+        }
+
         pub fn ctx(&self) -> Context<'_> {
             Context {
                 meeting: &self.config.meetings[0],

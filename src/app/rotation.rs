@@ -524,20 +524,9 @@ mod tests {
 
     #[test]
     fn a_facilitator_removes_an_entry_without_a_discord_id_by_name_and_it_is_logged() {
-        let f = fixture("2026-11-29T00:00:00Z");
-        let config = crate::config::Config::parse(
-            &f._dir.path().join("c.toml"),
-            &format!(
-                "{}\n[[person]]\nname = \"suzuki\"\ndisplay = \"鈴木\"\n",
-                crate::app::fixture::CONFIG
-            ),
-        )
-        .unwrap();
-        let ctx = Context {
-            meeting: &config.meetings[0],
-            people: &config.people,
-            ..f.ctx()
-        };
+        let f = fixture("2026-11-29T00:00:00Z")
+            .with_config("[[person]]\nname = \"suzuki\"\ndisplay = \"鈴木\"\n");
+        let ctx = f.ctx();
         ctx.log
             .set_marker(
                 "roster/weekly",
@@ -577,20 +566,9 @@ mod tests {
 
     #[test]
     fn a_roster_stored_with_display_names_reads_as_the_people_of_the_config() {
-        let f = fixture("2026-11-29T00:00:00Z");
-        let config = crate::config::Config::parse(
-            &f._dir.path().join("c.toml"),
-            &format!(
-                "{}\n[[person]]\nname = \"sato\"\ndisplay = \"佐藤\"\ndiscord_id = \"11\"\n",
-                crate::app::fixture::CONFIG
-            ),
-        )
-        .unwrap();
-        let ctx = Context {
-            meeting: &config.meetings[0],
-            people: &config.people,
-            ..f.ctx()
-        };
+        let f = fixture("2026-11-29T00:00:00Z")
+            .with_config("[[person]]\nname = \"sato\"\ndisplay = \"佐藤\"\ndiscord_id = \"11\"\n");
+        let ctx = f.ctx();
         ctx.log
             .set_marker("roster/weekly", Some(r#"["佐藤","old friend"]"#))
             .unwrap();
