@@ -14,6 +14,7 @@
 //! - `daemon`: `run`, the composition root: the HTTP endpoint and the jobs.
 //! - [`cli`]: the command line, its exit codes and its output formats.
 //! - [`messages`]: the typed catalogue of every text people read, in ja and en.
+//! - `heavy_work`: imports and charts on a thread of lower CPU priority.
 //! - `memory`: handing freed heap back to the system after rare, large work.
 //! - [`secret_file`]: the one reader of secret files (bot token, Google keys), size-capped.
 //! - `secret_token`: random tokens in private files (the API token, the calendar feed's);
@@ -30,6 +31,7 @@ pub(crate) mod daemon;
 pub(crate) mod discord;
 pub mod domain;
 pub(crate) mod feed_address;
+pub(crate) mod heavy_work;
 pub(crate) mod holiday_refresh;
 pub(crate) mod ics;
 pub mod interchange;

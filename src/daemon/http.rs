@@ -363,9 +363,10 @@ async fn import(State(endpoint): Shared, headers: HeaderMap, body: Body) -> Resp
         Ok(staged) => staged,
         Err((status, message)) => return error(status, message),
     };
-    // Parsing a large document and writing it both stay off the runtime's workers.
+    // Parsing a large document and writing it both stay off the runtime's
+    // workers, at a lower priority.
     let worker = state.clone();
-    let imported = tokio::task::spawn_blocking(move || {
+    let imported = crate::heavy_work::run_heavy(move || {
         let body = std::fs::read_to_string(staged.path()).map_err(|e| {
             (
                 StatusCode::BAD_REQUEST,

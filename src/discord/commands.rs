@@ -451,8 +451,8 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     ctx.defer().await?;
     let state = ctx.data().state.clone();
     let channel = ctx.channel_id().get();
-    // Reading the log and drawing the chart stay off the runtime's workers.
-    let result = tokio::task::spawn_blocking(move || {
+    // Reading the log and drawing the chart stay off the runtime's workers, at a lower priority.
+    let result = crate::heavy_work::run_heavy(move || {
         let meeting = state.meeting_for_channel(channel);
         state.with_use_case(meeting, |uc| {
             crate::app::stats::summary_with_chart(uc, state.config.incident_min_minutes())

@@ -42,7 +42,7 @@ fn heartbeats_and_healthz_stay_on_time_during_an_import_and_charts() {
     let fake = FakeDiscord::start();
     fake.set_heartbeat_interval(INTERVAL);
     let app = spawn_app_with(&format!(
-        "{}[[meeting]]\nid = \"weekly\"\ntitle = \"週刊ポストモーテム\"\nweekday = \"wednesday\"\nstart_time = \"17:00\"\nfirst_session = \"2015-01-07\"\n\n[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\napi_base_url = \"{}\"\n",
+        "{}[[meeting]]\nid = \"weekly\"\ntitle = \"週刊ポストモーテム\"\nweekday = \"wednesday\"\nstart_time = \"17:00\"\nfirst_session = \"2015-01-07\"\n\n[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"1300000000000000777\"\napi_base_url = \"{}\"\n",
         daemon_section("backups_keep = 0"),
         fake.base_url()
     ));
@@ -53,9 +53,17 @@ fn heartbeats_and_healthz_stay_on_time_during_an_import_and_charts() {
         .env("TEST_DISCORD_TOKEN", "fake-bot-token-Zm9vYmFy.secret")
         .env_remove("WEEKLY_POSTMORTEM_CONFIG")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(app.dir.path().join("daemon.log")).unwrap())
         .spawn()
         .expect("starting the release binary");
+
+    std::thread::sleep(Duration::from_millis(500));
+    if let Ok(Some(status)) = daemon.try_wait() {
+        panic!(
+            "the daemon exited ({status}): {}",
+            std::fs::read_to_string(app.dir.path().join("daemon.log")).unwrap_or_default()
+        );
+    }
     fake.wait_until_ready(Duration::from_secs(20));
     let idle_from = Instant::now();
     std::thread::sleep(INTERVAL * 8);

@@ -225,10 +225,31 @@ pub(super) async fn blocking(
     endpoint: Arc<Endpoint>,
     page: impl FnOnce(&Endpoint) -> anyhow::Result<Response> + Send + 'static,
 ) -> Response {
-    match tokio::task::spawn_blocking(move || page(&endpoint)).await {
+    respond(
+        tokio::task::spawn_blocking(move || page(&endpoint))
+            .await
+            .map_err(|e| e.to_string()),
+    )
+}
+
+/// Like [`blocking`], for a page that may draw a chart: on a thread of
+/// lower CPU priority (see [`crate::heavy_work`]).
+pub(super) async fn heavy(
+    endpoint: Arc<Endpoint>,
+    page: impl FnOnce(&Endpoint) -> anyhow::Result<Response> + Send + 'static,
+) -> Response {
+    respond(
+        crate::heavy_work::run_heavy(move || page(&endpoint))
+            .await
+            .map_err(|e| e.to_string()),
+    )
+}
+
+fn respond(made: Result<anyhow::Result<Response>, String>) -> Response {
+    match made {
         Ok(Ok(response)) => response,
         Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
     }
 }
 

@@ -4,7 +4,7 @@
 //! The figures come from the whole log (the same `app::stats` as the
 //! command), which takes seconds at 110,000 records; so what was drawn is
 //! kept per meeting and language while the store's revision and the day stay
-//! the same, and pages answer from it. Drawing runs on a blocking thread.
+//! the same, and pages answer from it. Drawing runs on a thread of lower priority.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -15,7 +15,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 
-use super::pages::{Chrome, Link, Pairs, Shared, blocking, encode, not_found, render};
+use super::pages::{Chrome, Link, Pairs, Shared, encode, heavy, not_found, render};
 use crate::app::Context;
 use crate::config::Meeting;
 use crate::domain::language::Language;
@@ -137,7 +137,7 @@ struct StatsPage {
 }
 
 pub(super) async fn page(State(endpoint): Shared, RawQuery(raw): RawQuery) -> Response {
-    blocking(endpoint, move |endpoint| {
+    heavy(endpoint, move |endpoint| {
         let query = Pairs::parse(raw.as_deref());
         let chrome = Chrome::new(endpoint, "/stats", &query);
         let meetings = &endpoint.state.config.meetings;
@@ -181,7 +181,7 @@ pub(super) async fn chart(
     Path(file): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    blocking(endpoint, move |endpoint| {
+    heavy(endpoint, move |endpoint| {
         let query = Pairs::parse(raw.as_deref());
         let chrome = Chrome::new(endpoint, "/stats", &query);
         let meeting = file
