@@ -14,7 +14,7 @@ impl fmt::Display for HeavyWorkFailed {
 
 impl std::error::Error for HeavyWorkFailed {}
 
-/// Runs `work` on a new thread whose CPU priority is lowered (nice +10).
+/// Runs `work` on a new thread whose CPU priority is lowered (nice +10, at most 19).
 /// On a machine with two cores an import and a chart each keep a core busy
 /// for seconds; at the same priority the runtime's workers (the gateway
 /// heartbeat, `/healthz`, the watchdog) queued behind them for tens of
@@ -42,7 +42,9 @@ fn lower_priority() {
     // SAFETY: setpriority only changes the scheduling priority of the calling
     // thread (on Linux `PRIO_PROCESS` with 0 is the thread); it touches no memory.
     unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+        // Relative to the process's own (a service may already run niced).
+        let own = libc::getpriority(libc::PRIO_PROCESS, 0);
+        libc::setpriority(libc::PRIO_PROCESS, 0, (own + 10).min(19));
     }
 }
 
