@@ -98,7 +98,7 @@ pub enum HistoryKindChoice {
 
 /// Sends a use case's answer: errors and personal notes only to the asker,
 /// and never a ping, whatever the text contains.
-async fn answer(ctx: Context<'_>, answer: Answer) -> Result<(), Error> {
+pub(super) async fn answer(ctx: Context<'_>, answer: Answer) -> Result<(), Error> {
     let (text, ephemeral) = match answer {
         Ok(reply) => (reply.text, reply.ephemeral),
         Err(UserError(text)) => (text, true),

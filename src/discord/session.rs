@@ -156,18 +156,7 @@ pub async fn session_start(ctx: Context<'_>) -> Result<(), Error> {
     let chat = chat_of(ctx.serenity_context(), &state);
     let channel = state.channel_of(&meeting).unwrap_or(ctx.channel_id().get());
     let answer = crate::app::session::start(&state, &chat, &meeting, &who, channel).await;
-    let (text, ephemeral) = match answer {
-        Ok(reply) => (reply.text, reply.ephemeral),
-        Err(UserError(text)) => (text, true),
-    };
-    ctx.send(
-        poise::CreateReply::default()
-            .content(text)
-            .ephemeral(ephemeral)
-            .allowed_mentions(serenity::CreateAllowedMentions::new()),
-    )
-    .await?;
-    Ok(())
+    super::commands::answer(ctx, answer).await
 }
 
 /// End today's session: the summary in the thread and the channel (facilitators)
@@ -182,19 +171,8 @@ pub async fn session_end(ctx: Context<'_>) -> Result<(), Error> {
     let meeting = state.meeting_for_channel(ctx.channel_id().get()).clone();
     let who = actor(&state, &meeting, ctx.author(), member.as_deref());
     let chat = chat_of(ctx.serenity_context(), &state);
-    let (text, ephemeral) = match crate::app::session_end::end(&state, &chat, &meeting, &who).await
-    {
-        Ok(reply) => (reply.text, reply.ephemeral),
-        Err(UserError(text)) => (text, true),
-    };
-    ctx.send(
-        poise::CreateReply::default()
-            .content(text)
-            .ephemeral(ephemeral)
-            .allowed_mentions(serenity::CreateAllowedMentions::new()),
-    )
-    .await?;
-    Ok(())
+    let answer = crate::app::session_end::end(&state, &chat, &meeting, &who).await;
+    super::commands::answer(ctx, answer).await
 }
 
 /// So the command list can name it.
