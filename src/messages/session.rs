@@ -113,17 +113,17 @@ impl Message for SessionText<'_> {
             NotRunning => "今日の進行はまだ始まっていません（`/session start` で始められます）。".into(),
             EndedNow { link } => format!("進行を終了し、まとめを投稿しました: {link}"),
             ItemOver { title, until } => {
-                format!("⏰ 「{title}」の予定時間（{until}まで）になりました。")
+                format!("⏰ 「{title}」の予定時間（{until}まで）が終わりました。")
             }
             EndingSoon { end } => format!("⏰ 終了の5分前です（{end}に終了予定）。"),
-            SummaryHeading { session } => format!("**{session} のまとめ**"),
+            SummaryHeading { session } => format!("**{session}のまとめ**"),
             SummaryCovered => "扱った議題:".into(),
             SummaryLearnings { count } => format!("記録された学び（{count}件）:"),
             SummaryNotCovered => "扱えなかった議題（次回に持ち越します）:".into(),
             SummaryNone => "- なし".into(),
             SummaryMore { count } => format!("- ほか{count}件"),
             SummaryHeadCount { present: Some(n) } => format!("参加人数: {n}人"),
-            SummaryHeadCount { present: None } => "参加人数: 数えていません".into(),
+            SummaryHeadCount { present: None } => "参加人数: 記録なし".into(),
             SummaryNext { session, facilitator: Some(f) } => {
                 format!("次回: {session}（ファシリテーター: {f}）")
             }
@@ -505,7 +505,7 @@ mod tests {
         };
         let ja = summary(&s, Language::Ja);
         assert!(
-            ja.starts_with("**第12回（12月2日(水)） のまとめ**\n扱った議題:\n- 決済APIの全断\n記録された学び（11件）:\n- 学び0"),
+            ja.starts_with("**第12回（12月2日(水)）のまとめ**\n扱った議題:\n- 決済APIの全断\n記録された学び（11件）:\n- 学び0"),
             "{ja}"
         );
         assert!(

@@ -426,7 +426,7 @@ fn a_session_started_from_the_announcement_signals_its_times_and_ends_by_itself_
     crate::no_english::assert_japanese("a time signal", &over, &[]);
     assert_eq!(
         over,
-        "⏰ 「ダッシュボードを眺める」の予定時間（17:42まで）になりました。"
+        "⏰ 「ダッシュボードを眺める」の予定時間（17:42まで）が終わりました。"
     );
     assert_eq!(soon, "⏰ 終了の5分前です（18:00に終了予定）。");
     for signal in &signals[4..] {
