@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
 use crate::footprint::release_binary;
-use crate::helpers::{daemon_section, spawn_app_with};
+use crate::helpers::{TimingClient, daemon_section, spawn_app_with};
 
 /// Short, so that a minute of load holds dozens of heartbeats.
 const INTERVAL: Duration = Duration::from_millis(1000);
@@ -79,17 +79,7 @@ fn heartbeats_and_healthz_stay_on_time_during_an_import_and_charts() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("starting the import");
-    // One client for the whole run: building a client (its TLS roots) per
-    // request, in a debug build, cost more than the request it timed.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap();
+    let client = TimingClient::new();
     let load_from = Instant::now();
     let mut latencies = Vec::new();
     let mut last_chart: Option<Instant> = None;
@@ -103,15 +93,8 @@ fn heartbeats_and_healthz_stay_on_time_during_an_import_and_charts() {
             last_chart = Some(Instant::now());
             charts += 1;
         }
-        let asked = Instant::now();
-        let status = runtime.block_on(async {
-            let response = client.get(&url).send().await?;
-            let status = response.status().as_u16();
-            response.bytes().await?;
-            Ok::<_, reqwest::Error>(status)
-        });
-        latencies.push(asked.elapsed());
-        let status = status.expect("/healthz answers");
+        let (status, _, took) = client.get(&url).expect("/healthz answers");
+        latencies.push(took);
         assert!(status == 200 || status == 503, "/healthz {status}");
         std::thread::sleep(Duration::from_millis(20));
     };

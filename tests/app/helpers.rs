@@ -247,6 +247,41 @@ pub fn wait_for_exit(
 }
 
 /// A blocking GET for tests: (status, body).
+/// One HTTP client for many timed requests (the benches): building a client
+/// (its TLS roots) per request, in a debug build, costs more than the
+/// request it would time.
+pub struct TimingClient {
+    runtime: tokio::runtime::Runtime,
+    client: reqwest::Client,
+}
+
+impl TimingClient {
+    pub fn new() -> Self {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        Self {
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+            client: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(120))
+                .build()
+                .unwrap(),
+        }
+    }
+
+    /// GETs `url`: its status, its body, and how long the whole answer took.
+    pub fn get(&self, url: &str) -> Result<(u16, String, std::time::Duration), reqwest::Error> {
+        self.runtime.block_on(async {
+            let asked = std::time::Instant::now();
+            let response = self.client.get(url).send().await?;
+            let status = response.status().as_u16();
+            let body = response.text().await?;
+            Ok((status, body, asked.elapsed()))
+        })
+    }
+}
+
 pub fn get(url: &str) -> Result<(u16, String), String> {
     http(url, |c, u| c.get(u))
 }

@@ -12,7 +12,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::helpers::{WEEKLY_MEETING, daemon_section, spawn_app_with, stderr};
+use crate::helpers::{TimingClient, WEEKLY_MEETING, daemon_section, spawn_app_with, stderr};
 
 /// Requests per page after the warm-up.
 const REQUESTS: usize = 200;
@@ -51,27 +51,11 @@ fn every_page_answers_within_its_target_with_110000_records() {
     };
     let base = daemon.base_url.clone();
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(120))
-        .build()
-        .unwrap();
+    let client = TimingClient::new();
     let get = |path: &str| -> (u16, String, Duration) {
-        runtime.block_on(async {
-            let asked = Instant::now();
-            let response = client
-                .get(format!("{base}{path}"))
-                .send()
-                .await
-                .expect("the daemon answers");
-            let status = response.status().as_u16();
-            let body = response.text().await.unwrap();
-            (status, body, asked.elapsed())
-        })
+        client
+            .get(&format!("{base}{path}"))
+            .expect("the daemon answers")
     };
 
     // Real addresses from the pages themselves.
