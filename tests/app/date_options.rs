@@ -6,19 +6,13 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::fake_discord::reply_text as content;
 use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
 use crate::helpers::{WEEKLY_MEETING, daemon_section, spawn_app_with};
 
 const TOKEN: &str = "fake-bot-token-ZGF0ZXM.secret";
 const ALICE: u64 = 1_300_000_000_000_002_001;
 const WAIT: Duration = Duration::from_secs(10);
-
-fn content(callback: &Value) -> String {
-    callback["data"]["content"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
 
 fn agenda(sub: &str, options: Value) -> Value {
     json!([{"name": sub, "type": 1, "options": options}])

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
+use crate::fake_discord::{is_ephemeral, japanese_reply as content};
 use crate::helpers::{RunningDaemon, TestApp, WEEKLY_MEETING, daemon_section, spawn_app_with};
 
 const TOKEN: &str = "fake-bot-token-Zm9vYmFy.secret";
@@ -30,20 +31,6 @@ fn start(app: &TestApp, fake: &FakeDiscord, now: Option<&str>) -> RunningDaemon 
     let daemon = app.start_daemon_with_env(&env);
     fake.wait_until_ready(WAIT);
     daemon
-}
-
-/// A reply's text; with the daemon in Japanese, it must carry no English word.
-fn content(callback: &Value) -> String {
-    let text = callback["data"]["content"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    crate::no_english::assert_japanese("a Discord reply", &text, &[]);
-    text
-}
-
-fn is_ephemeral(callback: &Value) -> bool {
-    callback["data"]["flags"].as_u64().unwrap_or(0) & 64 != 0
 }
 
 fn subcommand(name: &str, options: Value) -> Value {

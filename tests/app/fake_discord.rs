@@ -1856,3 +1856,23 @@ async fn gateway_session(mut socket: WebSocket, shared: Arc<Shared>) {
         }
     });
 }
+
+/// The text of a reply (an interaction callback).
+pub fn reply_text(callback: &Value) -> String {
+    callback["data"]["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A reply's text; with the daemon in Japanese, it must carry no English word.
+pub fn japanese_reply(callback: &Value) -> String {
+    let text = reply_text(callback);
+    crate::no_english::assert_japanese("a Discord reply", &text, &[]);
+    text
+}
+
+/// Whether a reply is shown only to whoever asked.
+pub fn is_ephemeral(callback: &Value) -> bool {
+    callback["data"]["flags"].as_u64().unwrap_or(0) & 64 != 0
+}

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
+use crate::fake_discord::{is_ephemeral, reply_text as content};
 use crate::helpers::{
     RunningDaemon, TestApp, WEEKLY_MEETING, daemon_section, get, spawn_app_with, stdout, wait_until,
 };
@@ -56,17 +57,6 @@ fn start(app: &TestApp, fake: &FakeDiscord, now: &str) -> RunningDaemon {
 
 fn subcommand(name: &str, options: Value) -> Value {
     json!([{"name": name, "type": 1, "options": options}])
-}
-
-fn content(reply: &Value) -> String {
-    reply["data"]["content"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn is_ephemeral(reply: &Value) -> bool {
-    reply["data"]["flags"].as_u64().unwrap_or(0) & 64 != 0
 }
 
 fn facilitator(app: &TestApp, date: &str) -> Option<String> {
