@@ -507,33 +507,127 @@ struct Partition {
     blocks: Vec<Block>,
 }
 
-/// What a block keeps per record besides its text (kept only in `haystack`).
-struct Slot {
+/// A record as a block takes it in: its text, and what a search returns or filters on.
+struct Slot<'a> {
     date: NaiveDate,
-    id: Box<str>,
-    labels: Box<[Box<str>]>,
+    id: &'a str,
+    labels: &'a [String],
+    text: &'a str,
 }
 
-impl Slot {
-    fn of(entry: &IndexEntry) -> Self {
+impl<'a> Slot<'a> {
+    fn of(entry: &'a IndexEntry) -> Self {
         Slot {
             date: entry.date,
-            id: entry.id.as_str().into(),
-            labels: entry.labels.iter().map(|l| l.as_str().into()).collect(),
+            id: &entry.id,
+            labels: &entry.labels,
+            text: &entry.text,
         }
     }
 
     fn order(&self) -> (Reverse<NaiveDate>, &str) {
-        (Reverse(self.date), &self.id)
+        (Reverse(self.date), self.id)
     }
 }
 
-struct Block {
-    /// Newest first.
-    slots: Vec<Slot>,
-    haystack: Vec<u8>,
-    /// `starts[i]` is where slot `i`'s text begins in `haystack`.
+/// Strings laid end to end, each followed by [`SEPARATOR`], and where each
+/// begins. A block keeps its records' texts, ids and labels this way: a few
+/// allocations per block, not several per record. With one per record, the
+/// index's small strings were scattered between the pages sled read while
+/// the index was built, and kept those pages from going back to the system.
+#[derive(Default)]
+struct Column {
+    bytes: Vec<u8>,
     starts: Vec<usize>,
+}
+
+impl Column {
+    /// Where value `i` ends (before its separator).
+    fn end_of(&self, i: usize) -> usize {
+        // Every value is followed by its separator, the last one too.
+        self.starts.get(i + 1).copied().unwrap_or(self.bytes.len()) - 1
+    }
+
+    fn get(&self, i: usize) -> &[u8] {
+        &self.bytes[self.starts[i]..self.end_of(i)]
+    }
+
+    fn str(&self, i: usize) -> &str {
+        // Only whole strings are ever written into a column of text.
+        std::str::from_utf8(self.get(i)).unwrap_or_default()
+    }
+
+    fn insert(&mut self, at: usize, value: &[u8]) {
+        let start = self.starts.get(at).copied().unwrap_or(self.bytes.len());
+        self.bytes.splice(
+            start..start,
+            value.iter().copied().chain(std::iter::once(SEPARATOR)),
+        );
+        for later in &mut self.starts[at..] {
+            *later += value.len() + 1;
+        }
+        self.starts.insert(at, start);
+    }
+
+    fn remove(&mut self, at: usize) {
+        let start = self.starts[at];
+        let end = self.end_of(at) + 1;
+        self.bytes.drain(start..end);
+        self.starts.remove(at);
+        for later in &mut self.starts[at..] {
+            *later -= end - start;
+        }
+    }
+
+    /// Moves the values from `at` on into a column of their own.
+    fn split_off(&mut self, at: usize) -> Column {
+        let Some(&start) = self.starts.get(at) else {
+            return Column::default();
+        };
+        let bytes = self.bytes.split_off(start);
+        let starts = self
+            .starts
+            .split_off(at)
+            .iter()
+            .map(|s| s - start)
+            .collect();
+        Column { bytes, starts }
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.starts.shrink_to_fit();
+    }
+}
+
+/// A record's labels as one value of a [`Column`]: each as a u32 length
+/// (little-endian) and its bytes.
+fn encode_labels(labels: &[String]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for label in labels {
+        bytes.extend_from_slice(&(label.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(label.as_bytes());
+    }
+    bytes
+}
+
+fn decode_labels(mut bytes: &[u8]) -> Vec<&str> {
+    let mut labels = Vec::new();
+    while let Some((length, rest)) = bytes.split_first_chunk::<4>() {
+        let length = (u32::from_le_bytes(*length) as usize).min(rest.len());
+        labels.push(std::str::from_utf8(&rest[..length]).unwrap_or_default());
+        bytes = &rest[length..];
+    }
+    labels
+}
+
+struct Block {
+    /// Newest first, as are the columns.
+    dates: Vec<NaiveDate>,
+    ids: Column,
+    labels: Column,
+    /// The haystack a search scans.
+    texts: Column,
     pairs: PairFilter,
 }
 
@@ -604,80 +698,75 @@ fn pairs(text: &str) -> impl Iterator<Item = (char, char)> + '_ {
 }
 
 impl Block {
-    fn new(entries: impl IntoIterator<Item = (Slot, String)>) -> Self {
-        let mut block = Block {
-            slots: Vec::new(),
-            haystack: Vec::new(),
-            starts: Vec::new(),
+    fn new() -> Self {
+        Block {
+            dates: Vec::new(),
+            ids: Column::default(),
+            labels: Column::default(),
+            texts: Column::default(),
             pairs: PairFilter::default(),
-        };
-        for (slot, text) in entries {
-            block.push(slot, &text);
         }
-        block
+    }
+
+    fn len(&self) -> usize {
+        self.dates.len()
     }
 
     /// Adds a record after the block's oldest one.
-    fn push(&mut self, slot: Slot, text: &str) {
-        self.pairs.insert_text(text);
-        self.starts.push(self.haystack.len());
-        self.haystack.extend_from_slice(text.as_bytes());
-        self.haystack.push(SEPARATOR);
-        self.slots.push(slot);
+    fn push(&mut self, slot: &Slot) {
+        self.insert_at(self.len(), slot);
     }
 
     fn newest(&self) -> NaiveDate {
-        self.slots[0].date
+        self.dates[0]
     }
 
     fn oldest(&self) -> NaiveDate {
-        self.slots[self.slots.len() - 1].date
+        self.dates[self.len() - 1]
     }
 
-    /// Where slot `i`'s text ends (before its separator).
-    fn end_of(&self, i: usize) -> usize {
-        // Every text is followed by its separator, the last one too.
-        self.starts
-            .get(i + 1)
-            .copied()
-            .unwrap_or(self.haystack.len())
-            - 1
+    fn order(&self, i: usize) -> (Reverse<NaiveDate>, &str) {
+        (Reverse(self.dates[i]), self.ids.str(i))
     }
 
     fn text(&self, i: usize) -> &str {
-        // Only whole strings are ever written into the haystack.
-        std::str::from_utf8(&self.haystack[self.starts[i]..self.end_of(i)]).unwrap_or_default()
+        self.texts.str(i)
     }
 
     fn find(&self, order: (Reverse<NaiveDate>, &str)) -> Result<usize, usize> {
-        self.slots.binary_search_by(|s| s.order().cmp(&order))
+        // Binary search over the records' order, as `slice::binary_search_by` does.
+        let (mut low, mut high) = (0, self.len());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            match self.order(middle).cmp(&order) {
+                std::cmp::Ordering::Less => low = middle + 1,
+                std::cmp::Ordering::Greater => high = middle,
+                std::cmp::Ordering::Equal => return Ok(middle),
+            }
+        }
+        Err(low)
     }
 
-    fn insert_at(&mut self, at: usize, slot: Slot, text: &str) {
-        let start = self.starts.get(at).copied().unwrap_or(self.haystack.len());
-        let added = text.len() + 1;
-        self.haystack
-            .splice(start..start, text.bytes().chain(std::iter::once(SEPARATOR)));
-        for later in &mut self.starts[at..] {
-            *later += added;
-        }
-        self.starts.insert(at, start);
-        self.slots.insert(at, slot);
-        self.pairs.insert_text(text);
+    fn insert_at(&mut self, at: usize, slot: &Slot) {
+        self.dates.insert(at, slot.date);
+        self.ids.insert(at, slot.id.as_bytes());
+        self.labels.insert(at, &encode_labels(slot.labels));
+        self.texts.insert(at, slot.text.as_bytes());
+        self.pairs.insert_text(slot.text);
     }
 
     fn remove_at(&mut self, at: usize) {
-        let start = self.starts[at];
-        let end = self.end_of(at) + 1;
-        self.haystack.drain(start..end);
-        self.starts.remove(at);
-        self.slots.remove(at);
-        for later in &mut self.starts[at..] {
-            *later -= end - start;
-        }
-        // A Bloom filter cannot forget: rebuild this block's from what is left.
+        self.dates.remove(at);
+        self.ids.remove(at);
+        self.labels.remove(at);
+        self.texts.remove(at);
+        self.rebuild_filter();
+    }
+
+    /// A Bloom filter cannot forget: rebuilds it from the texts the block holds.
+    fn rebuild_filter(&mut self) {
         let mut filter = PairFilter::default();
-        for i in 0..self.slots.len() {
+        for i in 0..self.len() {
             filter.insert_text(self.text(i));
         }
         self.pairs = filter;
@@ -685,68 +774,75 @@ impl Block {
 
     /// Splits off the older half, when inserts made the block too large.
     fn split(&mut self) -> Block {
-        let half = self.slots.len() / 2;
-        let older: Vec<(Slot, String)> = (half..self.slots.len())
-            .map(|i| self.text(i).to_string())
-            .collect::<Vec<_>>()
-            .into_iter()
-            .zip(self.slots.drain(half..))
-            .map(|(text, slot)| (slot, text))
-            .collect();
-        let newer: Vec<(Slot, String)> = (0..half)
-            .map(|i| self.text(i).to_string())
-            .collect::<Vec<_>>()
-            .into_iter()
-            .zip(self.slots.drain(..))
-            .map(|(text, slot)| (slot, text))
-            .collect();
-        *self = Block::new(newer);
-        Block::new(older)
+        let half = self.len() / 2;
+        let mut older = Block {
+            dates: self.dates.split_off(half),
+            ids: self.ids.split_off(half),
+            labels: self.labels.split_off(half),
+            texts: self.texts.split_off(half),
+            pairs: PairFilter::default(),
+        };
+        older.rebuild_filter();
+        self.rebuild_filter();
+        self.shrink_to_fit();
+        older.shrink_to_fit();
+        older
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.dates.shrink_to_fit();
+        self.ids.shrink_to_fit();
+        self.labels.shrink_to_fit();
+        self.texts.shrink_to_fit();
     }
 
     /// Appends this block's hits within the query's dates, in order, until `out` holds `limit`.
     fn search(&self, matcher: &Matcher, meeting: &str, kind: RecordKind, out: &mut Vec<Hit>) {
         let first = matcher
             .until
-            .map_or(0, |until| self.slots.partition_point(|s| s.date > until));
-        let end = matcher.since.map_or(self.slots.len(), |since| {
-            self.slots.partition_point(|s| s.date >= since)
+            .map_or(0, |until| self.dates.partition_point(|&d| d > until));
+        let end = matcher.since.map_or(self.len(), |since| {
+            self.dates.partition_point(|&d| d >= since)
         });
         if first >= end {
             return;
         }
-        let push = |slot: &Slot, out: &mut Vec<Hit>| {
-            if matcher.admits_labels(&slot.labels) {
+        let push = |i: usize, out: &mut Vec<Hit>| {
+            if matcher.labels.is_empty()
+                || matcher.admits_labels(&decode_labels(self.labels.get(i)))
+            {
                 out.push(Hit {
                     kind,
                     meeting: meeting.to_string(),
-                    date: slot.date,
-                    id: slot.id.to_string(),
+                    date: self.dates[i],
+                    id: self.ids.str(i).to_string(),
                 });
             }
         };
         if matcher.needle.is_empty() {
-            for slot in &self.slots[first..end] {
+            for i in first..end {
                 if out.len() >= matcher.limit {
                     return;
                 }
-                push(slot, out);
+                push(i, out);
             }
             return;
         }
         if !matcher.may_match(&self.pairs) {
             return;
         }
-        let stop = self.end_of(end - 1);
-        let mut position = self.starts[first];
+        let haystack = &self.texts.bytes;
+        let starts = &self.texts.starts;
+        let stop = self.texts.end_of(end - 1);
+        let mut position = starts[first];
         while out.len() < matcher.limit
-            && let Some(found) = matcher.finder.find(&self.haystack[position..stop])
+            && let Some(found) = matcher.finder.find(&haystack[position..stop])
         {
             let at = position + found;
-            let slot = self.starts.partition_point(|&start| start <= at) - 1;
-            push(&self.slots[slot], out);
+            let record = starts.partition_point(|&start| start <= at) - 1;
+            push(record, out);
             // One hit per record is enough: go on after this record.
-            match self.starts.get(slot + 1) {
+            match starts.get(record + 1) {
                 Some(&next) if next < stop => position = next,
                 _ => break,
             }
@@ -759,7 +855,7 @@ impl Partition {
     fn block_for(&self, order: (Reverse<NaiveDate>, &str)) -> usize {
         let after = self
             .blocks
-            .partition_point(|b| b.slots.last().is_some_and(|last| last.order() < order));
+            .partition_point(|b| b.len() > 0 && b.order(b.len() - 1) < order);
         after.min(self.blocks.len() - 1)
     }
 }
@@ -792,39 +888,51 @@ impl HistoryIndex {
     pub fn from_ordered_entries(entries: impl IntoIterator<Item = IndexEntry>) -> Self {
         let mut index = Self::default();
         for entry in entries {
-            let partition = index
-                .partitions
-                .entry((entry.meeting.clone(), entry.kind))
-                .or_default();
-            let order = (Reverse(entry.date), entry.id.as_str());
-            let appends = partition
-                .blocks
-                .last()
-                .is_none_or(|b| b.slots.last().is_some_and(|last| last.order() < order));
-            if !appends {
-                index.insert(entry);
-                continue;
-            }
-            if partition
-                .blocks
-                .last()
-                .is_none_or(|b| b.slots.len() >= BLOCK_RECORDS)
-            {
-                if let Some(full) = partition.blocks.last_mut() {
-                    full.haystack.shrink_to_fit();
-                }
-                partition.blocks.push(Block::new([]));
-            }
-            let block = partition.blocks.last_mut().expect("pushed above");
-            block.push(Slot::of(&entry), &entry.text);
-            index.len += 1;
+            index.push_ordered(entry);
         }
-        for block in index.partitions.values_mut().flat_map(|p| &mut p.blocks) {
-            block.haystack.shrink_to_fit();
-            block.starts.shrink_to_fit();
-            block.slots.shrink_to_fit();
-        }
+        index.finish_build();
         index
+    }
+
+    /// Adds an entry during a build in the store's key order
+    /// ([`Self::from_ordered_entries`]); call [`Self::finish_build`] after the last.
+    pub fn push_ordered(&mut self, entry: IndexEntry) {
+        let slot = Slot::of(&entry);
+        let partition = self
+            .partitions
+            .entry((entry.meeting.clone(), entry.kind))
+            .or_default();
+        let appends = partition
+            .blocks
+            .last()
+            .is_none_or(|b| b.order(b.len() - 1) < slot.order());
+        if !appends {
+            self.insert(entry);
+            return;
+        }
+        if partition
+            .blocks
+            .last()
+            .is_none_or(|b| b.len() >= BLOCK_RECORDS)
+        {
+            if let Some(full) = partition.blocks.last_mut() {
+                full.shrink_to_fit();
+            }
+            partition.blocks.push(Block::new());
+        }
+        partition
+            .blocks
+            .last_mut()
+            .expect("pushed above")
+            .push(&slot);
+        self.len += 1;
+    }
+
+    /// Gives back what the blocks of a build reserved beyond their records.
+    pub fn finish_build(&mut self) {
+        for block in self.partitions.values_mut().flat_map(|p| &mut p.blocks) {
+            block.shrink_to_fit();
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -837,17 +945,15 @@ impl HistoryIndex {
 
     /// Adds a record, or replaces the one with the same kind, meeting, date and id.
     pub fn insert(&mut self, entry: IndexEntry) {
+        let slot = Slot::of(&entry);
         let partition = self
             .partitions
-            .entry((entry.meeting, entry.kind))
+            .entry((entry.meeting.clone(), entry.kind))
             .or_default();
-        let slot = Slot {
-            date: entry.date,
-            id: entry.id.into(),
-            labels: entry.labels.into_iter().map(Into::into).collect(),
-        };
         if partition.blocks.is_empty() {
-            partition.blocks.push(Block::new([(slot, entry.text)]));
+            let mut block = Block::new();
+            block.push(&slot);
+            partition.blocks.push(block);
             self.len += 1;
             return;
         }
@@ -856,14 +962,14 @@ impl HistoryIndex {
         match block.find(slot.order()) {
             Ok(at) => {
                 block.remove_at(at);
-                block.insert_at(at, slot, &entry.text);
+                block.insert_at(at, &slot);
             }
             Err(at) => {
-                block.insert_at(at, slot, &entry.text);
+                block.insert_at(at, &slot);
                 self.len += 1;
             }
         }
-        if block.slots.len() > MAX_BLOCK_RECORDS {
+        if block.len() > MAX_BLOCK_RECORDS {
             let older = block.split();
             partition.blocks.insert(b + 1, older);
         }
@@ -885,7 +991,7 @@ impl HistoryIndex {
             return false;
         };
         block.remove_at(at);
-        if block.slots.is_empty() {
+        if block.len() == 0 {
             partition.blocks.remove(b);
         }
         if partition.blocks.is_empty() {

@@ -17,6 +17,7 @@
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use chrono::{Datelike, NaiveDate};
@@ -68,6 +69,9 @@ const RECORDS: [&str; 4] = [SESSION, POSTMORTEM, LEARNING, INCIDENT];
 
 /// sled's page cache when the config does not say (`daemon.cache_mib`).
 pub const DEFAULT_CACHE_MIB: u64 = 16;
+/// Bytes read through sled, in multiples of its cache capacity, after which
+/// the pages it kept are worth a reopen ([`SledLog::cache_outgrown`]).
+const CACHE_OUTGROWN_FACTOR: u64 = 2;
 
 #[derive(Clone)]
 pub struct SledLog {
@@ -82,7 +86,13 @@ pub struct SledLog {
     search_file: PathBuf,
     /// Dropped with the last handle: then writes the closed marker.
     closing: Arc<Closing>,
+    /// Bytes read or staged through sled since it was opened ([`Self::cache_outgrown`]).
+    touched: Arc<AtomicU64>,
+    cache_bytes: u64,
 }
+
+/// The index in memory of a handle about to be closed ([`SledLog::kept_index`]).
+pub struct KeptIndex(Arc<RwLock<Option<HistoryIndex>>>);
 
 /// Keeps the closed marker ([`CLOSED_MARKER`]) true: removed before this
 /// process first changes the records, written again once the last handle is
@@ -164,6 +174,10 @@ impl<'a> ImportStages<'a> {
             Some((stored, _)) => stored.clone(),
             None => self.log.db.get(&key).map_err(backend)?,
         };
+        let read = before.as_ref().map_or(0, |old| old.len());
+        self.log
+            .touched
+            .fetch_add((key.len() + read + new.len()) as u64, Ordering::Relaxed);
         match &before {
             Some(old) if old.as_ref() == new.as_slice() => self.summary.unchanged += 1,
             Some(_) => self.summary.updated += 1,
@@ -233,9 +247,10 @@ impl SledLog {
                 state_dir.display()
             ))
         })?;
+        let cache_bytes = cache_mib.saturating_mul(1024 * 1024);
         let db = sled::Config::new()
             .path(&path)
-            .cache_capacity(cache_mib.saturating_mul(1024 * 1024))
+            .cache_capacity(cache_bytes)
             .open()
             .map_err(|e| {
                 let text = e.to_string();
@@ -258,6 +273,8 @@ impl SledLog {
             writer: Arc::new(Mutex::new(())),
             index: Arc::new(RwLock::new(None)),
             search_file: state_dir.join(SEARCH_FILE),
+            touched: Arc::default(),
+            cache_bytes,
         };
         log.migrate()?;
         Ok(log)
@@ -340,6 +357,55 @@ impl SledLog {
         self.db.flush().map(|_| ()).map_err(backend)
     }
 
+    /// Whether sled has likely kept far more pages than its cache capacity.
+    /// sled 0.34 decides evictions in batches of 64 accesses per shard of
+    /// 256, so the pages one pass over much of the database touched stay in
+    /// memory until they are touched again: one pass over the 110,000 search
+    /// entries kept 66 MiB of pages with a 16 MiB cache. Only dropping the
+    /// database frees them (see [`super::RecoverableLog::shed_cache`]).
+    pub fn cache_outgrown(&self) -> bool {
+        self.touched.load(Ordering::Relaxed) > CACHE_OUTGROWN_FACTOR * self.cache_bytes
+    }
+
+    /// Whether no other clone of this handle exists: dropping it closes the database.
+    pub fn is_only_handle(&self) -> bool {
+        Arc::strong_count(&self.closing) == 1
+    }
+
+    /// The index in memory, to carry over to a new handle ([`Self::keeping`]).
+    pub fn kept_index(&self) -> KeptIndex {
+        KeptIndex(self.index.clone())
+    }
+
+    /// This handle with the index of an earlier handle on the same database,
+    /// closed since without any write after [`Self::kept_index`].
+    pub fn keeping(mut self, index: KeptIndex) -> Self {
+        self.index = index.0;
+        self
+    }
+
+    /// Whether the index in memory has been read.
+    #[cfg(test)]
+    pub(crate) fn index_is_read(&self) -> bool {
+        self.index
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+    }
+
+    /// Counts what `entries` bring through sled's page cache.
+    fn counted(
+        &self,
+        entries: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
+    ) -> impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>> {
+        let touched = self.touched.clone();
+        entries.inspect(move |entry| {
+            if let Ok((key, value)) = entry {
+                touched.fetch_add((key.len() + value.len()) as u64, Ordering::Relaxed);
+            }
+        })
+    }
+
     /// The writer lock. It guards no data of its own, so a panic in another
     /// writer leaves nothing half-done here (sled batches are atomic).
     fn write_lock(&self) -> MutexGuard<'_, ()> {
@@ -402,8 +468,7 @@ impl SledLog {
     }
 
     fn scan<T: DeserializeOwned>(&self, prefix: &str) -> Result<Vec<T>, StoreError> {
-        self.db
-            .scan_prefix(prefix)
+        self.counted(self.db.scan_prefix(prefix))
             .map(|entry| {
                 let (key, value) = entry.map_err(backend)?;
                 decode(&String::from_utf8_lossy(&key), &value)
@@ -425,18 +490,20 @@ impl SledLog {
         if slot.is_none() {
             let mut failure = None;
             // Streamed in key order: no second copy of every entry while building.
-            let entries = self.db.scan_prefix(SEARCH).map_while(|entry| {
-                match entry
-                    .map_err(backend)
-                    .and_then(|(key, value)| decode_entry(&key, &value))
-                {
-                    Ok(entry) => Some(entry),
-                    Err(e) => {
-                        failure = Some(e);
-                        None
+            let entries = self
+                .counted(self.db.scan_prefix(SEARCH))
+                .map_while(|entry| {
+                    match entry
+                        .map_err(backend)
+                        .and_then(|(key, value)| decode_entry(&key, &value))
+                    {
+                        Ok(entry) => Some(entry),
+                        Err(e) => {
+                            failure = Some(e);
+                            None
+                        }
                     }
-                }
-            });
+                });
             let index = HistoryIndex::from_ordered_entries(entries);
             if let Some(e) = failure {
                 return Err(e);
@@ -478,7 +545,7 @@ impl SledLog {
             Some(hits) => hits,
             None => {
                 let mut scan = EntryScan::new(&matcher);
-                for entry in self.db.range(scan.from.clone()..) {
+                for entry in self.counted(self.db.range(scan.from.clone()..)) {
                     let (key, value) = entry.map_err(backend)?;
                     if scan.visit(&key, &value)?.is_break() {
                         break;
@@ -550,14 +617,14 @@ impl SledLog {
             StoreError::Backend(format!("writing {}: {e}", self.search_file.display()))
         };
         let mut file = search_file::Writer::new(&generation);
-        for entry in self.db.scan_prefix(SEARCH) {
+        for entry in self.counted(self.db.scan_prefix(SEARCH)) {
             let (key, value) = entry.map_err(backend)?;
             let text = EntryView::decode(&key, &value)?.text;
             file.push(&key, &value, &String::from_utf8_lossy(text))
                 .map_err(failed)?;
         }
         for prefix in RECORDS {
-            for entry in self.db.scan_prefix(prefix) {
+            for entry in self.counted(self.db.scan_prefix(prefix)) {
                 let (key, value) = entry.map_err(backend)?;
                 file.push_record(&key, &value).map_err(failed)?;
             }
@@ -975,13 +1042,15 @@ impl SessionLog for SledLog {
         until: NaiveDate,
     ) -> Result<Vec<Session>, StoreError> {
         // Keys sort by date within a meeting, so this reads only the range.
-        self.db
-            .range(session_key(meeting, from)..=session_key(meeting, until))
-            .map(|entry| {
-                let (key, value) = entry.map_err(backend)?;
-                decode(&String::from_utf8_lossy(&key), &value)
-            })
-            .collect()
+        self.counted(
+            self.db
+                .range(session_key(meeting, from)..=session_key(meeting, until)),
+        )
+        .map(|entry| {
+            let (key, value) = entry.map_err(backend)?;
+            decode(&String::from_utf8_lossy(&key), &value)
+        })
+        .collect()
     }
 
     fn cancelled_dates(&self, meeting: &str) -> Result<BTreeSet<NaiveDate>, StoreError> {
@@ -994,7 +1063,7 @@ impl SessionLog for SledLog {
             reason: Option<SkipCode>,
         }
         let mut dates = BTreeSet::new();
-        for entry in self.db.scan_prefix(format!("{SESSION}{meeting}/")) {
+        for entry in self.counted(self.db.scan_prefix(format!("{SESSION}{meeting}/"))) {
             let (key, value) = entry.map_err(backend)?;
             let session: ReasonOnly = decode(&String::from_utf8_lossy(&key), &value)?;
             if session.reason == Some(SkipCode::Cancelled) {
@@ -1198,8 +1267,7 @@ impl SessionLog for SledLog {
 
     fn markers(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
         let full = format!("{MARKER}{prefix}");
-        self.db
-            .scan_prefix(&full)
+        self.counted(self.db.scan_prefix(&full))
             .map(|entry| {
                 let (key, value) = entry.map_err(backend)?;
                 let key = String::from_utf8_lossy(&key).into_owned();

@@ -160,8 +160,10 @@ impl TestApp {
 
     /// Starts the daemon `command` describes and waits until `/healthz` answers.
     fn start_daemon_as(&self, mut command: std::process::Command) -> RunningDaemon {
+        if !command.get_envs().any(|(name, _)| name == "RUST_LOG") {
+            command.env("RUST_LOG", "info");
+        }
         let child = command
-            .env("RUST_LOG", "info")
             .stdout(std::process::Stdio::null())
             .stderr(
                 std::fs::OpenOptions::new()
