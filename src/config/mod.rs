@@ -82,7 +82,8 @@ pub struct DaemonConfig {
     #[serde(default)]
     pub health_check_seconds: HealthCheckSeconds,
     /// sled's page cache in MiB: what the store may keep in memory besides
-    /// the search index.
+    /// the search index. sled keeps more after a pass over much of the
+    /// store, so the daemon reopens it after reading twice this much.
     #[serde(default)]
     pub cache_mib: CacheMib,
 }
