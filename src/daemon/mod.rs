@@ -43,6 +43,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    crate::memory::keep_large_blocks_mapped();
     let state_dir = config.daemon.state_dir.clone();
     let log = SledLog::open_with_cache(&state_dir, config.daemon.cache_mib.get())?;
     // Holding the store's lock, no other writer of ours runs: what a killed one left
