@@ -22,7 +22,7 @@ pub(crate) fn release_freed_memory() {
 /// from the heap, where small live allocations between them keep freed
 /// pages resident. Held fixed, such blocks are mapped on their own and given
 /// back when freed: after importing 110,000 records through the daemon and
-/// searching, 124–127 MiB resident instead of 129–132 MiB. Called once, at
+/// searching, 121–124 MiB resident instead of 126–129 MiB. Called once, at
 /// the start of the daemon.
 pub(crate) fn keep_large_blocks_mapped() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
