@@ -127,17 +127,22 @@ fn facilitator_id(uc: &Context, session: Option<&Session>) -> Option<u64> {
         .or_else(|| name.strip_prefix("discord-")?.parse().ok())
 }
 
-/// Who may start and end: the assigned facilitator or a facilitator-role
-/// holder. Others are told who may, in the words of `refusal`.
-pub(super) fn check_may_lead(
+/// Today's held occurrence and its session, for `who` to start or end: the
+/// assigned facilitator or a facilitator-role holder. Others are told who
+/// may, in the words of `refusal`.
+pub(super) fn today_led_by(
     uc: &Context,
     who: &Actor,
-    session: Option<&Session>,
     refusal: fn(Option<&str>) -> SessionText<'_>,
-) -> Result<(), UserError> {
-    let assigned = facilitator_id(uc, session);
+) -> Result<(Occurrence, Option<Session>), UserError> {
+    let occurrence = today(uc)?;
+    let session = uc
+        .log
+        .session(&uc.meeting.id, occurrence.date)
+        .said(uc.language)?;
+    let assigned = facilitator_id(uc, session.as_ref());
     if who.is_facilitator || assigned.is_some_and(|id| id.to_string() == who.id) {
-        return Ok(());
+        return Ok((occurrence, session));
     }
     let mention = assigned.map(|id| format!("<@{id}>"));
     Err(UserError(refusal(mention.as_deref()).say(uc.language)))
@@ -194,14 +199,8 @@ pub(crate) fn plan_start(
     channel: u64,
     guild: u64,
 ) -> Result<StartPlan, UserError> {
-    let occurrence = today(uc)?;
-    let session = uc
-        .log
-        .session(&uc.meeting.id, occurrence.date)
-        .said(uc.language)?;
-    check_may_lead(uc, who, session.as_ref(), |who| {
-        SessionText::NotAllowedToStart { who }
-    })?;
+    let (occurrence, session) =
+        today_led_by(uc, who, |who| SessionText::NotAllowedToStart { who })?;
     if let Some(live) = load(uc, occurrence.date)? {
         let text = if live.ended {
             SessionText::Ended.say(uc.language)

@@ -9,7 +9,7 @@
 use chrono::NaiveDate;
 
 use super::session::{
-    LiveSession, check_may_lead, internal, link, live_key, load, mark_covered, plan_of, save, today,
+    LiveSession, internal, link, live_key, load, mark_covered, plan_of, save, today_led_by,
 };
 use super::state::{AppState, Change};
 use super::{Actor, Answer, Context, Reply, Said, UserError, directory, session_label};
@@ -198,14 +198,7 @@ pub(crate) async fn end<C: ChatPort>(
 ) -> Answer {
     let guild = state.config.discord.as_ref().map_or(0, |d| d.guild_id.0);
     let (date, target) = state.with_use_case(meeting, |uc| {
-        let occurrence = today(uc)?;
-        let session = uc
-            .log
-            .session(&uc.meeting.id, occurrence.date)
-            .said(uc.language)?;
-        check_may_lead(uc, who, session.as_ref(), |who| {
-            SessionText::NotAllowedToEnd { who }
-        })?;
+        let (occurrence, _) = today_led_by(uc, who, |who| SessionText::NotAllowedToEnd { who })?;
         match load(uc, occurrence.date)? {
             None => Err(UserError(SessionText::NotRunning.say(uc.language))),
             Some(live) if live.ended => Err(UserError(SessionText::Ended.say(uc.language))),

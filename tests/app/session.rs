@@ -68,18 +68,10 @@ fn a_facilitator_starts_the_session_in_a_thread_on_the_announcement_once_across_
     assert!(content(&refused).contains("ファシリテーター"), "{refused}");
     assert!(fake.threads().is_empty());
 
-    for (title, kind) in [("決済APIの全断", 0), ("ダッシュボードを眺める", 1)] {
-        let id = fake.send_slash_command(
-            "agenda",
-            json!([{"name": "add", "type": 1, "options": [
-                {"name": "title", "type": 3, "value": title},
-                {"name": "kind", "type": 4, "value": kind},
-            ]}]),
-            BOB,
-            &[],
-        );
-        fake.wait_for_callback(id, WAIT);
-    }
+    add_agenda(
+        &fake,
+        &[("決済APIの全断", 0), ("ダッシュボードを眺める", 1)],
+    );
 
     let started = session_start(&fake, ALICE, &[FACILITATOR_ROLE]);
     let threads = fake.threads();
@@ -264,6 +256,22 @@ fn exported_session(app: &TestApp, date: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// Bob adds today's items with `/agenda add` (`kind`: the index of the command's choice).
+fn add_agenda(fake: &FakeDiscord, items: &[(&str, i64)]) {
+    for &(title, kind) in items {
+        let id = fake.send_slash_command(
+            "agenda",
+            json!([{"name": "add", "type": 1, "options": [
+                {"name": "title", "type": 3, "value": title},
+                {"name": "kind", "type": 4, "value": kind},
+            ]}]),
+            BOB,
+            &[],
+        );
+        fake.wait_for_callback(id, WAIT);
+    }
+}
+
 #[test]
 fn a_session_started_from_the_announcement_signals_its_times_and_ends_by_itself_with_a_summary() {
     use crate::fake_discord::VOICE_CHANNEL_ID;
@@ -289,22 +297,14 @@ fn a_session_started_from_the_announcement_signals_its_times_and_ends_by_itself_
     crate::helpers::wait_until("the next session assigned", WAIT, || {
         exported_session(&app, "2026-12-09")["facilitator"] == format!("discord-{ALICE}")
     });
-    for (title, kind) in [
-        ("決済APIの全断", 0),
-        ("ダッシュボードを眺める", 1),
-        ("証明書の期限切れ", 2),
-    ] {
-        let id = fake.send_slash_command(
-            "agenda",
-            json!([{"name": "add", "type": 1, "options": [
-                {"name": "title", "type": 3, "value": title},
-                {"name": "kind", "type": 4, "value": kind},
-            ]}]),
-            BOB,
-            &[],
-        );
-        fake.wait_for_callback(id, WAIT);
-    }
+    add_agenda(
+        &fake,
+        &[
+            ("決済APIの全断", 0),
+            ("ダッシュボードを眺める", 1),
+            ("証明書の期限切れ", 2),
+        ],
+    );
 
     // 「始める」 on the day's announcement: for the same people as /session start.
     let announcement = fake.messages(TEXT_CHANNEL_ID)[0].clone();
