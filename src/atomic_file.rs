@@ -21,6 +21,72 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
 }
 
+/// Why [`write_output`] refused a path.
+#[derive(Debug)]
+pub enum OutputRefusal {
+    /// A directory (or a link to one): the user meant a file inside it.
+    Directory,
+    /// A socket, a block device or a link that leads nowhere: nothing a file could replace.
+    NotAFile,
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for OutputRefusal {
+    fn from(e: std::io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+/// Writes a file a user named on the command line (`export --output`, `stats --png`).
+///
+/// A regular file (or a new one) is replaced atomically. A symbolic link is followed
+/// and its *target* replaced, so the link stays. A character device or a FIFO
+/// (`/dev/stdout`, a pipe) is written through, which is what a user means by it; a
+/// device node is never replaced. A directory or anything else is refused.
+pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), OutputRefusal> {
+    use std::os::unix::fs::FileTypeExt;
+    let link = match std::fs::symlink_metadata(path) {
+        Ok(meta) => meta.file_type().is_symlink(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(write_atomically(path, bytes)?);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // `metadata` follows every link, the `/proc/self/fd` ones behind `/dev/stdout` included.
+    let target = match std::fs::metadata(path) {
+        Ok(meta) => meta.file_type(),
+        Err(e) if link && e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(OutputRefusal::NotAFile);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if target.is_dir() {
+        return Err(OutputRefusal::Directory);
+    }
+    if target.is_char_device() || target.is_fifo() {
+        let mut device = std::fs::OpenOptions::new().write(true).open(path)?;
+        device.write_all(bytes)?;
+        return Ok(device.flush()?);
+    }
+    if !target.is_file() {
+        return Err(OutputRefusal::NotAFile);
+    }
+    if !link {
+        return Ok(write_atomically(path, bytes)?);
+    }
+    match std::fs::canonicalize(path) {
+        Ok(resolved) => Ok(write_atomically(&resolved, bytes)?),
+        // A regular file without a name (`/proc/self/fd/1` of a deleted file): through it.
+        Err(_) => {
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(path)?;
+            Ok(file.write_all(bytes)?)
+        }
+    }
+}
+
 /// What [`write_state_file`] does when the file exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Existing {
@@ -109,6 +175,55 @@ pub fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
+}
+
+/// Makes `dir` private to its owner (0700), with the files directly in it and, all the
+/// way down, the subdirectories named in `owned` (directories 0700, files lose every
+/// group and other bit): for a state directory made before the daemon set its umask,
+/// or by hand. Other subdirectories are not its to change; links are left alone (their
+/// mode means nothing). Returns the paths it tightened.
+pub fn make_private(dir: &Path, owned: &[&str]) -> std::io::Result<Vec<std::path::PathBuf>> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut tightened = Vec::new();
+    let mut tighten = |path: &Path, meta: &std::fs::Metadata| -> std::io::Result<()> {
+        let mode = meta.permissions().mode() & 0o7777;
+        if mode & 0o077 != 0 {
+            let private = if meta.is_dir() { 0o700 } else { mode & 0o700 };
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(private))?;
+            tightened.push(path.to_path_buf());
+        }
+        Ok(())
+    };
+    tighten(dir, &std::fs::metadata(dir)?)?;
+    let mut pending: Vec<(std::path::PathBuf, bool)> = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let is_owned = owned.iter().any(|o| name == std::ffi::OsStr::new(o));
+        pending.push((entry.path(), is_owned));
+    }
+    while let Some((path, recurse)) = pending.pop() {
+        let meta = std::fs::symlink_metadata(&path)?;
+        if meta.file_type().is_symlink() || (meta.is_dir() && !recurse) {
+            continue;
+        }
+        tighten(&path, &meta)?;
+        if meta.is_dir() {
+            for entry in std::fs::read_dir(&path)? {
+                pending.push((entry?.path(), true));
+            }
+        }
+    }
+    Ok(tightened)
+}
+
+/// Files and directories this process creates are its owner's alone, whatever the
+/// umask it was started with (sled creates its files with the process's umask).
+pub fn create_private_from_now_on() {
+    // SAFETY: umask only sets the process's file creation mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
 }
 
 /// Whether `state_dir` is a directory we can write into, or can be created: the
@@ -200,6 +315,64 @@ mod tests {
     }
 
     #[test]
+    fn an_output_through_a_link_replaces_the_target_and_keeps_the_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real.json");
+        std::fs::write(&target, b"old").unwrap();
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write_output(&link, b"new").unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+    }
+
+    #[test]
+    fn an_output_onto_a_device_writes_through_and_keeps_the_node() {
+        use std::os::unix::fs::FileTypeExt;
+        write_output(Path::new("/dev/null"), b"x").unwrap();
+        assert!(
+            std::fs::metadata("/dev/null")
+                .unwrap()
+                .file_type()
+                .is_char_device()
+        );
+        let full = write_output(Path::new("/dev/full"), b"x");
+        assert!(matches!(full, Err(OutputRefusal::Io(_))), "{full:?}");
+        assert!(
+            std::fs::metadata("/dev/full")
+                .unwrap()
+                .file_type()
+                .is_char_device()
+        );
+    }
+
+    #[test]
+    fn an_output_onto_a_directory_or_a_dangling_link_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            write_output(dir.path(), b"x"),
+            Err(OutputRefusal::Directory)
+        ));
+        let dangling = dir.path().join("dangling");
+        std::os::unix::fs::symlink(dir.path().join("nowhere/x"), &dangling).unwrap();
+        assert!(matches!(
+            write_output(&dangling, b"x"),
+            Err(OutputRefusal::NotAFile)
+        ));
+        assert!(
+            std::fs::symlink_metadata(&dangling)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+    }
+
+    #[test]
     fn a_state_file_kept_on_request_is_never_replaced() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("calendar-token");
@@ -230,6 +403,48 @@ mod tests {
         let meta = std::fs::metadata(&path).unwrap();
         assert_eq!((meta.uid(), meta.gid()), (61_234, 61_234));
         assert_eq!(meta.mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_loose_state_directory_is_made_private_all_the_way_down() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        std::fs::create_dir_all(state.join("db")).unwrap();
+        std::fs::write(state.join("db/conf"), b"x").unwrap();
+        std::fs::write(state.join("api-token"), b"x").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        for (path, loose) in [(&state, 0o755), (&state.join("db"), 0o755)] {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(loose)).unwrap();
+        }
+        std::fs::set_permissions(
+            state.join("db/conf"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+        std::fs::set_permissions(
+            state.join("api-token"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+        std::fs::create_dir(state.join("theirs")).unwrap();
+        std::fs::set_permissions(state.join("theirs"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+        let tightened = make_private(&state, &["db"]).unwrap();
+        assert_eq!(tightened.len(), 3, "{tightened:?}");
+        assert_eq!(
+            mode(&state.join("theirs")),
+            0o755,
+            "not the daemon's to change"
+        );
+        assert_eq!(mode(&state), 0o700);
+        assert_eq!(mode(&state.join("db")), 0o700);
+        assert_eq!(mode(&state.join("db/conf")), 0o600);
+        assert_eq!(mode(&state.join("api-token")), 0o600);
+        assert!(
+            make_private(&state, &["db"]).unwrap().is_empty(),
+            "nothing left to do"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::DaemonConfig;
+use crate::config::{Config, DaemonConfig};
 use crate::secret_token;
 
 /// The path segment after `/calendar/` is `<token>` followed by this.
@@ -54,10 +54,14 @@ pub enum FeedAddressError {
 }
 
 /// The feed's full URL, the token created first when there is none; with `rotate` a new
-/// token replaces the old one, whose URL then answers 404.
-pub fn url(daemon: &DaemonConfig, rotate: bool) -> Result<String, FeedAddressError> {
-    let address = host_and_port(daemon)?;
-    let path = token_path(&daemon.state_dir);
+/// token replaces the old one, whose URL then answers 404. Under `[web] public_url` the
+/// address people use (through the proxy); else the endpoint's own.
+pub fn url(config: &Config, rotate: bool) -> Result<String, FeedAddressError> {
+    let base = match config.web.as_ref().and_then(|w| w.public_url.as_ref()) {
+        Some(public) => public.as_str().trim_end_matches('/').to_string(),
+        None => format!("http://{}", host_and_port(&config.daemon)?),
+    };
+    let path = token_path(&config.daemon.state_dir);
     let token = if rotate {
         secret_token::replace(&path)
     } else {
@@ -67,21 +71,52 @@ pub fn url(daemon: &DaemonConfig, rotate: bool) -> Result<String, FeedAddressErr
         path: path.display().to_string(),
         source,
     })?;
-    Ok(format!("http://{address}/calendar/{token}{SUFFIX}"))
+    Ok(format!("{base}/calendar/{token}{SUFFIX}"))
 }
 
 /// The address as configured, so the URL stays the same across restarts; with port 0
-/// only the running daemon knows its port.
+/// only the running daemon knows its port. On every address (`0.0.0.0`, `::`) the
+/// machine's name stands for it: `0.0.0.0` is where it listens, not an address to visit.
 fn host_and_port(daemon: &DaemonConfig) -> Result<String, FeedAddressError> {
-    if daemon.listen.port() != 0 {
-        return Ok(daemon.listen.to_string());
+    let listen = if daemon.listen.port() != 0 {
+        daemon.listen
+    } else {
+        crate::listen_address::running(&daemon.state_dir)
+            .and_then(|running| running.parse().ok())
+            .ok_or_else(|| FeedAddressError::NoPort {
+                listen: daemon.listen.to_string(),
+                file: crate::listen_address::path(&daemon.state_dir)
+                    .display()
+                    .to_string(),
+            })?
+    };
+    if listen.ip().is_unspecified()
+        && let Some(name) = machine_name()
+    {
+        return Ok(format!("{name}:{}", listen.port()));
     }
-    crate::listen_address::running(&daemon.state_dir).ok_or_else(|| FeedAddressError::NoPort {
-        listen: daemon.listen.to_string(),
-        file: crate::listen_address::path(&daemon.state_dir)
-            .display()
-            .to_string(),
-    })
+    Ok(listen.to_string())
+}
+
+/// This machine's host name (`gethostname`), when it has a usable one.
+pub(crate) fn machine_name() -> Option<String> {
+    let mut buffer = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname writes at most that many
+    // bytes and the result is read only up to its first NUL.
+    let status = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len()) };
+    if status != 0 {
+        return None;
+    }
+    let end = buffer.iter().position(|b| *b == 0)?;
+    let name = std::str::from_utf8(&buffer[..end])
+        .ok()?
+        .to_ascii_lowercase();
+    let usable = !name.is_empty()
+        && name != "localhost"
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    usable.then_some(name)
 }
 
 #[cfg(test)]

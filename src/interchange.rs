@@ -22,6 +22,10 @@ use crate::messages::import::ImportText as Say;
 
 pub const FORMAT_V1: &str = "weekly-postmortem/v1";
 
+/// The largest document an import reads, from a file, stdin or the API: a few
+/// years of a busy log fit many times over.
+pub const MAX_DOCUMENT_BYTES: u64 = 256 * 1024 * 1024;
+
 /// The whole log as one document. Field names are a contract.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Document {
@@ -110,6 +114,8 @@ impl Document {
 
     /// Parses and checks a JSON document against the meetings we know.
     pub fn from_json(text: &str, known_meetings: &[&str]) -> Result<Self, ImportError> {
+        // Excel and Windows editors write a byte order mark; it says nothing here.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         // Each record stays a slice of `text` until it is read: a tree of
         // `Value`s for a 100 MB document would take ten times its size.
         let root: BTreeMap<String, &RawValue> = serde_json::from_str(text).map_err(|e| {
@@ -318,6 +324,7 @@ impl Document {
         meeting: &str,
         known_meetings: &[&str],
     ) -> Result<Self, ImportError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)

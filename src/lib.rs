@@ -16,12 +16,14 @@
 //! - [`messages`]: the typed catalogue of every text people read, in ja and en.
 //! - `heavy_work`: imports and charts on a thread of lower CPU priority.
 //! - `memory`: handing freed heap back to the system after rare, large work.
-//! - [`secret_file`]: the one reader of secret files (bot token, Google keys), size-capped.
+//! - `bounded_file`: the one reader of files a user names (config, import, secrets): regular, capped.
+//! - [`secret_file`]: secret files (bot token, Google keys) through it.
 //! - `secret_token`: random tokens in private files (the API token, the calendar feed's);
 //!   `feed_address`: the calendar feed's secret URL.
 
 pub mod app;
 pub(crate) mod atomic_file;
+pub(crate) mod bounded_file;
 pub mod calendar;
 pub(crate) mod chat;
 pub mod cli;

@@ -6,7 +6,6 @@
 //! path's metadata is checked first and the read itself is capped too, in case the file
 //! changes between the two.
 
-use std::io::Read;
 use std::path::Path;
 
 use crate::domain::language::Language;
@@ -47,11 +46,20 @@ pub enum SecretFileError {
         path: String,
         size: u64,
     },
+    #[error(
+        "{key} {path}: not text (a NUL, a control character or bytes that are not UTF-8): save only the secret in it, as UTF-8 text"
+    )]
+    NotText { key: String, path: String },
 }
 
 impl SecretFileError {
     pub fn is_missing(&self) -> bool {
         matches!(self, SecretFileError::Missing { .. })
+    }
+
+    /// The file exists but this process may not open it (a credential only the service reads).
+    pub fn is_unreadable(&self) -> bool {
+        matches!(self, SecretFileError::Unreadable { .. })
     }
 
     /// The same in both languages, for a config error (a missing file is
@@ -89,6 +97,7 @@ impl SecretFileError {
                 kind: *kind,
             }
             .into(),
+            SecretFileError::NotText { key, path } => Say::SecretNotText { key, path }.into(),
             SecretFileError::TooLarge { key, path, size } => Say::SecretTooLarge {
                 key,
                 path,
@@ -100,80 +109,51 @@ impl SecretFileError {
     }
 }
 
-/// Checks the metadata only: the path names a regular file of at most
-/// [`MAX_SECRET_FILE_BYTES`]. `key` is the config key, e.g. `discord.token_file`.
-pub fn check(key: &str, path: &Path) -> Result<(), SecretFileError> {
-    let metadata = std::fs::metadata(path).map_err(|e| io_error(key, path, e))?;
-    check_metadata(key, path, &metadata)
-}
-
-/// Reads the secret file after [`check`], never more than [`MAX_SECRET_FILE_BYTES`] + 1 bytes.
+/// Reads the secret file, never more than [`MAX_SECRET_FILE_BYTES`] + 1 bytes.
 pub fn read(key: &str, path: &Path) -> Result<Vec<u8>, SecretFileError> {
-    // Checked before opening: opening a FIFO would block until a writer appears.
-    check(key, path)?;
-    let file = std::fs::File::open(path).map_err(|e| io_error(key, path, e))?;
-    // And again on the opened file, in case the path was replaced in between.
-    let metadata = file.metadata().map_err(|e| io_error(key, path, e))?;
-    check_metadata(key, path, &metadata)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_SECRET_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| io_error(key, path, e))?;
-    if bytes.len() as u64 > MAX_SECRET_FILE_BYTES {
-        return Err(SecretFileError::TooLarge {
-            key: key.to_string(),
-            path: path.display().to_string(),
-            size: bytes.len() as u64,
-        });
-    }
-    Ok(bytes)
-}
-
-/// [`read`] as text, for a token.
-pub fn read_to_string(key: &str, path: &Path) -> Result<String, SecretFileError> {
-    let bytes = read(key, path)?;
-    String::from_utf8(bytes).map_err(|_| SecretFileError::Unreadable {
-        key: key.to_string(),
-        path: path.display().to_string(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
+    use crate::bounded_file::Refusal;
+    crate::bounded_file::read(path, MAX_SECRET_FILE_BYTES).map_err(|refusal| match refusal {
+        Refusal::NotRegular(kind) => not_regular(key, path, kind),
+        Refusal::TooLarge { size, .. } => too_large(key, path, size),
+        Refusal::Io(e) => io_error(key, path, e),
     })
 }
 
-fn check_metadata(
-    key: &str,
-    path: &Path,
-    metadata: &std::fs::Metadata,
-) -> Result<(), SecretFileError> {
-    use std::os::unix::fs::FileTypeExt;
-    let file_type = metadata.file_type();
-    if !file_type.is_file() {
-        let kind = if file_type.is_dir() {
-            SpecialFile::Directory
-        } else if file_type.is_char_device() {
-            SpecialFile::CharDevice
-        } else if file_type.is_block_device() {
-            SpecialFile::BlockDevice
-        } else if file_type.is_fifo() {
-            SpecialFile::Fifo
-        } else if file_type.is_socket() {
-            SpecialFile::Socket
-        } else {
-            SpecialFile::Other
-        };
-        return Err(SecretFileError::NotRegular {
+/// [`read`] as a token: UTF-8 text without NUL or other control characters
+/// (line breaks and tabs aside), so that a binary file fails `check-config`, not
+/// the first request that sends it.
+pub fn read_to_string(key: &str, path: &Path) -> Result<String, SecretFileError> {
+    let bytes = read(key, path)?;
+    let text = String::from_utf8(bytes).map_err(|_| SecretFileError::NotText {
+        key: key.to_string(),
+        path: path.display().to_string(),
+    })?;
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(SecretFileError::NotText {
             key: key.to_string(),
             path: path.display().to_string(),
-            kind,
         });
     }
-    if metadata.len() > MAX_SECRET_FILE_BYTES {
-        return Err(SecretFileError::TooLarge {
-            key: key.to_string(),
-            path: path.display().to_string(),
-            size: metadata.len(),
-        });
+    Ok(text)
+}
+
+fn not_regular(key: &str, path: &Path, kind: SpecialFile) -> SecretFileError {
+    SecretFileError::NotRegular {
+        key: key.to_string(),
+        path: path.display().to_string(),
+        kind,
     }
-    Ok(())
+}
+
+fn too_large(key: &str, path: &Path, size: u64) -> SecretFileError {
+    SecretFileError::TooLarge {
+        key: key.to_string(),
+        path: path.display().to_string(),
+        size,
+    }
 }
 
 fn io_error(key: &str, path: &Path, source: std::io::Error) -> SecretFileError {

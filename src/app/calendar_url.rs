@@ -3,18 +3,18 @@
 //! read like a password, so the reply says how to treat it.
 
 use super::{Actor, Answer, Reply, UserError};
-use crate::config::DaemonConfig;
+use crate::config::Config;
 use crate::domain::language::Language;
 use crate::messages::Message;
 use crate::messages::sessions::Sessions;
 
 /// `/calendar`: the address, only to a facilitator and only to them (ephemeral).
-pub fn show(daemon: &DaemonConfig, actor: &Actor) -> Answer {
-    let language = daemon.language;
+pub fn show(config: &Config, actor: &Actor) -> Answer {
+    let language = config.daemon.language;
     if !actor.is_facilitator {
         return Err(UserError(Sessions::CalendarOnlyFacilitators.say(language)));
     }
-    let url = crate::feed_address::url(daemon, false).map_err(|e| {
+    let url = crate::feed_address::url(config, false).map_err(|e| {
         tracing::error!("/calendar: {e}");
         UserError(Sessions::CalendarAddressFailed.say(language))
     })?;
@@ -38,17 +38,18 @@ mod tests {
     use super::*;
     use crate::app::fixture::{CONFIG, facilitator, person};
 
-    fn daemon(dir: &std::path::Path) -> DaemonConfig {
-        let mut config = crate::config::Config::parse(&dir.join("config.toml"), CONFIG).unwrap();
+    fn config(dir: &std::path::Path) -> Config {
+        let mut config = Config::parse(&dir.join("config.toml"), CONFIG).unwrap();
         config.daemon.state_dir = dir.join("state");
-        config.daemon
+        config
     }
 
     #[test]
     fn a_facilitator_gets_the_address_privately_and_others_a_refusal() {
         let dir = tempfile::tempdir().unwrap();
-        let daemon = daemon(dir.path());
-        let reply = show(&daemon, &facilitator("1")).unwrap();
+        let config = config(dir.path());
+        let daemon = &config.daemon;
+        let reply = show(&config, &facilitator("1")).unwrap();
         assert!(reply.ephemeral);
         let token = crate::secret_token::read(&crate::feed_address::token_path(&daemon.state_dir))
             .unwrap()
@@ -60,7 +61,7 @@ mod tests {
             "{}",
             reply.text
         );
-        let refused = show(&daemon, &person("2")).unwrap_err();
+        let refused = show(&config, &person("2")).unwrap_err();
         assert!(refused.0.contains("only facilitators"), "{refused}");
         assert!(!refused.0.contains(&token));
     }

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::config::AlertsConfig;
 use crate::domain::incidents::{Episode, Group, Incident};
 use crate::domain::language::Language;
+use crate::domain::log::{TextKind, replace_controls};
 use crate::messages::Message;
 use crate::messages::labels::Label;
 use crate::store::{AlertsAbsorbed, SessionLog, StoreError};
@@ -124,18 +125,24 @@ pub fn episodes_by_group(
                 None => return Err(at("endsAt", "a resolved alert needs its end".into())),
             },
         };
-        let meeting = config.meeting_for(&alert.labels).to_string();
+        let labels = one_line_labels(&alert.labels);
+        let meeting = config.meeting_for(&labels).to_string();
         let links = [alert.generator_url, alert.dashboard_url, alert.panel_url]
             .into_iter()
             .flatten()
             .filter(|l| !l.is_empty())
+            .map(|l| one_line(&l))
             .collect();
         by_meeting.entry(meeting).or_default().push(Episode {
-            fingerprint: alert.fingerprint,
+            fingerprint: one_line(&alert.fingerprint),
             starts_at: alert.starts_at,
             ends_at,
-            labels: alert.labels,
-            annotations: alert.annotations,
+            labels,
+            annotations: alert
+                .annotations
+                .iter()
+                .map(|(name, value)| (one_line(name), replace_controls(TextKind::Text, value)))
+                .collect(),
             links,
         });
     }
@@ -143,19 +150,35 @@ pub fn episodes_by_group(
         .common_annotations
         .get("summary")
         .filter(|s| !s.trim().is_empty())
-        .cloned();
+        .map(|s| one_line(s));
+    let group_labels = one_line_labels(&notification.group_labels);
+    let group_key = one_line(&notification.group_key);
     Ok(by_meeting
         .into_iter()
         .map(|(meeting, episodes)| {
             let group = Group {
                 meeting,
-                key: notification.group_key.clone(),
+                key: group_key.clone(),
                 summary: summary.clone(),
-                labels: notification.group_labels.clone(),
+                labels: group_labels.clone(),
             };
             (group, episodes)
         })
         .collect())
+}
+
+/// An alert's text as stored: what a hook sends is never refused for a control
+/// character (the alert would be lost), each one becomes a space, so nothing
+/// that reaches a terminal or a page later carries an escape sequence.
+fn one_line(text: &str) -> String {
+    replace_controls(TextKind::Line, text)
+}
+
+fn one_line_labels(labels: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    labels
+        .iter()
+        .map(|(name, value)| (one_line(name), one_line(value)))
+        .collect()
 }
 
 /// What a hook call came to.

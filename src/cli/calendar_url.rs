@@ -19,7 +19,7 @@ pub struct CalendarUrlArgs {
 /// The URL alone on stdout (for scripts); how to treat it on stderr.
 pub fn run(env: &Env, args: &CalendarUrlArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let daemon = &env.config.daemon;
-    let url = crate::feed_address::url(daemon, args.rotate).map_err(anyhow::Error::from)?;
+    let url = crate::feed_address::url(&env.config, args.rotate).map_err(anyhow::Error::from)?;
     writeln!(out, "{url}").context("writing to stdout")?;
     eprintln!("{}", keep_it_secret(daemon.language, args.rotate));
     Ok(())

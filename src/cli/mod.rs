@@ -5,6 +5,7 @@ mod check_config;
 mod history;
 mod log_access;
 mod plan;
+mod printable;
 mod run;
 mod stats;
 mod suggest_slot;
@@ -173,6 +174,7 @@ pub fn main() -> ExitCode {
     // reqwest is built without a crypto provider of its own (no OpenSSL, no aws-lc):
     // every TLS client in this process uses ring, which Google's client brings anyway.
     let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::atomic_file::create_private_from_now_on();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
@@ -194,7 +196,8 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             let text = error_chain(&err);
-            eprintln!("{}", Say::ErrorLine { text: &text }.say(language));
+            let line = Say::ErrorLine { text: &text }.say(language);
+            eprintln!("{}", printable::printable(&line));
             ExitCode::from(err.exit_code())
         }
     }
@@ -215,7 +218,7 @@ fn run(cli: Cli, language: &mut Language) -> Result<(), CliError> {
     if let Command::Run = cli.command {
         return run::run(env);
     }
-    let stdout = &mut std::io::stdout().lock();
+    let stdout = &mut printable::Printable::new(std::io::stdout().lock());
     match cli.command {
         Command::Run => unreachable!("handled above"),
         Command::Plan(args) => plan::run(&env, &args, stdout),

@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::Args;
 
 use super::log_access::LogAccess;
-use super::transfer::write_atomically;
+use super::transfer::write_output;
 use super::{CliError, Env, OutputFormat};
 use crate::app::stats::{compute, render_text};
 use crate::messages::cli::Cli as Say;
@@ -50,7 +50,7 @@ pub fn run(env: &Env, args: &StatsArgs, out: &mut dyn Write) -> Result<(), CliEr
     if let Some(path) = &args.png {
         let bytes = stats_chart::render_png(&stats, &meeting.title, env.config.daemon.language)
             .context("rendering the stats chart")?;
-        write_atomically(path, &bytes)?;
+        write_output(env, path, &bytes)?;
         chart_note = Some(
             env.say(Say::ChartWritten {
                 path: &path.display().to_string(),

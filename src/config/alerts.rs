@@ -79,11 +79,20 @@ impl TryFrom<i64> for MinDuration {
 /// Where a problem is, which key, and what to fix.
 type Problem = (Option<Range<usize>>, String, Explanation);
 
+/// Whether binding both addresses would fail: one port, and one address or a
+/// wildcard (`0.0.0.0` takes the port on every address). Port 0 never clashes.
+fn shares_a_port(a: SocketAddr, b: SocketAddr) -> bool {
+    a.port() != 0
+        && a.port() == b.port()
+        && (a.ip() == b.ip() || a.ip().is_unspecified() || b.ip().is_unspecified())
+}
+
 impl RawAlerts {
     pub(super) fn check(
         self,
         meetings: &[RawMeeting],
         config_dir: &Path,
+        daemon_listen: SocketAddr,
     ) -> Result<AlertsConfig, Problem> {
         let listen = self.listen.get_ref().parse::<SocketAddr>().map_err(|_| {
             (
@@ -96,6 +105,16 @@ impl RawAlerts {
                 .into(),
             )
         })?;
+        if shares_a_port(listen, daemon_listen) {
+            return Err((
+                Some(self.listen.span()),
+                "alerts.listen".to_string(),
+                Say::SameListen {
+                    listen: self.listen.get_ref(),
+                }
+                .into(),
+            ));
+        }
         if let (Some(env), Some(_)) = (&self.token_env, &self.token_file) {
             return Err((
                 Some(env.span()),
@@ -208,6 +227,20 @@ first_session = "2019-02-07"
             &format!("{MEETINGS}\n[alerts]\n{alerts}\n[daemon]\nlanguage = \"en\"\n"),
         )
         .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_hook_listener_cannot_take_the_endpoints_port() {
+        // The endpoint's default is 127.0.0.1:8754.
+        for taken in ["127.0.0.1:8754", "0.0.0.0:8754"] {
+            let err = parse(&format!("listen = \"{taken}\"")).unwrap_err();
+            assert!(
+                err.contains("alerts.listen") && err.contains("another"),
+                "{err}"
+            );
+        }
+        assert!(parse("listen = \"127.0.0.2:8754\"").is_ok());
+        assert!(parse("listen = \"127.0.0.1:0\"").is_ok());
     }
 
     #[test]

@@ -575,6 +575,9 @@ impl TryFrom<i64> for DurationMinutes {
     }
 }
 
+/// The largest config file read: a config is a few KiB; a larger file is not one.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 impl Config {
     /// How long an incident must last to be proposed and counted in `stats`.
     pub fn incident_min_minutes(&self) -> u32 {
@@ -584,9 +587,28 @@ impl Config {
     }
 
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        use crate::bounded_file::Refusal;
+        let unsuitable = |message: Explanation| ConfigError::Invalid {
             path: path.display().to_string(),
-            source,
+            line: LineNumber(None),
+            key: KeyPath(String::new()),
+            message,
+            language: Language::default(),
+        };
+        let bytes =
+            crate::bounded_file::read(path, MAX_CONFIG_BYTES).map_err(|refusal| match refusal {
+                Refusal::Io(source) => ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                },
+                Refusal::NotRegular(kind) => unsuitable(Say::ConfigNotRegular { kind }.into()),
+                Refusal::TooLarge { size, max } => {
+                    unsuitable(Say::ConfigTooLarge { size, max }.into())
+                }
+            })?;
+        let text = String::from_utf8(bytes).map_err(|e| ConfigError::Read {
+            path: path.display().to_string(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
         })?;
         let config = Self::parse(path, &text)?;
         config.check_secret_files()?;
@@ -608,8 +630,11 @@ impl Config {
             secrets.push(("alerts.token_file", token_file));
         }
         for (key, secret) in secrets {
-            match crate::secret_file::check(key, secret) {
-                Err(e) if !e.is_missing() => {
+            // Read, not only looked at: a token with a NUL or bytes that are not UTF-8
+            // fails here, not at the first request. A file only the service may read
+            // (a systemd credential) is left to the integration, as a missing one is.
+            match crate::secret_file::read_to_string(key, secret) {
+                Err(e) if !e.is_missing() && !e.is_unreadable() => {
                     return Err(ConfigError::Invalid {
                         path: self.path.display().to_string(),
                         line: LineNumber(None),
@@ -685,7 +710,7 @@ impl Config {
         let base = path.parent().unwrap_or(Path::new("."));
         let alerts = raw
             .alerts
-            .map(|a| a.check(&raw.meeting, base))
+            .map(|a| a.check(&raw.meeting, base, raw.daemon.listen))
             .transpose()
             .map_err(|(span, key, message)| invalid(span, &key, message))?;
         let web = raw

@@ -32,7 +32,7 @@ use crate::store::SessionLog;
 
 /// Imports through the API may be large: a few years of a busy log. They are
 /// staged on disk as they arrive, never held in memory as they come.
-const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
+const MAX_IMPORT_BYTES: u64 = crate::interchange::MAX_DOCUMENT_BYTES;
 /// Every other request body: the API's other calls carry none.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -76,11 +76,7 @@ fn router(endpoint: Arc<Endpoint>, hosts: guard::AllowedHosts) -> Router {
         .merge(api)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(from_fn_with_state(
-            Arc::new((
-                hosts,
-                endpoint.state.config.daemon.language,
-                endpoint.state.config.web.clone(),
-            )),
+            Arc::new((hosts, endpoint.state.config.daemon.language)),
             guard::check_host,
         ))
         .with_state(endpoint)
@@ -88,7 +84,7 @@ fn router(endpoint: Arc<Endpoint>, hosts: guard::AllowedHosts) -> Router {
 
 pub(crate) async fn serve(listener: TcpListener, endpoint: Endpoint, stop: watch::Receiver<bool>) {
     let hosts = match listener.local_addr() {
-        Ok(address) => guard::AllowedHosts::for_address(address),
+        Ok(address) => guard::AllowedHosts::new(address, endpoint.state.config.web.as_ref()),
         Err(e) => {
             tracing::error!("HTTP endpoint failed: {e}");
             return;

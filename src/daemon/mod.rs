@@ -49,6 +49,7 @@ pub async fn run(
     // Holding the store's lock, no other writer of ours runs: what a killed one left
     // half-written (a backup while the disk was full) is only taking space.
     remove_stale_temp_files(&state_dir);
+    make_state_private(&state_dir);
     let listener = TcpListener::bind(config.daemon.listen)
         .await
         .with_context(|| format!("cannot listen on {} (daemon.listen)", config.daemon.listen))?;
@@ -395,6 +396,20 @@ fn holiday_summary(state: &AppState) -> serde_json::Value {
         "fetched_at": fetched_at,
         "beyond": "rules of the National Holidays Act",
     })
+}
+
+/// The database, the backups and the tokens are for the service alone: a state directory
+/// others can read (made by hand, or before this version) is tightened, with a warning.
+fn make_state_private(state_dir: &Path) {
+    match crate::atomic_file::make_private(state_dir, &["db", "backups", "holidays"]) {
+        Ok(tightened) if tightened.is_empty() => {}
+        Ok(tightened) => tracing::warn!(
+            "{} was readable by other users: made {} file(s) and directories private (0700/0600)",
+            state_dir.display(),
+            tightened.len()
+        ),
+        Err(e) => tracing::warn!("cannot make {} private: {e}", state_dir.display()),
+    }
 }
 
 /// Removes stale `*.partial` files from `state_dir` and the directories the daemon writes

@@ -493,10 +493,9 @@ pub async fn calendar(ctx: Context<'_>) -> Result<(), Error> {
         member.as_deref(),
     );
     // The first request creates the token file: off the runtime's workers.
-    let result = tokio::task::spawn_blocking(move || {
-        crate::app::calendar_url::show(&state.config.daemon, &who)
-    })
-    .await?;
+    let result =
+        tokio::task::spawn_blocking(move || crate::app::calendar_url::show(&state.config, &who))
+            .await?;
     answer(ctx, result).await
 }
 

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::log::{Invalid, TextKind, check_field, stable_id};
+use super::log::{Invalid, TextKind, check_controls, check_field, stable_id};
 
 /// Episodes of one group this close together are one incident.
 pub const FOLLOW_WITHIN: TimeDelta = TimeDelta::minutes(30);
@@ -102,8 +102,48 @@ impl Incident {
                 "start より前になっています",
             ));
         }
+        check_controls(TextKind::Line, "group_key", &self.group_key)?;
+        if let Some(severity) = &self.severity {
+            check_controls(TextKind::Line, "severity", severity)?;
+        }
+        check_labels("labels", &self.labels)?;
+        check_lines("links", &self.links)?;
+        for (i, episode) in self.episodes.iter().enumerate() {
+            episode
+                .check_controls()
+                .map_err(|e| e.within(&format!("episodes[{i}]")))?;
+        }
         Ok(())
     }
+}
+
+impl Episode {
+    /// Control characters, the one rule the hooks repair at intake, in what an
+    /// import brings.
+    fn check_controls(&self) -> Result<(), Invalid> {
+        check_controls(TextKind::Line, "fingerprint", &self.fingerprint)?;
+        check_labels("labels", &self.labels)?;
+        for (name, value) in &self.annotations {
+            check_controls(TextKind::Line, "annotations", name)?;
+            check_controls(TextKind::Text, &format!("annotations.{name}"), value)?;
+        }
+        check_lines("links", &self.links)
+    }
+}
+
+fn check_labels(field: &str, labels: &BTreeMap<String, String>) -> Result<(), Invalid> {
+    for (name, value) in labels {
+        check_controls(TextKind::Line, field, name)?;
+        check_controls(TextKind::Line, &format!("{field}.{name}"), value)?;
+    }
+    Ok(())
+}
+
+fn check_lines(field: &str, lines: &[String]) -> Result<(), Invalid> {
+    for (i, line) in lines.iter().enumerate() {
+        check_controls(TextKind::Line, &format!("{field}[{i}]"), line)?;
+    }
+    Ok(())
 }
 
 /// What a notification did to one group.

@@ -9,6 +9,58 @@ use serde::{Deserialize, Serialize};
 
 use super::language::Language;
 
+/// How a record's date is written: `YYYY-MM-DD`, month and day with two digits.
+/// chrono alone also reads `2024-5-15`; a year beyond four digits (`+262142-12-01`)
+/// is read here, for what an older version stored, and refused by [`check_date`].
+pub(crate) mod written_date {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, de::Error};
+
+    /// How the refusal ends, so that the catalogue can say it in Japanese.
+    pub const NOT_A_DATE: &str = "is not a date written YYYY-MM-DD";
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        parse(&text).ok_or_else(|| D::Error::custom(format!("`{text}` {NOT_A_DATE}")))
+    }
+
+    pub fn parse(text: &str) -> Option<NaiveDate> {
+        let bytes = text.as_bytes();
+        let two_digits = |at: usize| bytes[at..at + 2].iter().all(u8::is_ascii_digit);
+        let n = bytes.len();
+        let shaped = n >= 10
+            && bytes[n - 6] == b'-'
+            && bytes[n - 3] == b'-'
+            && two_digits(n - 5)
+            && two_digits(n - 2)
+            && bytes[..n - 6]
+                .strip_prefix(b"+")
+                .or_else(|| bytes[..n - 6].strip_prefix(b"-"))
+                .unwrap_or(&bytes[..n - 6])
+                .iter()
+                .all(u8::is_ascii_digit);
+        shaped.then(|| text.parse().ok()).flatten()
+    }
+}
+
+/// A record's date lies in [`super::date_bounds::SANE_YEARS`]: an import of year
+/// +262142 is a mistake, and every rule downstream assumes a real calendar year.
+fn check_date(date: NaiveDate) -> Result<(), Invalid> {
+    super::date_bounds::check_sane_year(date)
+        .map(drop)
+        .map_err(|_| {
+            let (first, last) = (
+                super::date_bounds::SANE_YEARS.start(),
+                super::date_bounds::SANE_YEARS.end(),
+            );
+            Invalid::new(
+                "date",
+                format!("{date} is not in the years {first} to {last}"),
+                format!("{date} は範囲外です。{first}年から{last}年までの日付にしてください"),
+            )
+        })
+}
+
 /// Longest text a person may enter in one field.
 pub const MAX_TEXT_CHARS: usize = 4000;
 
@@ -76,6 +128,7 @@ pub enum RsvpStatus {
 #[serde(deny_unknown_fields)]
 pub struct Session {
     pub meeting: String,
+    #[serde(deserialize_with = "written_date::deserialize")]
     pub date: NaiveDate,
     pub status: SessionStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -182,6 +235,7 @@ pub struct Postmortem {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub id: String,
     pub meeting: String,
+    #[serde(deserialize_with = "written_date::deserialize")]
     pub date: NaiveDate,
     pub title: String,
     #[serde(default)]
@@ -210,6 +264,7 @@ pub struct Learning {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub id: String,
     pub meeting: String,
+    #[serde(deserialize_with = "written_date::deserialize")]
     pub date: NaiveDate,
     pub text: String,
     #[serde(default)]
@@ -261,7 +316,7 @@ impl Invalid {
     }
 
     /// The same problem one level down (`agenda[2].title`).
-    fn within(self, prefix: &str) -> Self {
+    pub(crate) fn within(self, prefix: &str) -> Self {
         Self {
             field: format!("{prefix}.{}", self.field),
             ..self
@@ -331,15 +386,7 @@ pub fn check_field(kind: TextKind, field: &str, text: &str) -> Result<(), Invali
             "改行を含めず1行にしてください",
         ));
     }
-    let allowed = |c: char| kind.multiline() && matches!(c, '\n' | '\r' | '\t');
-    if let Some(c) = text.chars().find(|c| c.is_control() && !allowed(*c)) {
-        let code = c as u32;
-        return Err(Invalid::new(
-            field,
-            format!("contains the control character U+{code:04X}; remove it"),
-            format!("制御文字 U+{code:04X} が含まれています。取り除いてください"),
-        ));
-    }
+    check_controls(kind, field, text)?;
     if kind == TextKind::Id && text.chars().any(char::is_whitespace) {
         return Err(Invalid::new(
             field,
@@ -348,6 +395,35 @@ pub fn check_field(kind: TextKind, field: &str, text: &str) -> Result<(), Invali
         ));
     }
     Ok(())
+}
+
+/// The control-character part of [`check_field`] alone, for texts whose length
+/// and blankness are someone else's (an alert's labels, as Alertmanager sent them).
+pub fn check_controls(kind: TextKind, field: &str, text: &str) -> Result<(), Invalid> {
+    if let Some(c) = text.chars().find(|c| !allowed_in(kind, *c)) {
+        let code = c as u32;
+        return Err(Invalid::new(
+            field,
+            format!("contains the control character U+{code:04X}; remove it"),
+            format!("制御文字 U+{code:04X} が含まれています。取り除いてください"),
+        ));
+    }
+    Ok(())
+}
+
+/// The repair of [`check_controls`] for a text that may not be refused (an
+/// alert is lost if its hook call is): each control character becomes a space.
+pub fn replace_controls(kind: TextKind, text: &str) -> String {
+    if text.chars().all(|c| allowed_in(kind, c)) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| if allowed_in(kind, c) { c } else { ' ' })
+        .collect()
+}
+
+fn allowed_in(kind: TextKind, c: char) -> bool {
+    !c.is_control() || (kind.multiline() && matches!(c, '\n' | '\r' | '\t'))
 }
 
 fn check_optional(kind: TextKind, field: &str, text: &Option<String>) -> Result<(), Invalid> {
@@ -392,6 +468,7 @@ impl Session {
 
     pub fn validate(&self) -> Result<(), Invalid> {
         check_field(TextKind::Name, "meeting", &self.meeting)?;
+        check_date(self.date)?;
         if self.status == SessionStatus::Held && self.reason.is_some() {
             return Err(Invalid::new(
                 "reason",
@@ -507,6 +584,7 @@ impl Postmortem {
     pub fn validate(&self) -> Result<(), Invalid> {
         check_field(TextKind::Id, "id", &self.id)?;
         check_field(TextKind::Name, "meeting", &self.meeting)?;
+        check_date(self.date)?;
         check_field(TextKind::Title, "title", &self.title)?;
         check_field(TextKind::Text, "impact", &self.impact)?;
         check_field(TextKind::Text, "actions_taken", &self.actions_taken)?;
@@ -524,6 +602,7 @@ impl Learning {
     pub fn validate(&self) -> Result<(), Invalid> {
         check_field(TextKind::Id, "id", &self.id)?;
         check_field(TextKind::Name, "meeting", &self.meeting)?;
+        check_date(self.date)?;
         if self.text.trim().is_empty() {
             return Err(Invalid::new("text", "is empty", "空です"));
         }
@@ -639,6 +718,23 @@ mod tests {
         );
         // Pinned: changing this breaks idempotent import of existing exports.
         assert_eq!(stable_id("x", &["a"]), "x-089bc907b544");
+    }
+
+    #[test]
+    fn record_dates_are_written_with_two_digit_months_and_days_in_sane_years() {
+        use serde_json::json;
+        let learning = |date: &str| {
+            serde_json::from_value::<Learning>(
+                json!({"id": "l1", "meeting": "weekly", "date": date, "text": "x"}),
+            )
+        };
+        assert!(learning("2024-05-15").unwrap().validate().is_ok());
+        let loose = learning("2024-5-15").unwrap_err().to_string();
+        assert!(loose.contains("YYYY-MM-DD"), "{loose}");
+        assert!(learning("2024-05-15T00:00").is_err());
+        // Read (an older version may have stored it), then refused on import.
+        let far = learning("+262142-12-01").unwrap();
+        assert_eq!(far.validate().unwrap_err().field, "date");
     }
 
     #[test]

@@ -23,6 +23,12 @@ catalogue! {
         NothingImported { file: &'a str, error: &'a str },
         CannotRead { file: &'a str, error: &'a str },
         NotUtf8 { file: &'a str, byte: usize },
+        CannotWrite { file: &'a str, error: &'a str },
+        OutputIsDirectory { file: &'a str },
+        OutputNotAFile { file: &'a str },
+        InputNotAFile { file: &'a str },
+        InputTooLarge { file: &'a str, mib: u64 },
+        ReadAsShiftJis { file: &'a str },
         NothingFound,
         ChartWritten { path: &'a str, width: u32, height: u32 },
         DaemonHoldsDatabase { url: &'a str },
@@ -123,6 +129,22 @@ impl Message for Cli<'_> {
             NotUtf8 { file, byte } => format!(
                 "{file}: UTF-8 のテキストではありません（{byte} バイト目）。UTF-8 で保存してから取り込み直してください"
             ),
+            CannotWrite { file, error } => format!("{file}: 書き込めません: {error}"),
+            OutputIsDirectory { file } => format!(
+                "{file} はディレクトリです。書き出し先のファイル名まで指定してください（例: {file}/export.json）"
+            ),
+            OutputNotAFile { file } => format!(
+                "{file} には書き出せません。通常のファイル、その場所へのシンボリックリンク、端末やパイプ（/dev/stdout など）を指定してください"
+            ),
+            InputNotAFile { file } => format!(
+                "{file} は通常のファイルではありません。ファイルを指定するか、標準入力から渡すときは - を指定してください"
+            ),
+            InputTooLarge { file, mib } => format!(
+                "{file}: 大きすぎます（上限 {mib} MiB）。分けて取り込んでください"
+            ),
+            ReadAsShiftJis { file } => {
+                format!("注意: {file} は UTF-8 ではないため、Shift_JIS として読みました")
+            }
             NothingFound => "見つかりませんでした".into(),
             ChartWritten { path, width, height } => {
                 format!("グラフ: {path}（{width}x{height} の PNG）")
@@ -261,6 +283,8 @@ impl Message for Cli<'_> {
                 std::io::ErrorKind::NotFound => "ファイルがありません".into(),
                 std::io::ErrorKind::PermissionDenied => "権限がありません".into(),
                 std::io::ErrorKind::IsADirectory => "ファイルではなくディレクトリです".into(),
+                std::io::ErrorKind::StorageFull => "ディスクに空きがありません".into(),
+                std::io::ErrorKind::ReadOnlyFilesystem => "読み取り専用のファイルシステムです".into(),
                 _ => text.to_string(),
             },
             PlanNoSessions => "この期間に開催予定はありません".into(),
@@ -306,6 +330,22 @@ impl Message for Cli<'_> {
             CannotRead { file, error } => format!("{file}: cannot read: {error}"),
             NotUtf8 { file, byte } => {
                 format!("{file}: not UTF-8 text (byte {byte}); save it as UTF-8 and import again")
+            }
+            CannotWrite { file, error } => format!("{file}: cannot write: {error}"),
+            OutputIsDirectory { file } => format!(
+                "{file} is a directory; name the file to write in it (e.g. {file}/export.json)"
+            ),
+            OutputNotAFile { file } => format!(
+                "cannot write to {file}: name a regular file, a symbolic link to one, or a terminal or pipe (such as /dev/stdout)"
+            ),
+            InputNotAFile { file } => {
+                format!("{file} is not a regular file; name a file, or - to read standard input")
+            }
+            InputTooLarge { file, mib } => {
+                format!("{file}: too large (at most {mib} MiB); import it in parts")
+            }
+            ReadAsShiftJis { file } => {
+                format!("note: {file} is not UTF-8; it was read as Shift_JIS")
             }
             NothingFound => "nothing found".into(),
             ChartWritten {
@@ -562,6 +602,20 @@ impl Cli<'static> {
                 file: "log.csv",
                 byte: 12,
             },
+            CannotWrite {
+                file: "/dev/full",
+                error: "ディスクに空きがありません",
+            },
+            OutputIsDirectory { file: "/tmp" },
+            OutputNotAFile {
+                file: "/run/weekly.sock",
+            },
+            InputNotAFile { file: "/dev/zero" },
+            InputTooLarge {
+                file: "log.json",
+                mib: 256,
+            },
+            ReadAsShiftJis { file: "log.csv" },
             NothingFound,
             ChartWritten {
                 path: "stats.png",

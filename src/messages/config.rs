@@ -34,6 +34,11 @@ catalogue! {
         ProxyAddress { got: &'a str },
         NoProxies,
         HeaderName { got: &'a str },
+        ProxyEverywhere { got: &'a str },
+        HeaderSetByClients { got: &'a str },
+        PublicUrl { got: &'a str },
+        HostName { got: &'a str },
+        SameListen { listen: &'a str },
         NoMeeting,
         DuplicateMeetingId { id: &'a str },
         ClosuresOverlap {
@@ -56,6 +61,9 @@ catalogue! {
         SecretUnreadable { key: &'a str, path: &'a str, error: &'a str },
         SecretNotRegular { key: &'a str, path: &'a str, kind: SpecialFile },
         SecretTooLarge { key: &'a str, path: &'a str, size: u64, max: u64 },
+        SecretNotText { key: &'a str, path: &'a str },
+        ConfigNotRegular { kind: SpecialFile },
+        ConfigTooLarge { size: u64, max: u64 },
         UnknownField { field: &'a str, expected: &'a str },
         UnknownValue { value: &'a str, expected: &'a str },
         MissingField { field: &'a str },
@@ -236,6 +244,21 @@ impl Message for ConfigText<'_> {
             HeaderName { got } => format!(
                 "`X-Forwarded-Email` のようなヘッダー名を指定してください（`{got}` と書かれています）"
             ),
+            ProxyEverywhere { got } => format!(
+                "`{got}` はすべてのアドレスを信頼することになります。認証プロキシのアドレスだけを書いてください（例 \"127.0.0.1/32\"）"
+            ),
+            HeaderSetByClients { got } => format!(
+                "`{got}` はブラウザーや HTTP クライアントが自分で送るヘッダーなので、利用者の名前には使えません。認証プロキシが設定するヘッダーを指定してください（例 `X-Forwarded-Email`）"
+            ),
+            PublicUrl { got } => format!(
+                "`https://postmortem.example.com` のような、`http://` か `https://` で始まる URL を指定してください（`{got}` と書かれています）"
+            ),
+            HostName { got } => format!(
+                "\"postmortem.example.com\" や \"postmortem.internal:8754\" のようなホスト名（必要ならポート付き）を指定してください（`{got}` と書かれています）"
+            ),
+            SameListen { listen } => format!(
+                "daemon.listen と同じアドレス {listen} です。同じポートは2つのサーバーで使えないので、別のポートを指定してください"
+            ),
             NoMeeting => "ミーティングが設定されていません。`id`・`title`・`weekday`・`start_time`・`first_session` を書いた [[meeting]] テーブルを追加してください".into(),
             DuplicateMeetingId { id } => format!(
                 "ミーティングの id `{id}` が重複しています。[[meeting]] ごとに別の id にしてください"
@@ -293,6 +316,16 @@ impl Message for ConfigText<'_> {
             ),
             SecretTooLarge { key, path, size, max } => format!(
                 "{key} {path}: {size} バイトは秘密情報としては大きすぎます（上限 {max} バイト）。秘密情報だけを入れたファイルを指定してください"
+            ),
+            SecretNotText { key, path } => format!(
+                "{key} {path}: テキストではありません（NUL などの制御文字か、UTF-8 ではないバイトがあります）。秘密情報だけを UTF-8 のテキストで保存してください"
+            ),
+            ConfigNotRegular { kind } => format!(
+                "設定ファイルが通常のファイルではありません（{}）。TOML の設定ファイルを指定してください",
+                kind.ja()
+            ),
+            ConfigTooLarge { size, max } => format!(
+                "設定ファイルが大きすぎます（{size} バイト、上限 {max} バイト）。TOML の設定ファイルを指定してください"
             ),
             UnknownField { field, expected } => {
                 if expected.is_empty() {
@@ -380,6 +413,21 @@ impl Message for ConfigText<'_> {
             HeaderName { got } => {
                 format!("expected a header name such as \"X-Forwarded-Email\", got {got:?}")
             }
+            ProxyEverywhere { got } => format!(
+                "{got:?} trusts every address: name only the authenticating proxy's addresses, such as \"127.0.0.1/32\""
+            ),
+            HeaderSetByClients { got } => format!(
+                "{got:?} is a header browsers and HTTP clients send themselves, so it cannot name the user: name the header the authenticating proxy sets, such as \"X-Forwarded-Email\""
+            ),
+            PublicUrl { got } => format!(
+                "expected an http or https URL such as \"https://postmortem.example.com\", got {got:?}"
+            ),
+            HostName { got } => format!(
+                "expected a host name, with a port if needed, such as \"postmortem.example.com\" or \"postmortem.internal:8754\", got {got:?}"
+            ),
+            SameListen { listen } => format!(
+                "{listen} is daemon.listen's address too: two servers cannot share a port, so give this one another"
+            ),
             NoMeeting => "no meeting configured: add a [[meeting]] table with id, title, weekday, start_time and first_session".into(),
             DuplicateMeetingId { id } => {
                 format!("duplicate meeting id {id:?}: each [[meeting]] needs its own id")
@@ -438,6 +486,16 @@ impl Message for ConfigText<'_> {
             ),
             SecretTooLarge { key, path, size, max } => format!(
                 "{key} {path}: {size} bytes is too large for a secret (at most {max} bytes): point it at the file that holds only the secret"
+            ),
+            SecretNotText { key, path } => format!(
+                "{key} {path}: not text (a NUL, a control character or bytes that are not UTF-8): save only the secret in it, as UTF-8 text"
+            ),
+            ConfigNotRegular { kind } => format!(
+                "the config file is not a regular file ({}): name the TOML config file",
+                kind.en()
+            ),
+            ConfigTooLarge { size, max } => format!(
+                "the config file is too large ({size} bytes, at most {max}): name the TOML config file"
             ),
             UnknownField { field, expected } => {
                 if expected.is_empty() {
@@ -569,7 +627,9 @@ fn parser_text(message: &str) -> Option<ConfigText<'_>> {
             expected: Shape::from_serde(expected),
         });
     }
-    if is_chrono_date_error(message) {
+    if is_chrono_date_error(message)
+        || message.ends_with(crate::domain::log::written_date::NOT_A_DATE)
+    {
         return Some(ConfigText::NotADate);
     }
     None
@@ -674,6 +734,15 @@ impl ConfigText<'static> {
             ProxyAddress { got: "10.0.0" },
             NoProxies,
             HeaderName { got: "X Email" },
+            ProxyEverywhere { got: "0.0.0.0/0" },
+            HeaderSetByClients { got: "Host" },
+            PublicUrl {
+                got: "postmortem.example.com",
+            },
+            HostName { got: "a b" },
+            SameListen {
+                listen: "127.0.0.1:8754",
+            },
             NoMeeting,
             DuplicateMeetingId { id: "weekly" },
             ClosuresOverlap {
@@ -736,6 +805,17 @@ impl ConfigText<'static> {
                 path: "/var/log/x",
                 size: 100_000,
                 max: 65_536,
+            },
+            SecretNotText {
+                key: "discord.token_file",
+                path: "/etc/weekly-postmortem/discord-token",
+            },
+            ConfigNotRegular {
+                kind: SpecialFile::Fifo,
+            },
+            ConfigTooLarge {
+                size: 2_000_000,
+                max: 1_048_576,
             },
             UnknownField {
                 field: "colour",

@@ -6,6 +6,9 @@ use super::{Message, catalogue};
 catalogue! {
     pub(crate) enum Endpoint<'a> {
         WrongHost { hosts: &'a str },
+        SeveralHosts,
+        ImportInProgress,
+        Busy,
         NeedsToken,
         NeedsJson,
         TooLarge { mib: u64 },
@@ -23,9 +26,14 @@ impl Message for Endpoint<'_> {
     fn ja(&self) -> String {
         use Endpoint::*;
         match *self {
-            WrongHost { hosts } => {
-                format!("このエンドポイントが受け付けるのは {hosts} 宛てのリクエストだけです")
+            WrongHost { hosts } => format!(
+                "このエンドポイントが受け付けるのは {hosts} 宛てのリクエストだけです。プロキシ経由の名前は [web] の `public_url` か `hosts` に書いてください"
+            ),
+            SeveralHosts => "`Host` ヘッダーが複数あります。1つだけにしてください".into(),
+            ImportInProgress => {
+                "別の取り込みが進行中です。終わってからもう一度送ってください".into()
             }
+            Busy => "処理中のリクエストが多すぎます。少し待ってからもう一度送ってください".into(),
             NeedsToken => "ローカル API には state_dir/api-token のトークンが必要です".into(),
             NeedsJson => {
                 "API への POST は `Content-Type: application/json` で送ってください".into()
@@ -56,7 +64,14 @@ impl Message for Endpoint<'_> {
     fn en(&self) -> String {
         use Endpoint::*;
         match *self {
-            WrongHost { hosts } => format!("this endpoint answers requests for {hosts} only"),
+            WrongHost { hosts } => format!(
+                "this endpoint answers requests for {hosts} only; a proxy's name goes in [web] public_url or hosts"
+            ),
+            SeveralHosts => "the request has several Host headers; send one".into(),
+            ImportInProgress => {
+                "another import is in progress; send this one again when it has finished".into()
+            }
+            Busy => "too many requests in progress; try again shortly".into(),
             NeedsToken => "the local API needs the token from state_dir/api-token".into(),
             NeedsJson => "API posts must be sent with Content-Type: application/json".into(),
             TooLarge { mib } => format!("an import may be {mib} MiB at most; split the document"),
@@ -85,6 +100,9 @@ impl Endpoint<'static> {
             WrongHost {
                 hosts: "127.0.0.1:8080, localhost:8080",
             },
+            SeveralHosts,
+            ImportInProgress,
+            Busy,
             NeedsToken,
             NeedsJson,
             TooLarge { mib: 256 },

@@ -19,50 +19,88 @@ use crate::messages::endpoint::Endpoint as Refusal;
 use crate::secret_token::constant_time_eq;
 
 /// The `Host` values that name this endpoint: its address, or `localhost`,
-/// with its port.
+/// with its port; on an unspecified address (`0.0.0.0`, `::`) also the
+/// machine's name and any of its own addresses; and the names `[web]` gives
+/// (`public_url`, `hosts`).
+///
+/// An address written as the Host cannot be a DNS rebinding (the browser's
+/// page came from that address itself), so any address of this machine is
+/// as good as the bound one; a *name* must be one we were told.
 pub(super) struct AllowedHosts {
     names: Vec<String>,
+    port: u16,
+    any_own_address: bool,
 }
 
 impl AllowedHosts {
-    pub(super) fn for_address(bound: SocketAddr) -> Self {
+    pub(super) fn new(bound: SocketAddr, web: Option<&WebConfig>) -> Self {
         let port = bound.port();
-        let ip = match bound {
-            SocketAddr::V4(a) => a.ip().to_string(),
-            SocketAddr::V6(a) => format!("[{}]", a.ip()),
-        };
+        let any_own_address = bound.ip().is_unspecified();
+        let mut hosts = vec!["localhost".to_string()];
+        if !any_own_address {
+            hosts.push(literal(bound.ip()));
+        } else if let Some(name) = crate::feed_address::machine_name() {
+            hosts.push(name);
+        }
         let mut names = Vec::new();
-        for host in [ip, "localhost".to_string()] {
+        for host in hosts {
             names.push(format!("{host}:{port}"));
             // Without a port, a Host means the scheme's default one.
             if port == 80 {
                 names.push(host);
             }
         }
-        Self { names }
+        names.extend(web.map(WebConfig::host_names).unwrap_or_default());
+        Self {
+            names,
+            port,
+            any_own_address,
+        }
     }
 
     fn allows(&self, host: &str) -> bool {
         self.names.iter().any(|n| n.eq_ignore_ascii_case(host))
+            || (self.any_own_address && self.is_own_address(host))
+    }
+
+    /// `host` is `address:port` with this endpoint's port and an address of
+    /// this machine (one a socket can be bound to).
+    fn is_own_address(&self, host: &str) -> bool {
+        let Ok(written) = host.parse::<SocketAddr>() else {
+            return false;
+        };
+        written.port() == self.port
+            && !written.ip().is_unspecified()
+            && std::net::UdpSocket::bind((written.ip(), 0)).is_ok()
     }
 }
 
+fn literal(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+    }
+}
+
+/// Every request, a proxied one too, names this endpoint in its one `Host`:
+/// a trusted proxy's user header is honoured only behind this check, or a
+/// page in a local browser could read the archive through DNS rebinding.
 pub(super) async fn check_host(
-    State(allowed): State<Arc<(AllowedHosts, Language, Option<WebConfig>)>>,
+    State(allowed): State<Arc<(AllowedHosts, Language)>>,
     request: Request,
     next: Next,
 ) -> Response {
-    // A trusted proxy serves the site under its own name; its user has
-    // signed in there, which is what the Host check stands in for.
-    if let Some(web) = &allowed.2
-        && crate::daemon::web::asserted_user(web, &request).is_some()
-    {
-        return next.run(request).await;
-    }
-    let host = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok());
+    let mut hosts = request.headers().get_all(header::HOST).iter();
+    let host = match (hosts.next(), hosts.next()) {
+        (Some(host), None) => host.to_str().ok(),
+        (Some(_), Some(_)) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                Refusal::SeveralHosts.say(allowed.1),
+            );
+        }
+        (None, _) => None,
+    };
     match host {
         Some(host) if allowed.0.allows(host) => next.run(request).await,
         _ => error(
@@ -130,16 +168,31 @@ mod tests {
 
     #[test]
     fn only_the_endpoints_own_names_are_allowed_hosts() {
-        let allowed = AllowedHosts::for_address("127.0.0.1:8754".parse().unwrap());
+        let allowed = AllowedHosts::new("127.0.0.1:8754".parse().unwrap(), None);
         assert!(allowed.allows("127.0.0.1:8754"));
         assert!(allowed.allows("LOCALHOST:8754"));
         assert!(!allowed.allows("localhost"));
         assert!(!allowed.allows("evil.example:8754"));
         assert!(!allowed.allows("127.0.0.1:8755"));
-        let v6 = AllowedHosts::for_address("[::1]:80".parse().unwrap());
+        let v6 = AllowedHosts::new("[::1]:80".parse().unwrap(), None);
         assert!(v6.allows("[::1]"));
         assert!(v6.allows("localhost"));
         assert!(!v6.allows("::1"));
+    }
+
+    #[test]
+    fn on_every_address_the_machines_own_names_and_addresses_are_allowed() {
+        let allowed = AllowedHosts::new("0.0.0.0:8754".parse().unwrap(), None);
+        assert!(allowed.allows("127.0.0.1:8754"));
+        assert!(allowed.allows("localhost:8754"));
+        if let Some(name) = crate::feed_address::machine_name() {
+            assert!(allowed.allows(&format!("{name}:8754")), "{name}");
+        }
+        assert!(!allowed.allows("0.0.0.0:8754"));
+        assert!(!allowed.allows("127.0.0.1:8755"));
+        assert!(!allowed.allows("evil.example:8754"));
+        // TEST-NET-3: an address of some other machine.
+        assert!(!allowed.allows("203.0.113.9:8754"));
     }
 
     #[test]
