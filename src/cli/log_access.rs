@@ -64,9 +64,25 @@ impl LogAccess {
             SledLog::open_existing_with_cache(state_dir, cache_mib)
         };
         match opened {
-            Ok(Some(log)) => Ok(LogAccess::Direct(log)),
+            Ok(Some(log)) => {
+                if !create && crate::store::room_left(state_dir).is_err() {
+                    eprintln!(
+                        "{}",
+                        env.say(Say::DiskFullReading {
+                            state_dir: &state_dir.display().to_string(),
+                        })
+                    );
+                }
+                Ok(LogAccess::Direct(log))
+            }
             Ok(None) => Ok(LogAccess::Nothing),
             Err(StoreError::Locked { .. }) => Self::through_daemon(env),
+            // sled writes as it opens: on a full disk a command that only reads
+            // reads a private copy (elsewhere), saying that writes are failing.
+            Err(StoreError::DiskFull { .. }) if !create => {
+                Self::read_only(env, &std::io::ErrorKind::StorageFull.into())
+            }
+            Err(StoreError::DiskFull { path }) => Err(env.failure(Say::DiskFull { path: &path })),
             Err(other) => Err(store_failure(other)),
         }
     }
@@ -179,7 +195,10 @@ impl LogAccess {
 fn copy_note(env: &Env, why: &std::io::Error) -> String {
     env.say(Say::ReadingCopy {
         state_dir: &env.config.daemon.state_dir.display().to_string(),
-        why: &why.to_string(),
+        why: &env.say(Say::Io {
+            kind: why.kind(),
+            text: &why.to_string(),
+        }),
     })
 }
 

@@ -45,11 +45,13 @@ pub(crate) struct Endpoint {
     pub calendar: Option<Arc<GoogleCalendar>>,
     /// What `/stats` has drawn, kept while the log stays the same.
     pub stats: super::web::StatsCache,
+    /// One import at a time: each holds a staged file and the parsed document.
+    pub import_permit: Arc<tokio::sync::Semaphore>,
 }
 
 type Shared = State<Arc<Endpoint>>;
 
-fn router(endpoint: Arc<Endpoint>, hosts: guard::AllowedHosts) -> Router {
+fn router(endpoint: Arc<Endpoint>, hosts: Arc<(guard::AllowedHosts, Language)>) -> Router {
     // Layers run outside in: the Host check, then (API only) the token,
     // before anything reads a body.
     let api = Router::new()
@@ -75,10 +77,23 @@ fn router(endpoint: Arc<Endpoint>, hosts: guard::AllowedHosts) -> Router {
         .merge(readable)
         .merge(api)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(from_fn_with_state(
-            Arc::new((hosts, endpoint.state.config.daemon.language)),
-            guard::check_host,
-        ))
+        .layer(from_fn_with_state(hosts, guard::check_host))
+        .with_state(endpoint)
+}
+
+/// What a connection beyond the cap may ask: `/healthz`, behind the same Host
+/// check; anything else is told to come back.
+fn health_router(endpoint: Arc<Endpoint>, hosts: Arc<(guard::AllowedHosts, Language)>) -> Router {
+    let language = endpoint.state.config.daemon.language;
+    Router::new()
+        .route("/healthz", get(healthz))
+        .fallback(move || async move {
+            let mut busy = error(StatusCode::SERVICE_UNAVAILABLE, Refusal::Busy.say(language));
+            busy.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+            busy
+        })
+        .layer(from_fn_with_state(hosts, guard::check_host))
         .with_state(endpoint)
 }
 
@@ -90,7 +105,10 @@ pub(crate) async fn serve(listener: TcpListener, endpoint: Endpoint, stop: watch
             return;
         }
     };
-    server::serve(listener, router(Arc::new(endpoint), hosts), stop).await;
+    let hosts = Arc::new((hosts, endpoint.state.config.daemon.language));
+    let endpoint = Arc::new(endpoint);
+    let health = health_router(endpoint.clone(), hosts.clone());
+    server::serve(listener, router(endpoint, hosts), Some(health), stop).await;
 }
 
 /// The kept summary of the log; right after start, before the job made the
@@ -354,6 +372,14 @@ async fn export(State(endpoint): Shared) -> Response {
 async fn import(State(endpoint): Shared, headers: HeaderMap, body: Body) -> Response {
     let state = endpoint.state.clone();
     let language = state.config.daemon.language;
+    // Refused before a byte of the body is read: a second upload would hold a
+    // connection, a staged file and, once parsed, a second document.
+    let Ok(_permit) = endpoint.import_permit.clone().try_acquire_owned() else {
+        return error(
+            StatusCode::CONFLICT,
+            Refusal::ImportInProgress.say(language),
+        );
+    };
     let staged = match stage_upload(&state.config.daemon.state_dir, &headers, body, language).await
     {
         Ok(staged) => staged,
@@ -363,7 +389,16 @@ async fn import(State(endpoint): Shared, headers: HeaderMap, body: Body) -> Resp
     // workers, at a lower priority.
     let worker = state.clone();
     let imported = crate::heavy_work::run_heavy(move || {
-        let body = std::fs::read_to_string(staged.path()).map_err(|e| {
+        let mapped = map_staged(&staged).map_err(|e| {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Refusal::CannotStage {
+                    error: &e.to_string(),
+                }
+                .say(language),
+            )
+        })?;
+        let body = std::str::from_utf8(&mapped).map_err(|e| {
             (
                 StatusCode::BAD_REQUEST,
                 Refusal::NotUtf8 {
@@ -372,8 +407,7 @@ async fn import(State(endpoint): Shared, headers: HeaderMap, body: Body) -> Resp
                 .say(language),
             )
         })?;
-        drop(staged);
-        let document = Document::from_json(&body, &worker.config.meeting_ids()).map_err(|e| {
+        let document = Document::from_json(body, &worker.config.meeting_ids()).map_err(|e| {
             (
                 StatusCode::BAD_REQUEST,
                 Refusal::NothingImported {
@@ -386,7 +420,8 @@ async fn import(State(endpoint): Shared, headers: HeaderMap, body: Body) -> Resp
             .log
             .import(&document)
             .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()));
-        drop((body, document));
+        drop(document);
+        drop((mapped, staged));
         crate::memory::release_freed_memory();
         imported
     })
@@ -399,6 +434,35 @@ async fn import(State(endpoint): Shared, headers: HeaderMap, body: Body) -> Resp
                 .into_response()
         }
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+    }
+}
+
+/// The staged upload, mapped read-only: the parser reads it through the page
+/// cache, so the document's text is never copied onto the heap (a 250 MB import
+/// costs the records it makes, not also its text). An empty file has no mapping.
+fn map_staged(staged: &tempfile::NamedTempFile) -> std::io::Result<StagedText> {
+    let file = staged.as_file();
+    if file.metadata()?.len() == 0 {
+        return Ok(StagedText::Empty);
+    }
+    // SAFETY: the file is this process's private (0600) temp file in state_dir, written
+    // to the end before it is mapped and changed by nobody while the mapping lives.
+    unsafe { memmap2::Mmap::map(file) }.map(StagedText::Mapped)
+}
+
+enum StagedText {
+    Empty,
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for StagedText {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            StagedText::Empty => &[],
+            StagedText::Mapped(map) => map,
+        }
     }
 }
 

@@ -29,6 +29,8 @@ catalogue! {
         InputNotAFile { file: &'a str },
         InputTooLarge { file: &'a str, mib: u64 },
         ReadAsShiftJis { file: &'a str },
+        DiskFull { path: &'a str },
+        DiskFullReading { state_dir: &'a str },
         NothingFound,
         ChartWritten { path: &'a str, width: u32, height: u32 },
         DaemonHoldsDatabase { url: &'a str },
@@ -145,6 +147,12 @@ impl Message for Cli<'_> {
             ReadAsShiftJis { file } => {
                 format!("注意: {file} は UTF-8 ではないため、Shift_JIS として読みました")
             }
+            DiskFull { path } => format!(
+                "{path} を開けません: ディスクに空きがありません。空きを作ってからもう一度実行してください（読み取るだけのコマンドは今も使えます）"
+            ),
+            DiskFullReading { state_dir } => format!(
+                "注意: 状態ディレクトリ {state_dir} のディスクに空きがありません。読み取りはできますが、書き込みは空きができるまで失敗します"
+            ),
             NothingFound => "見つかりませんでした".into(),
             ChartWritten { path, width, height } => {
                 format!("グラフ: {path}（{width}x{height} の PNG）")
@@ -347,6 +355,12 @@ impl Message for Cli<'_> {
             ReadAsShiftJis { file } => {
                 format!("note: {file} is not UTF-8; it was read as Shift_JIS")
             }
+            DiskFull { path } => format!(
+                "cannot open {path}: the disk is full; free some space and run it again (commands that only read still work)"
+            ),
+            DiskFullReading { state_dir } => format!(
+                "note: the disk of the state directory {state_dir} is full; reading works, writing fails until there is room"
+            ),
             NothingFound => "nothing found".into(),
             ChartWritten {
                 path,
@@ -616,6 +630,10 @@ impl Cli<'static> {
                 mib: 256,
             },
             ReadAsShiftJis { file: "log.csv" },
+            DiskFull {
+                path: "/var/lib/weekly-postmortem/db",
+            },
+            DiskFullReading { state_dir: dir },
             NothingFound,
             ChartWritten {
                 path: "stats.png",

@@ -40,6 +40,32 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error: {0}")]
     Backend(String),
+    #[error("cannot open {path}: the disk is full (no space left on device)")]
+    DiskFull { path: String },
+}
+
+/// Less free space than this in the state directory's file system counts as a
+/// full disk: sled's next segment or today's backup would not fit.
+pub const MIN_FREE_BYTES: u64 = 1024 * 1024;
+
+/// `Err` when the file system holding `state_dir` is full: no write will succeed
+/// and no database handle could be opened there.
+pub fn room_left(state_dir: &std::path::Path) -> Result<(), StoreError> {
+    let free = fs2::available_space(state_dir).map_err(|e| {
+        StoreError::Backend(format!(
+            "cannot tell the free space of {} ({e})",
+            state_dir.display()
+        ))
+    })?;
+    if free < MIN_FREE_BYTES {
+        return Err(StoreError::Backend(format!(
+            "the file system of {} is full ({} KiB free, at least {} KiB needed)",
+            state_dir.display(),
+            free / 1024,
+            MIN_FREE_BYTES / 1024
+        )));
+    }
+    Ok(())
 }
 
 /// Marker prefix of the people who joined a rotation from Discord

@@ -95,20 +95,7 @@ impl PrivateCopy {
                 path: source.display().to_string(),
             });
         }
-        let dir = tempfile::Builder::new()
-            .prefix("weekly-postmortem-read-only.")
-            .tempdir()
-            .map_err(|e| {
-                StoreError::Backend(format!("cannot create a temporary directory: {e}"))
-            })?;
-        let copy = SledLog::path_in(dir.path());
-        copy_dir(&source, &copy).map_err(|e| {
-            StoreError::Backend(format!(
-                "cannot copy {} to {}: {e}",
-                source.display(),
-                dir.path().display()
-            ))
-        })?;
+        let dir = copy_somewhere(&source)?;
         drop(lock);
         let log = SledLog::open_existing_with_cache(dir.path(), cache_mib)?
             .ok_or_else(|| StoreError::Backend("the copied database vanished".into()))?
@@ -119,6 +106,37 @@ impl PrivateCopy {
     pub fn log(&self) -> &SledLog {
         &self.log
     }
+}
+
+/// Copies the database at `source` into a new private temporary directory: under
+/// `$TMPDIR`, or in memory (`/dev/shm`) when that fails, as it does when `$TMPDIR`
+/// shares the full disk that sent us here.
+fn copy_somewhere(source: &Path) -> Result<tempfile::TempDir, StoreError> {
+    let mut failures = Vec::new();
+    for base in [std::env::temp_dir(), PathBuf::from("/dev/shm")] {
+        let dir = match tempfile::Builder::new()
+            .prefix("weekly-postmortem-read-only.")
+            .tempdir_in(&base)
+        {
+            Ok(dir) => dir,
+            Err(e) => {
+                failures.push(format!(
+                    "cannot create a temporary directory in {}: {e}",
+                    base.display()
+                ));
+                continue;
+            }
+        };
+        match copy_dir(source, &SledLog::path_in(dir.path())) {
+            Ok(()) => return Ok(dir),
+            Err(e) => failures.push(format!(
+                "cannot copy {} to {}: {e}",
+                source.display(),
+                dir.path().display()
+            )),
+        }
+    }
+    Err(StoreError::Backend(failures.join("; ")))
 }
 
 /// Copies the directory `from` to the new directory `to` (0700), recursively.

@@ -50,7 +50,11 @@ impl RecoverableLog {
     /// Closes the handle and opens the database again. sled locks its files,
     /// so this succeeds only once no other clone of the old handle is in use;
     /// the caller retries later otherwise.
+    ///
+    /// Not while the disk is full: the new handle could not be opened, and the
+    /// old one still reads.
     pub fn reopen(&self) -> Result<(), StoreError> {
+        super::room_left(&self.state_dir)?;
         let mut current = self.current.write().expect("store lock poisoned");
         current.take();
         let reopened = SledLog::open_with_cache(&self.state_dir, self.cache_mib)?;
@@ -95,6 +99,10 @@ impl RecoverableLog {
     /// 110,000 records; it frees what a full scan left behind (about 66 MiB
     /// there). Returns whether it reopened.
     pub fn shed_cache(&self) -> bool {
+        if super::room_left(&self.state_dir).is_err() {
+            // Closing now would leave nothing to read with until there is room.
+            return false;
+        }
         let mut current = self.current.write().expect("store lock poisoned");
         let Some(old) = current.take_if(|log| log.cache_outgrown() && log.is_only_handle()) else {
             return false;

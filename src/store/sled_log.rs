@@ -258,6 +258,11 @@ impl SledLog {
                     StoreError::Locked {
                         path: path.display().to_string(),
                     }
+                } else if matches!(&e, sled::Error::Io(io) if io.kind() == std::io::ErrorKind::StorageFull)
+                {
+                    StoreError::DiskFull {
+                        path: path.display().to_string(),
+                    }
                 } else {
                     StoreError::Backend(format!("cannot open {}: {text}", path.display()))
                 }

@@ -13,6 +13,7 @@ mod discord_bot;
 mod endpoint;
 mod fake_discord;
 mod fake_google;
+mod files_and_terminals;
 mod footprint;
 mod fuzz;
 mod google_adapter;

@@ -35,16 +35,40 @@ pub(crate) struct Hooks {
     pub token: String,
 }
 
+/// Hook calls in progress at most; more get 503 at once, before their body is
+/// read, and Alertmanager sends them again. Without it, slowly sent bodies
+/// held every connection the listener allows, and a descriptor each.
+const MAX_HOOKS_IN_PROGRESS: usize = 32;
+
 fn router(hooks: Arc<Hooks>) -> Router {
+    let in_progress = Arc::new(tokio::sync::Semaphore::new(MAX_HOOKS_IN_PROGRESS));
     Router::new()
         .route("/hooks/alertmanager", post(receive))
         .route("/hooks/grafana", post(receive))
+        .route_layer(from_fn_with_state(in_progress, at_most_so_many))
         .route_layer(from_fn_with_state(hooks.clone(), require_token))
         .with_state(hooks)
 }
 
 pub(crate) async fn serve(listener: TcpListener, hooks: Hooks, stop: watch::Receiver<bool>) {
-    super::server::serve(listener, router(Arc::new(hooks)), stop).await;
+    super::server::serve(listener, router(Arc::new(hooks)), None, stop).await;
+}
+
+async fn at_most_so_many(
+    State(in_progress): State<Arc<tokio::sync::Semaphore>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Ok(_permit) = in_progress.try_acquire_owned() else {
+        let mut busy = answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"error": format!("{MAX_HOOKS_IN_PROGRESS} hook calls are in progress; send it again shortly")}),
+        );
+        busy.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        return busy;
+    };
+    next.run(request).await
 }
 
 fn count(hooks: &Hooks, counter: impl Fn(&Metrics) -> &AtomicU64) {

@@ -36,9 +36,42 @@ const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a stopping daemon lets requests in progress finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// Serves `app` on `listener` until `stop` turns true.
-pub(super) async fn serve(listener: TcpListener, app: Router, mut stop: watch::Receiver<bool>) {
+/// Connections kept for `/healthz` alone once [`MAX_CONNECTIONS`] are busy: a
+/// monitor's check answers whatever the authenticated load.
+const RESERVED_CONNECTIONS: usize = 16;
+
+/// Serves `app` on `listener` until `stop` turns true. When every one of its
+/// connections is busy, up to [`RESERVED_CONNECTIONS`] more are served by
+/// `reserve` (health only) instead of being refused.
+pub(super) async fn serve(
+    listener: TcpListener,
+    app: Router,
+    reserve: Option<Router>,
+    stop: watch::Receiver<bool>,
+) {
+    let capacity = Capacity {
+        connections: MAX_CONNECTIONS,
+        reserved: RESERVED_CONNECTIONS,
+    };
+    serve_with(capacity, listener, app, reserve, stop).await;
+}
+
+/// How many connections [`serve_with`] keeps open, and how many more for the reserve.
+#[derive(Clone, Copy)]
+struct Capacity {
+    connections: usize,
+    reserved: usize,
+}
+
+async fn serve_with(
+    capacity: Capacity,
+    listener: TcpListener,
+    app: Router,
+    reserve: Option<Router>,
+    mut stop: watch::Receiver<bool>,
+) {
     let open = Arc::new(OpenConnections::default());
+    let reserved = Arc::new(OpenConnections::default());
     let graceful = GracefulShutdown::new();
     let mut tasks = JoinSet::new();
     loop {
@@ -58,16 +91,23 @@ pub(super) async fn serve(listener: TcpListener, app: Router, mut stop: watch::R
                 continue;
             }
         };
-        if open.len() >= MAX_CONNECTIONS && !open.close_oldest_idle() {
-            // Every connection is in the middle of a request: refusing this
-            // one keeps the cap.
-            tracing::warn!(
-                "HTTP endpoint: {MAX_CONNECTIONS} requests in progress; a connection was refused"
-            );
+        let (stream, peer) = stream;
+        if open.len() < capacity.connections || open.close_oldest_idle() {
+            open.start(&mut tasks, &graceful, stream, peer, app.clone());
             continue;
         }
-        let (stream, peer) = stream;
-        open.start(&mut tasks, &graceful, stream, peer, app.clone());
+        // Every connection is in the middle of a request.
+        if let Some(health) = &reserve
+            && (reserved.len() < capacity.reserved || reserved.close_oldest_idle())
+        {
+            reserved.start(&mut tasks, &graceful, stream, peer, health.clone());
+            continue;
+        }
+        // Refusing this one keeps the cap.
+        tracing::warn!(
+            "HTTP endpoint: {} requests in progress; a connection was refused",
+            capacity.connections
+        );
     }
     drop(listener);
     if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
@@ -201,5 +241,75 @@ impl hyper::body::Body for Answer {
 
     fn size_hint(&self) -> SizeHint {
         self.body.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    async fn ask(address: SocketAddr, path: &str) -> (TcpStream, String) {
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = vec![0; 1024];
+        let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer)).await;
+        let text = match read {
+            Ok(Ok(n)) => String::from_utf8_lossy(&answer[..n]).into_owned(),
+            _ => String::new(),
+        };
+        (stream, text)
+    }
+
+    #[tokio::test]
+    async fn health_is_answered_on_the_reserve_when_every_connection_is_busy() {
+        let (release, released) = watch::channel(false);
+        let app = Router::new().route(
+            "/slow",
+            get(move || {
+                let mut released = released.clone();
+                async move {
+                    let _ = released.wait_for(|r| *r).await;
+                    "done"
+                }
+            }),
+        );
+        let health = Router::new()
+            .route("/healthz", get(|| async { "ok" }))
+            .fallback(|| async { (axum::http::StatusCode::SERVICE_UNAVAILABLE, "busy") });
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (stop, stopped) = watch::channel(false);
+        let capacity = Capacity {
+            connections: 2,
+            reserved: 1,
+        };
+        let server = tokio::spawn(serve_with(capacity, listener, app, Some(health), stopped));
+
+        // Two requests in progress fill the cap; nothing idle can be closed.
+        let mut busy = Vec::new();
+        for _ in 0..2 {
+            let mut stream = TcpStream::connect(address).await.unwrap();
+            stream
+                .write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+                .await
+                .unwrap();
+            busy.push(stream);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let (_kept, answer) = ask(address, "/healthz").await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+        let (_, answer) = ask(address, "/slow").await;
+        assert!(
+            answer.starts_with("HTTP/1.1 503"),
+            "the reserve serves health only: {answer:?}"
+        );
+
+        release.send(true).unwrap();
+        stop.send(true).unwrap();
+        drop(busy);
+        server.await.unwrap();
     }
 }

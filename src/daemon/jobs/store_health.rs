@@ -57,7 +57,7 @@ pub(crate) fn check(state: &AppState) {
     // sled may still fit a small record into a block it already has while
     // larger writes fail, so the free space counts too.
     let state_dir = &state.config.daemon.state_dir;
-    let written = room_left(state_dir)
+    let written = crate::store::room_left(state_dir)
         .and_then(|()| write_check_file(state_dir, &now.to_rfc3339()))
         .and_then(|()| state.log.set_marker(CHECK_KEY, Some(&now.to_rfc3339())));
     match written {
@@ -77,34 +77,13 @@ pub(crate) fn check(state: &AppState) {
             }
             state.store_failed(now, e.to_string());
             // sled refuses every write after its first I/O error: a new handle
-            // is what lets the next check succeed once there is room again.
+            // is what lets the next check succeed once there is room again. While
+            // the disk is full the old handle stays, so reads keep working.
             if let Err(e) = state.log.reopen() {
                 tracing::debug!("reopening the store failed, trying again later: {e}");
             }
         }
     }
-}
-
-/// Less free space than this in the state directory's file system is a
-/// failure: sled's next segment or today's backup would not fit.
-const MIN_FREE_BYTES: u64 = 1024 * 1024;
-
-fn room_left(state_dir: &std::path::Path) -> Result<(), StoreError> {
-    let free = fs2::available_space(state_dir).map_err(|e| {
-        StoreError::Backend(format!(
-            "cannot tell the free space of {} ({e})",
-            state_dir.display()
-        ))
-    })?;
-    if free < MIN_FREE_BYTES {
-        return Err(StoreError::Backend(format!(
-            "the file system of {} is full ({} KiB free, at least {} KiB needed)",
-            state_dir.display(),
-            free / 1024,
-            MIN_FREE_BYTES / 1024
-        )));
-    }
-    Ok(())
 }
 
 fn write_check_file(state_dir: &std::path::Path, text: &str) -> Result<(), StoreError> {
