@@ -1,5 +1,6 @@
 //! The local endpoint under hostile traffic: foreign `Host`s, cross-origin
-//! posts, huge unauthenticated uploads and floods of idle connections.
+//! posts, huge unauthenticated uploads, floods of idle connections, and
+//! authenticated load: parallel imports and slow hook calls.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -229,4 +230,166 @@ fn a_listen_address_other_machines_can_reach_is_refused_by_check_config_and_run(
             assert!(err.contains("他のマシンから接続できますが"), "{err}");
         }
     }
+}
+
+#[test]
+fn several_host_headers_are_refused_whatever_the_first_says() {
+    let app = spawn_app();
+    let _daemon = app.start_daemon();
+    let address = app.listen_address();
+    let (status, answer) = raw(
+        &address,
+        &format!(
+            "GET /healthz HTTP/1.1\r\nHost: {address}\r\nHost: evil.example\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer.contains("複数あります"), "{answer}");
+}
+
+#[test]
+fn on_every_address_the_machines_name_and_addresses_are_answered_and_the_feed_names_the_machine() {
+    let config = format!(
+        "{}{WEEKLY_MEETING}\n[web]\nauth = \"proxy\"\ntrusted_proxies = [\"10.0.0.5/32\"]\nuser_header = \"X-Forwarded-Email\"\n",
+        daemon_section("").replace("127.0.0.1:0", "0.0.0.0:0")
+    );
+    let app = spawn_app_with(&config);
+    let _daemon = app.start_daemon();
+    let port = app.listen_address().rsplit(':').next().unwrap().to_string();
+    let local = format!("127.0.0.1:{port}");
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap()
+        .trim()
+        .to_ascii_lowercase();
+    let mut hosts = vec![local.clone(), format!("localhost:{port}")];
+    if !name.is_empty() && name != "localhost" {
+        hosts.push(format!("{name}:{port}"));
+    }
+    for host in &hosts {
+        let (status, answer) = raw(
+            &local,
+            &format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+        );
+        assert_eq!(status, 200, "Host {host}: {answer}");
+    }
+    for host in ["evil.example", "203.0.113.9"] {
+        let (status, _) = raw(
+            &local,
+            &format!("GET /healthz HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n"),
+        );
+        assert_eq!(status, 421, "Host {host}");
+    }
+    let url = app.calendar_url();
+    assert!(!url.contains("0.0.0.0"), "{url}");
+    if !name.is_empty() && name != "localhost" {
+        assert!(
+            url.starts_with(&format!("http://{name}:{port}/calendar/")),
+            "{url}"
+        );
+    }
+}
+
+/// Starts an authenticated POST of `length` bytes and sends only `sent` of them.
+fn half_sent(address: &str, path: &str, token: &str, length: usize, sent: usize) -> TcpStream {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&vec![b' '; sent]).unwrap();
+    stream
+}
+
+fn status_of(stream: &mut TcpStream) -> u16 {
+    let mut answer = [0u8; 64];
+    let n = stream.read(&mut answer).unwrap_or(0);
+    String::from_utf8_lossy(&answer[..n])
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn one_import_at_a_time_and_health_answers_under_slow_imports_and_hook_calls() {
+    const TOKEN_ENV: &str = "WEEKLY_POSTMORTEM_ALERTS_TOKEN";
+    let config = format!(
+        "{}{WEEKLY_MEETING}\n[alerts]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"{TOKEN_ENV}\"\n",
+        daemon_section("")
+    );
+    let app = spawn_app_with(&config);
+    let mut command = std::process::Command::new("sh");
+    command
+        .arg("-c")
+        .arg("ulimit -n 1024 && exec \"$0\" \"$@\"")
+        .arg(assert_cmd::cargo::cargo_bin("weekly-postmortem"))
+        .arg("--config")
+        .arg(&app.config_path)
+        .arg("run")
+        .env(TOKEN_ENV, "hook-token")
+        .env("WEEKLY_POSTMORTEM_NOW", crate::helpers::FIXED_NOW);
+    let daemon = app.start_daemon_as_command(command);
+    let address = app.listen_address();
+    let token = std::fs::read_to_string(app.state_dir().join("api-token")).unwrap();
+    let token = token.trim();
+    let (_, health) = get(&format!("{}/healthz", daemon.base_url)).unwrap();
+    let health: serde_json::Value = serde_json::from_str(&health).unwrap();
+    let hooks = health["integrations"]["Alert hooks"]["detail"]
+        .as_str()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_string();
+
+    // The first import holds the only place; the next is refused before its body is read.
+    let first = half_sent(&address, "/api/import", token, 1024 * 1024, 1024);
+    std::thread::sleep(Duration::from_millis(200));
+    let mut second = half_sent(&address, "/api/import", token, 1024 * 1024, 0);
+    assert_eq!(status_of(&mut second), 409);
+
+    let mut imports: Vec<_> = (0..255)
+        .map(|_| half_sent(&address, "/api/import", token, 250 * 1024 * 1024, 4096))
+        .collect();
+    let mut calls: Vec<_> = (0..256)
+        .map(|_| {
+            half_sent(
+                &hooks,
+                "/hooks/alertmanager",
+                "hook-token",
+                512 * 1024,
+                4096,
+            )
+        })
+        .collect();
+    for _ in 0..5 {
+        let (status, body) = get(&format!("{}/healthz", daemon.base_url)).unwrap();
+        assert_eq!(status, 200, "{body}");
+    }
+    let refused_imports = imports
+        .iter_mut()
+        .map(status_of)
+        .filter(|s| *s == 409)
+        .count();
+    assert_eq!(
+        refused_imports, 255,
+        "every import but the first is refused at once"
+    );
+    let busy_calls = calls
+        .iter_mut()
+        .take(64)
+        .map(status_of)
+        .filter(|s| *s == 503)
+        .count();
+    assert!(
+        busy_calls >= 32,
+        "hook calls beyond the bound get 503: {busy_calls}"
+    );
+    let log = app.daemon_log();
+    assert!(!log.contains("Too many open files"), "{log}");
+    drop((first, imports, calls));
 }

@@ -158,6 +158,11 @@ impl TestApp {
         self.start_daemon_as(command)
     }
 
+    /// Starts the daemon `command` describes (`run` and its arguments included).
+    pub fn start_daemon_as_command(&self, command: std::process::Command) -> RunningDaemon {
+        self.start_daemon_as(command)
+    }
+
     /// Starts the daemon `command` describes and waits until `/healthz` answers.
     fn start_daemon_as(&self, mut command: std::process::Command) -> RunningDaemon {
         if !command.get_envs().any(|(name, _)| name == "RUST_LOG") {

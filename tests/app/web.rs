@@ -152,9 +152,10 @@ fn with_web_only_a_trusted_proxy_naming_a_user_reads_pages_and_metrics() {
     );
     assert_eq!(status, 200, "{body}");
 
-    // The proxy on this machine: it must name the user.
+    // The proxy on this machine: it must name the user, under a name the
+    // config gives (`public_url`), never any Host at all.
     let app = with_web(
-        "\n[web]\nauth = \"proxy\"\ntrusted_proxies = [\"127.0.0.1/32\", \"::1\"]\nuser_header = \"X-Forwarded-Email\"\n",
+        "\n[web]\nauth = \"proxy\"\ntrusted_proxies = [\"127.0.0.1/32\", \"::1\"]\nuser_header = \"X-Forwarded-Email\"\npublic_url = \"https://postmortems.example.com\"\n",
     );
     let daemon = app.start_daemon();
     let base = &daemon.base_url;
@@ -172,7 +173,24 @@ fn with_web_only_a_trusted_proxy_naming_a_user_reads_pages_and_metrics() {
             status, 200,
             "{path} through the proxy, under its own name: {body}"
         );
+        // DNS rebinding: a page of evil.example in a browser on this machine
+        // reaches the endpoint by its address; the user header does not help.
+        let (status, _, body) = fetch(
+            &format!("{base}{path}"),
+            &[
+                ("X-Forwarded-Email", "a@example.com"),
+                ("Host", "evil.example"),
+            ],
+        );
+        assert_eq!(status, 421, "{path} under a foreign name: {body}");
+        assert!(body.contains("public_url"), "{body}");
     }
+    // The feed's address is the one people use.
+    let url = app.calendar_url();
+    assert!(
+        url.starts_with("https://postmortems.example.com/calendar/") && url.ends_with(".ics"),
+        "{url}"
+    );
 }
 
 /// A small log: a session to come with an agenda, a held one with a

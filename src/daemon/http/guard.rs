@@ -36,10 +36,8 @@ impl AllowedHosts {
     pub(super) fn new(bound: SocketAddr, web: Option<&WebConfig>) -> Self {
         let port = bound.port();
         let any_own_address = bound.ip().is_unspecified();
-        let mut hosts = vec!["localhost".to_string()];
-        if !any_own_address {
-            hosts.push(literal(bound.ip()));
-        } else if let Some(name) = crate::feed_address::machine_name() {
+        let mut hosts = vec![literal(bound.ip()), "localhost".to_string()];
+        if any_own_address && let Some(name) = crate::feed_address::machine_name() {
             hosts.push(name);
         }
         let mut names = Vec::new();
@@ -69,9 +67,7 @@ impl AllowedHosts {
         let Ok(written) = host.parse::<SocketAddr>() else {
             return false;
         };
-        written.port() == self.port
-            && !written.ip().is_unspecified()
-            && std::net::UdpSocket::bind((written.ip(), 0)).is_ok()
+        written.port() == self.port && std::net::UdpSocket::bind((written.ip(), 0)).is_ok()
     }
 }
 
@@ -188,7 +184,6 @@ mod tests {
         if let Some(name) = crate::feed_address::machine_name() {
             assert!(allowed.allows(&format!("{name}:8754")), "{name}");
         }
-        assert!(!allowed.allows("0.0.0.0:8754"));
         assert!(!allowed.allows("127.0.0.1:8755"));
         assert!(!allowed.allows("evil.example:8754"));
         // TEST-NET-3: an address of some other machine.
