@@ -21,9 +21,58 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
 }
 
+/// The path a chain of symbolic links ends at, whether or not something is there.
+fn end_of_links(path: &Path) -> std::io::Result<std::path::PathBuf> {
+    // The kernel's own limit on links followed in one lookup.
+    const MAX_HOPS: usize = 40;
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_HOPS {
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
+}
+
+/// Opens a device or FIFO to write into. A FIFO nobody reads would block the
+/// command forever, so it is opened without waiting (`ENXIO`: no reader yet),
+/// then written to as a normal, blocking file.
+fn open_for_writing_through(path: &Path, fifo: bool) -> Result<std::fs::File, OutputRefusal> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if !fifo {
+        return Ok(options.open(path)?);
+    }
+    let file = match options.custom_flags(libc::O_NONBLOCK).open(path) {
+        Ok(file) => file,
+        Err(e) if e.raw_os_error() == Some(libc::ENXIO) => return Err(OutputRefusal::NoReader),
+        Err(e) => return Err(e.into()),
+    };
+    use std::os::fd::AsRawFd;
+    // SAFETY: fcntl on a descriptor this function owns; only O_NONBLOCK is cleared.
+    unsafe {
+        let flags = libc::fcntl(file.as_raw_fd(), libc::F_GETFL);
+        if flags < 0 || libc::fcntl(file.as_raw_fd(), libc::F_SETFL, flags & !libc::O_NONBLOCK) < 0
+        {
+            return Err(std::io::Error::last_os_error().into());
+        }
+    }
+    Ok(file)
+}
+
 /// Why [`write_output`] refused a path.
 #[derive(Debug)]
 pub enum OutputRefusal {
+    /// A FIFO that nobody reads: writing would wait forever.
+    NoReader,
     /// A directory (or a link to one): the user meant a file inside it.
     Directory,
     /// A socket, a block device or a link that leads nowhere: nothing a file could replace.
@@ -55,8 +104,14 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), OutputRefusal> {
     // `metadata` follows every link, the `/proc/self/fd` ones behind `/dev/stdout` included.
     let target = match std::fs::metadata(path) {
         Ok(meta) => meta.file_type(),
+        // A link to a file still to be made (as a shell's `>` would make it), in
+        // a directory that exists; a link into nowhere is refused.
         Err(e) if link && e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(OutputRefusal::NotAFile);
+            let end = end_of_links(path)?;
+            return match end.parent() {
+                Some(dir) if dir.is_dir() => Ok(write_atomically(&end, bytes)?),
+                _ => Err(OutputRefusal::NotAFile),
+            };
         }
         Err(e) => return Err(e.into()),
     };
@@ -64,7 +119,7 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), OutputRefusal> {
         return Err(OutputRefusal::Directory);
     }
     if target.is_char_device() || target.is_fifo() {
-        let mut device = std::fs::OpenOptions::new().write(true).open(path)?;
+        let mut device = open_for_writing_through(path, target.is_fifo())?;
         device.write_all(bytes)?;
         return Ok(device.flush()?);
     }
@@ -352,12 +407,20 @@ mod tests {
     }
 
     #[test]
-    fn an_output_onto_a_directory_or_a_dangling_link_is_refused() {
+    fn an_output_onto_a_directory_or_a_link_into_nowhere_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         assert!(matches!(
             write_output(dir.path(), b"x"),
             Err(OutputRefusal::Directory)
         ));
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            assert!(matches!(
+                write_output(&fifo, b"x"),
+                Err(OutputRefusal::NoReader)
+            ));
+        }
         let dangling = dir.path().join("dangling");
         std::os::unix::fs::symlink(dir.path().join("nowhere/x"), &dangling).unwrap();
         assert!(matches!(
@@ -366,6 +429,17 @@ mod tests {
         ));
         assert!(
             std::fs::symlink_metadata(&dangling)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        // A link to a file still to be made, in a directory that exists, makes it.
+        let ahead = dir.path().join("ahead");
+        std::os::unix::fs::symlink("made.json", &ahead).unwrap();
+        write_output(&ahead, b"new").unwrap();
+        assert_eq!(std::fs::read(dir.path().join("made.json")).unwrap(), b"new");
+        assert!(
+            std::fs::symlink_metadata(&ahead)
                 .unwrap()
                 .file_type()
                 .is_symlink()

@@ -168,6 +168,7 @@ pub fn write_output(env: &Env, path: &Path, bytes: &[u8]) -> Result<(), CliError
         Ok(()) => Ok(()),
         Err(OutputRefusal::Directory) => Err(env.usage(Say::OutputIsDirectory { file: &file })),
         Err(OutputRefusal::NotAFile) => Err(env.usage(Say::OutputNotAFile { file: &file })),
+        Err(OutputRefusal::NoReader) => Err(env.usage(Say::OutputNoReader { file: &file })),
         Err(OutputRefusal::Io(e)) => Err(env.failure(Say::CannotWrite {
             file: &file,
             error: &env.say(Say::Io {

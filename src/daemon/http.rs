@@ -3,6 +3,7 @@
 
 mod guard;
 pub(super) mod hooks;
+pub(super) mod import_turns;
 mod server;
 
 use std::sync::Arc;
@@ -46,7 +47,7 @@ pub(crate) struct Endpoint {
     /// What `/stats` has drawn, kept while the log stays the same.
     pub stats: super::web::StatsCache,
     /// One import at a time: each holds a staged file and the parsed document.
-    pub import_permit: Arc<tokio::sync::Semaphore>,
+    pub import_turns: import_turns::ImportTurns,
 }
 
 type Shared = State<Arc<Endpoint>>;
@@ -372,9 +373,9 @@ async fn export(State(endpoint): Shared) -> Response {
 async fn import(State(endpoint): Shared, headers: HeaderMap, body: Body) -> Response {
     let state = endpoint.state.clone();
     let language = state.config.daemon.language;
-    // Refused before a byte of the body is read: a second upload would hold a
-    // connection, a staged file and, once parsed, a second document.
-    let Ok(_permit) = endpoint.import_permit.clone().try_acquire_owned() else {
+    // Before a byte of the body is read: a second upload at the same time would
+    // hold a staged file and, once parsed, a second document.
+    let Some(_turn) = endpoint.import_turns.take().await else {
         return error(
             StatusCode::CONFLICT,
             Refusal::ImportInProgress.say(language),

@@ -169,7 +169,7 @@ pub async fn run(
         api_token,
         calendar: calendar.clone(),
         stats: Default::default(),
-        import_permit: Arc::new(tokio::sync::Semaphore::new(1)),
+        import_turns: http::import_turns::ImportTurns::new(),
     };
     tasks.spawn(http::serve(listener, endpoint, stop_rx.clone()));
     if let (Some(listener), Some(token), Some(alerts)) =

@@ -26,6 +26,7 @@ catalogue! {
         CannotWrite { file: &'a str, error: &'a str },
         OutputIsDirectory { file: &'a str },
         OutputNotAFile { file: &'a str },
+        OutputNoReader { file: &'a str },
         InputNotAFile { file: &'a str },
         InputTooLarge { file: &'a str, mib: u64 },
         ReadAsShiftJis { file: &'a str },
@@ -137,6 +138,9 @@ impl Message for Cli<'_> {
             ),
             OutputNotAFile { file } => format!(
                 "{file} には書き出せません。通常のファイル、その場所へのシンボリックリンク、端末やパイプ（/dev/stdout など）を指定してください"
+            ),
+            OutputNoReader { file } => format!(
+                "{file} は名前付きパイプですが、読み取る側がいません。読み取る側を先に起動してください"
             ),
             InputNotAFile { file } => format!(
                 "{file} は通常のファイルではありません。ファイルを指定するか、標準入力から渡すときは - を指定してください"
@@ -346,6 +350,9 @@ impl Message for Cli<'_> {
             OutputNotAFile { file } => format!(
                 "cannot write to {file}: name a regular file, a symbolic link to one, or a terminal or pipe (such as /dev/stdout)"
             ),
+            OutputNoReader { file } => {
+                format!("{file} is a named pipe that nobody reads; start the reader first")
+            }
             InputNotAFile { file } => {
                 format!("{file} is not a regular file; name a file, or - to read standard input")
             }
@@ -623,6 +630,9 @@ impl Cli<'static> {
             OutputIsDirectory { file: "/tmp" },
             OutputNotAFile {
                 file: "/run/weekly.sock",
+            },
+            OutputNoReader {
+                file: "/tmp/export-pipe",
             },
             InputNotAFile { file: "/dev/zero" },
             InputTooLarge {

@@ -56,7 +56,7 @@ fn seed() -> u64 {
 }
 
 /// `default` cases, times `FUZZ_CASES` when set (for longer local runs).
-fn cases(default: u32) -> u32 {
+pub(crate) fn cases(default: u32) -> u32 {
     let factor = std::env::var("FUZZ_CASES")
         .ok()
         .map(|f| {
@@ -70,7 +70,7 @@ fn cases(default: u32) -> u32 {
 
 /// Runs `check` on `cases` inputs from `strategy` with the fixed seed; a failure names the
 /// target and the seed (proptest adds the shrunk input).
-fn fuzz<S>(
+pub(crate) fn fuzz<S>(
     target: &str,
     cases: u32,
     max_shrink_iters: u32,
@@ -137,7 +137,7 @@ fn save_failure(target: &str, input: &[u8]) -> PathBuf {
     path
 }
 
-fn fail(target: &str, input: &[u8], why: String) -> TestCaseError {
+pub(crate) fn fail(target: &str, input: &[u8], why: String) -> TestCaseError {
     let saved = save_failure(target, input);
     TestCaseError::fail(format!("{why} (input saved to {})", saved.display()))
 }
@@ -1051,17 +1051,17 @@ fn fuzz_csv_import_parsing_never_panics_or_hangs() {
 // ---------------------------------------------------------------------------------------
 
 /// What one run of the binary did.
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-    elapsed: Duration,
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: Vec<u8>,
+    pub(crate) stderr: String,
+    pub(crate) elapsed: Duration,
 }
 
 /// Runs the binary with `args` (stdin empty, output into files so a big answer cannot
 /// block it), killing it after [`BINARY_LIMIT`]. Anything but exit 0, 1 or 2 in time is
 /// an error: a panic (101), a signal, a hang.
-fn run_binary(app: &TestApp, args: &[&str]) -> Result<Run, String> {
+pub(crate) fn run_binary(app: &TestApp, args: &[&str]) -> Result<Run, String> {
     let out_path = app.dir.path().join("fuzz-stdout");
     let err_path = app.dir.path().join("fuzz-stderr");
     let started = Instant::now();

@@ -16,6 +16,7 @@ mod fake_google;
 mod files_and_terminals;
 mod footprint;
 mod fuzz;
+mod fuzz_hooks_and_outputs;
 mod google_adapter;
 mod hardening;
 mod heartbeat_under_load;
