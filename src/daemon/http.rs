@@ -417,12 +417,13 @@ async fn import(State(endpoint): Shared, headers: HeaderMap, body: Body) -> Resp
                 .say(language),
             )
         })?;
+        // The records are owned now: the text's pages go before the store's work.
+        drop((mapped, staged));
         let imported = worker
             .log
             .import(&document)
             .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()));
         drop(document);
-        drop((mapped, staged));
         crate::memory::release_freed_memory();
         imported
     })
@@ -440,7 +441,10 @@ async fn import(State(endpoint): Shared, headers: HeaderMap, body: Body) -> Resp
 
 /// The staged upload, mapped read-only: the parser reads it through the page
 /// cache, so the document's text is never copied onto the heap (a 250 MB import
-/// costs the records it makes, not also its text). An empty file has no mapping.
+/// costs the records it makes, not also its text). Its pages count in the
+/// resident size while it is parsed, but they are the file's: the kernel takes
+/// them back under pressure, as it cannot take a heap copy. An empty file has
+/// no mapping.
 fn map_staged(staged: &tempfile::NamedTempFile) -> std::io::Result<StagedText> {
     let file = staged.as_file();
     if file.metadata()?.len() == 0 {
