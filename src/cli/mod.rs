@@ -2,6 +2,7 @@
 
 mod calendar_url;
 mod check_config;
+mod discord_invite_url;
 mod history;
 mod log_access;
 mod plan;
@@ -61,6 +62,8 @@ enum Command {
     SuggestSlot(suggest_slot::SuggestSlotArgs),
     /// Print the calendar feed's secret address (created on first use); `--rotate` replaces it.
     CalendarUrl(calendar_url::CalendarUrlArgs),
+    /// Print the address that adds the bot to a Discord server, with exactly the permissions it uses.
+    DiscordInviteUrl,
     /// One-time authorization of an account.
     Auth {
         #[command(subcommand)]
@@ -230,6 +233,7 @@ fn run(cli: Cli, language: &mut Language) -> Result<(), CliError> {
         Command::Sync(args) => sync::sync(&env, &args, stdout),
         Command::SuggestSlot(args) => suggest_slot::run(&env, &args, stdout),
         Command::CalendarUrl(args) => calendar_url::run(&env, &args, stdout),
+        Command::DiscordInviteUrl => discord_invite_url::run(&env, stdout),
         Command::Auth { target } => sync::auth(&env, &target, stdout),
     }
 }

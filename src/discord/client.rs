@@ -73,6 +73,22 @@ impl BotToken {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// The bot's application id: a bot token's first part is its user id (the
+    /// application's) in base64, so the invite URL needs no call to Discord.
+    pub fn application_id(&self) -> Option<u64> {
+        use base64::Engine as _;
+        let first = self.0.split('.').next()?;
+        let digits = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(first.trim_end_matches('='))
+            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(first))
+            .ok()?;
+        std::str::from_utf8(&digits)
+            .ok()?
+            .parse()
+            .ok()
+            .filter(|id| *id > 0)
+    }
 }
 
 impl fmt::Debug for BotToken {
@@ -548,6 +564,15 @@ mod tests {
         };
         assert!(!format!("{conn:?}").contains("very-secret"));
         assert_eq!(conn.token.expose(), "very-secret");
+    }
+
+    #[test]
+    fn the_application_id_is_read_from_the_tokens_first_part() {
+        // serenity's own example token: its first part is "288760241363877888".
+        let token = BotToken::new("Mjg4NzYwMjQxMzYzODc3ODg4.C_ikow.j3VupLBuE1QWZng3TMGH0z_UAwg");
+        assert_eq!(token.application_id(), Some(288_760_241_363_877_888));
+        assert_eq!(BotToken::new("not a token").application_id(), None);
+        assert_eq!(BotToken::new("").application_id(), None);
     }
 
     #[test]

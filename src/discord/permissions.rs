@@ -63,6 +63,15 @@ pub(crate) const BOT_PERMISSIONS: &[BotPermission] = &[
     },
 ];
 
+/// Where a server's owner adds the bot: the OAuth2 address with the bot and
+/// slash-command scopes and exactly [`BOT_PERMISSIONS`].
+pub(crate) fn invite_url(application_id: u64) -> String {
+    format!(
+        "https://discord.com/oauth2/authorize?client_id={application_id}&scope=bot+applications.commands&permissions={}",
+        bot_permissions().bits()
+    )
+}
+
 /// The permissions of [`BOT_PERMISSIONS`] as one bit set, as the invite URL carries it.
 pub(crate) fn bot_permissions() -> Permissions {
     BOT_PERMISSIONS
@@ -81,6 +90,9 @@ mod tests {
         assert!(!all.contains(Permissions::MANAGE_CHANNELS));
         // VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY
         // | MANAGE_EVENTS | CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS
-        assert_eq!(all.bits(), 1024 + 2048 + 16384 + 32768 + 65536 + (1 << 33) + (1 << 35) + (1 << 38));
+        assert_eq!(
+            all.bits(),
+            1024 + 2048 + 16384 + 32768 + 65536 + (1 << 33) + (1 << 35) + (1 << 38)
+        );
     }
 }

@@ -47,6 +47,10 @@ catalogue! {
         ReadOnlyRefusesWrites { state_dir: &'a str, why: &'a str },
         StateDirUnusable { state_dir: &'a str, why: &'a str },
         NoGoogleForSync { path: &'a str },
+        InviteNeedsDiscord { path: &'a str },
+        InviteNeedsToken { source: &'a str },
+        TokenWithoutApplicationId { source: &'a str },
+        InviteAsksFor { permissions: &'a str },
         NoGoogleForSuggestSlot { path: &'a str },
         NoGoogleForAuth,
         NothingWrittenToCalendar { error: &'a str },
@@ -193,6 +197,18 @@ impl Message for Cli<'_> {
             ),
             NoGoogleForSync { path } => format!(
                 "{path}: [google] の設定がないため、カレンダー同期は無効です（README の「Google Calendar」を参照）"
+            ),
+            InviteNeedsDiscord { path } => format!(
+                "{path}: [discord] の設定がありません。`guild_id`・`channel_id`・`facilitator_role_id` とトークンの置き場所を書いてください"
+            ),
+            InviteNeedsToken { source } => format!(
+                "ボットのトークンが {source} にありません。Discord の開発者ポータル（https://discord.com/developers/applications）の「ボット」ページでトークンを発行して置いてください"
+            ),
+            TokenWithoutApplicationId { source } => format!(
+                "{source} の値はボットのトークンに見えません（先頭の部分からアプリケーション ID が読めません）。開発者ポータルの「ボット」ページのトークンを貼り直してください"
+            ),
+            InviteAsksFor { permissions } => format!(
+                "このアドレスで求める権限: {permissions}（管理者権限は求めません）"
             ),
             NoGoogleForSuggestSlot { path } => format!(
                 "{path}: [google] の設定がありません。suggest-slot には Google カレンダーの空き時間情報が必要です（README の「Google Calendar」を参照）"
@@ -426,6 +442,18 @@ impl Message for Cli<'_> {
             NoGoogleForSync { path } => format!(
                 "{path}: no [google] section: calendar sync is off (see README, \"Google Calendar\")"
             ),
+            InviteNeedsDiscord { path } => format!(
+                "{path}: no [discord] section: write guild_id, channel_id, facilitator_role_id and where the token is"
+            ),
+            InviteNeedsToken { source } => format!(
+                "no bot token in {source}: create one on the Bot page of the Discord Developer Portal and put it there"
+            ),
+            TokenWithoutApplicationId { source } => format!(
+                "{source} does not hold a bot token (its first part names no application id): paste the token from the Bot page again"
+            ),
+            InviteAsksFor { permissions } => {
+                format!("the address asks for: {permissions} (never Administrator)")
+            }
             NoGoogleForSuggestSlot { path } => format!(
                 "{path}: no [google] section: suggest-slot needs Google Calendar's free/busy (see README, \"Google Calendar\")"
             ),
@@ -695,6 +723,16 @@ impl Cli<'static> {
                 why: "権限がありません",
             },
             NoGoogleForSync { path },
+            InviteNeedsDiscord { path },
+            InviteNeedsToken {
+                source: "DISCORD_TOKEN",
+            },
+            TokenWithoutApplicationId {
+                source: "DISCORD_TOKEN",
+            },
+            InviteAsksFor {
+                permissions: "チャンネルを見る、メッセージの送信",
+            },
             NoGoogleForSuggestSlot { path },
             NoGoogleForAuth,
             NothingWrittenToCalendar {

@@ -14,6 +14,7 @@ mod endpoint;
 mod fake_discord;
 mod fake_google;
 mod files_and_terminals;
+mod first_hour;
 mod footprint;
 mod fuzz;
 mod fuzz_hooks_and_outputs;
