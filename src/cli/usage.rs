@@ -6,7 +6,7 @@
 //! The language is the one the config names: it is read before the command
 //! line is parsed, from `--config`, `WEEKLY_POSTMORTEM_CONFIG` or the default
 //! path, and is Japanese when that file cannot be read. `--help` stays
-//! clap's English (see README "Command line").
+//! clap's English (see docs/commands.md).
 
 use std::ffi::OsString;
 use std::path::PathBuf;

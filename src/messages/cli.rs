@@ -196,7 +196,7 @@ impl Message for Cli<'_> {
                 "daemon.state_dir {state_dir}: {why}。サービスが書き込める（または作成できる）ディレクトリを指定してください"
             ),
             NoGoogleForSync { path } => format!(
-                "{path}: [google] の設定がないため、カレンダー同期は無効です（README の「Google Calendar」を参照）"
+                "{path}: [google] の設定がないため、カレンダー同期は無効です（docs/google-calendar.md を参照）"
             ),
             InviteNeedsDiscord { path } => format!(
                 "{path}: [discord] の設定がありません。`guild_id`・`channel_id`・`facilitator_role_id` とトークンの置き場所を書いてください"
@@ -211,7 +211,7 @@ impl Message for Cli<'_> {
                 "このアドレスで求める権限: {permissions}（管理者権限は求めません）"
             ),
             NoGoogleForSuggestSlot { path } => format!(
-                "{path}: [google] の設定がありません。suggest-slot には Google カレンダーの空き時間情報が必要です（README の「Google Calendar」を参照）"
+                "{path}: [google] の設定がありません。suggest-slot には Google カレンダーの空き時間情報が必要です（docs/google-calendar.md を参照）"
             ),
             NoGoogleForAuth => {
                 "[google] の設定がありません。先に credentials_file にインストール型アプリのクライアントシークレットを指定してください".into()
@@ -440,7 +440,7 @@ impl Message for Cli<'_> {
                 "daemon.state_dir {state_dir}: {why}: point it at a directory the service can write, or one it can create"
             ),
             NoGoogleForSync { path } => format!(
-                "{path}: no [google] section: calendar sync is off (see README, \"Google Calendar\")"
+                "{path}: no [google] section: calendar sync is off (see docs/google-calendar.md)"
             ),
             InviteNeedsDiscord { path } => format!(
                 "{path}: no [discord] section: write guild_id, channel_id, facilitator_role_id and where the token is"
@@ -455,7 +455,7 @@ impl Message for Cli<'_> {
                 format!("the address asks for: {permissions} (never Administrator)")
             }
             NoGoogleForSuggestSlot { path } => format!(
-                "{path}: no [google] section: suggest-slot needs Google Calendar's free/busy (see README, \"Google Calendar\")"
+                "{path}: no [google] section: suggest-slot needs Google Calendar's free/busy (see docs/google-calendar.md)"
             ),
             NoGoogleForAuth => {
                 "no [google] section: set credentials_file to the installed-app client secret first"

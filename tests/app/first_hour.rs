@@ -142,3 +142,43 @@ fn the_packaged_unit_and_config_differ_from_the_manual_ones_only_where_they_must
         "{config:#?}"
     );
 }
+
+#[test]
+fn the_readmes_minimal_configuration_passes_check_config_and_its_links_lead_somewhere() {
+    let readme = repository_file("README.md");
+    let block = readme
+        .split("## A minimal configuration")
+        .nth(1)
+        .and_then(|rest| rest.split("```toml\n").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README shows a minimal configuration");
+    let app = spawn_app_with("");
+    let state_dir = app.state_dir().display().to_string();
+    let config = block.replace("/var/lib/weekly-postmortem", &state_dir);
+    std::fs::write(&app.config_path, config).unwrap();
+    let output = app
+        .command()
+        .env_remove("DISCORD_TOKEN")
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    for link in readme.split("](").skip(1) {
+        let target = link.split(')').next().unwrap();
+        if target.starts_with("http") {
+            continue;
+        }
+        let path = format!(
+            "{}/{}",
+            env!("CARGO_MANIFEST_DIR"),
+            target.split('#').next().unwrap()
+        );
+        assert!(
+            std::path::Path::new(&path).exists(),
+            "README links to {target}"
+        );
+    }
+    let lines = readme.lines().count();
+    assert!(lines <= 300, "the README is for a new user: {lines} lines");
+}

@@ -1474,7 +1474,7 @@ fn fuzz_http_api_answers_without_5xx_and_the_daemon_survives() {
         match status {
             None if well_formed => Err(fail("http", &bytes, "closed without an answer".into())),
             None => Ok(()),
-            // `/healthz` answers 503 while the store cannot write (README, "Endpoints").
+            // `/healthz` answers 503 while the store cannot write (docs/web.md, "Endpoints").
             Some(503) if path.starts_with("/healthz") => Ok(()),
             Some(status) if (100..500).contains(&status) => Ok(()),
             Some(status) => Err(fail(

@@ -1,4 +1,4 @@
-//! Imports refuse what the README says they refuse: control characters and
+//! Imports refuse what docs/commands.md says they refuse: control characters and
 //! oversized text in any field, and two records with one id. The error names
 //! the record and the field, and nothing of the file is stored.
 
