@@ -33,11 +33,11 @@ case "$depends" in
     *"libc6 (>= ${newest#GLIBC_})"*) ;;
     *) echo "Depends does not say libc6 (>= ${newest#GLIBC_})" >&2; exit 1 ;;
 esac
-for path in ./usr/bin/weekly-postmortem ./lib/systemd/system/weekly-postmortem.service \
+for path in ./usr/bin/weekly-postmortem ./usr/lib/systemd/system/weekly-postmortem.service \
     ./etc/weekly-postmortem/config.toml ./usr/share/doc/weekly-postmortem/README.md; do
     dpkg-deb -c "$deb" | grep -q " $path\$" || { echo "the package lacks $path" >&2; exit 1; }
 done
-grep -q '^ExecStart=/usr/bin/weekly-postmortem ' "$unpacked/lib/systemd/system/weekly-postmortem.service"
+grep -q '^ExecStart=/usr/bin/weekly-postmortem ' "$unpacked/usr/lib/systemd/system/weekly-postmortem.service"
 dpkg-deb -I "$deb" conffiles | grep -qx /etc/weekly-postmortem/config.toml
 
 dpkg -i "$deb"
