@@ -201,6 +201,18 @@ async fn download(url: &str) -> Result<Vec<u8>, RefreshError> {
     Ok(body)
 }
 
+/// Whether the holiday list's address answers (`doctor`): a status in 2xx, within
+/// the download timeout; the body is not read.
+pub(crate) async fn reachable(url: &str) -> Result<(), String> {
+    let client = client().map_err(|e| e.to_string())?;
+    let response = client.get(url).send().await.map_err(|e| e.to_string())?;
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("HTTP {}", response.status().as_u16()))
+    }
+}
+
 /// A client for one refresh, dropped after it (weekly use does not justify keeping
 /// its connection pool and TLS state resident). TLS is rustls with ring and the
 /// bundled Mozilla roots, as for Google: no OpenSSL, and no dependence on the

@@ -3,6 +3,7 @@
 mod calendar_url;
 mod check_config;
 mod discord_invite_url;
+mod doctor;
 mod history;
 mod log_access;
 mod plan;
@@ -64,6 +65,8 @@ enum Command {
     CalendarUrl(calendar_url::CalendarUrlArgs),
     /// Print the address that adds the bot to a Discord server, with exactly the permissions it uses.
     DiscordInviteUrl,
+    /// Check every configured integration live and say what to fix (exit 1 when something needs fixing).
+    Doctor,
     /// One-time authorization of an account.
     Auth {
         #[command(subcommand)]
@@ -234,6 +237,7 @@ fn run(cli: Cli, language: &mut Language) -> Result<(), CliError> {
         Command::SuggestSlot(args) => suggest_slot::run(&env, &args, stdout),
         Command::CalendarUrl(args) => calendar_url::run(&env, &args, stdout),
         Command::DiscordInviteUrl => discord_invite_url::run(&env, stdout),
+        Command::Doctor => doctor::run(&env, stdout),
         Command::Auth { target } => sync::auth(&env, &target, stdout),
     }
 }

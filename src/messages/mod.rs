@@ -22,6 +22,7 @@ pub(crate) mod cli;
 pub(crate) mod config;
 pub(crate) mod dates;
 pub(crate) mod discord;
+pub(crate) mod doctor;
 pub(crate) mod endpoint;
 pub mod english;
 pub(crate) mod import;
@@ -134,6 +135,12 @@ mod tests {
             discord::Discord::VARIANTS,
             &discord::Discord::samples(),
             discord::Discord::variant,
+        );
+        check(
+            "doctor",
+            doctor::Doctor::VARIANTS,
+            &doctor::Doctor::samples(),
+            doctor::Doctor::variant,
         );
         check(
             "cli",

@@ -40,6 +40,10 @@ pub const TEXT_CHANNEL_ID: u64 = 1_300_000_000_000_000_200;
 /// A voice channel of the guild, for scheduled events.
 pub const VOICE_CHANNEL_ID: u64 = 1_300_000_000_000_000_300;
 pub const BOT_USERNAME: &str = "weekly-postmortem";
+/// The role Discord makes for the bot when it joins (`tags.bot_id`), allowed Manage Events.
+pub const BOT_ROLE_ID: u64 = 1_300_000_000_000_000_500;
+/// A role of the guild the tests configure as the facilitators'.
+pub const FACILITATOR_ROLE_ID: u64 = 1_300_000_000_000_000_777;
 
 /// The locales Discord accepts in `name_localizations` and `description_localizations`.
 /// `ja` is one; `ja-JP` is not.
@@ -115,6 +119,12 @@ struct FakeState {
     threads: Vec<Value>,
     /// Answer thread creation with 403 Missing Permissions.
     refuse_threads: bool,
+    /// Answer `GET /users/@me` with 401, as Discord does for a reset token.
+    reject_token: bool,
+    /// The bot is not a member of the guild (it was never invited, or kicked).
+    outside_guild: bool,
+    /// Permission bits the text channel's overwrite denies the bot's role.
+    text_channel_deny: u64,
 }
 
 impl FakeState {
@@ -388,6 +398,21 @@ impl FakeDiscord {
     /// for a bot without the permission.
     pub fn refuse_threads(&self, refuse: bool) {
         self.shared.update(|s| s.refuse_threads = refuse);
+    }
+
+    /// From now on, refuse the bot's token (401), as after a reset in the portal.
+    pub fn reject_token(&self) {
+        self.shared.update(|s| s.reject_token = true);
+    }
+
+    /// From now on, the bot is not in the guild.
+    pub fn leave_guild(&self) {
+        self.shared.update(|s| s.outside_guild = true);
+    }
+
+    /// The text channel's permissions deny the bot's role these bits.
+    pub fn deny_in_text_channel(&self, bits: u64) {
+        self.shared.update(|s| s.text_channel_deny = bits);
     }
 
     /// The threads created so far, in order.
@@ -1021,6 +1046,8 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/oauth2/applications/@me", get(get_application))
         .route("/applications/@me", get(get_application))
         .route("/users/@me", get(get_current_user))
+        .route("/guilds/{guild}", get(get_guild))
+        .route("/channels/{channel}", get(get_channel))
         .route(
             "/applications/{app}/guilds/{guild}/commands",
             put(put_guild_commands).get(get_guild_commands),
@@ -1133,8 +1160,78 @@ async fn get_application() -> Response {
     }))
 }
 
-async fn get_current_user() -> Response {
+async fn get_current_user(State(shared): State<Arc<Shared>>) -> Response {
+    if shared.lock().reject_token {
+        return discord_error(StatusCode::UNAUTHORIZED, 0, "401: Unauthorized");
+    }
     ok_json(bot_user_json())
+}
+
+/// The guild as `GET /guilds/{id}` answers: owned by a person (so the bot's
+/// permissions come from its roles), with the bot's and the facilitators' roles.
+async fn get_guild(State(shared): State<Arc<Shared>>, Path(guild): Path<u64>) -> Response {
+    if guild != GUILD_ID || shared.lock().outside_guild {
+        return discord_error(StatusCode::FORBIDDEN, 50001, "Missing Access");
+    }
+    let mut json = guild_create_json();
+    let fields = json.as_object_mut().expect("an object");
+    for only_in_create in [
+        "joined_at",
+        "large",
+        "unavailable",
+        "member_count",
+        "voice_states",
+        "members",
+        "channels",
+        "threads",
+        "presences",
+        "stage_instances",
+        "guild_scheduled_events",
+    ] {
+        fields.remove(only_in_create);
+    }
+    fields.insert("owner_id".into(), json!("1300000000000000900"));
+    fields.insert("roles".into(), json!(guild_roles_json()));
+    ok_json(json)
+}
+
+fn guild_roles_json() -> Vec<Value> {
+    let role = |id: u64, name: &str, permissions: u64, bot: bool| {
+        let mut role = everyone_role_json();
+        role["id"] = json!(id.to_string());
+        role["name"] = json!(name);
+        role["permissions"] = json!(permissions.to_string());
+        role["position"] = json!(1);
+        if bot {
+            role["managed"] = json!(true);
+            role["tags"] = json!({ "bot_id": BOT_USER_ID.to_string() });
+        }
+        role
+    };
+    vec![
+        everyone_role_json(),
+        role(BOT_ROLE_ID, BOT_USERNAME, 1 << 33, true),
+        role(FACILITATOR_ROLE_ID, "ファシリテーター", 0, false),
+    ]
+}
+
+async fn get_channel(State(shared): State<Arc<Shared>>, Path(channel): Path<u64>) -> Response {
+    let deny = shared.lock().text_channel_deny;
+    let overwrites = if deny == 0 {
+        json!([])
+    } else {
+        json!([{ "id": BOT_ROLE_ID.to_string(), "type": 0, "allow": "0", "deny": deny.to_string() }])
+    };
+    let (kind, name) = match channel {
+        TEXT_CHANNEL_ID => (0, "postmortem"),
+        VOICE_CHANNEL_ID => (2, "会議室"),
+        _ => return discord_error(StatusCode::NOT_FOUND, 10003, "Unknown Channel"),
+    };
+    ok_json(json!({
+        "id": channel.to_string(), "type": kind, "guild_id": GUILD_ID.to_string(), "name": name,
+        "position": 0, "permission_overwrites": if kind == 0 { overwrites } else { json!([]) },
+        "parent_id": null, "nsfw": false, "flags": 0,
+    }))
 }
 
 async fn put_guild_commands(
@@ -1701,9 +1798,18 @@ async fn delete_event(
     })
 }
 
-async fn get_member(Path((guild, user)): Path<(u64, u64)>) -> Response {
+async fn get_member(
+    State(shared): State<Arc<Shared>>,
+    Path((guild, user)): Path<(u64, u64)>,
+) -> Response {
     if guild != GUILD_ID {
         return discord_error(StatusCode::NOT_FOUND, 10004, "Unknown Guild");
+    }
+    if user == BOT_USER_ID {
+        if shared.lock().outside_guild {
+            return discord_error(StatusCode::NOT_FOUND, 10007, "Unknown Member");
+        }
+        return ok_json(member_json(user, &[BOT_ROLE_ID], None));
     }
     ok_json(member_json(user, &[], None))
 }

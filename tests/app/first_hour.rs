@@ -31,8 +31,9 @@ fn the_invite_url_names_the_application_and_exactly_the_permissions_the_bot_uses
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     // View Channel, Send Messages, Embed Links, Attach Files, Read Message History,
-    // Manage Events, Create Public Threads, Send Messages in Threads; no Administrator.
-    let permissions = 1024u64 + 2048 + 16384 + 32768 + 65536 + (1 << 33) + (1 << 35) + (1 << 38);
+    // Connect, Manage Events, Create Public Threads, Send Messages in Threads; no Administrator.
+    let permissions =
+        1024u64 + 2048 + 16384 + 32768 + 65536 + (1 << 20) + (1 << 33) + (1 << 35) + (1 << 38);
     assert_eq!(
         stdout(&output).trim(),
         format!(
@@ -181,4 +182,148 @@ fn the_readmes_minimal_configuration_passes_check_config_and_its_links_lead_some
     }
     let lines = readme.lines().count();
     assert!(lines <= 300, "the README is for a new user: {lines} lines");
+}
+
+mod doctor {
+    use crate::fake_discord::{
+        FACILITATOR_ROLE_ID, FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID, VOICE_CHANNEL_ID,
+    };
+    use crate::helpers::{TestApp, WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, stdout};
+
+    const TOKEN_ENV: &str = "DOCTOR_TEST_TOKEN";
+
+    fn app(fake: &FakeDiscord, daemon: &str, discord: &str) -> TestApp {
+        spawn_app_with(&format!(
+            "{}{WEEKLY_MEETING}\n[discord]\ntoken_env = \"{TOKEN_ENV}\"\nguild_id = \"{GUILD_ID}\"\napi_base_url = \"{}\"\n{discord}\n",
+            daemon_section(daemon),
+            fake.base_url()
+        ))
+    }
+
+    fn places(channel: u64, role: u64, voice: u64) -> String {
+        format!(
+            "channel_id = {channel}\nfacilitator_role_id = \"{role}\"\nvoice_channel_id = {voice}"
+        )
+    }
+
+    /// (exit code, stdout, stderr) of `doctor` with the token set.
+    fn doctor(app: &TestApp) -> (Option<i32>, String, String) {
+        let token = super::token_of(crate::fake_discord::APPLICATION_ID);
+        let output = app
+            .command()
+            .env(TOKEN_ENV, &token)
+            .arg("doctor")
+            .output()
+            .unwrap();
+        let (out, err) = (stdout(&output), stderr(&output));
+        assert!(
+            !out.contains(&token) && !err.contains(&token),
+            "the token is never printed"
+        );
+        (output.status.code(), out, err)
+    }
+
+    #[test]
+    fn a_ready_setup_is_all_checks_and_exit_0() {
+        let fake = FakeDiscord::start();
+        let app = app(
+            &fake,
+            "",
+            &places(TEXT_CHANNEL_ID, FACILITATOR_ROLE_ID, VOICE_CHANNEL_ID),
+        );
+        let (code, out, err) = doctor(&app);
+        assert_eq!(code, Some(0), "{out}{err}");
+        for line in [
+            "✓ 設定ファイル",
+            "✓ 状態ディレクトリ",
+            "✓ Discord: トークンが受け付けられました（ボット weekly-postmortem）",
+            "✓ Discord: ボットはサーバー「Fake guild」に参加しています",
+            "✓ Discord: チャンネル #postmortem でボットに必要な権限がそろっています",
+            "✓ Discord: ファシリテーターのロール「ファシリテーター」があります",
+            "✓ Discord: ボイスチャンネル「会議室」にイベントを作れます",
+            "問題は見つかりませんでした",
+        ] {
+            assert!(out.contains(line), "{line} in\n{out}");
+        }
+        assert!(!out.contains('✗'), "{out}");
+    }
+
+    #[test]
+    fn each_injected_failure_is_named_with_its_fix_and_exit_1() {
+        let fake = FakeDiscord::start();
+        let ready = places(TEXT_CHANNEL_ID, FACILITATOR_ROLE_ID, VOICE_CHANNEL_ID);
+        let cases: Vec<(String, Box<dyn Fn(&FakeDiscord)>, &str)> = vec![
+            (
+                ready.clone(),
+                Box::new(|fake: &FakeDiscord| fake.deny_in_text_channel(1 << 35)),
+                "✗ Discord: チャンネル #postmortem でボットに「公開スレッドの作成」権限がありません。チャンネルの権限設定でロール weekly-postmortem に許可してください",
+            ),
+            (
+                places(999, FACILITATOR_ROLE_ID, VOICE_CHANNEL_ID),
+                Box::new(|_: &FakeDiscord| {}),
+                "✗ Discord: チャンネル 999 が見つからないか、ボットから見えません",
+            ),
+            (
+                places(TEXT_CHANNEL_ID, 998, VOICE_CHANNEL_ID),
+                Box::new(|_: &FakeDiscord| {}),
+                "✗ Discord: ファシリテーターのロール 998 がサーバーにありません",
+            ),
+            (
+                places(TEXT_CHANNEL_ID, FACILITATOR_ROLE_ID, TEXT_CHANNEL_ID),
+                Box::new(|_: &FakeDiscord| {}),
+                "✗ Discord: 「postmortem」はボイスチャンネルではありません",
+            ),
+            (
+                ready.clone(),
+                Box::new(|fake: &FakeDiscord| fake.leave_guild()),
+                "✗ Discord: ボットがサーバー 1300000000000000100 に参加していません。`weekly-postmortem discord-invite-url` のアドレスを開いて招待してください",
+            ),
+            (
+                ready.clone(),
+                Box::new(|fake: &FakeDiscord| fake.reject_token()),
+                "✗ Discord: トークンが受け付けられません",
+            ),
+        ];
+        for (discord, inject, expected) in cases {
+            let fake = FakeDiscord::start();
+            inject(&fake);
+            let app = app(&fake, "", &discord);
+            let (code, out, err) = doctor(&app);
+            assert_eq!(code, Some(1), "{expected}: {out}{err}");
+            assert!(out.contains(expected), "{expected} in\n{out}");
+            assert!(err.contains("直すところが 1 件あります"), "{err}");
+        }
+        drop(fake);
+    }
+
+    #[test]
+    fn a_missing_token_a_taken_port_and_an_absent_alerts_token_are_named() {
+        let fake = FakeDiscord::start();
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = taken.local_addr().unwrap();
+        let app = spawn_app_with(&format!(
+            "{}{WEEKLY_MEETING}\n[alerts]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"DOCTOR_ALERTS_TOKEN\"\n\n[discord]\ntoken_env = \"{TOKEN_ENV}\"\nguild_id = \"{GUILD_ID}\"\napi_base_url = \"{}\"\n{}\n",
+            daemon_section("").replace("127.0.0.1:0", &address.to_string()),
+            fake.base_url(),
+            places(TEXT_CHANNEL_ID, FACILITATOR_ROLE_ID, VOICE_CHANNEL_ID),
+        ));
+        let output = app
+            .command()
+            .env_remove(TOKEN_ENV)
+            .env_remove("DOCTOR_ALERTS_TOKEN")
+            .arg("doctor")
+            .output()
+            .unwrap();
+        let out = stdout(&output);
+        assert_eq!(output.status.code(), Some(1), "{out}{}", stderr(&output));
+        for line in [
+            format!("✗ daemon.listen {address} で待ち受けられません"),
+            "✗ アラート用のトークンが DOCTOR_ALERTS_TOKEN にありません".to_string(),
+            format!("✗ Discord のボットのトークンが {TOKEN_ENV} にありません"),
+        ] {
+            assert!(out.contains(&line), "{line} in\n{out}");
+        }
+        assert!(stderr(&output).contains("直すところが 3 件あります"));
+        drop(taken);
+    }
 }
