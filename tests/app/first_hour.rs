@@ -192,6 +192,9 @@ mod doctor {
 
     const TOKEN_ENV: &str = "DOCTOR_TEST_TOKEN";
 
+    /// What a case does to the fake before `doctor` runs.
+    type Injection = Box<dyn Fn(&FakeDiscord)>;
+
     fn app(fake: &FakeDiscord, daemon: &str, discord: &str) -> TestApp {
         spawn_app_with(&format!(
             "{}{WEEKLY_MEETING}\n[discord]\ntoken_env = \"{TOKEN_ENV}\"\nguild_id = \"{GUILD_ID}\"\napi_base_url = \"{}\"\n{discord}\n",
@@ -252,7 +255,7 @@ mod doctor {
     fn each_injected_failure_is_named_with_its_fix_and_exit_1() {
         let fake = FakeDiscord::start();
         let ready = places(TEXT_CHANNEL_ID, FACILITATOR_ROLE_ID, VOICE_CHANNEL_ID);
-        let cases: Vec<(String, Box<dyn Fn(&FakeDiscord)>, &str)> = vec![
+        let cases: Vec<(String, Injection, &str)> = vec![
             (
                 ready.clone(),
                 Box::new(|fake: &FakeDiscord| fake.deny_in_text_channel(1 << 35)),
