@@ -102,26 +102,20 @@ pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
         }
     }
     if let Some(google) = &config.google {
-        let reached = runtime.block_on(async {
-            let api = crate::calendar::sync::connect(google, &config.daemon.state_dir)
-                .await
-                .map_err(|e| e.to_string())?;
-            let meeting = config.meetings.first().map_or("", |m| m.id.as_str());
-            crate::calendar::google::CalendarApi::list_managed(&api, meeting, env.clock.now())
-                .await
-                .map(drop)
-                .map_err(|e| e.to_string())
-        });
-        match reached {
-            Ok(()) => say(
-                Say::GoogleReachable {
-                    calendar: &google.calendar_id,
-                },
-                false,
-            ),
-            Err(error) => say(
+        let checked = runtime.block_on(check_google(env, google));
+        let calendar = google.calendar_id.as_str();
+        match checked {
+            Ok(()) => say(Say::GoogleReady { calendar }, false),
+            Err(GoogleProblem::Unreadable(error)) => say(
                 Say::GoogleUnreachable {
-                    calendar: &google.calendar_id,
+                    calendar,
+                    error: &error,
+                },
+                true,
+            ),
+            Err(GoogleProblem::ReadOnly(error)) => say(
+                Say::GoogleReadOnly {
+                    calendar,
                     error: &error,
                 },
                 true,
@@ -203,3 +197,32 @@ fn push_once(list: &mut Vec<u64>, id: Option<crate::config::Snowflake>) {
         list.push(id.0);
     }
 }
+
+enum GoogleProblem {
+    Unreadable(String),
+    ReadOnly(String),
+}
+
+/// The credentials parse, a token is obtained (as `impersonate` when set, which is
+/// what inviting attendees needs), the calendar's events can be read, and an event
+/// can be written: deleting one that does not exist answers 404 (success) to a
+/// writer and 403 to a reader, so the probe changes nothing.
+async fn check_google(
+    env: &Env,
+    google: &crate::config::GoogleConfig,
+) -> Result<(), GoogleProblem> {
+    use crate::calendar::google::CalendarApi;
+    let api = crate::calendar::sync::connect(google, &env.config.daemon.state_dir)
+        .await
+        .map_err(|e| GoogleProblem::Unreadable(e.to_string()))?;
+    let meeting = env.config.meetings.first().map_or("", |m| m.id.as_str());
+    api.list_managed(meeting, env.clock.now())
+        .await
+        .map_err(|e| GoogleProblem::Unreadable(e.to_string()))?;
+    api.cancel(WRITE_PROBE_EVENT)
+        .await
+        .map_err(|e| GoogleProblem::ReadOnly(e.to_string()))
+}
+
+/// An event id in Google's alphabet (a–v, 0–9) that no sync ever creates.
+const WRITE_PROBE_EVENT: &str = "doctorprobe0";

@@ -17,7 +17,8 @@ catalogue! {
         AlertsNoToken { source: &'a str },
         DiscordNoToken { source: &'a str },
         Discord { finding: &'a Finding },
-        GoogleReachable { calendar: &'a str },
+        GoogleReady { calendar: &'a str },
+        GoogleReadOnly { calendar: &'a str, error: &'a str },
         GoogleUnreachable { calendar: &'a str, error: &'a str },
         HolidaysReachable { url: &'a str },
         HolidaysUnreachable { url: &'a str, error: &'a str },
@@ -66,9 +67,12 @@ impl Message for Doctor<'_> {
                 "✗ Discord のボットのトークンが {source} にありません。開発者ポータルの「ボット」ページで発行して置いてください"
             ),
             Discord { finding } => discord_ja(finding),
-            GoogleReachable { calendar } => {
-                format!("✓ Google カレンダー {calendar} に接続し、予定を読めました")
+            GoogleReady { calendar } => {
+                format!("✓ Google カレンダー {calendar} の予定を読み書きできます")
             }
+            GoogleReadOnly { calendar, error } => format!(
+                "✗ Google カレンダー {calendar} の予定は読めますが、書き込めません（{error}）。カレンダーの共有設定で、サービスアカウントの権限を「予定の変更」にしてください"
+            ),
             GoogleUnreachable { calendar, error } => format!(
                 "✗ Google カレンダー {calendar} を読めません（{error}）。認証情報と、カレンダーがサービスアカウントに「予定の変更」権限で共有されているかを確かめてください"
             ),
@@ -108,9 +112,12 @@ impl Message for Doctor<'_> {
                 "✗ no Discord bot token in {source}: create one on the Bot page of the Developer Portal and put it there"
             ),
             Discord { finding } => discord_en(finding),
-            GoogleReachable { calendar } => {
-                format!("✓ Google Calendar {calendar}: connected and read its events")
+            GoogleReady { calendar } => {
+                format!("✓ Google Calendar {calendar}: its events can be read and written")
             }
+            GoogleReadOnly { calendar, error } => format!(
+                "✗ Google Calendar {calendar} can be read but not written ({error}): share it with the service account with \"Make changes to events\""
+            ),
             GoogleUnreachable { calendar, error } => format!(
                 "✗ cannot read Google Calendar {calendar} ({error}): check the credentials and that the calendar is shared with the service account with \"Make changes to events\""
             ),

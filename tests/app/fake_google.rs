@@ -92,6 +92,8 @@ struct Inner {
     commit_then_fail: usize,
     /// Calendars that do not exist (or are not shared with us): 404.
     missing_calendars: Vec<String>,
+    /// Calendars shared with us to read only: writes answer 403.
+    read_only_calendars: Vec<String>,
     /// Leave cancelled events out of listings even with `showDeleted`, as
     /// Google might for events filtered by extended property.
     hide_cancelled: bool,
@@ -245,6 +247,13 @@ impl FakeGoogle {
     /// Listings leave cancelled events out whatever `showDeleted` says.
     pub fn hide_cancelled_in_lists(&self, hide: bool) {
         lock(&self.state).hide_cancelled = hide;
+    }
+
+    /// Writes to this calendar answer 403, as for one shared with "See all event details".
+    pub fn set_read_only_calendar(&self, calendar_id: &str) {
+        lock(&self.state)
+            .read_only_calendars
+            .push(calendar_id.to_string());
     }
 
     /// Calls about this calendar answer 404, as for an id nobody shared with us.
@@ -466,6 +475,17 @@ async fn gate(State(state): State<Shared>, request: Request, next: Next) -> Resp
     });
     if is_calendar && missing {
         return google_error(404, "Not Found", "notFound");
+    }
+    let read_only = lock(&state).read_only_calendars.iter().any(|c| {
+        path.contains(&format!("/calendars/{}/", urlencoding_like(c)))
+            || path.contains(&format!("/calendars/{c}/"))
+    });
+    if is_write && read_only {
+        return google_error(
+            403,
+            "You need to have writer access to this calendar.",
+            "requiredAccessLevel",
+        );
     }
     if let Some((status, reason)) = failure {
         let message = match status {

@@ -330,3 +330,97 @@ mod doctor {
         drop(taken);
     }
 }
+
+mod doctor_google {
+    use crate::fake_google::FakeGoogle;
+    use crate::helpers::{TestApp, WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, stdout};
+
+    const CALENDAR: &str = "team@example.com";
+
+    fn with_google(fake: &FakeGoogle) -> TestApp {
+        let app = spawn_app_with("");
+        let key = fake.write_service_account_key(app.dir.path());
+        std::fs::write(
+            &app.config_path,
+            format!(
+                "{}{WEEKLY_MEETING}\n[google]\ncalendar_id = \"{CALENDAR}\"\ncredentials_file = \"{}\"\napi_base_url = \"{}\"\n",
+                daemon_section(""),
+                key.display(),
+                fake.api_base_url()
+            ),
+        )
+        .unwrap();
+        app
+    }
+
+    #[test]
+    fn a_calendar_shared_to_change_events_passes_and_each_failure_is_named() {
+        let fake = FakeGoogle::start();
+        let app = with_google(&fake);
+        let output = app.run(&["doctor"]);
+        let out = stdout(&output);
+        assert_eq!(output.status.code(), Some(0), "{out}{}", stderr(&output));
+        assert!(
+            out.contains("✓ Google カレンダー team@example.com の予定を読み書きできます"),
+            "{out}"
+        );
+        assert!(fake.events().is_empty(), "the probe writes nothing");
+        let probes = fake
+            .requests()
+            .iter()
+            .filter(|(method, path)| method == "DELETE" && path.ends_with("/events/doctorprobe0"))
+            .count();
+        assert_eq!(probes, 1, "one delete of an event that never existed");
+
+        let cases: [(&str, fn(&FakeGoogle)); 3] = [
+            ("の予定は読めますが、書き込めません", |f| {
+                f.set_read_only_calendar(CALENDAR)
+            }),
+            ("を読めません", |f| f.set_missing_calendar(CALENDAR)),
+            ("を読めません", |f| f.reject_tokens(true)),
+        ];
+        for (expected, inject) in cases {
+            let fake = FakeGoogle::start();
+            inject(&fake);
+            let app = with_google(&fake);
+            let output = app.run(&["doctor"]);
+            let out = stdout(&output);
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "{expected}: {out}{}",
+                stderr(&output)
+            );
+            assert!(
+                out.contains(&format!("✗ Google カレンダー {CALENDAR} {expected}")),
+                "{expected} in\n{out}"
+            );
+        }
+
+        // A key that does not parse is named too.
+        let app = with_google(&fake);
+        let broken = app.dir.path().join("broken-key.json");
+        std::fs::write(&broken, "{\"type\": \"service_account\"}").unwrap();
+        let config = std::fs::read_to_string(&app.config_path).unwrap();
+        let key_line = config
+            .lines()
+            .find(|l| l.starts_with("credentials_file"))
+            .unwrap()
+            .to_string();
+        std::fs::write(
+            &app.config_path,
+            config.replace(
+                &key_line,
+                &format!("credentials_file = \"{}\"", broken.display()),
+            ),
+        )
+        .unwrap();
+        let output = app.run(&["doctor"]);
+        assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+        assert!(
+            stdout(&output).contains("✗ Google カレンダー"),
+            "{}",
+            stdout(&output)
+        );
+    }
+}
