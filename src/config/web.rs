@@ -28,6 +28,24 @@ pub struct WebConfig {
 }
 
 impl WebConfig {
+    /// The `Host` values `public_url` and `hosts` name: `public_url`'s host
+    /// with its port, and without one when it is the scheme's default (what a
+    /// browser sends).
+    pub fn host_names(&self) -> Vec<String> {
+        let mut names = self.hosts.clone();
+        if let Some(url) = &self.public_url
+            && let Some(host) = url.host_str()
+        {
+            let host = host.to_ascii_lowercase();
+            if let Some(port) = url.port_or_known_default() {
+                names.push(format!("{host}:{port}"));
+            }
+            if url.port().is_none() {
+                names.push(host);
+            }
+        }
+        names
+    }
     /// Whether a request from `peer` may be served, and who it says it is:
     /// only a trusted proxy may assert a user, and it must.
     pub fn user<'a>(&self, peer: IpAddr, header: Option<&'a str>) -> Option<&'a str> {
@@ -191,27 +209,6 @@ fn is_host_value(text: &str) -> bool {
         && text
             .parse::<axum::http::uri::Authority>()
             .is_ok_and(|a| a.as_str() == text && !text.contains('@'))
-}
-
-impl WebConfig {
-    /// The `Host` values `public_url` and `hosts` name: `public_url`'s host
-    /// with its port, and without one when it is the scheme's default (what a
-    /// browser sends).
-    pub fn host_names(&self) -> Vec<String> {
-        let mut names = self.hosts.clone();
-        if let Some(url) = &self.public_url
-            && let Some(host) = url.host_str()
-        {
-            let host = host.to_ascii_lowercase();
-            if let Some(port) = url.port_or_known_default() {
-                names.push(format!("{host}:{port}"));
-            }
-            if url.port().is_none() {
-                names.push(host);
-            }
-        }
-        names
-    }
 }
 
 /// The one rule for `daemon.listen`: loopback is open to this machine only;

@@ -162,7 +162,7 @@ async fn channel_finding(
             channel: channel.name.clone(),
         };
     }
-    #[allow(deprecated)] // serenity's own rule of roles and overwrites, not a copy of it
+    // serenity's own rule of roles and overwrites, not a copy of it.
     let effective: Permissions = guild.user_permissions_in(&channel, member);
     let missing: Vec<&'static BotPermission> = BOT_PERMISSIONS
         .iter()
