@@ -218,6 +218,13 @@ fn a_reader_browses_the_archive_and_searches_it_in_japanese() {
         let form = client.form(Locator::Css("form.search")).await.unwrap();
         form.set_by_name("q", "デッドロック").await.unwrap();
         form.submit().await.unwrap();
+        // The results page may still be loading when submit returns.
+        client
+            .wait()
+            .at_most(std::time::Duration::from_secs(10))
+            .for_element(Locator::Css("ol.results mark"))
+            .await
+            .expect("the results page shows a highlighted match");
         let marks = client
             .find_all(Locator::Css("ol.results mark"))
             .await
