@@ -254,8 +254,12 @@ impl Doctor<'static> {
             DiscordNoToken {
                 source: "DISCORD_TOKEN",
             },
-            GoogleReachable {
+            GoogleReady {
                 calendar: "team@example.com",
+            },
+            GoogleReadOnly {
+                calendar: "team@example.com",
+                error: "403",
             },
             GoogleUnreachable {
                 calendar: "team@example.com",

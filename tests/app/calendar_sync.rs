@@ -268,19 +268,10 @@ fn bad_google_settings_are_named_and_nothing_is_written() {
 
     let keyless = app.dir.path().join("keyless.json");
     std::fs::write(&keyless, r#"{"type": "service_account", "client_email": "bot@example.iam.gserviceaccount.com", "token_uri": "http://127.0.0.1:9/token"}"#).unwrap();
-    let key_path = config
-        .lines()
-        .find(|l| l.starts_with("credentials_file"))
-        .unwrap()
-        .to_string();
-    std::fs::write(
-        &app.config_path,
-        config.replace(
-            &key_path,
-            &format!("credentials_file = \"{}\"", keyless.display()),
-        ),
-    )
-    .unwrap();
+    app.replace_config_line(
+        "credentials_file",
+        &format!("credentials_file = \"{}\"", keyless.display()),
+    );
     let output = app.run(&["sync", "--once"]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(

@@ -401,20 +401,10 @@ mod doctor_google {
         let app = with_google(&fake);
         let broken = app.dir.path().join("broken-key.json");
         std::fs::write(&broken, "{\"type\": \"service_account\"}").unwrap();
-        let config = std::fs::read_to_string(&app.config_path).unwrap();
-        let key_line = config
-            .lines()
-            .find(|l| l.starts_with("credentials_file"))
-            .unwrap()
-            .to_string();
-        std::fs::write(
-            &app.config_path,
-            config.replace(
-                &key_line,
-                &format!("credentials_file = \"{}\"", broken.display()),
-            ),
-        )
-        .unwrap();
+        app.replace_config_line(
+            "credentials_file",
+            &format!("credentials_file = \"{}\"", broken.display()),
+        );
         let output = app.run(&["doctor"]);
         assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
         assert!(

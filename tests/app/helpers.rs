@@ -89,6 +89,17 @@ impl TestApp {
         cmd
     }
 
+    /// Replaces the config's line that starts with `prefix` by `line`.
+    pub fn replace_config_line(&self, prefix: &str, line: &str) {
+        let config = std::fs::read_to_string(&self.config_path).unwrap();
+        let old = config
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no line starting {prefix:?} in the config"))
+            .to_string();
+        std::fs::write(&self.config_path, config.replace(&old, line)).unwrap();
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
         self.command()
             .args(args)
