@@ -337,6 +337,9 @@ mod doctor_google {
 
     const CALENDAR: &str = "team@example.com";
 
+    /// What a case does to the fake before `doctor` runs.
+    type Injection = fn(&FakeGoogle);
+
     fn with_google(fake: &FakeGoogle) -> TestApp {
         let app = spawn_app_with("");
         let key = fake.write_service_account_key(app.dir.path());
@@ -372,7 +375,7 @@ mod doctor_google {
             .count();
         assert_eq!(probes, 1, "one delete of an event that never existed");
 
-        let cases: [(&str, fn(&FakeGoogle)); 3] = [
+        let cases: [(&str, Injection); 3] = [
             ("の予定は読めますが、書き込めません", |f| {
                 f.set_read_only_calendar(CALENDAR)
             }),
