@@ -6,6 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+# dpkg-shlibdeps computes the package's Depends from what the binary links against.
+if ! command -v dpkg-shlibdeps >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dpkg-dev >/dev/null
+fi
 command -v cargo-deb >/dev/null 2>&1 || cargo install cargo-deb --locked --version 3.8.0
 WEEKLY_POSTMORTEM_PORTABLE=1 cargo build --release --locked
 cargo deb --no-build
