@@ -6,7 +6,6 @@ use std::io::Write;
 use anyhow::Context;
 
 use super::{CliError, Env};
-use crate::config::DEFAULT_TOKEN_ENV;
 use crate::discord::bot::token;
 use crate::discord::permissions::{BOT_PERMISSIONS, invite_url};
 use crate::domain::language::Language;
@@ -20,14 +19,7 @@ pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
         .discord
         .as_ref()
         .ok_or_else(|| env.usage(Say::InviteNeedsDiscord { path: &path }))?;
-    let source = match &discord.token_file {
-        Some(file) => format!("token_file {}", file.display()),
-        None => discord
-            .token_env
-            .as_deref()
-            .unwrap_or(DEFAULT_TOKEN_ENV)
-            .to_string(),
-    };
+    let source = discord.token_source();
     let token = token(discord).map_err(|_| env.usage(Say::InviteNeedsToken { source: &source }))?;
     let id = token
         .application_id()

@@ -8,7 +8,6 @@ use std::net::SocketAddr;
 use anyhow::Context;
 
 use super::{CliError, Env};
-use crate::config::DEFAULT_TOKEN_ENV;
 use crate::discord::doctor::{Finding, Places};
 use crate::messages::Message;
 use crate::messages::doctor::Doctor as Say;
@@ -53,26 +52,14 @@ pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
     );
     if let Some(alerts) = &config.alerts {
         listen_line(&mut say, "alerts.listen", alerts.listen, None);
-        let source = match &alerts.token_file {
-            Some(file) => format!("alerts.token_file {}", file.display()),
-            None => alerts
-                .token_env
-                .clone()
-                .unwrap_or_else(|| crate::config::DEFAULT_ALERTS_TOKEN_ENV.to_string()),
-        };
+        let source = alerts.token_source();
         match alerts.token() {
             Ok(_) => say(Say::AlertsToken { source: &source }, false),
             Err(_) => say(Say::AlertsNoToken { source: &source }, true),
         }
     }
     if let Some(discord) = &config.discord {
-        let source = match &discord.token_file {
-            Some(file) => format!("discord.token_file {}", file.display()),
-            None => discord
-                .token_env
-                .clone()
-                .unwrap_or_else(|| DEFAULT_TOKEN_ENV.to_string()),
-        };
+        let source = discord.token_source();
         match crate::discord::bot::token(discord) {
             Err(_) => say(Say::DiscordNoToken { source: &source }, true),
             Ok(token) => {

@@ -168,6 +168,18 @@ impl RawAlerts {
 }
 
 impl AlertsConfig {
+    /// Where the hook token is read from, as a person names it in a message.
+    pub fn token_source(&self) -> String {
+        match &self.token_file {
+            Some(file) => format!("alerts.token_file {}", file.display()),
+            None => self
+                .token_env
+                .as_deref()
+                .unwrap_or(DEFAULT_ALERTS_TOKEN_ENV)
+                .to_string(),
+        }
+    }
+
     /// The hook token, from `token_file` or the environment; the message
     /// names where it looked, never the token.
     pub fn token(&self) -> Result<String, String> {

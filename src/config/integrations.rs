@@ -110,6 +110,21 @@ pub struct DiscordConfig {
 
 pub const DEFAULT_TOKEN_ENV: &str = "DISCORD_TOKEN";
 
+impl DiscordConfig {
+    /// Where the bot token is read from, as a person names it in a message:
+    /// `discord.token_file PATH`, or the environment variable's name.
+    pub fn token_source(&self) -> String {
+        match &self.token_file {
+            Some(file) => format!("discord.token_file {}", file.display()),
+            None => self
+                .token_env
+                .as_deref()
+                .unwrap_or(DEFAULT_TOKEN_ENV)
+                .to_string(),
+        }
+    }
+}
+
 /// A Discord id, written as a string or an integer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(try_from = "SnowflakeText")]
