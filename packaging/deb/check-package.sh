@@ -21,11 +21,12 @@ trap 'rm -rf "$unpacked"' EXIT
 dpkg-deb -x "$deb" "$unpacked"
 binary="$unpacked/usr/bin/weekly-postmortem"
 # Ubuntu 22.04 has glibc 2.35 and cannot load packed relocations.
-if readelf -V "$binary" | grep -q GLIBC_ABI_DT_RELR; then
+versions=$(readelf -V "$binary")
+if grep -q GLIBC_ABI_DT_RELR <<<"$versions"; then
     echo "the packaged binary needs GLIBC_ABI_DT_RELR (glibc 2.36)" >&2
     exit 1
 fi
-newest=$(readelf -V "$binary" | grep -o 'GLIBC_2\.[0-9]*' | sort -uV | tail -n 1)
+newest=$(grep -o 'GLIBC_2\.[0-9]*' <<<"$versions" | sort -uV | tail -n 1)
 echo "newest glibc version the binary needs: $newest"
 if [ "$(printf '%s\n' "$newest" GLIBC_2.35 | sort -V | tail -n 1)" != GLIBC_2.35 ]; then
     echo "the packaged binary needs $newest, newer than Ubuntu 22.04's GLIBC_2.35" >&2
@@ -37,12 +38,15 @@ case "$depends" in
     *"libc6 (>= ${newest#GLIBC_})"*) ;;
     *) echo "Depends does not say libc6 (>= ${newest#GLIBC_})" >&2; exit 1 ;;
 esac
+# The listing is read whole first: `grep -q` stopping early would break dpkg-deb's pipe.
+contents=$(dpkg-deb -c "$deb")
 for path in ./usr/bin/weekly-postmortem ./usr/lib/systemd/system/weekly-postmortem.service \
     ./etc/weekly-postmortem/config.toml ./usr/share/doc/weekly-postmortem/README.md; do
-    dpkg-deb -c "$deb" | grep -q " $path\$" || { echo "the package lacks $path" >&2; exit 1; }
+    grep -q " $path\$" <<<"$contents" || { echo "the package lacks $path" >&2; exit 1; }
 done
 grep -q '^ExecStart=/usr/bin/weekly-postmortem ' "$unpacked/usr/lib/systemd/system/weekly-postmortem.service"
-dpkg-deb -I "$deb" conffiles | grep -qx /etc/weekly-postmortem/config.toml
+conffiles=$(dpkg-deb -I "$deb" conffiles)
+grep -qx /etc/weekly-postmortem/config.toml <<<"$conffiles"
 
 dpkg -i "$deb"
 weekly-postmortem --version
