@@ -46,7 +46,7 @@ fn fixture(name: &str) -> String {
 }
 
 /// The hook listener's address, as `/healthz` reports it.
-fn hooks_url(daemon: &RunningDaemon) -> String {
+pub(crate) fn hooks_url(daemon: &RunningDaemon) -> String {
     let (_, body) = get(&format!("{}/healthz", daemon.base_url)).unwrap();
     let health: Value = serde_json::from_str(&body).unwrap();
     let detail = health["integrations"]["Alert hooks"]["detail"]
@@ -56,7 +56,7 @@ fn hooks_url(daemon: &RunningDaemon) -> String {
     format!("http://{address}/hooks/alertmanager")
 }
 
-fn post(url: &str, token: Option<&str>, body: String) -> (u16, Value) {
+pub(crate) fn post(url: &str, token: Option<&str>, body: String) -> (u16, Value) {
     let (status, text) = http(url, |c, u| {
         let request = c
             .post(u)
