@@ -154,8 +154,11 @@ pub trait ChatPort: Send + Sync + 'static {
     /// The scheduled events that exist now.
     fn scheduled_events(&self) -> impl Future<Output = anyhow::Result<Vec<ExistingEvent>>> + Send;
 
-    /// Applies one change to the scheduled events.
-    fn apply_event(&self, action: &EventAction) -> impl Future<Output = anyhow::Result<()>> + Send;
+    /// Applies one change to the scheduled events; a created event's id is returned.
+    fn apply_event(
+        &self,
+        action: &EventAction,
+    ) -> impl Future<Output = anyhow::Result<Option<u64>>> + Send;
 }
 
 #[cfg(test)]

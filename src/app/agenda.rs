@@ -41,6 +41,12 @@ pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
         Presenter::Member(member) => presenter_of(ctx, member)?,
         Presenter::Guest(name) => (name.trim().to_string(), name.trim().to_string(), None),
     };
+    // A member of the meeting's rotation is one of its own, whatever team the
+    // directory gives: only a team named here makes them a guest.
+    let directory_team = match directory_team {
+        Some(_) if super::rotation::roster(ctx)?.contains(&presenter) => None,
+        team => team,
+    };
     let team = item
         .team
         .as_deref()
@@ -104,19 +110,18 @@ pub fn add(ctx: &Context, actor: &Actor, item: NewItem) -> Answer {
             .say(ctx.language),
         ));
     }
+    let late = super::session::add_to_running(ctx, occurrence.date, &id)?;
     let label = session_label(&occurrence, ctx.language);
-    let who = match &team {
-        Some(team) => format!("{shown} / {team}"),
-        None => shown,
-    };
     Ok(Reply::public(
         Agenda::Added {
             label: &label,
             title: &title,
             kind_ja: &Label::Agenda { kind: item.kind }.say(Language::Ja),
             kind_en: &Label::Agenda { kind: item.kind }.say(Language::En),
-            who: &who,
+            who: &shown,
+            team: team.as_deref(),
             id: &id,
+            late,
         }
         .say(ctx.language),
     ))
@@ -164,26 +169,17 @@ pub fn list(ctx: &Context, date: Option<NaiveDate>) -> Answer {
         ));
     }
     let mut text = Agenda::Heading { label: &label }.say(ctx.language);
+    // The one agenda line (as in `/next` and the announcement), with the id to act on.
     for item in &items {
-        let kind = Label::Agenda { kind: item.kind }.say(ctx.language);
-        text += &format!("\n- {} ({kind}", item.title);
-        if let Some(p) = &item.presenter {
-            text += &format!(", {}", directory::display(ctx, p));
-        }
-        text += &format!(") `{}`", item.id);
+        let mut shown = item.clone();
+        shown.presenter = item.presenter.as_deref().map(|p| directory::display(ctx, p));
+        text += &format!(
+            "\n{} `{}`",
+            crate::domain::invite::agenda_line(&shown, ctx.language),
+            item.id
+        );
         if let Some(link) = &item.link {
             text += &format!(" <{link}>");
-        }
-        if let Some(team) = &item.team {
-            text += &Agenda::GuestFrom { team }.say(ctx.language);
-        }
-        if let Some(from) = item.carried_from {
-            text += &if item.is_left_over() {
-                Agenda::LeftOverFrom { from }
-            } else {
-                Agenda::CarriedFrom { from }
-            }
-            .say(ctx.language);
         }
     }
     Ok(Reply::public(text))

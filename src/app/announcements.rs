@@ -5,7 +5,7 @@ use crate::domain::invite::{agenda_line, proposal_text};
 use crate::domain::language::Language;
 use crate::domain::log::Session;
 use crate::domain::reminders::{Reminder, ReminderKind};
-use crate::domain::schedule::{SkipReason, Status};
+use crate::domain::schedule::{Occurrence, SkipReason, Status};
 use crate::messages::Message;
 use crate::messages::posts::Post;
 use crate::messages::sessions::Sessions;
@@ -16,12 +16,16 @@ pub struct Announcement {
     pub rsvp_buttons: bool,
 }
 
+/// `next`: the next held session after a week off, named in its note.
 pub fn render(
     title: &str,
     reminder: &Reminder,
     session: Option<&Session>,
+    next: Option<&Occurrence>,
     language: Language,
 ) -> Announcement {
+    let next_label = next.map(|o| session_label(o, language));
+    let next = next_label.as_deref();
     let o = &reminder.occurrence;
     let label = session_label(o, language);
     let when = discord_timestamp(o.start);
@@ -106,6 +110,7 @@ pub fn render(
                     title,
                     date: o.date,
                     name,
+                    next,
                 }
                 .say(language),
                 false,
@@ -119,7 +124,14 @@ pub fn render(
                 }
                 .say(language),
                 Status::Skipped(SkipReason::SkipDate) => Post::CompanyDayOff.say(language),
-                Status::Skipped(SkipReason::Cancelled) => Post::Cancelled.say(language),
+                Status::Skipped(SkipReason::Cancelled) => {
+                    match session.and_then(|s| s.notes.as_deref()).map(str::trim) {
+                        Some(reason) if !reason.is_empty() => {
+                            Post::CancelledBecause { reason }.say(language)
+                        }
+                        _ => Post::Cancelled.say(language),
+                    }
+                }
                 // A closure is answered above; a held week has no note.
                 Status::Skipped(SkipReason::Closure(_)) | Status::Held { .. } => String::new(),
             };
@@ -128,6 +140,7 @@ pub fn render(
                     title,
                     date: o.date,
                     why: &why,
+                    next,
                 }
                 .say(language),
                 false,
@@ -163,7 +176,7 @@ mod tests {
             due_at: start.to_utc() - chrono::Duration::days(2),
             expires_at: start.to_utc(),
         };
-        render("週刊ポストモーテム", &reminder, Some(session), language)
+        render("週刊ポストモーテム", &reminder, Some(session), None, language)
     }
 
     #[test]

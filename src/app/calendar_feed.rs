@@ -66,7 +66,9 @@ fn meeting_events(ctx: &Context) -> Result<Vec<(FeedEvent, Revision)>, UserError
                 // Titles only: the feed's readers are not necessarily the organisation.
                 feed_entry(&meeting.title, o, session.as_ref(), ctx.language)
             }
-            Status::Skipped(reason) => feed_cancellation(&meeting.title, &ctx.skip_text(reason)),
+            Status::Skipped(reason) => {
+                feed_cancellation(&meeting.title, &ctx.skip_text(o.date, reason))
+            }
         };
         let event = FeedEvent {
             uid: format!("{}-{}@weekly-postmortem", meeting.id, o.date),

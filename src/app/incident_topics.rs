@@ -199,9 +199,18 @@ pub fn list(ctx: &Context, since: Option<NaiveDate>, page: usize) -> Answer {
     Ok(Reply::private(text))
 }
 
-/// What `/postmortem incident:` fills the form with: the incident's title and
-/// its timeline (start, each alert, end) in the meeting's zone.
-pub fn postmortem_draft(ctx: &Context, incident_id: &str) -> Result<(String, String), UserError> {
+/// What `/postmortem incident:` starts from.
+pub struct PostmortemDraft {
+    pub title: String,
+    /// Start, each alert, end, in the meeting's zone.
+    pub timeline: String,
+    /// The session where the incident is talked about: the first held one
+    /// that starts after it ended (or, still firing, after it started).
+    pub session: Option<NaiveDate>,
+}
+
+/// What `/postmortem incident:` fills the form with and files it under.
+pub fn postmortem_draft(ctx: &Context, incident_id: &str) -> Result<PostmortemDraft, UserError> {
     let incident = ctx
         .log
         .incident(incident_id)
@@ -241,5 +250,16 @@ pub fn postmortem_draft(ctx: &Context, incident_id: &str) -> Result<(String, Str
         None => Say::TimelineFiring.say(ctx.language),
     });
     lines.extend(incident.links.iter().cloned());
-    Ok((incident.title, lines.join("\n")))
+    let over = incident.end.unwrap_or(incident.start);
+    let from = over.with_timezone(&zone).date_naive();
+    let session = ctx
+        .occurrences(from, 60)?
+        .into_iter()
+        .find(|o| o.is_held() && o.start.with_timezone(&Utc) >= over)
+        .map(|o| o.date);
+    Ok(PostmortemDraft {
+        title: incident.title,
+        timeline: lines.join("\n"),
+        session,
+    })
 }

@@ -131,6 +131,57 @@ impl Context<'_> {
             .ok_or_else(|| UserError(Sessions::NoHeldInAYear.say(self.language)))
     }
 
+    /// A date a person named for something that already happened (a
+    /// learning, a postmortem): a held session that has started. Otherwise
+    /// the refusal names the held sessions around it.
+    pub fn past_session(&self, date: NaiveDate) -> Result<NaiveDate, UserError> {
+        let from = date.checked_sub_days(Days::new(7 * 60)).unwrap_or(date);
+        let around = self.occurrences(from, 120)?;
+        let held = |o: &&Occurrence| o.is_held();
+        if let Some(o) = around.iter().filter(held).find(|o| o.date == date) {
+            if o.start <= self.now {
+                return Ok(date);
+            }
+        }
+        let seen = |d: NaiveDate| crate::messages::dates::day_seen(d, self.today(), self.language);
+        let before = around
+            .iter()
+            .filter(held)
+            .rev()
+            .find(|o| o.date < date && o.start <= self.now);
+        let after = around
+            .iter()
+            .filter(held)
+            .find(|o| o.date > date && o.start <= self.now);
+        let nearest: Vec<String> = before.into_iter().chain(after).map(|o| seen(o.date)).collect();
+        let is_future_session = around.iter().filter(held).any(|o| o.date == date);
+        let nearest = nearest.join(&Sessions::ListSeparator.say(self.language));
+        let date = seen(date);
+        Err(UserError(
+            if is_future_session {
+                Sessions::NotHeldYet {
+                    date: &date,
+                    nearest: &nearest,
+                }
+            } else {
+                Sessions::NoSessionOn {
+                    date: &date,
+                    nearest: &nearest,
+                }
+            }
+            .say(self.language),
+        ))
+    }
+
+    /// The first held session after `date`.
+    pub fn next_held_after(&self, date: NaiveDate) -> Result<Occurrence, UserError> {
+        let from = date.succ_opt().unwrap_or(date);
+        self.occurrences(from, 60)?
+            .into_iter()
+            .find(Occurrence::is_held)
+            .ok_or_else(|| UserError(Sessions::NoHeldInAYear.say(self.language)))
+    }
+
     /// A date a person named: must be a meeting day that is held and not over.
     pub fn held_on(&self, date: NaiveDate) -> Result<Occurrence, UserError> {
         let found = self
@@ -149,7 +200,11 @@ impl Context<'_> {
         match &occurrence.status {
             Status::Held { .. } => Ok(occurrence),
             Status::Skipped(reason) => {
-                Err(UserError(format!("{date}: {}", self.skip_text(reason))))
+                Err(UserError(format!(
+                    "{}: {}",
+                    crate::messages::dates::day(date, self.language),
+                    self.skip_text(date, reason)
+                )))
             }
         }
     }
@@ -187,7 +242,7 @@ impl Context<'_> {
         let why = week
             .iter()
             .find_map(|o| match &o.status {
-                Status::Skipped(reason) => Some(self.skip_text(reason)),
+                Status::Skipped(reason) => Some(self.skip_text(o.date, reason)),
                 Status::Held { .. } => None,
             })
             .unwrap_or_default();
@@ -201,7 +256,20 @@ impl Context<'_> {
         ))
     }
 
-    pub fn skip_text(&self, reason: &SkipReason) -> String {
+    /// Why a week is off, as people read it: a facilitator's skip says the reason they gave.
+    pub fn skip_text(&self, date: NaiveDate, reason: &SkipReason) -> String {
+        if *reason == SkipReason::Cancelled {
+            let given = self
+                .log
+                .session(&self.meeting.id, date)
+                .ok()
+                .flatten()
+                .and_then(|s| s.notes)
+                .filter(|n| !n.trim().is_empty());
+            if let Some(reason) = given {
+                return Sessions::OffCancelledBecause { reason: &reason }.say(self.language);
+            }
+        }
         match reason {
             SkipReason::Holiday(h) => Sessions::OffForHoliday {
                 name_ja: &h.name_ja,

@@ -163,7 +163,7 @@ pub fn show(ctx: &Context) -> Answer {
             let who = f
                 .as_deref()
                 .map_or_else(|| "-".into(), |f| directory::display(ctx, f));
-            format!("- {d}: {who}")
+            format!("- {}: {who}", crate::messages::dates::day(*d, ctx.language))
         })
         .collect();
     let members = if roster.is_empty() {

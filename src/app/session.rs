@@ -70,6 +70,24 @@ pub(super) fn save(uc: &Context, date: NaiveDate, live: &LiveSession) -> Result<
     Ok(())
 }
 
+/// An item added while the session of `date` is under way joins its
+/// run-of-show at the end; returns its place there, or `None` when no
+/// session is under way.
+pub(super) fn add_to_running(
+    uc: &Context,
+    date: NaiveDate,
+    id: &str,
+) -> Result<Option<usize>, UserError> {
+    let Some(mut live) = load(uc, date)?.filter(|live| !live.ended) else {
+        return Ok(None);
+    };
+    if !live.items.iter().any(|i| i == id) {
+        live.items.push(id.to_string());
+        save(uc, date, &live)?;
+    }
+    Ok(live.items.iter().position(|i| i == id).map(|p| p + 1))
+}
+
 /// `wp:session:<meeting>:<date>:<action>` on the run-of-show.
 pub fn button_id(meeting: &str, date: NaiveDate, action: &str) -> String {
     format!("{CUSTOM_ID_PREFIX}session:{meeting}:{date}:{action}")
@@ -228,7 +246,7 @@ pub(crate) fn plan_start(
             .marker(&announcement_key(&uc.meeting.id, date))
             .said(uc.language)?
             .and_then(|id| id.parse().ok()),
-        thread_name: format!("#{} {date}", occurrence.number().unwrap_or_default()),
+        thread_name: session_label(&occurrence, uc.language),
         items: plan
             .items
             .iter()
@@ -385,8 +403,13 @@ pub(crate) fn plan_click(
         }
         Click::Extend => {
             let Some(item) = live.current.checked_sub(1).and_then(|i| plan.items.get(i)) else {
-                // Nothing to extend in the opening or closing: say what is on.
-                return Err(UserError(SessionText::NowClosing.say(uc.language)));
+                // The opening and the closing are not extended: say so, and what to do.
+                let phase = if live.current == 0 {
+                    SessionText::NotExtendedOpening
+                } else {
+                    SessionText::NotExtendedClosing
+                };
+                return Err(UserError(phase.say(uc.language)));
             };
             live.extensions[live.current - 1] += 5;
             let until = plan
@@ -538,9 +561,7 @@ mod tests {
         let Ok(StartPlan::Open(opening)) = plan_start(&uc, &actor("42", false), 222, 111) else {
             panic!("the assigned facilitator may start");
         };
-        assert!(
-            opening.thread_name.starts_with('#') && opening.thread_name.ends_with(" 2026-12-02")
-        );
+        assert_eq!(opening.thread_name, "第393回（12月2日(水)）");
         assert!(opening.run_of_show.text.contains("オープニング"));
         assert_eq!(opening.run_of_show.buttons.len(), 3);
         assert!(matches!(

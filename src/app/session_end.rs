@@ -154,6 +154,7 @@ pub(crate) async fn post_summary<C: ChatPort>(
     meeting: &Meeting,
     date: NaiveDate,
 ) -> Result<(), UserError> {
+    let _only_poster = state.summary_posting.lock().await;
     let channel = state.channel_of(meeting);
     let (missing, text) = state.with_use_case(meeting, |uc| summary_posts(uc, date, channel))?;
     let message = ChatMessage {

@@ -45,19 +45,19 @@ pub fn next(ctx: &Context) -> Answer {
         for item in &agenda {
             text += &format!("\n{}", agenda_line(item, lang));
         }
-        let guests: Vec<String> = agenda
-            .iter()
-            .filter_map(|i| {
-                Some(format!(
-                    "{} ({})",
-                    i.presenter.as_deref()?,
-                    i.team.as_deref()?
-                ))
-            })
-            .collect();
+        // Each guest once, however many items they present.
+        let mut guests: Vec<String> = Vec::new();
+        for item in &agenda {
+            if let (Some(name), Some(team)) = (item.presenter.as_deref(), item.team.as_deref()) {
+                let guest = Sessions::Guest { name, team }.say(lang);
+                if !guests.contains(&guest) {
+                    guests.push(guest);
+                }
+            }
+        }
         if !guests.is_empty() {
             text += &Sessions::Guests {
-                list: &guests.join(", "),
+                list: &guests.join(&Sessions::ListSeparator.say(lang)),
             }
             .say(lang);
         }
@@ -73,7 +73,11 @@ pub fn next(ctx: &Context) -> Answer {
         .occurrences(ctx.today(), SKIPS_AHEAD_WEEKS)?
         .into_iter()
         .filter_map(|o| match &o.status {
-            Status::Skipped(reason) => Some(format!("{}: {}", o.date, ctx.skip_text(reason))),
+            Status::Skipped(reason) => Some(format!(
+                "{}: {}",
+                crate::messages::dates::day(o.date, lang),
+                ctx.skip_text(o.date, reason)
+            )),
             Status::Held { .. } => None,
         })
         .collect();

@@ -149,6 +149,9 @@ pub struct AppState {
     changes: watch::Sender<ChangeCounts>,
     store_failure: RwLock<Option<StoreFailure>>,
     summary: RwLock<Option<LogSummary>>,
+    /// Held while a live session's summary is posted: `/session end` and the
+    /// live-session job may both find it missing, and only one may post it.
+    pub summary_posting: tokio::sync::Mutex<()>,
 }
 
 impl AppState {
@@ -174,6 +177,7 @@ impl AppState {
             changes: watch::Sender::new(ChangeCounts::default()),
             store_failure: RwLock::new(None),
             summary: RwLock::new(None),
+            summary_posting: tokio::sync::Mutex::new(()),
         }
     }
 

@@ -106,10 +106,11 @@ impl ChatPort for DiscordChat {
             .collect())
     }
 
-    async fn apply_event(&self, action: &EventAction) -> anyhow::Result<()> {
+    async fn apply_event(&self, action: &EventAction) -> anyhow::Result<Option<u64>> {
         match action {
             EventAction::Create(spec) => {
-                create_scheduled_event(&self.http, self.guild, spec).await?;
+                let created = create_scheduled_event(&self.http, self.guild, spec).await?;
+                return Ok(Some(created.id.get()));
             }
             EventAction::Edit(id, spec) => {
                 edit_scheduled_event(
@@ -129,6 +130,6 @@ impl ChatPort for DiscordChat {
                 .await?;
             }
         }
-        Ok(())
+        Ok(None)
     }
 }

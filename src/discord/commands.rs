@@ -659,7 +659,9 @@ pub async fn learning_add(
             who,
             &text,
             &tags,
-            uc.date_option(date.as_deref(), Toward::Past)?,
+            uc.date_option(date.as_deref(), Toward::Past)?
+                .map(|d| uc.past_session(d))
+                .transpose()?,
         )
     })
     .await
@@ -692,7 +694,10 @@ pub async fn postmortem(
     let state = &ctx.data().state;
     let meeting = state.meeting_for_channel(ctx.channel_id().get());
     let found = state.with_use_case(meeting, |uc| {
-        let date = uc.date_option(date.as_deref(), Toward::Past)?;
+        let date = uc
+            .date_option(date.as_deref(), Toward::Past)?
+            .map(|d| uc.past_session(d))
+            .transpose()?;
         let draft = match incident.as_deref().map(str::trim) {
             Some(id) if !id.is_empty() => Some(incident_topics::postmortem_draft(uc, id)?),
             _ => None,
@@ -703,7 +708,9 @@ pub async fn postmortem(
         Ok(found) => found,
         Err(e) => return answer(ctx, Err(e)).await,
     };
-    let (title, timeline) = draft.unwrap_or_default();
+    // Filed under the session where the incident is talked about, unless a date was given.
+    let date = date.or(draft.as_ref().and_then(|d| d.session));
+    let (title, timeline) = draft.map(|d| (d.title, d.timeline)).unwrap_or_default();
     // Discord refuses a prefilled value longer than the field allows.
     let prefilled = |input: serenity::CreateInputText, text: &str, max: usize| {
         if text.is_empty() {

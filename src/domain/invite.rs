@@ -101,7 +101,10 @@ fn describe(
     audience: Audience,
     channel: Option<Channel>,
 ) -> Invite {
-    let summary = session_title(title, occurrence.number());
+    let summary = match occurrence.number() {
+        Some(number) => Say::SessionTitle { title, number }.say(language),
+        None => title.to_string(),
+    };
     let mut lines = Vec::new();
     if let Some(facilitator) = session.and_then(|s| s.facilitator.as_deref()) {
         lines.push(Say::Facilitator { who: facilitator }.say(language));
@@ -142,7 +145,7 @@ pub fn feed_cancellation(title: &str, why: &str) -> Invite {
     }
 }
 
-/// A session's title: the meeting's, with the session's number.
+/// A session's title in JSON and the CLI's tables: the meeting's, with `#` and the number.
 pub fn session_title(title: &str, number: Option<u32>) -> String {
     match number {
         Some(n) => format!("{title} #{n}"),
@@ -155,6 +158,7 @@ pub fn session_title(title: &str, number: Option<u32>) -> String {
 pub fn agenda_line(item: &AgendaItem, language: Language) -> String {
     Say::AgendaLine {
         title: &item.title,
+        done: item.done,
         kind: item.kind,
         presenter: item.presenter.as_deref(),
         team: item.team.as_deref(),

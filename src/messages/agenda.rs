@@ -10,13 +10,11 @@ catalogue! {
     pub(crate) enum Agenda<'a> {
         AlreadyListed { title: &'a str, date: NaiveDate, id: &'a str },
         /// `kind_ja`/`kind_en`: the item's kind as each language labels it.
-        Added { label: &'a str, title: &'a str, kind_ja: &'a str, kind_en: &'a str, who: &'a str, id: &'a str },
+        /// `late`: the item's place in the run-of-show of a session under way.
+        Added { label: &'a str, title: &'a str, kind_ja: &'a str, kind_en: &'a str, who: &'a str, team: Option<&'a str>, id: &'a str, late: Option<usize> },
         LinkNotHttp { link: &'a str },
         NoTopicsFor { label: &'a str },
         Heading { label: &'a str },
-        GuestFrom { team: &'a str },
-        LeftOverFrom { from: NaiveDate },
-        CarriedFrom { from: NaiveDate },
         NoItemWithId { id: &'a str },
         OnlyAdderMarksCovered,
         MarkedCovered { title: &'a str },
@@ -32,12 +30,17 @@ impl Message for Agenda<'_> {
         match *self {
             Agenda::AlreadyListed { title, date, id } => {
                 format!(
-                    "「{title}」はすでに {} の議題にあります（id {id}）",
+                    "「{title}」はすでに{}の議題にあります（id {id}）",
                     day(date, Language::Ja)
                 )
             }
-            Agenda::Added { label, title, kind_ja, who, id, .. } => {
-                format!("{label}の議題に追加しました: 「{title}」（{kind_ja}、{who}）id `{id}`")
+            Agenda::Added { label, title, kind_ja, who, team, id, late, .. } => {
+                let guest = team.map(|t| format!("、ゲスト: {t}")).unwrap_or_default();
+                let mut text = format!("{label}の議題に追加しました: 「{title}」（{kind_ja}、{who}{guest}）id `{id}`");
+                if let Some(n) = late {
+                    text += &format!("\n進行中の回なので、進行表に追加の議題（{n}番目）として加えました。");
+                }
+                text
             }
             Agenda::LinkNotHttp { link } => {
                 format!("リンクは http:// か https:// で始まる URL にしてください: {link}")
@@ -46,11 +49,6 @@ impl Message for Agenda<'_> {
                 "{label}の議題はまだありません。`/agenda add` でどうぞ。インシデントがなくても、ダッシュボードを眺める回にできます。"
             ),
             Agenda::Heading { label } => format!("{label}の議題:"),
-            Agenda::GuestFrom { team } => format!(" ゲスト: {team}"),
-            Agenda::LeftOverFrom { from } => {
-                format!(" ※未消化（{} から持ち越し）", day(from, Language::Ja))
-            }
-            Agenda::CarriedFrom { from } => format!(" ※{} から持ち越し", day(from, Language::Ja)),
             Agenda::NoItemWithId { id } => format!("id `{id}` の議題はありません"),
             Agenda::OnlyAdderMarksCovered => {
                 "話した印をつけられるのは追加した人かファシリテーターです".into()
@@ -65,7 +63,7 @@ impl Message for Agenda<'_> {
                 "自分が追加した議題だけ削除できます（ファシリテーターはすべて削除できます）".into()
             }
             Agenda::Removed { title, date } => {
-                format!("{} の議題から「{title}」を外しました", day(date, Language::Ja))
+                format!("{}の議題から「{title}」を外しました", day(date, Language::Ja))
             }
             Agenda::PresenterTwice => "発表者は `presenter`（メンバー）か `presenter_name`（名前）のどちらか一方で指定してください".into(),
         }
@@ -79,8 +77,13 @@ impl Message for Agenda<'_> {
                     day(date, Language::En)
                 )
             }
-            Agenda::Added { label, title, kind_en, who, id, .. } => {
-                format!("Added to {label}: \"{title}\" ({kind_en}, {who}) id `{id}`")
+            Agenda::Added { label, title, kind_en, who, team, id, late, .. } => {
+                let guest = team.map(|t| format!(" / guest from {t}")).unwrap_or_default();
+                let mut text = format!("Added to {label}: \"{title}\" ({kind_en}, {who}{guest}) id `{id}`");
+                if let Some(n) = late {
+                    text += &format!("\nThe session is under way: added to its run-of-show as item {n}.");
+                }
+                text
             }
             Agenda::LinkNotHttp { link } => {
                 format!("the link must be an http:// or https:// URL: {link}")
@@ -89,16 +92,6 @@ impl Message for Agenda<'_> {
                 "No topics for {label} yet. Add one with `/agenda add`; without an incident we can look at a dashboard together."
             ),
             Agenda::Heading { label } => format!("Agenda for {label}:"),
-            Agenda::GuestFrom { team } => format!(" guest from {team}"),
-            Agenda::LeftOverFrom { from } => {
-                format!(
-                    " (not covered yet, carried over from {})",
-                    day(from, Language::En)
-                )
-            }
-            Agenda::CarriedFrom { from } => {
-                format!(" (carried over from {})", day(from, Language::En))
-            }
             Agenda::NoItemWithId { id } => format!("no agenda item has id `{id}`"),
             Agenda::OnlyAdderMarksCovered => {
                 "only the person who added it or a facilitator can mark it covered".into()
@@ -139,17 +132,16 @@ impl Agenda<'static> {
                 title: "決済APIの遅延",
                 kind_ja: "インシデント",
                 kind_en: "incident",
-                who: "sato / sre",
+                who: "sato",
+                team: Some("sre"),
                 id: "a-1",
+                late: Some(3),
             },
             Agenda::LinkNotHttp {
                 link: "ftp://example.com",
             },
             Agenda::NoTopicsFor { label },
             Agenda::Heading { label },
-            Agenda::GuestFrom { team: "sre" },
-            Agenda::LeftOverFrom { from: date },
-            Agenda::CarriedFrom { from: date },
             Agenda::NoItemWithId { id: "a-1" },
             Agenda::OnlyAdderMarksCovered,
             Agenda::MarkedCovered {

@@ -22,6 +22,15 @@ pub(crate) fn day_with_year(date: NaiveDate, language: Language) -> String {
     }
 }
 
+/// A day as read on `today`: with its year only when it is neither this year nor next.
+pub(crate) fn day_seen(date: NaiveDate, today: NaiveDate, language: Language) -> String {
+    if date.year() == today.year() || date.year() == today.year() + 1 {
+        day(date, language)
+    } else {
+        day_with_year(date, language)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,5 +42,21 @@ mod tests {
         assert_eq!(day(date, Language::En), "Dec 9 (Wed)");
         assert_eq!(day_with_year(date, Language::Ja), "2026年12月9日(水)");
         assert_eq!(day_with_year(date, Language::En), "Dec 9 (Wed), 2026");
+    }
+
+    #[test]
+    fn the_year_is_said_only_outside_this_year_and_the_next() {
+        let on = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let today = on(2026, 12, 11);
+        assert_eq!(day_seen(on(2027, 1, 6), today, Language::Ja), "1月6日(水)");
+        assert_eq!(day_seen(on(2026, 3, 4), today, Language::Ja), "3月4日(水)");
+        assert_eq!(
+            day_seen(on(2025, 12, 30), today, Language::Ja),
+            "2025年12月30日(火)"
+        );
+        assert_eq!(
+            day_seen(on(2028, 1, 5), today, Language::En),
+            "Jan 5 (Wed), 2028"
+        );
     }
 }

@@ -19,8 +19,11 @@ catalogue! {
         WhereToAddTopics { place: Option<&'a str> },
         AttendanceOptional,
         Proposal { title: &'a str },
+        /// An event's title: the meeting's, with the session's number.
+        SessionTitle { title: &'a str, number: u32 },
         AgendaLine {
             title: &'a str,
+            done: bool,
             kind: AgendaKind,
             presenter: Option<&'a str>,
             team: Option<&'a str>,
@@ -47,11 +50,13 @@ impl Message for Invite<'_> {
                 "参加は任意です。誰かを責める場ではなく、復旧から学ぶ場です。".into()
             }
             Proposal { title } => format!("提案: {title}"),
-            AgendaLine { title, kind, presenter, team, carried_from } => {
+            SessionTitle { title, number } => format!("{title} 第{number}回"),
+            AgendaLine { title, done, kind, presenter, team, carried_from } => {
                 let mut parts = vec![Label::Agenda { kind }.say(ja)];
                 parts.extend(presenter.map(str::to_string));
                 parts.extend(team.map(|team| format!("ゲスト: {team}")));
-                let mut line = format!("- {title}（{}）", parts.join("、"));
+                let mark = if done { "✓ " } else { "" };
+                let mut line = format!("- {mark}{title}（{}）", parts.join("、"));
                 if let Some(from) = carried_from {
                     line += &format!("※{}からの持ち越し", day(from, ja));
                 }
@@ -76,8 +81,13 @@ impl Message for Invite<'_> {
                 "Attendance is optional. Blameless: we learn from how we recovered.".into()
             }
             Proposal { title } => format!("Proposal: {title}"),
-            AgendaLine { title, kind, presenter, team, carried_from } => {
-                let mut line = format!("- {title} ({}", Label::Agenda { kind }.say(Language::En));
+            SessionTitle { title, number } => format!("{title} #{number}"),
+            AgendaLine { title, done, kind, presenter, team, carried_from } => {
+                let mark = if done { "✓ " } else { "" };
+                let mut line = format!(
+                    "- {mark}{title} ({}",
+                    Label::Agenda { kind }.say(Language::En)
+                );
                 if let Some(presenter) = presenter {
                     line += &format!(", {presenter}");
                 }
@@ -110,8 +120,13 @@ impl Invite<'static> {
             Proposal {
                 title: "過去のポストモーテムを読む",
             },
+            SessionTitle {
+                title: "週刊ポストモーテム",
+                number: 394,
+            },
             AgendaLine {
                 title: "決済APIの全断",
+                done: true,
                 kind: AgendaKind::Incident,
                 presenter: Some("sato"),
                 team: Some("決済チーム"),

@@ -21,12 +21,12 @@ impl Message for Knowledge<'_> {
         match *self {
             Knowledge::LearningRecorded { date, id } => {
                 format!(
-                    "{} の学びとして記録しました。ありがとうございます！ id `{id}`",
+                    "{}の学びとして記録しました。ありがとうございます！ id `{id}`",
                     day(date, Language::Ja)
                 )
             }
             Knowledge::PostmortemRecorded { title, date, id } => format!(
-                "ポストモーテム「{title}」を {} の回に記録しました。対応ありがとうございました。id `{id}`",
+                "ポストモーテム「{title}」を{}の回に記録しました。対応ありがとうございました。id `{id}`",
                 day(date, Language::Ja)
             ),
             Knowledge::NothingFound { query } => format!("「{query}」は見つかりませんでした"),

@@ -16,13 +16,25 @@ catalogue! {
         Today { title: &'a str, label: &'a str, when: &'a str, facilitator: &'a str, agenda: &'a str },
         StartingNow { title: &'a str, label: &'a str },
         RecordLearnings { title: &'a str, label: &'a str },
-        ClosedFor { title: &'a str, date: NaiveDate, name: &'a str },
-        WeekOff { title: &'a str, date: NaiveDate, why: &'a str },
+        /// `next`: the label of the next held session, when there is one.
+        ClosedFor { title: &'a str, date: NaiveDate, name: &'a str, next: Option<&'a str> },
+        WeekOff { title: &'a str, date: NaiveDate, why: &'a str, next: Option<&'a str> },
         Holiday { name_ja: &'a str, name_en: &'a str },
         CompanyDayOff,
         Cancelled,
+        CancelledBecause { reason: &'a str },
         RsvpButton { status: RsvpStatus },
     }
+}
+
+fn next_ja(next: Option<&str>) -> String {
+    next.map(|label| format!("次回は{label}です。"))
+        .unwrap_or_default()
+}
+
+fn next_en(next: Option<&str>) -> String {
+    next.map(|label| format!(" The next session is {label}."))
+        .unwrap_or_default()
 }
 
 impl Message for Post<'_> {
@@ -60,21 +72,24 @@ impl Message for Post<'_> {
             Post::RecordLearnings { title, label } => format!(
                 "「{title}」{label}、ありがとうございました。学びは `/learning add`、ポストモーテムは `/postmortem` で残せます。"
             ),
-            Post::ClosedFor { title, date, name } => {
+            Post::ClosedFor { title, date, name, next } => {
                 format!(
-                    "{}の「{title}」は{name}のためお休みです",
-                    day(date, Language::Ja)
+                    "{}の「{title}」は{name}のためお休みです。{}",
+                    day(date, Language::Ja),
+                    next_ja(next)
                 )
             }
-            Post::WeekOff { title, date, why } => {
+            Post::WeekOff { title, date, why, next } => {
                 format!(
-                    "{}の「{title}」はお休みです（{why}）",
-                    day(date, Language::Ja)
+                    "{}の「{title}」はお休みです（{why}）。{}",
+                    day(date, Language::Ja),
+                    next_ja(next)
                 )
             }
             Post::Holiday { name_ja, .. } => format!("祝日（{name_ja}）"),
             Post::CompanyDayOff => "会社の休業日".into(),
             Post::Cancelled => "中止".into(),
+            Post::CancelledBecause { reason } => format!("理由: {reason}"),
             Post::RsvpButton { status } => match status {
                 RsvpStatus::Going => "参加",
                 RsvpStatus::Maybe => "たぶん",
@@ -118,18 +133,24 @@ impl Message for Post<'_> {
             Post::RecordLearnings { title, label } => format!(
                 "Thanks for {title} {label}. Keep what we learned with `/learning add`, and postmortems with `/postmortem`."
             ),
-            Post::ClosedFor { title, date, name } => {
+            Post::ClosedFor { title, date, name, next } => {
                 format!(
-                    "No {title} on {}: closed for {name}",
-                    day(date, Language::En)
+                    "No {title} on {}: closed for {name}.{}",
+                    day(date, Language::En),
+                    next_en(next)
                 )
             }
-            Post::WeekOff { title, date, why } => {
-                format!("No {title} on {}: {why}", day(date, Language::En))
+            Post::WeekOff { title, date, why, next } => {
+                format!(
+                    "No {title} on {}: {why}.{}",
+                    day(date, Language::En),
+                    next_en(next)
+                )
             }
             Post::Holiday { name_en, .. } => format!("public holiday ({name_en})"),
             Post::CompanyDayOff => "company day off".into(),
             Post::Cancelled => "cancelled".into(),
+            Post::CancelledBecause { reason } => reason.into(),
             Post::RsvpButton { status } => match status {
                 RsvpStatus::Going => "Going",
                 RsvpStatus::Maybe => "Maybe",
@@ -172,11 +193,13 @@ impl Post<'static> {
                 title,
                 date,
                 name: "年末年始",
+                next: Some("第397回（1月6日(水)）"),
             },
             Post::WeekOff {
                 title,
                 date,
                 why: "中止",
+                next: None,
             },
             Post::Holiday {
                 name_ja: "天皇誕生日",
@@ -184,6 +207,9 @@ impl Post<'static> {
             },
             Post::CompanyDayOff,
             Post::Cancelled,
+            Post::CancelledBecause {
+                reason: "全社オフサイトのため",
+            },
         ];
         samples.extend(
             [RsvpStatus::Going, RsvpStatus::Maybe, RsvpStatus::NotGoing]

@@ -43,7 +43,7 @@ impl Message for Rotation<'_> {
             }
             Rotation::Swapped { a, now_a, b, now_b } => {
                 format!(
-                    "交代しました: {} は {now_a}、{} は {now_b}",
+                    "交代しました: {}は{now_a}、{}は{now_b}",
                     day(a, Language::Ja),
                     day(b, Language::Ja)
                 )

@@ -21,6 +21,8 @@ catalogue! {
         /// Posted when an item begins.
         NowOn { index: usize, title: &'a str, until: &'a str },
         NowClosing,
+        NotExtendedOpening,
+        NotExtendedClosing,
         NextButton,
         ExtendButton,
         LearningButton,
@@ -63,7 +65,7 @@ impl Message for SessionText<'_> {
     fn ja(&self) -> String {
         use SessionText::*;
         match *self {
-            Heading { session } => format!("**{session} の進行表**"),
+            Heading { session } => format!("**{session}の進行表**"),
             Opening { from, minutes } => format!(
                 "{from}〜 オープニング（{minutes}分）: 誰が原因かではなく、どう復旧したかを話す場です。参加も発言も任意です。"
             ),
@@ -85,6 +87,8 @@ impl Message for SessionText<'_> {
             .into(),
             NowOn { index, title, until } => format!("▶ {index}. {title}（{until}まで）"),
             NowClosing => "▶ クロージング: 学びを「学びを記録」で残し、次回のファシリテーターと予定を確認しましょう。".into(),
+            NotExtendedOpening => "「+5分」は議題の時間を延ばすボタンです。今はオープニングなので延長できません。最初の議題に進むときは「次へ」を押してください。".into(),
+            NotExtendedClosing => "「+5分」は議題の時間を延ばすボタンです。今はクロージングなので延長できません。".into(),
             NextButton => "次へ".into(),
             ExtendButton => "+5分".into(),
             LearningButton => "学びを記録".into(),
@@ -159,6 +163,8 @@ impl Message for SessionText<'_> {
             .into(),
             NowOn { index, title, until } => format!("▶ {index}. {title} (until {until})"),
             NowClosing => "▶ Closing: record learnings with \"Record a learning\", and check the next facilitator and session.".into(),
+            NotExtendedOpening => "\"+5 min\" extends an agenda item; the opening is not extended. Press \"Next\" to move to the first item.".into(),
+            NotExtendedClosing => "\"+5 min\" extends an agenda item; the closing is not extended.".into(),
             NextButton => "Next".into(),
             ExtendButton => "+5 min".into(),
             LearningButton => "Record a learning".into(),
@@ -368,6 +374,8 @@ impl SessionText<'static> {
                 until: "17:32",
             },
             NowClosing,
+            NotExtendedOpening,
+            NotExtendedClosing,
             NextButton,
             ExtendButton,
             LearningButton,
@@ -464,7 +472,7 @@ mod tests {
         let ja = run_of_show("第12回", &plan, &start, Language::Ja);
         assert_eq!(
             ja,
-            "**第12回 の進行表**\n\
+            "**第12回の進行表**\n\
              08:00〜 オープニング（5分）: 誰が原因かではなく、どう復旧したかを話す場です。参加も発言も任意です。\n\
              08:05〜 1. 決済APIの全断（<@42>） 27分\n\
              08:32〜 2. ダッシュボード 18分\n\

@@ -80,9 +80,10 @@ pub(crate) mod recording_chat {
             Ok(self.events.lock().unwrap().clone())
         }
 
-        async fn apply_event(&self, action: &EventAction) -> anyhow::Result<()> {
-            self.actions.lock().unwrap().push(action.clone());
-            Ok(())
+        async fn apply_event(&self, action: &EventAction) -> anyhow::Result<Option<u64>> {
+            let mut actions = self.actions.lock().unwrap();
+            actions.push(action.clone());
+            Ok(matches!(action, EventAction::Create(_)).then_some(5000 + actions.len() as u64))
         }
     }
 }

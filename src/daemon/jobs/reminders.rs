@@ -169,7 +169,20 @@ fn message_for(
         .session(&meeting.id, date)?
         .map(|s| crate::app::directory::as_shown(&state.config.people, &state.log, s));
     let language = state.config.daemon.language;
-    let announcement = render(&meeting.title, reminder, session.as_ref(), language);
+    let next = if reminder.kind == ReminderKind::WeekOff {
+        state
+            .with_use_case(meeting, |ctx| ctx.next_held_after(date))
+            .ok()
+    } else {
+        None
+    };
+    let announcement = render(
+        &meeting.title,
+        reminder,
+        session.as_ref(),
+        next.as_ref(),
+        language,
+    );
     let (incidents, present_buttons) = match (&state.config.alerts, announces) {
         (Some(_), true) => state
             .with_use_case(meeting, |ctx| {

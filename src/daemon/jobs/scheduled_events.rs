@@ -1,7 +1,10 @@
 //! Mirrors held sessions as the guild's scheduled events, by the same rule as
-//! the calendar: planned purely, then applied through the chat port. Each
-//! event carries a tag naming its meeting and date, so it is found again after
-//! a restart and never duplicated.
+//! the calendar: planned purely, then applied through the chat port. Which
+//! event is which session is remembered in the store by the event's id, so an
+//! event is found again after a restart and never duplicated, and its text
+//! carries nothing but what people read. Events made before that carried a
+//! tag (`[wp:<meeting>/<date>]`) at the end of their description: they are
+//! still recognised by it, adopted and rewritten without it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -25,41 +28,68 @@ const WATCHES: &[Change] = &[
     Change::Roster,
     Change::Import,
 ];
+/// Markers `scheduled-event/<meeting>/<date>` hold the id of the session's event.
+const MARKER_PREFIX: &str = "scheduled-event/";
 
-/// The tag at the end of a description: `[wp:<meeting>/<date>]`.
-fn tag(meeting: &str, date: NaiveDate) -> String {
-    format!("[wp:{meeting}/{date}]")
+type Key = (String, NaiveDate);
+
+fn marker_key((meeting, date): &Key) -> String {
+    format!("{MARKER_PREFIX}{meeting}/{date}")
 }
 
-fn parse_tag(description: &str) -> Option<(String, NaiveDate)> {
+/// The session an event belongs to, by the ids remembered in the store.
+fn remembered(markers: &[(String, String)]) -> BTreeMap<u64, Key> {
+    markers
+        .iter()
+        .filter_map(|(key, id)| {
+            let (meeting, date) = key.strip_prefix(MARKER_PREFIX)?.rsplit_once('/')?;
+            Some((id.parse().ok()?, (meeting.to_string(), date.parse().ok()?)))
+        })
+        .collect()
+}
+
+/// An event of an earlier release: its description ends with `[wp:<meeting>/<date>]`.
+fn legacy_tag(description: &str) -> Option<Key> {
     let start = description.rfind("[wp:")?;
-    let inner = description[start + 4..].strip_suffix(']')?;
+    let inner = description[start + 4..].trim_end().strip_suffix(']')?;
     let (meeting, date) = inner.rsplit_once('/')?;
     Some((meeting.to_string(), date.parse().ok()?))
 }
 
-type Desired = BTreeMap<(String, NaiveDate), ScheduledEventSpec>;
+type Desired = BTreeMap<Key, ScheduledEventSpec>;
 
-/// The actions that make the guild's events match `desired`; events that
-/// started are left alone, and events without our tag are not ours.
-fn plan(desired: &Desired, existing: &[ExistingEvent], now: DateTime<Utc>) -> Vec<EventAction> {
-    let ours: BTreeMap<_, _> = existing
-        .iter()
-        .filter_map(|e| Some((parse_tag(e.spec.description.as_deref()?)?, e)))
-        .collect();
+/// The actions that make the guild's events match `desired`, each with the
+/// session it is for; events that started are left alone, and events neither
+/// remembered nor tagged are not ours.
+fn plan(
+    desired: &Desired,
+    existing: &[ExistingEvent],
+    known: &BTreeMap<u64, Key>,
+    now: DateTime<Utc>,
+) -> Vec<(Key, EventAction)> {
+    let mut ours: BTreeMap<Key, &ExistingEvent> = BTreeMap::new();
+    for event in existing {
+        let key = known
+            .get(&event.id)
+            .cloned()
+            .or_else(|| legacy_tag(event.spec.description.as_deref()?));
+        if let Some(key) = key {
+            ours.entry(key).or_insert(event);
+        }
+    }
     let mut actions = Vec::new();
     for (key, want) in desired {
         match ours.get(key) {
-            None => actions.push(EventAction::Create(want.clone())),
-            Some(have) if have.spec != *want => {
-                actions.push(EventAction::Edit(have.id, want.clone()))
+            None => actions.push((key.clone(), EventAction::Create(want.clone()))),
+            Some(have) if have.spec != *want || !known.contains_key(&have.id) => {
+                actions.push((key.clone(), EventAction::Edit(have.id, want.clone())))
             }
             Some(_) => {}
         }
     }
     for (key, have) in &ours {
         if !desired.contains_key(key) && have.spec.start > now {
-            actions.push(EventAction::Delete(have.id));
+            actions.push((key.clone(), EventAction::Delete(have.id)));
         }
     }
     actions
@@ -117,8 +147,7 @@ fn desired(state: &AppState) -> anyhow::Result<Desired> {
                 state.config.daemon.language,
                 Some(Channel::Mention(channel)),
             );
-            let mut description: String = text.description.chars().take(900).collect();
-            description += &format!("\n{}", tag(&meeting.id, o.date));
+            let description: String = text.description.chars().take(1000).collect();
             let place = match meeting.voice_channel(&state.config) {
                 Some(voice) => EventPlace::Voice(voice.0),
                 None => EventPlace::External {
@@ -141,8 +170,16 @@ fn desired(state: &AppState) -> anyhow::Result<Desired> {
 pub(crate) async fn sync<C: ChatPort>(state: &AppState, chat: &C) -> anyhow::Result<()> {
     let desired = desired(state)?;
     let existing = chat.scheduled_events().await?;
-    for action in plan(&desired, &existing, state.clock.now()) {
-        chat.apply_event(&action).await?;
+    let known = remembered(&state.log.markers(MARKER_PREFIX)?);
+    for (key, action) in plan(&desired, &existing, &known, state.clock.now()) {
+        let created = chat.apply_event(&action).await?;
+        let id = match action {
+            EventAction::Create(_) => created,
+            EventAction::Edit(id, _) => Some(id),
+            EventAction::Delete(_) => None,
+        };
+        let id = id.map(|id| id.to_string());
+        state.log.set_marker(&marker_key(&key), id.as_deref())?;
     }
     Ok(())
 }
@@ -153,10 +190,10 @@ mod tests {
     use crate::app::state::tests_support::state_at;
     use crate::daemon::jobs::recording_chat::RecordingChat;
 
-    fn spec(name: &str, start: &str, tagged: Option<&str>) -> ScheduledEventSpec {
+    fn spec(name: &str, start: &str, description: &str) -> ScheduledEventSpec {
         ScheduledEventSpec {
             name: name.into(),
-            description: tagged.map(|d| format!("agenda…\n{}", tag("weekly", d.parse().unwrap()))),
+            description: Some(description.into()),
             start: start.parse().unwrap(),
             end: start.parse::<DateTime<Utc>>().unwrap() + chrono::TimeDelta::hours(1),
             place: EventPlace::External {
@@ -165,47 +202,78 @@ mod tests {
         }
     }
 
+    fn key(date: &str) -> Key {
+        ("weekly".to_string(), date.parse().unwrap())
+    }
+
     #[test]
-    fn plans_create_edit_delete_and_leaves_foreign_and_started_events_alone() {
-        let key = |d: &str| ("weekly".to_string(), d.parse::<NaiveDate>().unwrap());
+    fn plans_create_edit_delete_adopts_tagged_events_and_leaves_foreign_and_started_ones_alone() {
         let desired = Desired::from([
-            (
-                key("2026-12-02"),
-                spec("#393", "2026-12-02T08:00:00Z", Some("2026-12-02")),
-            ),
-            (
-                key("2026-12-09"),
-                spec("#394", "2026-12-09T08:00:00Z", Some("2026-12-09")),
-            ),
-            (
-                key("2026-12-16"),
-                spec("#395", "2026-12-16T08:00:00Z", Some("2026-12-16")),
-            ),
+            (key("2026-12-02"), spec("第393回", "2026-12-02T08:00:00Z", "議題")),
+            (key("2026-12-09"), spec("第394回", "2026-12-09T08:00:00Z", "議題")),
+            (key("2026-12-16"), spec("第395回", "2026-12-16T08:00:00Z", "議題")),
+            (key("2026-12-23"), spec("第396回", "2026-12-23T08:00:00Z", "議題")),
         ]);
         let existing = [
-            (1, spec("#393", "2026-12-02T08:00:00Z", Some("2026-12-02"))),
+            (1, spec("第393回", "2026-12-02T08:00:00Z", "議題")),
+            (2, spec("第394回 old", "2026-12-09T08:00:00Z", "議題")),
+            (3, spec("第399回", "2026-12-30T08:00:00Z", "議題")),
+            (4, spec("第392回", "2026-11-25T08:00:00Z", "議題")),
+            (5, spec("someone's party", "2026-12-20T08:00:00Z", "[wp:x]")),
             (
-                2,
-                spec("#394 old", "2026-12-09T08:00:00Z", Some("2026-12-09")),
+                6,
+                spec("#395", "2026-12-16T08:00:00Z", "議題\n[wp:weekly/2026-12-16]"),
             ),
-            (3, spec("#399", "2026-12-30T08:00:00Z", Some("2026-12-30"))),
-            (4, spec("#392", "2026-11-25T08:00:00Z", Some("2026-11-25"))),
-            (5, spec("someone's party", "2026-12-20T08:00:00Z", None)),
         ]
         .map(|(id, spec)| ExistingEvent { id, spec });
-        let actions = plan(&desired, &existing, "2026-11-29T00:00:00Z".parse().unwrap());
+        let known = BTreeMap::from([
+            (1, key("2026-12-02")),
+            (2, key("2026-12-09")),
+            (3, key("2026-12-30")),
+            (4, key("2026-11-25")),
+        ]);
+        let actions = plan(
+            &desired,
+            &existing,
+            &known,
+            "2026-11-29T00:00:00Z".parse().unwrap(),
+        );
         assert_eq!(
             actions,
             vec![
-                EventAction::Edit(2, desired[&key("2026-12-09")].clone()),
-                EventAction::Create(desired[&key("2026-12-16")].clone()),
-                EventAction::Delete(3)
+                (
+                    key("2026-12-09"),
+                    EventAction::Edit(2, desired[&key("2026-12-09")].clone())
+                ),
+                (
+                    key("2026-12-16"),
+                    EventAction::Edit(6, desired[&key("2026-12-16")].clone())
+                ),
+                (
+                    key("2026-12-23"),
+                    EventAction::Create(desired[&key("2026-12-23")].clone())
+                ),
+                (key("2026-12-30"), EventAction::Delete(3)),
             ]
         );
     }
 
+    #[test]
+    fn markers_name_the_session_of_an_event_and_odd_ones_are_ignored() {
+        let markers = [
+            ("scheduled-event/weekly/2026-12-09".to_string(), "77".to_string()),
+            ("scheduled-event/weekly/not-a-date".to_string(), "78".to_string()),
+            ("scheduled-event/weekly/2026-12-16".to_string(), "x".to_string()),
+        ];
+        assert_eq!(
+            remembered(&markers),
+            BTreeMap::from([(77, key("2026-12-09"))])
+        );
+        assert_eq!(marker_key(&key("2026-12-09")), markers[0].0);
+    }
+
     #[tokio::test]
-    async fn a_second_sync_changes_nothing() {
+    async fn a_second_sync_changes_nothing_and_no_text_carries_a_tag() {
         let (state, _dir) = state_at("2026-11-29T09:00:00+09:00");
         let chat = RecordingChat::default();
         sync(&state, &chat).await.unwrap();
@@ -216,13 +284,21 @@ mod tests {
             .drain(..)
             .enumerate()
             .map(|(i, a)| match a {
-                EventAction::Create(spec) => ExistingEvent { id: i as u64, spec },
+                EventAction::Create(spec) => ExistingEvent {
+                    id: 5001 + i as u64,
+                    spec,
+                },
                 other => panic!("only creates expected, got {other:?}"),
             })
             .collect();
         // Eight weeks ahead with 2026-12-30 (a company day off) left out.
         assert_eq!(created.len(), 7);
         assert!(matches!(created[0].spec.place, EventPlace::Voice(444)));
+        assert!(created[0].spec.name.ends_with("第393回"), "{}", created[0].spec.name);
+        for event in &created {
+            let description = event.spec.description.as_deref().unwrap_or_default();
+            assert!(!description.contains("[wp:"), "{description}");
+        }
         *chat.events.lock().unwrap() = created;
         sync(&state, &chat).await.unwrap();
         assert!(chat.actions.lock().unwrap().is_empty());

@@ -413,7 +413,7 @@ pub(super) async fn home(State(endpoint): Shared, RawQuery(raw): RawQuery) -> Re
                         "{} {}: {}",
                         meeting.title,
                         day_with_year(occurrence.date, lang),
-                        ctx.skip_text(reason)
+                        ctx.skip_text(occurrence.date, reason)
                     )),
                     Status::Held { number } => {
                         let session = state.log.session(&meeting.id, occurrence.date)?;
@@ -539,7 +539,7 @@ pub(super) async fn session(
             .and_then(|s| s.number)
             .or_else(|| occurrence.as_ref().and_then(|o| o.number()));
         let skipped = match occurrence.as_ref().map(|o| &o.status) {
-            Some(Status::Skipped(reason)) => Some(ctx.skip_text(reason)),
+            Some(Status::Skipped(reason)) => Some(ctx.skip_text(date, reason)),
             _ if session
                 .as_ref()
                 .is_some_and(|s| s.status == SessionStatus::Skipped) =>
