@@ -177,6 +177,17 @@ pub fn list(ctx: &Context, since: Option<NaiveDate>, page: usize) -> Answer {
     if incidents.is_empty() {
         return Ok(Reply::private(Say::ListEmpty { since }.say(ctx.language)));
     }
+    let last = incidents.len().div_ceil(LIST_PAGE);
+    if page > last {
+        return Ok(Reply::private(
+            Say::PastLastPage {
+                since,
+                page,
+                last,
+            }
+            .say(ctx.language),
+        ));
+    }
     let linked = linked_incidents(ctx.log, &ctx.meeting.id).said(ctx.language)?;
     let mut text = Say::ListHeading { since, page }.say(ctx.language);
     for incident in incidents

@@ -148,6 +148,18 @@ pub fn history(ctx: &Context, search: HistorySearch) -> Answer {
         .skip((page - 1) * HISTORY_PAGE)
         .take(HISTORY_PAGE)
         .collect();
+    if shown.is_empty() && !hits.is_empty() {
+        // Every hit was fetched (fewer than the limit): the last page is known.
+        let last = hits.len().div_ceil(HISTORY_PAGE);
+        return Ok(Reply::public(
+            Knowledge::PastLastPage {
+                query: &search.query,
+                page,
+                last,
+            }
+            .say(ctx.language),
+        ));
+    }
     if shown.is_empty() {
         return Ok(Reply::public(
             Knowledge::NothingFound {
@@ -164,12 +176,12 @@ pub fn history(ctx: &Context, search: HistorySearch) -> Answer {
     for record in shown {
         text += &format!(
             "\n- {} {}: {}",
-            record.date(),
+            crate::messages::dates::day_seen(record.date(), ctx.today(), ctx.language),
             Label::Record {
                 kind: record.kind()
             }
             .say(ctx.language),
-            summary(ctx, record)
+            summary(ctx, record, &search.query)
         );
     }
     if hits.len() > page * HISTORY_PAGE {
@@ -178,14 +190,28 @@ pub fn history(ctx: &Context, search: HistorySearch) -> Answer {
     Ok(Reply::public(text))
 }
 
-fn summary(ctx: &Context, record: &Record) -> String {
+/// One line for a hit: a session by its title and number, then the line of its
+/// notes that matched (as plain text: the notes are Markdown).
+fn summary(ctx: &Context, record: &Record, query: &str) -> String {
     let text = match record {
-        // A matching session is named by its title and number, then its notes.
         Record::Session(s) => {
-            let title = crate::domain::invite::session_title(&ctx.meeting.title, s.number);
-            match s.notes.as_deref().and_then(|n| n.lines().next()) {
-                Some(notes) if !notes.trim().is_empty() => format!("{title}: {notes}"),
-                _ => title,
+            let title = match s.number {
+                Some(number) => crate::messages::invite::Invite::SessionTitle {
+                    title: &ctx.meeting.title,
+                    number,
+                }
+                .say(ctx.language),
+                None => ctx.meeting.title.clone(),
+            };
+            let notes = crate::messages::markdown::plain(s.notes.as_deref().unwrap_or_default());
+            let wanted = query.to_lowercase();
+            let line = notes
+                .lines()
+                .find(|l| l.to_lowercase().contains(&wanted))
+                .or_else(|| notes.lines().find(|l| !l.trim().is_empty()));
+            match line {
+                Some(line) => format!("{title}: {}", line.trim()),
+                None => title,
             }
         }
         Record::Agenda { item, .. } => item.title.clone(),

@@ -90,12 +90,12 @@ fn reading_club(
     let years = date.year() - chosen.date.year();
     let when = match (ja, years) {
         (true, y) if y >= 1 && chosen.date.month() == date.month() => format!("{y}年前の今月"),
-        (true, _) => chosen.date.to_string(),
+        (true, _) => crate::messages::dates::day_seen(chosen.date, date, Language::Ja),
         (false, 1) if chosen.date.month() == date.month() => "one year ago this month".to_string(),
         (false, y) if y > 1 && chosen.date.month() == date.month() => {
             format!("{y} years ago this month")
         }
-        (false, _) => chosen.date.to_string(),
+        (false, _) => crate::messages::dates::day_seen(chosen.date, date, Language::En),
     };
     let detail = if ja {
         format!(

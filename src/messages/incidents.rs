@@ -25,6 +25,7 @@ catalogue! {
         /// After a line of `/incidents` whose incident has an agenda item.
         OnAgenda,
         NextPage { page: usize },
+        PastLastPage { since: NaiveDate, page: usize, last: usize },
         /// The timeline a postmortem form is filled in with.
         TimelineStart { at: &'a str },
         TimelineEnd { at: &'a str },
@@ -56,6 +57,10 @@ impl Message for Incidents<'_> {
             }
             Incidents::OnAgenda => "（議題あり）".into(),
             Incidents::NextPage { page } => format!("続きは page:{page}"),
+            Incidents::PastLastPage { since, page, last } => format!(
+                "{}からのインシデントは{last}ページ目までです（{page}ページ目はありません）。最後のページは page:{last} で見られます",
+                day(since, Language::Ja)
+            ),
             Incidents::TimelineStart { at } => format!("{at} 発生"),
             Incidents::TimelineEnd { at } => format!("{at} 復旧"),
             Incidents::TimelineFiring => "（まだ対応中）".into(),
@@ -83,6 +88,10 @@ impl Message for Incidents<'_> {
             Incidents::ListEmpty { since } => format!("No incidents since {}", day(since, en)),
             Incidents::OnAgenda => " (on the agenda)".into(),
             Incidents::NextPage { page } => format!("More with page:{page}"),
+            Incidents::PastLastPage { since, page, last } => format!(
+                "the incidents since {} end on page {last} (there is no page {page}); see the last one with page:{last}",
+                day(since, en)
+            ),
             Incidents::TimelineStart { at } => format!("{at} started"),
             Incidents::TimelineEnd { at } => format!("{at} resolved"),
             Incidents::TimelineFiring => "(still firing)".into(),
@@ -106,6 +115,11 @@ impl Incidents<'static> {
             Incidents::ListEmpty { since },
             Incidents::OnAgenda,
             Incidents::NextPage { page: 2 },
+            Incidents::PastLastPage {
+                since,
+                page: 5,
+                last: 1,
+            },
             Incidents::TimelineStart { at: "11/30 19:00" },
             Incidents::TimelineEnd { at: "11/30 20:25" },
             Incidents::TimelineFiring,

@@ -13,6 +13,7 @@ catalogue! {
         NothingFound { query: &'a str },
         Results { query: &'a str, page: usize },
         MoreResults { page: usize },
+        PastLastPage { query: &'a str, page: usize, last: usize },
     }
 }
 
@@ -34,6 +35,9 @@ impl Message for Knowledge<'_> {
                 format!("「{query}」の検索結果（{page}ページ目）:")
             }
             Knowledge::MoreResults { page } => format!("\n続きは page:{page}"),
+            Knowledge::PastLastPage { query, page, last } => format!(
+                "「{query}」の検索結果は{last}ページ目までです（{page}ページ目はありません）。最後のページは page:{last} で見られます"
+            ),
         }
     }
 
@@ -52,6 +56,9 @@ impl Message for Knowledge<'_> {
             Knowledge::NothingFound { query } => format!("nothing found for \"{query}\""),
             Knowledge::Results { query, page } => format!("Results for \"{query}\" (page {page}):"),
             Knowledge::MoreResults { page } => format!("\nMore with page:{page}"),
+            Knowledge::PastLastPage { query, page, last } => format!(
+                "the results for \"{query}\" end on page {last} (there is no page {page}); see the last one with page:{last}"
+            ),
         }
     }
 }
@@ -73,6 +80,11 @@ impl Knowledge<'static> {
                 page: 1,
             },
             Knowledge::MoreResults { page: 2 },
+            Knowledge::PastLastPage {
+                query: "決済",
+                page: 99,
+                last: 2,
+            },
         ]
     }
 }

@@ -30,6 +30,7 @@ pub(crate) mod incidents;
 pub(crate) mod invite;
 pub(crate) mod knowledge;
 pub(crate) mod labels;
+pub(crate) mod markdown;
 pub(crate) mod posts;
 pub(crate) mod rotation;
 pub(crate) mod session;
