@@ -212,19 +212,25 @@ pub fn receive(
 /// time range in the meeting's zone, duration.
 pub fn incident_line(incident: &Incident, zone: Tz, language: Language) -> String {
     let start = incident.start.with_timezone(&zone);
-    let from = start.format("%m/%d %H:%M");
+    let on = |t: &chrono::DateTime<Tz>| crate::messages::dates::day(t.date_naive(), language);
+    let from = format!("{} {}", on(&start), start.format("%H:%M"));
     let range = match incident.end.map(|e| e.with_timezone(&zone)) {
         Some(end) if end.date_naive() == start.date_naive() => {
             format!("{from}–{}", end.format("%H:%M"))
         }
-        Some(end) => format!("{from}–{}", end.format("%m/%d %H:%M")),
+        Some(end) => format!("{from}–{} {}", on(&end), end.format("%H:%M")),
         None => format!("{from}–"),
     };
     let lasted = Label::Lasted {
         minutes: incident.duration().map(|d| d.num_minutes()),
     }
     .say(language);
-    format!("{} ({range}, {lasted})", incident.title)
+    crate::messages::incidents::Incidents::Line {
+        title: &incident.title,
+        range: &range,
+        lasted: &lasted,
+    }
+    .say(language)
 }
 
 #[cfg(test)]

@@ -195,7 +195,15 @@ pub fn history(ctx: &Context, search: HistorySearch) -> Answer {
 fn summary(ctx: &Context, record: &Record, query: &str) -> String {
     let text = match record {
         Record::Session(s) => {
-            let title = match s.number {
+            // A session recorded live carries no number: the schedule knows it.
+            let number = s.number.or_else(|| {
+                ctx.occurrences(s.date, 1)
+                    .ok()?
+                    .into_iter()
+                    .find(|o| o.date == s.date)?
+                    .number()
+            });
+            let title = match number {
                 Some(number) => crate::messages::invite::Invite::SessionTitle {
                     title: &ctx.meeting.title,
                     number,
@@ -210,7 +218,7 @@ fn summary(ctx: &Context, record: &Record, query: &str) -> String {
                 .find(|l| l.to_lowercase().contains(&wanted))
                 .or_else(|| notes.lines().find(|l| !l.trim().is_empty()));
             match line {
-                Some(line) => format!("{title}: {}", line.trim()),
+                Some(line) => format!("{title}: {}", line.trim().trim_start_matches("- ")),
                 None => title,
             }
         }

@@ -25,6 +25,8 @@ catalogue! {
         /// After a line of `/incidents` whose incident has an agenda item.
         OnAgenda,
         NextPage { page: usize },
+        /// An incident in a list: its title, when, and how long.
+        Line { title: &'a str, range: &'a str, lasted: &'a str },
         PastLastPage { since: NaiveDate, page: usize, last: usize },
         /// The timeline a postmortem form is filled in with.
         TimelineStart { at: &'a str },
@@ -57,6 +59,7 @@ impl Message for Incidents<'_> {
             }
             Incidents::OnAgenda => "（議題あり）".into(),
             Incidents::NextPage { page } => format!("続きは page:{page}"),
+            Incidents::Line { title, range, lasted } => format!("{title}（{range}、{lasted}）"),
             Incidents::PastLastPage { since, page, last } => format!(
                 "{}からのインシデントは{last}ページ目までです（{page}ページ目はありません）。最後のページは page:{last} で見られます",
                 day(since, Language::Ja)
@@ -88,6 +91,7 @@ impl Message for Incidents<'_> {
             Incidents::ListEmpty { since } => format!("No incidents since {}", day(since, en)),
             Incidents::OnAgenda => " (on the agenda)".into(),
             Incidents::NextPage { page } => format!("More with page:{page}"),
+            Incidents::Line { title, range, lasted } => format!("{title} ({range}, {lasted})"),
             Incidents::PastLastPage { since, page, last } => format!(
                 "the incidents since {} end on page {last} (there is no page {page}); see the last one with page:{last}",
                 day(since, en)
@@ -115,6 +119,11 @@ impl Incidents<'static> {
             Incidents::ListEmpty { since },
             Incidents::OnAgenda,
             Incidents::NextPage { page: 2 },
+            Incidents::Line {
+                title: "決済APIのレイテンシ",
+                range: "12月11日(金) 10:00–10:40",
+                lasted: "40分",
+            },
             Incidents::PastLastPage {
                 since,
                 page: 5,
