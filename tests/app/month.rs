@@ -580,14 +580,12 @@ fn live_the_month(language: &str) -> String {
 }
 
 #[test]
-#[ignore = "issue 24: in progress"]
 fn a_month_in_japanese_reads_naturally() {
     let transcript = live_the_month("ja");
     insta::assert_snapshot!("month_ja", transcript);
 }
 
 #[test]
-#[ignore = "issue 24: in progress"]
 fn a_month_in_english_reads_naturally() {
     let transcript = live_the_month("en");
     insta::assert_snapshot!("month_en", transcript);

@@ -69,7 +69,23 @@ impl<'a> Transcript<'a> {
         self.record();
     }
 
+    /// Records the requests since the last call. The scheduled events' job
+    /// runs beside the commands and its timing is its own: its texts are
+    /// checked as they are sent, and the snapshot shows the events as they
+    /// stand at the end (see [`Transcript::text`]).
     fn record(&mut self) {
+        let start = self.lines.len();
+        self.record_requests();
+        let kept: Vec<String> = self.lines[start..]
+            .iter()
+            .filter(|l| !l.starts_with("  [イベント"))
+            .cloned()
+            .collect();
+        self.lines.truncate(start);
+        self.lines.extend(kept);
+    }
+
+    fn record_requests(&mut self) {
         let log = self.fake.request_log();
         let new: Vec<_> = log[self.read..].to_vec();
         self.read = log.len();
@@ -280,9 +296,36 @@ impl<'a> Transcript<'a> {
     pub fn text(&mut self) -> String {
         self.settle();
         let mut text = self.lines.join("\n");
-        text.push('\n');
-        text
+        text += "\n\n=== Discord のイベント（最後の状態） ===\n";
+        let mut events = self.fake.scheduled_events();
+        events.sort_by_key(|e| e["scheduled_start_time"].as_str().unwrap_or_default().to_string());
+        for event in events {
+            text += &format!(
+                "  [イベント] {}{}\n",
+                event["name"].as_str().unwrap_or_default(),
+                indent_block(event["description"].as_str().unwrap_or_default())
+            );
+        }
+        mask_links(&text)
     }
+}
+
+/// A link to a thread names ids the fake hands out in the order things are
+/// made; the snapshot keeps where it points, not the numbers.
+fn mask_links(text: &str) -> String {
+    const LINK: &str = "https://discord.com/channels/";
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(LINK) {
+        out += &rest[..at + LINK.len()];
+        rest = &rest[at + LINK.len()..];
+        let ids = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '/')
+            .unwrap_or(rest.len());
+        out += "<guild>/<thread>";
+        rest = &rest[ids..];
+    }
+    out + rest
 }
 
 fn flags_ephemeral(data: &Value) -> bool {
