@@ -172,7 +172,10 @@ pub fn list(ctx: &Context, date: Option<NaiveDate>) -> Answer {
     // The one agenda line (as in `/next` and the announcement), with the id to act on.
     for item in &items {
         let mut shown = item.clone();
-        shown.presenter = item.presenter.as_deref().map(|p| directory::display(ctx, p));
+        shown.presenter = item
+            .presenter
+            .as_deref()
+            .map(|p| directory::display(ctx, p));
         text += &format!(
             "\n{} `{}`",
             crate::domain::invite::agenda_line(&shown, ctx.language),
@@ -292,7 +295,7 @@ mod tests {
         guest.team = Some("Payments".into());
         let reply = add(&ctx, &person("1"), guest).unwrap();
         assert!(
-            reply.text.contains("Ms. Kimura / Payments"),
+            reply.text.contains("Ms. Kimura / guest from Payments"),
             "{}",
             reply.text
         );
@@ -316,7 +319,10 @@ mod tests {
             "members by their key, guests by name"
         );
         let listed = list(&ctx, None).unwrap().text;
-        assert!(listed.contains("Retention (incident, 田中)"), "{listed}");
+        assert!(
+            listed.contains("Retention (incident, 田中 / guest from CloudLog)"),
+            "{listed}"
+        );
         assert!(agenda.iter().all(|i| i.added_by.as_deref() == Some("1")));
     }
 

@@ -176,7 +176,13 @@ mod tests {
             due_at: start.to_utc() - chrono::Duration::days(2),
             expires_at: start.to_utc(),
         };
-        render("週刊ポストモーテム", &reminder, Some(session), None, language)
+        render(
+            "週刊ポストモーテム",
+            &reminder,
+            Some(session),
+            None,
+            language,
+        )
     }
 
     #[test]

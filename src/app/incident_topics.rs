@@ -180,12 +180,7 @@ pub fn list(ctx: &Context, since: Option<NaiveDate>, page: usize) -> Answer {
     let last = incidents.len().div_ceil(LIST_PAGE);
     if page > last {
         return Ok(Reply::private(
-            Say::PastLastPage {
-                since,
-                page,
-                last,
-            }
-            .say(ctx.language),
+            Say::PastLastPage { since, page, last }.say(ctx.language),
         ));
     }
     let linked = linked_incidents(ctx.log, &ctx.meeting.id).said(ctx.language)?;

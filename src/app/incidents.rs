@@ -298,11 +298,11 @@ mod tests {
         let tokyo = chrono_tz::Asia::Tokyo;
         assert_eq!(
             incident_line(&incidents[0], tokyo, Language::Ja),
-            "API latency above 2s (11/30 19:00–20:25, 1時間25分)"
+            "API latency above 2s（11月30日(月) 19:00–20:25、1時間25分）"
         );
         assert_eq!(
             incident_line(&incidents[0], tokyo, Language::En),
-            "API latency above 2s (11/30 19:00–20:25, 1 h 25 min)"
+            "API latency above 2s (Nov 30 (Mon) 19:00–20:25, 1 h 25 min)"
         );
         assert!(matches!(
             receive(&log, &config(), resolved.as_bytes()).unwrap(),

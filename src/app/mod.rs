@@ -153,7 +153,11 @@ impl Context<'_> {
             .iter()
             .filter(held)
             .find(|o| o.date > date && o.start <= self.now);
-        let nearest: Vec<String> = before.into_iter().chain(after).map(|o| seen(o.date)).collect();
+        let nearest: Vec<String> = before
+            .into_iter()
+            .chain(after)
+            .map(|o| seen(o.date))
+            .collect();
         let is_future_session = around.iter().filter(held).any(|o| o.date == date);
         let nearest = nearest.join(&Sessions::ListSeparator.say(self.language));
         let date = seen(date);
@@ -199,13 +203,11 @@ impl Context<'_> {
         }
         match &occurrence.status {
             Status::Held { .. } => Ok(occurrence),
-            Status::Skipped(reason) => {
-                Err(UserError(format!(
-                    "{}: {}",
-                    crate::messages::dates::day(date, self.language),
-                    self.skip_text(date, reason)
-                )))
-            }
+            Status::Skipped(reason) => Err(UserError(format!(
+                "{}: {}",
+                crate::messages::dates::day(date, self.language),
+                self.skip_text(date, reason)
+            ))),
         }
     }
 
@@ -400,7 +402,7 @@ mod date_option_tests {
         let refused = ctx.date_option(Some("next week"), Toward::Upcoming);
         assert_eq!(
             refused.unwrap_err().0,
-            "no session next week (2026-12-28 to 2027-01-03). no meeting: company day off"
+            "no session next week (Dec 28 (Mon) to Jan 3 (Sun)). no meeting: company day off"
         );
         assert_eq!(
             ctx.date_option(Some("next"), Toward::Upcoming),

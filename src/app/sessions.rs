@@ -188,7 +188,7 @@ mod tests {
         assert!(text.contains("going 1 / maybe 1 / not going 0"), "{text}");
         assert!(text.contains("<t:"), "{text}");
         assert!(
-            text.contains("2026-12-30: no meeting: company day off"),
+            text.contains("Dec 30 (Wed): no meeting: company day off"),
             "{text}"
         );
         assert!(!text.contains("<@"), "nobody is mentioned");

@@ -40,6 +40,23 @@ pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
                     .unwrap_or(chrono::NaiveDate::MAX),
             )
             .find(|o| o.is_held());
+        let closures = rule
+            .closures
+            .iter()
+            .map(|c| {
+                crate::messages::dates::closure(
+                    &c.name,
+                    (c.from.month(), c.from.day()),
+                    (c.until.month(), c.until.day()),
+                    daemon.language,
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(if daemon.language == Language::Ja {
+                "、"
+            } else {
+                ", "
+            });
         text += &env.say(Say::MeetingSummary {
             id: &meeting.id,
             title: &meeting.title,
@@ -48,9 +65,10 @@ pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
             start: &rule.start_time.format("%H:%M").to_string(),
             timezone: rule.timezone.name(),
             minutes: rule.duration.num_minutes(),
-            first_session: &rule.first_session.to_string(),
+            first_session: rule.first_session,
             holidays_skipped: rule.skip_japanese_holidays,
             skip_dates: rule.skip_dates.len(),
+            closures: &closures,
         });
         if let Some(next) = next {
             text += &env.say(Say::NextHeld {
@@ -88,10 +106,33 @@ pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
             }),
             Err(why) => env.say(Say::DiscordNoToken {
                 guild: discord.guild_id.0,
+                source: &discord.token_source(),
                 why: &why.to_string(),
             }),
         },
         None => env.say(Say::DiscordOff),
+    };
+    text.push('\n');
+    text += &match &config.alerts {
+        Some(alerts) => env.say(Say::AlertsOn {
+            listen: &alerts.listen.to_string(),
+            source: &alerts.token_source(),
+            token_found: alerts.token().is_ok(),
+        }),
+        None => env.say(Say::AlertsOff),
+    };
+    text.push('\n');
+    text += &match &config.web {
+        Some(web) => env.say(Say::WebOn {
+            address: &web
+                .public_url
+                .as_ref()
+                .map_or_else(|| daemon.listen.to_string(), ToString::to_string),
+            proxies: web.trusted_proxies.len(),
+        }),
+        None => env.say(Say::WebOff {
+            listen: &daemon.listen.to_string(),
+        }),
     };
     text.push('\n');
     out.write_all(text.as_bytes())

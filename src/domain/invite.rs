@@ -257,7 +257,12 @@ mod tests {
                 invited.description
             );
             let entry = feed_entry("週刊ポストモーテム", &o, Some(&session), language);
-            assert_eq!(entry.summary, "週刊ポストモーテム #393");
+            let number = if language == Language::Ja {
+                "週刊ポストモーテム 第393回"
+            } else {
+                "週刊ポストモーテム #393"
+            };
+            assert_eq!(entry.summary, number);
             assert!(entry.description.contains("決済APIの全断"), "{entry:?}");
             assert!(entry.description.contains("sato"), "{entry:?}");
             for body in [

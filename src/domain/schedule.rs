@@ -36,6 +36,14 @@ pub struct MonthDay {
 }
 
 impl MonthDay {
+    pub fn month(self) -> u32 {
+        self.month
+    }
+
+    pub fn day(self) -> u32 {
+        self.day
+    }
+
     /// `MM-DD`, a day some year has (so `02-29` is one and `02-30` is not).
     pub fn parse(text: &str) -> Result<Self, String> {
         let parsed = text

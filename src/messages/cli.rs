@@ -59,8 +59,9 @@ catalogue! {
         DaemonSettings { state_dir: &'a str, listen: &'a str, language: &'a str },
         MeetingSummary {
             id: &'a str, title: &'a str, weekday_ja: &'a str, weekday_en: &'a str,
-            start: &'a str, timezone: &'a str, minutes: i64, first_session: &'a str,
+            start: &'a str, timezone: &'a str, minutes: i64, first_session: NaiveDate,
             holidays_skipped: bool, skip_dates: usize,
+            closures: &'a str,
         },
         NextHeld { date: NaiveDate, number: u32 },
         OwnSettings { parts: &'a str },
@@ -73,7 +74,12 @@ catalogue! {
         GoogleOn { calendar: &'a str, weeks: u32, credentials: &'a str, missing: bool },
         GoogleOff,
         DiscordOn { guild: u64, channel: u64 },
-        DiscordNoToken { guild: u64, why: &'a str },
+        /// `source`: where the token is read from; `why`: the reader's own words.
+        DiscordNoToken { guild: u64, source: &'a str, why: &'a str },
+        AlertsOn { listen: &'a str, source: &'a str, token_found: bool },
+        AlertsOff,
+        WebOn { address: &'a str, proxies: usize },
+        WebOff { listen: &'a str },
         DiscordOff,
         NotAWeekday { text: &'a str },
         NotAShare { text: &'a str },
@@ -227,10 +233,12 @@ impl Message for Cli<'_> {
             }
             MeetingSummary {
                 id, title, weekday_ja, start, timezone, minutes, first_session,
-                holidays_skipped, skip_dates, ..
+                holidays_skipped, skip_dates, closures, ..
             } => format!(
-                "ミーティング {id:?}「{title}」: 毎週{weekday_ja}曜 {start} {timezone}、{minutes} 分、初回 {first_session}、祝日は{}、休業日 {skip_dates} 日",
-                if holidays_skipped { "休み" } else { "開催" }
+                "ミーティング {id:?}「{title}」: 毎週{weekday_ja}曜 {start}（{timezone}）、{minutes}分、初回 {}、祝日は{}、会社の休業日 {skip_dates}日{}",
+                day_with_year(first_session, Language::Ja),
+                if holidays_skipped { "休み" } else { "開催" },
+                if closures.is_empty() { String::new() } else { format!("、毎年の休業期間 {closures}") }
             ),
             NextHeld { date, number } => {
                 format!("、次回 {}（第{number}回）", day_with_year(date, Language::Ja))
@@ -259,9 +267,18 @@ impl Message for Cli<'_> {
             DiscordOn { guild, channel } => {
                 format!("Discord: サーバー {guild}、チャンネル {channel}、トークンあり")
             }
-            DiscordNoToken { guild, why } => {
-                format!("Discord: サーバー {guild}、ただし {why}: ボットは動きません")
-            }
+            DiscordNoToken { guild, source, .. } => format!(
+                "Discord: サーバー {guild}。ただしトークンを {source} から読めないため、ボットは動きません（`weekly-postmortem doctor` で確かめられます）"
+            ),
+            AlertsOn { listen, source, token_found } => format!(
+                "アラートの受け口: {listen}（トークン {source}{}）",
+                if token_found { "" } else { "、見つかりません！" }
+            ),
+            AlertsOff => "アラートの受け口: 無効（[alerts] の設定なし）".into(),
+            WebOn { address, proxies } => format!(
+                "ウェブのアーカイブ: {address}（認証するプロキシ {proxies}台の後ろ）"
+            ),
+            WebOff { listen } => format!("ウェブのアーカイブ: {listen}（このマシンの中からのみ）"),
             DiscordOff => "Discord: 無効（[discord] の設定なし）".into(),
             NotAWeekday { text } => {
                 format!("{text:?} は曜日ではありません。mon|tue|wed|thu|fri|sat|sun のどれかを指定してください")
@@ -483,13 +500,20 @@ impl Message for Cli<'_> {
                 first_session,
                 holidays_skipped,
                 skip_dates,
+                closures,
                 ..
             } => format!(
-                "meeting {id:?} \"{title}\": {weekday_en} {start} {timezone}, {minutes} min, first session {first_session}, Japanese holidays {}, {skip_dates} skip date(s)",
+                "meeting {id:?} \"{title}\": {weekday_en} {start} {timezone}, {minutes} min, first session {}, Japanese holidays {}, {skip_dates} skip date(s){}",
+                day_with_year(first_session, Language::En),
                 if holidays_skipped {
                     "skipped"
                 } else {
                     "not skipped"
+                },
+                if closures.is_empty() {
+                    String::new()
+                } else {
+                    format!(", yearly closures {closures}")
                 }
             ),
             NextHeld { date, number } => format!(", next held {date} (#{number})"),
@@ -518,9 +542,22 @@ impl Message for Cli<'_> {
             DiscordOn { guild, channel } => {
                 format!("Discord: guild {guild}, channel {channel}, token found")
             }
-            DiscordNoToken { guild, why } => {
+            DiscordNoToken { guild, why, .. } => {
                 format!("Discord: guild {guild}, but {why}: the bot will be off")
             }
+            AlertsOn {
+                listen,
+                source,
+                token_found,
+            } => format!(
+                "alert hooks: {listen} (token {source}{})",
+                if token_found { "" } else { ", not found!" }
+            ),
+            AlertsOff => "alert hooks: off (no [alerts] section)".into(),
+            WebOn { address, proxies } => {
+                format!("web archive: {address} (behind {proxies} authenticating prox(ies))")
+            }
+            WebOff { listen } => format!("web archive: {listen} (this machine only)"),
             DiscordOff => "Discord: off (no [discord] section)".into(),
             NotAWeekday { text } => {
                 format!("{text:?} is not a weekday; use mon, tue, wed, thu, fri, sat or sun")
@@ -755,9 +792,10 @@ impl Cli<'static> {
                 start: "17:00",
                 timezone: "Asia/Tokyo",
                 minutes: 60,
-                first_session: "2019-02-06",
+                first_session: NaiveDate::from_ymd_opt(2019, 2, 6).unwrap(),
                 holidays_skipped: true,
                 skip_dates: 1,
+                closures: "年末年始（12月29日〜1月3日）",
             },
             NextHeld {
                 date: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
@@ -790,7 +828,21 @@ impl Cli<'static> {
             },
             DiscordNoToken {
                 guild: 1,
-                why: "トークンのファイルがありません",
+                source: "DISCORD_TOKEN",
+                why: "no token in DISCORD_TOKEN",
+            },
+            AlertsOn {
+                listen: "127.0.0.1:9094",
+                source: "WEEKLY_POSTMORTEM_ALERTS_TOKEN",
+                token_found: false,
+            },
+            AlertsOff,
+            WebOn {
+                address: "https://postmortems.example.com/",
+                proxies: 1,
+            },
+            WebOff {
+                listen: "127.0.0.1:8754",
             },
             DiscordOff,
             NotAWeekday { text: "月" },

@@ -22,6 +22,25 @@ pub(crate) fn day_with_year(date: NaiveDate, language: Language) -> String {
     }
 }
 
+/// A yearly closure as people read it: `年末年始（12月29日〜1月3日）`.
+pub(crate) fn closure(
+    name: &str,
+    from: (u32, u32),
+    until: (u32, u32),
+    language: Language,
+) -> String {
+    let month_day = |(m, d): (u32, u32)| match language {
+        Language::Ja => format!("{m}月{d}日"),
+        Language::En => chrono::NaiveDate::from_ymd_opt(2000, m, d)
+            .map(|date| format!("{} {d}", date.format("%b")))
+            .unwrap_or_else(|| format!("{m}/{d}")),
+    };
+    match language {
+        Language::Ja => format!("{name}（{}〜{}）", month_day(from), month_day(until)),
+        Language::En => format!("{name} ({} to {})", month_day(from), month_day(until)),
+    }
+}
+
 /// A day as read on `today`: with its year only when it is neither this year nor next.
 pub(crate) fn day_seen(date: NaiveDate, today: NaiveDate, language: Language) -> String {
     if date.year() == today.year() || date.year() == today.year() + 1 {

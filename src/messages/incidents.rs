@@ -59,7 +59,11 @@ impl Message for Incidents<'_> {
             }
             Incidents::OnAgenda => "（議題あり）".into(),
             Incidents::NextPage { page } => format!("続きは page:{page}"),
-            Incidents::Line { title, range, lasted } => format!("{title}（{range}、{lasted}）"),
+            Incidents::Line {
+                title,
+                range,
+                lasted,
+            } => format!("{title}（{range}、{lasted}）"),
             Incidents::PastLastPage { since, page, last } => format!(
                 "{}からのインシデントは{last}ページ目までです（{page}ページ目はありません）。最後のページは page:{last} で見られます",
                 day(since, Language::Ja)

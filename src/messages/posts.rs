@@ -72,14 +72,24 @@ impl Message for Post<'_> {
             Post::RecordLearnings { title, label } => format!(
                 "「{title}」{label}、ありがとうございました。学びは `/learning add`、ポストモーテムは `/postmortem` で残せます。"
             ),
-            Post::ClosedFor { title, date, name, next } => {
+            Post::ClosedFor {
+                title,
+                date,
+                name,
+                next,
+            } => {
                 format!(
                     "{}の「{title}」は{name}のためお休みです。{}",
                     day(date, Language::Ja),
                     next_ja(next)
                 )
             }
-            Post::WeekOff { title, date, why, next } => {
+            Post::WeekOff {
+                title,
+                date,
+                why,
+                next,
+            } => {
                 format!(
                     "{}の「{title}」はお休みです（{why}）。{}",
                     day(date, Language::Ja),
@@ -133,14 +143,24 @@ impl Message for Post<'_> {
             Post::RecordLearnings { title, label } => format!(
                 "Thanks for {title} {label}. Keep what we learned with `/learning add`, and postmortems with `/postmortem`."
             ),
-            Post::ClosedFor { title, date, name, next } => {
+            Post::ClosedFor {
+                title,
+                date,
+                name,
+                next,
+            } => {
                 format!(
                     "No {title} on {}: closed for {name}.{}",
                     day(date, Language::En),
                     next_en(next)
                 )
             }
-            Post::WeekOff { title, date, why, next } => {
+            Post::WeekOff {
+                title,
+                date,
+                why,
+                next,
+            } => {
                 format!(
                     "No {title} on {}: {why}.{}",
                     day(date, Language::En),

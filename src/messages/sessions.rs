@@ -164,7 +164,7 @@ impl Sessions<'static> {
             Sessions::Guests { list: "sato" },
             Sessions::Guest {
                 name: "田中",
-                team: "CloudLog",
+                team: "決済チーム",
             },
             Sessions::ListSeparator,
             Sessions::Rsvps {

@@ -298,7 +298,12 @@ impl<'a> Transcript<'a> {
         let mut text = self.lines.join("\n");
         text += "\n\n=== Discord のイベント（最後の状態） ===\n";
         let mut events = self.fake.scheduled_events();
-        events.sort_by_key(|e| e["scheduled_start_time"].as_str().unwrap_or_default().to_string());
+        events.sort_by_key(|e| {
+            e["scheduled_start_time"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        });
         for event in events {
             text += &format!(
                 "  [イベント] {}{}\n",

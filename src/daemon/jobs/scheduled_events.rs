@@ -209,10 +209,22 @@ mod tests {
     #[test]
     fn plans_create_edit_delete_adopts_tagged_events_and_leaves_foreign_and_started_ones_alone() {
         let desired = Desired::from([
-            (key("2026-12-02"), spec("第393回", "2026-12-02T08:00:00Z", "議題")),
-            (key("2026-12-09"), spec("第394回", "2026-12-09T08:00:00Z", "議題")),
-            (key("2026-12-16"), spec("第395回", "2026-12-16T08:00:00Z", "議題")),
-            (key("2026-12-23"), spec("第396回", "2026-12-23T08:00:00Z", "議題")),
+            (
+                key("2026-12-02"),
+                spec("第393回", "2026-12-02T08:00:00Z", "議題"),
+            ),
+            (
+                key("2026-12-09"),
+                spec("第394回", "2026-12-09T08:00:00Z", "議題"),
+            ),
+            (
+                key("2026-12-16"),
+                spec("第395回", "2026-12-16T08:00:00Z", "議題"),
+            ),
+            (
+                key("2026-12-23"),
+                spec("第396回", "2026-12-23T08:00:00Z", "議題"),
+            ),
         ]);
         let existing = [
             (1, spec("第393回", "2026-12-02T08:00:00Z", "議題")),
@@ -222,7 +234,11 @@ mod tests {
             (5, spec("someone's party", "2026-12-20T08:00:00Z", "[wp:x]")),
             (
                 6,
-                spec("#395", "2026-12-16T08:00:00Z", "議題\n[wp:weekly/2026-12-16]"),
+                spec(
+                    "#395",
+                    "2026-12-16T08:00:00Z",
+                    "議題\n[wp:weekly/2026-12-16]",
+                ),
             ),
         ]
         .map(|(id, spec)| ExistingEvent { id, spec });
@@ -261,9 +277,18 @@ mod tests {
     #[test]
     fn markers_name_the_session_of_an_event_and_odd_ones_are_ignored() {
         let markers = [
-            ("scheduled-event/weekly/2026-12-09".to_string(), "77".to_string()),
-            ("scheduled-event/weekly/not-a-date".to_string(), "78".to_string()),
-            ("scheduled-event/weekly/2026-12-16".to_string(), "x".to_string()),
+            (
+                "scheduled-event/weekly/2026-12-09".to_string(),
+                "77".to_string(),
+            ),
+            (
+                "scheduled-event/weekly/not-a-date".to_string(),
+                "78".to_string(),
+            ),
+            (
+                "scheduled-event/weekly/2026-12-16".to_string(),
+                "x".to_string(),
+            ),
         ];
         assert_eq!(
             remembered(&markers),
@@ -294,7 +319,11 @@ mod tests {
         // Eight weeks ahead with 2026-12-30 (a company day off) left out.
         assert_eq!(created.len(), 7);
         assert!(matches!(created[0].spec.place, EventPlace::Voice(444)));
-        assert!(created[0].spec.name.ends_with("第393回"), "{}", created[0].spec.name);
+        assert!(
+            created[0].spec.name.ends_with("#393"),
+            "{}",
+            created[0].spec.name
+        );
         for event in &created {
             let description = event.spec.description.as_deref().unwrap_or_default();
             assert!(!description.contains("[wp:"), "{description}");
