@@ -49,19 +49,30 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
+/// When an event starts, as people read it: its day and time in its own zone.
+fn starts(e: &crate::calendar::google::EventSpec, language: Language) -> String {
+    let zone: chrono_tz::Tz = e.time_zone.parse().unwrap_or(chrono_tz::UTC);
+    let local = e.start.with_timezone(&zone);
+    format!(
+        "{} {}",
+        crate::messages::dates::day_with_year(local.date_naive(), language),
+        local.format("%H:%M")
+    )
+}
+
 /// One line per action, for people and for `--dry-run`.
 pub fn describe(meeting: &str, action: &Action, dry_run: bool, language: Language) -> String {
     match action {
         Action::Insert(e) => SyncSay::Insert {
             meeting,
-            start: &e.start.to_rfc3339(),
+            start: &starts(e, language),
             title: &e.summary,
             dry_run,
         }
         .say(language),
         Action::Update(e) => SyncSay::Update {
             meeting,
-            start: &e.start.to_rfc3339(),
+            start: &starts(e, language),
             title: &e.summary,
             dry_run,
         }

@@ -161,24 +161,31 @@ pub async fn agenda_add(
     ctx: Context<'_>,
     #[description = "What to talk about (up to 300 characters)"]
     #[description_localized("ja", "話したいこと（300文字まで）")]
+    #[name_localized("ja", "タイトル")]
     title: String,
     #[description = "incident, dashboard, topic or other"]
     #[description_localized("ja", "種類")]
+    #[name_localized("ja", "種類")]
     kind: Option<KindChoice>,
     #[description = "A link (https://...)"]
     #[description_localized("ja", "リンク（https://...）")]
+    #[name_localized("ja", "リンク")]
     link: Option<String>,
     #[description = "Session date: 2026-12-09, 12/9, 12月9日, next week or next"]
     #[description_localized("ja", "開催日（2026-12-09、12/9、12月9日、来週、次回）")]
+    #[name_localized("ja", "開催日")]
     date: Option<String>,
     #[description = "The presenter's team, if from another department (default: from the directory)"]
     #[description_localized("ja", "他部署から発表する場合のチーム名（既定: 名簿のチーム）")]
+    #[name_localized("ja", "チーム")]
     team: Option<String>,
     #[description = "Who presents, if not you: a server member"]
     #[description_localized("ja", "発表する人（自分以外のメンバー）")]
+    #[name_localized("ja", "発表者")]
     presenter: Option<serenity::User>,
     #[description = "Who presents, if they have no Discord account: a name"]
     #[description_localized("ja", "Discord アカウントのない発表者の名前")]
+    #[name_localized("ja", "発表者の名前")]
     presenter_name: Option<String>,
 ) -> Result<(), Error> {
     let presenter = match (presenter, presenter_name) {
@@ -215,6 +222,7 @@ pub async fn agenda_list(
     ctx: Context<'_>,
     #[description = "Session date: 2026-12-09, 12/9, 12月9日, next week or next"]
     #[description_localized("ja", "開催日（2026-12-09、12/9、12月9日、来週、次回）")]
+    #[name_localized("ja", "開催日")]
     date: Option<String>,
 ) -> Result<(), Error> {
     for_meeting(ctx, None, move |uc, _| {
@@ -319,9 +327,11 @@ pub async fn rotation_swap(
     ctx: Context<'_>,
     #[description = "A session date: 2026-12-09, 12/9, 12月9日, next week or next"]
     #[description_localized("ja", "開催日（2026-12-09、12/9、12月9日、来週、次回）")]
+    #[name_localized("ja", "一方の回")]
     first: String,
     #[description = "The other session date, in the same forms"]
     #[description_localized("ja", "もう一方の開催日（同じ形で）")]
+    #[name_localized("ja", "もう一方の回")]
     second: String,
 ) -> Result<(), Error> {
     for_meeting(ctx, Some(Change::Roster), move |uc, who| {
@@ -346,6 +356,7 @@ pub async fn rotation_add(
     ctx: Context<'_>,
     #[description = "The member to add"]
     #[description_localized("ja", "加えるメンバー")]
+    #[name_localized("ja", "メンバー")]
     person: serenity::User,
 ) -> Result<(), Error> {
     let member = named_member(&person);
@@ -365,6 +376,7 @@ pub async fn rotation_remove(
     ctx: Context<'_>,
     #[description = "The member to take off"]
     #[description_localized("ja", "外すメンバー")]
+    #[name_localized("ja", "メンバー")]
     person: Option<serenity::User>,
     #[description = "Or the rotation entry to take off (someone without a Discord account)"]
     #[description_localized(
@@ -372,6 +384,7 @@ pub async fn rotation_remove(
         "または外すローテーションの名前（Discord アカウントのない人など）"
     )]
     #[autocomplete = "roster_entries"]
+    #[name_localized("ja", "名前")]
     name: Option<String>,
 ) -> Result<(), Error> {
     let target = match (person, name) {
@@ -427,10 +440,12 @@ pub async fn rotation_move(
     ctx: Context<'_>,
     #[description = "The member to move"]
     #[description_localized("ja", "順番を変えるメンバー")]
+    #[name_localized("ja", "メンバー")]
     person: serenity::User,
     #[description = "The new place, 1 = first"]
     #[description_localized("ja", "新しい順番（1 が最初）")]
     #[min = 1]
+    #[name_localized("ja", "位置")]
     position: u32,
 ) -> Result<(), Error> {
     let member = named_member(&person);
@@ -515,9 +530,11 @@ pub async fn rsvp(
     ctx: Context<'_>,
     #[description = "going, maybe or not_going"]
     #[description_localized("ja", "参加・たぶん・不参加")]
+    #[name_localized("ja", "出欠")]
     status: StatusChoice,
     #[description = "Session date: 2026-12-09, 12/9, 12月9日, next week or next"]
     #[description_localized("ja", "開催日（2026-12-09、12/9、12月9日、来週、次回）")]
+    #[name_localized("ja", "開催日")]
     date: Option<String>,
 ) -> Result<(), Error> {
     let status = match status {
@@ -546,6 +563,7 @@ pub async fn history(
     ctx: Context<'_>,
     #[description = "Words to look for (any language)"]
     #[description_localized("ja", "検索する言葉")]
+    #[name_localized("ja", "言葉")]
     query: String,
     #[description = "From: 2026-12-09, 12/9 or 12月9日 (without a year: the last such day)"]
     #[description_localized(
@@ -561,10 +579,12 @@ pub async fn history(
     until: Option<String>,
     #[description = "What to search"]
     #[description_localized("ja", "対象")]
+    #[name_localized("ja", "種類")]
     kind: Option<HistoryKindChoice>,
     #[description = "Page (5 results per page)"]
     #[description_localized("ja", "ページ（5件ずつ）")]
     #[min = 1]
+    #[name_localized("ja", "ページ")]
     page: Option<u32>,
 ) -> Result<(), Error> {
     // The first search reads the index into memory, which can take a moment on a large log.
@@ -605,6 +625,7 @@ pub async fn incidents(
     #[description = "Page (5 per page)"]
     #[description_localized("ja", "ページ（5件ずつ）")]
     #[min = 1]
+    #[name_localized("ja", "ページ")]
     page: Option<u32>,
 ) -> Result<(), Error> {
     for_meeting(ctx, None, move |uc, _| {
@@ -636,9 +657,11 @@ pub async fn learning_add(
     ctx: Context<'_>,
     #[description = "What we learned"]
     #[description_localized("ja", "学んだこと")]
+    #[name_localized("ja", "学んだこと")]
     text: String,
     #[description = "Tags, comma separated"]
     #[description_localized("ja", "タグ（カンマ区切り）")]
+    #[name_localized("ja", "タグ")]
     tags: Option<String>,
     #[description = "Session date: 2026-12-09, 12/9 or 12月9日 (without a year: the last such day)"]
     #[description_localized(
@@ -785,9 +808,11 @@ pub async fn skip(
     ctx: Context<'_>,
     #[description = "Session date: 2026-12-09, 12/9, 12月9日, next week or next"]
     #[description_localized("ja", "開催日（2026-12-09、12/9、12月9日、来週、次回）")]
+    #[name_localized("ja", "開催日")]
     date: String,
     #[description = "Why (shown to everyone)"]
     #[description_localized("ja", "理由")]
+    #[name_localized("ja", "理由")]
     reason: String,
 ) -> Result<(), Error> {
     for_meeting(ctx, Some(Change::Schedule), move |uc, who| {
@@ -809,6 +834,7 @@ pub async fn unskip(
     ctx: Context<'_>,
     #[description = "Session date: 2026-12-09, 12/9, 12月9日, next week or next"]
     #[description_localized("ja", "開催日（2026-12-09、12/9、12月9日、来週、次回）")]
+    #[name_localized("ja", "開催日")]
     date: String,
 ) -> Result<(), Error> {
     for_meeting(ctx, Some(Change::Schedule), move |uc, who| {

@@ -309,8 +309,12 @@ impl Invalid {
     /// `field: problem` in the language people are answered in.
     pub fn say(&self, language: Language) -> String {
         match language {
-            // The field is an option or key name, shown as code.
-            Language::Ja => format!("`{}`: {}", self.field, self.problem_ja),
+            // A field people filled in is named as the form and the command
+            // name it; any other (a key in a file) is shown as code.
+            Language::Ja => match crate::messages::labels::field_ja(&self.field) {
+                Some(label) => format!("{label}: {}", self.problem_ja),
+                None => format!("`{}`: {}", self.field, self.problem_ja),
+            },
             Language::En => self.to_string(),
         }
     }

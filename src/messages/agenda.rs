@@ -65,7 +65,7 @@ impl Message for Agenda<'_> {
             Agenda::Removed { title, date } => {
                 format!("{}の議題から「{title}」を外しました", day(date, Language::Ja))
             }
-            Agenda::PresenterTwice => "発表者は `presenter`（メンバー）か `presenter_name`（名前）のどちらか一方で指定してください".into(),
+            Agenda::PresenterTwice => "発表者は「発表者」（サーバーのメンバー）か「発表者の名前」のどちらか一方で指定してください".into(),
         }
     }
 

@@ -66,7 +66,7 @@ impl Message for SyncReport<'_> {
                 date,
                 dry_run,
             } => format!(
-                "{meeting}: {} は Google カレンダーで中止されています。休みとして記録{}",
+                "{meeting}: {}は Google カレンダーで中止されています。休みとして記録{}",
                 day_with_year(date, Language::Ja),
                 if dry_run {
                     "します（予定）"

@@ -69,6 +69,10 @@ catalogue! {
         MissingField { field: &'a str },
         DuplicateField { field: &'a str },
         WrongType { got: Shape, expected: Shape },
+        /// A value of the right type the key still cannot take (a negative count).
+        WrongValue { expected: Shape },
+        /// A date written without quotes: TOML reads it as its own date-time value.
+        DateNeedsQuotes,
         NotADate,
         DuplicateKey,
         /// TOML the parser could not read; `detail` is the parser's own words.
@@ -346,6 +350,11 @@ impl Message for ConfigText<'_> {
                 got.ja(),
                 expected.ja()
             ),
+            WrongValue { expected } => format!(
+                "この{}は使えません。範囲と書き方を確認してください",
+                expected.ja()
+            ),
+            DateNeedsQuotes => "日付は引用符で囲んで \"2026-12-09\" のように書いてください（引用符のない日付や { } の表は使えません）".into(),
             NotADate => "日付として読めません。YYYY-MM-DD で書いてください".into(),
             DuplicateKey => "同じキー（またはテーブル）がすでに書かれています。1つにしてください".into(),
             Syntax { detail } => format!(
@@ -514,6 +523,10 @@ impl Message for ConfigText<'_> {
                 got.en(),
                 expected.en()
             ),
+            WrongValue { expected } => {
+                format!("this value cannot be used as {}: check its range and form", expected.en())
+            }
+            DateNeedsQuotes => "write a date in quotes, as \"2026-12-09\" (a bare TOML date or a { } table cannot be used)".into(),
             NotADate => "expected a date as YYYY-MM-DD".into(),
             DuplicateKey => "duplicate key".into(),
             Syntax { detail } => format!("not valid TOML: {detail}"),
@@ -622,9 +635,11 @@ fn parser_text(message: &str) -> Option<ConfigText<'_>> {
     }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
         let (got, expected) = rest.split_once(", expected ")?;
-        return Some(ConfigText::WrongType {
-            got: Shape::from_serde(got),
-            expected: Shape::from_serde(expected),
+        let (got, expected) = (Shape::from_serde(got), Shape::from_serde(expected));
+        return Some(match (got, expected) {
+            (Shape::Table, Shape::Date) => ConfigText::DateNeedsQuotes,
+            (got, expected) if got == expected => ConfigText::WrongValue { expected },
+            (got, expected) => ConfigText::WrongType { got, expected },
         });
     }
     if is_chrono_date_error(message)
@@ -831,6 +846,10 @@ impl ConfigText<'static> {
                 got: Shape::Integer,
                 expected: Shape::Text,
             },
+            WrongValue {
+                expected: Shape::Integer,
+            },
+            DateNeedsQuotes,
             NotADate,
             DuplicateKey,
             Syntax {

@@ -58,14 +58,14 @@ impl Message for Incidents<'_> {
                 format!("{}からのインシデントはありません", day(since, ja))
             }
             Incidents::OnAgenda => "（議題あり）".into(),
-            Incidents::NextPage { page } => format!("続きは page:{page}"),
+            Incidents::NextPage { page } => format!("続きは ページ:{page} で見られます"),
             Incidents::Line {
                 title,
                 range,
                 lasted,
             } => format!("{title}（{range}、{lasted}）"),
             Incidents::PastLastPage { since, page, last } => format!(
-                "{}からのインシデントは{last}ページ目までです（{page}ページ目はありません）。最後のページは page:{last} で見られます",
+                "{}からのインシデントは{last}ページ目までです（{page}ページ目はありません）。最後のページは ページ:{last} で見られます",
                 day(since, Language::Ja)
             ),
             Incidents::TimelineStart { at } => format!("{at} 発生"),

@@ -34,9 +34,9 @@ impl Message for Knowledge<'_> {
             Knowledge::Results { query, page } => {
                 format!("「{query}」の検索結果（{page}ページ目）:")
             }
-            Knowledge::MoreResults { page } => format!("\n続きは page:{page}"),
+            Knowledge::MoreResults { page } => format!("\n続きは ページ:{page} で見られます"),
             Knowledge::PastLastPage { query, page, last } => format!(
-                "「{query}」の検索結果は{last}ページ目までです（{page}ページ目はありません）。最後のページは page:{last} で見られます"
+                "「{query}」の検索結果は{last}ページ目までです（{page}ページ目はありません）。最後のページは ページ:{last} で見られます"
             ),
         }
     }

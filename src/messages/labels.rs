@@ -94,6 +94,27 @@ impl Message for Label {
     }
 }
 
+/// What the forms and the commands' Japanese option names call a field a
+/// person fills in; `None` for keys only files have.
+pub(crate) fn field_ja(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "title" => "タイトル",
+        "impact" => "影響",
+        "actions_taken" => "復旧のためにしたこと",
+        "root_cause" => "根本原因",
+        "prevention" => "再発防止",
+        "text" => "学んだこと",
+        "tags" | "tag" => "タグ",
+        "reason" => "理由",
+        "link" => "リンク",
+        "team" => "チーム",
+        "presenter" => "発表者",
+        "presenter_name" => "発表者の名前",
+        "name" => "名前",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 impl Label {
     pub(crate) fn samples() -> Vec<Self> {

@@ -65,7 +65,7 @@ impl Message for Rotation<'_> {
             Rotation::MemberMoved { name, position, order } => {
                 format!("{name}さんを {position} 番目にしました。ローテーション: {order}")
             }
-            Rotation::PersonOrName => "外す人は `person`（メンバー）か `name`（ローテーションの名前）のどちらか一方で指定してください".into(),
+            Rotation::PersonOrName => "外す人は「メンバー」（サーバーのメンバー）か「名前」（ローテーションの名前）のどちらか一方で指定してください".into(),
         }
     }
 

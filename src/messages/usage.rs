@@ -58,7 +58,10 @@ impl Message for Usage<'_> {
             NotUtf8 => "引数が UTF-8 ではありません".into(),
             Unreadable => "コマンドラインを読み取れません".into(),
             NotADate => "日付は YYYY-MM-DD で書いてください".into(),
-            OutOfRange { range } => format!("{range} の範囲で指定してください"),
+            OutOfRange { range } => match range.split_once("..=") {
+                Some((low, high)) => format!("{low} から {high} までの値を指定してください"),
+                None => format!("{range} の範囲で指定してください"),
+            },
             Synopsis { usage } => format!("使い方: {usage}"),
             MoreWithHelp => "詳しくは `--help` を付けて実行してください".into(),
         }
@@ -101,7 +104,10 @@ impl Message for Usage<'_> {
             NotUtf8 => "an argument is not UTF-8".into(),
             Unreadable => "cannot read the command line".into(),
             NotADate => "write a date as YYYY-MM-DD".into(),
-            OutOfRange { range } => format!("expected a value in {range}"),
+            OutOfRange { range } => match range.split_once("..=") {
+                Some((low, high)) => format!("expected a value from {low} to {high}"),
+                None => format!("expected a value in {range}"),
+            },
             Synopsis { usage } => format!("Usage: {usage}"),
             MoreWithHelp => "For more information, try '--help'.".into(),
         }

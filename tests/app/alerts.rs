@@ -638,7 +638,7 @@ fn an_incident_from_the_hook_is_offered_in_the_call_for_topics_and_the_first_cli
     let text = call["content"].as_str().unwrap();
     // Title, the range in Tokyo time and how long it lasted; nobody is pinged.
     assert!(
-        text.contains("- 決済APIのレイテンシが2秒を超えています (11/27 10:00–10:40, 40分)"),
+        text.contains("- 決済APIのレイテンシが2秒を超えています（11月27日(金) 10:00–10:40、40分）"),
         "{text}"
     );
     assert!(!text.contains("<@"), "{text}");

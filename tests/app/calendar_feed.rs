@@ -42,7 +42,7 @@ fn calendar_url_prints_the_secret_address_and_only_it_serves_the_feed() {
     assert_eq!(content_type, "text/calendar; charset=utf-8");
     let unfolded = feed.replace("\r\n ", "");
     assert!(
-        unfolded.contains("SUMMARY:週刊ポストモーテム #393\r\n"),
+        unfolded.contains("SUMMARY:週刊ポストモーテム 第393回\r\n"),
         "{unfolded}"
     );
 
@@ -328,7 +328,7 @@ fn the_feed_parses_with_zones_cancelled_weeks_and_a_sequence_that_rises_on_chang
     assert_eq!(value(tokyo, "DTSTART"), "20261202T170000");
     assert_eq!(value(tokyo, "DTEND"), "20261202T180000");
     assert_eq!(value(tokyo, "STATUS"), "CONFIRMED");
-    assert_eq!(value(tokyo, "SUMMARY"), "週刊ポストモーテム #393");
+    assert_eq!(value(tokyo, "SUMMARY"), "週刊ポストモーテム 第393回");
     let berlin = &feed.events["berlin-2027-04-01@weekly-postmortem"];
     assert_eq!(tzid(berlin, "DTSTART"), "Europe/Berlin");
     assert_eq!(

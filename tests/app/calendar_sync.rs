@@ -62,8 +62,8 @@ fn first_sync_creates_the_held_weeks_and_a_second_writes_nothing() {
     assert_eq!(events.len(), 7);
     let first_event = events
         .iter()
-        .find(|e| e["summary"] == "週刊ポストモーテム #393")
-        .expect("#393");
+        .find(|e| e["summary"] == "週刊ポストモーテム 第393回")
+        .expect("第393回");
     assert_eq!(
         first_event["start"]["dateTime"].as_str().unwrap().get(..19),
         Some("2026-12-02T08:00:00")
@@ -98,7 +98,7 @@ fn dry_run_prints_the_actions_and_writes_nothing() {
     let app = app_with_google(&fake, "");
     let output = sync(&app, &["--dry-run"]);
     assert!(
-        output.contains("weekly: 追加予定 2026-12-02T08:00:00+00:00 週刊ポストモーテム #393"),
+        output.contains("weekly: 追加予定 2026年12月2日(水) 17:00 週刊ポストモーテム 第393回"),
         "{output}"
     );
     assert!(
@@ -184,12 +184,12 @@ fn a_persons_cancellation_in_google_calendar_sticks_and_shows_in_plan() {
     sync(&app, &[]);
     let event = live_events(&fake)
         .into_iter()
-        .find(|e| e["summary"] == "週刊ポストモーテム #394")
+        .find(|e| e["summary"] == "週刊ポストモーテム 第394回")
         .unwrap();
     fake.cancel_event_as_person(event["id"].as_str().unwrap());
     let after = sync(&app, &[]);
     assert!(
-        after.contains("2026年12月9日(水) は Google カレンダーで中止されています"),
+        after.contains("2026年12月9日(水)は Google カレンダーで中止されています"),
         "{after}"
     );
     let again = sync(&app, &[]);
@@ -339,7 +339,7 @@ fn the_daemon_keeps_serving_while_google_is_down_and_catches_up_when_it_returns(
     let described = || {
         live_events(&fake)
             .into_iter()
-            .find(|e| e["summary"] == "週刊ポストモーテム #393")
+            .find(|e| e["summary"] == "週刊ポストモーテム 第393回")
             .map(|e| e["description"].as_str().unwrap_or_default().to_string())
             .unwrap_or_default()
     };
@@ -398,7 +398,7 @@ fn a_cancellation_the_listing_does_not_show_is_still_respected() {
     fake.hide_cancelled_in_lists(true);
     let event = live_events(&fake)
         .into_iter()
-        .find(|e| e["summary"] == "週刊ポストモーテム #394")
+        .find(|e| e["summary"] == "週刊ポストモーテム 第394回")
         .unwrap();
     let id = event["id"].as_str().unwrap().to_string();
     fake.cancel_event_as_person(&id);
@@ -441,7 +441,7 @@ fn descriptions_name_the_meetings_channel_as_the_bot_last_saw_it_never_a_fixed_o
     let described = || {
         live_events(&google)
             .into_iter()
-            .find(|e| e["summary"] == "週刊ポストモーテム #393")
+            .find(|e| e["summary"] == "週刊ポストモーテム 第393回")
             .map(|e| e["description"].as_str().unwrap_or_default().to_string())
             .unwrap_or_default()
     };

@@ -244,7 +244,7 @@ fn a_closed_week_gets_its_note_on_the_business_day_before_naming_the_closure() {
     let text = messages[0]["content"].as_str().unwrap();
     assert_eq!(
         text,
-        "8月13日(金)の「週刊ポストモーテム」は夏季休暇のためお休みです"
+        "8月13日(金)の「週刊ポストモーテム」は夏季休暇のためお休みです。次回は第420回（8月20日(金)）です。"
     );
 }
 

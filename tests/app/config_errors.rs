@@ -175,10 +175,16 @@ fn check_config_summarises_what_it_understood() {
     let text = stdout(&output);
     assert!(text.contains(": OK"), "{text}");
     assert!(
-        text.contains("ミーティング \"weekly\"「週刊ポストモーテム」: 毎週水曜 17:00 Asia/Tokyo"),
+        text.contains(
+            "ミーティング \"weekly\"「週刊ポストモーテム」: 毎週水曜 17:00（Asia/Tokyo）、60分、初回 2019年2月6日(水)"
+        ),
         "{text}"
     );
     assert!(text.contains("次回 2026年12月2日(水)（第393回）"), "{text}");
+    assert!(
+        text.contains("アラートの受け口: 無効") && text.contains("ウェブのアーカイブ: 127.0.0.1:0"),
+        "{text}"
+    );
 }
 
 #[test]

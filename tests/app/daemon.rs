@@ -74,7 +74,7 @@ fn metrics_and_the_ics_feed_describe_the_schedule() {
     let unfolded = feed.replace("\r\n ", "");
     assert!(unfolded.contains("UID:weekly-2026-12-02@weekly-postmortem\r\n"));
     assert!(unfolded.contains("DTSTART;TZID=Asia/Tokyo:20261202T170000\r\n"));
-    assert!(unfolded.contains("SUMMARY:週刊ポストモーテム #393\r\n"));
+    assert!(unfolded.contains("SUMMARY:週刊ポストモーテム 第393回\r\n"));
     // Skipped weeks are listed as cancelled, so subscribed calendars drop them.
     let event = |uid: &str| -> String {
         let start = unfolded.find(&format!("UID:{uid}@")).expect(uid);

@@ -223,7 +223,7 @@ fn history_and_a_postmortem_through_the_modal() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(
-        found.contains("2026-12-02 ポストモーテム: 証明書の期限切れ"),
+        found.contains("12月2日(水) ポストモーテム: 証明書の期限切れ"),
         "{found}"
     );
 }
@@ -323,7 +323,7 @@ fn held_sessions_are_mirrored_as_scheduled_events_without_duplicates() {
     assert!(
         events
             .iter()
-            .any(|e| e["name"] == "週刊ポストモーテム #393"),
+            .any(|e| e["name"] == "週刊ポストモーテム 第393回"),
         "{events:#?}"
     );
     assert!(

@@ -110,7 +110,7 @@ fn a_member_renamed_as_someone_else_cannot_swap_their_session_but_the_person_can
     let done = swap(&fake, SATO, "2026-12-02", "2026-12-09");
     assert!(!is_ephemeral(&done), "{done}");
     assert!(
-        content(&done).contains("12月2日(水) は 田中、12月9日(水) は 佐藤"),
+        content(&done).contains("12月2日(水)は田中、12月9日(水)は佐藤"),
         "{done}"
     );
     assert_eq!(facilitator(&app, "2026-12-02").as_deref(), Some("tanaka"));
@@ -297,7 +297,10 @@ fn a_guest_presenter_without_discord_appears_in_the_announcement_and_in_history_
         &[],
     );
     let added = fake.wait_for_callback(id, WAIT);
-    assert!(content(&added).contains("木村 / Payments"), "{added}");
+    assert!(
+        content(&added).contains("木村、ゲスト: Payments"),
+        "{added}"
+    );
     daemon.terminate();
 
     let _daemon = start(&app, &fake, "2026-12-02T10:05:00+09:00");

@@ -77,7 +77,7 @@ fn a_facilitator_starts_the_session_in_a_thread_on_the_announcement_once_across_
     let threads = fake.threads();
     assert_eq!(threads.len(), 1, "{threads:#?}");
     let thread = &threads[0];
-    assert_eq!(thread["name"], "#393 2026-12-02");
+    assert_eq!(thread["name"], "第393回（12月2日(水)）");
     let announcement = &fake.messages(TEXT_CHANNEL_ID)[0];
     assert_eq!(
         announcement["thread"]["id"], thread["id"],
