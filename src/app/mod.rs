@@ -138,10 +138,12 @@ impl Context<'_> {
         let from = date.checked_sub_days(Days::new(7 * 60)).unwrap_or(date);
         let around = self.occurrences(from, 120)?;
         let held = |o: &&Occurrence| o.is_held();
-        if let Some(o) = around.iter().filter(held).find(|o| o.date == date) {
-            if o.start <= self.now {
-                return Ok(date);
-            }
+        if around
+            .iter()
+            .filter(held)
+            .any(|o| o.date == date && o.start <= self.now)
+        {
+            return Ok(date);
         }
         let seen = |d: NaiveDate| crate::messages::dates::day_seen(d, self.today(), self.language);
         let before = around

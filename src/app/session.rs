@@ -162,8 +162,12 @@ pub(super) fn today_led_by(
     if who.is_facilitator || assigned.is_some_and(|id| id.to_string() == who.id) {
         return Ok((occurrence, session));
     }
-    let mention = assigned.map(|id| format!("<@{id}>"));
-    Err(UserError(refusal(mention.as_deref()).say(uc.language)))
+    // Named as people read them: a mention would be a raw id in an ephemeral answer.
+    let name = session
+        .as_ref()
+        .and_then(|s| s.facilitator.as_deref())
+        .map(|f| super::directory::display(uc, f));
+    Err(UserError(refusal(name.as_deref()).say(uc.language)))
 }
 
 /// The plan of `session`: the items the run-of-show was posted with (see
@@ -557,7 +561,7 @@ mod tests {
             })
             .unwrap();
         let refused = plan_start(&uc, &actor("7", false), 222, 111).err().unwrap();
-        assert!(refused.0.contains("<@42>"), "{}", refused.0);
+        assert!(!refused.0.contains("<@"), "{}", refused.0);
         let Ok(StartPlan::Open(opening)) = plan_start(&uc, &actor("42", false), 222, 111) else {
             panic!("the assigned facilitator may start");
         };

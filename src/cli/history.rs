@@ -151,21 +151,34 @@ fn to_json(env: &Env, record: &Record) -> Value {
 
 fn to_line(env: &Env, record: &Record) -> String {
     let language = env.language();
+    let people = &env.config.people;
+    let shown = |key: &str| {
+        people
+            .by_name(&people.canonical(key))
+            .map_or_else(|| key.to_string(), |p| p.display_name().to_string())
+    };
     let summary = match record {
         Record::Session(s) => {
-            let notes = s.notes.as_deref().unwrap_or("");
-            format!(
-                "{} {}",
-                session_title(env, &s.meeting, s.number),
-                first_line(notes)
-            )
+            let notes = crate::messages::markdown::plain(s.notes.as_deref().unwrap_or(""));
+            let title = match (s.number, env.config.meeting(&s.meeting)) {
+                (Some(number), Some(m)) => crate::messages::invite::Invite::SessionTitle {
+                    title: &m.title,
+                    number,
+                }
+                .say(language),
+                _ => session_title(env, &s.meeting, s.number),
+            };
+            format!("{title} {}", first_line(&notes))
         }
         Record::Agenda { item, .. } => {
             let kind = Label::Agenda { kind: item.kind }.say(language);
-            match &item.presenter {
-                Some(p) => format!("{} ({kind}, {p})", item.title),
-                None => format!("{} ({kind})", item.title),
+            let who = item.presenter.as_deref().map(shown);
+            Say::HistoryAgendaLine {
+                title: &item.title,
+                kind: &kind,
+                presenter: who.as_deref(),
             }
+            .say(language)
         }
         Record::Postmortem(p) => format!("{}: {}", p.title, first_line(&p.impact)),
         Record::Learning(l) => first_line(&l.text).to_string(),
@@ -174,25 +187,53 @@ fn to_line(env: &Env, record: &Record) -> String {
                 minutes: i.duration().map(|d| d.num_minutes()),
             }
             .say(language);
-            match &i.severity {
-                Some(severity) => format!("{} ({severity}, {lasted})", i.title),
-                None => format!("{} ({lasted})", i.title),
+            Say::HistoryAgendaLine {
+                title: &i.title,
+                kind: i.severity.as_deref().unwrap_or_default(),
+                presenter: Some(&lasted),
             }
+            .say(language)
         }
     };
+    let today = env.clock.now().date_naive();
     format!(
-        "{}  {:<10}  {}  {}  [{}]\n",
-        record.date(),
-        Label::Record {
-            kind: record.kind()
-        }
-        .say(language),
+        "{}  {}  {}  {}  [{}]\n",
+        pad(
+            &crate::messages::dates::day_seen(record.date(), today, language),
+            18
+        ),
+        pad(
+            &Label::Record {
+                kind: record.kind()
+            }
+            .say(language),
+            14
+        ),
         record.meeting(),
         summary.trim_end(),
         record.id()
     )
 }
 
+/// `text` padded with spaces to `width` columns as a terminal shows them
+/// (a Japanese character takes two).
+fn pad(text: &str, width: usize) -> String {
+    let used = unicode_width::UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(used)))
+}
+
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pad;
+
+    #[test]
+    fn columns_are_padded_by_display_width() {
+        assert_eq!(pad("学び", 6), "学び  ");
+        assert_eq!(pad("agenda", 8), "agenda  ");
+        assert_eq!(pad("ポストモーテム", 4), "ポストモーテム");
+    }
 }

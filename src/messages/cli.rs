@@ -81,6 +81,8 @@ catalogue! {
         WebOn { address: &'a str, proxies: usize },
         WebOff { listen: &'a str },
         DiscordOff,
+        /// A history line's title with what it is and who, when known.
+        HistoryAgendaLine { title: &'a str, kind: &'a str, presenter: Option<&'a str> },
         NotAWeekday { text: &'a str },
         NotAShare { text: &'a str },
         NotATimeZone { text: &'a str },
@@ -280,6 +282,14 @@ impl Message for Cli<'_> {
             ),
             WebOff { listen } => format!("ウェブのアーカイブ: {listen}（このマシンの中からのみ）"),
             DiscordOff => "Discord: 無効（[discord] の設定なし）".into(),
+            HistoryAgendaLine { title, kind, presenter } => {
+                let parts: Vec<&str> = [Some(kind), presenter]
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                format!("{title}（{}）", parts.join("、"))
+            }
             NotAWeekday { text } => {
                 format!("{text:?} は曜日ではありません。mon|tue|wed|thu|fri|sat|sun のどれかを指定してください")
             }
@@ -559,6 +569,18 @@ impl Message for Cli<'_> {
             }
             WebOff { listen } => format!("web archive: {listen} (this machine only)"),
             DiscordOff => "Discord: off (no [discord] section)".into(),
+            HistoryAgendaLine {
+                title,
+                kind,
+                presenter,
+            } => {
+                let parts: Vec<&str> = [Some(kind), presenter]
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                format!("{title} ({})", parts.join(", "))
+            }
             NotAWeekday { text } => {
                 format!("{text:?} is not a weekday; use mon, tue, wed, thu, fri, sat or sun")
             }
@@ -837,6 +859,11 @@ impl Cli<'static> {
                 token_found: false,
             },
             AlertsOff,
+            HistoryAgendaLine {
+                title: "決済APIの遅延",
+                kind: "インシデント",
+                presenter: Some("佐藤"),
+            },
             WebOn {
                 address: "https://postmortems.example.com/",
                 proxies: 1,

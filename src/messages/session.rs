@@ -95,7 +95,7 @@ impl Message for SessionText<'_> {
             LearningModalTitle => "学びを記録".into(),
             LearningField => "学んだこと".into(),
             NotAllowedToStart { who: Some(who) } => format!(
-                "進行を始められるのは、この回のファシリテーター（{who}）かファシリテーターのロールを持つ人です。"
+                "進行を始められるのは、この回のファシリテーター（{who}さん）かファシリテーターのロールを持つ人です。"
             ),
             NotAllowedToStart { who: None } => {
                 "進行を始められるのは、ファシリテーターのロールを持つ人です。".into()
@@ -109,7 +109,7 @@ impl Message for SessionText<'_> {
             NoSessionToday => "今日は開催日ではありません。".into(),
             StartButton => "始める".into(),
             NotAllowedToEnd { who: Some(who) } => format!(
-                "進行を終えられるのは、この回のファシリテーター（{who}）かファシリテーターのロールを持つ人です。"
+                "進行を終えられるのは、この回のファシリテーター（{who}さん）かファシリテーターのロールを持つ人です。"
             ),
             NotAllowedToEnd { who: None } => {
                 "進行を終えられるのは、ファシリテーターのロールを持つ人です。".into()

@@ -63,7 +63,7 @@ fn history_answers_the_same_with_and_without_the_daemon() {
     import(&app, "sample.json", &sample());
     let direct: Vec<String> = QUERIES.iter().map(|q| stdout(&app.run(q))).collect();
     assert!(
-        direct[0].contains("決済APIのデッドロック (インシデント, tanaka)"),
+        direct[0].contains("決済APIのデッドロック（インシデント、tanaka）"),
         "{}",
         direct[0]
     );

@@ -820,9 +820,15 @@ pub(super) async fn postmortem(
             None => (id, false),
         };
         let chrome = Chrome::new(endpoint, &postmortem_href(&id), &query);
-        let Some(p) = endpoint.state.log.postmortem(&id)? else {
+        let Some(mut p) = endpoint.state.log.postmortem(&id)? else {
             return Ok(not_found(chrome));
         };
+        // Responders as people read them: a directory key becomes its display.
+        let state = &endpoint.state;
+        for responder in &mut p.responders {
+            *responder =
+                crate::app::directory::display_in(&state.config.people, &state.log, responder);
+        }
         let lang = chrome.lang;
         if markdown {
             return Ok((
