@@ -457,3 +457,56 @@ fn the_stats_page_shows_a_meetings_chart_as_svg_beside_its_text_and_follows_the_
     let stats = page(base, "/stats");
     assert!(stats.contains("学び: 3 件"), "{stats}");
 }
+
+/// Issue 24: the archive names people by their display, renders a summary's
+/// Markdown as structure, says why a week is off, and answers an unknown
+/// address with its own page.
+#[test]
+fn the_archive_names_people_renders_summaries_and_explains_weeks_off_and_unknown_pages() {
+    let app = spawn_app_with(&format!(
+        "{}{WEEKLY_MEETING}\n[[person]]\nname = \"sato\"\ndisplay = \"佐藤\"\n",
+        daemon_section("")
+    ));
+    let mut archive = archive();
+    archive["sessions"][1]["notes"] = json!(
+        "**第388回（11月18日(水)）のまとめ**\n\n扱った議題:\n\n- 決済APIのデッドロック\n\n<img src=x onerror=alert(4)>"
+    );
+    archive["sessions"].as_array_mut().unwrap().push(
+        json!({"meeting": "weekly", "date": "2026-12-09", "status": "skipped",
+                     "reason": "cancelled", "notes": "全社オフサイトのため"}),
+    );
+    let path = app.dir.path().join("archive.json");
+    std::fs::write(&path, archive.to_string()).unwrap();
+    let output = app.run(&["import", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let daemon = app.start_daemon();
+    let base = &daemon.base_url;
+
+    let postmortem = page(base, "/postmortems/pm-deadlock");
+    assert!(postmortem.contains("<li>佐藤</li>"), "{postmortem}");
+    assert!(!postmortem.contains(">sato<"), "{postmortem}");
+
+    let session = page(base, "/sessions/weekly/2026-11-18");
+    assert!(
+        session.contains("<strong>第388回（11月18日(水)）のまとめ</strong>"),
+        "{session}"
+    );
+    assert!(
+        session.contains("<li>決済APIのデッドロック</li>"),
+        "{session}"
+    );
+    assert!(!session.contains("**"), "{session}");
+    assert!(!session.contains("<img"), "{session}");
+
+    let off = page(base, "/sessions/weekly/2026-12-09");
+    assert!(off.contains("全社オフサイトのため"), "{off}");
+    assert!(!off.contains("議題はまだありません"), "{off}");
+    assert!(!off.contains("参加 0 / たぶん 0"), "{off}");
+
+    let (status, _, missing) = fetch(&format!("{base}/nope"), &[]);
+    assert_eq!(status, 404);
+    assert!(
+        missing.contains("<h1>") && missing.contains("href=\"/\""),
+        "{missing}"
+    );
+}

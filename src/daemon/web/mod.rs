@@ -14,6 +14,7 @@
 //! a user in `user_header` is ([`require_reader`]).
 
 mod feed;
+mod markdown;
 mod pages;
 mod stats;
 mod text;
@@ -60,6 +61,23 @@ pub(crate) fn routes() -> Router<Arc<Endpoint>> {
         .route("/style.css", get(stylesheet))
         .route("/icon.svg", get(icon))
         .layer(axum::middleware::map_response(security_headers))
+}
+
+/// Any other address: the site's own "not found" page, with its way home.
+pub(crate) async fn unknown_page(
+    axum::extract::State(endpoint): axum::extract::State<Arc<Endpoint>>,
+    uri: axum::http::Uri,
+) -> Response {
+    let response = pages::blocking(endpoint, move |endpoint| {
+        let query = pages::Pairs::parse(uri.query());
+        Ok(pages::not_found(pages::Chrome::new(
+            endpoint,
+            uri.path(),
+            &query,
+        )))
+    })
+    .await;
+    security_headers(response).await
 }
 
 async fn security_headers(mut response: Response) -> Response {

@@ -581,6 +581,11 @@ pub(super) async fn session(
         let counts = s.map(Session::rsvp_counts).unwrap_or_default();
         let label = session_label(number, date, lang);
         let title = format!("{} {label}", meeting.title);
+        // A week off says why; what is noted on it is that reason.
+        let notes = s
+            .and_then(|s| s.notes.as_deref())
+            .filter(|n| !n.trim().is_empty() && skipped.is_none())
+            .map(super::markdown::to_html);
         Ok(render(&SessionPage {
             meeting: meeting.title.clone(),
             label,
@@ -590,7 +595,7 @@ pub(super) async fn session(
             proposal: proposal_view(s, lang),
             rsvps: rsvps_view(&counts, lang),
             present: counts.present.map(|count| Web::Present { count }.say(lang)),
-            notes: s.and_then(|s| s.notes.clone()),
+            notes,
             postmortems,
             learnings,
             chrome: chrome.titled(title),
@@ -618,7 +623,8 @@ fn result_view(
     let (title, detail, href) = match record {
         Record::Session(s) => (
             session_label(s.number, s.date, lang),
-            s.notes.clone().unwrap_or_default(),
+            // A snippet is plain text: the notes' Markdown marks would show as typed.
+            crate::messages::markdown::plain(s.notes.as_deref().unwrap_or_default()),
             session_href(&s.meeting, s.date),
         ),
         Record::Agenda {
