@@ -503,6 +503,32 @@ fn the_archive_names_people_renders_summaries_and_explains_weeks_off_and_unknown
     assert!(!off.contains("議題はまだありません"), "{off}");
     assert!(!off.contains("参加 0 / たぶん 0"), "{off}");
 
+    let (_, _, markdown) = fetch(&format!("{base}/postmortems/pm-deadlock.md"), &[]);
+    assert!(
+        markdown.contains("\n週刊ポストモーテム · 2026年11月18日(水)\n"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("\n- 佐藤\n"), "{markdown}");
+
+    let (_, _, feed) = fetch(&format!("{base}/feed.atom"), &[]);
+    let host = base.trim_start_matches("http://");
+    assert!(
+        feed.contains(&format!(
+            "<link href=\"http://{host}/postmortems/pm-deadlock\"/>"
+        )),
+        "absolute links: {feed}"
+    );
+    assert!(
+        feed.contains("<category term=\"postmortem\" label=\"ポストモーテム\"/>")
+            && feed.contains("<title>学び: "),
+        "entries say what they are: {feed}"
+    );
+    // 2026-11-18 17:00 in Tokyo: the session's start, not midnight UTC.
+    assert!(
+        feed.contains("<updated>2026-11-18T08:00:00+00:00</updated>"),
+        "{feed}"
+    );
+
     let (status, _, missing) = fetch(&format!("{base}/nope"), &[]);
     assert_eq!(status, 404);
     assert!(

@@ -839,7 +839,7 @@ pub(super) async fn postmortem(
         if markdown {
             return Ok((
                 [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
-                postmortem_markdown(&p, lang),
+                postmortem_markdown(&p, &meeting_title(endpoint, &p.meeting), lang),
             )
                 .into_response());
         }

@@ -61,8 +61,20 @@ pub(super) fn web_address(link: &str) -> Option<&str> {
 }
 
 /// A postmortem for a wiki: the blameless template's sections, in `language`.
-pub(super) fn postmortem_markdown(p: &Postmortem, language: Language) -> String {
-    let mut out = format!("# {}\n\n{} · {}\n", p.title, p.meeting, p.date);
+/// A postmortem as a Markdown file: its title, the meeting and the session's
+/// day as people read them, then each section; every line of a body is its
+/// own paragraph, as it was typed.
+pub(super) fn postmortem_markdown(
+    p: &Postmortem,
+    meeting_title: &str,
+    language: Language,
+) -> String {
+    let mut out = format!(
+        "# {}\n\n{} · {}\n",
+        p.title,
+        meeting_title,
+        crate::messages::dates::day_with_year(p.date, language)
+    );
     for (heading, body) in [
         (Web::Impact, &p.impact),
         (Web::ActionsTaken, &p.actions_taken),
@@ -70,7 +82,16 @@ pub(super) fn postmortem_markdown(p: &Postmortem, language: Language) -> String 
         (Web::Prevention, &p.prevention),
     ] {
         if !body.trim().is_empty() {
-            out += &format!("\n## {}\n\n{}\n", heading.say(language), body.trim());
+            let paragraphs: Vec<&str> = body
+                .lines()
+                .map(str::trim_end)
+                .filter(|l| !l.trim().is_empty())
+                .collect();
+            out += &format!(
+                "\n## {}\n\n{}\n",
+                heading.say(language),
+                paragraphs.join("\n\n")
+            );
         }
     }
     for (heading, items) in [(Web::Responders, &p.responders), (Web::Links, &p.links)] {
