@@ -54,6 +54,9 @@ catalogue! {
         Until,
         Team,
         Results { shown: usize, more: bool },
+        /// A page number past the last page (both 1-based).
+        PastLastPage { page: usize, last: usize },
+        LastPage,
         NoResults,
         Newer,
         Older,
@@ -91,6 +94,9 @@ impl Message for Web<'_> {
                 };
             }
             BadFilter { problem } => return format!("検索条件を直してください: {problem}"),
+            PastLastPage { page, last } => {
+                return format!("{page}ページ目はありません。最後のページは{last}ページ目です");
+            }
             _ => {}
         }
         match *self {
@@ -132,6 +138,7 @@ impl Message for Web<'_> {
             NoResults => "見つかりませんでした",
             Newer => "← 新しい結果",
             Older => "古い結果 →",
+            LastPage => "← 最後のページへ",
             Forbidden
             | Guest { .. }
             | Rsvps { .. }
@@ -139,6 +146,7 @@ impl Message for Web<'_> {
             | Tag { .. }
             | StatsChart { .. }
             | Results { .. }
+            | PastLastPage { .. }
             | BadFilter { .. } => unreachable!("rendered above"),
         }
         .into()
@@ -175,6 +183,9 @@ impl Message for Web<'_> {
                 };
             }
             BadFilter { problem } => return format!("fix the search: {problem}"),
+            PastLastPage { page, last } => {
+                return format!("There is no page {page}; the last page is {last}.");
+            }
             _ => {}
         }
         match *self {
@@ -216,6 +227,7 @@ impl Message for Web<'_> {
             NoResults => "Nothing found",
             Newer => "← Newer",
             Older => "Older →",
+            LastPage => "← Last page",
             Forbidden
             | Guest { .. }
             | Rsvps { .. }
@@ -223,6 +235,7 @@ impl Message for Web<'_> {
             | Tag { .. }
             | StatsChart { .. }
             | Results { .. }
+            | PastLastPage { .. }
             | BadFilter { .. } => unreachable!("rendered above"),
         }
         .into()
@@ -290,6 +303,8 @@ impl Web<'static> {
                 more: false,
             },
             NoResults,
+            PastLastPage { page: 99, last: 2 },
+            LastPage,
             Newer,
             Older,
             BadFilter {

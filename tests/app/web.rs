@@ -529,6 +529,16 @@ fn the_archive_names_people_renders_summaries_and_explains_weeks_off_and_unknown
         "{feed}"
     );
 
+    let past = page(base, "/postmortems?page=99");
+    assert!(
+        past.contains("100ページ目はありません。最後のページは1ページ目です"),
+        "{past}"
+    );
+    assert!(
+        past.contains("<a rel=\"last\" href=\"/postmortems\">"),
+        "{past}"
+    );
+
     let (status, _, missing) = fetch(&format!("{base}/nope"), &[]);
     assert_eq!(status, 404);
     assert!(

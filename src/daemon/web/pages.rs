@@ -170,7 +170,15 @@ impl Pairs {
         Pager {
             newer: (page > 0).then(|| link(page - 1)),
             older: (more && page < MAX_PAGE).then(|| link(page + 1)),
+            last: None,
         }
+    }
+
+    /// The pager of a page past the last one (0-based `last`): only the way back.
+    fn past_the_end(&self, path: &str, last: usize) -> Pager {
+        let mut pager = self.pager(path, last + 1, false);
+        pager.last = pager.newer.take();
+        pager
     }
 }
 
@@ -188,6 +196,8 @@ pub(super) fn encode(text: &str) -> String {
 pub(super) struct Pager {
     pub(super) newer: Option<String>,
     pub(super) older: Option<String>,
+    /// Past the last page: a link to the last one.
+    pub(super) last: Option<String>,
 }
 
 /// A link to another page of the archive, with its text.
@@ -673,17 +683,58 @@ fn result_view(
 }
 
 /// A page of the store's search, in its order (newest first).
+/// One page of a listing, and past its end, which page is the last (0-based).
+struct ListingPage {
+    records: Vec<Record>,
+    more: bool,
+    last: Option<usize>,
+}
+
 fn search_page(
     log: &dyn SessionLog,
     mut query: Query,
     page: usize,
-) -> Result<(Vec<Record>, bool), crate::store::StoreError> {
+) -> Result<ListingPage, crate::store::StoreError> {
     // One more than a page, to know whether there is a next one.
     query.limit = PAGE_SIZE + 1;
     let mut records = log.search_after(&query, page * PAGE_SIZE)?;
     let more = records.len() > PAGE_SIZE;
     records.truncate(PAGE_SIZE);
-    Ok((records, more))
+    let mut last = None;
+    if records.is_empty() && page > 0 {
+        // Fewer than `page` pages exist: count them to name the last.
+        query.limit = page * PAGE_SIZE;
+        let total = log.search(&query)?.len();
+        last = total.checked_sub(1).map(|t| t / PAGE_SIZE);
+    }
+    Ok(ListingPage {
+        records,
+        more,
+        last,
+    })
+}
+
+/// What a listing says above its results: how many, or that the page is past the last.
+fn listing_summary(listing: &ListingPage, page: usize, lang: Language) -> String {
+    match listing.last {
+        Some(last) => Web::PastLastPage {
+            page: page + 1,
+            last: last + 1,
+        }
+        .say(lang),
+        None => Web::Results {
+            shown: listing.records.len(),
+            more: listing.more,
+        }
+        .say(lang),
+    }
+}
+
+fn listing_pager(query: &Pairs, path: &str, listing: &ListingPage, page: usize) -> Pager {
+    match listing.last {
+        Some(last) => query.past_the_end(path, last),
+        None => query.pager(path, page, listing.more),
+    }
 }
 
 #[derive(Template)]
@@ -703,7 +754,7 @@ pub(super) async fn postmortems(State(endpoint): Shared, RawQuery(raw): RawQuery
         let query = Pairs::parse(raw.as_deref());
         let chrome = Chrome::new(endpoint, "/postmortems", &query);
         let page = query.page();
-        let (records, more) = search_page(
+        let listing = search_page(
             &endpoint.state.log,
             Query {
                 kind: Some(RecordKind::Postmortem),
@@ -712,18 +763,15 @@ pub(super) async fn postmortems(State(endpoint): Shared, RawQuery(raw): RawQuery
             },
             page,
         )?;
-        let results = records
+        let results = listing
+            .records
             .iter()
             .map(|r| result_view(endpoint, &chrome, r, None))
             .collect();
         let heading = chrome.t(Web::Postmortems);
         Ok(render(&ListPage {
-            summary: Web::Results {
-                shown: records.len(),
-                more,
-            }
-            .say(chrome.lang),
-            pager: query.pager("/postmortems", page, more),
+            summary: listing_summary(&listing, page, chrome.lang),
+            pager: listing_pager(&query, "/postmortems", &listing, page),
             heading: heading.clone(),
             filters: Vec::new(),
             results,
@@ -740,7 +788,7 @@ pub(super) async fn learnings(State(endpoint): Shared, RawQuery(raw): RawQuery) 
         let chrome = Chrome::new(endpoint, "/learnings", &query);
         let page = query.page();
         let tag = query.owned("tag");
-        let (records, more) = search_page(
+        let listing = search_page(
             &endpoint.state.log,
             Query {
                 kind: Some(RecordKind::Learning),
@@ -750,6 +798,7 @@ pub(super) async fn learnings(State(endpoint): Shared, RawQuery(raw): RawQuery) 
             },
             page,
         )?;
+        let records = &listing.records;
         let results = records
             .iter()
             .map(|r| result_view(endpoint, &chrome, r, None))
@@ -787,12 +836,8 @@ pub(super) async fn learnings(State(endpoint): Shared, RawQuery(raw): RawQuery) 
             None => chrome.t(Web::Learnings),
         };
         Ok(render(&ListPage {
-            summary: Web::Results {
-                shown: records.len(),
-                more,
-            }
-            .say(chrome.lang),
-            pager: query.pager("/learnings", page, more),
+            summary: listing_summary(&listing, page, chrome.lang),
+            pager: listing_pager(&query, "/learnings", &listing, page),
             heading: heading.clone(),
             filters,
             results,
@@ -924,25 +969,22 @@ pub(super) async fn search(State(endpoint): Shared, RawQuery(raw): RawQuery) -> 
         let (results, summary, problem, pager) = match params.query(lang) {
             Ok(search) if asked => {
                 let words = search.text.clone();
-                let (records, more) = search_page(&endpoint.state.log, search, page)?;
-                let results: Vec<ResultView> = records
+                let listing = search_page(&endpoint.state.log, search, page)?;
+                let results: Vec<ResultView> = listing
+                    .records
                     .iter()
                     .map(|r| result_view(endpoint, &chrome, r, words.as_deref()))
                     .collect();
-                let summary = if results.is_empty() {
+                let summary = if results.is_empty() && listing.last.is_none() {
                     chrome.t(Web::NoResults)
                 } else {
-                    Web::Results {
-                        shown: results.len(),
-                        more,
-                    }
-                    .say(lang)
+                    listing_summary(&listing, page, lang)
                 };
                 (
                     results,
                     Some(summary),
                     None,
-                    query.pager("/search", page, more),
+                    listing_pager(&query, "/search", &listing, page),
                 )
             }
             Ok(_) => (Vec::new(), None, None, query.pager("/search", 0, false)),
