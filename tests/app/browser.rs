@@ -261,3 +261,89 @@ fn a_reader_browses_the_archive_and_searches_it_in_japanese() {
         client.close().await.unwrap();
     });
 }
+
+/// Every element of `client`'s page that reaches past the window's width,
+/// outside a box that scrolls or clips it: what a reader at that width
+/// could not see without scrolling the page sideways.
+async fn elements_past_the_edge(client: &Client) -> Vec<String> {
+    let found = client
+        .execute(
+            "const w = window.innerWidth; const bad = [];
+             for (const e of document.querySelectorAll('body *')) {
+               const r = e.getBoundingClientRect();
+               if (r.width === 0 || (r.right <= w + 1 && r.left >= -1)) continue;
+               let held = false;
+               for (let p = e.parentElement; p; p = p.parentElement) {
+                 const o = getComputedStyle(p).overflowX;
+                 if (o === 'auto' || o === 'scroll' || o === 'hidden') { held = true; break; }
+               }
+               if (!held) bad.push(e.tagName + '.' + e.className + ' [' +
+                 Math.round(r.left) + '..' + Math.round(r.right) + '] ' +
+                 (e.textContent || '').trim().slice(0, 40));
+             }
+             return bad;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Issue 24: every page of the archive (a guest's session, a week off, a
+/// page past the last, the statistics, an unknown address) at 390 and
+/// 1280 px: a screenshot each, and no element wider than the window.
+#[test]
+fn every_page_fits_a_phone_and_a_desktop() {
+    let Some((_driver, driver_url)) = start_driver() else {
+        return;
+    };
+    let app = spawn_app();
+    import_archive(&app);
+    let daemon = app.start_daemon();
+    let base = daemon.base_url.clone();
+    let pages = [
+        ("home", "/"),
+        ("session-with-a-guest", "/sessions/weekly/2026-12-02"),
+        ("session-with-notes", "/sessions/weekly/2026-11-18"),
+        ("week-off", "/sessions/weekly/2026-12-30"),
+        ("postmortems", "/postmortems"),
+        ("postmortems-past-the-last-page", "/postmortems?page=99"),
+        ("postmortem", "/postmortems/pm-deadlock"),
+        ("learnings", "/learnings"),
+        ("learnings-by-tag", "/learnings?tag=db"),
+        ("search", "/search?q=%E3%83%87%E3%83%83%E3%83%89%E3%83%AD%E3%83%83%E3%82%AF"),
+        ("stats", "/stats"),
+        ("not-found", "/nope"),
+        ("home-en", "/?lang=en"),
+        ("stats-en", "/stats?lang=en"),
+    ];
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = browser(&driver_url).await;
+        let mut problems = Vec::new();
+        for width in [390, 1280] {
+            client.set_window_size(width, 900).await.unwrap();
+            for (name, path) in pages {
+                client.goto(&format!("{base}{path}")).await.unwrap();
+                let png = client.screenshot().await.unwrap();
+                let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(dir.join(format!("{name}-{width}.png")), png).unwrap();
+                for element in elements_past_the_edge(&client).await {
+                    problems.push(format!("{path} at {width} px: {element}"));
+                }
+            }
+        }
+        client.close().await.unwrap();
+        assert!(
+            problems.is_empty(),
+            "past the window's edge:\n{}",
+            problems.join("\n")
+        );
+    });
+}
