@@ -316,7 +316,10 @@ fn every_page_fits_a_phone_and_a_desktop() {
         ("postmortem", "/postmortems/pm-deadlock"),
         ("learnings", "/learnings"),
         ("learnings-by-tag", "/learnings?tag=db"),
-        ("search", "/search?q=%E3%83%87%E3%83%83%E3%83%89%E3%83%AD%E3%83%83%E3%82%AF"),
+        (
+            "search",
+            "/search?q=%E3%83%87%E3%83%83%E3%83%89%E3%83%AD%E3%83%83%E3%82%AF",
+        ),
         ("stats", "/stats"),
         ("not-found", "/nope"),
         ("home-en", "/?lang=en"),
