@@ -492,8 +492,9 @@ fn day_number(date: NaiveDate) -> i32 {
 fn date_label(day: i32, span_days: i32) -> String {
     match NaiveDate::from_num_days_from_ce_opt(day) {
         // Short spans need the day; years of sessions read better by month.
-        Some(date) if span_days <= 120 => date.format("%Y-%m-%d").to_string(),
-        Some(date) => date.format("%Y-%m").to_string(),
+        // Written as people read them (`12/9`, `2026/12`), not as ISO.
+        Some(date) if span_days <= 120 => date.format("%-m/%-d").to_string(),
+        Some(date) => date.format("%Y/%-m").to_string(),
         None => String::new(),
     }
 }

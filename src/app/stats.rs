@@ -9,7 +9,7 @@ use crate::domain::holidays::HolidayCalendar;
 use crate::domain::language::Language;
 use crate::domain::log::{AgendaKind, cancelled_dates};
 use crate::domain::schedule::Schedule;
-use crate::domain::stats::{self, IncidentView, LogView, SkipCounts, Stats};
+use crate::domain::stats::{self, IncidentView, LogView, Stats};
 use crate::interchange::Document;
 use crate::messages::Message;
 use crate::messages::stats::{Stats as Say, YearCounts};
@@ -26,12 +26,15 @@ pub fn summary_with_chart(ctx: &Context, min_minutes: u32) -> Result<(String, Ve
     Ok((render_text(ctx.meeting, &stats, ctx.language), png))
 }
 
-/// The summary and the chart as SVG, for the web page `/stats`.
-pub fn summary_with_svg(ctx: &Context, min_minutes: u32) -> Result<(String, String), UserError> {
+/// The summary in its parts and the chart as SVG, for the web page `/stats`.
+pub(crate) fn summary_with_svg(
+    ctx: &Context,
+    min_minutes: u32,
+) -> Result<(StatsText, String), UserError> {
     let stats = meeting_stats(ctx, min_minutes)?;
     let svg = stats_chart::render_svg(&stats, &ctx.meeting.title, ctx.language)
         .map_err(|e| chart_failed(&e, ctx.language))?;
-    Ok((render_text(ctx.meeting, &stats, ctx.language), svg))
+    Ok((render_parts(ctx.meeting, &stats, ctx.language), svg))
 }
 
 /// The meeting's statistics up to today, from the whole log (an export).
@@ -84,69 +87,75 @@ pub fn compute(
     )
 }
 
-fn year_line(
-    year: Option<i32>,
-    held: u32,
-    skipped: u32,
-    by: SkipCounts,
-    language: Language,
-) -> String {
-    let counts = YearCounts {
-        year,
-        held,
-        skipped,
-        holiday: by.holiday,
-        skip_date: by.skip_date,
-        cancelled: by.cancelled,
-    };
-    Say::Year { counts }.say(language) + "\n"
+/// The statistics as the web page lays them out: the heading, a row a year
+/// (and the total), then the other lines; [`render_text`] joins them.
+pub(crate) struct StatsText {
+    pub heading: String,
+    /// The year (or the total, `None`) and its counts.
+    pub years: Vec<YearCounts>,
+    pub rest: Vec<String>,
 }
 
-pub fn render_text(meeting: &Meeting, stats: &Stats, language: Language) -> String {
-    let line = |message: Say<'_>| message.say(language) + "\n";
-    let mut text = line(Say::Heading {
+pub(crate) fn render_parts(meeting: &Meeting, stats: &Stats, language: Language) -> StatsText {
+    let line = |message: Say<'_>| message.say(language);
+    let heading = line(Say::Heading {
         title: &meeting.title,
         id: &meeting.id,
         until: stats.until,
     });
+    let mut rest = Vec::new();
     if stats.years.is_empty() {
-        text += &line(Say::NoWeeksYet {
+        rest.push(line(Say::NoWeeksYet {
             first_session: meeting.rule.first_session,
-        });
+        }));
     }
-    let mut total = (0, 0, SkipCounts::default());
-    for year in &stats.years {
-        text += &year_line(
-            Some(year.year),
-            year.held,
-            year.skipped,
-            year.skipped_by,
-            language,
+    let mut years: Vec<YearCounts> = stats
+        .years
+        .iter()
+        .map(|y| YearCounts {
+            year: Some(y.year),
+            held: y.held,
+            skipped: y.skipped,
+            holiday: y.skipped_by.holiday,
+            skip_date: y.skipped_by.skip_date,
+            cancelled: y.skipped_by.cancelled,
+        })
+        .collect();
+    if years.len() > 1 {
+        let total = years.iter().fold(
+            YearCounts {
+                year: None,
+                held: 0,
+                skipped: 0,
+                holiday: 0,
+                skip_date: 0,
+                cancelled: 0,
+            },
+            |t, y| YearCounts {
+                year: None,
+                held: t.held + y.held,
+                skipped: t.skipped + y.skipped,
+                holiday: t.holiday + y.holiday,
+                skip_date: t.skip_date + y.skip_date,
+                cancelled: t.cancelled + y.cancelled,
+            },
         );
-        total.0 += year.held;
-        total.1 += year.skipped;
-        total.2.holiday += year.skipped_by.holiday;
-        total.2.skip_date += year.skipped_by.skip_date;
-        total.2.cancelled += year.skipped_by.cancelled;
+        years.push(total);
     }
-    if stats.years.len() > 1 {
-        text += &year_line(None, total.0, total.1, total.2, language);
-    }
-
     let kinds: Vec<(AgendaKind, u32)> = AgendaKind::ALL
         .into_iter()
         .map(|k| (k, stats.agenda.get(k)))
         .collect();
-    text += &line(Say::AgendaItems {
+    rest.push(line(Say::AgendaItems {
         counts: &kinds,
         total: stats.agenda.total(),
-    });
+    }));
     let tags: Vec<(&str, u32)> = stats
         .top_tags
         .iter()
         .map(|t| (t.tag.as_str(), t.count))
         .collect();
-    text += &line(Say::TopTags { tags: &tags });
+    rest.push(line(Say::TopTags { tags: &tags }));
     let counted = stats
         .sessions
         .iter()
@@ -154,23 +163,23 @@ pub fn render_text(meeting: &Meeting, stats: &Stats, language: Language) -> Stri
         .count();
     // A session nobody answered for is unknown, not empty: shown as a gap.
     let answered = stats.sessions.iter().filter(|s| s.rsvp_recorded).count();
-    text += &line(Say::SessionsWithRecords {
+    rest.push(line(Say::SessionsWithRecords {
         sessions: stats.sessions.len(),
         answered,
         counted,
-    });
-    text += &line(Say::PostmortemsAndLearnings {
+    }));
+    rest.push(line(Say::PostmortemsAndLearnings {
         postmortems: stats.postmortems,
         learnings: stats.learnings,
-    });
+    }));
     let incidents = &stats.incidents;
-    text += &line(Say::Incidents {
+    rest.push(line(Say::Incidents {
         total: incidents.total,
         weeks: incidents.weeks.len(),
         min_minutes: incidents.min_minutes,
         above: incidents.above_minimum,
         presented: incidents.presented,
-    });
+    }));
     let latest: Vec<(NaiveDate, u32, u32)> = incidents
         .weeks
         .iter()
@@ -180,12 +189,31 @@ pub fn render_text(meeting: &Meeting, stats: &Stats, language: Language) -> Stri
         .map(|w| (w.week, w.incidents, w.sessions_held))
         .collect();
     if !latest.is_empty() {
-        text += &line(Say::IncidentWeeks { weeks: &latest });
+        rest.push(line(Say::IncidentWeeks { weeks: &latest }));
     }
     if stats.sessions_left_out > 0 {
-        text += &line(Say::LeftOut {
+        rest.push(line(Say::LeftOut {
             sessions: stats.sessions_left_out,
-        });
+        }));
+    }
+    StatsText {
+        heading,
+        years,
+        rest,
+    }
+}
+
+/// The statistics as `stats` prints them: a line each.
+pub fn render_text(meeting: &Meeting, stats: &Stats, language: Language) -> String {
+    let parts = render_parts(meeting, stats, language);
+    let mut text = parts.heading + "\n";
+    for counts in parts.years {
+        text += &Say::Year { counts }.say(language);
+        text += "\n";
+    }
+    for line in parts.rest {
+        text += &line;
+        text += "\n";
     }
     text
 }

@@ -18,8 +18,33 @@ pub(crate) struct YearCounts {
     pub cancelled: u32,
 }
 
+/// A column of the web page's table of years.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StatsColumn {
+    Year,
+    Held,
+    Skipped,
+    Holiday,
+    CompanyDayOff,
+    Cancelled,
+}
+
+impl StatsColumn {
+    pub(crate) const ALL: [StatsColumn; 6] = [
+        StatsColumn::Year,
+        StatsColumn::Held,
+        StatsColumn::Skipped,
+        StatsColumn::Holiday,
+        StatsColumn::CompanyDayOff,
+        StatsColumn::Cancelled,
+    ];
+}
+
 catalogue! {
     pub(crate) enum Stats<'a> {
+        Column { column: StatsColumn },
+        /// A row's first cell: the year, or the total.
+        YearCell { year: Option<i32> },
         Heading { title: &'a str, id: &'a str, until: NaiveDate },
         NoWeeksYet { first_session: NaiveDate },
         Year { counts: YearCounts },
@@ -111,6 +136,16 @@ impl Message for Stats<'_> {
                 "まだ開催週がありません（初回 {}）",
                 day_with_year(first_session, ja)
             ),
+            Column { column } => match column {
+                StatsColumn::Year => "年",
+                StatsColumn::Held => "開催",
+                StatsColumn::Skipped => "休み",
+                StatsColumn::Holiday => "うち祝日",
+                StatsColumn::CompanyDayOff => "うち会社の休業日",
+                StatsColumn::Cancelled => "うち中止",
+            }
+            .into(),
+            YearCell { year } => year.map_or("合計".to_string(), |y| format!("{y}年")),
             Year { counts: c } => format!(
                 "{}: 開催 {} 回、休み {} 回（祝日 {}、会社の休業日 {}、中止 {}）",
                 c.year.map_or("合計".to_string(), |y| format!("{y}年")),
@@ -206,10 +241,24 @@ impl Message for Stats<'_> {
     fn en(&self) -> String {
         use Stats::*;
         match *self {
-            Heading { title, id, until } => format!("{title} ({id}): statistics up to {until}"),
-            NoWeeksYet { first_session } => {
-                format!("no weeks scheduled yet (first session {first_session})")
+            Heading { title, id, until } => format!(
+                "{title} ({id}): statistics up to {}",
+                super::dates::day_with_year(until, Language::En)
+            ),
+            NoWeeksYet { first_session } => format!(
+                "no weeks scheduled yet (first session {})",
+                super::dates::day_with_year(first_session, Language::En)
+            ),
+            Column { column } => match column {
+                StatsColumn::Year => "Year",
+                StatsColumn::Held => "Held",
+                StatsColumn::Skipped => "Skipped",
+                StatsColumn::Holiday => "of which holidays",
+                StatsColumn::CompanyDayOff => "company days off",
+                StatsColumn::Cancelled => "cancelled",
             }
+            .into(),
+            YearCell { year } => year.map_or("Total".to_string(), |y| y.to_string()),
             Year { counts: c } => format!(
                 "{}: held {}, skipped {} (holiday {}, company day off {}, cancelled {})",
                 c.year.map_or("total".to_string(), |y| y.to_string()),
@@ -323,7 +372,12 @@ impl Stats<'static> {
             skip_date: 0,
             cancelled: 1,
         };
-        vec![
+        let mut samples: Vec<Self> = StatsColumn::ALL
+            .into_iter()
+            .map(|column| Column { column })
+            .collect();
+        samples.extend([YearCell { year: Some(2026) }, YearCell { year: None }]);
+        samples.extend(vec![
             Heading {
                 title: "週刊ポストモーテム",
                 id: "weekly",
@@ -403,6 +457,7 @@ impl Stats<'static> {
             SkippedDayOff,
             SkippedCancelled,
             NoWeeks,
-        ]
+        ]);
+        samples
     }
 }

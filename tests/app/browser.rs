@@ -333,7 +333,17 @@ fn every_page_fits_a_phone_and_a_desktop() {
             client.set_window_size(width, 900).await.unwrap();
             for (name, path) in pages {
                 client.goto(&format!("{base}{path}")).await.unwrap();
-                let png = client.screenshot().await.unwrap();
+                // Chromium sometimes answers a screenshot taken as a page settles with
+                // "aborted by navigation": the page is there, so ask again.
+                let mut png = client.screenshot().await;
+                for _ in 0..3 {
+                    if png.is_ok() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    png = client.screenshot().await;
+                }
+                let png = png.unwrap_or_else(|e| panic!("a screenshot of {path}: {e}"));
                 let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
                 std::fs::create_dir_all(&dir).unwrap();
                 std::fs::write(dir.join(format!("{name}-{width}.png")), png).unwrap();

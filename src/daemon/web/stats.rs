@@ -17,16 +17,18 @@ use chrono::NaiveDate;
 
 use super::pages::{Chrome, Link, Pairs, Shared, encode, heavy, not_found, render};
 use crate::app::Context;
+use crate::app::stats::StatsText;
 use crate::config::Meeting;
 use crate::domain::language::Language;
 use crate::messages::Message;
+use crate::messages::stats::{Stats as Say, StatsColumn};
 use crate::messages::web::Web;
 
 /// The text and the chart of one meeting in one language, and what they were drawn from.
 struct Drawn {
     revision: [u8; 16],
     today: NaiveDate,
-    text: String,
+    text: StatsText,
     svg: String,
 }
 
@@ -54,7 +56,7 @@ impl StatsCache {
 
     /// The meeting's text and chart, drawn again only when the log or the day changed.
     fn get(&self, ctx: &Context, min_minutes: u32) -> anyhow::Result<Arc<Drawn>> {
-        let draw = || -> anyhow::Result<(String, String)> {
+        let draw = || -> anyhow::Result<(StatsText, String)> {
             Ok(crate::app::stats::summary_with_svg(ctx, min_minutes)?)
         };
         let today = ctx.today();
@@ -133,7 +135,11 @@ struct StatsPage {
     meetings: Vec<(Link, bool)>,
     chart: String,
     alt: String,
-    text: String,
+    heading: String,
+    /// The table of years: its column heads, then a row a year (and the total).
+    columns: Vec<String>,
+    rows: Vec<Vec<String>>,
+    rest: Vec<String>,
 }
 
 pub(super) async fn page(State(endpoint): Shared, RawQuery(raw): RawQuery) -> Response {
@@ -168,7 +174,25 @@ pub(super) async fn page(State(endpoint): Shared, RawQuery(raw): RawQuery) -> Re
                 meeting: &meeting.title,
             }
             .say(chrome.lang),
-            text: drawn.text.clone(),
+            heading: drawn.text.heading.clone(),
+            columns: StatsColumn::ALL
+                .into_iter()
+                .map(|column| Say::Column { column }.say(chrome.lang))
+                .collect(),
+            rows: drawn
+                .text
+                .years
+                .iter()
+                .map(|y| {
+                    let mut row = vec![Say::YearCell { year: y.year }.say(chrome.lang)];
+                    row.extend(
+                        [y.held, y.skipped, y.holiday, y.skip_date, y.cancelled]
+                            .map(|n| n.to_string()),
+                    );
+                    row
+                })
+                .collect(),
+            rest: drawn.text.rest.clone(),
             chrome: chrome.titled(title),
         }))
     })
