@@ -174,15 +174,19 @@ pub fn history(ctx: &Context, search: HistorySearch) -> Answer {
     }
     .say(ctx.language);
     for record in shown {
-        text += &format!(
-            "\n- {} {}: {}",
-            crate::messages::dates::day_seen(record.date(), ctx.today(), ctx.language),
-            Label::Record {
-                kind: record.kind()
-            }
-            .say(ctx.language),
-            summary(ctx, record, &search.query)
-        );
+        let day = crate::messages::dates::day_seen(record.date(), ctx.today(), ctx.language);
+        let summary = summary(ctx, record, &search.query);
+        text += &match record {
+            // A session's line starts with its title and number: no label needed.
+            Record::Session(_) => format!("\n- {day} {summary}"),
+            _ => format!(
+                "\n- {day} {}: {summary}",
+                Label::Record {
+                    kind: record.kind()
+                }
+                .say(ctx.language)
+            ),
+        };
     }
     if hits.len() > page * HISTORY_PAGE {
         text += &Knowledge::MoreResults { page: page + 1 }.say(ctx.language);

@@ -47,11 +47,11 @@ impl Message for Label {
                 AgendaKind::Other => "その他",
             },
             Label::Record { kind } => match kind {
-                RecordKind::Session => "会",
+                RecordKind::Session => "回",
                 RecordKind::Agenda => "議題",
                 RecordKind::Postmortem => "ポストモーテム",
                 RecordKind::Learning => "学び",
-                RecordKind::Incident => "アラート",
+                RecordKind::Incident => "インシデント",
             },
         }
         .into()

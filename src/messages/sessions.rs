@@ -74,10 +74,10 @@ impl Message for Sessions<'_> {
             }
             Sessions::SessionOver { date } => format!("{}の回はもう終わっています", day(date, Language::Ja)),
             Sessions::NoSessionOn { date, nearest } => {
-                format!("{date}は会がありません。直近の会: {nearest}")
+                format!("{date}は開催日ではありません。直近の回: {nearest}")
             }
             Sessions::NotHeldYet { date, nearest } => format!(
-                "{date}の回はまだ開かれていません。終わったことは開催済みの回に記録してください。直近の会: {nearest}"
+                "{date}の回はまだ開かれていません。終わったことは開催済みの回に記録してください。直近の回: {nearest}"
             ),
             Sessions::NoSessionNextWeek { monday, sunday, why } => {
                 format!("来週（{}〜{}）は開催がありません。{why}", day(monday, Language::Ja), day(sunday, Language::Ja))

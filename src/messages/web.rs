@@ -53,6 +53,7 @@ catalogue! {
         Since,
         Until,
         Team,
+        TagField,
         Results { shown: usize, more: bool },
         /// A page number past the last page (both 1-based).
         PastLastPage { page: usize, last: usize },
@@ -135,6 +136,7 @@ impl Message for Web<'_> {
             Since => "から",
             Until => "まで",
             Team => "チーム",
+            TagField => "タグ",
             NoResults => "見つかりませんでした",
             Newer => "← 新しい結果",
             Older => "古い結果 →",
@@ -224,6 +226,7 @@ impl Message for Web<'_> {
             Since => "Since",
             Until => "Until",
             Team => "Team",
+            TagField => "Tag",
             NoResults => "Nothing found",
             Newer => "← Newer",
             Older => "Older →",
@@ -294,6 +297,7 @@ impl Web<'static> {
             Since,
             Until,
             Team,
+            TagField,
             Results {
                 shown: 20,
                 more: true,

@@ -176,7 +176,7 @@ fn history_finds_japanese_words_inside_sentences_newest_first() {
     assert_eq!(everything[0]["date"], "2024-05-22", "newest first");
     let text = stdout(&app.run(&["history", "ダッシュボード"]));
     assert!(
-        text.contains("2024年5月15日(水)   会              weekly  週刊ポストモーテム 第210回"),
+        text.contains("2024年5月15日(水)   回              weekly  週刊ポストモーテム 第210回"),
         "{text}"
     );
     let none = app.json(&["history", "存在しない言葉", "--format", "json"]);
