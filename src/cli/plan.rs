@@ -155,7 +155,7 @@ pub fn run(env: &Env, args: &PlanArgs, out: &mut dyn Write) -> Result<(), CliErr
         }
         OutputFormat::Text => sections
             .iter()
-            .map(|(m, occurrences)| render_text(m, occurrences, language))
+            .map(|(m, occurrences)| render_text(m, occurrences, &sessions, language))
             .collect::<Vec<_>>()
             .join("\n"),
     };
@@ -247,8 +247,18 @@ fn range(env: &Env, args: &PlanArgs, today: NaiveDate) -> Result<(NaiveDate, Nai
 fn render_text(
     meeting: &Meeting,
     occurrences: &[(Occurrence, Option<String>)],
+    sessions: &[Session],
     language: Language,
 ) -> String {
+    // A facilitator's skip keeps its reason as the session's notes.
+    let reason = |date: NaiveDate| {
+        sessions
+            .iter()
+            .find(|s| s.meeting == meeting.id && s.date == date)
+            .and_then(|s| s.notes.as_deref())
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+    };
     let rule = &meeting.rule;
     let mut text = format!("{} ({}) · {}\n", meeting.title, meeting.id, rule.timezone);
     if occurrences.is_empty() {
@@ -272,7 +282,7 @@ fn render_text(
             o.start.format("%H:%M"),
             o.end.format("%H:%M"),
             number,
-            status_text(&o.status, language)
+            status_text(&o.status, reason(o.date), language)
         );
         if let Some(who) = facilitator {
             text.pop();
@@ -282,7 +292,7 @@ fn render_text(
     text
 }
 
-fn status_text(status: &Status, language: Language) -> String {
+fn status_text(status: &Status, reason: Option<&str>, language: Language) -> String {
     match status {
         Status::Held { .. } => Say::Held,
         Status::Skipped(SkipReason::Holiday(h)) => Say::SkippedHoliday {
@@ -291,7 +301,10 @@ fn status_text(status: &Status, language: Language) -> String {
         },
         Status::Skipped(SkipReason::Closure(name)) => Say::SkippedClosure { name },
         Status::Skipped(SkipReason::SkipDate) => Say::SkippedDayOff,
-        Status::Skipped(SkipReason::Cancelled) => Say::SkippedCancelled,
+        Status::Skipped(SkipReason::Cancelled) => match reason {
+            Some(reason) => Say::SkippedCancelledBecause { reason },
+            None => Say::SkippedCancelled,
+        },
     }
     .say(language)
 }

@@ -109,6 +109,7 @@ catalogue! {
         SkippedClosure { name: &'a str },
         SkippedDayOff,
         SkippedCancelled,
+        SkippedCancelledBecause { reason: &'a str },
     }
 }
 
@@ -349,6 +350,7 @@ impl Message for Cli<'_> {
             SkippedClosure { name } => format!("{name}のためお休み"),
             SkippedDayOff => "休み（会社の休業日）".into(),
             SkippedCancelled => "休み（中止）".into(),
+            SkippedCancelledBecause { reason } => format!("休み（中止: {reason}）"),
         }
     }
 
@@ -643,6 +645,7 @@ impl Message for Cli<'_> {
             SkippedClosure { name } => format!("skipped: closed for {name}"),
             SkippedDayOff => "skipped: company day off".into(),
             SkippedCancelled => "skipped: cancelled".into(),
+            SkippedCancelledBecause { reason } => format!("skipped: cancelled ({reason})"),
         }
     }
 }
@@ -938,6 +941,9 @@ impl Cli<'static> {
             },
             SkippedDayOff,
             SkippedCancelled,
+            SkippedCancelledBecause {
+                reason: "全社オフサイトのため",
+            },
         ]
     }
 }

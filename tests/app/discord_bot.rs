@@ -167,6 +167,9 @@ fn a_refused_skip_stores_nothing_and_a_facilitators_skip_shows_in_plan() {
         "json",
     ]);
     assert_eq!(plan[0]["reason"], "cancelled");
+    // People read the reason the facilitator gave.
+    let table = crate::helpers::stdout(&app.run(&["plan", "--from", "2026-12-09", "--weeks", "1"]));
+    assert!(table.contains("休み（中止: 全社イベント）"), "{table}");
 }
 
 #[test]

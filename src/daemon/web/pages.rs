@@ -643,7 +643,17 @@ fn result_view(
             item,
         } => (
             item.title.clone(),
-            item.presenter.clone().unwrap_or_default(),
+            // The presenter as people read them, not their directory key.
+            item.presenter
+                .as_deref()
+                .map(|p| {
+                    crate::app::directory::display_in(
+                        &endpoint.state.config.people,
+                        &endpoint.state.log,
+                        p,
+                    )
+                })
+                .unwrap_or_default(),
             session_href(meeting, *date),
         ),
         Record::Postmortem(p) => {
