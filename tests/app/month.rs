@@ -371,6 +371,8 @@ fn live_the_month(language: &str) -> String {
         l("12月9日(水) 16:58", "Wed Dec 9, 16:58"),
         "2026-12-09T16:58:00+09:00",
     );
+    // Someone who does not lead the session is told who does, by name.
+    m.click(SUZUKI, &announcement, l("始める", "Start"));
     m.command(SATO, "/session start", "session", sub("start", json!([])));
     let thread = m.thread_id();
     let run_of_show = m.newest_with_button(thread, l("次へ", "Next"));
@@ -522,6 +524,17 @@ fn live_the_month(language: &str) -> String {
         "2026-12-14T12:05:00+09:00",
     );
     m.command(SUZUKI, "/next", "next", json!([]));
+    // Two facilitators trade sessions.
+    m.command(
+        TAKAHASHI,
+        "/rotation swap first:12/23 second:1/6",
+        "rotation",
+        sub(
+            "swap",
+            json!([text("first", "12/23"), text("second", "1/6")]),
+        ),
+    );
+    m.command(SATO, "/rotation show", "rotation", sub("show", json!([])));
 
     // Monday 12/21: the call for 12/23, with the alerts as candidates.
     m.day(
