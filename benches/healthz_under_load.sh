@@ -15,7 +15,7 @@ pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 # HISTORY_DATA=FILE reuses a file the history bench wrote before.
 data=${HISTORY_DATA:-$dir/data.json}
-[ -f "$data" ] || HISTORY_BENCH_JSON="$data" cargo bench --quiet --bench history >/dev/null
+[ -f "$data" ] || HISTORY_BENCH_JSON="$data" cargo bench --quiet --bench history --features sqlite-bench >/dev/null
 cat > "$dir/config.toml" <<TOML
 [daemon]
 state_dir = "$dir/state"

@@ -2,12 +2,12 @@
 //! the sled store, searched with `HistoryIndex`, and side by side with SQLite
 //! FTS5 (trigram) on the same normalised texts.
 //!
-//! Run with `cargo bench --bench history`. It prints a table; it is for people
+//! Run with `cargo bench --bench history --features sqlite-bench`. It prints a table; it is for people
 //! reading numbers, not for CI (CI only compiles it). It also measures the
 //! store's own search: the index read from the search entries, the first
 //! search after a write, filtered searches, and the on-disk scan the CLI uses.
 //!
-//! `HISTORY_BENCH_JSON=FILE cargo bench --bench history` only writes the
+//! `HISTORY_BENCH_JSON=FILE cargo bench --bench history --features sqlite-bench` only writes the
 //! generated data as a `weekly-postmortem/v1` file (for `benches/history_cli.sh`).
 
 use std::collections::HashSet;

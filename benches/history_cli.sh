@@ -14,7 +14,7 @@ pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 # The generator of benches/history.rs, asked only for its data.
 data=${HISTORY_DATA:-$dir/data.json}
-[ -f "$data" ] || HISTORY_BENCH_JSON="$data" cargo bench --quiet --bench history >/dev/null
+[ -f "$data" ] || HISTORY_BENCH_JSON="$data" cargo bench --quiet --bench history --features sqlite-bench >/dev/null
 port=$((20000 + RANDOM % 20000))
 cat > "$dir/config.toml" <<TOML
 [daemon]

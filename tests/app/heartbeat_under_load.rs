@@ -4,7 +4,7 @@
 //! heartbeat not late). Ignored by default: it needs the release binary and the
 //! history bench's data. Run with
 //! `HISTORY_DATA=FILE cargo test --release --test app heartbeat_under_load -- --ignored --nocapture`
-//! (`HISTORY_BENCH_JSON=FILE cargo bench --bench history` writes FILE).
+//! (`HISTORY_BENCH_JSON=FILE cargo bench --bench history --features sqlite-bench` writes FILE).
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -4,7 +4,7 @@
 //! same machine, so the figures include loopback HTTP. Ignored by default:
 //! it needs the history bench's data. Run with
 //! `HISTORY_DATA=FILE cargo test --release --test app web_at_scale -- --ignored --nocapture`
-//! (`HISTORY_BENCH_JSON=FILE cargo bench --bench history` writes FILE), or
+//! (`HISTORY_BENCH_JSON=FILE cargo bench --bench history --features sqlite-bench` writes FILE), or
 //! from a debug test build against a release binary, with
 //! `WEEKLY_POSTMORTEM_RELEASE_BINARY=PATH` (the client's build hardly matters;
 //! the daemon's does). The targets are checked only when the daemon is a
