@@ -35,8 +35,11 @@ pub struct GoogleConfig {
     pub sync_interval_minutes: u64,
 }
 
+/// How far ahead sessions exist as events, when `[google]` does not say.
+pub const DEFAULT_HORIZON_WEEKS: u32 = 8;
+
 fn default_horizon() -> HorizonWeeks {
-    HorizonWeeks(8)
+    HorizonWeeks(DEFAULT_HORIZON_WEEKS)
 }
 
 fn default_reminder() -> u32 {

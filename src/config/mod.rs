@@ -579,6 +579,16 @@ impl TryFrom<i64> for DurationMinutes {
 const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 impl Config {
+    /// How many weeks ahead sessions are kept ready (events, facilitators,
+    /// proposals): `google.horizon_weeks`, else its default.
+    pub fn horizon_weeks(&self) -> u64 {
+        u64::from(
+            self.google
+                .as_ref()
+                .map_or(integrations::DEFAULT_HORIZON_WEEKS, |g| g.horizon_weeks.0),
+        )
+    }
+
     /// How long an incident must last to be proposed and counted in `stats`.
     pub fn incident_min_minutes(&self) -> u32 {
         self.alerts

@@ -18,7 +18,6 @@ use crate::store::SessionLog;
 
 const EVERY: Duration = Duration::from_secs(15 * 60);
 /// Facilitators are assigned this far ahead when the calendar does not say.
-const DEFAULT_HORIZON_WEEKS: u64 = 8;
 
 const WATCHES: &[Change] = &[
     Change::Agenda,
@@ -49,11 +48,7 @@ pub(crate) async fn run(state: Arc<AppState>, mut stop: watch::Receiver<bool>) {
 
 /// One pass; says what it wrote.
 fn housekeeping(state: &AppState) -> Result<Vec<Change>, UserError> {
-    let horizon = state
-        .config
-        .google
-        .as_ref()
-        .map_or(DEFAULT_HORIZON_WEEKS, |g| u64::from(g.horizon_weeks.0));
+    let horizon = state.config.horizon_weeks();
     let holidays = state.holiday_calendar();
     let now = state.clock.now();
     let mut wrote = Vec::new();

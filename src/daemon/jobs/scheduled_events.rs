@@ -20,7 +20,6 @@ use crate::store::SessionLog;
 
 /// Discord allows 100 scheduled events per guild; we keep well below.
 const MAX_EVENTS: usize = 25;
-const DEFAULT_HORIZON_WEEKS: u64 = 8;
 const EVERY: Duration = Duration::from_secs(60 * 60);
 const WATCHES: &[Change] = &[
     Change::Agenda,
@@ -117,11 +116,7 @@ fn desired(state: &AppState) -> anyhow::Result<Desired> {
         return Ok(Desired::new());
     };
     let now = state.clock.now();
-    let horizon = state
-        .config
-        .google
-        .as_ref()
-        .map_or(DEFAULT_HORIZON_WEEKS, |g| u64::from(g.horizon_weeks.0));
+    let horizon = state.config.horizon_weeks();
     let mut desired = Desired::new();
     for meeting in &state.config.meetings {
         let today = now.with_timezone(&meeting.rule.timezone).date_naive();
