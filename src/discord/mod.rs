@@ -7,6 +7,7 @@ mod client;
 mod commands;
 pub(crate) mod doctor;
 pub(crate) mod permissions;
+mod rotation_commands;
 mod session;
 
 pub(crate) use client::log_filter;

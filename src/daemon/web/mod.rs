@@ -14,8 +14,10 @@
 //! a user in `user_header` is ([`require_reader`]).
 
 mod feed;
+mod lists;
 mod markdown;
 mod pages;
+mod search;
 mod stats;
 mod text;
 
@@ -51,10 +53,10 @@ pub(crate) fn routes() -> Router<Arc<Endpoint>> {
     Router::new()
         .route("/", get(pages::home))
         .route("/sessions/{meeting}/{date}", get(pages::session))
-        .route("/postmortems", get(pages::postmortems))
-        .route("/postmortems/{id}", get(pages::postmortem))
-        .route("/learnings", get(pages::learnings))
-        .route("/search", get(pages::search))
+        .route("/postmortems", get(lists::postmortems))
+        .route("/postmortems/{id}", get(lists::postmortem))
+        .route("/learnings", get(lists::learnings))
+        .route("/search", get(search::search))
         .route("/stats", get(stats::page))
         .route("/stats/{chart}", get(stats::chart))
         .route("/feed.atom", get(feed::atom))

@@ -3,22 +3,21 @@
 //! and renders its askama template. Lists are paged, so no page grows with
 //! the log.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::NaiveDate;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::super::http::{Endpoint, SearchParams};
-use super::text::{Piece, highlight, postmortem_markdown, web_address};
+use super::super::http::Endpoint;
+use super::text::web_address;
 use crate::app::Context;
 use crate::domain::history::{Query, Record, RecordKind};
 use crate::domain::language::Language;
-use crate::domain::log::{AgendaItem, Postmortem, Session, SessionStatus};
+use crate::domain::log::{AgendaItem, Session, SessionStatus};
 use crate::domain::schedule::Status;
 use crate::messages::Message;
 use crate::messages::dates::day_with_year;
@@ -27,14 +26,14 @@ use crate::messages::web::Web;
 use crate::store::SessionLog;
 
 /// Results on one page of a list.
-const PAGE_SIZE: usize = 20;
+pub(super) const PAGE_SIZE: usize = 20;
 /// Pages further than this are refused: the search is newest first, and
 /// the filters reach older records faster than paging does.
 const MAX_PAGE: usize = 200;
 /// How far ahead `/` looks for sessions and weeks off.
 const WEEKS_AHEAD: u64 = 6;
 /// Shown text of one result, at most (characters).
-const DETAIL_CHARS: usize = 240;
+pub(super) const DETAIL_CHARS: usize = 240;
 
 pub(super) type Shared = State<Arc<Endpoint>>;
 
@@ -130,11 +129,11 @@ impl Pairs {
             .filter(|v| !v.trim().is_empty())
     }
 
-    fn owned(&self, name: &str) -> Option<String> {
+    pub(super) fn owned(&self, name: &str) -> Option<String> {
         self.get(name).map(|v| v.trim().to_string())
     }
 
-    fn encode_without(&self, names: &[&str]) -> String {
+    pub(super) fn encode_without(&self, names: &[&str]) -> String {
         self.0
             .iter()
             .filter(|(k, v)| !names.contains(&k.as_str()) && !v.is_empty())
@@ -143,7 +142,7 @@ impl Pairs {
             .join("&")
     }
 
-    fn page(&self) -> usize {
+    pub(super) fn page(&self) -> usize {
         self.get("page")
             .and_then(|p| p.parse().ok())
             .unwrap_or(0)
@@ -151,7 +150,7 @@ impl Pairs {
     }
 
     /// Links to the pages before and after `page` of this same list.
-    fn pager(&self, path: &str, page: usize, more: bool) -> Pager {
+    pub(super) fn pager(&self, path: &str, page: usize, more: bool) -> Pager {
         let rest = self.encode_without(&["page", "lang"]);
         let link = |page: usize| {
             let mut query = rest.clone();
@@ -175,7 +174,7 @@ impl Pairs {
     }
 
     /// The pager of a page past the last one (0-based `last`): only the way back.
-    fn past_the_end(&self, path: &str, last: usize) -> Pager {
+    pub(super) fn past_the_end(&self, path: &str, last: usize) -> Pager {
         let mut pager = self.pager(path, last + 1, false);
         pager.last = pager.newer.take();
         pager
@@ -206,23 +205,23 @@ pub(super) struct Link {
     pub(super) text: String,
 }
 
-fn session_href(meeting: &str, date: NaiveDate) -> String {
+pub(super) fn session_href(meeting: &str, date: NaiveDate) -> String {
     format!("/sessions/{}/{date}", encode(meeting))
 }
 
-fn postmortem_href(id: &str) -> String {
+pub(super) fn postmortem_href(id: &str) -> String {
     format!("/postmortems/{}", encode(id))
 }
 
-fn tag_href(tag: &str) -> String {
+pub(super) fn tag_href(tag: &str) -> String {
     format!("/learnings?tag={}", encode(tag))
 }
 
-fn session_label(number: Option<u32>, date: NaiveDate, lang: Language) -> String {
+pub(super) fn session_label(number: Option<u32>, date: NaiveDate, lang: Language) -> String {
     Label::Session { number, date }.say(lang)
 }
 
-fn meeting_title(endpoint: &Endpoint, id: &str) -> String {
+pub(super) fn meeting_title(endpoint: &Endpoint, id: &str) -> String {
     endpoint
         .state
         .config
@@ -295,7 +294,7 @@ pub(super) struct AgendaView {
 }
 
 /// A session's agenda as the session page and the front page show it.
-fn agenda_views(
+pub(super) fn agenda_views(
     session: Option<&Session>,
     lang: Language,
     name: &dyn Fn(&str) -> String,
@@ -310,13 +309,13 @@ fn agenda_views(
         .unwrap_or_default()
 }
 
-fn proposal_view(session: Option<&Session>, lang: Language) -> Option<String> {
+pub(super) fn proposal_view(session: Option<&Session>, lang: Language) -> Option<String> {
     session
         .and_then(|s| s.proposal.as_ref())
         .map(|p| crate::domain::invite::proposal_text(p, lang))
 }
 
-fn rsvps_view(counts: &crate::domain::log::Attendance, lang: Language) -> String {
+pub(super) fn rsvps_view(counts: &crate::domain::log::Attendance, lang: Language) -> String {
     Web::Rsvps {
         going: counts.going,
         maybe: counts.maybe,
@@ -369,7 +368,7 @@ pub(super) struct LearningView {
     pub(super) tags: Vec<Link>,
 }
 
-fn learning_view(
+pub(super) fn learning_view(
     endpoint: &Endpoint,
     chrome: &Chrome,
     l: &crate::domain::log::Learning,
@@ -608,426 +607,6 @@ pub(super) async fn session(
             notes,
             postmortems,
             learnings,
-            chrome: chrome.titled(title),
-        }))
-    })
-    .await
-}
-
-/// One result of a list or the search, its matched words marked.
-pub(super) struct ResultView {
-    pub(super) kind: String,
-    pub(super) when: String,
-    pub(super) href: String,
-    pub(super) title: Vec<Piece>,
-    pub(super) detail: Vec<Piece>,
-}
-
-fn result_view(
-    endpoint: &Endpoint,
-    chrome: &Chrome,
-    record: &Record,
-    words: Option<&str>,
-) -> ResultView {
-    let lang = chrome.lang;
-    let (title, detail, href) = match record {
-        Record::Session(s) => (
-            session_label(s.number, s.date, lang),
-            // A snippet is plain text: the notes' Markdown marks would show as typed.
-            crate::messages::markdown::plain(s.notes.as_deref().unwrap_or_default()),
-            session_href(&s.meeting, s.date),
-        ),
-        Record::Agenda {
-            meeting,
-            date,
-            item,
-        } => (
-            item.title.clone(),
-            // The presenter as people read them, not their directory key.
-            item.presenter
-                .as_deref()
-                .map(|p| {
-                    crate::app::directory::display_in(
-                        &endpoint.state.config.people,
-                        &endpoint.state.log,
-                        p,
-                    )
-                })
-                .unwrap_or_default(),
-            session_href(meeting, *date),
-        ),
-        Record::Postmortem(p) => {
-            let detail = [&p.impact, &p.root_cause, &p.actions_taken, &p.prevention]
-                .into_iter()
-                .find(|t| !t.trim().is_empty())
-                .cloned()
-                .unwrap_or_default();
-            (p.title.clone(), detail, postmortem_href(&p.id))
-        }
-        Record::Learning(l) => (
-            l.text.clone(),
-            l.tags.join(", "),
-            session_href(&l.meeting, l.date),
-        ),
-        Record::Incident(i) => (
-            i.title.clone(),
-            i.severity.clone().unwrap_or_default(),
-            session_href(&i.meeting, i.date()),
-        ),
-    };
-    let detail: String = detail.chars().take(DETAIL_CHARS).collect();
-    ResultView {
-        kind: Label::Record {
-            kind: record.kind(),
-        }
-        .say(lang),
-        when: format!(
-            "{} · {}",
-            meeting_title(endpoint, record.meeting()),
-            day_with_year(record.date(), lang)
-        ),
-        href: chrome.href(&href),
-        title: highlight(&title, words),
-        detail: highlight(&detail, words),
-    }
-}
-
-/// A page of the store's search, in its order (newest first).
-/// One page of a listing, and past its end, which page is the last (0-based).
-struct ListingPage {
-    records: Vec<Record>,
-    more: bool,
-    last: Option<usize>,
-}
-
-fn search_page(
-    log: &dyn SessionLog,
-    mut query: Query,
-    page: usize,
-) -> Result<ListingPage, crate::store::StoreError> {
-    // One more than a page, to know whether there is a next one.
-    query.limit = PAGE_SIZE + 1;
-    let mut records = log.search_after(&query, page * PAGE_SIZE)?;
-    let more = records.len() > PAGE_SIZE;
-    records.truncate(PAGE_SIZE);
-    let mut last = None;
-    if records.is_empty() && page > 0 {
-        // Fewer than `page` pages exist: count them to name the last.
-        query.limit = page * PAGE_SIZE;
-        let total = log.search(&query)?.len();
-        last = total.checked_sub(1).map(|t| t / PAGE_SIZE);
-    }
-    Ok(ListingPage {
-        records,
-        more,
-        last,
-    })
-}
-
-/// What a listing says above its results: how many, or that the page is past the last.
-fn listing_summary(listing: &ListingPage, page: usize, lang: Language) -> String {
-    match listing.last {
-        Some(last) => Web::PastLastPage {
-            page: page + 1,
-            last: last + 1,
-        }
-        .say(lang),
-        None => Web::Results {
-            shown: listing.records.len(),
-            more: listing.more,
-        }
-        .say(lang),
-    }
-}
-
-fn listing_pager(query: &Pairs, path: &str, listing: &ListingPage, page: usize) -> Pager {
-    match listing.last {
-        Some(last) => query.past_the_end(path, last),
-        None => query.pager(path, page, listing.more),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "web/list.html")]
-struct ListPage {
-    chrome: Chrome,
-    heading: String,
-    filters: Vec<Link>,
-    results: Vec<ResultView>,
-    summary: String,
-    pager: Pager,
-    feed: bool,
-}
-
-pub(super) async fn postmortems(State(endpoint): Shared, RawQuery(raw): RawQuery) -> Response {
-    blocking(endpoint, move |endpoint| {
-        let query = Pairs::parse(raw.as_deref());
-        let chrome = Chrome::new(endpoint, "/postmortems", &query);
-        let page = query.page();
-        let listing = search_page(
-            &endpoint.state.log,
-            Query {
-                kind: Some(RecordKind::Postmortem),
-                meeting: query.owned("meeting"),
-                ..Query::default()
-            },
-            page,
-        )?;
-        let results = listing
-            .records
-            .iter()
-            .map(|r| result_view(endpoint, &chrome, r, None))
-            .collect();
-        let heading = chrome.t(Web::Postmortems);
-        Ok(render(&ListPage {
-            summary: listing_summary(&listing, page, chrome.lang),
-            pager: listing_pager(&query, "/postmortems", &listing, page),
-            heading: heading.clone(),
-            filters: Vec::new(),
-            results,
-            feed: true,
-            chrome: chrome.titled(heading),
-        }))
-    })
-    .await
-}
-
-pub(super) async fn learnings(State(endpoint): Shared, RawQuery(raw): RawQuery) -> Response {
-    blocking(endpoint, move |endpoint| {
-        let query = Pairs::parse(raw.as_deref());
-        let chrome = Chrome::new(endpoint, "/learnings", &query);
-        let page = query.page();
-        let tag = query.owned("tag");
-        let listing = search_page(
-            &endpoint.state.log,
-            Query {
-                kind: Some(RecordKind::Learning),
-                tag: tag.clone(),
-                meeting: query.owned("meeting"),
-                ..Query::default()
-            },
-            page,
-        )?;
-        let records = &listing.records;
-        let results = records
-            .iter()
-            .map(|r| result_view(endpoint, &chrome, r, None))
-            .collect();
-        // The tags on this page, to move sideways to another one.
-        let mut tags: Vec<&str> = records
-            .iter()
-            .flat_map(|r| r.tags())
-            .map(String::as_str)
-            .collect();
-        tags.sort_unstable();
-        tags.dedup();
-        let mut filters: Vec<Link> = tags
-            .into_iter()
-            .map(|t| Link {
-                href: chrome.href(&tag_href(t)),
-                text: t.to_string(),
-            })
-            .collect();
-        if tag.is_some() {
-            filters.insert(
-                0,
-                Link {
-                    href: chrome.href("/learnings"),
-                    text: chrome.t(Web::AllTags),
-                },
-            );
-        }
-        let heading = match &tag {
-            Some(tag) => format!(
-                "{} · {}",
-                chrome.t(Web::Learnings),
-                Web::Tag { tag }.say(chrome.lang)
-            ),
-            None => chrome.t(Web::Learnings),
-        };
-        Ok(render(&ListPage {
-            summary: listing_summary(&listing, page, chrome.lang),
-            pager: listing_pager(&query, "/learnings", &listing, page),
-            heading: heading.clone(),
-            filters,
-            results,
-            feed: true,
-            chrome: chrome.titled(heading),
-        }))
-    })
-    .await
-}
-
-#[derive(Template)]
-#[template(path = "web/postmortem.html")]
-struct PostmortemPage {
-    chrome: Chrome,
-    p: Postmortem,
-    session: Link,
-    markdown: String,
-    sections: Vec<(String, String)>,
-    links: Vec<(String, Option<String>)>,
-}
-
-pub(super) async fn postmortem(
-    State(endpoint): Shared,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    blocking(endpoint, move |endpoint| {
-        let query = Pairs::parse(raw.as_deref());
-        let (id, markdown) = match id.strip_suffix(".md") {
-            Some(id) => (id.to_string(), true),
-            None => (id, false),
-        };
-        let chrome = Chrome::new(endpoint, &postmortem_href(&id), &query);
-        let Some(mut p) = endpoint.state.log.postmortem(&id)? else {
-            return Ok(not_found(chrome));
-        };
-        // Responders as people read them: a directory key becomes its display.
-        let state = &endpoint.state;
-        for responder in &mut p.responders {
-            *responder =
-                crate::app::directory::display_in(&state.config.people, &state.log, responder);
-        }
-        let lang = chrome.lang;
-        if markdown {
-            return Ok((
-                [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
-                postmortem_markdown(&p, &meeting_title(endpoint, &p.meeting), lang),
-            )
-                .into_response());
-        }
-        let sections = [
-            (Web::Impact, &p.impact),
-            (Web::ActionsTaken, &p.actions_taken),
-            (Web::RootCause, &p.root_cause),
-            (Web::Prevention, &p.prevention),
-        ]
-        .into_iter()
-        .filter(|(_, body)| !body.trim().is_empty())
-        .map(|(heading, body)| (heading.say(lang), body.clone()))
-        .collect();
-        let links = p
-            .links
-            .iter()
-            .map(|l| (l.clone(), web_address(l).map(str::to_string)))
-            .collect();
-        let session = Link {
-            href: chrome.href(&session_href(&p.meeting, p.date)),
-            text: format!(
-                "{} · {}",
-                meeting_title(endpoint, &p.meeting),
-                day_with_year(p.date, lang)
-            ),
-        };
-        let markdown = chrome.href(&format!("{}.md", postmortem_href(&p.id)));
-        let title = p.title.clone();
-        Ok(render(&PostmortemPage {
-            p,
-            session,
-            markdown,
-            sections,
-            links,
-            chrome: chrome.titled(title),
-        }))
-    })
-    .await
-}
-
-#[derive(Template)]
-#[template(path = "web/search.html")]
-struct SearchPage {
-    chrome: Chrome,
-    form: HashMap<&'static str, String>,
-    kinds: Vec<(String, String)>,
-    meetings: Vec<(String, String)>,
-    problem: Option<String>,
-    results: Vec<ResultView>,
-    summary: Option<String>,
-    pager: Pager,
-}
-
-impl SearchPage {
-    fn value(&self, name: &str) -> String {
-        self.form.get(name).cloned().unwrap_or_default()
-    }
-}
-
-pub(super) async fn search(State(endpoint): Shared, RawQuery(raw): RawQuery) -> Response {
-    blocking(endpoint, move |endpoint| {
-        let query = Pairs::parse(raw.as_deref());
-        let chrome = Chrome::new(endpoint, "/search", &query);
-        let lang = chrome.lang;
-        let fields = ["q", "kind", "meeting", "since", "until", "tag", "team"];
-        let form: HashMap<&'static str, String> = fields
-            .iter()
-            .filter_map(|f| Some((*f, query.owned(f)?)))
-            .collect();
-        let params = SearchParams {
-            q: query.owned("q"),
-            meeting: query.owned("meeting"),
-            since: query.owned("since"),
-            until: query.owned("until"),
-            kind: query.owned("kind"),
-            tag: query.owned("tag"),
-            team: query.owned("team"),
-            limit: 0,
-        };
-        let page = query.page();
-        let asked = !form.is_empty();
-        let (results, summary, problem, pager) = match params.query(lang) {
-            Ok(search) if asked => {
-                let words = search.text.clone();
-                let listing = search_page(&endpoint.state.log, search, page)?;
-                let results: Vec<ResultView> = listing
-                    .records
-                    .iter()
-                    .map(|r| result_view(endpoint, &chrome, r, words.as_deref()))
-                    .collect();
-                let summary = if results.is_empty() && listing.last.is_none() {
-                    chrome.t(Web::NoResults)
-                } else {
-                    listing_summary(&listing, page, lang)
-                };
-                (
-                    results,
-                    Some(summary),
-                    None,
-                    listing_pager(&query, "/search", &listing, page),
-                )
-            }
-            Ok(_) => (Vec::new(), None, None, query.pager("/search", 0, false)),
-            Err(problem) => (
-                Vec::new(),
-                None,
-                Some(Web::BadFilter { problem: &problem }.say(lang)),
-                query.pager("/search", 0, false),
-            ),
-        };
-        let kinds = RecordKind::ALL
-            .iter()
-            .map(|k| (k.code().to_string(), Label::Record { kind: *k }.say(lang)))
-            .collect();
-        let meetings = endpoint
-            .state
-            .config
-            .meetings
-            .iter()
-            .map(|m| (m.id.clone(), m.title.clone()))
-            .collect();
-        let title = match form.get("q") {
-            Some(q) => format!("{} · {q}", chrome.t(Web::Search)),
-            None => chrome.t(Web::Search),
-        };
-        Ok(render(&SearchPage {
-            form,
-            kinds,
-            meetings,
-            problem,
-            results,
-            summary,
-            pager,
             chrome: chrome.titled(title),
         }))
     })
