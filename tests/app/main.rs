@@ -35,6 +35,7 @@ mod schedule_numbers;
 mod search;
 mod session;
 mod session_log;
+mod size_budget;
 mod stats;
 mod store_health;
 mod suggest_slot;

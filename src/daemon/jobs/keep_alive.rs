@@ -17,8 +17,6 @@ use crate::domain::schedule::Schedule;
 use crate::store::SessionLog;
 
 const EVERY: Duration = Duration::from_secs(15 * 60);
-/// Facilitators are assigned this far ahead when the calendar does not say.
-
 const WATCHES: &[Change] = &[
     Change::Agenda,
     Change::Schedule,
