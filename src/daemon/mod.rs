@@ -4,6 +4,7 @@
 mod http;
 mod jobs;
 mod metrics;
+mod startup;
 mod systemd;
 mod web;
 
@@ -13,19 +14,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::app::metrics::Metrics;
-use crate::app::state::{AppState, HolidaySource, Holidays, IntegrationStatus};
+use crate::app::state::{AppState, HolidaySource, Holidays};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::discord::bot as discord_bot;
-use crate::discord::chat::DiscordChat;
 use crate::domain::holidays::{JapaneseHolidays, OfficialList};
 use crate::holiday_refresh;
-use crate::store::SledLog;
 
 /// How long in-flight work gets after SIGTERM before we exit anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
@@ -36,7 +33,7 @@ pub fn api_token_path(state_dir: &Path) -> PathBuf {
 }
 
 /// Runs until `shutdown` completes, then stops taking work, lets in-flight
-/// writes finish, flushes and returns.
+/// writes finish, flushes and returns. Each stage is in [`startup`].
 pub async fn run(
     config: Config,
     clock: Arc<dyn Clock>,
@@ -45,120 +42,21 @@ pub async fn run(
     let started = std::time::Instant::now();
     crate::memory::keep_large_blocks_mapped();
     let state_dir = config.daemon.state_dir.clone();
-    let log = SledLog::open_with_cache(&state_dir, config.daemon.cache_mib.get())?;
-    // Holding the store's lock, no other writer of ours runs: what a killed one left
-    // half-written (a backup while the disk was full) is only taking space.
-    remove_stale_temp_files(&state_dir);
-    make_state_private(&state_dir);
-    let listener = TcpListener::bind(config.daemon.listen)
-        .await
-        .with_context(|| format!("cannot listen on {} (daemon.listen)", config.daemon.listen))?;
-    let api_token = write_api_token(&state_dir)?;
-    let hook_listener = match &config.alerts {
-        Some(alerts) => Some(
-            TcpListener::bind(alerts.listen)
-                .await
-                .with_context(|| format!("cannot listen on {} (alerts.listen)", alerts.listen))?,
-        ),
-        None => None,
-    };
-
-    let holidays = match holiday_refresh::load_cached(&state_dir).await {
-        Ok(Some(fetched)) => Holidays {
-            calendar: JapaneseHolidays::new(fetched.list),
-            source: HolidaySource::Downloaded {
-                fetched_at: fetched.fetched_at,
-            },
-        },
-        other => {
-            if let Err(e) = other {
-                tracing::warn!("holiday list: {e}; using the list shipped with this binary");
-            }
-            Holidays {
-                calendar: JapaneseHolidays::embedded(),
-                source: HolidaySource::Embedded,
-            }
-        }
-    };
-    let mut integrations = integration_statuses(&config);
-    let hook_token = match (&config.alerts, &hook_listener) {
-        (Some(alerts), Some(listener)) => match alerts.token() {
-            Ok(token) => {
-                integrations[3] = IntegrationStatus::new(
-                    "Alert hooks",
-                    true,
-                    format!(
-                        "POST /hooks/alertmanager on {}",
-                        listener.local_addr().map_or(alerts.listen, |a| a)
-                    ),
-                );
-                Some(token)
-            }
-            Err(why) => {
-                integrations[3] =
-                    IntegrationStatus::failed("Alert hooks", true, format!("not listening: {why}"));
-                None
-            }
-        },
-        _ => None,
-    };
-    let calendar = match &config.google {
-        Some(google) => match crate::calendar::sync::connect(google, &state_dir).await {
-            Ok(api) => {
-                integrations[0] = IntegrationStatus::new(
-                    "Google Calendar",
-                    true,
-                    format!(
-                        "calendar {}, {} weeks ahead, every {} min and after each change",
-                        google.calendar_id, google.horizon_weeks.0, google.sync_interval_minutes
-                    ),
-                );
-                Some(Arc::new(api))
-            }
-            Err(e) => {
-                integrations[0] = IntegrationStatus::failed(
-                    "Google Calendar",
-                    false,
-                    format!("cannot start: {e}"),
-                );
-                None
-            }
-        },
-        None => None,
-    };
-    let discord_token = match &config.discord {
-        Some(discord) => match discord_bot::token(discord) {
-            Ok(token) => {
-                integrations[1] = IntegrationStatus::new(
-                    "Discord",
-                    true,
-                    format!(
-                        "guild {}, announcements in channel {}",
-                        discord.guild_id.0, discord.channel_id.0
-                    ),
-                );
-                Some(token)
-            }
-            Err(why) => {
-                integrations[1] = IntegrationStatus::new("Discord", false, why);
-                None
-            }
-        },
-        None => None,
-    };
-    for status in &integrations {
-        let state = if status.enabled { "on" } else { "off" };
-        if status.ok {
-            tracing::info!("{}: {state}, {}", status.name, status.detail);
-        } else {
-            tracing::error!("{}: {state}, {}", status.name, status.detail);
-        }
-    }
-
-    let state = Arc::new(AppState::new(config, clock, log, holidays, integrations));
+    let opened = startup::open(&config).await?;
+    let holidays = startup::load_holidays(&state_dir).await;
+    let connected = startup::connect(&config, opened.hook_listener.as_ref()).await;
+    connected.integrations.log();
+    let integrations = connected.integrations.into_list();
+    let state = Arc::new(AppState::new(
+        config,
+        clock,
+        opened.log,
+        holidays,
+        integrations,
+    ));
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
-    let address = listener.local_addr()?;
+    let address = opened.listener.local_addr()?;
     crate::atomic_file::write_atomically(
         &crate::listen_address::path(&state_dir),
         address.to_string().as_bytes(),
@@ -166,155 +64,32 @@ pub async fn run(
     .context("writing the listen address into state_dir")?;
     let endpoint = http::Endpoint {
         state: state.clone(),
-        api_token,
-        calendar: calendar.clone(),
+        api_token: opened.api_token,
+        calendar: connected.calendar.clone(),
         stats: Default::default(),
         import_turns: http::import_turns::ImportTurns::new(),
     };
-    tasks.spawn(http::serve(listener, endpoint, stop_rx.clone()));
-    if let (Some(listener), Some(token), Some(alerts)) =
-        (hook_listener, hook_token, state.config.alerts.clone())
-    {
-        let hooks = http::hooks::Hooks {
-            state: state.clone(),
-            config: alerts,
-            token,
-        };
-        tasks.spawn(http::hooks::serve(listener, hooks, stop_rx.clone()));
-    }
-    // A store that keeps failing for three checks stops the pings: systemd restarts us.
-    let grace = Duration::from_secs(3 * state.config.daemon.health_check_seconds.0);
-    let watched = state.clone();
-    tasks.spawn(systemd::watchdog(stop_rx.clone(), move || {
-        jobs::store_health::alive(&watched, grace)
-    }));
-    tasks.spawn(jobs::store_health::run(state.clone(), stop_rx.clone()));
-    tasks.spawn(jobs::log_summary::run(state.clone(), stop_rx.clone()));
-    if state.config.daemon.holiday_refresh {
-        tasks.spawn(refresh_holidays(state.clone(), stop_rx.clone()));
-    }
-    tasks.spawn(jobs::keep_alive::run(state.clone(), stop_rx.clone()));
-    if let Some(api) = calendar {
-        tasks.spawn(jobs::calendar::run(state.clone(), api, stop_rx.clone()));
-    }
-    let bot = match (state.config.discord.clone(), discord_token) {
-        (Some(discord), Some(token)) => {
-            match discord_bot::start(state.clone(), &discord, token).await {
-                Ok(bot) => {
-                    let chat = Arc::new(DiscordChat::new(
-                        bot.http.clone(),
-                        bot.cache.clone(),
-                        poise::serenity_prelude::GuildId::new(discord.guild_id.0),
-                    ));
-                    tasks.spawn(jobs::reminders::run(
-                        state.clone(),
-                        chat.clone(),
-                        stop_rx.clone(),
-                    ));
-                    tasks.spawn(jobs::scheduled_events::run(
-                        state.clone(),
-                        chat.clone(),
-                        stop_rx.clone(),
-                    ));
-                    tasks.spawn(jobs::presence::run(
-                        state.clone(),
-                        chat.clone(),
-                        stop_rx.clone(),
-                    ));
-                    tasks.spawn(jobs::live_session::run(
-                        state.clone(),
-                        chat,
-                        stop_rx.clone(),
-                    ));
-                    Some(bot)
-                }
-                Err(e) => {
-                    tracing::error!("Discord: cannot start the bot: {e:#}");
-                    state.set_status(IntegrationStatus::failed(
-                        "Discord",
-                        true,
-                        format!("cannot start: {e}"),
-                    ));
-                    None
-                }
-            }
-        }
-        _ => None,
-    };
-    if state.config.daemon.backups_keep > 0 {
-        tasks.spawn(jobs::backup::daily(state.clone(), stop_rx.clone()));
-    }
-
+    tasks.spawn(http::serve(opened.listener, endpoint, stop_rx.clone()));
+    startup::spawn_hooks(
+        &state,
+        &mut tasks,
+        &stop_rx,
+        opened.hook_listener,
+        connected.hook_token,
+    );
+    startup::spawn_jobs(&state, &mut tasks, &stop_rx, connected.calendar);
+    let bot = startup::start_bot(&state, &mut tasks, &stop_rx, connected.discord_token).await;
     systemd::ready(&format!("listening on {address}"));
     tracing::info!(
         "ready in {} ms, listening on http://{address}",
         started.elapsed().as_millis()
     );
-    tokio::pin!(shutdown);
-    let bot_stopped = async {
-        match &bot {
-            Some(bot) => bot.stopped().await,
-            None => std::future::pending().await,
-        }
-    };
-    tokio::select! {
-        _ = &mut shutdown => {}
-        status = bot_stopped => {
-            // serenity retries network trouble itself; this is what it will not retry.
-            tracing::error!("Discord: the bot stopped: {status:?}; the rest of the daemon goes on");
-            state.set_status(IntegrationStatus::failed(
-                "Discord",
-                true,
-                format!("stopped: {status:?}"),
-            ));
-            shutdown.await;
-        }
-    }
-
-    tracing::info!("stopping: finishing in-flight work");
-    systemd::stopping();
-    let _ = stop_tx.send(true);
-    if let Some(bot) = bot {
-        bot.shutdown().await;
-    }
-    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
-        while tasks.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
-        tracing::warn!("some tasks did not stop within {SHUTDOWN_GRACE:?}; exiting anyway");
-        tasks.abort_all();
-    }
+    startup::wait(shutdown, bot.as_ref(), &state).await;
+    startup::stop(stop_tx, bot, tasks).await;
     let _ = std::fs::remove_file(crate::listen_address::path(&state_dir));
     state.log.flush()?;
     tracing::info!("stopped");
     Ok(())
-}
-
-fn integration_statuses(config: &Config) -> Vec<IntegrationStatus> {
-    let holiday_detail = if config.daemon.holiday_refresh {
-        format!(
-            "refreshing from {} weekly",
-            config.daemon.holiday_source_url
-        )
-    } else {
-        "refresh off (daemon.holiday_refresh = false); using the list shipped with this binary"
-            .into()
-    };
-    vec![
-        IntegrationStatus::new(
-            "Google Calendar",
-            false,
-            "no [google] section in the config",
-        ),
-        IntegrationStatus::new("Discord", false, "no [discord] section in the config"),
-        IntegrationStatus::new(
-            "Holiday list",
-            config.daemon.holiday_refresh,
-            holiday_detail,
-        ),
-        IntegrationStatus::new("Alert hooks", false, "no [alerts] section in the config"),
-    ]
 }
 
 /// A random token in a file only the service's user can read: whoever can

@@ -7,9 +7,8 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use poise::serenity_prelude as serenity;
 
-use super::client::{
-    BotToken, DiscordConnection, RunningBot, base_options, ephemeral_reply, modal_value, start_bot,
-};
+pub use super::client::{BotToken, RunningBot};
+use super::client::{DiscordConnection, base_options, ephemeral_reply, modal_value, start_bot};
 use super::commands;
 use crate::app::incident_topics::present;
 use crate::app::knowledge::{PostmortemForm, add_postmortem};
