@@ -19,7 +19,7 @@ use crate::helpers::{
 /// The two closures of issue 12, as a team writes them.
 const CLOSURES: &str = r#"closures = [{name = "年末年始", from = "12-29", until = "01-03"},
             {name = "夏季休暇", from = "08-13", until = "08-15"}]"#;
-const TOKEN: &str = "fake-bot-token-Zm9vYmFy.secret";
+use crate::fake_discord::BOT_TOKEN as TOKEN;
 const WAIT: Duration = Duration::from_secs(10);
 
 /// The contract meeting on `weekday` under `id`, with `extra` instead of its skip date.

@@ -7,9 +7,11 @@ use serde_json::{Value, json};
 
 use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
 use crate::fake_discord::{is_ephemeral, japanese_reply as content};
-use crate::helpers::{RunningDaemon, TestApp, WEEKLY_MEETING, daemon_section, spawn_app_with};
+use crate::helpers::{
+    RunningDaemon, TestApp, WEEKLY_MEETING, daemon_section, eventually, spawn_app_with, wait_until,
+};
 
-const TOKEN: &str = "fake-bot-token-Zm9vYmFy.secret";
+use crate::fake_discord::BOT_TOKEN as TOKEN;
 const FACILITATOR_ROLE: u64 = 1_300_000_000_000_000_777;
 const ALICE: u64 = 1_300_000_000_000_001_001;
 const BOB: u64 = 1_300_000_000_000_001_002;
@@ -213,18 +215,9 @@ fn history_and_a_postmortem_through_the_modal() {
     );
     let deferred = fake.wait_for_callback(search, WAIT);
     assert_eq!(deferred["type"], 5, "the search is deferred: {deferred}");
-    let deadline = std::time::Instant::now() + WAIT;
-    let found = loop {
-        if let Some(text) = fake_answer(&fake, search) {
-            break text;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no answer to /history: {:?}",
-            fake.requests()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let found = eventually("the answer to /history", WAIT, || {
+        fake_answer(&fake, search)
+    });
     assert!(
         found.contains("12月2日(水) ポストモーテム: 証明書の期限切れ"),
         "{found}"
@@ -313,10 +306,7 @@ fn held_sessions_are_mirrored_as_scheduled_events_without_duplicates() {
     let app = app_with_discord(&fake);
     let count_live = |fake: &FakeDiscord| fake.scheduled_events().len();
     let mut daemon = start(&app, &fake, None);
-    let deadline = std::time::Instant::now() + WAIT;
-    while count_live(&fake) < 7 && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until("seven live events", WAIT, || count_live(&fake) >= 7);
     let events = fake.scheduled_events();
     assert_eq!(
         events.len(),
@@ -352,10 +342,7 @@ fn held_sessions_are_mirrored_as_scheduled_events_without_duplicates() {
     let options = json!([{"name": "date", "type": 3, "value": "2026-12-09"}, {"name": "reason", "type": 3, "value": "offsite"}]);
     let skip = fake.send_slash_command("skip", options, BOB, &[FACILITATOR_ROLE]);
     fake.wait_for_callback(skip, WAIT);
-    let deadline = std::time::Instant::now() + WAIT;
-    while count_live(&fake) != 6 && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until("six live events", WAIT, || count_live(&fake) == 6);
     let events = fake.scheduled_events();
     assert_eq!(events.len(), 6, "{events:#?}");
     assert!(!events.iter().any(|e| {
@@ -390,25 +377,15 @@ fn ten_minutes_in_the_people_in_the_voice_channel_are_counted_as_present() {
                    "request_to_speak_timestamp": null}),
         );
     }
-    let deadline = std::time::Instant::now() + WAIT;
-    let present = loop {
-        let exported = app.json(&["export"]);
-        let present = exported["sessions"]
+    let present = eventually("the presence count", WAIT, || {
+        app.json(&["export"])["sessions"]
             .as_array()
             .unwrap()
             .iter()
             .find(|s| s["date"] == "2026-12-02")
-            .map(|s| s["attendance"]["present"].clone());
-        if let Some(p) = present.filter(|p| !p.is_null()) {
-            break p;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no presence count: {}",
-            app.daemon_log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+            .map(|s| s["attendance"]["present"].clone())
+            .filter(|p| !p.is_null())
+    });
     assert_eq!(present, 3);
 }
 
@@ -419,23 +396,12 @@ fn stats_answers_with_a_summary_and_a_png_chart() {
     let _daemon = start(&app, &fake, None);
     let asked = fake.send_slash_command("stats", json!([]), ALICE, &[]);
     assert_eq!(fake.wait_for_callback(asked, WAIT)["type"], 5, "deferred");
-    let deadline = std::time::Instant::now() + WAIT;
-    let answer = loop {
-        let answer = fake
-            .followups(asked)
+    let answer = eventually("the /stats answer", WAIT, || {
+        fake.followups(asked)
             .first()
             .cloned()
-            .or_else(|| fake.original_response(asked));
-        if let Some(answer) = answer {
-            break answer;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no /stats answer: {:?}",
-            fake.requests()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+            .or_else(|| fake.original_response(asked))
+    });
     let text = answer["content"].as_str().unwrap_or_default();
     assert!(text.contains("2026年: 開催"), "{answer}");
     let file = &answer["files_received"][0];

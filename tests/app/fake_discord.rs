@@ -32,6 +32,8 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 /// The bot's application id; on Discord a bot user has the same id.
+/// The token the tests give the bot; the fake accepts any, and checks it is never logged.
+pub const BOT_TOKEN: &str = "fake-bot-token-Zm9vYmFy.secret";
 pub const APPLICATION_ID: u64 = 1_300_000_000_000_000_001;
 pub const BOT_USER_ID: u64 = APPLICATION_ID;
 pub const GUILD_ID: u64 = 1_300_000_000_000_000_100;

@@ -41,16 +41,29 @@ pub fn daemon_section(extra: &str) -> String {
     )
 }
 
-/// Polls `condition` every 20 ms until it holds; panics with `what` after `within`.
-pub fn wait_until(what: &str, within: std::time::Duration, mut condition: impl FnMut() -> bool) {
+/// Polls `found` every 20 ms until it finds something and returns it; panics
+/// with `what` after `within`. The one deadline loop of the tests.
+pub fn eventually<T>(
+    what: &str,
+    within: std::time::Duration,
+    mut found: impl FnMut() -> Option<T>,
+) -> T {
     let deadline = std::time::Instant::now() + within;
-    while !condition() {
+    loop {
+        if let Some(value) = found() {
+            return value;
+        }
         assert!(
             std::time::Instant::now() < deadline,
             "timed out after {within:?} waiting for {what}"
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+}
+
+/// Polls `condition` every 20 ms until it holds; panics with `what` after `within`.
+pub fn wait_until(what: &str, within: std::time::Duration, mut condition: impl FnMut() -> bool) {
+    eventually(what, within, || condition().then_some(()));
 }
 
 pub fn spawn_app_with(config: &str) -> TestApp {

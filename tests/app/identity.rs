@@ -12,7 +12,7 @@ use crate::helpers::{
     RunningDaemon, TestApp, WEEKLY_MEETING, daemon_section, get, spawn_app_with, stdout, wait_until,
 };
 
-const TOKEN: &str = "fake-bot-token-Zm9vYmFy.secret";
+use crate::fake_discord::BOT_TOKEN as TOKEN;
 const ROLE: u64 = 1_300_000_000_000_000_777;
 const SATO: u64 = 1_300_000_000_000_005_001;
 const TANAKA: u64 = 1_300_000_000_000_005_002;

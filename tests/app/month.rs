@@ -13,7 +13,7 @@ use crate::fake_discord::{FACILITATOR_ROLE_ID, FakeDiscord, GUILD_ID, TEXT_CHANN
 use crate::helpers::{RunningDaemon, TestApp, daemon_section, spawn_app_with};
 use crate::transcript::{Transcript, problems};
 
-const TOKEN: &str = "fake-bot-token-Zm9vYmFy.secret";
+use crate::fake_discord::BOT_TOKEN as TOKEN;
 const HOOK_TOKEN: &str = "month-hook-token-7c1f";
 const WAIT: Duration = Duration::from_secs(10);
 

@@ -11,7 +11,7 @@ use crate::helpers::{TestApp, WEEKLY_MEETING, daemon_section, spawn_app_with, st
 
 const SRE_CALENDAR: &str = "team@example.com";
 const CLOUDLOG_CALENDAR: &str = "cloudlog@example.com";
-const TOKEN: &str = "fake-bot-token-Zm9vYmFy.secret";
+use crate::fake_discord::BOT_TOKEN as TOKEN;
 const GLOBAL_ROLE: u64 = 1_300_000_000_000_000_777;
 const CLOUDLOG_VOICE: u64 = 1_300_000_000_000_000_301;
 const WAIT: Duration = Duration::from_secs(10);

@@ -176,7 +176,7 @@ fn a_rehearsal_clock_in_year_9000_is_refused_with_exit_2() {
 
 #[test]
 fn rsvp_for_year_9999_gets_a_clear_refusal_in_the_configured_language() {
-    const TOKEN: &str = "fake-bot-token-Zm9vYmFy.secret";
+    use crate::fake_discord::BOT_TOKEN as TOKEN;
     const ALICE: u64 = 1_300_000_000_000_001_001;
     let fake = FakeDiscord::start();
     let app = young_meeting_app(&format!(

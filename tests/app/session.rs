@@ -9,7 +9,7 @@ use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
 use crate::fake_discord::{is_ephemeral, japanese_reply as content};
 use crate::helpers::{RunningDaemon, TestApp, WEEKLY_MEETING, daemon_section, spawn_app_with};
 
-const TOKEN: &str = "fake-bot-token-Zm9vYmFy.secret";
+use crate::fake_discord::BOT_TOKEN as TOKEN;
 const FACILITATOR_ROLE: u64 = 1_300_000_000_000_000_777;
 const ALICE: u64 = 1_300_000_000_000_001_001;
 const BOB: u64 = 1_300_000_000_000_001_002;
