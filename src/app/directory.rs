@@ -5,6 +5,7 @@
 use super::{Actor, Context, Said, UserError};
 use crate::domain::log::Session;
 use crate::domain::people::{JoinedPerson, People};
+use crate::messages::Message as _;
 use crate::store::{JOINED_PERSON, SessionLog};
 
 /// A person as the use cases see them: the key rosters and sessions store,

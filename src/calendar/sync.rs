@@ -34,10 +34,28 @@ pub struct SyncSummary {
     pub accepted_cancellations: usize,
 }
 
+impl SyncSummary {
+    /// The counts the catalogue says.
+    pub(crate) fn counts(&self) -> crate::messages::calendar::SyncCounts {
+        crate::messages::calendar::SyncCounts {
+            inserted: self.inserted,
+            updated: self.updated,
+            cancelled: self.cancelled,
+            unchanged: self.unchanged,
+            accepted_cancellations: self.accepted_cancellations,
+        }
+    }
+}
+
 /// In English, for the logs; people read it through the catalogue.
 impl fmt::Display for SyncSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&SyncSay::Summary { summary: *self }.en())
+        f.write_str(
+            &SyncSay::Summary {
+                summary: self.counts(),
+            }
+            .en(),
+        )
     }
 }
 

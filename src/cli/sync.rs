@@ -75,7 +75,10 @@ pub fn sync(env: &Env, args: &SyncArgs, out: &mut dyn Write) -> Result<(), CliEr
         out.write_all(lines.as_bytes())
             .context("writing to stdout")?;
         let summary = result.map_err(|e| CliError::Failure(e.into()))?;
-        let summary = SyncSay::Summary { summary }.say(env.language());
+        let summary = SyncSay::Summary {
+            summary: summary.counts(),
+        }
+        .say(env.language());
         let line = if args.dry_run {
             SyncSay::DryRun { summary: &summary }.say(env.language())
         } else {

@@ -621,7 +621,10 @@ async fn sync(
     match result {
         Ok(summary) => {
             let language = endpoint.state.config.daemon.language;
-            let summary = Say::Summary { summary }.say(language);
+            let summary = Say::Summary {
+                summary: summary.counts(),
+            }
+            .say(language);
             let summary = if params.dry_run {
                 Say::DryRun { summary: &summary }.say(language)
             } else {

@@ -7,8 +7,6 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::language::Language;
-
 /// How a record's date is written: `YYYY-MM-DD`, month and day with two digits.
 /// chrono alone also reads `2024-5-15`; a year beyond four digits (`+262142-12-01`)
 /// is read here, for what an older version stored, and refused by [`check_date`].
@@ -303,19 +301,6 @@ impl Invalid {
             field: field.into(),
             problem: problem.into(),
             problem_ja: problem_ja.into(),
-        }
-    }
-
-    /// `field: problem` in the language people are answered in.
-    pub fn say(&self, language: Language) -> String {
-        match language {
-            // A field people filled in is named as the form and the command
-            // name it; any other (a key in a file) is shown as code.
-            Language::Ja => match crate::messages::labels::field_ja(&self.field) {
-                Some(label) => format!("{label}: {}", self.problem_ja),
-                None => format!("`{}`: {}", self.field, self.problem_ja),
-            },
-            Language::En => self.to_string(),
         }
     }
 

@@ -4,12 +4,21 @@ use chrono::NaiveDate;
 
 use super::dates::day_with_year;
 use super::{Message, catalogue};
-use crate::calendar::sync::SyncSummary;
 use crate::domain::language::Language;
+
+/// What one sync did, as its summary line counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SyncCounts {
+    pub inserted: usize,
+    pub updated: usize,
+    pub cancelled: usize,
+    pub unchanged: usize,
+    pub accepted_cancellations: usize,
+}
 
 catalogue! {
     pub(crate) enum SyncReport<'a> {
-        Summary { summary: SyncSummary },
+        Summary { summary: SyncCounts },
         DryRun { summary: &'a str },
         Insert { meeting: &'a str, start: &'a str, title: &'a str, dry_run: bool },
         Update { meeting: &'a str, start: &'a str, title: &'a str, dry_run: bool },
@@ -144,7 +153,7 @@ impl SyncReport<'static> {
             "2026-12-02T08:00:00+00:00",
             "週刊ポストモーテム #393",
         );
-        let summary = SyncSummary {
+        let summary = SyncCounts {
             inserted: 1,
             updated: 2,
             cancelled: 3,

@@ -94,6 +94,22 @@ impl Message for Label {
     }
 }
 
+/// What is wrong with a record, `field: problem`, in the language people are
+/// answered in. A field people filled in is named as the form and the
+/// command name it; any other (a key in a file) is shown as code.
+impl Message for crate::domain::log::Invalid {
+    fn ja(&self) -> String {
+        match field_ja(&self.field) {
+            Some(label) => format!("{label}: {}", self.problem_ja),
+            None => format!("`{}`: {}", self.field, self.problem_ja),
+        }
+    }
+
+    fn en(&self) -> String {
+        self.to_string()
+    }
+}
+
 /// What the forms and the commands' Japanese option names call a field a
 /// person fills in; `None` for keys only files have.
 pub(crate) fn field_ja(field: &str) -> Option<&'static str> {

@@ -100,7 +100,7 @@ fn multi_line_kinds_allow_line_breaks_and_tabs_but_no_other_control_character() 
             err.to_string(),
             "notes: contains the control character U+0007; remove it"
         );
-        assert!(err.say(Language::Ja).contains("制御文字 U+0007"));
+        assert!(err.problem_ja.contains("制御文字 U+0007"));
     }
 }
 
