@@ -4,29 +4,22 @@
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
 use poise::serenity_prelude as serenity;
 
 pub use super::client::{BotToken, RunningBot};
 use super::client::{DiscordConnection, base_options, ephemeral_reply, modal_value, start_bot};
 use super::commands;
+use super::context::{Data, Error, actor};
 use crate::app::incident_topics::present;
 use crate::app::knowledge::{PostmortemForm, add_postmortem};
 use crate::app::sessions::rsvp;
 use crate::app::state::{AppState, Change};
-use crate::app::{Actor, Answer, Said, UserError};
+use crate::app::{Answer, Said, UserError};
 use crate::chat::{CUSTOM_ID_PREFIX, parse_present_button, parse_rsvp_button};
 use crate::config::{DEFAULT_TOKEN_ENV, DiscordConfig};
 use crate::domain::date_input::Toward;
 use crate::messages::Message;
 use crate::messages::discord::Discord as Gone;
-
-pub struct Data {
-    pub state: Arc<AppState>,
-}
-
-pub type Error = anyhow::Error;
-pub type Context<'a> = poise::Context<'a, Data, Error>;
 
 /// The token from `token_file` or the environment, or why there is none.
 pub fn token(config: &DiscordConfig) -> Result<BotToken, String> {
@@ -63,41 +56,6 @@ pub async fn start(
     options.commands = commands::all();
     options.event_handler = |framework, event| Box::pin(on_event(framework, event));
     start_bot(&connection, options, Data { state }).await
-}
-
-/// Who is asking, and whether they hold the facilitator role of `meeting`
-/// (its own role, or the global one).
-pub(crate) fn actor(
-    state: &AppState,
-    meeting: &crate::config::Meeting,
-    user: &serenity::User,
-    member: Option<&serenity::Member>,
-) -> Actor {
-    let facilitator_role = meeting.facilitator_role(&state.config).map(|r| r.0);
-    Actor {
-        id: user.id.get().to_string(),
-        name: member.map_or_else(
-            || user.display_name().to_string(),
-            |m| m.display_name().to_string(),
-        ),
-        is_facilitator: member
-            .is_some_and(|m| m.roles.iter().any(|r| Some(r.get()) == facilitator_role)),
-    }
-}
-
-/// Someone a command names with a Discord user option (not the asker).
-pub(crate) fn named_member(user: &serenity::User) -> Actor {
-    Actor {
-        id: user.id.get().to_string(),
-        name: user.display_name().to_string(),
-        is_facilitator: false,
-    }
-}
-
-/// The postmortem modal's custom id: `wp:pm:<meeting>:<date or ->`.
-pub fn postmortem_modal_id(meeting: &str, date: Option<NaiveDate>) -> String {
-    let date = date.map_or_else(|| "-".to_string(), |d| d.to_string());
-    format!("{CUSTOM_ID_PREFIX}pm:{meeting}:{date}")
 }
 
 /// Keeps the names of the meetings' channels as the guild reports them (at

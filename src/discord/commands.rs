@@ -3,13 +3,15 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::bot::{Context, Data, Error, actor, named_member, postmortem_modal_id};
+use super::context::{
+    Context, Data, Error, actor, answer, for_meeting, named_member, postmortem_modal_id,
+};
+use crate::app::UserError;
 use crate::app::agenda::{self, NewItem, Presenter};
 use crate::app::incident_topics;
 use crate::app::knowledge::{self, HistorySearch};
 use crate::app::sessions;
 use crate::app::state::Change;
-use crate::app::{Answer, UserError};
 use crate::domain::date_input::Toward;
 use crate::domain::history::RecordKind;
 use crate::domain::log::{AgendaKind, RsvpStatus};
@@ -94,47 +96,6 @@ pub enum HistoryKindChoice {
     #[name = "incident"]
     #[name_localized("ja", "インシデント")]
     Incident,
-}
-
-/// Sends a use case's answer: errors and personal notes only to the asker,
-/// and never a ping, whatever the text contains.
-pub(super) async fn answer(ctx: Context<'_>, answer: Answer) -> Result<(), Error> {
-    let (text, ephemeral) = match answer {
-        Ok(reply) => (reply.text, reply.ephemeral),
-        Err(UserError(text)) => (text, true),
-    };
-    ctx.send(
-        poise::CreateReply::default()
-            .content(text)
-            .ephemeral(ephemeral)
-            .allowed_mentions(serenity::CreateAllowedMentions::new()),
-    )
-    .await?;
-    Ok(())
-}
-
-/// Runs `use_case` for the meeting of the channel the command came from, off
-/// the runtime's workers (it reads and writes the store), and answers.
-pub(super) async fn for_meeting(
-    ctx: Context<'_>,
-    writes: Option<Change>,
-    use_case: impl FnOnce(&crate::app::Context, &crate::app::Actor) -> Answer + Send + 'static,
-) -> Result<(), Error> {
-    let state = ctx.data().state.clone();
-    let member = ctx.author_member().await;
-    let channel = ctx.channel_id().get();
-    let who = actor(
-        &state,
-        state.meeting_for_channel(channel),
-        ctx.author(),
-        member.as_deref(),
-    );
-    let result = tokio::task::spawn_blocking(move || {
-        let meeting = state.meeting_for_channel(channel);
-        state.answer(meeting, writes, |uc| use_case(uc, &who))
-    })
-    .await?;
-    answer(ctx, result).await
 }
 
 /// Collect topics for the coming sessions

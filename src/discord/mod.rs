@@ -5,6 +5,7 @@ pub mod bot;
 pub mod chat;
 mod client;
 mod commands;
+mod context;
 pub(crate) mod doctor;
 pub(crate) mod permissions;
 mod rotation_commands;

@@ -3,8 +3,7 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::bot::{Context, Error, named_member};
-use super::commands::for_meeting;
+use super::context::{Context, Error, for_meeting, named_member};
 use crate::app::UserError;
 use crate::app::rotation;
 use crate::app::state::Change;

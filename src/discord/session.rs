@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use poise::serenity_prelude as serenity;
 
-use super::bot::{Context, Data, Error, actor};
 use super::chat::DiscordChat;
 use super::client::{ephemeral_reply, modal_value};
+use super::context::{Context, Data, Error, actor};
 use crate::app::UserError;
 use crate::app::session::{Click, parse_button};
 use crate::app::state::{AppState, Change};
@@ -156,7 +156,7 @@ pub async fn session_start(ctx: Context<'_>) -> Result<(), Error> {
     let chat = chat_of(ctx.serenity_context(), &state);
     let channel = state.channel_of(&meeting).unwrap_or(ctx.channel_id().get());
     let answer = crate::app::session::start(&state, &chat, &meeting, &who, channel).await;
-    super::commands::answer(ctx, answer).await
+    super::context::answer(ctx, answer).await
 }
 
 /// End today's session: the summary in the thread and the channel (facilitators)
@@ -172,7 +172,7 @@ pub async fn session_end(ctx: Context<'_>) -> Result<(), Error> {
     let who = actor(&state, &meeting, ctx.author(), member.as_deref());
     let chat = chat_of(ctx.serenity_context(), &state);
     let answer = crate::app::session_end::end(&state, &chat, &meeting, &who).await;
-    super::commands::answer(ctx, answer).await
+    super::context::answer(ctx, answer).await
 }
 
 /// So the command list can name it.
