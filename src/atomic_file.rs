@@ -14,7 +14,7 @@ const TEMP_SUFFIX: &str = ".partial";
 /// creation, so the result is 0600 whatever the umask: the backups carry the whole log.
 /// On any error the temp file is removed (`NamedTempFile` deletes it when dropped), so a
 /// disk that stays full does not fill up further with one `.partial` a day.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let (dir, temp) = synced_temp_file(path, bytes)?;
     temp.persist(path).map_err(|e| e.error)?;
     // The rename survives a power cut only once the directory itself is on disk.
@@ -70,7 +70,7 @@ fn open_for_writing_through(path: &Path, fifo: bool) -> Result<std::fs::File, Ou
 
 /// Why [`write_output`] refused a path.
 #[derive(Debug)]
-pub enum OutputRefusal {
+pub(crate) enum OutputRefusal {
     /// A FIFO that nobody reads: writing would wait forever.
     NoReader,
     /// A directory (or a link to one): the user meant a file inside it.
@@ -92,7 +92,7 @@ impl From<std::io::Error> for OutputRefusal {
 /// and its *target* replaced, so the link stays. A character device or a FIFO
 /// (`/dev/stdout`, a pipe) is written through, which is what a user means by it; a
 /// device node is never replaced. A directory or anything else is refused.
-pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), OutputRefusal> {
+pub(crate) fn write_output(path: &Path, bytes: &[u8]) -> Result<(), OutputRefusal> {
     use std::os::unix::fs::FileTypeExt;
     let link = match std::fs::symlink_metadata(path) {
         Ok(meta) => meta.file_type().is_symlink(),
@@ -144,7 +144,7 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), OutputRefusal> {
 
 /// What [`write_state_file`] does when the file exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Existing {
+pub(crate) enum Existing {
     Replace,
     /// Leave it and answer `false`: for a secret created on first use by whichever
     /// process asks first, so that two of them racing agree on one value.
@@ -156,7 +156,11 @@ pub enum Existing {
 /// the directory belongs to the service's (dynamic) user: the file then gets the
 /// directory's owner before it appears, or the daemon could not read it. Returns
 /// whether the file was written.
-pub fn write_state_file(path: &Path, bytes: &[u8], existing: Existing) -> std::io::Result<bool> {
+pub(crate) fn write_state_file(
+    path: &Path,
+    bytes: &[u8],
+    existing: Existing,
+) -> std::io::Result<bool> {
     let (dir, temp) = synced_temp_file(path, bytes)?;
     give_to_owner_of(dir, temp.path());
     let persisted = match existing {
@@ -215,7 +219,10 @@ fn synced_temp_file<'p>(
 
 /// A private (0600) temp file in `dir` for staging data, deleted when dropped
 /// and, after a crash, by start-up's [`remove_stale_temp_files`].
-pub fn private_temp_file(dir: &Path, purpose: &str) -> std::io::Result<tempfile::NamedTempFile> {
+pub(crate) fn private_temp_file(
+    dir: &Path,
+    purpose: &str,
+) -> std::io::Result<tempfile::NamedTempFile> {
     tempfile::Builder::new()
         .prefix(&format!(".{purpose}."))
         .suffix(TEMP_SUFFIX)
@@ -224,7 +231,7 @@ pub fn private_temp_file(dir: &Path, purpose: &str) -> std::io::Result<tempfile:
 
 /// Creates `dir` (and missing parents) with mode 0700, so that the state directory is
 /// private outside systemd too; an existing directory is left as it is.
-pub fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
         .recursive(true)
@@ -237,7 +244,7 @@ pub fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
 /// group and other bit): for a state directory made before the daemon set its umask,
 /// or by hand. Other subdirectories are not its to change; links are left alone (their
 /// mode means nothing). Returns the paths it tightened.
-pub fn make_private(dir: &Path, owned: &[&str]) -> std::io::Result<Vec<std::path::PathBuf>> {
+pub(crate) fn make_private(dir: &Path, owned: &[&str]) -> std::io::Result<Vec<std::path::PathBuf>> {
     use std::os::unix::fs::PermissionsExt;
     let mut tightened = Vec::new();
     let mut tighten = |path: &Path, meta: &std::fs::Metadata| -> std::io::Result<()> {
@@ -274,7 +281,7 @@ pub fn make_private(dir: &Path, owned: &[&str]) -> std::io::Result<Vec<std::path
 
 /// Files and directories this process creates are its owner's alone, whatever the
 /// umask it was started with (sled creates its files with the process's umask).
-pub fn create_private_from_now_on() {
+pub(crate) fn create_private_from_now_on() {
     // SAFETY: umask only sets the process's file creation mask; it cannot fail.
     unsafe {
         libc::umask(0o077);
@@ -284,7 +291,7 @@ pub fn create_private_from_now_on() {
 /// Whether `state_dir` is a directory we can write into, or can be created: the
 /// validation `check-config` and `run` share. Nothing is created; a probe file is
 /// written and removed at once.
-pub fn check_state_dir(state_dir: &Path) -> Result<(), String> {
+pub(crate) fn check_state_dir(state_dir: &Path) -> Result<(), String> {
     let mut existing = state_dir;
     // The nearest existing ancestor is where `create_private_dir_all` would start.
     while std::fs::symlink_metadata(existing).is_err() {
@@ -318,7 +325,7 @@ pub fn check_state_dir(state_dir: &Path) -> Result<(), String> {
 /// Removes the temp files a crashed or killed writer left in `dir` (not recursive).
 /// Called at start-up, once the daemon holds the store's lock, so no writer of ours is
 /// running. Returns how many were removed; a missing `dir` has none.
-pub fn remove_stale_temp_files(dir: &Path) -> std::io::Result<usize> {
+pub(crate) fn remove_stale_temp_files(dir: &Path) -> std::io::Result<usize> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),

@@ -13,14 +13,14 @@ use crate::messages::config::SpecialFile;
 
 /// Why a file was not read.
 #[derive(Debug)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     NotRegular(SpecialFile),
     TooLarge { size: u64, max: u64 },
     Io(std::io::Error),
 }
 
 /// Reads the regular file at `path` if it holds at most `max` bytes.
-pub fn read(path: &Path, max: u64) -> Result<Vec<u8>, Refusal> {
+pub(crate) fn read(path: &Path, max: u64) -> Result<Vec<u8>, Refusal> {
     check(&std::fs::metadata(path).map_err(Refusal::Io)?, max)?;
     let file = std::fs::File::open(path).map_err(Refusal::Io)?;
     check(&file.metadata().map_err(Refusal::Io)?, max)?;
@@ -28,7 +28,7 @@ pub fn read(path: &Path, max: u64) -> Result<Vec<u8>, Refusal> {
 }
 
 /// Reads at most `max` bytes from `source` (standard input, say); more is refused.
-pub fn read_capped(source: impl Read, max: u64) -> Result<Vec<u8>, Refusal> {
+pub(crate) fn read_capped(source: impl Read, max: u64) -> Result<Vec<u8>, Refusal> {
     let mut bytes = Vec::new();
     source
         .take(max.saturating_add(1))

@@ -10,7 +10,7 @@ use crate::domain::log::RsvpStatus;
 use crate::store::{SessionLog, StoreError};
 
 /// Custom ids this program owns start with this; anything else is left alone.
-pub const CUSTOM_ID_PREFIX: &str = "wp:";
+pub(crate) const CUSTOM_ID_PREFIX: &str = "wp:";
 
 /// Where the store keeps a channel's name as the bot last saw it. Text read
 /// outside the chat (Google Calendar descriptions) cannot use `<#id>`, and a
@@ -19,7 +19,7 @@ const CHANNEL_NAME_MARKER: &str = "discord-channel-name/";
 
 /// Keeps `channel`'s current name; `true` when it differs from the kept one
 /// (so texts that name it are due for an update).
-pub fn remember_channel_name(
+pub(crate) fn remember_channel_name(
     log: &dyn SessionLog,
     channel: u64,
     name: &str,
@@ -33,13 +33,16 @@ pub fn remember_channel_name(
 }
 
 /// The name the bot last saw for `channel`, if it has seen it.
-pub fn channel_name(log: &dyn SessionLog, channel: u64) -> Result<Option<String>, StoreError> {
+pub(crate) fn channel_name(
+    log: &dyn SessionLog,
+    channel: u64,
+) -> Result<Option<String>, StoreError> {
     log.marker(&format!("{CHANNEL_NAME_MARKER}{channel}"))
 }
 
 /// A message a job wants posted: text (nobody is pinged by it) and its buttons (laid out in rows of five).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChatMessage {
+pub(crate) struct ChatMessage {
     pub text: String,
     pub buttons: Vec<ChatButton>,
 }
@@ -52,7 +55,7 @@ pub struct ChatButton {
 }
 
 /// `wp:rsvp:<meeting>:<date>:<status>` on the day's announcement.
-pub fn rsvp_button_id(meeting: &str, date: NaiveDate, status: RsvpStatus) -> String {
+pub(crate) fn rsvp_button_id(meeting: &str, date: NaiveDate, status: RsvpStatus) -> String {
     let status = match status {
         RsvpStatus::Going => "going",
         RsvpStatus::Maybe => "maybe",
@@ -62,7 +65,7 @@ pub fn rsvp_button_id(meeting: &str, date: NaiveDate, status: RsvpStatus) -> Str
 }
 
 /// The inverse of [`rsvp_button_id`]; `None` for anything else.
-pub fn parse_rsvp_button(custom_id: &str) -> Option<(&str, NaiveDate, RsvpStatus)> {
+pub(crate) fn parse_rsvp_button(custom_id: &str) -> Option<(&str, NaiveDate, RsvpStatus)> {
     let mut parts = custom_id
         .strip_prefix(CUSTOM_ID_PREFIX)?
         .strip_prefix("rsvp:")?
@@ -79,12 +82,12 @@ pub fn parse_rsvp_button(custom_id: &str) -> Option<(&str, NaiveDate, RsvpStatus
 }
 
 /// `wp:incident:<incident id>`: 「話します」 under an incident a message lists.
-pub fn present_button_id(incident: &str) -> String {
+pub(crate) fn present_button_id(incident: &str) -> String {
     format!("{CUSTOM_ID_PREFIX}incident:{incident}")
 }
 
 /// The inverse of [`present_button_id`]; `None` for anything else.
-pub fn parse_present_button(custom_id: &str) -> Option<&str> {
+pub(crate) fn parse_present_button(custom_id: &str) -> Option<&str> {
     custom_id
         .strip_prefix(CUSTOM_ID_PREFIX)?
         .strip_prefix("incident:")
@@ -93,7 +96,7 @@ pub fn parse_present_button(custom_id: &str) -> Option<&str> {
 
 /// Where a scheduled event takes place.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EventPlace {
+pub(crate) enum EventPlace {
     /// A voice channel, by id.
     Voice(u64),
     /// Anywhere else; a location text is required.
@@ -102,7 +105,7 @@ pub enum EventPlace {
 
 /// What a guild scheduled event should look like.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScheduledEventSpec {
+pub(crate) struct ScheduledEventSpec {
     pub name: String,
     pub description: Option<String>,
     pub start: DateTime<Utc>,
@@ -112,21 +115,21 @@ pub struct ScheduledEventSpec {
 
 /// A scheduled event that exists, with the chat service's id.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExistingEvent {
+pub(crate) struct ExistingEvent {
     pub id: u64,
     pub spec: ScheduledEventSpec,
 }
 
 /// One change to the guild's scheduled events.
 #[derive(Debug, Clone, PartialEq)]
-pub enum EventAction {
+pub(crate) enum EventAction {
     Create(ScheduledEventSpec),
     Edit(u64, ScheduledEventSpec),
     Delete(u64),
 }
 
 /// The chat service, as the jobs see it.
-pub trait ChatPort: Send + Sync + 'static {
+pub(crate) trait ChatPort: Send + Sync + 'static {
     /// Posts `message` to `channel`. `key` names the message for good: the
     /// adapter makes a retry under the same key (after a crash between
     /// posting and recording) not post a second message where it can.

@@ -12,12 +12,12 @@ use crate::secret_token;
 /// The path segment after `/calendar/` is `<token>` followed by this.
 const SUFFIX: &str = ".ics";
 
-pub fn token_path(state_dir: &Path) -> PathBuf {
+pub(crate) fn token_path(state_dir: &Path) -> PathBuf {
     state_dir.join("calendar-token")
 }
 
 /// The token a request names in `/calendar/<file>`; `None` when `file` is not `*.ics`.
-pub fn token_in_file_name(file: &str) -> Option<&str> {
+pub(crate) fn token_in_file_name(file: &str) -> Option<&str> {
     file.strip_suffix(SUFFIX)
 }
 
@@ -25,7 +25,7 @@ pub fn token_in_file_name(file: &str) -> Option<&str> {
 /// The file (64 bytes) is read on every request, off the runtime: a rotation by the CLI,
 /// another process, then takes effect on the next request with nothing to notify and no
 /// restart, and there is no cached copy that could disagree with the file.
-pub fn is_current(state_dir: &Path, file: &str) -> bool {
+pub(crate) fn is_current(state_dir: &Path, file: &str) -> bool {
     let Some(given) = token_in_file_name(file) else {
         return false;
     };
@@ -41,7 +41,7 @@ pub fn is_current(state_dir: &Path, file: &str) -> bool {
 
 /// Why the address cannot be shown.
 #[derive(Debug, thiserror::Error)]
-pub enum FeedAddressError {
+pub(crate) enum FeedAddressError {
     #[error(
         "daemon.listen is {listen} (the system picks the port) and no daemon is running (no {file}): start the daemon, or set a fixed port in daemon.listen"
     )]
@@ -56,7 +56,7 @@ pub enum FeedAddressError {
 /// The feed's full URL, the token created first when there is none; with `rotate` a new
 /// token replaces the old one, whose URL then answers 404. Under `[web] public_url` the
 /// address people use (through the proxy); else the endpoint's own.
-pub fn url(config: &Config, rotate: bool) -> Result<String, FeedAddressError> {
+pub(crate) fn url(config: &Config, rotate: bool) -> Result<String, FeedAddressError> {
     let base = match config.web.as_ref().and_then(|w| w.public_url.as_ref()) {
         Some(public) => public.as_str().trim_end_matches('/').to_string(),
         None => format!("http://{}", host_and_port(&config.daemon)?),

@@ -23,14 +23,14 @@ const MAX_BODY_BYTES: usize = 1 << 20;
 
 /// A list fetched from the Cabinet Office, with when it was fetched.
 #[derive(Debug, Clone)]
-pub struct FetchedList {
+pub(crate) struct FetchedList {
     pub list: OfficialList,
     pub fetched_at: DateTime<Utc>,
 }
 
 /// Why a refresh did not replace the list in use. Every case keeps the stored list.
 #[derive(Debug, thiserror::Error)]
-pub enum RefreshError {
+pub(crate) enum RefreshError {
     #[error("no answer from {url} within {DOWNLOAD_TIMEOUT:?}")]
     Timeout { url: String },
     #[error("cannot download {url}: {source}")]
@@ -62,7 +62,7 @@ pub enum RefreshError {
 
 /// Why the stored list was not used at start.
 #[derive(Debug, thiserror::Error)]
-pub enum LoadError {
+pub(crate) enum LoadError {
     #[error("cannot read {}: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -99,18 +99,18 @@ struct LegacyMetadata {
 }
 
 /// The last good list: written only after validation, by the atomic writer.
-pub fn cache_file(state_dir: &Path) -> PathBuf {
+pub(crate) fn cache_file(state_dir: &Path) -> PathBuf {
     state_dir.join("holidays").join("cabinet-office.json")
 }
 
 /// Where a download lands before it is checked; a refused answer stays there for
 /// an operator to look at until the next refresh.
-pub fn staging_file(state_dir: &Path) -> PathBuf {
+pub(crate) fn staging_file(state_dir: &Path) -> PathBuf {
     state_dir.join("holidays").join("download.csv")
 }
 
 /// Downloads the list, and stores it if it is at least as complete as `in_use`.
-pub async fn refresh(
+pub(crate) async fn refresh(
     state_dir: &Path,
     source_url: &str,
     in_use: &OfficialList,
@@ -238,7 +238,7 @@ fn client() -> reqwest::Result<reqwest::Client> {
 /// The last good list, if one is stored; never touches the network. A stored list
 /// is checked again against the embedded one, so a file written by an older
 /// version (which stored before validating) cannot take years away.
-pub async fn load_cached(state_dir: &Path) -> Result<Option<FetchedList>, LoadError> {
+pub(crate) async fn load_cached(state_dir: &Path) -> Result<Option<FetchedList>, LoadError> {
     let path = cache_file(state_dir);
     let bytes = match tokio::fs::read(&path).await {
         Ok(bytes) => bytes,
@@ -276,7 +276,7 @@ pub async fn load_cached(state_dir: &Path) -> Result<Option<FetchedList>, LoadEr
 
 /// The calendar the schedule should use now: the last downloaded list if
 /// there is one, else the list shipped with this binary.
-pub async fn current_holidays(state_dir: &Path) -> JapaneseHolidays {
+pub(crate) async fn current_holidays(state_dir: &Path) -> JapaneseHolidays {
     match load_cached(state_dir).await {
         Ok(Some(fetched)) => JapaneseHolidays::new(fetched.list),
         Ok(None) => JapaneseHolidays::embedded(),

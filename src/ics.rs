@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::{OffsetComponents, OffsetName, Tz};
 
 /// One VEVENT, as subscribers see it.
-pub struct FeedEvent {
+pub(crate) struct FeedEvent {
     pub uid: String,
     pub start: DateTime<Tz>,
     pub end: DateTime<Tz>,
@@ -25,7 +25,7 @@ impl FeedEvent {
     /// fingerprints mean subscribers saw no change. FNV-1a, not std's
     /// `DefaultHasher`, whose output may change between Rust releases and
     /// would then bump every event's SEQUENCE after an upgrade.
-    pub fn fingerprint(&self) -> u64 {
+    pub(crate) fn fingerprint(&self) -> u64 {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         let fields = [
             self.uid.as_str(),
@@ -56,7 +56,7 @@ impl FeedEvent {
 /// kept as one small marker per event: a fetch reads them, and writes only
 /// when the fingerprint differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Revision {
+pub(crate) struct Revision {
     pub sequence: u32,
     pub fingerprint: u64,
     pub modified: DateTime<Utc>,
@@ -65,7 +65,11 @@ pub struct Revision {
 impl Revision {
     /// The revision for an event whose content hashes to `fingerprint` now:
     /// the same one while nothing changed, the next sequence when it did.
-    pub fn next(previous: Option<Revision>, fingerprint: u64, now: DateTime<Utc>) -> Revision {
+    pub(crate) fn next(
+        previous: Option<Revision>,
+        fingerprint: u64,
+        now: DateTime<Utc>,
+    ) -> Revision {
         let now = DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
         match previous {
             Some(p) if p.fingerprint == fingerprint => p,
@@ -84,7 +88,7 @@ impl Revision {
     }
 
     /// The marker's text: `sequence fingerprint modified`.
-    pub fn to_marker(self) -> String {
+    pub(crate) fn to_marker(self) -> String {
         format!(
             "{} {:016x} {}",
             self.sequence,
@@ -95,7 +99,7 @@ impl Revision {
 
     /// A marker written by [`Revision::to_marker`]; anything else counts as
     /// no revision (the event starts again at its next change).
-    pub fn from_marker(text: &str) -> Option<Revision> {
+    pub(crate) fn from_marker(text: &str) -> Option<Revision> {
         let mut parts = text.split(' ');
         let sequence = parts.next()?.parse().ok()?;
         let fingerprint = u64::from_str_radix(parts.next()?, 16).ok()?;
@@ -110,7 +114,7 @@ impl Revision {
 
 /// The whole feed. `name` is the calendar's display name (`NAME`,
 /// `X-WR-CALNAME`); `now` stamps every event (`DTSTAMP`).
-pub fn render(name: &str, events: &[(FeedEvent, Revision)], now: DateTime<Utc>) -> String {
+pub(crate) fn render(name: &str, events: &[(FeedEvent, Revision)], now: DateTime<Utc>) -> String {
     let mut lines = vec![
         "BEGIN:VCALENDAR".to_string(),
         "VERSION:2.0".to_string(),

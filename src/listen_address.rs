@@ -4,12 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-pub fn path(state_dir: &Path) -> PathBuf {
+pub(crate) fn path(state_dir: &Path) -> PathBuf {
     state_dir.join("listen-address")
 }
 
 /// The address the running daemon wrote, if one runs (or a killed one left its file).
-pub fn running(state_dir: &Path) -> Option<String> {
+pub(crate) fn running(state_dir: &Path) -> Option<String> {
     std::fs::read_to_string(path(state_dir))
         .ok()
         .map(|a| a.trim().to_string())

@@ -11,7 +11,7 @@ use crate::config::{DaemonConfig, LogFormat};
 
 /// The filter `run` would log with, or why the spec is not one; `check-config` calls this
 /// too, so a filter it passes never stops `run`.
-pub fn filter(daemon: &DaemonConfig) -> Result<EnvFilter, String> {
+pub(crate) fn filter(daemon: &DaemonConfig) -> Result<EnvFilter, String> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(spec) if !spec.trim().is_empty() => {
             EnvFilter::try_new(&spec).map_err(|e| format!("RUST_LOG={spec:?} is not a log filter: {e}"))?
@@ -23,7 +23,7 @@ pub fn filter(daemon: &DaemonConfig) -> Result<EnvFilter, String> {
     Ok(filter.add_directive("yup_oauth2=warn".parse().expect("a valid directive")))
 }
 
-pub fn init(daemon: &DaemonConfig) -> Result<(), String> {
+pub(crate) fn init(daemon: &DaemonConfig) -> Result<(), String> {
     let filter = filter(daemon)?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

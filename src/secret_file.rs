@@ -14,12 +14,12 @@ use crate::messages::cli::Cli;
 use crate::messages::config::{ConfigText as Say, Explanation, SpecialFile};
 
 /// The largest secret file accepted. Google's service-account keys are about 2.4 KiB.
-pub const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
+pub(crate) const MAX_SECRET_FILE_BYTES: u64 = 64 * 1024;
 
 /// Why a secret file was refused; `Display` names the config key and the path and says
 /// what to fix.
 #[derive(Debug, thiserror::Error)]
-pub enum SecretFileError {
+pub(crate) enum SecretFileError {
     #[error("{key} {path}: the file does not exist: create it or correct the path")]
     Missing { key: String, path: String },
     #[error("{key} {path}: cannot read it: {source}")]
@@ -53,12 +53,12 @@ pub enum SecretFileError {
 }
 
 impl SecretFileError {
-    pub fn is_missing(&self) -> bool {
+    pub(crate) fn is_missing(&self) -> bool {
         matches!(self, SecretFileError::Missing { .. })
     }
 
     /// The file exists but this process may not open it (a credential only the service reads).
-    pub fn is_unreadable(&self) -> bool {
+    pub(crate) fn is_unreadable(&self) -> bool {
         matches!(self, SecretFileError::Unreadable { .. })
     }
 
@@ -110,7 +110,7 @@ impl SecretFileError {
 }
 
 /// Reads the secret file, never more than [`MAX_SECRET_FILE_BYTES`] + 1 bytes.
-pub fn read(key: &str, path: &Path) -> Result<Vec<u8>, SecretFileError> {
+pub(crate) fn read(key: &str, path: &Path) -> Result<Vec<u8>, SecretFileError> {
     use crate::bounded_file::Refusal;
     crate::bounded_file::read(path, MAX_SECRET_FILE_BYTES).map_err(|refusal| match refusal {
         Refusal::NotRegular(kind) => not_regular(key, path, kind),
@@ -122,7 +122,7 @@ pub fn read(key: &str, path: &Path) -> Result<Vec<u8>, SecretFileError> {
 /// [`read`] as a token: UTF-8 text without NUL or other control characters
 /// (line breaks and tabs aside), so that a binary file fails `check-config`, not
 /// the first request that sends it.
-pub fn read_to_string(key: &str, path: &Path) -> Result<String, SecretFileError> {
+pub(crate) fn read_to_string(key: &str, path: &Path) -> Result<String, SecretFileError> {
     let bytes = read(key, path)?;
     let text = String::from_utf8(bytes).map_err(|_| SecretFileError::NotText {
         key: key.to_string(),

@@ -7,13 +7,13 @@ use std::path::Path;
 use crate::atomic_file::Existing;
 
 /// 32 bytes: as much entropy as a Google Calendar secret address, far beyond guessing.
-pub const TOKEN_BYTES: usize = 32;
+pub(crate) const TOKEN_BYTES: usize = 32;
 /// Our token files hold 64 hex digits; anything much larger was not written by us.
 const MAX_TOKEN_FILE_BYTES: u64 = 1024;
 
 /// `bytes` random bytes from the kernel as lowercase hex: URL- and header-safe text,
 /// no new dependency (the kernel's generator is what `getrandom` would use anyway).
-pub fn generate(bytes: usize) -> std::io::Result<String> {
+pub(crate) fn generate(bytes: usize) -> std::io::Result<String> {
     let mut raw = vec![0u8; bytes];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut raw)?;
     Ok(raw.iter().map(|b| format!("{b:02x}")).collect())
@@ -21,12 +21,12 @@ pub fn generate(bytes: usize) -> std::io::Result<String> {
 
 /// Equal without an early exit, so the time a comparison takes says nothing about how
 /// much of a guessed token was right.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The token in `path`; `None` when there is no file (or it is empty).
-pub fn read(path: &Path) -> std::io::Result<Option<String>> {
+pub(crate) fn read(path: &Path) -> std::io::Result<Option<String>> {
     let file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -41,7 +41,7 @@ pub fn read(path: &Path) -> std::io::Result<Option<String>> {
 /// The token in `path`, created first (0600, atomically) when there is none. Creation
 /// never replaces a file, so the CLI and the daemon asking at the same moment end up
 /// showing the same token.
-pub fn read_or_create(path: &Path) -> std::io::Result<String> {
+pub(crate) fn read_or_create(path: &Path) -> std::io::Result<String> {
     if let Some(token) = read(path)? {
         return Ok(token);
     }
@@ -58,7 +58,7 @@ pub fn read_or_create(path: &Path) -> std::io::Result<String> {
 
 /// Replaces the token in `path` with a new one (0600, atomically: a reader sees the old
 /// token or the new one, never half of one) and returns it.
-pub fn replace(path: &Path) -> std::io::Result<String> {
+pub(crate) fn replace(path: &Path) -> std::io::Result<String> {
     if let Some(dir) = path.parent() {
         crate::atomic_file::create_private_dir_all(dir)?;
     }

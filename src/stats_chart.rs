@@ -28,8 +28,8 @@ use crate::messages::Message;
 use crate::messages::labels::Label;
 use crate::messages::stats::Stats as Say;
 
-pub const WIDTH: u32 = 1200;
-pub const HEIGHT: u32 = 900;
+pub(crate) const WIDTH: u32 = 1200;
+pub(crate) const HEIGHT: u32 = 900;
 
 /// IPAexGothic 004.01 from Debian's fonts-ipaexfont-gothic (see
 /// assets/fonts/README.md): one font for Latin, kana and kanji, so titles,
@@ -50,7 +50,7 @@ const GRID: RGBColor = RGBColor(224, 224, 224);
 const MUTED: RGBColor = RGBColor(97, 97, 97);
 
 #[derive(Debug, thiserror::Error)]
-pub enum ChartError {
+pub(crate) enum ChartError {
     #[error("the bundled font could not be loaded")]
     Font,
     #[error("drawing the chart: {0}")]
@@ -302,7 +302,7 @@ fn font(size: f64) -> TextStyle<'static> {
 }
 
 /// Renders the chart of `stats` for the meeting titled `meeting_title` as PNG bytes.
-pub fn render_png(
+pub(crate) fn render_png(
     stats: &Stats,
     meeting_title: &str,
     language: Language,
@@ -318,7 +318,7 @@ pub fn render_png(
 }
 
 /// The same chart as an SVG document, its texts as `<text>` (escaped by plotters).
-pub fn render_svg(
+pub(crate) fn render_svg(
     stats: &Stats,
     meeting_title: &str,
     language: Language,

@@ -10,14 +10,14 @@ use super::{CliError, Env};
 use crate::app::calendar_url::keep_it_secret;
 
 #[derive(Debug, Args)]
-pub struct CalendarUrlArgs {
+pub(super) struct CalendarUrlArgs {
     /// Replace the address with a new one; the old one answers 404 from the next request on.
     #[arg(long)]
     rotate: bool,
 }
 
 /// The URL alone on stdout (for scripts); how to treat it on stderr.
-pub fn run(env: &Env, args: &CalendarUrlArgs, out: &mut dyn Write) -> Result<(), CliError> {
+pub(super) fn run(env: &Env, args: &CalendarUrlArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let daemon = &env.config.daemon;
     let url = crate::feed_address::url(&env.config, args.rotate).map_err(anyhow::Error::from)?;
     writeln!(out, "{url}").context("writing to stdout")?;

@@ -13,7 +13,7 @@ use crate::domain::language::Language;
 use crate::domain::schedule::Schedule;
 use crate::messages::cli::Cli as Say;
 
-pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
+pub(super) fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
     let config = &env.config;
     super::run::validate(config)?;
     let daemon = &config.daemon;

@@ -12,7 +12,7 @@ use crate::domain::language::Language;
 use crate::messages::cli::Cli as Say;
 
 /// The URL alone on stdout (for scripts); which permissions it asks for on stderr.
-pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
+pub(super) fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
     let path = env.config.path.display().to_string();
     let discord = env
         .config

@@ -12,7 +12,7 @@ use crate::discord::doctor::{Finding, Places};
 use crate::messages::Message;
 use crate::messages::doctor::Doctor as Say;
 
-pub fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
+pub(super) fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

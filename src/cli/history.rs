@@ -16,7 +16,7 @@ use crate::messages::labels::Label;
 use crate::store::SledLog;
 
 #[derive(Debug, Args)]
-pub struct HistoryArgs {
+pub(super) struct HistoryArgs {
     /// Text to look for (any language; case-insensitive). Without it, lists by date.
     query: Option<String>,
     #[arg(long, value_name = "ID")]
@@ -63,7 +63,7 @@ impl From<KindArg> for RecordKind {
     }
 }
 
-pub fn run(env: &Env, args: &HistoryArgs, out: &mut dyn Write) -> Result<(), CliError> {
+pub(super) fn run(env: &Env, args: &HistoryArgs, out: &mut dyn Write) -> Result<(), CliError> {
     if let Some(id) = &args.meeting {
         env.require_meeting(id)?;
     }

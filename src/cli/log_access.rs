@@ -18,7 +18,7 @@ use crate::messages::cli::Cli as Say;
 use crate::store::read_only::{self, Backup, PrivateCopy};
 use crate::store::{ImportSummary, SessionLog, SledLog, StoreError};
 
-pub enum LogAccess {
+pub(super) enum LogAccess {
     Direct(SledLog),
     Daemon(DaemonClient),
     /// The state directory cannot be written: a private copy of its database.
@@ -31,12 +31,12 @@ pub enum LogAccess {
 
 impl LogAccess {
     /// For reading: never creates a database.
-    pub fn for_reading(env: &Env) -> Result<Self, CliError> {
+    pub(super) fn for_reading(env: &Env) -> Result<Self, CliError> {
         Self::open(env, false)
     }
 
     /// For writing: creates the database if needed.
-    pub fn for_writing(env: &Env) -> Result<Self, CliError> {
+    pub(super) fn for_writing(env: &Env) -> Result<Self, CliError> {
         Self::open(env, true)
     }
 
@@ -142,7 +142,7 @@ impl LogAccess {
         Ok(LogAccess::Backup(backup))
     }
 
-    pub fn export(&self) -> Result<Document, CliError> {
+    pub(super) fn export(&self) -> Result<Document, CliError> {
         match self {
             LogAccess::Direct(log) => log.export().map_err(store_failure),
             LogAccess::Daemon(client) => client.export(),
@@ -155,7 +155,7 @@ impl LogAccess {
     /// History search: the daemon searches its index in memory; without a
     /// daemon the store's search entries are read directly, from their file
     /// beside the database (no export, no index built for one question).
-    pub fn search(&self, query: &Query) -> Result<Vec<Record>, CliError> {
+    pub(super) fn search(&self, query: &Query) -> Result<Vec<Record>, CliError> {
         match self {
             LogAccess::Direct(log) => {
                 // The first search after the entries changed writes their file; it
@@ -173,14 +173,14 @@ impl LogAccess {
     }
 
     /// `sync --once` while the daemon holds the store: the daemon runs it.
-    pub fn sync_through_daemon(&self, dry_run: bool) -> Result<String, CliError> {
+    pub(super) fn sync_through_daemon(&self, dry_run: bool) -> Result<String, CliError> {
         match self {
             LogAccess::Daemon(client) => client.sync(dry_run),
             _ => unreachable!("only called when the daemon holds the store"),
         }
     }
 
-    pub fn import(&self, document: &Document) -> Result<ImportSummary, CliError> {
+    pub(super) fn import(&self, document: &Document) -> Result<ImportSummary, CliError> {
         match self {
             LogAccess::Direct(log) => log.import(document).map_err(store_failure),
             LogAccess::Daemon(client) => client.import(document),
@@ -228,9 +228,9 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Import and sync do real work (a large file, Google's API with retries).
 const LONG_TIMEOUT: Duration = Duration::from_secs(300);
 /// Overrides both overall timeouts, for a slow machine or a test.
-pub const TIMEOUT_ENV: &str = "WEEKLY_POSTMORTEM_CLI_TIMEOUT_SECONDS";
+pub(super) const TIMEOUT_ENV: &str = "WEEKLY_POSTMORTEM_CLI_TIMEOUT_SECONDS";
 
-pub struct DaemonClient {
+pub(super) struct DaemonClient {
     base_url: String,
     token: String,
     state_dir: PathBuf,

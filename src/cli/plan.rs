@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 const MAX_RANGE_DAYS: u64 = 36_525;
 
 #[derive(Debug, Args)]
-pub struct PlanArgs {
+pub(super) struct PlanArgs {
     /// Only this meeting (default: every configured meeting).
     #[arg(long, value_name = "ID")]
     meeting: Option<String>,
@@ -43,7 +43,7 @@ pub struct PlanArgs {
 
 /// One line of `plan --format json`; the field names are a contract.
 #[derive(Debug, Serialize)]
-pub struct PlanEntry {
+pub(super) struct PlanEntry {
     pub meeting: String,
     pub date: NaiveDate,
     pub start: String,
@@ -59,7 +59,7 @@ pub struct PlanEntry {
 }
 
 impl PlanEntry {
-    pub fn new(meeting: &str, occurrence: &Occurrence, language: Language) -> Self {
+    pub(super) fn new(meeting: &str, occurrence: &Occurrence, language: Language) -> Self {
         let (status, reason) = match &occurrence.status {
             Status::Held { .. } => ("held", None),
             Status::Skipped(reason) => ("skipped", Some(reason)),
@@ -81,7 +81,7 @@ impl PlanEntry {
     }
 }
 
-pub fn run(env: &Env, args: &PlanArgs, out: &mut dyn Write) -> Result<(), CliError> {
+pub(super) fn run(env: &Env, args: &PlanArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let meetings: Vec<&Meeting> = match &args.meeting {
         Some(id) => vec![env.require_meeting(id)?],
         None => env.config.meetings.iter().collect(),
@@ -206,7 +206,7 @@ fn facilitators(
     all
 }
 
-pub fn current_holidays(env: &Env) -> Result<JapaneseHolidays, CliError> {
+pub(super) fn current_holidays(env: &Env) -> Result<JapaneseHolidays, CliError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

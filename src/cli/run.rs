@@ -6,7 +6,7 @@ use super::{CliError, Env};
 use crate::messages::Message;
 use crate::{daemon, logging};
 
-pub fn run(env: Env) -> Result<(), CliError> {
+pub(super) fn run(env: Env) -> Result<(), CliError> {
     validate(&env.config)?;
     logging::init(&env.config.daemon).map_err(CliError::Usage)?;
     for warning in env.config.warnings() {

@@ -15,7 +15,7 @@ use crate::messages::cli::Cli as Say;
 use crate::stats_chart;
 
 #[derive(Debug, Args)]
-pub struct StatsArgs {
+pub(super) struct StatsArgs {
     /// The meeting (default: the only configured meeting).
     #[arg(long, value_name = "ID")]
     meeting: Option<String>,
@@ -26,7 +26,7 @@ pub struct StatsArgs {
     format: OutputFormat,
 }
 
-pub fn run(env: &Env, args: &StatsArgs, out: &mut dyn Write) -> Result<(), CliError> {
+pub(super) fn run(env: &Env, args: &StatsArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let meeting = match &args.meeting {
         Some(id) => env.require_meeting(id)?,
         None => env.only_meeting()?,

@@ -31,7 +31,7 @@ use crate::messages::config::Explanation;
 const MAX_QUERY_SPAN: TimeDelta = TimeDelta::days(84);
 
 #[derive(Debug, Args)]
-pub struct SuggestSlotArgs {
+pub(super) struct SuggestSlotArgs {
     /// People or Google groups to ask about, comma-separated emails (a group counts as one
     /// attendee, free only when all its members are). Repeatable; `--attendee` works too.
     #[arg(
@@ -150,7 +150,7 @@ impl SlotEntry {
     }
 }
 
-pub fn run(env: &Env, args: &SuggestSlotArgs, out: &mut dyn Write) -> Result<(), CliError> {
+pub(super) fn run(env: &Env, args: &SuggestSlotArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let meeting = match &args.meeting {
         Some(id) => env.require_meeting(id)?,
         None => env

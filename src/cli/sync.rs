@@ -14,7 +14,7 @@ use crate::messages::calendar::SyncReport as SyncSay;
 use crate::messages::cli::Cli as Say;
 
 #[derive(Debug, Args)]
-pub struct SyncArgs {
+pub(super) struct SyncArgs {
     /// Reconcile once and exit (the daemon syncs continuously).
     #[arg(long, required = true)]
     once: bool,
@@ -24,12 +24,12 @@ pub struct SyncArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum AuthTarget {
+pub(super) enum AuthTarget {
     /// Authorize a personal Google account (installed-app flow) once; the token is stored in state_dir.
     Google,
 }
 
-pub fn sync(env: &Env, args: &SyncArgs, out: &mut dyn Write) -> Result<(), CliError> {
+pub(super) fn sync(env: &Env, args: &SyncArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let google = env.config.google.as_ref().ok_or_else(|| {
         env.usage(Say::NoGoogleForSync {
             path: &env.config.path.display().to_string(),
@@ -89,7 +89,7 @@ pub fn sync(env: &Env, args: &SyncArgs, out: &mut dyn Write) -> Result<(), CliEr
     })
 }
 
-pub fn auth(env: &Env, target: &AuthTarget, out: &mut dyn Write) -> Result<(), CliError> {
+pub(super) fn auth(env: &Env, target: &AuthTarget, out: &mut dyn Write) -> Result<(), CliError> {
     let AuthTarget::Google = target;
     let google = env
         .config

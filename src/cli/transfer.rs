@@ -13,14 +13,14 @@ use crate::interchange::{Document, MAX_DOCUMENT_BYTES};
 use crate::messages::cli::Cli as Say;
 
 #[derive(Debug, Args)]
-pub struct ExportArgs {
+pub(super) struct ExportArgs {
     /// Write to this file instead of stdout (replaced atomically; a link's target is replaced, a device or FIFO written through).
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
-pub struct ImportArgs {
+pub(super) struct ImportArgs {
     /// A `weekly-postmortem/v1` JSON file or a CSV (`date,title,presenter,kind,notes`); `-` reads stdin.
     file: PathBuf,
     /// Default: csv for a `.csv` file, else json.
@@ -37,7 +37,7 @@ enum ImportFormat {
     Csv,
 }
 
-pub fn export(env: &Env, args: &ExportArgs, out: &mut dyn Write) -> Result<(), CliError> {
+pub(super) fn export(env: &Env, args: &ExportArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let document = LogAccess::for_reading(env)?.export()?;
     let text = serde_json::to_string_pretty(&document).context("encoding the export")? + "\n";
     match &args.output {
@@ -49,7 +49,7 @@ pub fn export(env: &Env, args: &ExportArgs, out: &mut dyn Write) -> Result<(), C
     Ok(())
 }
 
-pub fn import(env: &Env, args: &ImportArgs, out: &mut dyn Write) -> Result<(), CliError> {
+pub(super) fn import(env: &Env, args: &ImportArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let bytes = read_input(env, &args.file)?;
     let known = env.config.meeting_ids();
     let format = args.format.unwrap_or(
@@ -161,7 +161,7 @@ fn csv_text(env: &Env, file: &str, bytes: Vec<u8>) -> Result<String, CliError> {
 
 /// Writes a file named on the command line (see [`crate::atomic_file::write_output`]),
 /// saying which file could not be written and why.
-pub fn write_output(env: &Env, path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+pub(super) fn write_output(env: &Env, path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     use crate::atomic_file::OutputRefusal;
     let file = path.display().to_string();
     match crate::atomic_file::write_output(path, bytes) {

@@ -36,7 +36,7 @@ pub struct GoogleConfig {
 }
 
 /// How far ahead sessions exist as events, when `[google]` does not say.
-pub const DEFAULT_HORIZON_WEEKS: u32 = 8;
+pub(super) const DEFAULT_HORIZON_WEEKS: u32 = 8;
 
 fn default_horizon() -> HorizonWeeks {
     HorizonWeeks(DEFAULT_HORIZON_WEEKS)

@@ -2,10 +2,10 @@
 
 /// Builds Prometheus text exposition, one metric family at a time.
 #[derive(Default)]
-pub struct Exposition(String);
+pub(super) struct Exposition(String);
 
 impl Exposition {
-    pub fn family(
+    pub(super) fn family(
         &mut self,
         name: &str,
         kind: &str,
@@ -23,7 +23,7 @@ impl Exposition {
         self
     }
 
-    pub fn finish(self) -> String {
+    pub(super) fn finish(self) -> String {
         self.0
     }
 }

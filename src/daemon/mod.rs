@@ -28,13 +28,13 @@ use crate::holiday_refresh;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
 const HOLIDAY_REFRESH_EVERY: Duration = Duration::from_secs(7 * 24 * 3600);
 
-pub fn api_token_path(state_dir: &Path) -> PathBuf {
+pub(crate) fn api_token_path(state_dir: &Path) -> PathBuf {
     state_dir.join("api-token")
 }
 
 /// Runs until `shutdown` completes, then stops taking work, lets in-flight
 /// writes finish, flushes and returns. Each stage is in [`startup`].
-pub async fn run(
+pub(crate) async fn run(
     config: Config,
     clock: Arc<dyn Clock>,
     shutdown: impl Future<Output = ()>,

@@ -6,11 +6,11 @@ use std::time::Duration;
 use sd_notify::NotifyState;
 use tokio::sync::watch;
 
-pub fn ready(status: &str) {
+pub(super) fn ready(status: &str) {
     notify(&[NotifyState::Ready, NotifyState::Status(status)]);
 }
 
-pub fn stopping() {
+pub(super) fn stopping() {
     notify(&[NotifyState::Stopping, NotifyState::Status("stopping")]);
 }
 
@@ -23,7 +23,7 @@ fn notify(states: &[NotifyState]) {
 /// Pets the watchdog at half its interval until `stop` turns true, while
 /// `alive()` says so. The pings come from the runtime itself, so a wedged
 /// runtime (or a store that stays broken) gets the process restarted.
-pub async fn watchdog(mut stop: watch::Receiver<bool>, alive: impl Fn() -> bool) {
+pub(super) async fn watchdog(mut stop: watch::Receiver<bool>, alive: impl Fn() -> bool) {
     let Some(interval) = sd_notify::watchdog_enabled() else {
         return;
     };

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use poise::serenity_prelude as serenity;
 
-pub use super::client::{BotToken, RunningBot};
+pub(crate) use super::client::{BotToken, RunningBot};
 use super::client::{DiscordConnection, base_options, ephemeral_reply, modal_value, start_bot};
 use super::commands;
 use super::context::{Data, Error, actor};
@@ -22,7 +22,7 @@ use crate::messages::Message;
 use crate::messages::discord::Discord as Gone;
 
 /// The token from `token_file` or the environment, or why there is none.
-pub fn token(config: &DiscordConfig) -> Result<BotToken, String> {
+pub(crate) fn token(config: &DiscordConfig) -> Result<BotToken, String> {
     if let Some(path) = &config.token_file {
         return crate::secret_file::read_to_string("discord.token_file", path)
             .map(|t| BotToken::new(t.trim()))
@@ -42,7 +42,7 @@ pub fn token(config: &DiscordConfig) -> Result<BotToken, String> {
     }
 }
 
-pub async fn start(
+pub(crate) async fn start(
     state: Arc<AppState>,
     config: &DiscordConfig,
     token: BotToken,

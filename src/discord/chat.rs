@@ -13,14 +13,14 @@ use crate::chat::{
     ChatMessage, ChatPort, EventAction, EventPlace, ExistingEvent, ScheduledEventSpec,
 };
 
-pub struct DiscordChat {
+pub(crate) struct DiscordChat {
     http: Arc<serenity::Http>,
     cache: Arc<serenity::Cache>,
     guild: serenity::GuildId,
 }
 
 impl DiscordChat {
-    pub fn new(
+    pub(crate) fn new(
         http: Arc<serenity::Http>,
         cache: Arc<serenity::Cache>,
         guild: serenity::GuildId,

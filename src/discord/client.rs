@@ -62,21 +62,21 @@ use tokio::task::JoinHandle;
 /// config nor a tracing field can leak it; read it with [`BotToken::expose`] only where it is
 /// handed to serenity.
 #[derive(Clone)]
-pub struct BotToken(String);
+pub(crate) struct BotToken(String);
 
 impl BotToken {
-    pub fn new(token: impl Into<String>) -> Self {
+    pub(crate) fn new(token: impl Into<String>) -> Self {
         Self(token.into())
     }
 
     /// The raw token, for serenity only.
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 
     /// The bot's application id: a bot token's first part is its user id (the
     /// application's) in base64, so the invite URL needs no call to Discord.
-    pub fn application_id(&self) -> Option<u64> {
+    pub(crate) fn application_id(&self) -> Option<u64> {
         use base64::Engine as _;
         let first = self.0.split('.').next()?;
         let digits = base64::engine::general_purpose::STANDARD_NO_PAD
@@ -99,7 +99,7 @@ impl fmt::Debug for BotToken {
 
 /// Where and as whom the bot connects.
 #[derive(Debug, Clone)]
-pub struct DiscordConnection {
+pub(super) struct DiscordConnection {
     pub token: BotToken,
     /// `http://host:port` of a Discord stand-in (the tests' fake, or a rate-limiting proxy) that
     /// serves `/api/v10/...`. `None` means Discord itself.
@@ -115,7 +115,7 @@ pub struct DiscordConnection {
 /// own rate limiting. Without it, calls go to Discord through serenity's rate limiter.
 ///
 /// No message the daemon sends may ping anyone by default: user text can contain `<@id>`.
-pub fn build_http(conn: &DiscordConnection) -> Http {
+pub(super) fn build_http(conn: &DiscordConnection) -> Http {
     let builder = HttpBuilder::new(conn.token.expose())
         .default_allowed_mentions(CreateAllowedMentions::new());
     match &conn.api_base_url {
@@ -131,7 +131,7 @@ pub fn build_http(conn: &DiscordConnection) -> Http {
 /// `GUILDS` fills the cache with the guild, its channels and roles; `GUILD_MESSAGES` brings
 /// message create/update/delete events (without their content), e.g. to notice that the
 /// announcement was deleted.
-pub fn intents() -> GatewayIntents {
+pub(super) fn intents() -> GatewayIntents {
     // Voice states let the bot count who is in the voice channel (`present`); none is privileged.
     GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES | GatewayIntents::GUILD_VOICE_STATES
 }
@@ -141,7 +141,7 @@ pub fn intents() -> GatewayIntents {
 /// dumps every websocket frame it writes, the IDENTIFY with the bot token included
 /// (hex-encoded). With this filter, nothing the bot logged in our tests at TRACE (serenity,
 /// poise, reqwest, hyper, tungstenite) held the token.
-pub fn log_filter(meta: &tracing::Metadata<'_>) -> bool {
+pub(crate) fn log_filter(meta: &tracing::Metadata<'_>) -> bool {
     let target = meta.target();
     !(*meta.level() == tracing::Level::TRACE
         && (target.starts_with("tungstenite") || target.starts_with("tokio_tungstenite")))
@@ -149,7 +149,7 @@ pub fn log_filter(meta: &tracing::Metadata<'_>) -> bool {
 
 /// Where the bot is in its life, as [`RunningBot::wait_ready`] sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BotStatus {
+pub(crate) enum BotStatus {
     /// Connecting, or waiting for READY and the command registration.
     Starting,
     /// Identified, and the commands are registered in the guild.
@@ -161,7 +161,7 @@ pub enum BotStatus {
 }
 
 /// A started bot. Dropping it leaves the bot running; call [`RunningBot::shutdown`].
-pub struct RunningBot {
+pub(crate) struct RunningBot {
     /// For the daemon's own REST calls (messages, scheduled events).
     pub http: Arc<Http>,
     /// serenity's cache (guild, channels, roles after GUILD_CREATE).
@@ -176,7 +176,7 @@ impl RunningBot {
     /// daemon's main loop to `select!` on next to its shutdown signal. serenity reconnects by
     /// itself after network trouble; this only returns for what it does not retry (e.g. a token
     /// Discord refused).
-    pub async fn stopped(&self) -> BotStatus {
+    pub(crate) async fn stopped(&self) -> BotStatus {
         let mut status = self.status.clone();
         match status
             .wait_for(|s| matches!(s, BotStatus::Failed(_) | BotStatus::Stopped))
@@ -188,7 +188,7 @@ impl RunningBot {
     }
 
     /// Closes the gateway connection and waits (briefly) for the client task to end.
-    pub async fn shutdown(self) {
+    pub(crate) async fn shutdown(self) {
         self.shard_manager.shutdown_all().await;
         let mut task = self.task;
         // `shutdown_all` returns at once when no shard runs yet (still connecting); then the
@@ -210,7 +210,7 @@ impl RunningBot {
 /// Returns as soon as the client task is spawned; use [`RunningBot::wait_ready`].
 /// If registering the commands fails the bot shuts itself down and `wait_ready` says why: poise
 /// would otherwise wait forever for user data and never answer a command.
-pub async fn start_bot<U: Send + Sync + 'static>(
+pub(super) async fn start_bot<U: Send + Sync + 'static>(
     conn: &DiscordConnection,
     options: poise::FrameworkOptions<U, anyhow::Error>,
     data: U,
@@ -295,7 +295,8 @@ pub async fn start_bot<U: Send + Sync + 'static>(
 /// - errors are logged, and the user gets a short message without internals;
 /// - no prefix commands (they need the privileged MESSAGE_CONTENT intent);
 /// - no owner lookup at start (no command is owners-only; saves a REST call).
-pub fn base_options<U: Send + Sync + 'static>() -> poise::FrameworkOptions<U, anyhow::Error> {
+pub(super) fn base_options<U: Send + Sync + 'static>() -> poise::FrameworkOptions<U, anyhow::Error>
+{
     poise::FrameworkOptions {
         allowed_mentions: Some(CreateAllowedMentions::new()),
         on_error: |error| Box::pin(on_error(error)),
@@ -352,7 +353,7 @@ async fn on_error<U: Send + Sync + 'static>(error: poise::FrameworkError<'_, U, 
 }
 
 /// An ephemeral answer to a button click or a modal submit (only the clicker sees it).
-pub fn ephemeral_reply(content: impl Into<String>) -> CreateInteractionResponse {
+pub(super) fn ephemeral_reply(content: impl Into<String>) -> CreateInteractionResponse {
     CreateInteractionResponse::Message(
         CreateInteractionResponseMessage::new()
             .content(content)
@@ -362,7 +363,7 @@ pub fn ephemeral_reply(content: impl Into<String>) -> CreateInteractionResponse 
 }
 
 /// The text a user typed into the modal field `custom_id` (`None` when empty or absent).
-pub fn modal_value<'a>(
+pub(super) fn modal_value<'a>(
     data: &'a serenity::ModalInteractionData,
     custom_id: &str,
 ) -> Option<&'a str> {
@@ -424,7 +425,7 @@ fn action_rows(buttons: &[ChatButton]) -> Vec<CreateActionRow> {
 /// Posts `content` with its buttons in rows (none if empty) and a nonce that
 /// Discord enforces: posting again with the same nonce within a few minutes
 /// returns the first message. Nobody is pinged, whatever the text contains.
-pub async fn post_message_with_nonce(
+pub(super) async fn post_message_with_nonce(
     http: &Http,
     channel_id: ChannelId,
     content: &str,
@@ -471,7 +472,7 @@ fn check_event(spec: &ScheduledEventSpec) -> anyhow::Result<()> {
 ///
 /// These wrappers take `&Http`, not a `Context`: with a cache, serenity would first check the
 /// bot's permissions against the cached guild, which the daemon's reconcile loop may not have.
-pub async fn create_scheduled_event(
+pub(super) async fn create_scheduled_event(
     http: &Http,
     guild_id: GuildId,
     spec: &ScheduledEventSpec,
@@ -498,7 +499,7 @@ pub async fn create_scheduled_event(
 
 /// Makes an existing scheduled event match `spec`: name, times and place are all sent; a
 /// `description` of `None` leaves the event's description as it is.
-pub async fn edit_scheduled_event(
+pub(super) async fn edit_scheduled_event(
     http: &Http,
     guild_id: GuildId,
     event_id: ScheduledEventId,
@@ -529,7 +530,7 @@ pub async fn edit_scheduled_event(
 }
 
 /// Deletes a scheduled event.
-pub async fn delete_scheduled_event(
+pub(super) async fn delete_scheduled_event(
     http: &Http,
     guild_id: GuildId,
     event_id: ScheduledEventId,
@@ -541,7 +542,7 @@ pub async fn delete_scheduled_event(
 }
 
 /// The guild's scheduled events, for reconciling them with the meeting plan.
-pub async fn list_scheduled_events(
+pub(super) async fn list_scheduled_events(
     http: &Http,
     guild_id: GuildId,
 ) -> anyhow::Result<Vec<ScheduledEvent>> {

@@ -16,7 +16,7 @@ use crate::domain::date_input::Toward;
 use crate::domain::history::RecordKind;
 use crate::domain::log::{AgendaKind, RsvpStatus};
 
-pub fn all() -> Vec<poise::Command<Data, Error>> {
+pub(super) fn all() -> Vec<poise::Command<Data, Error>> {
     vec![
         agenda(),
         next(),
@@ -66,7 +66,7 @@ impl From<KindChoice> for AgendaKind {
 
 /// RSVP answers. Discord sends the index: never reorder.
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
-pub enum StatusChoice {
+pub(super) enum StatusChoice {
     #[name = "going"]
     #[name_localized("ja", "参加")]
     Going,
@@ -80,7 +80,7 @@ pub enum StatusChoice {
 
 /// What `/history` looks for. Discord sends the index: never reorder.
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
-pub enum HistoryKindChoice {
+pub(super) enum HistoryKindChoice {
     #[name = "session"]
     #[name_localized("ja", "回")]
     Session,
@@ -106,7 +106,7 @@ pub enum HistoryKindChoice {
     subcommand_required,
     description_localized("ja", "次回以降の議題を集めます")
 )]
-pub async fn agenda(_ctx: Context<'_>) -> Result<(), Error> {
+pub(crate) async fn agenda(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
@@ -118,7 +118,7 @@ pub async fn agenda(_ctx: Context<'_>) -> Result<(), Error> {
     rename = "add",
     description_localized("ja", "議題を追加します（既定: 次回）")
 )]
-pub async fn agenda_add(
+pub(crate) async fn agenda_add(
     ctx: Context<'_>,
     #[description = "What to talk about (up to 300 characters)"]
     #[description_localized("ja", "話したいこと（300文字まで）")]
@@ -179,7 +179,7 @@ pub async fn agenda_add(
     rename = "list",
     description_localized("ja", "議題の一覧")
 )]
-pub async fn agenda_list(
+pub(crate) async fn agenda_list(
     ctx: Context<'_>,
     #[description = "Session date: 2026-12-09, 12/9, 12月9日, next week or next"]
     #[description_localized("ja", "開催日（2026-12-09、12/9、12月9日、来週、次回）")]
@@ -198,7 +198,7 @@ pub async fn agenda_list(
     rename = "remove",
     description_localized("ja", "議題を外します")
 )]
-pub async fn agenda_remove(
+pub(crate) async fn agenda_remove(
     ctx: Context<'_>,
     #[description = "The item's id from /agenda list"]
     #[description_localized("ja", "/agenda list の id")]
@@ -216,7 +216,7 @@ pub async fn agenda_remove(
     rename = "done",
     description_localized("ja", "議題を話し済みにします（持ち越さない）")
 )]
-pub async fn agenda_done(
+pub(crate) async fn agenda_done(
     ctx: Context<'_>,
     #[description = "The item's id from /agenda list"]
     #[description_localized("ja", "/agenda list の id")]
@@ -234,7 +234,7 @@ pub async fn agenda_done(
     guild_only,
     description_localized("ja", "開催回数・出欠・議題の統計（グラフ付き）")
 )]
-pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
+pub(crate) async fn stats(ctx: Context<'_>) -> Result<(), Error> {
     // Reading the whole log and drawing take a moment.
     ctx.defer().await?;
     let state = ctx.data().state.clone();
@@ -271,7 +271,7 @@ pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
         "カレンダーの購読用アドレス（ファシリテーターのみ・本人にだけ表示）"
     )
 )]
-pub async fn calendar(ctx: Context<'_>) -> Result<(), Error> {
+pub(crate) async fn calendar(ctx: Context<'_>) -> Result<(), Error> {
     let state = ctx.data().state.clone();
     let member = ctx.author_member().await;
     let who = actor(
@@ -289,7 +289,7 @@ pub async fn calendar(ctx: Context<'_>) -> Result<(), Error> {
 
 /// The next session: time, facilitator, agenda, RSVPs and weeks off
 #[poise::command(slash_command, guild_only, description_localized("ja", "次回の予定"))]
-pub async fn next(ctx: Context<'_>) -> Result<(), Error> {
+pub(crate) async fn next(ctx: Context<'_>) -> Result<(), Error> {
     for_meeting(ctx, None, move |uc, _| sessions::next(uc)).await
 }
 
@@ -299,7 +299,7 @@ pub async fn next(ctx: Context<'_>) -> Result<(), Error> {
     guild_only,
     description_localized("ja", "出欠（任意・いつでも変更可）")
 )]
-pub async fn rsvp(
+pub(crate) async fn rsvp(
     ctx: Context<'_>,
     #[description = "going, maybe or not_going"]
     #[description_localized("ja", "参加・たぶん・不参加")]
@@ -332,7 +332,7 @@ pub async fn rsvp(
     guild_only,
     description_localized("ja", "過去の回を検索します")
 )]
-pub async fn history(
+pub(crate) async fn history(
     ctx: Context<'_>,
     #[description = "Words to look for (any language)"]
     #[description_localized("ja", "検索する言葉")]
@@ -387,7 +387,7 @@ pub async fn history(
     guild_only,
     description_localized("ja", "アラートから届いたインシデント（既定は前回の回から）")
 )]
-pub async fn incidents(
+pub(crate) async fn incidents(
     ctx: Context<'_>,
     #[description = "From: 2026-12-09, 12/9 or 12月9日 (without a year: the last such day)"]
     #[description_localized(
@@ -416,7 +416,7 @@ pub async fn incidents(
     subcommand_required,
     description_localized("ja", "学びを残します")
 )]
-pub async fn learning(_ctx: Context<'_>) -> Result<(), Error> {
+pub(crate) async fn learning(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
@@ -426,7 +426,7 @@ pub async fn learning(_ctx: Context<'_>) -> Result<(), Error> {
     rename = "add",
     description_localized("ja", "学びを記録します")
 )]
-pub async fn learning_add(
+pub(crate) async fn learning_add(
     ctx: Context<'_>,
     #[description = "What we learned"]
     #[description_localized("ja", "学んだこと")]
@@ -469,7 +469,7 @@ pub async fn learning_add(
     guild_only,
     description_localized("ja", "ポストモーテムを記録します（フォームが開きます）")
 )]
-pub async fn postmortem(
+pub(crate) async fn postmortem(
     ctx: Context<'_>,
     #[description = "Session date: 2026-12-09, 12/9 or 12月9日 (without a year: the last such day)"]
     #[description_localized(
@@ -577,7 +577,7 @@ pub async fn postmortem(
     guild_only,
     description_localized("ja", "回をお休みにします（ファシリテーター）")
 )]
-pub async fn skip(
+pub(crate) async fn skip(
     ctx: Context<'_>,
     #[description = "Session date: 2026-12-09, 12/9, 12月9日, next week or next"]
     #[description_localized("ja", "開催日（2026-12-09、12/9、12月9日、来週、次回）")]
@@ -603,7 +603,7 @@ pub async fn skip(
     guild_only,
     description_localized("ja", "お休みを取り消します（ファシリテーター）")
 )]
-pub async fn unskip(
+pub(crate) async fn unskip(
     ctx: Context<'_>,
     #[description = "Session date: 2026-12-09, 12/9, 12月9日, next week or next"]
     #[description_localized("ja", "開催日（2026-12-09、12/9、12月9日、来週、次回）")]

@@ -12,12 +12,12 @@ use crate::app::state::Change;
 use crate::app::{Actor, Answer, UserError};
 use crate::chat::CUSTOM_ID_PREFIX;
 
-pub struct Data {
+pub(super) struct Data {
     pub state: Arc<AppState>,
 }
 
-pub type Error = anyhow::Error;
-pub type Context<'a> = poise::Context<'a, Data, Error>;
+pub(super) type Error = anyhow::Error;
+pub(super) type Context<'a> = poise::Context<'a, Data, Error>;
 
 /// Who is asking, and whether they hold the facilitator role of `meeting`
 /// (its own role, or the global one).
@@ -49,7 +49,7 @@ pub(crate) fn named_member(user: &serenity::User) -> Actor {
 }
 
 /// The postmortem modal's custom id: `wp:pm:<meeting>:<date or ->`.
-pub fn postmortem_modal_id(meeting: &str, date: Option<NaiveDate>) -> String {
+pub(super) fn postmortem_modal_id(meeting: &str, date: Option<NaiveDate>) -> String {
     let date = date.map_or_else(|| "-".to_string(), |d| d.to_string());
     format!("{CUSTOM_ID_PREFIX}pm:{meeting}:{date}")
 }

@@ -1,8 +1,8 @@
 //! The Discord adapter: the bot (slash commands, buttons, modals) and the
 //! chat port the daemon's jobs post through. It translates; it decides nothing.
 
-pub mod bot;
-pub mod chat;
+pub(crate) mod bot;
+pub(crate) mod chat;
 mod client;
 mod commands;
 mod context;

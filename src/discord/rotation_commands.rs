@@ -25,7 +25,7 @@ use crate::domain::date_input::Toward;
     subcommand_required,
     description_localized("ja", "ファシリテーターのローテーション")
 )]
-pub async fn rotation(_ctx: Context<'_>) -> Result<(), Error> {
+pub(crate) async fn rotation(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
@@ -35,7 +35,7 @@ pub async fn rotation(_ctx: Context<'_>) -> Result<(), Error> {
     rename = "join",
     description_localized("ja", "ローテーションに加わります")
 )]
-pub async fn rotation_join(ctx: Context<'_>) -> Result<(), Error> {
+pub(crate) async fn rotation_join(ctx: Context<'_>) -> Result<(), Error> {
     for_meeting(ctx, Some(Change::Roster), rotation::join).await
 }
 
@@ -45,7 +45,7 @@ pub async fn rotation_join(ctx: Context<'_>) -> Result<(), Error> {
     rename = "leave",
     description_localized("ja", "ローテーションから外れます")
 )]
-pub async fn rotation_leave(ctx: Context<'_>) -> Result<(), Error> {
+pub(crate) async fn rotation_leave(ctx: Context<'_>) -> Result<(), Error> {
     for_meeting(ctx, Some(Change::Roster), rotation::leave).await
 }
 
@@ -55,7 +55,7 @@ pub async fn rotation_leave(ctx: Context<'_>) -> Result<(), Error> {
     rename = "show",
     description_localized("ja", "ローテーションと今後の担当")
 )]
-pub async fn rotation_show(ctx: Context<'_>) -> Result<(), Error> {
+pub(crate) async fn rotation_show(ctx: Context<'_>) -> Result<(), Error> {
     for_meeting(ctx, None, move |uc, _| rotation::show(uc)).await
 }
 
@@ -65,7 +65,7 @@ pub async fn rotation_show(ctx: Context<'_>) -> Result<(), Error> {
     rename = "swap",
     description_localized("ja", "2回分の担当を交代します")
 )]
-pub async fn rotation_swap(
+pub(crate) async fn rotation_swap(
     ctx: Context<'_>,
     #[description = "A session date: 2026-12-09, 12/9, 12月9日, next week or next"]
     #[description_localized("ja", "開催日（2026-12-09、12/9、12月9日、来週、次回）")]
@@ -94,7 +94,7 @@ pub async fn rotation_swap(
     rename = "add",
     description_localized("ja", "メンバーをローテーションに加えます（ファシリテーターロール）")
 )]
-pub async fn rotation_add(
+pub(crate) async fn rotation_add(
     ctx: Context<'_>,
     #[description = "The member to add"]
     #[description_localized("ja", "加えるメンバー")]
@@ -114,7 +114,7 @@ pub async fn rotation_add(
     rename = "remove",
     description_localized("ja", "メンバーをローテーションから外します（ファシリテーターロール）")
 )]
-pub async fn rotation_remove(
+pub(crate) async fn rotation_remove(
     ctx: Context<'_>,
     #[description = "The member to take off"]
     #[description_localized("ja", "外すメンバー")]
@@ -178,7 +178,7 @@ async fn roster_entries(ctx: Context<'_>, partial: &str) -> serenity::CreateAuto
     rename = "move",
     description_localized("ja", "メンバーの順番を変えます（ファシリテーターロール）")
 )]
-pub async fn rotation_move(
+pub(crate) async fn rotation_move(
     ctx: Context<'_>,
     #[description = "The member to move"]
     #[description_localized("ja", "順番を変えるメンバー")]

@@ -138,7 +138,7 @@ pub(crate) async fn on_modal(
     subcommand_required,
     description_localized("ja", "ミーティングの進行を手伝います")
 )]
-pub async fn session(_ctx: Context<'_>) -> Result<(), Error> {
+pub(crate) async fn session(_ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
@@ -148,7 +148,7 @@ pub async fn session(_ctx: Context<'_>) -> Result<(), Error> {
     rename = "start",
     description_localized("ja", "今日の回の進行を始めます（ファシリテーター）")
 )]
-pub async fn session_start(ctx: Context<'_>) -> Result<(), Error> {
+pub(crate) async fn session_start(ctx: Context<'_>) -> Result<(), Error> {
     let state = ctx.data().state.clone();
     let member = ctx.author_member().await;
     let meeting = state.meeting_for_channel(ctx.channel_id().get()).clone();
@@ -165,7 +165,7 @@ pub async fn session_start(ctx: Context<'_>) -> Result<(), Error> {
     rename = "end",
     description_localized("ja", "今日の回の進行を終え、まとめを投稿します（ファシリテーター）")
 )]
-pub async fn session_end(ctx: Context<'_>) -> Result<(), Error> {
+pub(crate) async fn session_end(ctx: Context<'_>) -> Result<(), Error> {
     let state = ctx.data().state.clone();
     let member = ctx.author_member().await;
     let meeting = state.meeting_for_channel(ctx.channel_id().get()).clone();

@@ -15,14 +15,16 @@ pub(crate) mod written_date {
     use serde::{Deserialize, Deserializer, de::Error};
 
     /// How the refusal ends, so that the catalogue can say it in Japanese.
-    pub const NOT_A_DATE: &str = "is not a date written YYYY-MM-DD";
+    pub(crate) const NOT_A_DATE: &str = "is not a date written YYYY-MM-DD";
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<NaiveDate, D::Error> {
         let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
         parse(&text).ok_or_else(|| D::Error::custom(format!("`{text}` {NOT_A_DATE}")))
     }
 
-    pub fn parse(text: &str) -> Option<NaiveDate> {
+    pub(crate) fn parse(text: &str) -> Option<NaiveDate> {
         let bytes = text.as_bytes();
         let two_digits = |at: usize| bytes[at..at + 2].iter().all(u8::is_ascii_digit);
         let n = bytes.len();

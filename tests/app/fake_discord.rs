@@ -33,19 +33,19 @@ use tokio::sync::mpsc;
 
 /// The bot's application id; on Discord a bot user has the same id.
 /// The token the tests give the bot; the fake accepts any, and checks it is never logged.
-pub const BOT_TOKEN: &str = "fake-bot-token-Zm9vYmFy.secret";
-pub const APPLICATION_ID: u64 = 1_300_000_000_000_000_001;
-pub const BOT_USER_ID: u64 = APPLICATION_ID;
-pub const GUILD_ID: u64 = 1_300_000_000_000_000_100;
+pub(crate) const BOT_TOKEN: &str = "fake-bot-token-Zm9vYmFy.secret";
+pub(crate) const APPLICATION_ID: u64 = 1_300_000_000_000_000_001;
+pub(crate) const BOT_USER_ID: u64 = APPLICATION_ID;
+pub(crate) const GUILD_ID: u64 = 1_300_000_000_000_000_100;
 /// A text channel of the guild; slash commands are sent from it.
-pub const TEXT_CHANNEL_ID: u64 = 1_300_000_000_000_000_200;
+pub(crate) const TEXT_CHANNEL_ID: u64 = 1_300_000_000_000_000_200;
 /// A voice channel of the guild, for scheduled events.
-pub const VOICE_CHANNEL_ID: u64 = 1_300_000_000_000_000_300;
-pub const BOT_USERNAME: &str = "weekly-postmortem";
+pub(crate) const VOICE_CHANNEL_ID: u64 = 1_300_000_000_000_000_300;
+pub(crate) const BOT_USERNAME: &str = "weekly-postmortem";
 /// The role Discord makes for the bot when it joins (`tags.bot_id`), allowed Manage Events.
-pub const BOT_ROLE_ID: u64 = 1_300_000_000_000_000_500;
+pub(crate) const BOT_ROLE_ID: u64 = 1_300_000_000_000_000_500;
 /// A role of the guild the tests configure as the facilitators'.
-pub const FACILITATOR_ROLE_ID: u64 = 1_300_000_000_000_000_777;
+pub(crate) const FACILITATOR_ROLE_ID: u64 = 1_300_000_000_000_000_777;
 
 /// The locales Discord accepts in `name_localizations` and `description_localizations`.
 /// `ja` is one; `ja-JP` is not.
@@ -57,7 +57,7 @@ const DISCORD_LOCALES: &[&str] = &[
 
 /// One HTTP request the fake received.
 #[derive(Debug, Clone)]
-pub struct LoggedRequest {
+pub(crate) struct LoggedRequest {
     pub method: String,
     /// Path and query, e.g. `/api/v10/gateway`.
     pub path: String,
@@ -169,7 +169,7 @@ impl Shared {
 
 /// The running fake. Dropping it stops the server (stop the bot first, or it will try to
 /// reconnect to a closed port).
-pub struct FakeDiscord {
+pub(crate) struct FakeDiscord {
     addr: SocketAddr,
     shared: Arc<Shared>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -177,7 +177,7 @@ pub struct FakeDiscord {
 }
 
 impl FakeDiscord {
-    pub fn start() -> FakeDiscord {
+    pub(crate) fn start() -> FakeDiscord {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
         listener
             .set_nonblocking(true)
@@ -230,18 +230,18 @@ impl FakeDiscord {
     }
 
     /// `http://127.0.0.1:PORT`, to be used as the bot's `api_base_url`.
-    pub fn base_url(&self) -> String {
+    pub(crate) fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
-    pub fn guild_id(&self) -> u64 {
+    pub(crate) fn guild_id(&self) -> u64 {
         GUILD_ID
     }
 
     // ---- what the bot did -------------------------------------------------------------------
 
     /// (method, path with query) of every HTTP request, in order.
-    pub fn requests(&self) -> Vec<(String, String)> {
+    pub(crate) fn requests(&self) -> Vec<(String, String)> {
         self.shared
             .lock()
             .requests
@@ -251,33 +251,33 @@ impl FakeDiscord {
     }
 
     /// Every HTTP request with its body and the status the fake answered.
-    pub fn request_log(&self) -> Vec<LoggedRequest> {
+    pub(crate) fn request_log(&self) -> Vec<LoggedRequest> {
         self.shared.lock().requests.clone()
     }
 
     /// The `Authorization` headers of the REST calls (`Bot <token>`), in order.
-    pub fn rest_authorizations(&self) -> Vec<String> {
+    pub(crate) fn rest_authorizations(&self) -> Vec<String> {
         self.shared.lock().authorizations.clone()
     }
 
     /// The token the last IDENTIFY carried, as sent (serenity sends `Bot <token>`).
-    pub fn identify_token(&self) -> Option<String> {
+    pub(crate) fn identify_token(&self) -> Option<String> {
         self.shared.lock().identify_token.clone()
     }
 
     /// How many times the bot identified (more than 1 means it reconnected).
-    pub fn identify_count(&self) -> usize {
+    pub(crate) fn identify_count(&self) -> usize {
         self.shared.lock().identify_count
     }
 
     /// The commands as registered by the last bulk overwrite, as the fake answered them.
-    pub fn registered_commands(&self) -> Vec<Value> {
+    pub(crate) fn registered_commands(&self) -> Vec<Value> {
         self.shared.lock().commands.clone()
     }
 
     /// Messages posted to a channel: the bot's request body (so `allowed_mentions` and
     /// `components` are there as sent) plus the fields Discord adds (`id`, `author`, ...).
-    pub fn messages(&self, channel_id: u64) -> Vec<Value> {
+    pub(crate) fn messages(&self, channel_id: u64) -> Vec<Value> {
         self.shared
             .lock()
             .messages
@@ -287,17 +287,17 @@ impl FakeDiscord {
     }
 
     /// The guild's scheduled events, as stored (deleted ones are gone).
-    pub fn scheduled_events(&self) -> Vec<Value> {
+    pub(crate) fn scheduled_events(&self) -> Vec<Value> {
         self.shared.lock().scheduled_events.clone()
     }
 
     /// The body of the callback to an interaction, if it came.
-    pub fn callback(&self, interaction_id: u64) -> Option<Value> {
+    pub(crate) fn callback(&self, interaction_id: u64) -> Option<Value> {
         self.shared.lock().callbacks.get(&interaction_id).cloned()
     }
 
     /// Followup messages sent for an interaction (`POST webhooks/{app}/{token}`).
-    pub fn followups(&self, interaction_id: u64) -> Vec<Value> {
+    pub(crate) fn followups(&self, interaction_id: u64) -> Vec<Value> {
         let state = self.shared.lock();
         state
             .interactions
@@ -308,7 +308,7 @@ impl FakeDiscord {
 
     /// The original response of an interaction, as created by a type 4 callback and edited by
     /// `PATCH webhooks/{app}/{token}/messages/@original`.
-    pub fn original_response(&self, interaction_id: u64) -> Option<Value> {
+    pub(crate) fn original_response(&self, interaction_id: u64) -> Option<Value> {
         let state = self.shared.lock();
         let token = &state.interactions.get(&interaction_id)?.token;
         state.originals.get(token).cloned()
@@ -319,7 +319,7 @@ impl FakeDiscord {
     /// Waits until `check` returns `Some`, or panics with `what` and the request log.
     /// `check` runs with the fake's state locked: read it through the view, not through
     /// `FakeDiscord`'s methods (that would deadlock).
-    pub fn wait_for<R>(
+    pub(crate) fn wait_for<R>(
         &self,
         what: &str,
         timeout: Duration,
@@ -348,14 +348,14 @@ impl FakeDiscord {
     }
 
     /// Waits until the bot identified on the gateway and registered its commands.
-    pub fn wait_until_ready(&self, timeout: Duration) {
+    pub(crate) fn wait_until_ready(&self, timeout: Duration) {
         self.wait_for("IDENTIFY and the command registration", timeout, |s| {
             (s.0.session.is_some() && s.0.command_registrations > 0).then_some(())
         })
     }
 
     /// The body the bot posted to `interactions/{id}/{token}/callback`.
-    pub fn wait_for_callback(&self, interaction_id: u64, timeout: Duration) -> Value {
+    pub(crate) fn wait_for_callback(&self, interaction_id: u64, timeout: Duration) -> Value {
         self.wait_for(
             &format!("the callback to interaction {interaction_id}"),
             timeout,
@@ -364,7 +364,12 @@ impl FakeDiscord {
     }
 
     /// The `n`th (from 0) followup message of an interaction.
-    pub fn wait_for_followup(&self, interaction_id: u64, n: usize, timeout: Duration) -> Value {
+    pub(crate) fn wait_for_followup(
+        &self,
+        interaction_id: u64,
+        n: usize,
+        timeout: Duration,
+    ) -> Value {
         self.wait_for(
             &format!("followup {n} of interaction {interaction_id}"),
             timeout,
@@ -376,7 +381,12 @@ impl FakeDiscord {
     }
 
     /// Waits until `n` messages were posted to the channel; returns them all.
-    pub fn wait_for_messages(&self, channel_id: u64, n: usize, timeout: Duration) -> Vec<Value> {
+    pub(crate) fn wait_for_messages(
+        &self,
+        channel_id: u64,
+        n: usize,
+        timeout: Duration,
+    ) -> Vec<Value> {
         self.wait_for(
             &format!("{n} message(s) in channel {channel_id}"),
             timeout,
@@ -392,39 +402,39 @@ impl FakeDiscord {
     /// From now on, refuse (400) scheduled events that start before `instant`, as Discord
     /// refuses events in the past. Off by default, so a test with a fixed clock does not
     /// depend on the real one.
-    pub fn refuse_events_before(&self, instant: Option<DateTime<Utc>>) {
+    pub(crate) fn refuse_events_before(&self, instant: Option<DateTime<Utc>>) {
         self.shared.update(|s| s.refuse_events_before = instant);
     }
 
     /// From now on, refuse to create threads (403, Missing Permissions), as Discord does
     /// for a bot without the permission.
-    pub fn refuse_threads(&self, refuse: bool) {
+    pub(crate) fn refuse_threads(&self, refuse: bool) {
         self.shared.update(|s| s.refuse_threads = refuse);
     }
 
     /// From now on, refuse the bot's token (401), as after a reset in the portal.
-    pub fn reject_token(&self) {
+    pub(crate) fn reject_token(&self) {
         self.shared.update(|s| s.reject_token = true);
     }
 
     /// From now on, the bot is not in the guild.
-    pub fn leave_guild(&self) {
+    pub(crate) fn leave_guild(&self) {
         self.shared.update(|s| s.outside_guild = true);
     }
 
     /// The text channel's permissions deny the bot's role these bits.
-    pub fn deny_in_text_channel(&self, bits: u64) {
+    pub(crate) fn deny_in_text_channel(&self, bits: u64) {
         self.shared.update(|s| s.text_channel_deny = bits);
     }
 
     /// The threads created so far, in order.
-    pub fn threads(&self) -> Vec<Value> {
+    pub(crate) fn threads(&self) -> Vec<Value> {
         self.shared.lock().threads.clone()
     }
 
     /// The Discord client language of the user in the interactions sent from now on ("ja" by
     /// default; e.g. "en-US").
-    pub fn set_user_locale(&self, locale: &str) {
+    pub(crate) fn set_user_locale(&self, locale: &str) {
         self.shared
             .update(|s| s.user_locale = Some(locale.to_owned()));
     }
@@ -432,23 +442,23 @@ impl FakeDiscord {
     /// Answer every IDENTIFY by closing the gateway with 4004 (Authentication failed), as
     /// Discord does for a wrong token.
     /// The heartbeat interval the next HELLO announces (before the bot connects).
-    pub fn set_heartbeat_interval(&self, interval: Duration) {
+    pub(crate) fn set_heartbeat_interval(&self, interval: Duration) {
         self.shared
             .update(|s| s.heartbeat_interval_ms = Some(interval.as_millis() as u64));
     }
 
     /// When each heartbeat arrived, in order.
-    pub fn heartbeats(&self) -> Vec<std::time::Instant> {
+    pub(crate) fn heartbeats(&self) -> Vec<std::time::Instant> {
         self.shared.lock().heartbeats.clone()
     }
 
-    pub fn reject_identify(&self, reject: bool) {
+    pub(crate) fn reject_identify(&self, reject: bool) {
         self.shared.update(|s| s.reject_identify = reject);
     }
 
     /// Closes the bot's gateway connection with code 4000, as Discord does now and then; the
     /// bot is expected to connect again (the fake refuses RESUME, so it identifies again).
-    pub fn drop_gateway(&self) {
+    pub(crate) fn drop_gateway(&self) {
         let sender = self.wait_for(
             "an identified gateway session",
             Duration::from_secs(10),
@@ -458,14 +468,14 @@ impl FakeDiscord {
     }
 
     /// Renames `user_id` on the server (its nickname): what members see from now on.
-    pub fn set_nickname(&self, user_id: u64, nick: &str) {
+    pub(crate) fn set_nickname(&self, user_id: u64, nick: &str) {
         self.shared
             .update(|s| s.nicknames.insert(user_id, nick.to_owned()));
     }
 
     /// Like [`FakeDiscord::send_slash_command`] for a command whose options name server
     /// members (USER options, type 6): Discord sends those members in `data.resolved`.
-    pub fn send_slash_command_naming(
+    pub(crate) fn send_slash_command_naming(
         &self,
         name: &str,
         options: Value,
@@ -499,7 +509,7 @@ impl FakeDiscord {
     /// member. `options` is Discord's `data.options`, e.g. for `/rsvp status status:<choice 0>`:
     /// `json!([{"name":"status","type":1,"options":[{"name":"status","type":4,"value":0}]}])`.
     /// Returns the interaction id.
-    pub fn send_slash_command(
+    pub(crate) fn send_slash_command(
         &self,
         name: &str,
         options: Value,
@@ -512,7 +522,7 @@ impl FakeDiscord {
     /// Sends the autocomplete request (type 4) Discord sends while `options` are typed: the
     /// option being typed carries `"focused": true`. The answer is a callback of type 8 with
     /// `data.choices`. Returns the interaction id.
-    pub fn send_autocomplete(
+    pub(crate) fn send_autocomplete(
         &self,
         name: &str,
         options: Value,
@@ -571,12 +581,12 @@ impl FakeDiscord {
 
     /// Sends INTERACTION_CREATE for a click (type 3) on the button `custom_id` of `message`
     /// (a message as returned by [`FakeDiscord::messages`]). Returns the interaction id.
-    pub fn click_button(&self, message: &Value, custom_id: &str, user_id: u64) -> u64 {
+    pub(crate) fn click_button(&self, message: &Value, custom_id: &str, user_id: u64) -> u64 {
         self.click_button_with_roles(message, custom_id, user_id, &[])
     }
 
     /// [`FakeDiscord::click_button`] by a member holding `roles`.
-    pub fn click_button_with_roles(
+    pub(crate) fn click_button_with_roles(
         &self,
         message: &Value,
         custom_id: &str,
@@ -613,7 +623,12 @@ impl FakeDiscord {
     /// inputs `(custom_id, value)`. For a modal opened by poise's `Modal::execute`, the modal's
     /// custom id is the id of the interaction that opened it (see the callback's
     /// `data.custom_id`). Returns the interaction id.
-    pub fn submit_modal(&self, custom_id: &str, fields: &[(&str, &str)], user_id: u64) -> u64 {
+    pub(crate) fn submit_modal(
+        &self,
+        custom_id: &str,
+        fields: &[(&str, &str)],
+        user_id: u64,
+    ) -> u64 {
         let rows: Vec<Value> = fields
             .iter()
             .map(|(id, value)| {
@@ -631,7 +646,7 @@ impl FakeDiscord {
     }
 
     /// Sends any gateway dispatch event to the identified bot.
-    pub fn dispatch(&self, event: &str, data: Value) {
+    pub(crate) fn dispatch(&self, event: &str, data: Value) {
         let sender = self.wait_for(
             "an identified gateway session",
             Duration::from_secs(10),
@@ -710,10 +725,10 @@ impl Drop for FakeDiscord {
 }
 
 /// What [`FakeDiscord::wait_for`] checks see.
-pub struct FakeDiscordView<'a>(&'a FakeState);
+pub(crate) struct FakeDiscordView<'a>(&'a FakeState);
 
 impl FakeDiscordView<'_> {
-    pub fn messages(&self, channel_id: u64) -> &[Value] {
+    pub(crate) fn messages(&self, channel_id: u64) -> &[Value] {
         self.0
             .messages
             .get(&channel_id)
@@ -721,20 +736,20 @@ impl FakeDiscordView<'_> {
             .unwrap_or(&[])
     }
 
-    pub fn scheduled_events(&self) -> &[Value] {
+    pub(crate) fn scheduled_events(&self) -> &[Value] {
         &self.0.scheduled_events
     }
 
-    pub fn requests(&self) -> &[LoggedRequest] {
+    pub(crate) fn requests(&self) -> &[LoggedRequest] {
         &self.0.requests
     }
 
-    pub fn identify_count(&self) -> usize {
+    pub(crate) fn identify_count(&self) -> usize {
         self.0.identify_count
     }
 
     /// A gateway session got READY and is open.
-    pub fn connected(&self) -> bool {
+    pub(crate) fn connected(&self) -> bool {
         self.0.session.is_some()
     }
 }
@@ -1966,7 +1981,7 @@ async fn gateway_session(mut socket: WebSocket, shared: Arc<Shared>) {
 }
 
 /// The text of a reply (an interaction callback).
-pub fn reply_text(callback: &Value) -> String {
+pub(crate) fn reply_text(callback: &Value) -> String {
     callback["data"]["content"]
         .as_str()
         .unwrap_or_default()
@@ -1974,13 +1989,13 @@ pub fn reply_text(callback: &Value) -> String {
 }
 
 /// A reply's text; with the daemon in Japanese, it must carry no English word.
-pub fn japanese_reply(callback: &Value) -> String {
+pub(crate) fn japanese_reply(callback: &Value) -> String {
     let text = reply_text(callback);
     crate::no_english::assert_japanese("a Discord reply", &text, &[]);
     text
 }
 
 /// Whether a reply is shown only to whoever asked.
-pub fn is_ephemeral(callback: &Value) -> bool {
+pub(crate) fn is_ephemeral(callback: &Value) -> bool {
     callback["data"]["flags"].as_u64().unwrap_or(0) & 64 != 0
 }

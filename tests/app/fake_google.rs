@@ -23,14 +23,14 @@ use serde_json::{Map, Value, json};
 use tokio::sync::oneshot;
 
 /// Events per page, well below Google's 250, so that paging gets exercised.
-pub const PAGE_SIZE: usize = 50;
+pub(crate) const PAGE_SIZE: usize = 50;
 /// The scope the adapter asks for; a token cache written by the fake must name it.
-pub const CALENDAR_SCOPE: &str = "https://www.googleapis.com/auth/calendar";
+pub(crate) const CALENDAR_SCOPE: &str = "https://www.googleapis.com/auth/calendar";
 /// The refresh token in caches written by [`FakeGoogle::write_token_cache`] and handed out
 /// for an authorization code.
-pub const FAKE_REFRESH_TOKEN: &str = "fake-refresh-token";
+pub(crate) const FAKE_REFRESH_TOKEN: &str = "fake-refresh-token";
 /// What the fake consent page puts on the redirect back to the app.
-pub const FAKE_AUTH_CODE: &str = "fake-auth-code";
+pub(crate) const FAKE_AUTH_CODE: &str = "fake-auth-code";
 
 /// A throwaway RSA key made for these tests only (`openssl genpkey -algorithm RSA
 /// -pkeyopt rsa_keygen_bits:2048`): yup-oauth2 really signs its JWT with it.
@@ -67,7 +67,7 @@ KUa3rc2CG+n1YcsZS4vQTbnMwgfZ0vLJ4m20sRg6B7X7KJOmpBhWrtv9Zx8NRGq5\n\
 
 /// One request as the fake saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordedRequest {
+pub(crate) struct RecordedRequest {
     pub method: String,
     pub path: String,
     /// Raw (still percent-encoded) query string.
@@ -75,7 +75,7 @@ pub struct RecordedRequest {
 }
 
 /// A busy interval, start inclusive, end exclusive.
-pub type Interval = (DateTime<Utc>, DateTime<Utc>);
+pub(crate) type Interval = (DateTime<Utc>, DateTime<Utc>);
 
 struct StoredEvent {
     calendar: String,
@@ -113,7 +113,7 @@ struct Inner {
 type Shared = Arc<Mutex<Inner>>;
 
 /// The fake server; it stops when dropped.
-pub struct FakeGoogle {
+pub(crate) struct FakeGoogle {
     addr: SocketAddr,
     state: Shared,
     shutdown: Option<oneshot::Sender<()>>,
@@ -123,7 +123,7 @@ pub struct FakeGoogle {
 impl FakeGoogle {
     /// Starts on 127.0.0.1 on a free port, on its own thread and runtime, so sync tests that
     /// run the binary as a subprocess can use it as well as async ones.
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let listener =
             std::net::TcpListener::bind("127.0.0.1:0").expect("binding the fake Google port");
         listener
@@ -163,26 +163,26 @@ impl FakeGoogle {
     }
 
     /// `http://127.0.0.1:PORT`
-    pub fn base_url(&self) -> String {
+    pub(crate) fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
     /// What the adapter takes as `api_base_url`.
-    pub fn api_base_url(&self) -> String {
+    pub(crate) fn api_base_url(&self) -> String {
         format!("{}/calendar/v3/", self.base_url())
     }
 
-    pub fn token_uri(&self) -> String {
+    pub(crate) fn token_uri(&self) -> String {
         format!("{}/token", self.base_url())
     }
 
     /// Every stored event of every calendar, cancelled ones included, in insertion order.
-    pub fn events(&self) -> Vec<Value> {
+    pub(crate) fn events(&self) -> Vec<Value> {
         self.lock().events.iter().map(|e| e.event.clone()).collect()
     }
 
     /// Stored events of one calendar (its id as Google would see it, unencoded).
-    pub fn events_in(&self, calendar_id: &str) -> Vec<Value> {
+    pub(crate) fn events_in(&self, calendar_id: &str) -> Vec<Value> {
         self.lock()
             .events
             .iter()
@@ -191,7 +191,7 @@ impl FakeGoogle {
             .collect()
     }
 
-    pub fn event(&self, event_id: &str) -> Option<Value> {
+    pub(crate) fn event(&self, event_id: &str) -> Option<Value> {
         self.lock()
             .events
             .iter()
@@ -200,7 +200,7 @@ impl FakeGoogle {
     }
 
     /// (method, path) of every request, token requests included.
-    pub fn requests(&self) -> Vec<(String, String)> {
+    pub(crate) fn requests(&self) -> Vec<(String, String)> {
         self.lock()
             .requests
             .iter()
@@ -208,22 +208,22 @@ impl FakeGoogle {
             .collect()
     }
 
-    pub fn recorded_requests(&self) -> Vec<RecordedRequest> {
+    pub(crate) fn recorded_requests(&self) -> Vec<RecordedRequest> {
         self.lock().requests.clone()
     }
 
-    pub fn clear_requests(&self) {
+    pub(crate) fn clear_requests(&self) {
         self.lock().requests.clear();
     }
 
     /// POSTs to `/token` so far, answered or not.
-    pub fn token_requests(&self) -> usize {
+    pub(crate) fn token_requests(&self) -> usize {
         self.lock().token_requests
     }
 
     /// The next `n` authorized Calendar calls answer `status` with a Google-shaped error
     /// body (reason `rateLimitExceeded` for 403/429, `backendError` for 5xx).
-    pub fn fail_next(&self, n: usize, status: u16) {
+    pub(crate) fn fail_next(&self, n: usize, status: u16) {
         let reason = match status {
             403 | 429 => "rateLimitExceeded",
             500..=599 => "backendError",
@@ -232,7 +232,7 @@ impl FakeGoogle {
         self.fail_next_with_reason(n, status, reason);
     }
 
-    pub fn fail_next_with_reason(&self, n: usize, status: u16, reason: &str) {
+    pub(crate) fn fail_next_with_reason(&self, n: usize, status: u16, reason: &str) {
         let mut inner = self.lock();
         inner.failures = vec![(status, reason.to_string()); n];
     }
@@ -240,74 +240,74 @@ impl FakeGoogle {
     /// While down, everything (token endpoint included) answers 503.
     /// The next `n` writes (insert, update, patch, delete) are applied, and then
     /// answered with 500, like a response lost after Google committed.
-    pub fn commit_then_fail_next(&self, n: usize) {
+    pub(crate) fn commit_then_fail_next(&self, n: usize) {
         lock(&self.state).commit_then_fail = n;
     }
 
     /// Listings leave cancelled events out whatever `showDeleted` says.
-    pub fn hide_cancelled_in_lists(&self, hide: bool) {
+    pub(crate) fn hide_cancelled_in_lists(&self, hide: bool) {
         lock(&self.state).hide_cancelled = hide;
     }
 
     /// Writes to this calendar answer 403, as for one shared with "See all event details".
-    pub fn set_read_only_calendar(&self, calendar_id: &str) {
+    pub(crate) fn set_read_only_calendar(&self, calendar_id: &str) {
         lock(&self.state)
             .read_only_calendars
             .push(calendar_id.to_string());
     }
 
     /// Calls about this calendar answer 404, as for an id nobody shared with us.
-    pub fn set_missing_calendar(&self, calendar_id: &str) {
+    pub(crate) fn set_missing_calendar(&self, calendar_id: &str) {
         lock(&self.state)
             .missing_calendars
             .push(calendar_id.to_string());
     }
 
-    pub fn set_down(&self, down: bool) {
+    pub(crate) fn set_down(&self, down: bool) {
         self.lock().down = down;
     }
 
     /// Every Calendar call does its work, then waits this long before answering.
-    pub fn set_delay(&self, delay: Option<Duration>) {
+    pub(crate) fn set_delay(&self, delay: Option<Duration>) {
         self.lock().delay_all = delay;
     }
 
     /// The next `n` Calendar calls do their work, then answer only after `delay`: a client
     /// that gave up meanwhile never learns that the write happened.
-    pub fn delay_next(&self, n: usize, delay: Duration) {
+    pub(crate) fn delay_next(&self, n: usize, delay: Duration) {
         self.lock().delay_next = vec![delay; n];
     }
 
     /// The token endpoint answers 400 `invalid_grant` (a revoked refresh token).
-    pub fn reject_tokens(&self, reject: bool) {
+    pub(crate) fn reject_tokens(&self, reject: bool) {
         self.lock().reject_tokens = reject;
     }
 
     /// Every access token issued so far now gets 401, as after a revocation.
-    pub fn revoke_issued_tokens(&self) {
+    pub(crate) fn revoke_issued_tokens(&self) {
         let mut inner = self.lock();
         inner.revoked_up_to = inner.tokens_issued;
     }
 
     /// Busy intervals freeBusy reports for `email`; emails never set answer `notFound`.
-    pub fn set_busy(&self, email: &str, busy: Vec<Interval>) {
+    pub(crate) fn set_busy(&self, email: &str, busy: Vec<Interval>) {
         self.lock().busy.insert(email.to_string(), busy);
     }
 
     /// A group freeBusy expands into its members' calendars.
-    pub fn set_group(&self, group: &str, members: &[&str]) {
+    pub(crate) fn set_group(&self, group: &str, members: &[&str]) {
         let members = members.iter().map(|m| m.to_string()).collect();
         self.lock().groups.insert(group.to_string(), members);
     }
 
     /// What a person deleting the event in Google Calendar leaves behind: status
     /// `cancelled`, the id still taken.
-    pub fn cancel_event_as_person(&self, event_id: &str) {
+    pub(crate) fn cancel_event_as_person(&self, event_id: &str) {
         self.edit_event_as_person(event_id, json!({"status": "cancelled"}));
     }
 
     /// A person's edit in Google Calendar: top-level fields of `patch` replace the stored ones.
-    pub fn edit_event_as_person(&self, event_id: &str, patch: Value) {
+    pub(crate) fn edit_event_as_person(&self, event_id: &str, patch: Value) {
         let mut inner = self.lock();
         let stored = inner
             .events
@@ -319,7 +319,7 @@ impl FakeGoogle {
     }
 
     /// Stores an event as given (no validation), e.g. one Google made or one we cannot parse.
-    pub fn seed_event(&self, calendar_id: &str, event: Value) {
+    pub(crate) fn seed_event(&self, calendar_id: &str, event: Value) {
         self.lock().events.push(StoredEvent {
             calendar: calendar_id.to_string(),
             event,
@@ -327,7 +327,7 @@ impl FakeGoogle {
     }
 
     /// A service account key whose `token_uri` points at this fake.
-    pub fn write_service_account_key(&self, dir: &Path) -> PathBuf {
+    pub(crate) fn write_service_account_key(&self, dir: &Path) -> PathBuf {
         let key = json!({
             "type": "service_account",
             "project_id": "fake-project",
@@ -344,7 +344,7 @@ impl FakeGoogle {
     }
 
     /// An installed-app OAuth client secret whose `token_uri` points at this fake.
-    pub fn write_client_secret(&self, dir: &Path) -> PathBuf {
+    pub(crate) fn write_client_secret(&self, dir: &Path) -> PathBuf {
         let secret = json!({
             "installed": {
                 "client_id": "fake-client.apps.googleusercontent.com",
@@ -361,7 +361,7 @@ impl FakeGoogle {
     /// A token cache in yup-oauth2's format, as `auth google` leaves it: `access_token`
     /// never expires locally, so it is used until the fake answers 401 (it accepts only the
     /// `fake-token-N` it issued itself), and then [`FAKE_REFRESH_TOKEN`] gets a new one.
-    pub fn write_token_cache(path: &Path, access_token: &str) -> PathBuf {
+    pub(crate) fn write_token_cache(path: &Path, access_token: &str) -> PathBuf {
         let cache = json!([{
             "scopes": [CALENDAR_SCOPE],
             "token": {

@@ -7,7 +7,7 @@ use assert_cmd::Command;
 use tempfile::TempDir;
 
 /// A meeting as the contract spells it, with holidays and one company day off.
-pub const WEEKLY_MEETING: &str = r#"
+pub(crate) const WEEKLY_MEETING: &str = r#"
 [[meeting]]
 id = "weekly"
 title = "週刊ポストモーテム"
@@ -21,21 +21,21 @@ skip_dates = ["2026-12-30"]
 "#;
 
 /// "Now" for every test: a Sunday morning in Tokyo.
-pub const FIXED_NOW: &str = "2026-11-29T09:00:00+09:00";
+pub(crate) const FIXED_NOW: &str = "2026-11-29T09:00:00+09:00";
 
-pub struct TestApp {
+pub(crate) struct TestApp {
     /// Removed when the test ends; holds the config and the state dir.
     pub dir: TempDir,
     pub config_path: PathBuf,
 }
 
-pub fn spawn_app() -> TestApp {
+pub(crate) fn spawn_app() -> TestApp {
     spawn_app_with(&format!("{}{WEEKLY_MEETING}", daemon_section("")))
 }
 
 /// A `[daemon]` table on a port the system picks (the daemon writes it into
 /// `state_dir/listen-address`), with no network access, plus `extra` lines.
-pub fn daemon_section(extra: &str) -> String {
+pub(crate) fn daemon_section(extra: &str) -> String {
     format!(
         "[daemon]\nlanguage = \"ja\"\nlisten = \"127.0.0.1:0\"\nholiday_refresh = false\n{extra}\n"
     )
@@ -43,7 +43,7 @@ pub fn daemon_section(extra: &str) -> String {
 
 /// Polls `found` every 20 ms until it finds something and returns it; panics
 /// with `what` after `within`. The one deadline loop of the tests.
-pub fn eventually<T>(
+pub(crate) fn eventually<T>(
     what: &str,
     within: std::time::Duration,
     mut found: impl FnMut() -> Option<T>,
@@ -62,11 +62,15 @@ pub fn eventually<T>(
 }
 
 /// Polls `condition` every 20 ms until it holds; panics with `what` after `within`.
-pub fn wait_until(what: &str, within: std::time::Duration, mut condition: impl FnMut() -> bool) {
+pub(crate) fn wait_until(
+    what: &str,
+    within: std::time::Duration,
+    mut condition: impl FnMut() -> bool,
+) {
     eventually(what, within, || condition().then_some(()));
 }
 
-pub fn spawn_app_with(config: &str) -> TestApp {
+pub(crate) fn spawn_app_with(config: &str) -> TestApp {
     let dir = tempfile::tempdir().expect("a temp dir");
     let config_path = dir.path().join("config.toml");
     std::fs::write(&config_path, config).expect("writing the test config");
@@ -74,11 +78,11 @@ pub fn spawn_app_with(config: &str) -> TestApp {
 }
 
 impl TestApp {
-    pub fn state_dir(&self) -> PathBuf {
+    pub(crate) fn state_dir(&self) -> PathBuf {
         self.dir.path().join("state")
     }
 
-    pub fn command(&self) -> Command {
+    pub(crate) fn command(&self) -> Command {
         let mut cmd = Command::cargo_bin("weekly-postmortem").expect("the binary is built");
         cmd.arg("--config")
             .arg(&self.config_path)
@@ -88,12 +92,12 @@ impl TestApp {
     }
 
     /// The binary as a plain process, for tests that spawn, signal and kill it.
-    pub fn process(&self) -> std::process::Command {
+    pub(crate) fn process(&self) -> std::process::Command {
         self.process_of(&assert_cmd::cargo::cargo_bin("weekly-postmortem"))
     }
 
     /// Another build of the binary (a release build, for the benches) as a plain process.
-    pub fn process_of(&self, binary: &std::path::Path) -> std::process::Command {
+    pub(crate) fn process_of(&self, binary: &std::path::Path) -> std::process::Command {
         let mut cmd = std::process::Command::new(binary);
         cmd.arg("--config")
             .arg(&self.config_path)
@@ -103,7 +107,7 @@ impl TestApp {
     }
 
     /// Replaces the config's line that starts with `prefix` by `line`.
-    pub fn replace_config_line(&self, prefix: &str, line: &str) {
+    pub(crate) fn replace_config_line(&self, prefix: &str, line: &str) {
         let config = std::fs::read_to_string(&self.config_path).unwrap();
         let old = config
             .lines()
@@ -113,7 +117,7 @@ impl TestApp {
         std::fs::write(&self.config_path, config.replace(&old, line)).unwrap();
     }
 
-    pub fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         self.command()
             .args(args)
             .output()
@@ -121,7 +125,7 @@ impl TestApp {
     }
 
     /// Runs a command that must succeed and parses its stdout as JSON.
-    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+    pub(crate) fn json(&self, args: &[&str]) -> serde_json::Value {
         let output = self.run(args);
         assert!(
             output.status.success(),
@@ -133,14 +137,14 @@ impl TestApp {
 }
 
 /// The daemon (`run`) as a child process; killed when dropped.
-pub struct RunningDaemon {
+pub(crate) struct RunningDaemon {
     pub child: std::process::Child,
     pub base_url: String,
 }
 
 impl TestApp {
     /// Where the running daemon listens, as it wrote it into the state directory.
-    pub fn listen_address(&self) -> String {
+    pub(crate) fn listen_address(&self) -> String {
         std::fs::read_to_string(self.state_dir().join("listen-address"))
             .expect("the daemon wrote its listen address")
             .trim()
@@ -148,19 +152,19 @@ impl TestApp {
     }
 
     /// Starts `run` and waits until `/healthz` answers.
-    pub fn start_daemon(&self) -> RunningDaemon {
+    pub(crate) fn start_daemon(&self) -> RunningDaemon {
         self.start_daemon_with_env(&[])
     }
 
     /// Starts `run` with extra environment variables (a token, another "now").
-    pub fn start_daemon_with_env(&self, env: &[(&str, &str)]) -> RunningDaemon {
+    pub(crate) fn start_daemon_with_env(&self, env: &[(&str, &str)]) -> RunningDaemon {
         let mut command = self.process();
         command.envs(env.iter().copied()).arg("run");
         self.start_daemon_as(command)
     }
 
     /// Starts `run` of another build of the binary (see [`TestApp::process_of`]).
-    pub fn start_daemon_of(&self, binary: &std::path::Path) -> RunningDaemon {
+    pub(crate) fn start_daemon_of(&self, binary: &std::path::Path) -> RunningDaemon {
         let mut command = self.process_of(binary);
         command.arg("run");
         self.start_daemon_as(command)
@@ -168,7 +172,7 @@ impl TestApp {
 
     /// Starts `run` with at most `limit` open files, as systemd's default
     /// `LimitNOFILE` would.
-    pub fn start_daemon_with_open_file_limit(&self, limit: u32) -> RunningDaemon {
+    pub(crate) fn start_daemon_with_open_file_limit(&self, limit: u32) -> RunningDaemon {
         let mut command = std::process::Command::new("sh");
         command
             .arg("-c")
@@ -183,7 +187,7 @@ impl TestApp {
     }
 
     /// Starts the daemon `command` describes (`run` and its arguments included).
-    pub fn start_daemon_as_command(&self, command: std::process::Command) -> RunningDaemon {
+    pub(crate) fn start_daemon_as_command(&self, command: std::process::Command) -> RunningDaemon {
         self.start_daemon_as(command)
     }
 
@@ -229,7 +233,7 @@ impl TestApp {
     }
 
     /// The calendar feed's secret address, as `calendar-url` prints it.
-    pub fn calendar_url(&self) -> String {
+    pub(crate) fn calendar_url(&self) -> String {
         let output = self.run(&["calendar-url"]);
         assert!(
             output.status.success(),
@@ -239,13 +243,13 @@ impl TestApp {
         stdout(&output).trim().to_string()
     }
 
-    pub fn daemon_log(&self) -> String {
+    pub(crate) fn daemon_log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("daemon.log")).unwrap_or_default()
     }
 }
 
 impl RunningDaemon {
-    pub fn terminate(&mut self) -> std::process::ExitStatus {
+    pub(crate) fn terminate(&mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
         std::process::Command::new("kill")
             .args(["-TERM", &pid])
@@ -263,7 +267,7 @@ impl Drop for RunningDaemon {
     }
 }
 
-pub fn wait_for_exit(
+pub(crate) fn wait_for_exit(
     child: &mut std::process::Child,
     within: std::time::Duration,
 ) -> Option<std::process::ExitStatus> {
@@ -281,13 +285,13 @@ pub fn wait_for_exit(
 /// One HTTP client for many timed requests (the benches): building a client
 /// (its TLS roots) per request, in a debug build, costs more than the
 /// request it would time.
-pub struct TimingClient {
+pub(crate) struct TimingClient {
     runtime: tokio::runtime::Runtime,
     client: reqwest::Client,
 }
 
 impl TimingClient {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         Self {
             runtime: tokio::runtime::Builder::new_current_thread()
@@ -302,7 +306,10 @@ impl TimingClient {
     }
 
     /// GETs `url`: its status, its body, and how long the whole answer took.
-    pub fn get(&self, url: &str) -> Result<(u16, String, std::time::Duration), reqwest::Error> {
+    pub(crate) fn get(
+        &self,
+        url: &str,
+    ) -> Result<(u16, String, std::time::Duration), reqwest::Error> {
         self.runtime.block_on(async {
             let asked = std::time::Instant::now();
             let response = self.client.get(url).send().await?;
@@ -313,11 +320,11 @@ impl TimingClient {
     }
 }
 
-pub fn get(url: &str) -> Result<(u16, String), String> {
+pub(crate) fn get(url: &str) -> Result<(u16, String), String> {
     http(url, |c, u| c.get(u))
 }
 
-pub fn http(
+pub(crate) fn http(
     url: &str,
     build: impl FnOnce(&reqwest::Client, &str) -> reqwest::RequestBuilder,
 ) -> Result<(u16, String), String> {
@@ -325,7 +332,7 @@ pub fn http(
 }
 
 /// As [`http`], with the answer's `Content-Type` (empty when there is none).
-pub fn http_with_content_type(
+pub(crate) fn http_with_content_type(
     url: &str,
     build: impl FnOnce(&reqwest::Client, &str) -> reqwest::RequestBuilder,
 ) -> Result<(u16, String, String), String> {
@@ -357,10 +364,10 @@ pub fn http_with_content_type(
     })
 }
 
-pub fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-pub fn stdout(output: &Output) -> String {
+pub(crate) fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }

@@ -14,7 +14,7 @@ use crate::fake_google::FakeGoogle;
 use crate::helpers::{TestApp, WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, stdout};
 
 /// User text and ids the tests' data carry: not English the program wrote.
-pub const USER_TEXT: &[&str] = &[
+pub(crate) const USER_TEXT: &[&str] = &[
     "weekly",
     "alice@example.com",
     "bob@example.com",
@@ -31,7 +31,7 @@ pub const USER_TEXT: &[&str] = &[
 ];
 
 /// Fails when `text` has an English word outside the allowlist and `user_text`.
-pub fn assert_japanese(what: &str, text: &str, user_text: &[&str]) {
+pub(crate) fn assert_japanese(what: &str, text: &str, user_text: &[&str]) {
     let all: Vec<&str> = USER_TEXT.iter().chain(user_text).copied().collect();
     let stray = weekly_postmortem::messages::english::stray_words(text, &all);
     assert!(stray.is_empty(), "{what}: English {stray:?} in\n{text}");
@@ -209,7 +209,7 @@ fn the_word_check_finds_english_in_a_reply() {
 /// Fails when a channel post (its text and its buttons' labels) carries an
 /// English word: the bot's announcements and calls for topics are checked
 /// where the end-to-end tests read them.
-pub fn assert_post_japanese(post: &serde_json::Value, user_text: &[&str]) {
+pub(crate) fn assert_post_japanese(post: &serde_json::Value, user_text: &[&str]) {
     let mut text = post["content"].as_str().unwrap_or_default().to_string();
     for row in post["components"].as_array().into_iter().flatten() {
         for button in row["components"].as_array().into_iter().flatten() {

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::fake_discord::{FakeDiscord, TEXT_CHANNEL_ID};
 
 /// Collects the bot's texts from the fake's request log, between the steps a test takes.
-pub struct Transcript<'a> {
+pub(crate) struct Transcript<'a> {
     fake: &'a FakeDiscord,
     read: usize,
     lines: Vec<String>,
@@ -24,7 +24,7 @@ pub struct Transcript<'a> {
 }
 
 impl<'a> Transcript<'a> {
-    pub fn new(fake: &'a FakeDiscord) -> Self {
+    pub(crate) fn new(fake: &'a FakeDiscord) -> Self {
         let mut channels = BTreeMap::new();
         channels.insert(TEXT_CHANNEL_ID.to_string(), "#channel".to_string());
         Transcript {
@@ -38,7 +38,7 @@ impl<'a> Transcript<'a> {
     }
 
     /// A heading written by the test (a day, a scene); not a bot text.
-    pub fn heading(&mut self, text: &str) {
+    pub(crate) fn heading(&mut self, text: &str) {
         self.settle();
         self.lines.push(String::new());
         self.lines.push(format!("=== {text} ==="));
@@ -46,13 +46,13 @@ impl<'a> Transcript<'a> {
 
     /// What a person did, written by the test; then waits for the bot to be quiet
     /// and records what it said.
-    pub fn step(&mut self, who: &str, what: &str) {
+    pub(crate) fn step(&mut self, who: &str, what: &str) {
         self.settle();
         self.lines.push(format!("▶ {who}: {what}"));
     }
 
     /// Waits until the fake has had no new request for a moment, then records them.
-    pub fn settle(&mut self) {
+    pub(crate) fn settle(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut seen = self.fake.request_log().len();
         let mut quiet_since = Instant::now();
@@ -287,13 +287,13 @@ impl<'a> Transcript<'a> {
     }
 
     /// What was recorded so far, without waiting for the bot.
-    pub fn lines_so_far(&mut self) -> String {
+    pub(crate) fn lines_so_far(&mut self) -> String {
         self.record();
         self.lines.join("\n")
     }
 
     /// The transcript so far, as the snapshot stores it.
-    pub fn text(&mut self) -> String {
+    pub(crate) fn text(&mut self) -> String {
         self.settle();
         let mut text = self.lines.join("\n");
         text += "\n\n=== Discord のイベント（最後の状態） ===\n";
@@ -368,7 +368,12 @@ fn payload(body: &str) -> Option<Value> {
 /// What the reader of a transcript must never see: an ISO date, a raw mention,
 /// a person's key where the directory has a display, and (in Japanese) a run of
 /// English words. Returns the offending texts with what is wrong.
-pub fn problems(texts: &[String], keys: &[&str], japanese: bool, allowed: &[&str]) -> Vec<String> {
+pub(crate) fn problems(
+    texts: &[String],
+    keys: &[&str],
+    japanese: bool,
+    allowed: &[&str],
+) -> Vec<String> {
     let mut found = Vec::new();
     for text in texts {
         if let Some(date) = iso_date(text) {

@@ -195,7 +195,7 @@ fn with_web_only_a_trusted_proxy_naming_a_user_reads_pages_and_metrics() {
 
 /// A small log: a session to come with an agenda, a held one with a
 /// postmortem and learnings, and a title that tries to run a script.
-pub fn archive() -> Value {
+pub(crate) fn archive() -> Value {
     json!({"format": "weekly-postmortem/v1",
         "sessions": [
             {"meeting": "weekly", "date": "2026-12-02", "status": "held", "facilitator": "sato",
@@ -214,7 +214,7 @@ pub fn archive() -> Value {
 }
 
 /// `app` with [`archive`] imported (before the daemon holds the store).
-pub fn import_archive(app: &TestApp) {
+pub(crate) fn import_archive(app: &TestApp) {
     let path = app.dir.path().join("archive.json");
     std::fs::write(&path, archive().to_string()).unwrap();
     let output = app.run(&["import", path.to_str().unwrap()]);

@@ -2,7 +2,7 @@
 
 /// The English name of an official Japanese holiday name. `休日` covers two
 /// different days, so the caller says which one it is.
-pub fn english_name(name_ja: &str, follows_a_holiday_sunday: bool) -> &'static str {
+pub(super) fn english_name(name_ja: &str, follows_a_holiday_sunday: bool) -> &'static str {
     match name_ja {
         "元日" => "New Year's Day",
         "成人の日" => "Coming of Age Day",
