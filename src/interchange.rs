@@ -221,33 +221,7 @@ impl Document {
                 ))
             }
         };
-        let mut seen_sessions = HashMap::new();
-        let mut agenda_ids = Ids::default();
-        for (i, session) in self.sessions.iter_mut().enumerate() {
-            let location = format!(
-                "sessions[{i}] ({} {})",
-                shown(&session.meeting),
-                session.date
-            );
-            let mut explicit = Vec::with_capacity(session.agenda.len());
-            for item in &mut session.agenda {
-                explicit.push(!item.id.is_empty());
-                if item.id.is_empty() {
-                    item.id = agenda_id(&session.meeting, session.date, &item.title);
-                }
-            }
-            check_meeting(&session.meeting)
-                .and_then(|()| session.validate())
-                .map_err(|e| import_error(at(&location), field_problem(&e)))?;
-            if let Some(first) = seen_sessions.insert(session.key(), i) {
-                return Err(import_error(at(location), Say::RepeatsSession { first }));
-            }
-            for (j, item) in session.agenda.iter().enumerate() {
-                agenda_ids
-                    .insert(&item.id, format!("sessions[{i}].agenda[{j}]"), explicit[j])
-                    .map_err(|problem| import_error(at(&location), problem))?;
-            }
-        }
+        self.complete_sessions(&check_meeting)?;
         let mut postmortem_ids = Ids::default();
         for (i, pm) in self.postmortems.iter_mut().enumerate() {
             let explicit = !pm.id.is_empty();
@@ -295,6 +269,51 @@ impl Document {
                 .insert(&incident.id, format!("incidents[{i}]"), true)
                 .map_err(|problem| import_error(at(&location), problem))?;
         }
+        self.check_rosters_and_people(&check_meeting)?;
+        Ok(())
+    }
+
+    /// Sessions: agenda ids filled in, each session checked and met once, and
+    /// no two agenda items sharing an id.
+    fn complete_sessions(
+        &mut self,
+        check_meeting: &dyn Fn(&str) -> Result<(), Invalid>,
+    ) -> Result<(), ImportError> {
+        let mut seen_sessions = HashMap::new();
+        let mut agenda_ids = Ids::default();
+        for (i, session) in self.sessions.iter_mut().enumerate() {
+            let location = format!(
+                "sessions[{i}] ({} {})",
+                shown(&session.meeting),
+                session.date
+            );
+            let mut explicit = Vec::with_capacity(session.agenda.len());
+            for item in &mut session.agenda {
+                explicit.push(!item.id.is_empty());
+                if item.id.is_empty() {
+                    item.id = agenda_id(&session.meeting, session.date, &item.title);
+                }
+            }
+            check_meeting(&session.meeting)
+                .and_then(|()| session.validate())
+                .map_err(|e| import_error(at(&location), field_problem(&e)))?;
+            if let Some(first) = seen_sessions.insert(session.key(), i) {
+                return Err(import_error(at(location), Say::RepeatsSession { first }));
+            }
+            for (j, item) in session.agenda.iter().enumerate() {
+                agenda_ids
+                    .insert(&item.id, format!("sessions[{i}].agenda[{j}]"), explicit[j])
+                    .map_err(|problem| import_error(at(&location), problem))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Rosters name configured meetings and proper names; people appear once.
+    fn check_rosters_and_people(
+        &self,
+        check_meeting: &dyn Fn(&str) -> Result<(), Invalid>,
+    ) -> Result<(), ImportError> {
         for (meeting, roster) in &self.rosters {
             check_meeting(meeting)
                 .and_then(|()| {
@@ -367,45 +386,7 @@ impl Document {
                     },
                 )
             })?;
-            let field = |i: usize| row.get(i).unwrap_or("").to_string();
-            let date_text = field(0);
-            let date = NaiveDate::parse_from_str(&date_text, "%Y-%m-%d").map_err(|_| {
-                import_error(
-                    Say::Line { line: line as u64 },
-                    Say::NotADate {
-                        got: &shown(&date_text),
-                    },
-                )
-            })?;
-            let kind_text = field(3);
-            let kind = if kind_text.is_empty() {
-                AgendaKind::Topic
-            } else {
-                AgendaKind::parse(&kind_text).ok_or_else(|| {
-                    import_error(
-                        Say::Line { line: line as u64 },
-                        Say::NotAKind {
-                            got: &shown(&kind_text),
-                        },
-                    )
-                })?
-            };
-            let non_empty = |s: String| (!s.is_empty()).then_some(s);
-            let title = field(1);
-            let item = AgendaItem {
-                id: agenda_id(meeting, date, &title),
-                title,
-                kind,
-                presenter: non_empty(field(2)),
-                link: None,
-                notes: non_empty(field(4)),
-                added_by: None,
-                added_at: None,
-                ..Default::default()
-            };
-            // Checked here so the error names the spreadsheet row.
-            item.validate()
-                .map_err(|e| import_error(Say::Line { line: line as u64 }, field_problem(&e)))?;
+            let (date, item) = csv_item(&row, line, meeting)?;
             if let Some(first) = lines_by_id.insert(item.id.clone(), line) {
                 return Err(import_error(
                     Say::Line { line: line as u64 },
@@ -537,6 +518,55 @@ impl Ids {
             }
         }
     }
+}
+
+/// One spreadsheet row as its session's date and agenda item, checked so an
+/// error names the row's `line`.
+fn csv_item(
+    row: &csv::StringRecord,
+    line: usize,
+    meeting: &str,
+) -> Result<(NaiveDate, AgendaItem), ImportError> {
+    let field = |i: usize| row.get(i).unwrap_or("").to_string();
+    let date_text = field(0);
+    let date = NaiveDate::parse_from_str(&date_text, "%Y-%m-%d").map_err(|_| {
+        import_error(
+            Say::Line { line: line as u64 },
+            Say::NotADate {
+                got: &shown(&date_text),
+            },
+        )
+    })?;
+    let kind_text = field(3);
+    let kind = if kind_text.is_empty() {
+        AgendaKind::Topic
+    } else {
+        AgendaKind::parse(&kind_text).ok_or_else(|| {
+            import_error(
+                Say::Line { line: line as u64 },
+                Say::NotAKind {
+                    got: &shown(&kind_text),
+                },
+            )
+        })?
+    };
+    let non_empty = |s: String| (!s.is_empty()).then_some(s);
+    let title = field(1);
+    let item = AgendaItem {
+        id: agenda_id(meeting, date, &title),
+        title,
+        kind,
+        presenter: non_empty(field(2)),
+        link: None,
+        notes: non_empty(field(4)),
+        added_by: None,
+        added_at: None,
+        ..Default::default()
+    };
+    // Checked here so the error names the spreadsheet row.
+    item.validate()
+        .map_err(|e| import_error(Say::Line { line: line as u64 }, field_problem(&e)))?;
+    Ok((date, item))
 }
 
 #[cfg(test)]

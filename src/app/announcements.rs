@@ -103,51 +103,54 @@ pub fn render(
             .say(language),
             false,
         ),
-        ReminderKind::WeekOff if o.closure().is_some() => {
-            let name = o.closure().unwrap_or_default();
-            (
-                Post::ClosedFor {
-                    title,
-                    date: o.date,
-                    name,
-                    next,
-                }
-                .say(language),
-                false,
-            )
-        }
-        ReminderKind::WeekOff => {
-            let why = match &o.status {
-                Status::Skipped(SkipReason::Holiday(h)) => Post::Holiday {
-                    name_ja: &h.name_ja,
-                    name_en: h.name_en,
-                }
-                .say(language),
-                Status::Skipped(SkipReason::SkipDate) => Post::CompanyDayOff.say(language),
-                Status::Skipped(SkipReason::Cancelled) => {
-                    match session.and_then(|s| s.notes.as_deref()).map(str::trim) {
-                        Some(reason) if !reason.is_empty() => {
-                            Post::CancelledBecause { reason }.say(language)
-                        }
-                        _ => Post::Cancelled.say(language),
-                    }
-                }
-                // A closure is answered above; a held week has no note.
-                Status::Skipped(SkipReason::Closure(_)) | Status::Held { .. } => String::new(),
-            };
-            (
-                Post::WeekOff {
-                    title,
-                    date: o.date,
-                    why: &why,
-                    next,
-                }
-                .say(language),
-                false,
-            )
-        }
+        ReminderKind::WeekOff => (week_off(title, o, session, next, language), false),
     };
     Announcement { text, rsvp_buttons }
+}
+
+/// The note of a week off: why (a closure's name, a holiday, a company day
+/// off, a facilitator's reason) and the next session.
+fn week_off(
+    title: &str,
+    o: &Occurrence,
+    session: Option<&Session>,
+    next: Option<&str>,
+    language: Language,
+) -> String {
+    if let Some(name) = o.closure() {
+        return Post::ClosedFor {
+            title,
+            date: o.date,
+            name,
+            next,
+        }
+        .say(language);
+    }
+    let why = match &o.status {
+        Status::Skipped(SkipReason::Holiday(h)) => Post::Holiday {
+            name_ja: &h.name_ja,
+            name_en: h.name_en,
+        }
+        .say(language),
+        Status::Skipped(SkipReason::SkipDate) => Post::CompanyDayOff.say(language),
+        Status::Skipped(SkipReason::Cancelled) => {
+            match session.and_then(|s| s.notes.as_deref()).map(str::trim) {
+                Some(reason) if !reason.is_empty() => {
+                    Post::CancelledBecause { reason }.say(language)
+                }
+                _ => Post::Cancelled.say(language),
+            }
+        }
+        // A closure is answered above; a held week has no note.
+        Status::Skipped(SkipReason::Closure(_)) | Status::Held { .. } => String::new(),
+    };
+    Post::WeekOff {
+        title,
+        date: o.date,
+        why: &why,
+        next,
+    }
+    .say(language)
 }
 
 #[cfg(test)]

@@ -96,19 +96,8 @@ pub(crate) struct StatsText {
     pub rest: Vec<String>,
 }
 
-pub(crate) fn render_parts(meeting: &Meeting, stats: &Stats, language: Language) -> StatsText {
-    let line = |message: Say<'_>| message.say(language);
-    let heading = line(Say::Heading {
-        title: &meeting.title,
-        id: &meeting.id,
-        until: stats.until,
-    });
-    let mut rest = Vec::new();
-    if stats.years.is_empty() {
-        rest.push(line(Say::NoWeeksYet {
-            first_session: meeting.rule.first_session,
-        }));
-    }
+/// A row a year, and the total when there is more than one year.
+fn year_rows(stats: &Stats) -> Vec<YearCounts> {
     let mut years: Vec<YearCounts> = stats
         .years
         .iter()
@@ -122,26 +111,41 @@ pub(crate) fn render_parts(meeting: &Meeting, stats: &Stats, language: Language)
         })
         .collect();
     if years.len() > 1 {
-        let total = years.iter().fold(
-            YearCounts {
-                year: None,
-                held: 0,
-                skipped: 0,
-                holiday: 0,
-                skip_date: 0,
-                cancelled: 0,
-            },
-            |t, y| YearCounts {
-                year: None,
-                held: t.held + y.held,
-                skipped: t.skipped + y.skipped,
-                holiday: t.holiday + y.holiday,
-                skip_date: t.skip_date + y.skip_date,
-                cancelled: t.cancelled + y.cancelled,
-            },
-        );
+        let zero = YearCounts {
+            year: None,
+            held: 0,
+            skipped: 0,
+            holiday: 0,
+            skip_date: 0,
+            cancelled: 0,
+        };
+        let total = years.iter().fold(zero, |t, y| YearCounts {
+            year: None,
+            held: t.held + y.held,
+            skipped: t.skipped + y.skipped,
+            holiday: t.holiday + y.holiday,
+            skip_date: t.skip_date + y.skip_date,
+            cancelled: t.cancelled + y.cancelled,
+        });
         years.push(total);
     }
+    years
+}
+
+pub(crate) fn render_parts(meeting: &Meeting, stats: &Stats, language: Language) -> StatsText {
+    let line = |message: Say<'_>| message.say(language);
+    let heading = line(Say::Heading {
+        title: &meeting.title,
+        id: &meeting.id,
+        until: stats.until,
+    });
+    let mut rest = Vec::new();
+    if stats.years.is_empty() {
+        rest.push(line(Say::NoWeeksYet {
+            first_session: meeting.rule.first_session,
+        }));
+    }
+    let years = year_rows(stats);
     let kinds: Vec<(AgendaKind, u32)> = AgendaKind::ALL
         .into_iter()
         .map(|k| (k, stats.agenda.get(k)))

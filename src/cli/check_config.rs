@@ -18,8 +18,6 @@ pub(super) fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
     super::run::validate(config)?;
     let daemon = &config.daemon;
     let holidays = JapaneseHolidays::embedded();
-    let none = BTreeSet::new();
-    let now = env.clock.now();
     let path = config.path.display().to_string();
     let mut text = env.say(Say::ConfigOk { path: &path }) + "\n";
     text += &env.say(Say::DaemonSettings {
@@ -29,55 +27,7 @@ pub(super) fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
     });
     text.push('\n');
     for meeting in &config.meetings {
-        let rule = &meeting.rule;
-        let today = now.with_timezone(&rule.timezone).date_naive();
-        // The config alone: the log's cancellations are not read here.
-        let next = Schedule::new(rule, &holidays, &none)
-            .between(
-                today,
-                today
-                    .checked_add_months(chrono::Months::new(12))
-                    .unwrap_or(chrono::NaiveDate::MAX),
-            )
-            .find(|o| o.is_held());
-        let closures = rule
-            .closures
-            .iter()
-            .map(|c| {
-                crate::messages::dates::closure(
-                    &c.name,
-                    (c.from.month(), c.from.day()),
-                    (c.until.month(), c.until.day()),
-                    daemon.language,
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(if daemon.language == Language::Ja {
-                "、"
-            } else {
-                ", "
-            });
-        text += &env.say(Say::MeetingSummary {
-            id: &meeting.id,
-            title: &meeting.title,
-            weekday_ja: Language::Ja.weekday_short(rule.weekday),
-            weekday_en: &rule.weekday.to_string(),
-            start: &rule.start_time.format("%H:%M").to_string(),
-            timezone: rule.timezone.name(),
-            minutes: rule.duration.num_minutes(),
-            first_session: rule.first_session,
-            holidays_skipped: rule.skip_japanese_holidays,
-            skip_dates: rule.skip_dates.len(),
-            closures: &closures,
-        });
-        if let Some(next) = next {
-            text += &env.say(Say::NextHeld {
-                date: next.date,
-                number: next.number().unwrap_or(0),
-            });
-        }
-        text.push('\n');
-        text += &own_settings(env, meeting);
+        text += &meeting_summary(env, meeting, &holidays);
     }
     if !config.people.is_empty() {
         let teams = config.people.teams();
@@ -87,6 +37,79 @@ pub(super) fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
         });
         text.push('\n');
     }
+    text += &integrations_summary(env);
+    out.write_all(text.as_bytes())
+        .context("writing to stdout")?;
+    // Accepted, so not errors; on stderr so stdout stays the summary.
+    for warning in config.warnings() {
+        eprintln!("{}", env.say(Say::WarningLine { text: &warning }));
+    }
+    Ok(())
+}
+
+/// A meeting's line (its rule and next held session) and its own settings.
+fn meeting_summary(env: &Env, meeting: &Meeting, holidays: &JapaneseHolidays) -> String {
+    let daemon = &env.config.daemon;
+    let none = BTreeSet::new();
+    let now = env.clock.now();
+    let mut out = String::new();
+    let rule = &meeting.rule;
+    let today = now.with_timezone(&rule.timezone).date_naive();
+    // The config alone: the log's cancellations are not read here.
+    let next = Schedule::new(rule, holidays, &none)
+        .between(
+            today,
+            today
+                .checked_add_months(chrono::Months::new(12))
+                .unwrap_or(chrono::NaiveDate::MAX),
+        )
+        .find(|o| o.is_held());
+    let closures = rule
+        .closures
+        .iter()
+        .map(|c| {
+            crate::messages::dates::closure(
+                &c.name,
+                (c.from.month(), c.from.day()),
+                (c.until.month(), c.until.day()),
+                daemon.language,
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(if daemon.language == Language::Ja {
+            "、"
+        } else {
+            ", "
+        });
+    out += &env.say(Say::MeetingSummary {
+        id: &meeting.id,
+        title: &meeting.title,
+        weekday_ja: Language::Ja.weekday_short(rule.weekday),
+        weekday_en: &rule.weekday.to_string(),
+        start: &rule.start_time.format("%H:%M").to_string(),
+        timezone: rule.timezone.name(),
+        minutes: rule.duration.num_minutes(),
+        first_session: rule.first_session,
+        holidays_skipped: rule.skip_japanese_holidays,
+        skip_dates: rule.skip_dates.len(),
+        closures: &closures,
+    });
+    if let Some(next) = next {
+        out += &env.say(Say::NextHeld {
+            date: next.date,
+            number: next.number().unwrap_or(0),
+        });
+    }
+    out.push('\n');
+    out += &own_settings(env, meeting);
+    out
+}
+
+/// One line each: Google Calendar, Discord, the alert hooks, the web archive.
+fn integrations_summary(env: &Env) -> String {
+    let config = &env.config;
+    let daemon = &config.daemon;
+    let mut text = String::new();
     text += &match &config.google {
         Some(google) => env.say(Say::GoogleOn {
             calendar: &google.calendar_id,
@@ -135,13 +158,7 @@ pub(super) fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
         }),
     };
     text.push('\n');
-    out.write_all(text.as_bytes())
-        .context("writing to stdout")?;
-    // Accepted, so not errors; on stderr so stdout stays the summary.
-    for warning in config.warnings() {
-        eprintln!("{}", env.say(Say::WarningLine { text: &warning }));
-    }
-    Ok(())
+    text
 }
 
 /// The per-meeting settings a meeting sets itself (the others follow the

@@ -63,20 +63,7 @@ pub(super) fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
         match crate::discord::bot::token(discord) {
             Err(_) => say(Say::DiscordNoToken { source: &source }, true),
             Ok(token) => {
-                let mut places = Places {
-                    guild: discord.guild_id.0,
-                    text_channels: Vec::new(),
-                    facilitator_roles: Vec::new(),
-                    voice_channels: Vec::new(),
-                };
-                for meeting in &config.meetings {
-                    push_once(&mut places.text_channels, meeting.channel(config));
-                    push_once(
-                        &mut places.facilitator_roles,
-                        meeting.facilitator_role(config),
-                    );
-                    push_once(&mut places.voice_channels, meeting.voice_channel(config));
-                }
+                let places = places(config, discord);
                 let findings = runtime.block_on(crate::discord::doctor::check(
                     token,
                     discord.api_base_url.clone(),
@@ -90,24 +77,7 @@ pub(super) fn run(env: &Env, out: &mut dyn Write) -> Result<(), CliError> {
     }
     if let Some(google) = &config.google {
         let checked = runtime.block_on(check_google(env, google));
-        let calendar = google.calendar_id.as_str();
-        match checked {
-            Ok(()) => say(Say::GoogleReady { calendar }, false),
-            Err(GoogleProblem::Unreadable(error)) => say(
-                Say::GoogleUnreachable {
-                    calendar,
-                    error: &error,
-                },
-                true,
-            ),
-            Err(GoogleProblem::ReadOnly(error)) => say(
-                Say::GoogleReadOnly {
-                    calendar,
-                    error: &error,
-                },
-                true,
-            ),
-        }
+        google_line(&mut say, google.calendar_id.as_str(), checked);
     }
     if config.daemon.holiday_refresh {
         let url = &config.daemon.holiday_source_url;
@@ -177,6 +147,50 @@ fn listen_line(
 }
 
 /// Adds the id of `id` to `list` unless it is there already (meetings share channels).
+/// The guild's places the config names: every meeting's channel, role and voice channel, once.
+fn places(config: &crate::config::Config, discord: &crate::config::DiscordConfig) -> Places {
+    let mut places = Places {
+        guild: discord.guild_id.0,
+        text_channels: Vec::new(),
+        facilitator_roles: Vec::new(),
+        voice_channels: Vec::new(),
+    };
+    for meeting in &config.meetings {
+        push_once(&mut places.text_channels, meeting.channel(config));
+        push_once(
+            &mut places.facilitator_roles,
+            meeting.facilitator_role(config),
+        );
+        push_once(&mut places.voice_channels, meeting.voice_channel(config));
+    }
+    places
+}
+
+/// What the Google check found, as one line.
+fn google_line(
+    say: &mut impl FnMut(Say<'_>, bool),
+    calendar: &str,
+    checked: Result<(), GoogleProblem>,
+) {
+    match checked {
+        Ok(()) => say(Say::GoogleReady { calendar }, false),
+        Err(GoogleProblem::Unreadable(error)) => say(
+            Say::GoogleUnreachable {
+                calendar,
+                error: &error,
+            },
+            true,
+        ),
+        Err(GoogleProblem::ReadOnly(error)) => say(
+            Say::GoogleReadOnly {
+                calendar,
+                error: &error,
+            },
+            true,
+        ),
+    }
+}
+
 fn push_once(list: &mut Vec<u64>, id: Option<crate::config::Snowflake>) {
     if let Some(id) = id
         && !list.contains(&id.0)

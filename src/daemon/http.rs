@@ -229,8 +229,28 @@ async fn metrics(State(endpoint): Shared) -> Response {
         "gauge",
         "RSVP answers in the log.",
         &[("", rsvps as f64)],
+    );
+    process_counters(&mut out, m);
+    out.family(
+        "weekly_postmortem_build_info",
+        "gauge",
+        "Build information.",
+        &[(version.as_str(), 1.0)],
+    );
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out.finish(),
     )
-    .family(
+        .into_response()
+}
+
+/// The counters this process keeps (reminders, hooks, Google calls, syncs,
+/// holiday downloads, backups), for `/metrics`.
+fn process_counters(out: &mut Exposition, m: &crate::app::metrics::Metrics) {
+    out.family(
         "weekly_postmortem_reminders_sent_total",
         "counter",
         "Reminders posted to Discord.",
@@ -279,21 +299,7 @@ async fn metrics(State(endpoint): Shared) -> Response {
         "counter",
         "Daily backups written.",
         &[("", load(&m.backups_written))],
-    )
-    .family(
-        "weekly_postmortem_build_info",
-        "gauge",
-        "Build information.",
-        &[(version.as_str(), 1.0)],
     );
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        out.finish(),
-    )
-        .into_response()
 }
 
 /// The ICS feed at its secret address `/calendar/<token>.ics` (see `feed_address`). A

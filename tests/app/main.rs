@@ -1,5 +1,10 @@
 //! End-to-end tests: the real binary, driven through its command line, on fresh state.
 
+#![allow(
+    clippy::too_many_lines,
+    reason = "an end-to-end scenario reads top to bottom as a person would live it"
+)]
+
 mod alerts;
 mod browser;
 mod calendar_feed;

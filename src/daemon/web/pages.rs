@@ -505,6 +505,44 @@ struct SessionPage {
     learnings: Vec<LearningView>,
 }
 
+/// The postmortems and learnings recorded under a session's day.
+fn same_day_records(
+    endpoint: &Endpoint,
+    chrome: &Chrome,
+    meeting: &str,
+    date: NaiveDate,
+) -> anyhow::Result<(Vec<Link>, Vec<LearningView>)> {
+    let same_day = |kind| Query {
+        kind: Some(kind),
+        meeting: Some(meeting.to_string()),
+        since: Some(date),
+        until: Some(date),
+        limit: PAGE_SIZE * 5,
+        ..Query::default()
+    };
+    let log = &endpoint.state.log;
+    let postmortems = log
+        .search(&same_day(RecordKind::Postmortem))?
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Postmortem(p) => Some(Link {
+                href: chrome.href(&postmortem_href(&p.id)),
+                text: p.title,
+            }),
+            _ => None,
+        })
+        .collect();
+    let learnings = log
+        .search(&same_day(RecordKind::Learning))?
+        .iter()
+        .filter_map(|r| match r {
+            Record::Learning(l) => Some(learning_view(endpoint, chrome, l)),
+            _ => None,
+        })
+        .collect();
+    Ok((postmortems, learnings))
+}
+
 pub(super) async fn session(
     State(endpoint): Shared,
     Path((meeting_id, date)): Path<(String, String)>,
@@ -557,35 +595,7 @@ pub(super) async fn session(
             }
             _ => None,
         };
-        let same_day = |kind| Query {
-            kind: Some(kind),
-            meeting: Some(meeting.id.clone()),
-            since: Some(date),
-            until: Some(date),
-            limit: PAGE_SIZE * 5,
-            ..Query::default()
-        };
-        let postmortems = state
-            .log
-            .search(&same_day(RecordKind::Postmortem))?
-            .into_iter()
-            .filter_map(|r| match r {
-                Record::Postmortem(p) => Some(Link {
-                    href: chrome.href(&postmortem_href(&p.id)),
-                    text: p.title,
-                }),
-                _ => None,
-            })
-            .collect();
-        let learnings = state
-            .log
-            .search(&same_day(RecordKind::Learning))?
-            .iter()
-            .filter_map(|r| match r {
-                Record::Learning(l) => Some(learning_view(endpoint, &chrome, l)),
-                _ => None,
-            })
-            .collect();
+        let (postmortems, learnings) = same_day_records(endpoint, &chrome, &meeting.id, date)?;
         let s = session.as_ref();
         let counts = s.map(Session::rsvp_counts).unwrap_or_default();
         let label = session_label(number, date, lang);
