@@ -1,10 +1,12 @@
 //! `run`: one process that owns the store and runs the integrations, the
 //! background jobs and the local HTTP endpoint under one shutdown signal.
 
+mod endpoint;
 mod http;
 mod jobs;
 mod metrics;
 mod startup;
+mod stats_cache;
 mod systemd;
 mod web;
 
@@ -62,7 +64,7 @@ pub(crate) async fn run(
         address.to_string().as_bytes(),
     )
     .context("writing the listen address into state_dir")?;
-    let endpoint = http::Endpoint {
+    let endpoint = endpoint::Endpoint {
         state: state.clone(),
         api_token: opened.api_token,
         calendar: connected.calendar.clone(),

@@ -11,7 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, NaiveTime};
 
-use super::super::http::Endpoint;
+use super::super::endpoint::Endpoint;
 use super::pages::{Pairs, encode};
 use crate::domain::history::{Query, Record, RecordKind};
 use crate::messages::Message;

@@ -6,7 +6,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use super::super::http::Endpoint;
+use super::super::endpoint::Endpoint;
 use super::text::{Piece, highlight, postmortem_markdown, web_address};
 use crate::domain::history::{Query, Record, RecordKind};
 use crate::domain::language::Language;

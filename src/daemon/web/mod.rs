@@ -21,8 +21,6 @@ mod search;
 mod stats;
 mod text;
 
-pub(crate) use stats::StatsCache;
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -33,7 +31,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::http::Endpoint;
+use super::endpoint::Endpoint;
 use crate::config::WebConfig;
 use crate::domain::language::Language;
 use crate::messages::Message;

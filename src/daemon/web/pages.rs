@@ -12,7 +12,7 @@ use axum::response::{Html, IntoResponse, Response};
 use chrono::NaiveDate;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::super::http::Endpoint;
+use super::super::endpoint::Endpoint;
 use super::text::web_address;
 use crate::app::Context;
 use crate::domain::history::{Query, Record, RecordKind};

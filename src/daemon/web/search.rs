@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 
-use super::super::http::SearchParams;
+use super::super::endpoint::SearchParams;
 use super::lists::*;
 use super::pages::*;
 use crate::domain::history::RecordKind;

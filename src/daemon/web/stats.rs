@@ -6,94 +6,21 @@
 //! kept per meeting and language while the store's revision and the day stay
 //! the same, and pages answer from it. Drawing runs on a thread of lower priority.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use super::super::stats_cache::Drawn;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
 
 use super::pages::{Chrome, Link, Pairs, Shared, encode, heavy, not_found, render};
 use crate::app::Context;
-use crate::app::stats::StatsText;
 use crate::config::Meeting;
 use crate::domain::language::Language;
 use crate::messages::Message;
 use crate::messages::stats::{Stats as Say, StatsColumn};
 use crate::messages::web::Web;
-
-/// The text and the chart of one meeting in one language, and what they were drawn from.
-struct Drawn {
-    revision: [u8; 16],
-    today: NaiveDate,
-    text: StatsText,
-    svg: String,
-}
-
-/// What `/stats` has drawn, for the endpoint's lifetime.
-#[derive(Default)]
-pub(crate) struct StatsCache {
-    drawn: Mutex<HashMap<(String, &'static str), Arc<Drawn>>>,
-    /// One drawing at a time: a burst of requests after a change reads the log once.
-    drawing: Mutex<()>,
-}
-
-impl StatsCache {
-    fn current(
-        &self,
-        key: &(String, &'static str),
-        revision: [u8; 16],
-        today: NaiveDate,
-    ) -> Option<Arc<Drawn>> {
-        let drawn = self.drawn.lock().unwrap_or_else(|e| e.into_inner());
-        drawn
-            .get(key)
-            .filter(|d| d.revision == revision && d.today == today)
-            .cloned()
-    }
-
-    /// The meeting's text and chart, drawn again only when the log or the day changed.
-    fn get(&self, ctx: &Context, min_minutes: u32) -> anyhow::Result<Arc<Drawn>> {
-        let draw = || -> anyhow::Result<(StatsText, String)> {
-            Ok(crate::app::stats::summary_with_svg(ctx, min_minutes)?)
-        };
-        let today = ctx.today();
-        let Some(revision) = ctx.log.revision()? else {
-            // A store that cannot say when it changed: nothing can be kept.
-            let (text, svg) = draw()?;
-            return Ok(Arc::new(Drawn {
-                revision: [0; 16],
-                today,
-                text,
-                svg,
-            }));
-        };
-        let key = (ctx.meeting.id.clone(), ctx.language.code());
-        if let Some(drawn) = self.current(&key, revision, today) {
-            return Ok(drawn);
-        }
-        let _drawing = self.drawing.lock().unwrap_or_else(|e| e.into_inner());
-        // Another request may have drawn it while this one waited.
-        let revision = ctx.log.revision()?.unwrap_or(revision);
-        if let Some(drawn) = self.current(&key, revision, today) {
-            return Ok(drawn);
-        }
-        let (text, svg) = draw()?;
-        let drawn = Arc::new(Drawn {
-            revision,
-            today,
-            text,
-            svg,
-        });
-        self.drawn
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, drawn.clone());
-        Ok(drawn)
-    }
-}
 
 /// The meeting `?meeting=` names, else the first configured one.
 fn chosen<'c>(meetings: &'c [Meeting], asked: Option<&str>) -> Option<&'c Meeting> {
@@ -104,7 +31,7 @@ fn chosen<'c>(meetings: &'c [Meeting], asked: Option<&str>) -> Option<&'c Meetin
 }
 
 fn drawn(
-    endpoint: &super::super::http::Endpoint,
+    endpoint: &super::super::endpoint::Endpoint,
     meeting: &Meeting,
     lang: Language,
 ) -> anyhow::Result<Arc<Drawn>> {
