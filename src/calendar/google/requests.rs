@@ -10,7 +10,6 @@ use google_calendar3::api::{
 use google_calendar3::common;
 
 use super::convert::{collect_busy, from_google_event, to_google_event};
-use super::retry::Capture;
 use super::{
     BusyMap, CalendarError, EventSpec, GoogleCalendar, InsertOutcome, ListedEvent,
     MEETING_PROPERTY, SCOPE,
@@ -273,6 +272,32 @@ pub(super) fn check_event_id(event_id: &str) -> Result<(), CalendarError> {
         Err(CalendarError::InvalidRequest(format!(
             "event id {event_id:?} is not a Google event id"
         )))
+    }
+}
+
+/// The crate turns a JSON error body into `Error::BadRequest(json)` and drops the status and
+/// headers; its delegate is the only place that still sees them.
+#[derive(Default)]
+pub(super) struct Capture {
+    pub(super) status: Option<u16>,
+    pub(super) retry_after: Option<std::time::Duration>,
+}
+
+impl common::Delegate for Capture {
+    fn http_failure(
+        &mut self,
+        response: &common::Response,
+        _error: Option<&serde_json::Value>,
+    ) -> common::Retry {
+        self.status = Some(response.status().as_u16());
+        self.retry_after = response
+            .headers()
+            .get(google_calendar3::hyper::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(std::time::Duration::from_secs);
+        // Retries are ours, with backoff, counters and a bound.
+        common::Retry::Abort
     }
 }
 

@@ -4,10 +4,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use google_calendar3::common;
-
 use super::error::{map_api_error, map_token_error};
-use super::requests::{Op, Reply};
+use super::requests::{Capture, Op, Reply};
 use super::{CalendarError, GoogleCalendar, InsertOutcome, SCOPES};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,31 +213,5 @@ impl From<CalendarError> for Failed {
             error,
             retry_after: None,
         }
-    }
-}
-
-/// The crate turns a JSON error body into `Error::BadRequest(json)` and drops the status and
-/// headers; its delegate is the only place that still sees them.
-#[derive(Default)]
-pub(super) struct Capture {
-    status: Option<u16>,
-    retry_after: Option<Duration>,
-}
-
-impl common::Delegate for Capture {
-    fn http_failure(
-        &mut self,
-        response: &common::Response,
-        _error: Option<&serde_json::Value>,
-    ) -> common::Retry {
-        self.status = Some(response.status().as_u16());
-        self.retry_after = response
-            .headers()
-            .get(google_calendar3::hyper::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        // Retries are ours, with backoff, counters and a bound.
-        common::Retry::Abort
     }
 }
