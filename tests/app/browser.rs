@@ -18,7 +18,7 @@ use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 
-use crate::helpers::{spawn_app, wait_until};
+use crate::helpers::{RunningDaemon, TestApp, spawn_app, wait_until};
 use crate::web::import_archive;
 
 /// chromedriver, stopped when the test ends.
@@ -128,12 +128,27 @@ async fn browser(driver: &str) -> Client {
         .expect("a chromium session")
 }
 
-async fn screenshot(client: &Client, name: &str, width: u32) {
-    client.set_window_size(width, 900).await.unwrap();
-    let png = client.screenshot().await.unwrap();
+/// Saves what the window shows as `target/tmp/web-screenshots/{name}-{width}.png`.
+async fn save_screenshot(client: &Client, name: &str, width: u32) {
+    // Chromium sometimes answers a screenshot taken as a page settles with
+    // "aborted by navigation": the page is there, so ask again.
+    let mut png = client.screenshot().await;
+    for _ in 0..3 {
+        if png.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        png = client.screenshot().await;
+    }
+    let png = png.unwrap_or_else(|e| panic!("a screenshot of {name}: {e}"));
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(format!("{name}-{width}.png")), png).unwrap();
+}
+
+async fn screenshot(client: &Client, name: &str, width: u32) {
+    client.set_window_size(width, 900).await.unwrap();
+    save_screenshot(client, name, width).await;
     // Readable at this width: nothing wider than the window.
     let wide = client
         .execute("return document.documentElement.scrollWidth;", vec![])
@@ -156,14 +171,20 @@ async fn click(client: &Client, css: &str) {
         .unwrap();
 }
 
-#[test]
-fn a_reader_browses_the_archive_and_searches_it_in_japanese() {
-    let Some((_driver, driver_url)) = start_driver() else {
-        return;
-    };
+/// chromedriver, and a daemon serving the sample archive; `None` without a browser.
+fn the_archive_and_a_driver() -> Option<(Driver, String, TestApp, RunningDaemon)> {
+    let (driver, driver_url) = start_driver()?;
     let app = spawn_app();
     import_archive(&app);
     let daemon = app.start_daemon();
+    Some((driver, driver_url, app, daemon))
+}
+
+#[test]
+fn a_reader_browses_the_archive_and_searches_it_in_japanese() {
+    let Some((_driver, driver_url, _app, daemon)) = the_archive_and_a_driver() else {
+        return;
+    };
     let base = daemon.base_url.clone();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
@@ -299,12 +320,9 @@ async fn elements_past_the_edge(client: &Client) -> Vec<String> {
 /// 1280 px: a screenshot each, and no element wider than the window.
 #[test]
 fn every_page_fits_a_phone_and_a_desktop() {
-    let Some((_driver, driver_url)) = start_driver() else {
+    let Some((_driver, driver_url, _app, daemon)) = the_archive_and_a_driver() else {
         return;
     };
-    let app = spawn_app();
-    import_archive(&app);
-    let daemon = app.start_daemon();
     let base = daemon.base_url.clone();
     let pages = [
         ("home", "/"),
@@ -333,20 +351,7 @@ fn every_page_fits_a_phone_and_a_desktop() {
             client.set_window_size(width, 900).await.unwrap();
             for (name, path) in pages {
                 client.goto(&format!("{base}{path}")).await.unwrap();
-                // Chromium sometimes answers a screenshot taken as a page settles with
-                // "aborted by navigation": the page is there, so ask again.
-                let mut png = client.screenshot().await;
-                for _ in 0..3 {
-                    if png.is_ok() {
-                        break;
-                    }
-                    tokio::time::sleep(Duration::from_millis(300)).await;
-                    png = client.screenshot().await;
-                }
-                let png = png.unwrap_or_else(|e| panic!("a screenshot of {path}: {e}"));
-                let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
-                std::fs::create_dir_all(&dir).unwrap();
-                std::fs::write(dir.join(format!("{name}-{width}.png")), png).unwrap();
+                save_screenshot(&client, name, width).await;
                 for element in elements_past_the_edge(&client).await {
                     problems.push(format!("{path} at {width} px: {element}"));
                 }
