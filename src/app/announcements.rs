@@ -133,14 +133,10 @@ fn week_off(
         }
         .say(language),
         Status::Skipped(SkipReason::SkipDate) => Post::CompanyDayOff.say(language),
-        Status::Skipped(SkipReason::Cancelled) => {
-            match session.and_then(|s| s.notes.as_deref()).map(str::trim) {
-                Some(reason) if !reason.is_empty() => {
-                    Post::CancelledBecause { reason }.say(language)
-                }
-                _ => Post::Cancelled.say(language),
-            }
-        }
+        Status::Skipped(SkipReason::Cancelled) => match session.and_then(Session::skip_reason) {
+            Some(reason) => Post::CancelledBecause { reason }.say(language),
+            None => Post::Cancelled.say(language),
+        },
         // A closure is answered above; a held week has no note.
         Status::Skipped(SkipReason::Closure(_)) | Status::Held { .. } => String::new(),
     };

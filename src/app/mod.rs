@@ -179,6 +179,14 @@ impl Context<'_> {
         ))
     }
 
+    /// A date option for something that already happened, as typed (see
+    /// [`Context::date_option`]), checked by [`Context::past_session`].
+    pub fn past_session_option(&self, text: Option<&str>) -> Result<Option<NaiveDate>, UserError> {
+        self.date_option(text, Toward::Past)?
+            .map(|date| self.past_session(date))
+            .transpose()
+    }
+
     /// The first held session after `date`.
     pub fn next_held_after(&self, date: NaiveDate) -> Result<Occurrence, UserError> {
         let from = date.succ_opt().unwrap_or(date);
@@ -263,15 +271,12 @@ impl Context<'_> {
     /// Why a week is off, as people read it: a facilitator's skip says the reason they gave.
     pub fn skip_text(&self, date: NaiveDate, reason: &SkipReason) -> String {
         if *reason == SkipReason::Cancelled {
-            let given = self
-                .log
-                .session(&self.meeting.id, date)
-                .ok()
-                .flatten()
-                .and_then(|s| s.notes)
-                .filter(|n| !n.trim().is_empty());
-            if let Some(reason) = given {
-                return Sessions::OffCancelledBecause { reason: &reason }.say(self.language);
+            let session = self.log.session(&self.meeting.id, date).ok().flatten();
+            if let Some(reason) = session
+                .as_ref()
+                .and_then(crate::domain::log::Session::skip_reason)
+            {
+                return Sessions::OffCancelledBecause { reason }.say(self.language);
             }
         }
         match reason {

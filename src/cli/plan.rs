@@ -250,14 +250,11 @@ fn render_text(
     sessions: &[Session],
     language: Language,
 ) -> String {
-    // A facilitator's skip keeps its reason as the session's notes.
     let reason = |date: NaiveDate| {
         sessions
             .iter()
             .find(|s| s.meeting == meeting.id && s.date == date)
-            .and_then(|s| s.notes.as_deref())
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
+            .and_then(Session::skip_reason)
     };
     let rule = &meeting.rule;
     let mut text = format!("{} ({}) · {}\n", meeting.title, meeting.id, rule.timezone);

@@ -455,9 +455,7 @@ pub(crate) async fn learning_add(
             who,
             &text,
             &tags,
-            uc.date_option(date.as_deref(), Toward::Past)?
-                .map(|d| uc.past_session(d))
-                .transpose()?,
+            uc.past_session_option(date.as_deref())?,
         )
     })
     .await
@@ -490,10 +488,7 @@ pub(crate) async fn postmortem(
     let state = &ctx.data().state;
     let meeting = state.meeting_for_channel(ctx.channel_id().get());
     let found = state.with_use_case(meeting, |uc| {
-        let date = uc
-            .date_option(date.as_deref(), Toward::Past)?
-            .map(|d| uc.past_session(d))
-            .transpose()?;
+        let date = uc.past_session_option(date.as_deref())?;
         let draft = match incident.as_deref().map(str::trim) {
             Some(id) if !id.is_empty() => Some(incident_topics::postmortem_draft(uc, id)?),
             _ => None,

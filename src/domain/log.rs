@@ -491,6 +491,14 @@ impl Session {
         !self.rsvps.is_empty() || a.going + a.maybe + a.not_going > 0
     }
 
+    /// The reason a facilitator gave for skipping the session (`/skip` keeps
+    /// it as the notes of a cancelled session), when there is one.
+    pub fn skip_reason(&self) -> Option<&str> {
+        (self.reason == Some(SkipCode::Cancelled))
+            .then_some(self.notes.as_deref()?.trim())
+            .filter(|reason| !reason.is_empty())
+    }
+
     pub fn rsvp_counts(&self) -> Attendance {
         if self.rsvps.is_empty() {
             return self.attendance;
