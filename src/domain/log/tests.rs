@@ -222,7 +222,11 @@ fn a_skip_reason_is_the_notes_of_a_cancelled_session_only() {
     let date = NaiveDate::from_ymd_opt(2026, 12, 16).unwrap();
     let mut session = Session::new("weekly", date);
     session.notes = Some(" 全社オフサイトのため ".into());
-    assert_eq!(session.skip_reason(), None, "a held session's notes are notes");
+    assert_eq!(
+        session.skip_reason(),
+        None,
+        "a held session's notes are notes"
+    );
     session.status = SessionStatus::Skipped;
     session.reason = Some(SkipCode::Cancelled);
     assert_eq!(session.skip_reason(), Some("全社オフサイトのため"));
