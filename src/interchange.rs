@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::domain::actions::{Action, action_id};
 use crate::domain::incidents::Incident;
 use crate::domain::language::Language;
 use crate::domain::log::{
@@ -45,6 +46,9 @@ pub struct Document {
     /// People not in the config who joined a rotation from Discord (optional).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub people: Vec<JoinedPerson>,
+    /// Prevention actions (optional; documents before issue 25 have none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<Action>,
 }
 
 /// Why a file cannot be imported; nothing of it is stored. `Display` is
@@ -166,12 +170,13 @@ impl Document {
                     | "rosters"
                     | "incidents"
                     | "people"
+                    | "actions"
             )
         }) {
             return Err(import_error(
                 key(&shown(unknown)),
                 Say::UnknownTopField {
-                    expected: "format, sessions, postmortems, learnings, rosters, incidents, people",
+                    expected: "format, sessions, postmortems, learnings, rosters, incidents, people, actions",
                 },
             ));
         }
@@ -193,6 +198,7 @@ impl Document {
             },
             incidents: records(root.get("incidents"), "incidents")?,
             people: records(root.get("people"), "people")?,
+            actions: records(root.get("actions"), "actions")?,
         };
         document.complete_and_check(known_meetings)?;
         Ok(document)
@@ -270,7 +276,45 @@ impl Document {
                 .map_err(|problem| import_error(at(&location), problem))?;
         }
         self.check_rosters_and_people(&check_meeting)?;
+        self.complete_actions(&check_meeting)?;
         Ok(())
+    }
+
+    /// Actions: ids filled in, each checked, no two sharing an id.
+    fn complete_actions(
+        &mut self,
+        check_meeting: &dyn Fn(&str) -> Result<(), Invalid>,
+    ) -> Result<(), ImportError> {
+        let mut action_ids = Ids::default();
+        for (i, action) in self.actions.iter_mut().enumerate() {
+            let explicit = !action.id.is_empty();
+            if !explicit {
+                action.id = action_id(&action.meeting, action.created, &action.title);
+            }
+            let location = format!(
+                "actions[{i}] ({} \"{}\")",
+                shown(&action.meeting),
+                shown(&action.title)
+            );
+            check_meeting(&action.meeting)
+                .and_then(|()| action.validate())
+                .map_err(|e| import_error(at(&location), field_problem(&e)))?;
+            action_ids
+                .insert(&action.id, format!("actions[{i}]"), explicit)
+                .map_err(|problem| import_error(at(&location), problem))?;
+        }
+        Ok(())
+    }
+
+    /// The first action naming a postmortem that is neither in this document
+    /// nor known to `is_stored`: where it is, and the id it names.
+    pub fn unknown_postmortem(&self, is_stored: impl Fn(&str) -> bool) -> Option<(usize, &str)> {
+        let here: std::collections::HashSet<&str> =
+            self.postmortems.iter().map(|p| p.id.as_str()).collect();
+        self.actions.iter().enumerate().find_map(|(i, a)| {
+            let id = a.postmortem.as_deref()?;
+            (!here.contains(id) && !is_stored(id)).then_some((i, id))
+        })
     }
 
     /// Sessions: agenda ids filled in, each session checked and met once, and

@@ -230,6 +230,7 @@ fn summary(ctx: &Context, record: &Record, query: &str) -> String {
         Record::Postmortem(p) => format!("{}: {}", p.title, p.impact),
         Record::Learning(l) => l.text.clone(),
         Record::Incident(i) => i.title.clone(),
+        Record::Action(a) => super::actions::line(ctx, a),
     };
     let first = text.lines().next().unwrap_or("");
     if first.chars().count() > 120 {

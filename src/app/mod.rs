@@ -2,6 +2,7 @@
 //! that take parsed input and return a reply. No Discord types here, so the
 //! rules are tested directly; the Discord layer only translates.
 
+pub mod actions;
 pub mod agenda;
 pub mod announcements;
 pub mod calendar_feed;

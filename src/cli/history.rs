@@ -11,6 +11,7 @@ use super::log_access::LogAccess;
 use super::{CliError, Env, OutputFormat};
 use crate::domain::history::{Query, Record, RecordKind};
 use crate::messages::Message;
+use crate::messages::actions::ActionText;
 use crate::messages::cli::Cli as Say;
 use crate::messages::labels::Label;
 use crate::store::SledLog;
@@ -49,6 +50,7 @@ enum KindArg {
     Postmortem,
     Learning,
     Incident,
+    Action,
 }
 
 impl From<KindArg> for RecordKind {
@@ -59,6 +61,7 @@ impl From<KindArg> for RecordKind {
             KindArg::Postmortem => RecordKind::Postmortem,
             KindArg::Learning => RecordKind::Learning,
             KindArg::Incident => RecordKind::Incident,
+            KindArg::Action => RecordKind::Action,
         }
     }
 }
@@ -140,6 +143,11 @@ fn to_json(env: &Env, record: &Record) -> Value {
             "severity": i.severity, "labels": i.labels, "links": i.links,
             "group_key": i.group_key, "alerts": i.episodes.len(),
         }),
+        Record::Action(a) => json!({
+            "title": a.title, "owner": a.owner, "due": a.due, "status": a.status,
+            "link": a.link, "postmortem": a.postmortem, "created": a.created,
+            "closed": a.closed, "note": a.note,
+        }),
     };
     let object = value.as_object_mut().expect("built as an object above");
     object.insert("type".into(), json!(record.kind().code()));
@@ -194,6 +202,14 @@ fn to_line(env: &Env, record: &Record) -> String {
             }
             .say(language)
         }
+        Record::Action(a) => ActionText::Line {
+            title: &a.title,
+            owner: &shown(&a.owner),
+            due: a.due,
+            state: a.state(env.clock.now().date_naive()),
+            today: env.clock.now().date_naive(),
+        }
+        .say(language),
     };
     let today = env.clock.now().date_naive();
     format!(

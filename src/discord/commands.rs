@@ -96,6 +96,9 @@ pub(super) enum HistoryKindChoice {
     #[name = "incident"]
     #[name_localized("ja", "インシデント")]
     Incident,
+    #[name = "action"]
+    #[name_localized("ja", "アクション")]
+    Action,
 }
 
 /// Collect topics for the coming sessions
@@ -373,6 +376,7 @@ pub(crate) async fn history(
                 HistoryKindChoice::Postmortem => RecordKind::Postmortem,
                 HistoryKindChoice::Learning => RecordKind::Learning,
                 HistoryKindChoice::Incident => RecordKind::Incident,
+                HistoryKindChoice::Action => RecordKind::Action,
             }),
             page: page.unwrap_or(1) as usize,
         };

@@ -11,6 +11,7 @@ use memchr::memmem;
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
+use super::actions::Action;
 use super::incidents::Incident;
 use super::log::{AgendaItem, Learning, Postmortem, Session};
 
@@ -21,17 +22,19 @@ pub enum RecordKind {
     Agenda,
     Postmortem,
     Learning,
-    /// Last, so the kinds before it keep their byte in stored search keys.
+    /// After the kinds before it, which keep their byte in stored search keys.
     Incident,
+    Action,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 5] = [
+    pub const ALL: [RecordKind; 6] = [
         RecordKind::Session,
         RecordKind::Agenda,
         RecordKind::Postmortem,
         RecordKind::Learning,
         RecordKind::Incident,
+        RecordKind::Action,
     ];
 
     pub fn code(self) -> &'static str {
@@ -41,6 +44,7 @@ impl RecordKind {
             RecordKind::Postmortem => "postmortem",
             RecordKind::Learning => "learning",
             RecordKind::Incident => "incident",
+            RecordKind::Action => "action",
         }
     }
 
@@ -62,6 +66,7 @@ pub enum Record {
     Postmortem(Postmortem),
     Learning(Learning),
     Incident(Incident),
+    Action(Action),
 }
 
 impl Record {
@@ -72,6 +77,7 @@ impl Record {
             Record::Postmortem(_) => RecordKind::Postmortem,
             Record::Learning(_) => RecordKind::Learning,
             Record::Incident(_) => RecordKind::Incident,
+            Record::Action(_) => RecordKind::Action,
         }
     }
 
@@ -82,6 +88,7 @@ impl Record {
             Record::Postmortem(p) => &p.meeting,
             Record::Learning(l) => &l.meeting,
             Record::Incident(i) => &i.meeting,
+            Record::Action(a) => &a.meeting,
         }
     }
 
@@ -92,6 +99,7 @@ impl Record {
             Record::Postmortem(p) => p.date,
             Record::Learning(l) => l.date,
             Record::Incident(i) => i.date(),
+            Record::Action(a) => a.created,
         }
     }
 
@@ -102,6 +110,7 @@ impl Record {
             Record::Postmortem(p) => p.id.clone(),
             Record::Learning(l) => l.id.clone(),
             Record::Incident(i) => i.id.clone(),
+            Record::Action(a) => a.id.clone(),
         }
     }
 
@@ -175,6 +184,16 @@ fn incident_text(i: &Incident) -> String {
         .collect();
     parts.extend(annotations.into_iter().cloned());
     parts.join("\n")
+}
+
+/// An action by its title, owner, link and note.
+fn action_text(a: &Action) -> String {
+    join(&[
+        Some(&a.title),
+        Some(&a.owner),
+        a.link.as_deref(),
+        a.note.as_deref(),
+    ])
 }
 
 fn learning_text(l: &Learning) -> String {
@@ -293,6 +312,7 @@ impl IndexEntry {
             Record::Postmortem(p) => Self::of_postmortem(p),
             Record::Learning(l) => Self::of_learning(l),
             Record::Incident(i) => Self::of_incident(i),
+            Record::Action(a) => Self::of_action(a),
         }
     }
 
@@ -351,6 +371,17 @@ impl IndexEntry {
             i.id.clone(),
             Vec::new(),
             &incident_text(i),
+        )
+    }
+
+    pub fn of_action(a: &Action) -> Self {
+        Self::new(
+            RecordKind::Action,
+            &a.meeting,
+            a.created,
+            a.id.clone(),
+            Vec::new(),
+            &action_text(a),
         )
     }
 

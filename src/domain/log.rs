@@ -45,7 +45,7 @@ pub(crate) mod written_date {
 
 /// A record's date lies in [`super::date_bounds::SANE_YEARS`]: an import of year
 /// +262142 is a mistake, and every rule downstream assumes a real calendar year.
-fn check_date(date: NaiveDate) -> Result<(), Invalid> {
+pub(crate) fn check_date(date: NaiveDate) -> Result<(), Invalid> {
     super::date_bounds::check_sane_year(date)
         .map(drop)
         .map_err(|_| {
@@ -417,7 +417,11 @@ fn allowed_in(kind: TextKind, c: char) -> bool {
     !c.is_control() || (kind.multiline() && matches!(c, '\n' | '\r' | '\t'))
 }
 
-fn check_optional(kind: TextKind, field: &str, text: &Option<String>) -> Result<(), Invalid> {
+pub(crate) fn check_optional(
+    kind: TextKind,
+    field: &str,
+    text: &Option<String>,
+) -> Result<(), Invalid> {
     text.as_deref()
         .map_or(Ok(()), |t| check_field(kind, field, t))
 }

@@ -1,5 +1,6 @@
 //! Pure rules of the meeting. Nothing here does I/O or reads the clock.
 
+pub mod actions;
 pub mod date_bounds;
 pub mod date_input;
 pub mod fallback;
@@ -16,3 +17,4 @@ pub mod run_of_show;
 pub mod schedule;
 pub mod slots;
 pub mod stats;
+pub mod tracker_links;

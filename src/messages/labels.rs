@@ -52,6 +52,7 @@ impl Message for Label {
                 RecordKind::Postmortem => "ポストモーテム",
                 RecordKind::Learning => "学び",
                 RecordKind::Incident => "インシデント",
+                RecordKind::Action => "アクション",
             },
         }
         .into()
@@ -88,6 +89,7 @@ impl Message for Label {
                 RecordKind::Postmortem => "postmortem",
                 RecordKind::Learning => "learning",
                 RecordKind::Incident => "incident",
+                RecordKind::Action => "action",
             },
         }
         .into()

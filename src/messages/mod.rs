@@ -21,6 +21,7 @@
 
 use crate::domain::language::Language;
 
+pub(crate) mod actions;
 pub(crate) mod agenda;
 pub(crate) mod calendar;
 pub(crate) mod cli;
@@ -195,6 +196,12 @@ mod tests {
             labels::Label::VARIANTS,
             &labels::Label::samples(),
             labels::Label::variant,
+        );
+        check(
+            "actions",
+            actions::ActionText::VARIANTS,
+            &actions::ActionText::samples(),
+            actions::ActionText::variant,
         );
         check(
             "agenda",

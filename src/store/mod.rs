@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 
+use crate::domain::actions::Action;
 use crate::domain::history::{Query, Record};
 use crate::domain::incidents::{Episode, Group, Incident};
 use crate::domain::log::{Invalid, Learning, Postmortem, Session};
@@ -95,8 +96,33 @@ impl AlertsAbsorbed {
     }
 }
 
+/// Prevention actions, and who asked to be reminded of theirs. Every write
+/// returns only once it is durable on disk.
+pub trait ActionLog: Send + Sync {
+    /// The actions, of one meeting or all, in a stable order (by id).
+    fn actions(&self, meeting: Option<&str>) -> Result<Vec<Action>, StoreError>;
+    fn action(&self, id: &str) -> Result<Option<Action>, StoreError>;
+    /// Adds or replaces one action, checked first.
+    fn put_action(&self, action: &Action) -> Result<(), StoreError>;
+    /// Reads, changes and writes one action atomically (a tracker and a person
+    /// closing it at once see each other's change). `change` says whether it
+    /// changed anything; `NotFound` when there is no such action.
+    fn update_action(
+        &self,
+        id: &str,
+        change: &mut dyn FnMut(&mut Action) -> bool,
+    ) -> Result<(Action, bool), StoreError>;
+    /// Whether the Discord user asked for a message the day before their
+    /// actions are due (`/action remind on`).
+    fn wants_action_reminders(&self, user_id: &str) -> Result<bool, StoreError>;
+    fn set_wants_action_reminders(&self, user_id: &str, wanted: bool) -> Result<(), StoreError>;
+    /// Records that the reminder for `action_id` due on `due` went out; `true`
+    /// the first time only, so a restart never sends it twice.
+    fn action_reminder_sent(&self, action_id: &str, due: NaiveDate) -> Result<bool, StoreError>;
+}
+
 /// The session log. Every write returns only once it is durable on disk.
-pub trait SessionLog: Send + Sync {
+pub trait SessionLog: ActionLog + Send + Sync {
     fn session(&self, meeting: &str, date: NaiveDate) -> Result<Option<Session>, StoreError>;
     /// Sessions in date order, for one meeting or all.
     fn sessions(&self, meeting: Option<&str>) -> Result<Vec<Session>, StoreError>;

@@ -11,7 +11,8 @@ use std::sync::RwLock;
 
 use chrono::NaiveDate;
 
-use super::{AlertsAbsorbed, ImportSummary, SessionLog, SledLog, StoreError};
+use super::{ActionLog, AlertsAbsorbed, ImportSummary, SessionLog, SledLog, StoreError};
+use crate::domain::actions::Action;
 use crate::domain::history::{Query, Record};
 use crate::domain::incidents::{Episode, Group, Incident};
 use crate::domain::log::{Invalid, Learning, Postmortem, Session};
@@ -128,6 +129,40 @@ impl RecoverableLog {
             started.elapsed().as_millis()
         );
         true
+    }
+}
+
+impl ActionLog for RecoverableLog {
+    fn actions(&self, meeting: Option<&str>) -> Result<Vec<Action>, StoreError> {
+        self.using(|log| log.actions(meeting))
+    }
+
+    fn action(&self, id: &str) -> Result<Option<Action>, StoreError> {
+        self.using(|log| log.action(id))
+    }
+
+    fn put_action(&self, action: &Action) -> Result<(), StoreError> {
+        self.using(|log| log.put_action(action))
+    }
+
+    fn update_action(
+        &self,
+        id: &str,
+        change: &mut dyn FnMut(&mut Action) -> bool,
+    ) -> Result<(Action, bool), StoreError> {
+        self.using(|log| log.update_action(id, change))
+    }
+
+    fn wants_action_reminders(&self, user_id: &str) -> Result<bool, StoreError> {
+        self.using(|log| log.wants_action_reminders(user_id))
+    }
+
+    fn set_wants_action_reminders(&self, user_id: &str, wanted: bool) -> Result<(), StoreError> {
+        self.using(|log| log.set_wants_action_reminders(user_id, wanted))
+    }
+
+    fn action_reminder_sent(&self, action_id: &str, due: NaiveDate) -> Result<bool, StoreError> {
+        self.using(|log| log.action_reminder_sent(action_id, due))
     }
 }
 

@@ -1,5 +1,6 @@
 //! The session log on disk, in sled. One tree, keys by record type
-//! (`session/{meeting}/{date}`, `postmortem/{id}`, `learning/{id}`), JSON
+//! (`session/{meeting}/{date}`, `postmortem/{id}`, `learning/{id}`,
+//! `action/{id}`, …), JSON
 //! values. Next to each record its history search entries
 //! (`search/{newest-first date}{kind}{id}\0{meeting}`: normalised text and
 //! filter fields), written in the same batch, so the search index is never
@@ -26,6 +27,7 @@ use serde::de::DeserializeOwned;
 
 use super::search_file::{self, Generation};
 use super::{AlertsAbsorbed, ImportSummary, SessionLog, StoreError};
+use crate::domain::actions::Action;
 use crate::domain::history::{
     HistoryIndex, Hit, IndexEntry, Matcher, PairFilter, Query, Record, RecordKind, rank,
 };
@@ -62,10 +64,16 @@ const INCIDENT: &str = "incident/";
 /// `incident-group/{group}/{id}`, empty: the incidents of one alert group,
 /// so that a hook reads its group only.
 const INCIDENT_GROUP: &str = "incident-group/";
+/// `action/{id}`: a prevention action.
+const ACTION: &str = "action/";
+/// `action-reminders/{discord user id}`, empty: the owner asked for reminders.
+const ACTION_REMINDERS: &str = "action-reminders/";
+/// `action-reminded/{action id}/{due}`, empty: that reminder went out.
+const ACTION_REMINDED: &str = "action-reminded/";
 const MARKER: &str = "marker/";
 const SEARCH: &str = "search/";
 /// The prefixes of records, which search results are read from.
-const RECORDS: [&str; 4] = [SESSION, POSTMORTEM, LEARNING, INCIDENT];
+const RECORDS: [&str; 5] = [SESSION, POSTMORTEM, LEARNING, INCIDENT, ACTION];
 
 /// sled's page cache when the config does not say (`daemon.cache_mib`).
 pub const DEFAULT_CACHE_MIB: u64 = 16;
@@ -712,6 +720,7 @@ fn record_key(hit: &Hit) -> String {
         RecordKind::Postmortem => format!("{POSTMORTEM}{}", hit.id),
         RecordKind::Learning => format!("{LEARNING}{}", hit.id),
         RecordKind::Incident => incident_key(&hit.id),
+        RecordKind::Action => format!("{ACTION}{}", hit.id),
     }
 }
 
@@ -749,6 +758,7 @@ fn resolve(
             RecordKind::Postmortem => Some(Record::Postmortem(decode(&key, &bytes)?)),
             RecordKind::Learning => Some(Record::Learning(decode(&key, &bytes)?)),
             RecordKind::Incident => Some(Record::Incident(decode(&key, &bytes)?)),
+            RecordKind::Action => Some(Record::Action(decode(&key, &bytes)?)),
         };
         records.extend(record);
     }
@@ -782,6 +792,7 @@ fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError>
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(format!("record {key}: {e}")))
 }
 
+mod actions;
 mod port;
 mod search_entries;
 use search_entries::*;

@@ -79,6 +79,15 @@ pub(super) fn result_view(
             i.severity.clone().unwrap_or_default(),
             session_href(&i.meeting, i.date()),
         ),
+        Record::Action(a) => (
+            a.title.clone(),
+            crate::app::directory::display_in(
+                &endpoint.state.config.people,
+                &endpoint.state.log,
+                &a.owner,
+            ),
+            "actions".to_string(),
+        ),
     };
     let detail: String = detail.chars().take(DETAIL_CHARS).collect();
     ResultView {

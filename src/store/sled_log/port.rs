@@ -1,6 +1,7 @@
 //! The store port ([`SessionLog`]) as the sled log implements it.
 
 use super::*;
+use crate::store::ActionLog as _;
 
 impl SessionLog for SledLog {
     fn session(&self, meeting: &str, date: NaiveDate) -> Result<Option<Session>, StoreError> {
@@ -102,6 +103,21 @@ impl SessionLog for SledLog {
     }
 
     fn import(&self, document: &Document) -> Result<ImportSummary, StoreError> {
+        if let Some((i, id)) = document.unknown_postmortem(|id| {
+            self.db
+                .contains_key(format!("{POSTMORTEM}{id}"))
+                .unwrap_or(false)
+        }) {
+            return Err(StoreError::Invalid(Invalid::new(
+                format!("actions[{i}].postmortem"),
+                format!(
+                    "names the postmortem \"{id}\", which is neither in this file nor in the log; import the postmortem too, or remove the field"
+                ),
+                format!(
+                    "ポストモーテム「{id}」はこのファイルにも記録にもありません。そのポストモーテムも取り込むか、この項目を削除してください"
+                ),
+            )));
+        }
         let mut stages = ImportStages::new(self);
         for incoming in &document.sessions {
             let key = session_key(&incoming.meeting, incoming.date);
@@ -124,6 +140,9 @@ impl SessionLog for SledLog {
         }
         for learning in &document.learnings {
             stages.put(format!("{LEARNING}{}", learning.id), encode(learning)?)?;
+        }
+        for action in &document.actions {
+            stages.put(format!("{ACTION}{}", action.id), encode(action)?)?;
         }
         for incident in &document.incidents {
             stages.put(incident_key(&incident.id), encode(incident)?)?;
@@ -286,6 +305,10 @@ impl SessionLog for SledLog {
                 Some((key["roster/".len()..].to_string(), roster))
             })
             .collect();
+        let mut actions = self.actions(None)?;
+        actions.sort_by(|a, b| {
+            (&a.meeting, a.created, &a.title, &a.id).cmp(&(&b.meeting, b.created, &b.title, &b.id))
+        });
         let mut incidents = self.incidents(None)?;
         incidents.sort_by(|a, b| (&a.meeting, a.start, &a.id).cmp(&(&b.meeting, b.start, &b.id)));
         let people = self
@@ -300,6 +323,7 @@ impl SessionLog for SledLog {
             sessions: self.sessions(None)?,
             postmortems,
             learnings,
+            actions,
             ..Document::empty()
         })
     }

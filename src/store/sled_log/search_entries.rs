@@ -14,6 +14,8 @@ pub(super) fn entries_of(key: &str, bytes: &[u8]) -> Result<Vec<IndexEntry>, Sto
         )?)]
     } else if key.starts_with(LEARNING) {
         vec![IndexEntry::of_learning(&decode::<Learning>(key, bytes)?)]
+    } else if key.starts_with(ACTION) {
+        vec![IndexEntry::of_action(&decode::<Action>(key, bytes)?)]
     } else if key.starts_with(INCIDENT) {
         vec![IndexEntry::of_incident(&decode::<Incident>(key, bytes)?)]
     } else {
