@@ -271,6 +271,18 @@ fn is_mine_or<'a>(
     move |a| !mine || is_mine(a)
 }
 
+/// Open actions of the meeting whose title or id holds `partial`, as (id,
+/// line), overdue first: what `/action done` and `/action drop` offer.
+pub fn open_matching(ctx: &Context, partial: &str) -> Result<Vec<(String, String)>, UserError> {
+    let partial = partial.trim().to_lowercase();
+    let actions = ctx.log.actions(Some(&ctx.meeting.id)).said(ctx.language)?;
+    Ok(in_follow_up_order(&actions, ctx.today())
+        .into_iter()
+        .filter(|a| a.title.to_lowercase().contains(&partial) || a.id.contains(&partial))
+        .map(|a| (a.id.clone(), line(ctx, a)))
+        .collect())
+}
+
 /// `/action remind on|off`: one DM the day before each of the asker's due dates.
 pub fn set_reminders(ctx: &Context, actor: &Actor, on: bool) -> Answer {
     ctx.log

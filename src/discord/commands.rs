@@ -30,6 +30,7 @@ pub(super) fn all() -> Vec<poise::Command<Data, Error>> {
         super::rotation_commands::rotation(),
         stats(),
         calendar(),
+        super::action_commands::action(),
     ]
     .into_iter()
     .chain(super::session::commands())

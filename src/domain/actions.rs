@@ -182,7 +182,7 @@ impl Action {
             return Err(Invalid::new(
                 "link",
                 "is not a web address; write it as https://…",
-                "Web のアドレスではありません。https://… の形で書いてください",
+                "URL ではありません。https://… の形で書いてください",
             ));
         }
         check_optional(TextKind::Id, "postmortem", &self.postmortem)?;

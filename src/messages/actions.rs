@@ -116,7 +116,7 @@ impl Message for ActionText<'_> {
                 "ポストモーテム `{id}` は見つかりませんでした。/history 種類:ポストモーテム で id を確認できます"
             ),
             ActionText::BadLink { link } => format!(
-                "リンク「{link}」は Web のアドレスではありません。https://… の形で書いてください"
+                "リンク「{link}」は URL ではありません。https://… の形で書いてください"
             ),
             ActionText::DueBeforeToday { due, today } => format!(
                 "期限の{}は過ぎています。今日以降の日付にしてください",
@@ -140,7 +140,7 @@ impl Message for ActionText<'_> {
             }
             ActionText::LineId { id } => format!("id `{id}`"),
             ActionText::More { count } => format!("…ほか{count}件"),
-            ActionText::RemindersOn => "あなたが担当のアクションは、期限の前日にDMでお知らせします。止めるときは /action remind off です".into(),
+            ActionText::RemindersOn => "あなたが担当のアクションは、期限の前日にDMでお知らせします。止めるときは `/action remind off` です".into(),
             ActionText::RemindersOff => "期限前日のお知らせを止めました".into(),
             ActionText::Reminder { title, due, today, id } => format!(
                 "明日（{}）が期限の再発防止アクションがあります: 「{title}」。終わっていたら /action done id:{id} で完了にできます。間に合わなさそうなら、次の回で相談しましょう",
@@ -323,7 +323,7 @@ impl ActionText<'static> {
                 id: "act-1",
             },
             ActionText::UnknownPostmortem { id: "pm-1" },
-            ActionText::BadLink { link: "example" },
+            ActionText::BadLink { link: "障害票" },
             ActionText::DueBeforeToday {
                 due: today.pred_opt().unwrap(),
                 today,

@@ -108,6 +108,7 @@ mod tests {
         "sre",
         "db",
         "primary",
+        "GitHub",
     ];
 
     fn check<M: Message>(

@@ -5,6 +5,7 @@
     reason = "an end-to-end scenario reads top to bottom as a person would live it"
 )]
 
+mod actions;
 mod alerts;
 mod browser;
 mod calendar_feed;

@@ -1,0 +1,349 @@
+//! Prevention actions (issue 25) through the binary: `/action` against the fake
+//! Discord, and the actions' round trip through export, import and history.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID, is_ephemeral, japanese_reply};
+use crate::helpers::{TestApp, WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, stdout};
+
+use crate::fake_discord::BOT_TOKEN as TOKEN;
+const FACILITATOR_ROLE: u64 = 1_300_000_000_000_000_777;
+const SATO: u64 = 1_300_000_000_000_002_001;
+const TANAKA: u64 = 1_300_000_000_000_002_002;
+const WAIT: Duration = Duration::from_secs(10);
+/// A Wednesday morning, before the session.
+const NOW: &str = "2026-12-02T10:05:00+09:00";
+
+fn people() -> String {
+    format!(
+        "[[person]]\nname = \"sato\"\ndisplay = \"佐藤\"\ndiscord_id = \"{SATO}\"\n\n[[person]]\nname = \"tanaka\"\ndisplay = \"田中\"\ndiscord_id = \"{TANAKA}\"\n"
+    )
+}
+
+fn app_with_discord(fake: &FakeDiscord) -> TestApp {
+    spawn_app_with(&format!(
+        "{}{WEEKLY_MEETING}\n{}\n[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"{FACILITATOR_ROLE}\"\napi_base_url = \"{}\"\n",
+        daemon_section(""),
+        people(),
+        fake.base_url()
+    ))
+}
+
+fn action(fake: &FakeDiscord, sub: &str, options: Value, user: u64, roles: &[u64]) -> Value {
+    let id = fake.send_slash_command(
+        "action",
+        json!([{"name": sub, "type": 1, "options": options}]),
+        user,
+        roles,
+    );
+    fake.wait_for_callback(id, WAIT)
+}
+
+fn exported(app: &TestApp) -> Value {
+    let out = app.run(&["export"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+#[test]
+fn actions_are_added_listed_and_closed_from_discord_by_their_owner_or_a_facilitator() {
+    let fake = FakeDiscord::start();
+    let app = app_with_discord(&fake);
+    let mut daemon = app.start_daemon_with_env(&[
+        ("TEST_DISCORD_TOKEN", TOKEN),
+        ("WEEKLY_POSTMORTEM_NOW", NOW),
+    ]);
+    fake.wait_until_ready(WAIT);
+    let registered = fake
+        .registered_commands()
+        .into_iter()
+        .find(|c| c["name"] == "action")
+        .expect("/action is registered");
+    let subcommands: Vec<&str> = registered["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(subcommands, ["add", "done", "drop", "list", "remind"]);
+
+    let added = action(
+        &fake,
+        "add",
+        json!([
+            {"name": "title", "type": 3, "value": "決済APIのタイムアウトを見直す"},
+            {"name": "due", "type": 3, "value": "12/24"},
+            {"name": "link", "type": 3, "value": "https://github.com/acme/pay/issues/7"},
+        ]),
+        SATO,
+        &[],
+    );
+    let text = japanese_reply(&added);
+    assert!(!is_ephemeral(&added));
+    assert!(
+        text.contains(
+            "「決済APIのタイムアウトを見直す」を登録しました（担当: 佐藤、期限 12月24日(木)）"
+        ),
+        "{text}"
+    );
+    let refused = action(
+        &fake,
+        "add",
+        json!([
+            {"name": "title", "type": 3, "value": "手順書を直す"},
+            {"name": "due", "type": 3, "value": "2026-11-30"},
+        ]),
+        SATO,
+        &[],
+    );
+    assert!(is_ephemeral(&refused));
+    assert!(
+        japanese_reply(&refused).contains("過ぎています"),
+        "{refused}"
+    );
+    action(
+        &fake,
+        "add",
+        json!([
+            {"name": "title", "type": 3, "value": "手順書を直す"},
+            {"name": "owner_name", "type": 3, "value": "山本（経理部）"},
+        ]),
+        TANAKA,
+        &[],
+    );
+
+    let listed = action(&fake, "list", json!([]), TANAKA, &[]);
+    assert!(is_ephemeral(&listed));
+    let list = japanese_reply(&listed);
+    assert!(list.starts_with("未完了のアクション（2件）:"), "{list}");
+    assert!(
+        list.contains("- 「決済APIのタイムアウトを見直す」 担当: 佐藤、期限 12月24日(木)"),
+        "{list}"
+    );
+    assert!(
+        list.contains("- 「手順書を直す」 担当: 山本（経理部）、期限なし"),
+        "{list}"
+    );
+    let mine = japanese_reply(&action(
+        &fake,
+        "list",
+        json!([{"name": "mine", "type": 5, "value": true}]),
+        SATO,
+        &[],
+    ));
+    assert!(
+        mine.starts_with("あなたが担当の未完了のアクション（1件）:"),
+        "{mine}"
+    );
+
+    // The id is offered while typing, by title.
+    let typed = fake.send_autocomplete(
+        "action",
+        json!([{"name": "done", "type": 1, "options": [
+            {"name": "id", "type": 3, "value": "決済", "focused": true}
+        ]}]),
+        SATO,
+        &[],
+    );
+    let choices = fake.wait_for_callback(typed, WAIT)["data"]["choices"].clone();
+    assert_eq!(choices.as_array().unwrap().len(), 1, "{choices}");
+    let id = choices[0]["value"].as_str().unwrap().to_string();
+    assert!(
+        choices[0]["name"].as_str().unwrap().contains("佐藤"),
+        "{choices}"
+    );
+
+    let not_theirs = action(
+        &fake,
+        "done",
+        json!([{"name": "id", "type": 3, "value": id}]),
+        TANAKA,
+        &[],
+    );
+    assert!(is_ephemeral(&not_theirs));
+    assert!(
+        japanese_reply(&not_theirs).contains("担当の佐藤さんとファシリテーター"),
+        "{not_theirs}"
+    );
+    let done = action(
+        &fake,
+        "done",
+        json!([{"name": "id", "type": 3, "value": id}]),
+        SATO,
+        &[],
+    );
+    assert!(japanese_reply(&done).contains("完了にしました"), "{done}");
+    let other = exported_while_running(&app)["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "手順書を直す")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dropped = action(
+        &fake,
+        "drop",
+        json!([{"name": "id", "type": 3, "value": other}, {"name": "reason", "type": 3, "value": "手順書ごと廃止"}]),
+        SATO,
+        &[FACILITATOR_ROLE],
+    );
+    assert!(
+        japanese_reply(&dropped).contains("取り下げました（理由: 手順書ごと廃止）"),
+        "{dropped}"
+    );
+    let everything = japanese_reply(&action(
+        &fake,
+        "list",
+        json!([{"name": "all", "type": 5, "value": true}]),
+        TANAKA,
+        &[],
+    ));
+    assert!(
+        everything.contains("（完了）") && everything.contains("（取り下げ）"),
+        "{everything}"
+    );
+
+    let reminders = action(
+        &fake,
+        "remind",
+        json!([{"name": "setting", "type": 4, "value": 0}]),
+        SATO,
+        &[],
+    );
+    assert!(is_ephemeral(&reminders));
+    assert!(
+        japanese_reply(&reminders).contains("期限の前日にDMで"),
+        "{reminders}"
+    );
+    daemon.terminate();
+
+    let document = exported(&app);
+    let actions = document["actions"].as_array().unwrap();
+    let done = actions.iter().find(|a| a["status"] == "done").unwrap();
+    assert_eq!(done["owner"], "sato");
+    assert_eq!(done["owner_id"], SATO.to_string());
+    assert_eq!(done["due"], "2026-12-24");
+    assert_eq!(done["created"], "2026-12-02");
+    assert_eq!(done["closed"], "2026-12-02");
+    let dropped = actions.iter().find(|a| a["status"] == "dropped").unwrap();
+    assert_eq!(dropped["owner"], "山本（経理部）");
+    assert_eq!(dropped["note"], "手順書ごと廃止");
+}
+
+fn exported_while_running(app: &TestApp) -> Value {
+    exported(app)
+}
+
+#[test]
+fn actions_round_trip_through_export_and_import_and_are_found_by_history() {
+    let app = spawn_app_with(&format!(
+        "{}{WEEKLY_MEETING}\n{}",
+        daemon_section(""),
+        people()
+    ));
+    let document = json!({
+        "format": "weekly-postmortem/v1",
+        "postmortems": [{"id": "pm-pay", "meeting": "weekly", "date": "2026-11-25", "title": "決済APIの遅延"}],
+        "actions": [
+            {"meeting": "weekly", "title": "タイムアウトを見直す", "owner": "sato", "due": "2026-12-24",
+             "postmortem": "pm-pay", "created": "2026-11-25"},
+            {"id": "act-dash", "meeting": "weekly", "title": "ダッシュボードに遅延のグラフを足す", "owner": "山本",
+             "status": "done", "created": "2026-11-25", "closed": "2026-11-30",
+             "link": "https://acme.backlog.jp/view/SRE-4"}
+        ]
+    });
+    std::fs::create_dir_all(app.state_dir()).unwrap();
+    let file = app.state_dir().join("in.json");
+    std::fs::write(&file, document.to_string()).unwrap();
+    let out = app.run(&["import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let back = exported(&app);
+    assert_eq!(back["actions"].as_array().unwrap().len(), 2, "{back}");
+    let derived = back["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "タイムアウトを見直す")
+        .unwrap();
+    assert!(
+        derived["id"].as_str().unwrap().starts_with("act-"),
+        "{derived}"
+    );
+    assert_eq!(derived["postmortem"], "pm-pay");
+
+    let found = app.json(&[
+        "history",
+        "遅延のグラフ",
+        "--kind",
+        "action",
+        "--format",
+        "json",
+    ]);
+    let hits = found.as_array().unwrap();
+    assert_eq!(hits.len(), 1, "{found}");
+    assert_eq!(hits[0]["type"], "action");
+    assert_eq!(hits[0]["status"], "done");
+    let text = stdout(&app.run(&["history", "タイムアウト", "--kind", "action"]));
+    assert!(
+        text.contains("「タイムアウトを見直す」 担当: 佐藤、期限 12月24日(木)"),
+        "{text}"
+    );
+    assert!(!text.contains("2026-12-24"), "{text}");
+
+    // An action naming a postmortem nobody has: nothing of the file is stored.
+    let unknown = json!({
+        "format": "weekly-postmortem/v1",
+        "learnings": [{"meeting": "weekly", "date": "2026-11-25", "text": "新しい学び"}],
+        "actions": [{"meeting": "weekly", "title": "x", "owner": "sato", "created": "2026-11-25", "postmortem": "pm-nope"}]
+    });
+    std::fs::write(&file, unknown.to_string()).unwrap();
+    let out = app.run(&["import", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let error = stderr(&out);
+    assert!(
+        error.contains("actions[0].postmortem") && error.contains("pm-nope"),
+        "{error}"
+    );
+    assert_eq!(exported(&app)["actions"].as_array().unwrap().len(), 2);
+    assert!(
+        exported(&app)
+            .get("learnings")
+            .is_none_or(|l| l.as_array().unwrap().is_empty())
+    );
+
+    for (bad, expected) in [
+        (
+            json!({"meeting": "weekly", "title": "x", "owner": "sato", "created": "2026-11-25", "due": "2026-12-4"}),
+            "YYYY-MM-DD",
+        ),
+        (
+            json!({"meeting": "weekly", "title": "x", "owner": "sato", "created": "2026-11-25", "status": "done"}),
+            "closed",
+        ),
+        (
+            json!({"meeting": "weekly", "title": "x", "owner": "sato", "created": "2026-11-25", "link": "ftp://x"}),
+            "link",
+        ),
+        (
+            json!({"meeting": "nope", "title": "x", "owner": "sato", "created": "2026-11-25"}),
+            "nope",
+        ),
+    ] {
+        std::fs::write(
+            &file,
+            json!({"format": "weekly-postmortem/v1", "actions": [bad]}).to_string(),
+        )
+        .unwrap();
+        let out = app.run(&["import", file.to_str().unwrap()]);
+        assert!(!out.status.success());
+        let error = stderr(&out);
+        assert!(
+            error.contains("actions[0]") && error.contains(expected),
+            "{expected}: {error}"
+        );
+    }
+}
