@@ -128,6 +128,9 @@ pub(crate) enum EventAction {
     Delete(u64),
 }
 
+/// The most characters one chat message holds (Discord's limit).
+pub(crate) const MAX_MESSAGE_CHARS: usize = 2000;
+
 /// The chat service, as the jobs see it.
 pub(crate) trait ChatPort: Send + Sync + 'static {
     /// Posts `message` to `channel`. `key` names the message for good: the

@@ -2,6 +2,7 @@
 //! own reminders. Anyone may add; the owner and facilitators may close.
 
 use super::{Actor, Answer, Context, Reply, Said, UserError, directory};
+use crate::chat::{CUSTOM_ID_PREFIX, ChatButton};
 use crate::domain::actions::{
     Action, ActionState, ActionStatus, action_id, in_follow_up_order, is_web_link,
 };
@@ -296,6 +297,86 @@ pub fn set_reminders(ctx: &Context, actor: &Actor, on: bool) -> Answer {
         }
         .say(ctx.language),
     ))
+}
+
+/// Titles of the meeting's actions marked done on `date`: what the
+/// session's summary lists.
+pub fn done_on(ctx: &Context, date: chrono::NaiveDate) -> Result<Vec<String>, UserError> {
+    let actions = ctx.log.actions(Some(&ctx.meeting.id)).said(ctx.language)?;
+    Ok(actions
+        .into_iter()
+        .filter(|a| a.status == ActionStatus::Done && a.closed == Some(date))
+        .map(|a| a.title)
+        .collect())
+}
+
+/// The buttons of the run-of-show's follow-up: one per action, up to this many.
+const FOLLOW_UP_BUTTONS: usize = 5;
+/// Lines of the follow-up; more are counted, `/action list` shows them.
+const FOLLOW_UP_LINES: usize = 8;
+/// Room kept for the "… and N more" line.
+const MORE_LINE_CHARS: usize = 20;
+
+/// The custom id of 「完了: …」 under the run-of-show.
+pub fn done_button_id(meeting: &str, id: &str) -> String {
+    format!("{CUSTOM_ID_PREFIX}action:{meeting}:done:{id}")
+}
+
+/// The inverse of [`done_button_id`]: the meeting and the action's id.
+pub fn parse_done_button(custom_id: &str) -> Option<(&str, &str)> {
+    let rest = custom_id
+        .strip_prefix(CUSTOM_ID_PREFIX)?
+        .strip_prefix("action:")?;
+    let (meeting, id) = rest.split_once(":done:")?;
+    Some((meeting, id))
+}
+
+/// The run-of-show's 「再発防止アクション」 for the session of `date` in at
+/// most `budget` characters (the run-of-show is one Discord message): the
+/// section's text, and a 「完了」 button for each of the first actions.
+pub fn follow_up(
+    ctx: &Context,
+    date: chrono::NaiveDate,
+    budget: usize,
+) -> Result<(String, Vec<ChatButton>), UserError> {
+    let actions = ctx.log.actions(Some(&ctx.meeting.id)).said(ctx.language)?;
+    let due = crate::domain::actions::to_follow_up(&actions, &ctx.meeting.id, date);
+    let mut room = budget.saturating_sub(
+        ActionText::FollowUpHeading
+            .say(ctx.language)
+            .chars()
+            .count()
+            + MORE_LINE_CHARS,
+    );
+    let mut lines: Vec<String> = Vec::new();
+    for action in due.iter().take(FOLLOW_UP_LINES) {
+        let text = match &action.link {
+            // In angle brackets: Discord shows the link without a preview.
+            Some(link) => format!("{} <{link}>", line(ctx, action)),
+            None => line(ctx, action),
+        };
+        let cost = text.chars().count() + 3;
+        if cost > room {
+            break;
+        }
+        room -= cost;
+        lines.push(text);
+    }
+    let text =
+        crate::messages::actions::follow_up_section(&lines, due.len() - lines.len(), ctx.language);
+    let buttons = due
+        .iter()
+        .take(FOLLOW_UP_BUTTONS)
+        .map(|a| ChatButton {
+            custom_id: done_button_id(&ctx.meeting.id, &a.id),
+            // Discord caps a button's label at 80 characters.
+            label: ActionText::MarkDoneButton {
+                title: &a.title.chars().take(60).collect::<String>(),
+            }
+            .say(ctx.language),
+        })
+        .collect();
+    Ok((text, buttons))
 }
 
 /// How many of the meeting's actions the day's announcement counts: overdue,

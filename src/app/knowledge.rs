@@ -90,8 +90,12 @@ pub struct PostmortemForm {
 }
 
 /// The author is recorded as a responder: the template asks how people
-/// recovered, never who caused it.
-pub fn add_postmortem(ctx: &Context, actor: &Actor, form: PostmortemForm) -> Answer {
+/// recovered, never who caused it. Answers with the reply and the new id.
+pub fn add_postmortem(
+    ctx: &Context,
+    actor: &Actor,
+    form: PostmortemForm,
+) -> Result<(Reply, String), UserError> {
     let date = session_date(ctx, form.date)?;
     let postmortem = Postmortem {
         id: postmortem_id(&ctx.meeting.id, date, &form.title),
@@ -110,13 +114,16 @@ pub fn add_postmortem(ctx: &Context, actor: &Actor, form: PostmortemForm) -> Ans
         .validate()
         .map_err(|e| UserError(e.say(ctx.language)))?;
     ctx.log.put_postmortem(&postmortem).said(ctx.language)?;
-    Ok(Reply::public(
-        Knowledge::PostmortemRecorded {
-            title: &postmortem.title,
-            date,
-            id: &postmortem.id,
-        }
-        .say(ctx.language),
+    Ok((
+        Reply::public(
+            Knowledge::PostmortemRecorded {
+                title: &postmortem.title,
+                date,
+                id: &postmortem.id,
+            }
+            .say(ctx.language),
+        ),
+        postmortem.id,
     ))
 }
 
@@ -258,7 +265,7 @@ mod tests {
             prevention: "期限の監視を追加".into(),
             date: None,
         };
-        let reply = add_postmortem(&ctx, &person("7"), form).unwrap();
+        let (reply, _) = add_postmortem(&ctx, &person("7"), form).unwrap();
         assert!(
             reply.text.contains("Dec 2 (Wed)"),
             "latest held session: {}",

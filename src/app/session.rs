@@ -238,6 +238,13 @@ pub(crate) fn plan_start(
     let label = session_label(&occurrence, uc.language);
     let date = occurrence.date;
     let text = run_of_show(&label, &plan, &occurrence.start, uc.language);
+    // It opens with the prevention actions to follow up, after its heading.
+    let budget = crate::chat::MAX_MESSAGE_CHARS.saturating_sub(text.chars().count() + 2);
+    let (follow_up, done_buttons) = super::actions::follow_up(uc, date, budget)?;
+    let text = match text.split_once('\n') {
+        Some((heading, rest)) => format!("{heading}\n{follow_up}\n\n{rest}"),
+        None => format!("{text}\n{follow_up}"),
+    };
     let button = |action: &str, label: SessionText| ChatButton {
         custom_id: button_id(&uc.meeting.id, date, action),
         label: label.say(uc.language),
@@ -263,7 +270,10 @@ pub(crate) fn plan_start(
                 button("next", SessionText::NextButton),
                 button("extend", SessionText::ExtendButton),
                 button("learning", SessionText::LearningButton),
-            ],
+            ]
+            .into_iter()
+            .chain(done_buttons)
+            .collect(),
         },
     }))
 }

@@ -36,6 +36,7 @@ fn summary_text(uc: &Context, date: NaiveDate, live: &LiveSession) -> Result<Str
     let session = uc.log.session(&uc.meeting.id, date).said(uc.language)?;
     let plan = plan_of(uc, session.as_ref(), Some(live));
     let covered = plan.covered(live.current);
+    let actions_done = super::actions::done_on(uc, date)?;
     let next = match occurrences.iter().find(|o| o.date > date && o.is_held()) {
         Some(o) => {
             let facilitator = uc
@@ -62,6 +63,7 @@ fn summary_text(uc: &Context, date: NaiveDate, live: &LiveSession) -> Result<Str
                 .filter(|i| !i.id.is_empty())
                 .map(|i| i.title.clone())
                 .collect(),
+            actions_done,
             present: session.and_then(|s| s.attendance.present),
             next,
         },

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use tokio::sync::watch;
 
 use super::metrics::Metrics;
-use super::{Answer, Context};
+use super::{Context, UserError};
 use crate::clock::Clock;
 use crate::config::{Config, Meeting};
 use crate::domain::holidays::JapaneseHolidays;
@@ -277,12 +277,12 @@ impl AppState {
     }
 
     /// Runs a use case that may write; a successful answer notifies `writes`.
-    pub fn answer(
+    pub fn answer<T>(
         &self,
         meeting: &Meeting,
         writes: Option<Change>,
-        use_case: impl FnOnce(&Context) -> Answer,
-    ) -> Answer {
+        use_case: impl FnOnce(&Context) -> Result<T, UserError>,
+    ) -> Result<T, UserError> {
         let answer = self.with_use_case(meeting, use_case);
         if let (Some(kind), Ok(_)) = (writes, &answer) {
             self.changed(kind);

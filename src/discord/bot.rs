@@ -111,7 +111,9 @@ async fn on_event(
         serenity::Interaction::Component(click)
             if click.data.custom_id.starts_with(CUSTOM_ID_PREFIX) =>
         {
-            if super::session::on_click(framework.serenity_context, state, click).await? {
+            if super::session::on_click(framework.serenity_context, state, click).await?
+                || super::action_buttons::on_click(framework.serenity_context, state, click).await?
+            {
                 return Ok(());
             }
             let answer = if let Some(incident) = parse_present_button(&click.data.custom_id) {
@@ -146,7 +148,10 @@ async fn on_event(
         serenity::Interaction::Modal(submit)
             if submit.data.custom_id.starts_with(CUSTOM_ID_PREFIX) =>
         {
-            if super::session::on_modal(framework.serenity_context, state, submit).await? {
+            if super::session::on_modal(framework.serenity_context, state, submit).await?
+                || super::action_buttons::on_modal(framework.serenity_context, state, submit)
+                    .await?
+            {
                 return Ok(());
             }
             let worker = state.clone();
@@ -155,11 +160,23 @@ async fn on_event(
                 tokio::task::spawn_blocking(move || postmortem_submitted(&worker, &submitted))
                     .await?;
             let response = match answer {
-                Ok(reply) => serenity::CreateInteractionResponse::Message(
+                // 「アクションを追加」: the prevention it decided, as actions with owners.
+                Ok((reply, meeting, postmortem)) => serenity::CreateInteractionResponse::Message(
                     serenity::CreateInteractionResponseMessage::new()
                         .content(reply.text)
                         .ephemeral(reply.ephemeral)
-                        .allowed_mentions(serenity::CreateAllowedMentions::new()),
+                        .allowed_mentions(serenity::CreateAllowedMentions::new())
+                        .components(vec![serenity::CreateActionRow::Buttons(vec![
+                            serenity::CreateButton::new(super::action_buttons::add_button_id(
+                                &meeting,
+                                &postmortem,
+                            ))
+                            .label(
+                                crate::messages::actions::ActionText::AddButton
+                                    .say(state.config.daemon.language),
+                            )
+                            .style(serenity::ButtonStyle::Secondary),
+                        ])]),
                 ),
                 Err(e) => ephemeral_reply(e.0),
             };
@@ -194,7 +211,11 @@ async fn present_clicked(
     .await?)
 }
 
-fn postmortem_submitted(state: &AppState, submit: &serenity::ModalInteraction) -> Answer {
+/// The postmortem form, recorded: the reply, its meeting and the new id.
+fn postmortem_submitted(
+    state: &AppState,
+    submit: &serenity::ModalInteraction,
+) -> Result<(crate::app::Reply, String, String), UserError> {
     let language = state.config.daemon.language;
     let rest = submit
         .data
@@ -229,7 +250,8 @@ fn postmortem_submitted(state: &AppState, submit: &serenity::ModalInteraction) -
         date,
     };
     let who = actor(state, meeting, &submit.user, submit.member.as_ref());
-    state.answer(meeting, Some(Change::Knowledge), |ctx| {
+    let (reply, id) = state.answer(meeting, Some(Change::Knowledge), |ctx| {
         add_postmortem(ctx, &who, form)
-    })
+    })?;
+    Ok((reply, meeting.id.clone(), id))
 }

@@ -381,8 +381,11 @@ pub(super) fn modal_value<'a>(
 /// Discord's limits, checked here so that a mistake is a clear error and not a 400.
 fn check_message(content: &str, buttons: &[ChatButton]) -> anyhow::Result<()> {
     let chars = content.chars().count();
-    if chars > 2000 {
-        bail!("a Discord message holds at most 2000 characters, this one has {chars}");
+    if chars > crate::chat::MAX_MESSAGE_CHARS {
+        bail!(
+            "a Discord message holds at most {} characters, this one has {chars}",
+            crate::chat::MAX_MESSAGE_CHARS
+        );
     }
     if buttons.len() > 25 {
         bail!(

@@ -1,6 +1,7 @@
 //! The Discord adapter: the bot (slash commands, buttons, modals) and the
 //! chat port the daemon's jobs post through. It translates; it decides nothing.
 
+mod action_buttons;
 mod action_commands;
 pub(crate) mod bot;
 pub(crate) mod chat;

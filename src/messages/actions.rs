@@ -45,7 +45,7 @@ catalogue! {
         FieldTitle,
         FieldOwner,
         FieldDue,
-        MarkDoneButton,
+        MarkDoneButton { title: &'a str },
     }
 }
 
@@ -146,7 +146,7 @@ impl Message for ActionText<'_> {
                 "明日（{}）が期限の再発防止アクションがあります: 「{title}」。終わっていたら /action done id:{id} で完了にできます。間に合わなさそうなら、次の回で相談しましょう",
                 day_seen(due, today, Language::Ja)
             ),
-            ActionText::FollowUpHeading => "再発防止アクション".into(),
+            ActionText::FollowUpHeading => "▶ 再発防止アクション（期限切れと今週が期限のもの）".into(),
             ActionText::FollowUpNone => "期限切れや今週が期限のアクションはありません".into(),
             ActionText::FollowUpCount { overdue, due_soon } => match (overdue, due_soon) {
                 (0, n) => format!("今週が期限の再発防止アクションが{n}件あります"),
@@ -155,7 +155,7 @@ impl Message for ActionText<'_> {
                     "期限を過ぎた再発防止アクションが{o}件、今週が期限のものが{n}件あります"
                 ),
             },
-            ActionText::ClosedDuringSession => "この回で完了したアクション".into(),
+            ActionText::ClosedDuringSession => "この回で完了したアクション:".into(),
             ActionText::ClosedBy { tracker } => format!("{tracker} で完了"),
             ActionText::State { state } => match state {
                 ActionState::Open => "未完了",
@@ -169,7 +169,7 @@ impl Message for ActionText<'_> {
             ActionText::FieldTitle => "やること".into(),
             ActionText::FieldOwner => "担当（空欄ならあなた）".into(),
             ActionText::FieldDue => "期限（12/24、来週 など。空欄なら期限なし）".into(),
-            ActionText::MarkDoneButton => "完了にする".into(),
+            ActionText::MarkDoneButton { title } => format!("完了: {title}"),
         }
     }
 
@@ -257,7 +257,9 @@ impl Message for ActionText<'_> {
                 "A prevention action of yours is due tomorrow ({}): \"{title}\". If it is done, /action done id:{id} closes it. If it will take longer, let's talk about it at the next session",
                 day_seen(due, today, Language::En)
             ),
-            ActionText::FollowUpHeading => "Prevention actions".into(),
+            ActionText::FollowUpHeading => {
+                "▶ Prevention actions (overdue and due this week)".into()
+            }
             ActionText::FollowUpNone => "No action is overdue or due this week".into(),
             ActionText::FollowUpCount { overdue, due_soon } => match (overdue, due_soon) {
                 (0, n) => format!("{n} prevention action(s) due this week"),
@@ -266,7 +268,7 @@ impl Message for ActionText<'_> {
                     format!("{o} prevention action(s) past their due date, {n} due this week")
                 }
             },
-            ActionText::ClosedDuringSession => "Actions done during this session".into(),
+            ActionText::ClosedDuringSession => "Actions done during this session:".into(),
             ActionText::ClosedBy { tracker } => format!("done in {tracker}"),
             ActionText::State { state } => match state {
                 ActionState::Open => "open",
@@ -280,9 +282,23 @@ impl Message for ActionText<'_> {
             ActionText::FieldTitle => "What to do".into(),
             ActionText::FieldOwner => "Owner (empty: you)".into(),
             ActionText::FieldDue => "Due (12/24, next week…; empty: none)".into(),
-            ActionText::MarkDoneButton => "Mark done".into(),
+            ActionText::MarkDoneButton { title } => format!("Done: {title}"),
         }
     }
+}
+
+/// The follow-up section of the run-of-show: its heading and one line per
+/// action (with its link, which Discord does not unfurl), or that there are none.
+pub(crate) fn follow_up_section(lines: &[String], more: usize, language: Language) -> String {
+    let mut out = vec![ActionText::FollowUpHeading.say(language)];
+    if lines.is_empty() {
+        out.push(ActionText::FollowUpNone.say(language));
+    }
+    out.extend(lines.iter().map(|l| format!("- {l}")));
+    if more > 0 {
+        out.push(ActionText::More { count: more }.say(language));
+    }
+    out.join("\n")
 }
 
 #[cfg(test)]
@@ -351,7 +367,9 @@ impl ActionText<'static> {
             ActionText::FieldTitle,
             ActionText::FieldOwner,
             ActionText::FieldDue,
-            ActionText::MarkDoneButton,
+            ActionText::MarkDoneButton {
+                title: "監視のしきい値を見直す",
+            },
         ];
         for (mine, all) in [(false, false), (true, false), (false, true), (true, true)] {
             samples.push(ActionText::ListHeader {

@@ -273,6 +273,8 @@ pub(crate) struct Summary<'a> {
     pub covered: Vec<String>,
     pub learnings: Vec<String>,
     pub not_covered: Vec<String>,
+    /// Prevention actions marked done on the session's day.
+    pub actions_done: Vec<String>,
     pub present: Option<u32>,
     /// The next session's label and its facilitator as shown.
     pub next: Option<(String, Option<String>)>,
@@ -282,17 +284,20 @@ pub(crate) struct Summary<'a> {
 /// message (2,000 characters) and the session's notes (4,000).
 /// Three full lists of cut lines stay under 1,600 characters.
 const LIST_LINES: usize = 8;
+/// Actions done in the session: a fourth, shorter list, so the worst case
+/// still fits one message.
+const ACTION_LINES: usize = 4;
 const LINE_CHARS: usize = 60;
 
 /// The summary as posted and kept as the session's notes.
 pub(crate) fn summary(s: &Summary<'_>, language: Language) -> String {
-    let list = |lines: &[String]| -> Vec<String> {
+    let list_of = |lines: &[String], limit: usize| -> Vec<String> {
         if lines.is_empty() {
             return vec![SessionText::SummaryNone.say(language)];
         }
         let mut shown: Vec<String> = lines
             .iter()
-            .take(LIST_LINES)
+            .take(limit)
             .map(|line| {
                 let mut cut: String = line.chars().take(LINE_CHARS).collect();
                 if cut.len() < line.len() {
@@ -301,16 +306,17 @@ pub(crate) fn summary(s: &Summary<'_>, language: Language) -> String {
                 format!("- {}", cut.replace('\n', " "))
             })
             .collect();
-        if lines.len() > LIST_LINES {
+        if lines.len() > limit {
             shown.push(
                 SessionText::SummaryMore {
-                    count: lines.len() - LIST_LINES,
+                    count: lines.len() - limit,
                 }
                 .say(language),
             );
         }
         shown
     };
+    let list = |lines: &[String]| list_of(lines, LIST_LINES);
     let mut out = vec![
         SessionText::SummaryHeading { session: s.session }.say(language),
         SessionText::SummaryCovered.say(language),
@@ -325,6 +331,11 @@ pub(crate) fn summary(s: &Summary<'_>, language: Language) -> String {
     out.extend(list(&s.learnings));
     out.push(SessionText::SummaryNotCovered.say(language));
     out.extend(list(&s.not_covered));
+    if !s.actions_done.is_empty() {
+        use super::actions::ActionText;
+        out.push(ActionText::ClosedDuringSession.say(language));
+        out.extend(list_of(&s.actions_done, ACTION_LINES));
+    }
     out.push(SessionText::SummaryHeadCount { present: s.present }.say(language));
     out.push(match &s.next {
         Some((session, facilitator)) => SessionText::SummaryNext {
@@ -508,6 +519,7 @@ mod tests {
             covered: vec!["決済APIの全断".into()],
             learnings: (0..10).map(|i| format!("学び{i}")).chain([long]).collect(),
             not_covered: Vec::new(),
+            actions_done: Vec::new(),
             present: Some(7),
             next: Some(("第13回（12月9日(水)）".into(), Some("sato".into()))),
         };
@@ -531,7 +543,8 @@ mod tests {
                 session: s.session,
                 covered: full.clone(),
                 learnings: full.clone(),
-                not_covered: full,
+                not_covered: full.clone(),
+                actions_done: full,
                 present: None,
                 next: s.next.clone(),
             },

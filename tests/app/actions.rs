@@ -347,3 +347,137 @@ fn actions_round_trip_through_export_and_import_and_are_found_by_history() {
         );
     }
 }
+
+/// Actions imported before the day: one overdue, one due this week, one later.
+fn seed_actions(app: &TestApp) {
+    let document = json!({
+        "format": "weekly-postmortem/v1",
+        "postmortems": [{"id": "pm-pay", "meeting": "weekly", "date": "2026-11-18", "title": "決済APIの遅延"}],
+        "actions": [
+            {"id": "act-overdue", "meeting": "weekly", "title": "タイムアウトを見直す", "owner": "sato",
+             "owner_id": SATO.to_string(), "due": "2026-11-30", "postmortem": "pm-pay", "created": "2026-11-18"},
+            {"id": "act-soon", "meeting": "weekly", "title": "遅延のグラフを足す", "owner": "tanaka",
+             "due": "2026-12-04", "created": "2026-11-25", "link": "https://github.com/acme/pay/issues/9"},
+            {"id": "act-later", "meeting": "weekly", "title": "手順書を直す", "owner": "tanaka",
+             "due": "2026-12-20", "created": "2026-11-25"}
+        ]
+    });
+    std::fs::create_dir_all(app.state_dir()).unwrap();
+    let file = app.state_dir().join("seed.json");
+    std::fs::write(&file, document.to_string()).unwrap();
+    let out = app.run(&["import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+fn buttons(message: &Value) -> Vec<(String, String)> {
+    message["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().into_iter().flatten())
+        .map(|b| {
+            (
+                b["custom_id"].as_str().unwrap().to_string(),
+                b["label"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_session_follows_up_overdue_and_due_actions_and_its_summary_lists_those_done() {
+    let fake = FakeDiscord::start();
+    let app = app_with_discord(&fake);
+    seed_actions(&app);
+    let mut daemon = app.start_daemon_with_env(&[
+        ("TEST_DISCORD_TOKEN", TOKEN),
+        ("WEEKLY_POSTMORTEM_NOW", NOW),
+    ]);
+    fake.wait_until_ready(WAIT);
+    let announced = fake.wait_for_messages(TEXT_CHANNEL_ID, 1, WAIT);
+    let announcement = announced[0]["content"].as_str().unwrap();
+    assert!(
+        announcement.contains("期限を過ぎた再発防止アクションが1件、今週が期限のものが1件あります"),
+        "{announcement}"
+    );
+    assert!(
+        !announcement.contains("タイムアウト") && !announcement.contains("佐藤"),
+        "a count, no names: {announcement}"
+    );
+    crate::helpers::wait_until("the announcement recorded", WAIT, || {
+        app.daemon_log().contains("posted reminder")
+    });
+
+    let start = fake.send_slash_command(
+        "session",
+        json!([{"name": "start", "type": 1, "options": []}]),
+        TANAKA,
+        &[FACILITATOR_ROLE],
+    );
+    fake.wait_for_callback(start, WAIT);
+    let thread: u64 = fake.threads()[0]["id"].as_str().unwrap().parse().unwrap();
+    let run_of_show = fake.wait_for_messages(thread, 1, WAIT)[0].clone();
+    let text = run_of_show["content"].as_str().unwrap();
+    crate::no_english::assert_japanese("the run-of-show", text, &[]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[1], "▶ 再発防止アクション（期限切れと今週が期限のもの）",
+        "{text}"
+    );
+    assert_eq!(
+        lines[2], "- 「タイムアウトを見直す」 担当: 佐藤、期限 11月30日(月)（期限切れ）",
+        "{text}"
+    );
+    assert_eq!(
+        lines[3],
+        "- 「遅延のグラフを足す」 担当: 田中、期限 12月4日(金) <https://github.com/acme/pay/issues/9>",
+        "{text}"
+    );
+    assert!(!text.contains("手順書を直す"), "{text}");
+    let done_buttons: Vec<(String, String)> = buttons(&run_of_show)
+        .into_iter()
+        .filter(|(id, _)| id.contains(":done:"))
+        .collect();
+    assert_eq!(
+        done_buttons
+            .iter()
+            .map(|(_, l)| l.as_str())
+            .collect::<Vec<_>>(),
+        ["完了: タイムアウトを見直す", "完了: 遅延のグラフを足す"]
+    );
+
+    // Someone who neither owns it nor facilitates is told who may.
+    let refused = fake.click_button(&run_of_show, &done_buttons[0].0, 1_300_000_000_000_002_999);
+    let refused = fake.wait_for_callback(refused, WAIT);
+    assert!(is_ephemeral(&refused));
+    assert!(
+        japanese_reply(&refused).contains("担当の佐藤さんとファシリテーター"),
+        "{refused}"
+    );
+    let done = fake.click_button(&run_of_show, &done_buttons[0].0, SATO);
+    let done = fake.wait_for_callback(done, WAIT);
+    assert!(!is_ephemeral(&done), "the thread sees it: {done}");
+    assert!(
+        japanese_reply(&done).contains("「タイムアウトを見直す」を完了にしました"),
+        "{done}"
+    );
+
+    let end = fake.send_slash_command(
+        "session",
+        json!([{"name": "end", "type": 1, "options": []}]),
+        TANAKA,
+        &[FACILITATOR_ROLE],
+    );
+    fake.wait_for_callback(end, WAIT);
+    let summary = crate::helpers::eventually("the summary in the thread", WAIT, || {
+        fake.messages(thread)
+            .into_iter()
+            .filter_map(|m| m["content"].as_str().map(str::to_string))
+            .find(|t| t.contains("のまとめ"))
+    });
+    assert!(
+        summary.contains("この回で完了したアクション:\n- タイムアウトを見直す"),
+        "{summary}"
+    );
+    daemon.terminate();
+}

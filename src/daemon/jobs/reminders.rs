@@ -21,7 +21,7 @@ use crate::domain::schedule::Schedule;
 use crate::messages::Message as _;
 use crate::messages::posts::Post;
 use crate::messages::session::SessionText;
-use crate::store::SessionLog;
+use crate::store::{ActionLog as _, SessionLog};
 
 /// Look again at least this often: the schedule or the agenda may have changed.
 const MAX_SLEEP: Duration = Duration::from_secs(15 * 60);
@@ -215,10 +215,34 @@ fn message_for(
         });
     }
     buttons.extend(present_buttons);
+    let actions = if reminder.kind == ReminderKind::Announcement {
+        actions_due_note(state, meeting, date)?
+    } else {
+        String::new()
+    };
     Ok(ChatMessage {
-        text: announcement.text + &incidents,
+        text: announcement.text + &actions + &incidents,
         buttons,
     })
+}
+
+/// The day's word on prevention actions: how many are overdue or due this
+/// week, a count without names (nobody is chased in the channel).
+fn actions_due_note(
+    state: &AppState,
+    meeting: &Meeting,
+    date: chrono::NaiveDate,
+) -> anyhow::Result<String> {
+    let actions = state.log.actions(Some(&meeting.id))?;
+    let (overdue, due_soon) = crate::app::actions::follow_up_counts(&actions, &meeting.id, date);
+    if overdue + due_soon == 0 {
+        return Ok(String::new());
+    }
+    Ok(format!(
+        "\n{}",
+        crate::messages::actions::ActionText::FollowUpCount { overdue, due_soon }
+            .say(state.config.daemon.language)
+    ))
 }
 
 #[cfg(test)]
