@@ -481,3 +481,76 @@ fn the_session_follows_up_overdue_and_due_actions_and_its_summary_lists_those_do
     );
     daemon.terminate();
 }
+
+#[test]
+fn a_recorded_postmortem_offers_to_add_its_prevention_actions_in_a_small_form() {
+    let fake = FakeDiscord::start();
+    let app = app_with_discord(&fake);
+    let mut daemon = app.start_daemon_with_env(&[
+        ("TEST_DISCORD_TOKEN", TOKEN),
+        // The session day, after the session.
+        ("WEEKLY_POSTMORTEM_NOW", "2026-12-02T19:00:00+09:00"),
+    ]);
+    fake.wait_until_ready(WAIT);
+    let submitted = fake.submit_modal(
+        "wp:pm:weekly:-",
+        &[
+            ("title", "決済APIの遅延"),
+            ("impact", "決済の3割が失敗"),
+            ("actions_taken", "旧版に戻した"),
+            ("prevention", "タイムアウトを見直す"),
+        ],
+        SATO,
+    );
+    let recorded = fake.wait_for_callback(submitted, WAIT);
+    assert!(
+        japanese_reply(&recorded).contains("記録しました"),
+        "{recorded}"
+    );
+    let add = buttons(&recorded["data"])
+        .into_iter()
+        .find(|(_, label)| label == "アクションを追加")
+        .unwrap_or_else(|| panic!("no 「アクションを追加」: {recorded}"));
+    // The reply as Discord would deliver it with the click: a whole message.
+    let mut message = fake.wait_for_messages(TEXT_CHANNEL_ID, 1, WAIT)[0].clone();
+    message["components"] = recorded["data"]["components"].clone();
+    let opened = fake.wait_for_callback(fake.click_button(&message, &add.0, TANAKA), WAIT);
+    assert_eq!(opened["type"], 9, "a form: {opened}");
+    let form = opened["data"]["custom_id"].as_str().unwrap().to_string();
+    let labels: Vec<&str> = opened["data"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["components"][0]["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "やること",
+            "担当（空欄ならあなた）",
+            "期限（12/24、来週 など。空欄なら期限なし）"
+        ]
+    );
+    let added = fake.submit_modal(
+        &form,
+        &[
+            ("title", "タイムアウトを2秒に"),
+            ("owner", "sato"),
+            ("due", "来週"),
+        ],
+        TANAKA,
+    );
+    let added = fake.wait_for_callback(added, WAIT);
+    assert!(
+        japanese_reply(&added)
+            .contains("「タイムアウトを2秒に」を登録しました（担当: 佐藤、期限 12月9日(水)）"),
+        "{added}"
+    );
+    daemon.terminate();
+    let action = exported(&app)["actions"][0].clone();
+    assert!(
+        action["postmortem"].as_str().unwrap().starts_with("pm-"),
+        "{action}"
+    );
+    assert_eq!(action["owner"], "sato");
+}
