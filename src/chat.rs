@@ -144,6 +144,15 @@ pub(crate) trait ChatPort: Send + Sync + 'static {
         key: &str,
     ) -> impl Future<Output = anyhow::Result<u64>> + Send;
 
+    /// Sends `message` to one person privately (a DM), under `key` as
+    /// [`ChatPort::post_once`] does. Only for what the person asked for.
+    fn post_direct(
+        &self,
+        user: u64,
+        message: &ChatMessage,
+        key: &str,
+    ) -> impl Future<Output = anyhow::Result<u64>> + Send;
+
     /// Opens a public thread named `name` on `message` in `channel`; returns
     /// the thread's id (where messages to it are posted).
     fn create_thread(

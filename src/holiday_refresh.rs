@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -218,21 +217,7 @@ pub(crate) async fn reachable(url: &str) -> Result<(), String> {
 /// bundled Mozilla roots, as for Google: no OpenSSL, and no dependence on the
 /// machine's CA store.
 fn client() -> reqwest::Result<reqwest::Client> {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("ring supports the default TLS versions")
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .timeout(DOWNLOAD_TIMEOUT)
-        .user_agent(concat!("weekly-postmortem/", env!("CARGO_PKG_VERSION")))
-        .build()
+    crate::https_client::build(DOWNLOAD_TIMEOUT)
 }
 
 /// The last good list, if one is stored; never touches the network. A stored list

@@ -20,6 +20,8 @@
 //! - [`secret_file`]: secret files (bot token, Google keys) through it.
 //! - `secret_token`: random tokens in private files (the API token, the calendar feed's);
 //!   `feed_address`: the calendar feed's secret URL.
+//! - `trackers`: the issue trackers (GitHub, Backlog, Jira) that close prevention
+//!   actions, behind the `IssueTracker` port.
 
 pub mod app;
 pub(crate) mod atomic_file;
@@ -35,6 +37,7 @@ pub mod domain;
 pub(crate) mod feed_address;
 pub(crate) mod heavy_work;
 pub(crate) mod holiday_refresh;
+pub(crate) mod https_client;
 pub(crate) mod ics;
 pub mod interchange;
 pub(crate) mod listen_address;
@@ -45,3 +48,4 @@ pub(crate) mod secret_file;
 pub(crate) mod secret_token;
 pub(crate) mod stats_chart;
 pub mod store;
+pub(crate) mod trackers;

@@ -7,6 +7,7 @@ use crate::domain::actions::{
     Action, ActionState, ActionStatus, action_id, in_follow_up_order, is_web_link,
 };
 use crate::domain::date_input::Toward;
+use crate::domain::tracker_links::Tracker;
 use crate::messages::Message as _;
 use crate::messages::actions::ActionText;
 use crate::store::StoreError;
@@ -111,6 +112,7 @@ pub fn add(ctx: &Context, actor: &Actor, new: NewAction) -> Answer {
         created: today,
         closed: None,
         note: None,
+        closed_by: None,
     };
     action
         .validate()
@@ -211,8 +213,18 @@ pub fn line(ctx: &Context, action: &Action) -> String {
         due: action.due,
         state: action.state(today),
         today,
+        closed_by: closed_by_name(action),
     }
     .say(ctx.language)
+}
+
+/// The tracker that closed `action`, by name.
+pub(crate) fn closed_by_name(action: &Action) -> Option<&'static str> {
+    let code = action.closed_by.as_deref()?;
+    [Tracker::Github, Tracker::Backlog, Tracker::Jira]
+        .into_iter()
+        .find(|t| t.code() == code)
+        .map(crate::trackers::tracker_name)
 }
 
 /// `/action list`: open actions (overdue first), or all with `all`; only the

@@ -146,7 +146,7 @@ fn to_json(env: &Env, record: &Record) -> Value {
         Record::Action(a) => json!({
             "title": a.title, "owner": a.owner, "due": a.due, "status": a.status,
             "link": a.link, "postmortem": a.postmortem, "created": a.created,
-            "closed": a.closed, "note": a.note,
+            "closed": a.closed, "note": a.note, "closed_by": a.closed_by,
         }),
     };
     let object = value.as_object_mut().expect("built as an object above");
@@ -208,6 +208,7 @@ fn to_line(env: &Env, record: &Record) -> String {
             due: a.due,
             state: a.state(env.clock.now().date_naive()),
             today: env.clock.now().date_naive(),
+            closed_by: crate::app::actions::closed_by_name(a),
         }
         .say(language),
     };

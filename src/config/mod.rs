@@ -7,6 +7,7 @@ mod integrations;
 mod meeting_settings;
 mod people;
 mod session;
+mod trackers;
 mod web;
 
 pub use alerts::{
@@ -15,6 +16,10 @@ pub use alerts::{
 pub use daemon::{CABINET_OFFICE_CSV_URL, CacheMib, DaemonConfig, HealthCheckSeconds, LogFormat};
 pub use integrations::{
     DEFAULT_TOKEN_ENV, DiscordConfig, GoogleConfig, Snowflake, resolve_secret_path,
+};
+pub use trackers::{
+    BacklogTracker, DEFAULT_BACKLOG_API_KEY_ENV, DEFAULT_GITHUB_TOKEN_ENV, DEFAULT_JIRA_TOKEN_ENV,
+    GithubTracker, JiraTracker, Secret, TrackersConfig,
 };
 pub use web::WebConfig;
 
@@ -54,6 +59,8 @@ pub struct Config {
     pub alerts: Option<AlertsConfig>,
     /// `[web]`: absent means pages and `/metrics` for this machine only.
     pub web: Option<WebConfig>,
+    /// `[trackers]`: absent means actions are closed by people only.
+    pub trackers: Option<TrackersConfig>,
 }
 
 /// One weekly meeting, validated.
@@ -216,6 +223,8 @@ struct RawConfig {
     alerts: Option<alerts::RawAlerts>,
     #[serde(default)]
     web: Option<web::RawWeb>,
+    #[serde(default)]
+    trackers: Option<trackers::RawTrackers>,
 }
 
 #[derive(Deserialize)]
@@ -491,6 +500,9 @@ impl Config {
         if let Some(token_file) = self.alerts.as_ref().and_then(|a| a.token_file.as_deref()) {
             secrets.push(("alerts.token_file", token_file));
         }
+        if let Some(trackers) = &self.trackers {
+            secrets.extend(trackers.secret_files());
+        }
         for (key, secret) in secrets {
             // Read, not only looked at: a token with a NUL or bytes that are not UTF-8
             // fails here, not at the first request. A file only the service may read
@@ -580,6 +592,11 @@ impl Config {
             .map(web::RawWeb::check)
             .transpose()
             .map_err(|(span, key, message)| invalid(span, &key, message))?;
+        let trackers = raw
+            .trackers
+            .map(|t| t.check(base))
+            .transpose()
+            .map_err(|(span, key, message)| invalid(span, &key, message))?;
         web::check_listen(raw.daemon.listen, web.as_ref())
             .map_err(|message| invalid(web::listen_span(text), "daemon.listen", message))?;
         let mut daemon = raw.daemon;
@@ -613,6 +630,7 @@ impl Config {
             people,
             alerts,
             web,
+            trackers,
         })
     }
 

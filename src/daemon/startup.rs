@@ -271,6 +271,18 @@ pub(super) fn spawn_jobs(
     if state.config.daemon.backups_keep > 0 {
         tasks.spawn(jobs::backup::daily(state.clone(), stop.clone()));
     }
+    if let Some(trackers) = state.config.trackers.clone() {
+        match crate::trackers::HttpTrackers::new(trackers) {
+            Ok(client) => {
+                tasks.spawn(jobs::trackers::run(
+                    state.clone(),
+                    Arc::new(client),
+                    stop.clone(),
+                ));
+            }
+            Err(e) => tracing::error!("issue trackers: cannot make an HTTPS client: {e}"),
+        }
+    }
 }
 
 /// The bot and the jobs that post through it; `None` when Discord is off or
@@ -302,6 +314,11 @@ pub(super) async fn start_bot(
                 stop.clone(),
             ));
             tasks.spawn(jobs::presence::run(
+                state.clone(),
+                chat.clone(),
+                stop.clone(),
+            ));
+            tasks.spawn(jobs::action_reminders::run(
                 state.clone(),
                 chat.clone(),
                 stop.clone(),

@@ -50,6 +50,20 @@ impl ChatPort for DiscordChat {
         Ok(posted.id.get())
     }
 
+    async fn post_direct(
+        &self,
+        user: u64,
+        message: &ChatMessage,
+        key: &str,
+    ) -> anyhow::Result<u64> {
+        use anyhow::Context as _;
+        let channel = serenity::UserId::new(user)
+            .create_dm_channel(&self.http)
+            .await
+            .with_context(|| format!("opening a direct message to {user}"))?;
+        self.post_once(channel.id.get(), message, key).await
+    }
+
     async fn create_thread(&self, channel: u64, message: u64, name: &str) -> anyhow::Result<u64> {
         use anyhow::Context as _;
         // Discord caps thread names at 100 characters.

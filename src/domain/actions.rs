@@ -92,9 +92,13 @@ pub struct Action {
         with = "optional_date"
     )]
     pub closed: Option<NaiveDate>,
-    /// Why it was dropped, or which tracker closed it.
+    /// Why it was dropped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The tracker that closed it (`github`, `backlog`, `jira`); none when a
+    /// person did. Only a tracker's closing is undone by its reopening.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_by: Option<String>,
 }
 
 /// Dates written `YYYY-MM-DD`, as every record's (see [`super::log`]).
@@ -187,6 +191,7 @@ impl Action {
         }
         check_optional(TextKind::Id, "postmortem", &self.postmortem)?;
         check_optional(TextKind::Title, "note", &self.note)?;
+        check_optional(TextKind::Id, "closed_by", &self.closed_by)?;
         match (self.status, self.closed) {
             (ActionStatus::Open, Some(_)) => Err(Invalid::new(
                 "closed",
@@ -232,6 +237,7 @@ impl Action {
         // An action created "today" in another time zone is never closed before it began.
         self.closed = Some(today.max(self.created));
         self.note = note;
+        self.closed_by = None;
         true
     }
 
@@ -243,7 +249,22 @@ impl Action {
         self.status = ActionStatus::Open;
         self.closed = None;
         self.note = None;
+        self.closed_by = None;
         true
+    }
+
+    /// What a tracker's answer does to this action (see [`tracker_change`]):
+    /// `true` when it changed.
+    pub fn follow_tracker(&mut self, tracker: &str, issue_closed: bool, today: NaiveDate) -> bool {
+        match tracker_change(self, issue_closed) {
+            Some(ActionStatus::Done) => {
+                self.close(ActionStatus::Done, today, None);
+                self.closed_by = Some(tracker.to_string());
+                true
+            }
+            Some(ActionStatus::Open) => self.reopen(),
+            _ => false,
+        }
     }
 
     /// Whether it was done by its due date (`None`: not done, or no due date).
@@ -303,12 +324,13 @@ pub fn due_tomorrow<'a>(
 }
 
 /// What a tracker's answer changes: `Some(status)` to set, `None` for nothing.
-/// A closed issue makes an open action done; a reopened one makes a done
-/// action open again. A dropped action is the team's decision and stays.
+/// A closed issue makes an open action done; a reopened one makes an action
+/// a tracker closed open again (one a person closed stays done). A dropped
+/// action is the team's decision and stays.
 pub fn tracker_change(action: &Action, issue_closed: bool) -> Option<ActionStatus> {
     match (action.status, issue_closed) {
         (ActionStatus::Open, true) => Some(ActionStatus::Done),
-        (ActionStatus::Done, false) => Some(ActionStatus::Open),
+        (ActionStatus::Done, false) if action.closed_by.is_some() => Some(ActionStatus::Open),
         _ => None,
     }
 }

@@ -28,6 +28,7 @@ catalogue! {
             due: Option<NaiveDate>,
             state: ActionState,
             today: NaiveDate,
+            closed_by: Option<&'a str>,
         },
         LineId { id: &'a str },
         More { count: usize },
@@ -38,7 +39,6 @@ catalogue! {
         FollowUpNone,
         FollowUpCount { overdue: usize, due_soon: usize },
         ClosedDuringSession,
-        ClosedBy { tracker: &'a str },
         State { state: ActionState },
         AddButton,
         FormTitle,
@@ -128,10 +128,13 @@ impl Message for ActionText<'_> {
             ActionText::ListEmpty { mine, all } => {
                 format!("{}はありません", Self::which_ja(mine, all))
             }
-            ActionText::Line { title, owner, due, state, today } => {
+            ActionText::Line { title, owner, due, state, today, closed_by } => {
                 let due = Self::due_ja(due, today);
-                match state {
-                    ActionState::Open => format!("「{title}」 担当: {owner}、{due}"),
+                match (state, closed_by) {
+                    (ActionState::Open, _) => format!("「{title}」 担当: {owner}、{due}"),
+                    (ActionState::Done, Some(tracker)) => {
+                        format!("「{title}」 担当: {owner}、{due}（{tracker} で完了）")
+                    }
                     _ => format!(
                         "「{title}」 担当: {owner}、{due}（{}）",
                         ActionText::State { state }.ja()
@@ -156,7 +159,6 @@ impl Message for ActionText<'_> {
                 ),
             },
             ActionText::ClosedDuringSession => "この回で完了したアクション:".into(),
-            ActionText::ClosedBy { tracker } => format!("{tracker} で完了"),
             ActionText::State { state } => match state {
                 ActionState::Open => "未完了",
                 ActionState::Overdue => "期限切れ",
@@ -231,10 +233,14 @@ impl Message for ActionText<'_> {
                 due,
                 state,
                 today,
+                closed_by,
             } => {
                 let due = Self::due_en(due, today);
-                match state {
-                    ActionState::Open => format!("\"{title}\" owner: {owner}, {due}"),
+                match (state, closed_by) {
+                    (ActionState::Open, _) => format!("\"{title}\" owner: {owner}, {due}"),
+                    (ActionState::Done, Some(tracker)) => {
+                        format!("\"{title}\" owner: {owner}, {due} (done in {tracker})")
+                    }
                     _ => format!(
                         "\"{title}\" owner: {owner}, {due} ({})",
                         ActionText::State { state }.en()
@@ -269,7 +275,6 @@ impl Message for ActionText<'_> {
                 }
             },
             ActionText::ClosedDuringSession => "Actions done during this session:".into(),
-            ActionText::ClosedBy { tracker } => format!("done in {tracker}"),
             ActionText::State { state } => match state {
                 ActionState::Open => "open",
                 ActionState::Overdue => "overdue",
@@ -361,7 +366,6 @@ impl ActionText<'static> {
             ActionText::FollowUpHeading,
             ActionText::FollowUpNone,
             ActionText::ClosedDuringSession,
-            ActionText::ClosedBy { tracker: "GitHub" },
             ActionText::AddButton,
             ActionText::FormTitle,
             ActionText::FieldTitle,
@@ -389,8 +393,17 @@ impl ActionText<'static> {
                 due,
                 state,
                 today,
+                closed_by: None,
             });
         }
+        samples.push(ActionText::Line {
+            title: "監視のしきい値を見直す",
+            owner: "佐藤",
+            due,
+            state: ActionState::Done,
+            today,
+            closed_by: Some("GitHub"),
+        });
         samples
     }
 }

@@ -55,6 +55,7 @@ catalogue! {
         SharesWithItself { id: &'a str },
         NoMeetingWithId { id: &'a str, near: Option<&'a str>, ids: &'a str },
         TokenEnvAndFile,
+        EnvAndFile { env: &'a str, file: &'a str },
         TokenEnvName { got: &'a str },
         RouteLabelEmpty,
         ListenOpen { listen: &'a str },
@@ -302,6 +303,9 @@ impl Message for ConfigText<'_> {
                 None => format!("id が `{id}` のミーティングはありません。設定にあるもの: {ids}"),
             },
             TokenEnvAndFile => "token_env と token_file はどちらか一方だけにしてください".into(),
+            EnvAndFile { env, file } => {
+                format!("{env} と {file} はどちらか一方だけにしてください")
+            }
             TokenEnvName { got } => {
                 format!("環境変数の名前を指定してください（`{got}` と書かれています）")
             }
@@ -476,6 +480,7 @@ impl Message for ConfigText<'_> {
                 None => format!("no meeting has the id {id:?}; the meetings are {ids}"),
             },
             TokenEnvAndFile => "set token_env or token_file, not both".into(),
+            EnvAndFile { env, file } => format!("set {env} or {file}, not both"),
             TokenEnvName { got } => {
                 format!("expected the name of an environment variable, got {got:?}")
             }
@@ -800,6 +805,10 @@ impl ConfigText<'static> {
                 ids: "weekly, sre",
             },
             TokenEnvAndFile,
+            EnvAndFile {
+                env: "api_key_env",
+                file: "api_key_file",
+            },
             TokenEnvName { got: "A=B" },
             RouteLabelEmpty,
             ListenOpen {

@@ -116,9 +116,10 @@ pub trait ActionLog: Send + Sync {
     /// actions are due (`/action remind on`).
     fn wants_action_reminders(&self, user_id: &str) -> Result<bool, StoreError>;
     fn set_wants_action_reminders(&self, user_id: &str, wanted: bool) -> Result<(), StoreError>;
-    /// Records that the reminder for `action_id` due on `due` went out; `true`
-    /// the first time only, so a restart never sends it twice.
+    /// Whether the reminder for `action_id` due on `due` went out.
     fn action_reminder_sent(&self, action_id: &str, due: NaiveDate) -> Result<bool, StoreError>;
+    /// Records that it went out, so a restart never sends it twice.
+    fn record_action_reminder(&self, action_id: &str, due: NaiveDate) -> Result<(), StoreError>;
 }
 
 /// The session log. Every write returns only once it is durable on disk.

@@ -164,6 +164,10 @@ impl ActionLog for RecoverableLog {
     fn action_reminder_sent(&self, action_id: &str, due: NaiveDate) -> Result<bool, StoreError> {
         self.using(|log| log.action_reminder_sent(action_id, due))
     }
+
+    fn record_action_reminder(&self, action_id: &str, due: NaiveDate) -> Result<(), StoreError> {
+        self.using(|log| log.record_action_reminder(action_id, due))
+    }
 }
 
 impl SessionLog for RecoverableLog {

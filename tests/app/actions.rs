@@ -554,3 +554,142 @@ fn a_recorded_postmortem_offers_to_add_its_prevention_actions_in_a_small_form() 
     );
     assert_eq!(action["owner"], "sato");
 }
+
+#[test]
+fn trackers_close_actions_whose_issues_closed_and_reopen_them_when_reopened() {
+    use crate::fake_trackers::{BACKLOG_KEY, FakeTrackers, GITHUB_TOKEN, JIRA_EMAIL, JIRA_TOKEN};
+    let fake = FakeTrackers::start();
+    let base = &fake.base_url;
+    let app = spawn_app_with(&format!(
+        "{}{WEEKLY_MEETING}\n{}\n[trackers]\npoll_minutes = 60\n[trackers.github]\napi_base_url = \"{base}\"\ntoken_env = \"TEST_GH\"\n[trackers.backlog]\nbase_url = \"{base}\"\napi_key_env = \"TEST_BACKLOG\"\n[trackers.jira]\nbase_url = \"{base}\"\nemail = \"{JIRA_EMAIL}\"\ntoken_env = \"TEST_JIRA\"\n",
+        daemon_section(""),
+        people()
+    ));
+    let check = app.run(&["check-config"]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    std::fs::create_dir_all(app.state_dir()).unwrap();
+    let file = app.state_dir().join("seed.json");
+    let action = |id: &str, link: &str| json!({"id": id, "meeting": "weekly", "title": id, "owner": "sato", "created": "2026-11-25", "link": link});
+    std::fs::write(
+        &file,
+        json!({"format": "weekly-postmortem/v1", "actions": [
+            action("act-gh", "https://github.com/acme/pay/issues/7"),
+            action("act-backlog", &format!("{base}/view/SRE-4")),
+            action("act-jira", &format!("{base}/browse/OPS-2")),
+            action("act-elsewhere", "https://example.com/ticket/1"),
+        ]})
+        .to_string(),
+    )
+    .unwrap();
+    assert!(
+        app.run(&["import", file.to_str().unwrap()])
+            .status
+            .success()
+    );
+    fake.set("github:acme/pay#7", true);
+    fake.set("backlog:SRE-4", true);
+    fake.set("jira:OPS-2", false);
+    fake.rate_limit_github(1);
+    let env = [
+        ("TEST_GH", GITHUB_TOKEN),
+        ("TEST_BACKLOG", BACKLOG_KEY),
+        ("TEST_JIRA", JIRA_TOKEN),
+        ("WEEKLY_POSTMORTEM_NOW", NOW),
+    ];
+    let status = |document: &Value, id: &str| {
+        let found = document["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == id)
+            .unwrap()
+            .clone();
+        (
+            found["status"].as_str().unwrap().to_string(),
+            found["closed_by"].as_str().map(str::to_string),
+        )
+    };
+    let mut daemon = app.start_daemon_with_env(&env);
+    crate::helpers::eventually("GitHub asked again after its rate limit", WAIT, || {
+        let document = exported(&app);
+        (status(&document, "act-gh").0 == "done").then_some(())
+    });
+    let document = exported(&app);
+    assert_eq!(
+        status(&document, "act-gh"),
+        ("done".into(), Some("github".into()))
+    );
+    assert_eq!(
+        status(&document, "act-backlog"),
+        ("done".into(), Some("backlog".into()))
+    );
+    assert_eq!(status(&document, "act-jira"), ("open".into(), None));
+    let asked = fake.requests();
+    assert!(
+        asked.contains(&"GET /rest/api/2/issue/OPS-2".to_string()),
+        "{asked:?}"
+    );
+    assert_eq!(
+        asked.iter().filter(|r| r.contains("/issues/7")).count(),
+        2,
+        "{asked:?}"
+    );
+    daemon.terminate();
+    let log = app.daemon_log();
+    assert!(log.contains("action follows its tracker issue"), "{log}");
+    for secret in [GITHUB_TOKEN, BACKLOG_KEY, JIRA_TOKEN] {
+        assert!(!log.contains(secret), "a secret in the log");
+    }
+    let text = stdout(&app.run(&["history", "act-backlog", "--kind", "action"]));
+    assert!(text.contains("（Backlog で完了）"), "{text}");
+
+    // Reopened on GitHub: the action is open again at the next look (here, the start).
+    fake.set("github:acme/pay#7", false);
+    fake.set("jira:OPS-2", true);
+    let mut daemon = app.start_daemon_with_env(&env);
+    crate::helpers::eventually("the reopened issue followed", WAIT, || {
+        let document = exported(&app);
+        (status(&document, "act-gh").0 == "open" && status(&document, "act-jira").0 == "done")
+            .then_some(())
+    });
+    daemon.terminate();
+}
+
+#[test]
+fn check_config_refuses_a_tracker_without_a_web_address_or_with_two_key_sources() {
+    for (section, key, expected) in [
+        (
+            "[trackers.backlog]\nbase_url = \"acme.backlog.jp\"\n",
+            "trackers.backlog.base_url",
+            "https://",
+        ),
+        (
+            "[trackers.backlog]\nbase_url = \"https://acme.backlog.jp\"\napi_key_env = \"K\"\napi_key_file = \"k.txt\"\n",
+            "trackers.backlog.api_key_env",
+            "api_key_env と api_key_file はどちらか一方だけ",
+        ),
+        (
+            "[trackers.jira]\nbase_url = \"https://acme.atlassian.net\"\nemail = \"sre\"\n",
+            "trackers.jira.email",
+            "sre",
+        ),
+        (
+            "[trackers]\npoll_minutes = 0\n",
+            "trackers.poll_minutes",
+            "1 から 10080",
+        ),
+        ("[trackers.gitlab]\n", "gitlab", "github"),
+    ] {
+        let app = spawn_app_with(&format!(
+            "{}{WEEKLY_MEETING}\n{section}",
+            daemon_section("")
+        ));
+        let out = app.run(&["check-config"]);
+        assert_eq!(out.status.code(), Some(2), "{section}");
+        let error = stderr(&out);
+        assert!(
+            error.contains(key) && error.contains(expected),
+            "{section}: {error}"
+        );
+    }
+}

@@ -19,6 +19,7 @@ mod discord_bot;
 mod endpoint;
 mod fake_discord;
 mod fake_google;
+mod fake_trackers;
 mod files_and_terminals;
 mod first_hour;
 mod footprint;

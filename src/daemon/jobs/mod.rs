@@ -2,6 +2,7 @@
 //! decides purely what should happen, and carries it out through a port
 //! (chat, calendar) or the store, recording what it did so it never does it twice.
 
+pub(crate) mod action_reminders;
 pub(crate) mod backup;
 pub(crate) mod calendar;
 pub(crate) mod keep_alive;
@@ -11,6 +12,7 @@ pub(crate) mod presence;
 pub(crate) mod reminders;
 pub(crate) mod scheduled_events;
 pub(crate) mod store_health;
+pub(crate) mod trackers;
 
 use std::time::Duration;
 
@@ -42,6 +44,8 @@ pub(crate) mod recording_chat {
     #[derive(Default)]
     pub(crate) struct RecordingChat {
         pub posts: Mutex<Vec<(u64, ChatMessage, String)>>,
+        /// Direct messages: (user, message, key).
+        pub directs: Mutex<Vec<(u64, ChatMessage, String)>>,
         pub head_count: Option<u32>,
         pub events: Mutex<Vec<ExistingEvent>>,
         pub actions: Mutex<Vec<EventAction>>,
@@ -61,6 +65,20 @@ pub(crate) mod recording_chat {
             let mut posts = self.posts.lock().unwrap();
             posts.push((channel, message.clone(), key.to_string()));
             Ok(1000 + posts.len() as u64)
+        }
+
+        async fn post_direct(
+            &self,
+            user: u64,
+            message: &ChatMessage,
+            key: &str,
+        ) -> anyhow::Result<u64> {
+            if self.fail_posts {
+                anyhow::bail!("the chat service is down");
+            }
+            let mut directs = self.directs.lock().unwrap();
+            directs.push((user, message.clone(), key.to_string()));
+            Ok(2000 + directs.len() as u64)
         }
 
         async fn create_thread(

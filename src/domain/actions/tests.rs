@@ -18,6 +18,7 @@ fn action(title: &str, due: Option<&str>) -> Action {
         created: date("2026-12-01"),
         closed: None,
         note: None,
+        closed_by: None,
     }
 }
 
@@ -85,10 +86,21 @@ fn trackers_close_open_actions_reopen_done_ones_and_leave_dropped_ones() {
     let open = action("a", None);
     assert_eq!(tracker_change(&open, true), Some(ActionStatus::Done));
     assert_eq!(tracker_change(&open, false), None);
+    let mut done_by_a_person = open.clone();
+    done_by_a_person.close(ActionStatus::Done, date("2026-12-03"), None);
+    assert_eq!(tracker_change(&done_by_a_person, false), None);
     let mut done = open.clone();
-    done.close(ActionStatus::Done, date("2026-12-03"), None);
-    assert_eq!(tracker_change(&done, false), Some(ActionStatus::Open));
-    assert_eq!(tracker_change(&done, true), None);
+    assert!(done.follow_tracker("github", true, date("2026-12-03")));
+    assert_eq!(
+        (done.status, done.closed_by.as_deref()),
+        (ActionStatus::Done, Some("github"))
+    );
+    assert!(!done.follow_tracker("github", true, date("2026-12-04")));
+    assert!(done.follow_tracker("github", false, date("2026-12-05")));
+    assert_eq!(
+        (done.status, done.closed, done.closed_by),
+        (ActionStatus::Open, None, None)
+    );
     let mut dropped = open;
     dropped.close(ActionStatus::Dropped, date("2026-12-03"), None);
     assert_eq!(tracker_change(&dropped, false), None);

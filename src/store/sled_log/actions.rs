@@ -69,15 +69,16 @@ impl ActionLog for SledLog {
     }
 
     fn action_reminder_sent(&self, action_id: &str, due: NaiveDate) -> Result<bool, StoreError> {
+        self.db
+            .contains_key(format!("{ACTION_REMINDED}{action_id}/{due}"))
+            .map_err(backend)
+    }
+
+    fn record_action_reminder(&self, action_id: &str, due: NaiveDate) -> Result<(), StoreError> {
         let key = format!("{ACTION_REMINDED}{action_id}/{due}");
-        let _writing = self.write_lock();
-        let first = self
-            .db
-            .compare_and_swap(key, None as Option<&[u8]>, Some(&[] as &[u8]))
-            .map_err(backend)?
-            .is_ok();
-        drop(_writing);
-        self.flush()?;
-        Ok(first)
+        let writing = self.write_lock();
+        self.db.insert(key, &[]).map_err(backend)?;
+        drop(writing);
+        self.flush()
     }
 }
