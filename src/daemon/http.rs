@@ -219,6 +219,19 @@ async fn metrics(State(endpoint): Shared) -> Response {
         "RSVP answers in the log.",
         &[("", rsvps as f64)],
     );
+    let worker = endpoint.state.clone();
+    let actions = tokio::task::spawn_blocking(move || action_counts(&worker))
+        .await
+        .ok()
+        .flatten();
+    if let Some(actions) = actions {
+        out.family(
+            "weekly_postmortem_actions",
+            "gauge",
+            "Prevention actions by state (overdue: open past their due date).",
+            &label(&actions),
+        );
+    }
     process_counters(&mut out, m);
     out.family(
         "weekly_postmortem_build_info",
@@ -234,6 +247,35 @@ async fn metrics(State(endpoint): Shared) -> Response {
         out.finish(),
     )
         .into_response()
+}
+
+/// Each meeting's actions by state, today where it meets; `None` when the
+/// store cannot be read (the family is left out rather than shown as zeros).
+fn action_counts(state: &crate::app::state::AppState) -> Option<Vec<(String, f64)>> {
+    let actions = crate::store::ActionLog::actions(&state.log, None).ok()?;
+    let mut samples = Vec::new();
+    for meeting in &state.config.meetings {
+        let today = state
+            .clock
+            .now()
+            .with_timezone(&meeting.rule.timezone)
+            .date_naive();
+        let counts = crate::domain::actions::count_by_state(
+            actions.iter().filter(|a| a.meeting == meeting.id),
+            today,
+        );
+        for (action_state, count) in counts {
+            samples.push((
+                format!(
+                    "meeting=\"{}\",state=\"{}\"",
+                    meeting.id,
+                    action_state.code()
+                ),
+                count as f64,
+            ));
+        }
+    }
+    Some(samples)
 }
 
 /// The counters this process keeps (reminders, hooks, Google calls, syncs,

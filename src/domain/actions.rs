@@ -335,6 +335,21 @@ pub fn tracker_change(action: &Action, issue_closed: bool) -> Option<ActionStatu
     }
 }
 
+/// How many actions are in each state on `today`, every state listed.
+pub fn count_by_state<'a>(
+    actions: impl IntoIterator<Item = &'a Action>,
+    today: NaiveDate,
+) -> Vec<(ActionState, usize)> {
+    let mut counts: Vec<(ActionState, usize)> = ActionState::ALL.iter().map(|s| (*s, 0)).collect();
+    for action in actions {
+        let state = action.state(today);
+        if let Some(entry) = counts.iter_mut().find(|(s, _)| *s == state) {
+            entry.1 += 1;
+        }
+    }
+    counts
+}
+
 /// How well actions get done: of the done ones with a due date, how many by
 /// it, and the median days from creation to done.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

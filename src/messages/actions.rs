@@ -30,6 +30,8 @@ catalogue! {
             today: NaiveDate,
             closed_by: Option<&'a str>,
         },
+        NoDueDate,
+        ClosedOn { state: ActionState, day: &'a str },
         LineId { id: &'a str },
         More { count: usize },
         RemindersOn,
@@ -53,14 +55,14 @@ impl ActionText<'_> {
     fn due_ja(due: Option<NaiveDate>, today: NaiveDate) -> String {
         match due {
             Some(due) => format!("期限 {}", day_seen(due, today, Language::Ja)),
-            None => "期限なし".into(),
+            None => ActionText::NoDueDate.ja(),
         }
     }
 
     fn due_en(due: Option<NaiveDate>, today: NaiveDate) -> String {
         match due {
             Some(due) => format!("due {}", day_seen(due, today, Language::En)),
-            None => "no due date".into(),
+            None => ActionText::NoDueDate.en(),
         }
     }
 
@@ -140,6 +142,10 @@ impl Message for ActionText<'_> {
                         ActionText::State { state }.ja()
                     ),
                 }
+            }
+            ActionText::NoDueDate => "期限なし".into(),
+            ActionText::ClosedOn { state, day } => {
+                format!("{day}に{}", ActionText::State { state }.ja())
             }
             ActionText::LineId { id } => format!("id `{id}`"),
             ActionText::More { count } => format!("…ほか{count}件"),
@@ -246,6 +252,10 @@ impl Message for ActionText<'_> {
                         ActionText::State { state }.en()
                     ),
                 }
+            }
+            ActionText::NoDueDate => "no due date".into(),
+            ActionText::ClosedOn { state, day } => {
+                format!("{} on {day}", ActionText::State { state }.en())
             }
             ActionText::LineId { id } => format!("id `{id}`"),
             ActionText::More { count } => format!("…and {count} more"),
@@ -355,6 +365,11 @@ impl ActionText<'static> {
             },
             ActionText::LineId { id: "act-1" },
             ActionText::More { count: 3 },
+            ActionText::NoDueDate,
+            ActionText::ClosedOn {
+                state: ActionState::Done,
+                day: "2026年11月25日(水)",
+            },
             ActionText::RemindersOn,
             ActionText::RemindersOff,
             ActionText::Reminder {

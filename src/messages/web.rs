@@ -62,6 +62,17 @@ catalogue! {
         Newer,
         Older,
         BadFilter { problem: &'a str },
+        Actions,
+        /// The menu's short name of the actions page.
+        ActionsNav,
+        ActionsOverdue,
+        ActionsOpen,
+        ActionsDoneRecently,
+        NoActions,
+        AllOwners,
+        Owner { owner: &'a str },
+        TrackerIssue,
+        FromPostmortem,
     }
 }
 
@@ -95,6 +106,7 @@ impl Message for Web<'_> {
                 };
             }
             BadFilter { problem } => return format!("検索条件を直してください: {problem}"),
+            Owner { owner } => return format!("担当: {owner}"),
             PastLastPage { page, last } => {
                 return format!("{page}ページ目はありません。最後のページは{last}ページ目です");
             }
@@ -141,6 +153,15 @@ impl Message for Web<'_> {
             Newer => "← 新しい結果",
             Older => "古い結果 →",
             LastPage => "← 最後のページへ",
+            Actions => "再発防止アクション",
+            ActionsNav => "アクション",
+            ActionsOverdue => "期限切れ",
+            ActionsOpen => "未完了",
+            ActionsDoneRecently => "この90日に完了",
+            NoActions => "ありません",
+            AllOwners => "すべての担当",
+            TrackerIssue => "課題",
+            FromPostmortem => "元のポストモーテム",
             Forbidden
             | Guest { .. }
             | Rsvps { .. }
@@ -149,6 +170,7 @@ impl Message for Web<'_> {
             | StatsChart { .. }
             | Results { .. }
             | PastLastPage { .. }
+            | Owner { .. }
             | BadFilter { .. } => unreachable!("rendered above"),
         }
         .into()
@@ -185,6 +207,7 @@ impl Message for Web<'_> {
                 };
             }
             BadFilter { problem } => return format!("fix the search: {problem}"),
+            Owner { owner } => return format!("Owner: {owner}"),
             PastLastPage { page, last } => {
                 return format!("There is no page {page}; the last page is {last}.");
             }
@@ -231,6 +254,15 @@ impl Message for Web<'_> {
             Newer => "← Newer",
             Older => "Older →",
             LastPage => "← Last page",
+            Actions => "Prevention actions",
+            ActionsNav => "Actions",
+            ActionsOverdue => "Overdue",
+            ActionsOpen => "Open",
+            ActionsDoneRecently => "Done in the last 90 days",
+            NoActions => "None",
+            AllOwners => "All owners",
+            TrackerIssue => "Issue",
+            FromPostmortem => "From the postmortem",
             Forbidden
             | Guest { .. }
             | Rsvps { .. }
@@ -239,6 +271,7 @@ impl Message for Web<'_> {
             | StatsChart { .. }
             | Results { .. }
             | PastLastPage { .. }
+            | Owner { .. }
             | BadFilter { .. } => unreachable!("rendered above"),
         }
         .into()
@@ -314,6 +347,16 @@ impl Web<'static> {
             BadFilter {
                 problem: "日付は YYYY-MM-DD で",
             },
+            Actions,
+            ActionsNav,
+            ActionsOverdue,
+            ActionsOpen,
+            ActionsDoneRecently,
+            NoActions,
+            AllOwners,
+            Owner { owner: "佐藤" },
+            TrackerIssue,
+            FromPostmortem,
         ]
     }
 }

@@ -693,3 +693,65 @@ fn check_config_refuses_a_tracker_without_a_web_address_or_with_two_key_sources(
         );
     }
 }
+
+#[test]
+fn the_archive_shows_actions_by_state_and_owner_and_metrics_count_them() {
+    let app = spawn_app_with(&format!(
+        "{}{WEEKLY_MEETING}\n{}",
+        daemon_section(""),
+        people()
+    ));
+    seed_actions(&app);
+    let mut daemon = app.start_daemon_with_env(&[("WEEKLY_POSTMORTEM_NOW", NOW)]);
+    let base = format!("http://{}", app.listen_address());
+    let (status, page) = crate::helpers::get(&format!("{base}/actions")).unwrap();
+    assert_eq!(status, 200);
+    let overdue = page.find("<h2>期限切れ").expect("an overdue section");
+    let open = page.find("<h2>未完了").expect("an open section");
+    let done = page.find("<h2>この90日に完了").expect("a done section");
+    assert!(overdue < open && open < done);
+    let in_overdue = &page[overdue..open];
+    assert!(in_overdue.contains("タイムアウトを見直す"), "{in_overdue}");
+    assert!(
+        in_overdue.contains("担当: 佐藤 · 2026年11月30日(月) · 期限切れ"),
+        "{in_overdue}"
+    );
+    assert!(
+        in_overdue.contains("href=\"/postmortems/pm-pay\""),
+        "{in_overdue}"
+    );
+    let in_open = &page[open..done];
+    assert!(
+        in_open.contains("遅延のグラフを足す") && in_open.contains("手順書を直す"),
+        "{in_open}"
+    );
+    assert!(
+        in_open.contains("href=\"https://github.com/acme/pay/issues/9\""),
+        "{in_open}"
+    );
+    assert!(
+        !page.contains("2026-11-30") && !page.contains(">sato<"),
+        "dates and people as read"
+    );
+    let (_, mine) = crate::helpers::get(&format!("{base}/actions?owner=tanaka")).unwrap();
+    assert!(
+        mine.contains("担当: 田中") && !mine.contains("タイムアウトを見直す"),
+        "{mine}"
+    );
+    let (_, postmortem) = crate::helpers::get(&format!("{base}/postmortems/pm-pay")).unwrap();
+    assert!(
+        postmortem.contains("<h2>再発防止アクション</h2>"),
+        "{postmortem}"
+    );
+    assert!(postmortem.contains("タイムアウトを見直す"), "{postmortem}");
+    let (_, metrics) = crate::helpers::get(&format!("{base}/metrics")).unwrap();
+    for sample in [
+        "weekly_postmortem_actions{meeting=\"weekly\",state=\"open\"} 2",
+        "weekly_postmortem_actions{meeting=\"weekly\",state=\"overdue\"} 1",
+        "weekly_postmortem_actions{meeting=\"weekly\",state=\"done\"} 0",
+        "weekly_postmortem_actions{meeting=\"weekly\",state=\"dropped\"} 0",
+    ] {
+        assert!(metrics.contains(sample), "{sample} in {metrics}");
+    }
+    daemon.terminate();
+}

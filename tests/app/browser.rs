@@ -339,9 +339,11 @@ fn every_page_fits_a_phone_and_a_desktop() {
             "/search?q=%E3%83%87%E3%83%83%E3%83%89%E3%83%AD%E3%83%83%E3%82%AF",
         ),
         ("stats", "/stats"),
+        ("actions", "/actions"),
         ("not-found", "/nope"),
         ("home-en", "/?lang=en"),
         ("stats-en", "/stats?lang=en"),
+        ("actions-en", "/actions?lang=en"),
     ];
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {

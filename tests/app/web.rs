@@ -210,7 +210,13 @@ pub(crate) fn archive() -> Value {
                          "impact": "決済が15分止まった", "actions_taken": "ジョブを止めて再実行", "root_cause": "ロック順序の不一致",
                          "prevention": "ロック順序を固定", "responders": ["sato"], "links": ["https://wiki.example/pm/1", "javascript:alert(3)"]}],
         "learnings": [{"id": "l-1", "meeting": "weekly", "date": "2026-11-18", "text": "ロックは常に同じ順序で取る（デッドロック対策）", "tags": ["db"]},
-                      {"id": "l-2", "meeting": "weekly", "date": "2026-11-18", "text": "Alerts need runbooks", "tags": ["alerting"]}]})
+                      {"id": "l-2", "meeting": "weekly", "date": "2026-11-18", "text": "Alerts need runbooks", "tags": ["alerting"]}],
+        "actions": [{"id": "act-lock", "meeting": "weekly", "title": "ロック順序をチェックするリンターを CI に入れる", "owner": "sato",
+                     "due": "2026-11-30", "postmortem": "pm-deadlock", "created": "2026-11-18",
+                     "link": "https://github.com/acme/pay/issues/12"},
+                    {"id": "act-runbook", "meeting": "weekly", "title": "決済ジョブのランブックを書く（再実行の手順と、再実行してよいかの確認項目）",
+                     "owner": "山本（経理部）", "status": "done", "created": "2026-11-18", "closed": "2026-11-25",
+                     "postmortem": "pm-deadlock"}]})
 }
 
 /// `app` with [`archive`] imported (before the daemon holds the store).

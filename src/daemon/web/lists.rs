@@ -286,6 +286,8 @@ struct PostmortemPage {
     markdown: String,
     sections: Vec<(String, String)>,
     links: Vec<(String, Option<String>)>,
+    /// Its prevention actions.
+    actions: super::actions::ActionGroup,
 }
 
 pub(super) async fn postmortem(
@@ -342,12 +344,26 @@ pub(super) async fn postmortem(
         };
         let markdown = chrome.href(&format!("{}.md", postmortem_href(&p.id)));
         let title = p.title.clone();
+        let mut own: Vec<crate::domain::actions::Action> =
+            crate::store::ActionLog::actions(&endpoint.state.log, Some(&p.meeting))?
+                .into_iter()
+                .filter(|a| a.postmortem.as_deref() == Some(p.id.as_str()))
+                .collect();
+        own.sort_by_key(|a| (a.created, a.title.clone()));
+        let actions = super::actions::ActionGroup {
+            heading: chrome.t(Web::Actions),
+            actions: own
+                .iter()
+                .map(|a| super::actions::action_view(endpoint, &chrome, a, false))
+                .collect(),
+        };
         Ok(render(&PostmortemPage {
             p,
             session,
             markdown,
             sections,
             links,
+            actions,
             chrome: chrome.titled(title),
         }))
     })

@@ -13,6 +13,7 @@
 //! every local request is served; with `[web]` only a trusted proxy that names
 //! a user in `user_header` is ([`require_reader`]).
 
+mod actions;
 mod feed;
 mod lists;
 mod markdown;
@@ -54,6 +55,7 @@ pub(crate) fn routes() -> Router<Arc<Endpoint>> {
         .route("/postmortems", get(lists::postmortems))
         .route("/postmortems/{id}", get(lists::postmortem))
         .route("/learnings", get(lists::learnings))
+        .route("/actions", get(actions::actions))
         .route("/search", get(search::search))
         .route("/stats", get(stats::page))
         .route("/stats/{chart}", get(stats::chart))
