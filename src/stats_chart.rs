@@ -396,6 +396,7 @@ fn draw_header<B: DrawingBackend>(
             skipped,
             items: stats.agenda.total(),
             learnings: stats.learnings,
+            on_time_percent: stats.actions.on_time_percent(),
         }
         .say(text.language),
         &font(20.0).color(&MUTED),

@@ -72,6 +72,7 @@ pub fn compute(
         sessions: &document.sessions,
         postmortems: &document.postmortems,
         learnings: &document.learnings,
+        actions: &document.actions,
     };
     stats::compute(
         &meeting.id,
@@ -176,6 +177,18 @@ pub(crate) fn render_parts(meeting: &Meeting, stats: &Stats, language: Language)
         postmortems: stats.postmortems,
         learnings: stats.learnings,
     }));
+    let actions = &stats.actions;
+    if actions.total > 0 {
+        rest.push(line(Say::Actions {
+            total: actions.total,
+            open: actions.open + actions.overdue,
+            overdue: actions.overdue,
+            done_with_due: actions.done_with_due,
+            done_on_time: actions.done_on_time,
+            on_time_percent: actions.on_time_percent(),
+            median_days: actions.median_days_to_close,
+        }));
+    }
     let incidents = &stats.incidents;
     rest.push(line(Say::Incidents {
         total: incidents.total,

@@ -6,6 +6,7 @@
 //! skipped whether or not anybody wrote that down. The log adds what only it
 //! knows (answers, head counts, agenda items, learnings).
 
+use crate::domain::actions::{Action, ActionState};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{Datelike, Days, NaiveDate, TimeZone};
@@ -44,6 +45,57 @@ pub struct Stats {
     pub sessions_left_out: u32,
     /// Incidents from the alert hooks, per week beside the sessions held.
     pub incidents: IncidentStats,
+    /// Prevention actions created up to `until`, and how they get done.
+    pub actions: ActionStats,
+}
+
+/// The meeting's prevention actions: how many in each state on `until`,
+/// how many done by their due date, and the median days from creation to done.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ActionStats {
+    pub total: u32,
+    pub open: u32,
+    pub overdue: u32,
+    pub done: u32,
+    pub dropped: u32,
+    /// Done actions that had a due date, and those done by it.
+    pub done_with_due: u32,
+    pub done_on_time: u32,
+    pub median_days_to_close: Option<f64>,
+}
+
+impl ActionStats {
+    /// The share done by their due date, in whole percent.
+    pub fn on_time_percent(&self) -> Option<u32> {
+        (self.done_with_due > 0).then(|| {
+            (f64::from(self.done_on_time) * 100.0 / f64::from(self.done_with_due)).round() as u32
+        })
+    }
+}
+
+fn action_stats(meeting: &str, actions: &[Action], until: NaiveDate) -> ActionStats {
+    let ours: Vec<&Action> = actions
+        .iter()
+        .filter(|a| a.meeting == meeting && a.created <= until)
+        .collect();
+    let mut stats = ActionStats {
+        total: saturating_u32(ours.len()),
+        ..ActionStats::default()
+    };
+    for (state, count) in crate::domain::actions::count_by_state(ours.iter().copied(), until) {
+        let count = saturating_u32(count);
+        match state {
+            ActionState::Open => stats.open = count,
+            ActionState::Overdue => stats.overdue = count,
+            ActionState::Done => stats.done = count,
+            ActionState::Dropped => stats.dropped = count,
+        }
+    }
+    let figures = crate::domain::actions::closing_figures(ours.iter().copied());
+    stats.done_with_due = saturating_u32(figures.done_with_due);
+    stats.done_on_time = saturating_u32(figures.done_on_time);
+    stats.median_days_to_close = figures.median_days_to_close;
+    stats
 }
 
 /// The meeting's incidents up to `until`, and how many were presented.
@@ -156,6 +208,7 @@ pub struct LogView<'a> {
     pub sessions: &'a [Session],
     pub postmortems: &'a [Postmortem],
     pub learnings: &'a [Learning],
+    pub actions: &'a [Action],
 }
 
 /// Computes the statistics of `meeting`.
@@ -272,6 +325,7 @@ pub fn compute(
         learnings: saturating_u32(learnings.len()),
         sessions_left_out,
         incidents: incident_stats(meeting, incidents, log.sessions, &weeks, until),
+        actions: action_stats(meeting, log.actions, until),
     }
 }
 
@@ -449,6 +503,7 @@ mod tests {
             sessions,
             postmortems: &[],
             learnings,
+            actions: &[],
         };
         compute(
             "weekly",

@@ -56,6 +56,15 @@ catalogue! {
             counted: usize,
         },
         PostmortemsAndLearnings { postmortems: u32, learnings: u32 },
+        Actions {
+            total: u32,
+            open: u32,
+            overdue: u32,
+            done_with_due: u32,
+            done_on_time: u32,
+            on_time_percent: Option<u32>,
+            median_days: Option<f64>,
+        },
         LeftOut { sessions: u32 },
         /// The incident figures: all, those of at least `min_minutes`, and
         /// how many of those were presented; `weeks` they span.
@@ -70,7 +79,7 @@ catalogue! {
         IncidentWeeks { weeks: &'a [(NaiveDate, u32, u32)] },
         ChartFailed { error: &'a str },
         ChartTitle { title: &'a str, until: NaiveDate },
-        ChartSummary { held: u32, skipped: u32, items: u32, learnings: u32 },
+        ChartSummary { held: u32, skipped: u32, items: u32, learnings: u32, on_time_percent: Option<u32> },
         Attendance,
         SessionDate,
         People,
@@ -173,6 +182,28 @@ impl Message for Stats<'_> {
             } => {
                 format!("ポストモーテム: {postmortems} 件、学び: {learnings} 件")
             }
+            Actions {
+                total,
+                open,
+                overdue,
+                done_with_due,
+                done_on_time,
+                on_time_percent,
+                median_days,
+            } => {
+                let mut text = format!(
+                    "再発防止アクション: {total} 件（未完了 {open} 件、うち期限切れ {overdue} 件）"
+                );
+                if let Some(percent) = on_time_percent {
+                    text += &format!(
+                        "、期限のあるものの期限内の完了 {done_on_time}/{done_with_due} 件（{percent}%）"
+                    );
+                }
+                if let Some(days) = median_days {
+                    text += &format!("、完了までの日数の中央値 {days} 日");
+                }
+                text
+            }
             LeftOut { sessions } => format!(
                 "集計から除外: 予定と合わない会の記録 {sessions} 件（休みの週に開催、またはその逆、曜日が違う）"
             ),
@@ -212,9 +243,13 @@ impl Message for Stats<'_> {
                 skipped,
                 items,
                 learnings,
+                on_time_percent,
             } => {
+                let actions = on_time_percent
+                    .map(|p| format!(" · 期限内に完了したアクション {p}%"))
+                    .unwrap_or_default();
                 format!(
-                    "開催 {held} 回 · 休み {skipped} 回 · 議題 {items} 件 · 学び {learnings} 件"
+                    "開催 {held} 回 · 休み {skipped} 回 · 議題 {items} 件 · 学び {learnings} 件{actions}"
                 )
             }
             Attendance => "出欠と参加者数".into(),
@@ -289,6 +324,27 @@ impl Message for Stats<'_> {
             } => {
                 format!("postmortems: {postmortems}, learnings: {learnings}")
             }
+            Actions {
+                total,
+                open,
+                overdue,
+                done_with_due,
+                done_on_time,
+                on_time_percent,
+                median_days,
+            } => {
+                let mut text =
+                    format!("prevention actions: {total} ({open} open, {overdue} of them overdue)");
+                if let Some(percent) = on_time_percent {
+                    text += &format!(
+                        ", done by the due date {done_on_time} of {done_with_due} ({percent}%)"
+                    );
+                }
+                if let Some(days) = median_days {
+                    text += &format!(", median {days} days to done");
+                }
+                text
+            }
             LeftOut { sessions } => format!(
                 "left out: {sessions} session records that disagree with the schedule (held on a skipped week or the reverse, or off the weekly rule)"
             ),
@@ -326,9 +382,15 @@ impl Message for Stats<'_> {
                 skipped,
                 items,
                 learnings,
-            } => format!(
-                "held {held} · skipped {skipped} · agenda items {items} · learnings {learnings}"
-            ),
+                on_time_percent,
+            } => {
+                let actions = on_time_percent
+                    .map(|p| format!(" · actions done on time {p}%"))
+                    .unwrap_or_default();
+                format!(
+                    "held {held} · skipped {skipped} · agenda items {items} · learnings {learnings}{actions}"
+                )
+            }
             Attendance => "RSVPs and attendance per session".into(),
             SessionDate => "Session date".into(),
             People => "People".into(),
@@ -425,6 +487,15 @@ impl Stats<'static> {
                 postmortems: 1,
                 learnings: 2,
             },
+            Actions {
+                total: 12,
+                open: 3,
+                overdue: 1,
+                done_with_due: 6,
+                done_on_time: 4,
+                on_time_percent: Some(67),
+                median_days: Some(8.5),
+            },
             LeftOut { sessions: 1 },
             ChartFailed {
                 error: "フォントがありません",
@@ -438,6 +509,7 @@ impl Stats<'static> {
                 skipped: 2,
                 items: 3,
                 learnings: 4,
+                on_time_percent: Some(67),
             },
             Attendance,
             SessionDate,

@@ -15,6 +15,7 @@ fn empty_stats() -> Stats {
         learnings: 0,
         sessions_left_out: 0,
         incidents: Default::default(),
+        actions: Default::default(),
     }
 }
 

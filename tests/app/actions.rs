@@ -294,6 +294,15 @@ fn actions_round_trip_through_export_and_import_and_are_found_by_history() {
     );
     assert!(!text.contains("2026-12-24"), "{text}");
 
+    let stats = stdout(&app.run(&["stats"]));
+    assert!(
+        stats.contains("再発防止アクション: 2 件（未完了 1 件、うち期限切れ 0 件）、完了までの日数の中央値 5 日"),
+        "{stats}"
+    );
+    let figures = app.json(&["stats", "--format", "json"]);
+    assert_eq!(figures["actions"]["done"], 1, "{figures}");
+    assert_eq!(figures["actions"]["median_days_to_close"], 5.0, "{figures}");
+
     // An action naming a postmortem nobody has: nothing of the file is stored.
     let unknown = json!({
         "format": "weekly-postmortem/v1",
