@@ -164,7 +164,8 @@ pub(crate) async fn action_remind(
     setting: RemindChoice,
 ) -> Result<(), Error> {
     let on = matches!(setting, RemindChoice::On);
-    for_meeting(ctx, None, move |uc, who| {
+    // The reminders job looks again at once: a reminder due today goes now.
+    for_meeting(ctx, Some(Change::Knowledge), move |uc, who| {
         actions::set_reminders(uc, who, on)
     })
     .await

@@ -366,7 +366,7 @@ fn seed_actions(app: &TestApp) {
             {"id": "act-overdue", "meeting": "weekly", "title": "タイムアウトを見直す", "owner": "sato",
              "owner_id": SATO.to_string(), "due": "2026-11-30", "postmortem": "pm-pay", "created": "2026-11-18"},
             {"id": "act-soon", "meeting": "weekly", "title": "遅延のグラフを足す", "owner": "tanaka",
-             "due": "2026-12-04", "created": "2026-11-25", "link": "https://github.com/acme/pay/issues/9"},
+             "owner_id": TANAKA.to_string(), "due": "2026-12-04", "created": "2026-11-25", "link": "https://github.com/acme/pay/issues/9"},
             {"id": "act-later", "meeting": "weekly", "title": "手順書を直す", "owner": "tanaka",
              "due": "2026-12-20", "created": "2026-11-25"}
         ]
@@ -762,5 +762,48 @@ fn the_archive_shows_actions_by_state_and_owner_and_metrics_count_them() {
     ] {
         assert!(metrics.contains(sample), "{sample} in {metrics}");
     }
+    daemon.terminate();
+}
+
+#[test]
+fn an_owner_who_asked_gets_one_direct_message_the_day_before_a_due_date() {
+    let fake = FakeDiscord::start();
+    let app = app_with_discord(&fake);
+    seed_actions(&app);
+    // Thursday 12/3, 10:00: act-soon (田中) is due on Friday.
+    let env = [
+        ("TEST_DISCORD_TOKEN", TOKEN),
+        ("WEEKLY_POSTMORTEM_NOW", "2026-12-03T10:00:00+09:00"),
+    ];
+    let mut daemon = app.start_daemon_with_env(&env);
+    fake.wait_until_ready(WAIT);
+    let asked = action(
+        &fake,
+        "remind",
+        json!([{"name": "setting", "type": 4, "value": 0}]),
+        TANAKA,
+        &[],
+    );
+    assert!(is_ephemeral(&asked));
+    let dm = crate::fake_discord::direct_channel_id(TANAKA);
+    let sent = fake.wait_for_messages(dm, 1, WAIT);
+    let text = sent[0]["content"].as_str().unwrap();
+    crate::no_english::assert_japanese("the reminder", text, &[]);
+    assert!(
+        text.contains("明日（12月4日(金)）が期限") && text.contains("遅延のグラフを足す"),
+        "{text}"
+    );
+    assert_eq!(sent[0]["allowed_mentions"]["parse"], json!([]));
+    assert!(
+        fake.messages(crate::fake_discord::direct_channel_id(SATO))
+            .is_empty(),
+        "only those who asked"
+    );
+    daemon.terminate();
+    // Once: a restart the same day sends nothing more.
+    let mut daemon = app.start_daemon_with_env(&env);
+    fake.wait_until_ready(WAIT);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(fake.messages(dm).len(), 1);
     daemon.terminate();
 }

@@ -771,6 +771,32 @@ fn bot_user_json() -> Value {
     })
 }
 
+/// The channel of direct messages to `user`, as the fake numbers it.
+pub(crate) fn direct_channel_id(user: u64) -> u64 {
+    user ^ (1 << 40)
+}
+
+/// `POST /users/@me/channels {"recipient_id": …}`: the DM channel with that user.
+async fn open_direct_channel(body: Bytes) -> Response {
+    let body = match parse_body(&body) {
+        Ok(v) => v,
+        Err(e) => return invalid_form(&e),
+    };
+    let Some(user) = body["recipient_id"]
+        .as_str()
+        .and_then(|id| id.parse::<u64>().ok())
+        .or_else(|| body["recipient_id"].as_u64())
+    else {
+        return invalid_form("recipient_id: a user id is required");
+    };
+    ok_json(json!({
+        "id": direct_channel_id(user).to_string(),
+        "type": 1,
+        "last_message_id": null,
+        "recipients": [user_json(user)],
+    }))
+}
+
 fn user_json(user_id: u64) -> Value {
     json!({
         "id": user_id.to_string(),
@@ -1063,6 +1089,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/oauth2/applications/@me", get(get_application))
         .route("/applications/@me", get(get_application))
         .route("/users/@me", get(get_current_user))
+        .route("/users/@me/channels", post(open_direct_channel))
         .route("/guilds/{guild}", get(get_guild))
         .route("/channels/{channel}", get(get_channel))
         .route(
