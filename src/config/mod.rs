@@ -552,31 +552,8 @@ impl Config {
                 })
             })?;
 
-        if raw.meeting.is_empty() {
-            return Err(invalid(None, "", Say::NoMeeting.into()));
-        }
-        let mut seen = HashSet::new();
-        for (index, meeting) in raw.meeting.iter().enumerate() {
-            let id = &meeting.id.get_ref().0;
-            if !seen.insert(id.clone()) {
-                return Err(invalid(
-                    Some(meeting.id.span()),
-                    &format!("meeting[{index}].id"),
-                    Say::DuplicateMeetingId { id }.into(),
-                ));
-            }
-        }
-
-        for (index, meeting) in raw.meeting.iter().enumerate() {
-            meeting.check_texts().map_err(|(span, key, message)| {
-                invalid(Some(span), &format!("meeting[{index}].{key}"), message)
-            })?;
-            session::timing(meeting.session.as_ref(), meeting.duration_minutes.0).map_err(
-                |(span, key, message)| {
-                    invalid(Some(span), &format!("meeting[{index}].{key}"), message)
-                },
-            )?;
-        }
+        check_meetings(&raw.meeting)
+            .map_err(|(span, key, message)| invalid(span, &key, message))?;
 
         let people = people::check(&raw.person, &raw.meeting)
             .map_err(|(span, key, message)| invalid(span, &key, message))?;
@@ -781,5 +758,36 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 #[cfg(test)]
 mod japanese_errors;
+/// At least one meeting, ids unique, and each meeting's texts and session timing.
+fn check_meetings(
+    meetings: &[RawMeeting],
+) -> Result<(), (Option<std::ops::Range<usize>>, String, Explanation)> {
+    if meetings.is_empty() {
+        return Err((None, String::new(), Say::NoMeeting.into()));
+    }
+    let mut seen = HashSet::new();
+    for (index, meeting) in meetings.iter().enumerate() {
+        let id = &meeting.id.get_ref().0;
+        if !seen.insert(id.clone()) {
+            return Err((
+                Some(meeting.id.span()),
+                format!("meeting[{index}].id"),
+                Say::DuplicateMeetingId { id }.into(),
+            ));
+        }
+    }
+    for (index, meeting) in meetings.iter().enumerate() {
+        meeting
+            .check_texts()
+            .and_then(|()| {
+                session::timing(meeting.session.as_ref(), meeting.duration_minutes.0).map(drop)
+            })
+            .map_err(|(span, key, message)| {
+                (Some(span), format!("meeting[{index}].{key}"), message)
+            })?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests;
