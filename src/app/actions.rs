@@ -345,14 +345,18 @@ pub fn parse_done_button(custom_id: &str) -> Option<(&str, &str)> {
 
 /// The run-of-show's 「再発防止アクション」 for the session of `date` in at
 /// most `budget` characters (the run-of-show is one Discord message): the
-/// section's text, and a 「完了」 button for each of the first actions.
+/// section's text (`None` when nothing is overdue or due that week), and a
+/// 「完了」 button for each of the first actions.
 pub fn follow_up(
     ctx: &Context,
     date: chrono::NaiveDate,
     budget: usize,
-) -> Result<(String, Vec<ChatButton>), UserError> {
+) -> Result<(Option<String>, Vec<ChatButton>), UserError> {
     let actions = ctx.log.actions(Some(&ctx.meeting.id)).said(ctx.language)?;
     let due = crate::domain::actions::to_follow_up(&actions, &ctx.meeting.id, date);
+    if due.is_empty() {
+        return Ok((None, Vec::new()));
+    }
     let mut room = budget.saturating_sub(
         ActionText::FollowUpHeading
             .say(ctx.language)
@@ -388,7 +392,7 @@ pub fn follow_up(
             .say(ctx.language),
         })
         .collect();
-    Ok((text, buttons))
+    Ok((Some(text), buttons))
 }
 
 /// How many of the meeting's actions the day's announcement counts: overdue,

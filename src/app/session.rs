@@ -241,9 +241,11 @@ pub(crate) fn plan_start(
     // It opens with the prevention actions to follow up, after its heading.
     let budget = crate::chat::MAX_MESSAGE_CHARS.saturating_sub(text.chars().count() + 2);
     let (follow_up, done_buttons) = super::actions::follow_up(uc, date, budget)?;
-    let text = match text.split_once('\n') {
-        Some((heading, rest)) => format!("{heading}\n{follow_up}\n\n{rest}"),
-        None => format!("{text}\n{follow_up}"),
+    let text = match (follow_up, text.split_once('\n')) {
+        // Nothing overdue or due this week: the run-of-show says nothing of actions.
+        (None, _) => text,
+        (Some(follow_up), Some((heading, rest))) => format!("{heading}\n{follow_up}\n\n{rest}"),
+        (Some(follow_up), None) => format!("{text}\n{follow_up}"),
     };
     let button = |action: &str, label: SessionText| ChatButton {
         custom_id: button_id(&uc.meeting.id, date, action),

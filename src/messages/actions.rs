@@ -38,7 +38,6 @@ catalogue! {
         RemindersOff,
         Reminder { title: &'a str, due: NaiveDate, today: NaiveDate, id: &'a str },
         FollowUpHeading,
-        FollowUpNone,
         FollowUpCount { overdue: usize, due_soon: usize },
         ClosedDuringSession,
         State { state: ActionState },
@@ -68,18 +67,18 @@ impl ActionText<'_> {
 
     fn which_ja(mine: bool, all: bool) -> &'static str {
         match (mine, all) {
-            (true, true) => "あなたが担当のアクション（完了・取り下げを含む）",
+            (true, true) => "あなたが担当の、完了・取り下げを含むアクション",
             (true, false) => "あなたが担当の未完了のアクション",
-            (false, true) => "アクション（完了・取り下げを含む）",
+            (false, true) => "完了・取り下げを含むアクション",
             (false, false) => "未完了のアクション",
         }
     }
 
     fn which_en(mine: bool, all: bool) -> &'static str {
         match (mine, all) {
-            (true, true) => "your actions (done and dropped included)",
+            (true, true) => "your actions, done and dropped included",
             (true, false) => "your open actions",
-            (false, true) => "actions (done and dropped included)",
+            (false, true) => "all actions, done and dropped included",
             (false, false) => "open actions",
         }
     }
@@ -127,9 +126,11 @@ impl Message for ActionText<'_> {
             ActionText::ListHeader { count, mine, all } => {
                 format!("{}（{count}件）:", Self::which_ja(mine, all))
             }
-            ActionText::ListEmpty { mine, all } => {
-                format!("{}はありません", Self::which_ja(mine, all))
-            }
+            ActionText::ListEmpty { mine, all } => match (mine, all) {
+                (true, true) => "あなたが担当のアクションはまだありません".into(),
+                (false, true) => "アクションはまだありません".into(),
+                _ => format!("{}はありません", Self::which_ja(mine, all)),
+            },
             ActionText::Line { title, owner, due, state, today, closed_by } => {
                 let due = Self::due_ja(due, today);
                 match (state, closed_by) {
@@ -156,12 +157,11 @@ impl Message for ActionText<'_> {
                 day_seen(due, today, Language::Ja)
             ),
             ActionText::FollowUpHeading => "▶ 再発防止アクション（期限切れと今週が期限のもの）".into(),
-            ActionText::FollowUpNone => "期限切れや今週が期限のアクションはありません".into(),
             ActionText::FollowUpCount { overdue, due_soon } => match (overdue, due_soon) {
-                (0, n) => format!("今週が期限の再発防止アクションが{n}件あります"),
-                (n, 0) => format!("期限を過ぎた再発防止アクションが{n}件あります"),
+                (0, n) => format!("今週が期限の再発防止アクションが{n}件あります（一覧は /action list）"),
+                (n, 0) => format!("期限を過ぎた再発防止アクションが{n}件あります（一覧は /action list）"),
                 (o, n) => format!(
-                    "期限を過ぎた再発防止アクションが{o}件、今週が期限のものが{n}件あります"
+                    "期限を過ぎた再発防止アクションが{o}件、今週が期限のものが{n}件あります（一覧は /action list）"
                 ),
             },
             ActionText::ClosedDuringSession => "この回で完了したアクション:".into(),
@@ -232,7 +232,11 @@ impl Message for ActionText<'_> {
                 let which = format!("{}{}", which[..1].to_uppercase(), &which[1..]);
                 format!("{which} ({count}):")
             }
-            ActionText::ListEmpty { mine, all } => format!("No {}", Self::which_en(mine, all)),
+            ActionText::ListEmpty { mine, all } => match (mine, all) {
+                (true, true) => "You own no actions yet".into(),
+                (false, true) => "No actions yet".into(),
+                _ => format!("No {}", Self::which_en(mine, all)),
+            },
             ActionText::Line {
                 title,
                 owner,
@@ -276,12 +280,11 @@ impl Message for ActionText<'_> {
             ActionText::FollowUpHeading => {
                 "▶ Prevention actions (overdue and due this week)".into()
             }
-            ActionText::FollowUpNone => "No action is overdue or due this week".into(),
             ActionText::FollowUpCount { overdue, due_soon } => match (overdue, due_soon) {
-                (0, n) => format!("{n} prevention action(s) due this week"),
-                (n, 0) => format!("{n} prevention action(s) past their due date"),
+                (0, n) => format!("Prevention actions: {n} due this week (see /action list)"),
+                (n, 0) => format!("Prevention actions: {n} overdue (see /action list)"),
                 (o, n) => {
-                    format!("{o} prevention action(s) past their due date, {n} due this week")
+                    format!("Prevention actions: {o} overdue, {n} due this week (see /action list)")
                 }
             },
             ActionText::ClosedDuringSession => "Actions done during this session:".into(),
@@ -306,9 +309,6 @@ impl Message for ActionText<'_> {
 /// action (with its link, which Discord does not unfurl), or that there are none.
 pub(crate) fn follow_up_section(lines: &[String], more: usize, language: Language) -> String {
     let mut out = vec![ActionText::FollowUpHeading.say(language)];
-    if lines.is_empty() {
-        out.push(ActionText::FollowUpNone.say(language));
-    }
     out.extend(lines.iter().map(|l| format!("- {l}")));
     if more > 0 {
         out.push(ActionText::More { count: more }.say(language));
@@ -379,7 +379,6 @@ impl ActionText<'static> {
                 id: "act-1",
             },
             ActionText::FollowUpHeading,
-            ActionText::FollowUpNone,
             ActionText::ClosedDuringSession,
             ActionText::AddButton,
             ActionText::FormTitle,

@@ -66,10 +66,6 @@ const INCIDENT: &str = "incident/";
 const INCIDENT_GROUP: &str = "incident-group/";
 /// `action/{id}`: a prevention action.
 const ACTION: &str = "action/";
-/// `action-reminders/{discord user id}`, empty: the owner asked for reminders.
-const ACTION_REMINDERS: &str = "action-reminders/";
-/// `action-reminded/{action id}/{due}`, empty: that reminder went out.
-const ACTION_REMINDED: &str = "action-reminded/";
 const MARKER: &str = "marker/";
 const SEARCH: &str = "search/";
 /// The prefixes of records, which search results are read from.

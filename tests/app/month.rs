@@ -25,7 +25,10 @@ const TAKAHASHI: u64 = 1_300_000_000_000_002_004;
 /// The people, by key: what the transcript must never show where a display exists.
 const KEYS: &[&str] = &["sato", "suzuki", "tanaka", "takahashi"];
 
-fn config(fake: &FakeDiscord, language: &str) -> String {
+/// The tracker issue of an action, closed on GitHub during the month.
+const ISSUE: &str = "https://github.com/acme/pay/issues/42";
+
+fn config(fake: &FakeDiscord, trackers: &str, language: &str) -> String {
     format!(
         r#"{daemon}
 [[meeting]]
@@ -76,6 +79,10 @@ api_base_url = "{url}"
 listen = "127.0.0.1:0"
 token_env = "MONTH_HOOK_TOKEN"
 min_duration_minutes = 5
+
+[trackers.github]
+api_base_url = "{trackers}"
+token_env = "MONTH_GITHUB_TOKEN"
 "#,
         daemon =
             daemon_section("").replace("language = \"ja\"", &format!("language = \"{language}\"")),
@@ -113,6 +120,7 @@ impl<'a> Month<'a> {
         let daemon = self.app.start_daemon_with_env(&[
             ("TEST_DISCORD_TOKEN", TOKEN),
             ("MONTH_HOOK_TOKEN", HOOK_TOKEN),
+            ("MONTH_GITHUB_TOKEN", crate::fake_trackers::GITHUB_TOKEN),
             ("WEEKLY_POSTMORTEM_NOW", now),
         ]);
         crate::helpers::wait_until("the bot on the gateway", WAIT, || {
@@ -293,7 +301,9 @@ fn alert(name: &str, summary: &str, start: &str, end: &str, fingerprint: &str) -
 fn live_the_month(language: &str) -> String {
     let ja = language == "ja";
     let fake = FakeDiscord::start();
-    let app = spawn_app_with(&config(&fake, language));
+    let trackers = crate::fake_trackers::FakeTrackers::start();
+    trackers.set("github:acme/pay#42", false);
+    let app = spawn_app_with(&config(&fake, &trackers.base_url, language));
     if !ja {
         fake.set_user_locale("en-US");
     }
@@ -426,6 +436,24 @@ fn live_the_month(language: &str) -> String {
             ("prevention", l("段階的リリースにする", "Release in stages")),
         ],
     );
+    // The prevention becomes an action with an owner, a due date and its issue.
+    let staged = l(
+        "段階的リリースの手順を書く",
+        "Write down the staged release steps",
+    );
+    m.command(
+        SATO,
+        &format!("/action add title:{staged} due:12/22 link:{ISSUE}"),
+        "action",
+        sub(
+            "add",
+            json!([
+                text("title", staged),
+                text("due", "12/22"),
+                text("link", ISSUE)
+            ]),
+        ),
+    );
 
     // Friday 12/11: alerts arrive; one becomes a postmortem.
     m.day(
@@ -505,6 +533,16 @@ fn live_the_month(language: &str) -> String {
             ("prevention", l("接続数の監視", "Monitor connections")),
         ],
     );
+    let connections = l("接続数の監視を追加する", "Add a connection count alert");
+    m.command(
+        SUZUKI,
+        &format!("/action add title:{connections} due:12/23"),
+        "action",
+        sub(
+            "add",
+            json!([text("title", connections), text("due", "12/23")]),
+        ),
+    );
     m.command(
         SUZUKI,
         "/learning add date:12/30",
@@ -543,6 +581,24 @@ fn live_the_month(language: &str) -> String {
     );
     m.command(SUZUKI, "/next", "next", json!([]));
 
+    // Wednesday 12/23: the announcement counts the actions; the session follows them up.
+    m.day(
+        l("12月23日(水) 10:05", "Wed Dec 23, 10:05"),
+        "2026-12-23T10:05:00+09:00",
+    );
+    m.day(
+        l("12月23日(水) 16:58", "Wed Dec 23, 16:58"),
+        "2026-12-23T16:58:00+09:00",
+    );
+    m.command(SATO, "/session start", "session", sub("start", json!([])));
+    let thread = m.thread_id();
+    let run_of_show = m.newest_with_button(thread, l("次へ", "Next"));
+    let done = format!("{}{connections}", l("完了: ", "Done: "));
+    m.click(SUZUKI, &run_of_show, &done);
+    m.command(SATO, "/session end", "session", sub("end", json!([])));
+    // The staged release issue is closed on GitHub after the session.
+    trackers.set("github:acme/pay#42", true);
+
     // Monday 12/28: the closure.
     m.day(
         l("12月28日(月) 12:05", "Mon Dec 28, 12:05"),
@@ -569,10 +625,16 @@ fn live_the_month(language: &str) -> String {
         json!([text("query", query), int("page", 99)]),
     );
     m.command(SATO, "/rotation show", "rotation", sub("show", json!([])));
+    m.command(
+        SATO,
+        "/action list all:true",
+        "action",
+        sub("list", json!([{"name": "all", "type": 5, "value": true}])),
+    );
 
     let transcript = m.t.text();
     // The other team's name is what the config calls it.
-    let mut found = problems(&m.t.bot_texts, KEYS, ja, &["CloudLog"]);
+    let mut found = problems(&m.t.bot_texts, KEYS, ja, &["CloudLog", "GitHub"]);
     found.extend(m.t.pings.iter().map(|p| format!("a ping: {p}")));
     if let Some(mut daemon) = m.daemon.take() {
         daemon.terminate();

@@ -3,6 +3,11 @@
 use super::*;
 use crate::store::ActionLog;
 
+/// `action-reminders/{discord user id}`, empty: the owner asked for reminders.
+const ACTION_REMINDERS: &str = "action-reminders/";
+/// `action-reminded/{action id}/{due}`, empty: that reminder went out.
+const ACTION_REMINDED: &str = "action-reminded/";
+
 impl ActionLog for SledLog {
     fn actions(&self, meeting: Option<&str>) -> Result<Vec<Action>, StoreError> {
         let mut actions: Vec<Action> = self.scan(ACTION)?;
