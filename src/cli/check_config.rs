@@ -145,6 +145,7 @@ fn integrations_summary(env: &Env) -> String {
         None => env.say(Say::AlertsOff),
     };
     text.push('\n');
+    text += &trackers_summary(env);
     text += &match &config.web {
         Some(web) => env.say(Say::WebOn {
             address: &web
@@ -158,6 +159,29 @@ fn integrations_summary(env: &Env) -> String {
         }),
     };
     text.push('\n');
+    text
+}
+
+/// A line per configured tracker (or that there is none), each ending in a newline.
+fn trackers_summary(env: &Env) -> String {
+    let Some(trackers) = &env.config.trackers else {
+        return env.say(Say::TrackersOff) + "\n";
+    };
+    let mut text = String::new();
+    for (tracker, secret) in [
+        ("GitHub", trackers.github.as_ref().map(|g| &g.token)),
+        ("Backlog", trackers.backlog.as_ref().map(|b| &b.api_key)),
+        ("Jira", trackers.jira.as_ref().map(|j| &j.token)),
+    ] {
+        let Some(secret) = secret else { continue };
+        text += &env.say(Say::TrackerOn {
+            tracker,
+            every: trackers.poll_minutes,
+            source: &secret.source(),
+            secret_found: matches!(secret.read(), Ok(Some(_))),
+        });
+        text.push('\n');
+    }
     text
 }
 

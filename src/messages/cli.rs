@@ -78,6 +78,9 @@ catalogue! {
         DiscordNoToken { guild: u64, source: &'a str, why: &'a str },
         AlertsOn { listen: &'a str, source: &'a str, token_found: bool },
         AlertsOff,
+        /// One configured tracker: its name, where its secret is read from, and whether it is there.
+        TrackerOn { tracker: &'a str, every: u32, source: &'a str, secret_found: bool },
+        TrackersOff,
         WebOn { address: &'a str, proxies: usize },
         WebOff { listen: &'a str },
         DiscordOff,
@@ -278,6 +281,11 @@ impl Message for Cli<'_> {
                 if token_found { "" } else { "、見つかりません！" }
             ),
             AlertsOff => "アラートの受け口: 無効（[alerts] の設定なし）".into(),
+            TrackerOn { tracker, every, source, secret_found } => format!(
+                "課題管理 {tracker}: {every}分ごとに確認（トークン {source}{}）",
+                if secret_found { "" } else { "、見つかりません！" }
+            ),
+            TrackersOff => "課題管理: 無効（[trackers] の設定なし。アクションは人が閉じます）".into(),
             WebOn { address, proxies } => format!(
                 "ウェブのアーカイブ: {address}（認証するプロキシ {proxies}台の後ろ）"
             ),
@@ -566,6 +574,16 @@ impl Message for Cli<'_> {
                 if token_found { "" } else { ", not found!" }
             ),
             AlertsOff => "alert hooks: off (no [alerts] section)".into(),
+            TrackerOn {
+                tracker,
+                every,
+                source,
+                secret_found,
+            } => format!(
+                "tracker {tracker}: asked every {every} min (token {source}{})",
+                if secret_found { "" } else { ", not found!" }
+            ),
+            TrackersOff => "trackers: off (no [trackers] section; people close actions)".into(),
             WebOn { address, proxies } => {
                 format!("web archive: {address} (behind {proxies} authenticating prox(ies))")
             }
@@ -856,6 +874,13 @@ impl Cli<'static> {
                 source: "DISCORD_TOKEN",
                 why: "no token in DISCORD_TOKEN",
             },
+            TrackerOn {
+                tracker: "Backlog",
+                every: 60,
+                source: "WEEKLY_POSTMORTEM_BACKLOG_API_KEY",
+                secret_found: false,
+            },
+            TrackersOff,
             AlertsOn {
                 listen: "127.0.0.1:9094",
                 source: "WEEKLY_POSTMORTEM_ALERTS_TOKEN",

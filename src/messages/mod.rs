@@ -109,6 +109,8 @@ mod tests {
         "db",
         "primary",
         "GitHub",
+        "Backlog",
+        "Jira",
     ];
 
     fn check<M: Message>(

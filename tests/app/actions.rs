@@ -576,6 +576,13 @@ fn trackers_close_actions_whose_issues_closed_and_reopen_them_when_reopened() {
     ));
     let check = app.run(&["check-config"]);
     assert!(check.status.success(), "{}", stderr(&check));
+    let summary = stdout(&check);
+    assert!(
+        summary.contains("課題管理 GitHub: 60分ごとに確認（トークン TEST_GH、見つかりません！）")
+            && summary
+                .contains("課題管理 Jira: 60分ごとに確認（トークン TEST_JIRA、見つかりません！）"),
+        "{summary}"
+    );
     std::fs::create_dir_all(app.state_dir()).unwrap();
     let file = app.state_dir().join("seed.json");
     let action = |id: &str, link: &str| json!({"id": id, "meeting": "weekly", "title": id, "owner": "sato", "created": "2026-11-25", "link": link});
