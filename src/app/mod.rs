@@ -104,9 +104,7 @@ impl<T> Said<T> for Result<T, StoreError> {
 
 impl Context<'_> {
     pub fn today(&self) -> NaiveDate {
-        self.now
-            .with_timezone(&self.meeting.rule.timezone)
-            .date_naive()
+        self.meeting.rule.day_of(self.now)
     }
 
     /// Occurrences from `from` for `weeks` weeks, as the one schedule numbers

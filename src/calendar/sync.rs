@@ -152,7 +152,7 @@ pub async fn sync_once(
         let listed = api.list_managed(&meeting.id, now).await?;
         let sessions = log.sessions(Some(&meeting.id))?;
         let cancelled = cancelled_dates(&sessions, &meeting.id);
-        let today = now.with_timezone(&meeting.rule.timezone).date_naive();
+        let today = meeting.rule.day_of(now);
         let until = today
             .checked_add_days(Days::new(7 * u64::from(google.horizon_weeks.0)))
             .unwrap_or(today);

@@ -54,7 +54,7 @@ fn meeting_summary(env: &Env, meeting: &Meeting, holidays: &JapaneseHolidays) ->
     let now = env.clock.now();
     let mut out = String::new();
     let rule = &meeting.rule;
-    let today = now.with_timezone(&rule.timezone).date_naive();
+    let today = rule.day_of(now);
     // The config alone: the log's cancellations are not read here.
     let next = Schedule::new(rule, holidays, &none)
         .between(

@@ -94,7 +94,7 @@ pub(super) fn run(env: &Env, args: &PlanArgs, out: &mut dyn Write) -> Result<(),
 
     let mut sections = Vec::new();
     for meeting in meetings {
-        let today = now.with_timezone(&meeting.rule.timezone).date_naive();
+        let today = meeting.rule.day_of(now);
         let (from, until) = range(env, args, today)?;
         let cancelled = cancelled_dates(&sessions, &meeting.id);
         let schedule = Schedule::new(&meeting.rule, &holidays, &cancelled);

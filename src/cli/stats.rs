@@ -33,11 +33,7 @@ pub(super) fn run(env: &Env, args: &StatsArgs, out: &mut dyn Write) -> Result<()
     };
     let document = LogAccess::for_reading(env)?.export()?;
     let holidays = super::plan::current_holidays(env)?;
-    let today = env
-        .clock
-        .now()
-        .with_timezone(&meeting.rule.timezone)
-        .date_naive();
+    let today = meeting.rule.day_of(env.clock.now());
     let stats = compute(
         meeting,
         &document,

@@ -115,22 +115,11 @@ impl RawAlerts {
                 .into(),
             ));
         }
-        if let (Some(env), Some(_)) = (&self.token_env, &self.token_file) {
-            return Err((
-                Some(env.span()),
-                "alerts.token_env".into(),
-                Say::TokenEnvAndFile.into(),
-            ));
-        }
-        if let Some(env) = &self.token_env
-            && (env.get_ref().is_empty() || env.get_ref().contains('='))
-        {
-            return Err((
-                Some(env.span()),
-                "alerts.token_env".into(),
-                Say::TokenEnvName { got: env.get_ref() }.into(),
-            ));
-        }
+        super::check_secret_source(
+            self.token_env.as_ref(),
+            self.token_file.is_some(),
+            ("alerts.token_env", "alerts.token_file"),
+        )?;
         let ids: Vec<&str> = meetings.iter().map(|m| m.id.get_ref().0.as_str()).collect();
         for (index, route) in self.routes.iter().enumerate() {
             let meeting = &route.get_ref().meeting;

@@ -789,5 +789,36 @@ fn check_meetings(
     Ok(())
 }
 
+/// The one rule for a secret read from an environment variable or a file:
+/// not both, and the variable's name a name. `keys` are the two config keys.
+fn check_secret_source(
+    env: Option<&Spanned<String>>,
+    has_file: bool,
+    keys: (&str, &str),
+) -> Result<(), (Option<std::ops::Range<usize>>, String, Explanation)> {
+    let (env_key, file_key) = keys;
+    let Some(env) = env else { return Ok(()) };
+    let last = |key: &str| key.rsplit('.').next().unwrap_or(key).to_string();
+    if has_file {
+        return Err((
+            Some(env.span()),
+            env_key.to_string(),
+            Say::EnvAndFile {
+                env: &last(env_key),
+                file: &last(file_key),
+            }
+            .into(),
+        ));
+    }
+    if env.get_ref().is_empty() || env.get_ref().contains('=') {
+        return Err((
+            Some(env.span()),
+            env_key.to_string(),
+            Say::TokenEnvName { got: env.get_ref() }.into(),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests;

@@ -187,26 +187,7 @@ fn secret(
     config_dir: &Path,
 ) -> Result<Secret, Problem> {
     let (env_key, file_key) = keys;
-    if let (Some(env), Some(_)) = (&env, &file) {
-        return Err((
-            Some(env.span()),
-            env_key.to_string(),
-            Say::EnvAndFile {
-                env: env_key.rsplit('.').next().unwrap_or(env_key),
-                file: file_key.rsplit('.').next().unwrap_or(file_key),
-            }
-            .into(),
-        ));
-    }
-    if let Some(env) = &env
-        && (env.get_ref().is_empty() || env.get_ref().contains('='))
-    {
-        return Err((
-            Some(env.span()),
-            env_key.to_string(),
-            Say::TokenEnvName { got: env.get_ref() }.into(),
-        ));
-    }
+    super::check_secret_source(env.as_ref(), file.is_some(), (env_key, file_key))?;
     Ok(Secret {
         file_key,
         env: env.map_or_else(|| default_env.to_string(), Spanned::into_inner),

@@ -255,11 +255,7 @@ fn action_counts(state: &crate::app::state::AppState) -> Option<Vec<(String, f64
     let actions = crate::store::ActionLog::actions(&state.log, None).ok()?;
     let mut samples = Vec::new();
     for meeting in &state.config.meetings {
-        let today = state
-            .clock
-            .now()
-            .with_timezone(&meeting.rule.timezone)
-            .date_naive();
+        let today = meeting.rule.day_of(state.clock.now());
         let counts = crate::domain::actions::count_by_state(
             actions.iter().filter(|a| a.meeting == meeting.id),
             today,

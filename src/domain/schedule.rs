@@ -303,6 +303,12 @@ impl<'a> Schedule<'a> {
 }
 
 impl WeeklyRule {
+    /// The day `instant` falls on where the meeting meets: "today" for every
+    /// rule that counts days (due dates, reminders, the schedule's window).
+    pub fn day_of(&self, instant: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+        instant.with_timezone(&self.timezone).date_naive()
+    }
+
     /// When the meeting on `date` starts and ends; `None` at the edges of chrono's calendar.
     fn times_on(&self, date: NaiveDate) -> Option<(DateTime<Tz>, DateTime<Tz>)> {
         // Keep a day of margin from chrono's last dates so that zone offsets

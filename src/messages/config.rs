@@ -54,7 +54,6 @@ catalogue! {
         NeitherEmailNorPerson { got: &'a str },
         SharesWithItself { id: &'a str },
         NoMeetingWithId { id: &'a str, near: Option<&'a str>, ids: &'a str },
-        TokenEnvAndFile,
         EnvAndFile { env: &'a str, file: &'a str },
         TokenEnvName { got: &'a str },
         RouteLabelEmpty,
@@ -302,7 +301,6 @@ impl Message for ConfigText<'_> {
                 ),
                 None => format!("id が `{id}` のミーティングはありません。設定にあるもの: {ids}"),
             },
-            TokenEnvAndFile => "token_env と token_file はどちらか一方だけにしてください".into(),
             EnvAndFile { env, file } => {
                 format!("{env} と {file} はどちらか一方だけにしてください")
             }
@@ -479,7 +477,6 @@ impl Message for ConfigText<'_> {
                 ),
                 None => format!("no meeting has the id {id:?}; the meetings are {ids}"),
             },
-            TokenEnvAndFile => "set token_env or token_file, not both".into(),
             EnvAndFile { env, file } => format!("set {env} or {file}, not both"),
             TokenEnvName { got } => {
                 format!("expected the name of an environment variable, got {got:?}")
@@ -804,7 +801,6 @@ impl ConfigText<'static> {
                 near: Some("sre"),
                 ids: "weekly, sre",
             },
-            TokenEnvAndFile,
             EnvAndFile {
                 env: "api_key_env",
                 file: "api_key_file",

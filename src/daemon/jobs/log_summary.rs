@@ -47,7 +47,7 @@ pub(crate) fn summarize(state: &AppState) -> Result<LogSummary, crate::store::St
     let now = state.clock.now();
     let mut summary = LogSummary::default();
     for meeting in &state.config.meetings {
-        let today = now.with_timezone(&meeting.rule.timezone).date_naive();
+        let today = meeting.rule.day_of(now);
         let past = state.occurrences(meeting, meeting.rule.first_session, today)?;
         let held = past.iter().filter(|o| o.is_held()).count() as u64;
         summary

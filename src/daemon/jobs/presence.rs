@@ -52,7 +52,7 @@ pub(crate) fn tick<C: ChatPort>(state: &AppState, chat: &C) -> anyhow::Result<Du
         let Some(voice) = meeting.voice_channel(&state.config) else {
             continue;
         };
-        let today = now.with_timezone(&meeting.rule.timezone).date_naive();
+        let today = meeting.rule.day_of(now);
         let until = today.checked_add_days(Days::new(7)).unwrap_or(today);
         for o in state
             .occurrences(meeting, today, until)?

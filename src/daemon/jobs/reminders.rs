@@ -65,7 +65,7 @@ fn planned(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<Reminder>> {
     let times = meeting.reminder_times;
-    let today = now.with_timezone(&meeting.rule.timezone).date_naive();
+    let today = meeting.rule.day_of(now);
     let from = today.checked_sub_days(Days::new(1)).unwrap_or(today);
     // A call for topics may move back over weekends, holidays (Golden Week
     // is the longest run, with a weekend at most 9 days) and the meeting's

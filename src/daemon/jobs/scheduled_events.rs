@@ -119,7 +119,7 @@ fn desired(state: &AppState) -> anyhow::Result<Desired> {
     let horizon = state.config.horizon_weeks();
     let mut desired = Desired::new();
     for meeting in &state.config.meetings {
-        let today = now.with_timezone(&meeting.rule.timezone).date_naive();
+        let today = meeting.rule.day_of(now);
         let until = today
             .checked_add_days(Days::new(horizon * 7))
             .unwrap_or(today);

@@ -112,11 +112,7 @@ pub(crate) async fn tick<T: IssueTracker>(
     let cap = Duration::from_secs(u64::from(config.poll_minutes) * 60);
     let mut changed = 0;
     for meeting in &state.config.meetings {
-        let today = state
-            .clock
-            .now()
-            .with_timezone(&meeting.rule.timezone)
-            .date_naive();
+        let today = meeting.rule.day_of(state.clock.now());
         let actions = state.log.actions(Some(&meeting.id))?;
         let mut answers = BTreeMap::new();
         for issue in plan_polls(&actions, &sites, today).into_keys() {

@@ -41,11 +41,11 @@ pub(super) struct ActionGroup {
 /// Today where `meeting` meets (the first meeting's zone for an unknown one).
 fn today(endpoint: &Endpoint, meeting: &str) -> NaiveDate {
     let config = &endpoint.state.config;
-    let zone = config
-        .meeting(meeting)
-        .or(config.meetings.first())
-        .map_or(chrono_tz::Asia::Tokyo, |m| m.rule.timezone);
-    endpoint.state.clock.now().with_timezone(&zone).date_naive()
+    let now = endpoint.state.clock.now();
+    match config.meeting(meeting).or(config.meetings.first()) {
+        Some(m) => m.rule.day_of(now),
+        None => now.with_timezone(&chrono_tz::Asia::Tokyo).date_naive(),
+    }
 }
 
 pub(super) fn action_view(
