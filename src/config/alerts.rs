@@ -115,7 +115,7 @@ impl RawAlerts {
                 .into(),
             ));
         }
-        super::check_secret_source(
+        super::checks::secret_source(
             self.token_env.as_ref(),
             self.token_file.is_some(),
             ("alerts.token_env", "alerts.token_file"),

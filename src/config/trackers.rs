@@ -187,7 +187,7 @@ fn secret(
     config_dir: &Path,
 ) -> Result<Secret, Problem> {
     let (env_key, file_key) = keys;
-    super::check_secret_source(env.as_ref(), file.is_some(), (env_key, file_key))?;
+    super::checks::secret_source(env.as_ref(), file.is_some(), (env_key, file_key))?;
     Ok(Secret {
         file_key,
         env: env.map_or_else(|| default_env.to_string(), Spanned::into_inner),
