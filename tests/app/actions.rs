@@ -207,6 +207,23 @@ fn actions_are_added_listed_and_closed_from_discord_by_their_owner_or_a_facilita
         "{everything}"
     );
 
+    let found = fake.send_slash_command(
+        "history",
+        json!([{"name": "query", "type": 3, "value": "タイムアウト"}, {"name": "kind", "type": 4, "value": 5}]),
+        TANAKA,
+        &[],
+    );
+    fake.wait_for_callback(found, WAIT);
+    let hits = crate::helpers::eventually("the history answer", WAIT, || {
+        fake.original_response(found)
+            .into_iter()
+            .chain(fake.followups(found))
+            .find_map(|r| r["content"].as_str().map(str::to_string))
+    });
+    assert!(
+        hits.contains("「決済APIのタイムアウトを見直す」 担当: 佐藤"),
+        "{hits}"
+    );
     let reminders = action(
         &fake,
         "remind",

@@ -86,7 +86,7 @@ pub(super) fn result_view(
                 &endpoint.state.log,
                 &a.owner,
             ),
-            "actions".to_string(),
+            format!("/actions?owner={}", encode(&a.owner)),
         ),
     };
     let detail: String = detail.chars().take(DETAIL_CHARS).collect();
