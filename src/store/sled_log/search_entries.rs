@@ -270,6 +270,14 @@ pub(super) fn add_incidents(_db: &sled::Db) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Schema 4 → 5: prevention actions (`action/`, `action-reminders/`,
+/// `action-reminded/`) and search entries of the kind `action`. Nothing to
+/// rewrite; as for incidents, the version keeps a binary that does not know
+/// the kind from opening the database.
+pub(super) fn add_actions(_db: &sled::Db) -> Result<(), StoreError> {
+    Ok(())
+}
+
 /// Schema 2 → 3: the search generation, which the search file is checked against.
 pub(super) fn add_search_generation(db: &sled::Db) -> Result<(), StoreError> {
     db.insert(SEARCH_GENERATION_KEY, &new_search_generation()[..])

@@ -229,6 +229,32 @@ fn a_schema_1_database_gets_its_search_entries_on_open() {
 }
 
 #[test]
+fn a_schema_4_database_opens_as_5_with_its_records_and_takes_actions() {
+    use crate::store::ActionLog as _;
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let log = reopen(dir.path());
+        log.put_learning(&learning("l-1", "2024-05-15", "夜間バッチでデッドロック"))
+            .unwrap();
+        // What a schema 4 binary left behind: records, search entries, no actions.
+        log.write_schema_version(4).unwrap();
+    }
+    let log = reopen(dir.path());
+    let version = log.db.get(SCHEMA_KEY).unwrap().unwrap();
+    assert_eq!(u32::from_be_bytes(version.as_ref().try_into().unwrap()), 5);
+    assert_eq!(
+        ids(&log.search_on_disk(&query("デッドロック")).unwrap()),
+        ["l-1"]
+    );
+    let action: crate::domain::actions::Action = serde_json::from_str(
+        r#"{"id":"act-1","meeting":"weekly","title":"デッドロックの検知","owner":"sato","created":"2024-05-15"}"#,
+    )
+    .unwrap();
+    log.put_action(&action).unwrap();
+    assert_eq!(ids(&log.search_on_disk(&query("検知")).unwrap()), ["act-1"]);
+}
+
+#[test]
 fn a_later_page_is_the_same_search_without_its_first_results() {
     let dir = tempfile::tempdir().unwrap();
     let log = reopen(dir.path());
