@@ -12,23 +12,19 @@ use crate::store::{SessionLog, StoreError};
 /// Custom ids this program owns start with this; anything else is left alone.
 pub(crate) const CUSTOM_ID_PREFIX: &str = "wp:";
 
-/// Where the store keeps a channel's name as the bot last saw it. Text read
-/// outside the chat (Google Calendar descriptions) cannot use `<#id>`, and a
-/// name kept in the store is there for `sync` from the command line too.
-const CHANNEL_NAME_MARKER: &str = "discord-channel-name/";
-
-/// Keeps `channel`'s current name; `true` when it differs from the kept one
+/// Keeps `channel`'s current name (text read outside the chat, such as
+/// Google Calendar descriptions, cannot use `<#id>`, and a name kept in the
+/// store is there for `sync` from the command line too); `true` when it differs from the kept one
 /// (so texts that name it are due for an update).
 pub(crate) fn remember_channel_name(
     log: &dyn SessionLog,
     channel: u64,
     name: &str,
 ) -> Result<bool, StoreError> {
-    let key = format!("{CHANNEL_NAME_MARKER}{channel}");
-    if log.marker(&key)?.as_deref() == Some(name) {
+    if log.channel_name(channel)?.as_deref() == Some(name) {
         return Ok(false);
     }
-    log.set_marker(&key, Some(name))?;
+    log.set_channel_name(channel, name)?;
     Ok(true)
 }
 
@@ -37,7 +33,7 @@ pub(crate) fn channel_name(
     log: &dyn SessionLog,
     channel: u64,
 ) -> Result<Option<String>, StoreError> {
-    log.marker(&format!("{CHANNEL_NAME_MARKER}{channel}"))
+    log.channel_name(channel)
 }
 
 /// A message a job wants posted: text (nobody is pinged by it) and its buttons (laid out in rows of five).

@@ -14,9 +14,6 @@ use crate::ics::{self, FeedEvent, Revision};
 /// How far ahead the feed reaches.
 pub const FEED_WEEKS: u64 = 26;
 
-/// Marker prefix of the revisions: `ics-revision/<meeting>/<date>`.
-const REVISION_MARKER: &str = "ics-revision/";
-
 /// The feed as served, for every meeting or only `only` (a meeting that
 /// exists: the caller checks); it stores only the revisions of events whose
 /// text changed (a fetch in steady state writes nothing).
@@ -48,13 +45,13 @@ fn meeting_events(ctx: &Context) -> Result<Vec<(FeedEvent, Revision)>, UserError
         .log
         .sessions_between(&meeting.id, today, until)
         .said(ctx.language)?;
-    let prefix = format!("{REVISION_MARKER}{}/", meeting.id);
-    let mut stored: Vec<(NaiveDate, Option<Revision>)> = Vec::new();
-    for (key, value) in ctx.log.markers(&prefix).said(ctx.language)? {
-        if let Ok(date) = key[prefix.len()..].parse::<NaiveDate>() {
-            stored.push((date, Revision::from_marker(&value)));
-        }
-    }
+    let stored: Vec<(NaiveDate, Option<Revision>)> = ctx
+        .log
+        .ics_revisions(&meeting.id)
+        .said(ctx.language)?
+        .into_iter()
+        .map(|(date, value)| (date, Revision::from_marker(&value)))
+        .collect();
     let mut events = Vec::new();
     for o in &occurrences {
         let text = match &o.status {
@@ -84,26 +81,22 @@ fn meeting_events(ctx: &Context) -> Result<Vec<(FeedEvent, Revision)>, UserError
             .and_then(|(_, r)| *r);
         let revision = Revision::next(previous, event.fingerprint(), ctx.now);
         if previous != Some(revision) {
-            keep(
-                ctx,
-                &format!("{prefix}{}", o.date),
-                Some(&revision.to_marker()),
-            );
+            keep(ctx, o.date, Some(&revision.to_marker()));
         }
         events.push((event, revision));
     }
     // Weeks that left the feed need no revision any more.
     for (date, _) in stored.iter().filter(|(date, _)| *date < today) {
-        keep(ctx, &format!("{prefix}{date}"), None);
+        keep(ctx, *date, None);
     }
     Ok(events)
 }
 
 /// Writes a revision marker. A store that refuses the write still gets its
 /// feed served: the revision is then recomputed (and written) on a later fetch.
-fn keep(ctx: &Context, key: &str, value: Option<&str>) {
-    if let Err(e) = ctx.log.set_marker(key, value) {
-        tracing::warn!("calendar feed: cannot keep the revision {key}: {e}");
+fn keep(ctx: &Context, date: NaiveDate, value: Option<&str>) {
+    if let Err(e) = ctx.log.set_ics_revision(&ctx.meeting.id, date, value) {
+        tracing::warn!("calendar feed: cannot keep the revision of {date}: {e}");
     }
 }
 
@@ -111,6 +104,7 @@ fn keep(ctx: &Context, key: &str, value: Option<&str>) {
 mod tests {
     use super::*;
     use crate::app::state::tests_support::state_at;
+    use crate::store::FactLog as _;
     use crate::store::SessionLog;
 
     fn sequence_of(feed: &str, date: &str) -> u32 {
@@ -145,17 +139,19 @@ mod tests {
         assert_eq!(sequence_of(&second, "2026-12-02"), 1);
         assert_eq!(sequence_of(&second, "2026-12-09"), 0, "other weeks stay");
 
+        let past: NaiveDate = "2026-11-25".parse().unwrap();
         state
             .log
-            .set_marker(
-                "ics-revision/weekly/2026-11-25",
-                Some("3 00 2026-11-01T00:00:00Z"),
-            )
+            .set_ics_revision("weekly", past, Some("3 00 2026-11-01T00:00:00Z"))
             .unwrap();
         render(&state, None).unwrap();
-        assert_eq!(
-            state.log.marker("ics-revision/weekly/2026-11-25").unwrap(),
-            None
+        assert!(
+            !state
+                .log
+                .ics_revisions("weekly")
+                .unwrap()
+                .iter()
+                .any(|(date, _)| *date == past)
         );
     }
 }

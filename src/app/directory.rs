@@ -6,7 +6,7 @@ use super::{Actor, Context, Said, UserError};
 use crate::domain::log::Session;
 use crate::domain::people::{JoinedPerson, People};
 use crate::messages::Message as _;
-use crate::store::{JOINED_PERSON, SessionLog};
+use crate::store::SessionLog;
 
 /// A person as the use cases see them: the key rosters and sessions store,
 /// and how messages name them.
@@ -18,13 +18,7 @@ pub struct Known {
 }
 
 fn joined(ctx: &Context) -> Result<Vec<JoinedPerson>, UserError> {
-    Ok(ctx
-        .log
-        .markers(JOINED_PERSON)
-        .said(ctx.language)?
-        .into_iter()
-        .filter_map(|(_, json)| serde_json::from_str(&json).ok())
-        .collect())
+    ctx.log.joined_people().said(ctx.language)
 }
 
 fn from_joined(person: JoinedPerson) -> Known {
@@ -67,9 +61,8 @@ pub fn by_key(ctx: &Context, key: &str) -> Result<Option<Known>, UserError> {
     }
     Ok(ctx
         .log
-        .marker(&format!("{JOINED_PERSON}{key}"))
+        .joined_person(key)
         .said(ctx.language)?
-        .and_then(|json| serde_json::from_str(&json).ok())
         .map(from_joined))
 }
 
@@ -86,8 +79,7 @@ pub fn display_in(people: &People, log: &dyn SessionLog, entry: &str) -> String 
         return person.display_name().to_string();
     }
     if entry.starts_with("discord-")
-        && let Ok(Some(json)) = log.marker(&format!("{JOINED_PERSON}{entry}"))
-        && let Ok(person) = serde_json::from_str::<JoinedPerson>(&json)
+        && let Ok(Some(person)) = log.joined_person(entry)
     {
         return person.display;
     }
@@ -131,13 +123,8 @@ pub fn who(ctx: &Context, actor: &Actor) -> Result<Option<Known>, UserError> {
         let person = JoinedPerson::new(id, &now_shown);
         // A display the record's rule refuses keeps the old one; so does a
         // failed write: showing an old name is no reason to refuse a command.
-        if person.validate().is_ok()
-            && let Ok(json) = serde_json::to_string(&person)
-        {
-            match ctx
-                .log
-                .set_marker(&format!("{JOINED_PERSON}{}", person.name), Some(&json))
-            {
+        if person.validate().is_ok() {
+            match ctx.log.put_joined_person(&person) {
                 Ok(()) => known.display = person.display,
                 Err(e) => tracing::warn!("could not update a renamed member's display: {e}"),
             }
@@ -180,10 +167,7 @@ pub fn enroll(ctx: &Context, member: &Actor) -> Result<Known, UserError> {
     person
         .validate()
         .map_err(|e| UserError(e.say(ctx.language)))?;
-    let json = serde_json::to_string(&person).map_err(|e| UserError(e.to_string()))?;
-    ctx.log
-        .set_marker(&format!("{JOINED_PERSON}{}", person.name), Some(&json))
-        .said(ctx.language)?;
+    ctx.log.put_joined_person(&person).said(ctx.language)?;
     Ok(from_joined(person))
 }
 

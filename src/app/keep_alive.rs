@@ -53,29 +53,22 @@ pub fn proposal_for(ctx: &Context, date: NaiveDate) -> Result<Proposal, UserErro
 /// the next session.
 const LOOK_BACK_DAYS: u64 = 14;
 
-/// Sessions on or after the date this marker holds are looked at again: the
-/// earliest session a pass could not empty, else the latest that ended. A
-/// daemon that was down for weeks so picks up where it stopped.
-fn look_from_key(meeting: &str) -> String {
-    format!("carry/{meeting}/look_from")
-}
-
 /// Moves the open items of sessions that ended (or are skipped) to the next
 /// held session that has not started yet, never into one that is under way
 /// or over. An item still open there moves on again after it, until it is
 /// covered or removed; the item it came from is marked with where it went.
-/// Returns how many moved.
+/// Sessions are looked at again from the date the store keeps (the earliest
+/// session a pass could not empty, else the latest that ended), so a daemon
+/// that was down for weeks picks up where it stopped. Returns how many moved.
 pub fn carry_over(ctx: &Context) -> Result<usize, UserError> {
     let today = ctx.today();
-    let key = look_from_key(&ctx.meeting.id);
     let window = today
         .checked_sub_days(Days::new(LOOK_BACK_DAYS))
         .unwrap_or(today);
     let since = ctx
         .log
-        .marker(&key)
+        .carry_look_from(&ctx.meeting.id)
         .said(ctx.language)?
-        .and_then(|v| v.parse::<NaiveDate>().ok())
         .map_or(window, |from| from.min(window));
     let weeks = u64::try_from((today - since).num_days()).unwrap_or(0) / 7 + 61;
     let occurrences = ctx.occurrences(since, weeks)?;
@@ -134,7 +127,7 @@ pub fn carry_over(ctx: &Context) -> Result<usize, UserError> {
     };
     if let Some(date) = look_from {
         ctx.log
-            .set_marker(&key, Some(&date.to_string()))
+            .set_carry_look_from(&ctx.meeting.id, date)
             .said(ctx.language)?;
     }
     Ok(moved)

@@ -12,27 +12,18 @@ use crate::messages::Message;
 use crate::messages::rotation::Rotation;
 use crate::messages::sessions::Sessions;
 
-fn roster_key(meeting: &str) -> String {
-    format!("roster/{meeting}")
-}
-
 /// The roster's keys in turn order. A roster stored by an older version
 /// (display names) reads as the config people whose `display` it names.
 pub fn roster(ctx: &Context) -> Result<Vec<String>, UserError> {
-    let stored: Vec<String> = match ctx
-        .log
-        .marker(&roster_key(&ctx.meeting.id))
-        .said(ctx.language)?
-    {
-        Some(json) => serde_json::from_str(&json).map_err(|e| {
-            UserError(
-                Sessions::RosterDamaged {
-                    error: &e.to_string(),
-                }
-                .say(ctx.language),
-            )
-        })?,
-        None => ctx.meeting.facilitators.clone(),
+    let stored: Vec<String> = match ctx.log.roster(&ctx.meeting.id) {
+        Ok(Some(roster)) => roster,
+        Ok(None) => ctx.meeting.facilitators.clone(),
+        Err(crate::store::StoreError::Corrupt(error)) => {
+            return Err(UserError(
+                Sessions::RosterDamaged { error: &error }.say(ctx.language),
+            ));
+        }
+        Err(other) => return Err(other).said(ctx.language),
     };
     let mut roster: Vec<String> = Vec::with_capacity(stored.len());
     for entry in stored {
@@ -45,9 +36,8 @@ pub fn roster(ctx: &Context) -> Result<Vec<String>, UserError> {
 }
 
 fn save_roster(ctx: &Context, roster: &[String]) -> Result<(), UserError> {
-    let json = serde_json::to_string(roster).map_err(|e| UserError(e.to_string()))?;
     ctx.log
-        .set_marker(&roster_key(&ctx.meeting.id), Some(&json))
+        .set_roster(&ctx.meeting.id, roster)
         .said(ctx.language)?;
     Ok(())
 }
@@ -260,16 +250,9 @@ fn log_change(
         "person": person.key,
         "position": position,
     });
-    // Numbered in order; `set_marker_once` keeps two changes at once apart.
-    let prefix = format!("roster-log/{}/", ctx.meeting.id);
-    let mut number = ctx.log.markers(&prefix).said(ctx.language)?.len();
-    while !ctx
-        .log
-        .set_marker_once(&format!("{prefix}{number:08}"), &entry.to_string())
-        .said(ctx.language)?
-    {
-        number += 1;
-    }
+    ctx.log
+        .append_roster_change(&ctx.meeting.id, &entry.to_string())
+        .said(ctx.language)?;
     tracing::info!(meeting = %ctx.meeting.id, by = %actor.id, ?action, person = %person.key, ?position, "roster changed");
     Ok(())
 }
@@ -278,10 +261,10 @@ fn log_change(
 pub fn roster_log(ctx: &Context) -> Result<Vec<serde_json::Value>, UserError> {
     Ok(ctx
         .log
-        .markers(&format!("roster-log/{}/", ctx.meeting.id))
+        .roster_changes(&ctx.meeting.id)
         .said(ctx.language)?
         .into_iter()
-        .filter_map(|(_, json)| serde_json::from_str(&json).ok())
+        .filter_map(|json| serde_json::from_str(&json).ok())
         .collect())
 }
 
@@ -528,9 +511,9 @@ mod tests {
             .with_config("[[person]]\nname = \"suzuki\"\ndisplay = \"鈴木\"\n");
         let ctx = f.ctx();
         ctx.log
-            .set_marker(
-                "roster/weekly",
-                Some(r#"["suzuki","old friend","discord-5"]"#),
+            .set_roster(
+                "weekly",
+                &["suzuki".into(), "old friend".into(), "discord-5".into()],
             )
             .unwrap();
         let offered = entries_matching(&ctx, "鈴").unwrap();
@@ -570,7 +553,7 @@ mod tests {
             .with_config("[[person]]\nname = \"sato\"\ndisplay = \"佐藤\"\ndiscord_id = \"11\"\n");
         let ctx = f.ctx();
         ctx.log
-            .set_marker("roster/weekly", Some(r#"["佐藤","old friend"]"#))
+            .set_roster("weekly", &["佐藤".into(), "old friend".into()])
             .unwrap();
         assert_eq!(roster(&ctx).unwrap(), ["sato", "old friend"]);
         leave(&ctx, &person("11")).unwrap();

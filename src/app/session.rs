@@ -3,6 +3,7 @@
 //! (its thread, the current item, extensions, what was posted) lives in the
 //! store, so a restarted daemon continues the same thread and posts nothing twice.
 
+use crate::store::{FactLog as _, PostKey};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +17,7 @@ use crate::domain::schedule::Occurrence;
 use crate::messages::Message as _;
 use crate::messages::session::{SessionText, clock, run_of_show};
 
-/// A session's live state, kept as JSON under [`live_key`].
+/// A session's live state, kept as JSON in the store (`FactLog::live_session`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct LiveSession {
     /// Where the session's messages go: the thread, or the channel when
@@ -37,20 +38,10 @@ pub(crate) struct LiveSession {
     pub items: Vec<String>,
 }
 
-pub(super) fn live_key(meeting: &str, date: NaiveDate) -> String {
-    format!("live-session/{meeting}/{date}")
-}
-
-/// Where the reminders job records the message id of the day's
-/// announcement, so the session's thread can hang from it.
-pub fn announcement_key(meeting: &str, date: NaiveDate) -> String {
-    format!("announcement-message/{meeting}/{date}")
-}
-
 pub(crate) fn load(uc: &Context, date: NaiveDate) -> Result<Option<LiveSession>, UserError> {
     let Some(text) = uc
         .log
-        .marker(&live_key(&uc.meeting.id, date))
+        .live_session(&uc.meeting.id, date)
         .said(uc.language)?
     else {
         return Ok(None);
@@ -65,7 +56,7 @@ pub(crate) fn load(uc: &Context, date: NaiveDate) -> Result<Option<LiveSession>,
 pub(super) fn save(uc: &Context, date: NaiveDate, live: &LiveSession) -> Result<(), UserError> {
     let text = serde_json::to_string(live).expect("plain data serializes");
     uc.log
-        .set_marker(&live_key(&uc.meeting.id, date), Some(&text))
+        .set_live_session(&uc.meeting.id, date, &text)
         .said(uc.language)?;
     Ok(())
 }
@@ -256,9 +247,8 @@ pub(crate) fn plan_start(
         channel,
         announcement: uc
             .log
-            .marker(&announcement_key(&uc.meeting.id, date))
-            .said(uc.language)?
-            .and_then(|id| id.parse().ok()),
+            .announcement(&uc.meeting.id, date)
+            .said(uc.language)?,
         thread_name: session_label(&occurrence, uc.language),
         items: plan
             .items
@@ -296,7 +286,7 @@ pub(crate) async fn start<C: ChatPort>(
         StartPlan::Answered(reply) => return Ok(reply),
         StartPlan::Open(opening) => opening,
     };
-    let keys = live_key(&meeting.id, opening.date);
+    let post = |what: &str| state.log.session_post(&meeting.id, opening.date, what);
     let thread = match opening.announcement {
         Some(message) => match chat
             .create_thread(opening.channel, message, &opening.thread_name)
@@ -309,7 +299,7 @@ pub(crate) async fn start<C: ChatPort>(
                     text: SessionText::ThreadRefused.say(language),
                     buttons: Vec::new(),
                 };
-                chat.post_once(opening.channel, &refused, &format!("{keys}/refused"))
+                chat.post_once(opening.channel, &refused, post("refused").as_str())
                     .await
                     .map_err(internal)?;
                 None
@@ -336,7 +326,7 @@ pub(crate) async fn start<C: ChatPort>(
     chat.post_once(
         live.target,
         &opening.run_of_show,
-        &format!("{keys}/run-of-show"),
+        post("run-of-show").as_str(),
     )
     .await
     .map_err(internal)?;
@@ -359,7 +349,7 @@ pub(super) fn running(uc: &Context, date: NaiveDate) -> Result<LiveSession, User
 pub(crate) struct Step {
     pub live: LiveSession,
     pub message: ChatMessage,
-    pub key: String,
+    pub key: PostKey,
     /// The agenda item 「次へ」 moved past: covered.
     pub covered: Option<String>,
 }
@@ -381,7 +371,6 @@ pub(crate) fn plan_click(
         .ok_or_else(|| UserError(SessionText::Ended.say(uc.language)))?;
     let items = plan.items.len();
     live.extensions.resize(items, 0);
-    let keys = live_key(&uc.meeting.id, date);
     let mut covered = None;
     let text = match click {
         Click::Next => {
@@ -442,7 +431,11 @@ pub(crate) fn plan_click(
     };
     let extended: u32 = live.extensions.iter().sum();
     Ok(Step {
-        key: format!("{keys}/step/{}/{extended}", live.current),
+        key: uc.log.session_post(
+            &uc.meeting.id,
+            date,
+            &format!("step/{}/{extended}", live.current),
+        ),
         message: ChatMessage {
             text,
             buttons: Vec::new(),
@@ -463,7 +456,7 @@ pub(crate) async fn click<C: ChatPort>(
     click: Click,
 ) -> Result<(), UserError> {
     let step = state.with_use_case(meeting, |uc| plan_click(uc, who, date, click))?;
-    chat.post_once(step.live.target, &step.message, &step.key)
+    chat.post_once(step.live.target, &step.message, step.key.as_str())
         .await
         .map_err(internal)?;
     state.with_use_case(meeting, |uc| {

@@ -3,9 +3,10 @@
 //! automatic end, and a summary still to post after a restart. Decided here
 //! from the store and "now"; the daemon's `live_session` job carries it out.
 
+use crate::store::PostKey;
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 
-use super::session::{live_key, load, plan_of};
+use super::session::{load, plan_of};
 use super::session_end::summary_pending;
 use super::{Context, Said, UserError};
 use crate::chat::ChatMessage;
@@ -24,7 +25,7 @@ pub(crate) enum Due {
     Signal {
         target: u64,
         message: ChatMessage,
-        key: String,
+        key: PostKey,
     },
     /// Still running 15 minutes after the scheduled end: end it.
     End(NaiveDate),
@@ -66,7 +67,7 @@ pub(crate) fn due(
             current: live.current,
             extensions: &live.extensions,
         };
-        let keys = live_key(&uc.meeting.id, o.date);
+        let post = |what: &str| uc.log.session_post(&uc.meeting.id, o.date, what);
         for signal in plan.signals_due(&o.start, &o.end, progress, &uc.now) {
             let (key, text) = match signal {
                 Signal::ItemOver { index, extended } => {
@@ -76,7 +77,7 @@ pub(crate) fn due(
                         .unwrap_or_default();
                     let title = plan.items.get(index).map_or("", |i| i.title.as_str());
                     (
-                        format!("{keys}/signal/item/{index}/{extended}"),
+                        post(&format!("signal/item/{index}/{extended}")),
                         SessionText::ItemOver {
                             title,
                             until: &until,
@@ -85,14 +86,14 @@ pub(crate) fn due(
                     )
                 }
                 Signal::EndingSoon => (
-                    format!("{keys}/signal/ending"),
+                    post("signal/ending"),
                     SessionText::EndingSoon {
                         end: &clock(&o.end),
                     }
                     .say(uc.language),
                 ),
             };
-            if uc.log.marker(&key).said(uc.language)?.is_none() {
+            if uc.log.post_recorded(&key).said(uc.language)?.is_none() {
                 due.push(Due::Signal {
                     target: live.target,
                     message: ChatMessage {
@@ -119,6 +120,7 @@ mod tests {
     use crate::app::session::{LiveSession, save};
     use crate::domain::language::Language;
     use crate::domain::log::{AgendaItem, AgendaKind};
+    use crate::store::FactLog as _;
     use crate::store::SessionLog as _;
 
     fn context_at<'a>(f: &'a crate::app::fixture::Fixture, now: &str) -> Context<'a> {
@@ -179,7 +181,7 @@ mod tests {
         );
         for d in &signals {
             let Due::Signal { key, .. } = d else { panic!() };
-            f.log.set_marker(key, Some("posted")).unwrap();
+            f.log.record_post(key, "posted").unwrap();
         }
         let (again, _) = due(&context_at(&f, "2026-12-02T08:56:00Z"), Some(222)).unwrap();
         assert!(again.is_empty(), "posted once: {again:?}");

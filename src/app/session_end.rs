@@ -9,7 +9,7 @@
 use chrono::NaiveDate;
 
 use super::session::{
-    LiveSession, internal, link, live_key, load, mark_covered, plan_of, save, today_led_by,
+    LiveSession, internal, link, load, mark_covered, plan_of, save, today_led_by,
 };
 use super::state::{AppState, Change};
 use super::{Actor, Answer, Context, Reply, Said, UserError, directory, session_label};
@@ -18,10 +18,7 @@ use crate::config::Meeting;
 use crate::domain::log::MAX_TEXT_CHARS;
 use crate::messages::Message as _;
 use crate::messages::session::{SessionText, Summary, summary};
-
-fn summary_key(meeting: &str, date: NaiveDate) -> String {
-    format!("{}/summary", live_key(meeting, date))
-}
+use crate::store::PostKey;
 
 /// The summary of the session of `date` as it stands: the items taken up,
 /// the learnings recorded, the items left (carry-over moves them), the head
@@ -78,12 +75,14 @@ pub(crate) fn finish(uc: &Context, date: NaiveDate) -> Result<(), UserError> {
     let Some(mut live) = load(uc, date)? else {
         return Err(UserError(SessionText::NotRunning.say(uc.language)));
     };
-    let key = summary_key(&uc.meeting.id, date);
-    let text = match uc.log.marker(&key).said(uc.language)? {
+    let meeting = &uc.meeting.id;
+    let text = match uc.log.session_summary(meeting, date).said(uc.language)? {
         Some(text) => text,
         None => {
             let text = summary_text(uc, date, &live)?;
-            uc.log.set_marker(&key, Some(&text)).said(uc.language)?;
+            uc.log
+                .set_session_summary(meeting, date, &text)
+                .said(uc.language)?;
             text
         }
     };
@@ -120,24 +119,27 @@ pub(crate) fn finish(uc: &Context, date: NaiveDate) -> Result<(), UserError> {
     save(uc, date, &live)
 }
 
-/// Where the summary still has to be posted: (place, key) pairs whose
-/// markers are missing, and the text. Empty when nothing is left.
+/// Where the summary still has to be posted: (place, key) pairs not yet
+/// recorded as posted, and the text. Empty when nothing is left.
 fn summary_posts(
     uc: &Context,
     date: NaiveDate,
     channel: Option<u64>,
-) -> Result<(Vec<(u64, String)>, String), UserError> {
-    let key = summary_key(&uc.meeting.id, date);
-    let (Some(live), Some(text)) = (load(uc, date)?, uc.log.marker(&key).said(uc.language)?) else {
+) -> Result<(Vec<(u64, PostKey)>, String), UserError> {
+    let meeting = &uc.meeting.id;
+    let (Some(live), Some(text)) = (
+        load(uc, date)?,
+        uc.log.session_summary(meeting, date).said(uc.language)?,
+    ) else {
         return Ok((Vec::new(), String::new()));
     };
-    let mut places = vec![(live.target, format!("{key}/thread"))];
+    let mut places = vec![(live.target, uc.log.summary_post(meeting, date, "thread"))];
     if let Some(channel) = channel.filter(|c| *c != live.target) {
-        places.push((channel, format!("{key}/channel")));
+        places.push((channel, uc.log.summary_post(meeting, date, "channel")));
     }
     let mut missing = Vec::new();
     for (place, key) in places {
-        if uc.log.marker(&key).said(uc.language)?.is_none() {
+        if uc.log.post_recorded(&key).said(uc.language)?.is_none() {
             missing.push((place, key));
         }
     }
@@ -165,13 +167,11 @@ pub(crate) async fn post_summary<C: ChatPort>(
     };
     for (place, key) in missing {
         let id = chat
-            .post_once(place, &message, &key)
+            .post_once(place, &message, key.as_str())
             .await
             .map_err(internal)?;
         state.with_use_case(meeting, |uc| {
-            uc.log
-                .set_marker(&key, Some(&id.to_string()))
-                .said(uc.language)
+            uc.log.record_post(&key, &id.to_string()).said(uc.language)
         })?;
     }
     Ok(())

@@ -21,9 +21,6 @@ use crate::messages::Message;
 use crate::messages::calendar::SyncReport as SyncSay;
 use crate::store::{SessionLog, StoreError};
 
-/// Where we remember the events we cancelled ourselves (value: the date).
-const CANCELLED_BY_US: &str = "calendar-cancelled/";
-
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SyncSummary {
     pub inserted: usize,
@@ -135,11 +132,7 @@ pub async fn sync_once(
         dry_run,
     } = *input;
     let mut summary = SyncSummary::default();
-    let ours: BTreeSet<String> = log
-        .markers(CANCELLED_BY_US)?
-        .into_iter()
-        .map(|(key, _)| key[CANCELLED_BY_US.len()..].to_string())
-        .collect();
+    let ours: BTreeSet<String> = log.events_cancelled_by_us()?.into_iter().collect();
     // One connection per calendar: meetings with their own `google_calendar_id`
     // get a view of the same connection on theirs.
     let mut others: BTreeMap<String, Box<dyn CalendarApi>> = BTreeMap::new();
@@ -247,13 +240,13 @@ async fn apply(
         Action::Update(event) => {
             api.update(event).await?;
             if ours.contains(&event.id) {
-                log.set_marker(&format!("{CANCELLED_BY_US}{}", event.id), None)?;
+                log.set_event_cancelled_by_us(&event.id, None)?;
             }
         }
         Action::Cancel { id } => {
             // Remember first: if we crash after cancelling, the next sync must
             // not mistake our own cancellation for a person's decision.
-            log.set_marker(&format!("{CANCELLED_BY_US}{id}"), Some(meeting_id))?;
+            log.set_event_cancelled_by_us(id, Some(meeting_id))?;
             api.cancel(id).await?;
         }
         Action::AcceptCancellation { date, .. } => {

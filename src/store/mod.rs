@@ -1,6 +1,7 @@
 //! The store port: what the rest of the program needs from the session log,
 //! whatever keeps it. [`sled_log`] is the adapter on disk.
 
+pub mod facts;
 pub mod read_only;
 pub mod recoverable;
 pub(crate) mod search_file;
@@ -16,6 +17,7 @@ use crate::domain::incidents::{Episode, Group, Incident};
 use crate::domain::log::{Invalid, Learning, Postmortem, Session};
 use crate::interchange::Document;
 
+pub use facts::{FactLog, PostKey};
 pub use recoverable::RecoverableLog;
 pub use sled_log::SledLog;
 
@@ -69,10 +71,6 @@ pub fn room_left(state_dir: &std::path::Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Marker prefix of the people who joined a rotation from Discord
-/// (`person/<name>`, a JSON [`crate::domain::people::JoinedPerson`]).
-pub(crate) const JOINED_PERSON: &str = "person/";
-
 /// How an import changed the log.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct ImportSummary {
@@ -123,7 +121,7 @@ pub trait ActionLog: Send + Sync {
 }
 
 /// The session log. Every write returns only once it is durable on disk.
-pub trait SessionLog: ActionLog + Send + Sync {
+pub trait SessionLog: ActionLog + FactLog + Send + Sync {
     fn session(&self, meeting: &str, date: NaiveDate) -> Result<Option<Session>, StoreError>;
     /// Sessions in date order, for one meeting or all.
     fn sessions(&self, meeting: Option<&str>) -> Result<Vec<Session>, StoreError>;
@@ -173,15 +171,6 @@ pub trait SessionLog: ActionLog + Send + Sync {
     /// The incidents, of one meeting or all.
     fn incidents(&self, meeting: Option<&str>) -> Result<Vec<Incident>, StoreError>;
     fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError>;
-    /// Small facts the daemon keeps about the outside world (a reminder was
-    /// posted, we cancelled a calendar event), by key.
-    fn marker(&self, key: &str) -> Result<Option<String>, StoreError>;
-    /// Sets (or with `None` removes) a marker, durably.
-    fn set_marker(&self, key: &str, value: Option<&str>) -> Result<(), StoreError>;
-    /// Sets a marker only if it is absent; `true` when this call set it.
-    fn set_marker_once(&self, key: &str, value: &str) -> Result<bool, StoreError>;
-    /// All markers whose key starts with `prefix`.
-    fn markers(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError>;
     /// History search: matching records, newest first, at most `query.limit`.
     fn search(&self, query: &Query) -> Result<Vec<Record>, StoreError>;
     /// The same search without its first `skip` results, whose records are

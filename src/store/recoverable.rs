@@ -11,6 +11,7 @@ use std::sync::RwLock;
 
 use chrono::NaiveDate;
 
+use super::facts::Markers;
 use super::{ActionLog, AlertsAbsorbed, ImportSummary, SessionLog, SledLog, StoreError};
 use crate::domain::actions::Action;
 use crate::domain::history::{Query, Record};
@@ -244,6 +245,20 @@ impl SessionLog for RecoverableLog {
         self.using(|log| log.incident(id))
     }
 
+    fn search(&self, query: &Query) -> Result<Vec<Record>, StoreError> {
+        self.using(|log| log.search(query))
+    }
+
+    fn search_after(&self, query: &Query, skip: usize) -> Result<Vec<Record>, StoreError> {
+        self.using(|log| log.search_after(query, skip))
+    }
+
+    fn revision(&self) -> Result<Option<[u8; 16]>, StoreError> {
+        self.using(|log| log.revision())
+    }
+}
+
+impl Markers for RecoverableLog {
     fn marker(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.using(|log| log.marker(key))
     }
@@ -256,20 +271,8 @@ impl SessionLog for RecoverableLog {
         self.using(|log| log.set_marker_once(key, value))
     }
 
-    fn search(&self, query: &Query) -> Result<Vec<Record>, StoreError> {
-        self.using(|log| log.search(query))
-    }
-
-    fn search_after(&self, query: &Query, skip: usize) -> Result<Vec<Record>, StoreError> {
-        self.using(|log| log.search_after(query, skip))
-    }
-
     fn markers(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
         self.using(|log| log.markers(prefix))
-    }
-
-    fn revision(&self) -> Result<Option<[u8; 16]>, StoreError> {
-        self.using(|log| log.revision())
     }
 }
 

@@ -4,6 +4,7 @@
 //! is decided by `app::session_clock`; this job carries it out through the
 //! chat port and records each post under its key.
 
+use crate::store::FactLog as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +14,6 @@ use crate::app::session_clock::{Due, due};
 use crate::app::session_end::{end_session, post_summary};
 use crate::app::state::{AppState, Change};
 use crate::chat::ChatPort;
-use crate::store::SessionLog;
 
 const MAX_SLEEP: Duration = Duration::from_secs(15 * 60);
 const WATCHES: &[Change] = &[Change::Agenda, Change::Schedule, Change::Import];
@@ -57,9 +57,9 @@ pub(crate) async fn tick<C: ChatPort>(state: &AppState, chat: &C) -> anyhow::Res
                     message,
                     key,
                 } => {
-                    chat.post_once(target, &message, &key).await?;
-                    state.log.set_marker(&key, Some(&now.to_rfc3339()))?;
-                    tracing::info!("live session: posted {key}");
+                    chat.post_once(target, &message, key.as_str()).await?;
+                    state.log.record_post(&key, &now.to_rfc3339())?;
+                    tracing::info!("live session: posted {}", key.as_str());
                 }
                 Due::End(date) => {
                     end_session(state, chat, meeting, date)

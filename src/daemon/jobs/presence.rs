@@ -1,6 +1,7 @@
 //! Counts who is in the voice channel ten minutes after the start and
 //! records it as the session's `present`: a number, never names.
 
+use crate::store::FactLog as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -69,8 +70,7 @@ pub(crate) fn tick<C: ChatPort>(state: &AppState, chat: &C) -> anyhow::Result<Du
             if now >= o.end {
                 continue;
             }
-            let key = format!("presence/{}/{}", meeting.id, o.date);
-            if state.log.marker(&key)?.is_some() {
+            if state.log.presence_counted(&meeting.id, o.date)? {
                 continue;
             }
             let Some(present) = chat.voice_head_count(voice.0) else {
@@ -82,7 +82,7 @@ pub(crate) fn tick<C: ChatPort>(state: &AppState, chat: &C) -> anyhow::Result<Du
                     session.attendance.present = Some(present);
                     Ok(())
                 })?;
-            state.log.set_marker(&key, Some(&present.to_string()))?;
+            state.log.record_presence(&meeting.id, o.date, present)?;
             state.changed(Change::Attendance);
             tracing::info!(
                 "{}: {present} people in the voice channel ten minutes into {}",

@@ -21,7 +21,7 @@ use crate::domain::schedule::Schedule;
 use crate::messages::Message as _;
 use crate::messages::posts::Post;
 use crate::messages::session::SessionText;
-use crate::store::{ActionLog as _, SessionLog};
+use crate::store::{ActionLog as _, FactLog as _, PostKey, SessionLog};
 
 /// Look again at least this often: the schedule or the agenda may have changed.
 const MAX_SLEEP: Duration = Duration::from_secs(15 * 60);
@@ -109,24 +109,24 @@ pub(crate) async fn tick<C: ChatPort>(state: &AppState, chat: &C) -> anyhow::Res
         let posted = |r: &Reminder| {
             state
                 .log
-                .marker(&r.key(&meeting.id))
+                .post_recorded(&PostKey::new(r.key(&meeting.id)))
                 .ok()
                 .flatten()
                 .is_some()
         };
         for reminder in due(&reminders, now, posted) {
             let message = message_for(state, meeting, reminder)?;
-            let key = reminder.key(&meeting.id);
-            let posted = chat.post_once(channel, &message, &key).await?;
+            let key = PostKey::new(reminder.key(&meeting.id));
+            let posted = chat.post_once(channel, &message, key.as_str()).await?;
             if reminder.kind == ReminderKind::Announcement {
                 // The live session's thread hangs from the day's announcement.
-                let at =
-                    crate::app::session::announcement_key(&meeting.id, reminder.occurrence.date);
-                state.log.set_marker(&at, Some(&posted.to_string()))?;
+                state
+                    .log
+                    .record_announcement(&meeting.id, reminder.occurrence.date, posted)?;
             }
-            state.log.set_marker(&key, Some(&now.to_rfc3339()))?;
+            state.log.record_post(&key, &now.to_rfc3339())?;
             Metrics::count(&state.metrics.reminders_sent);
-            tracing::info!("posted reminder {key}");
+            tracing::info!("posted reminder {}", key.as_str());
         }
     }
     Ok(next.max(Duration::from_millis(200)))

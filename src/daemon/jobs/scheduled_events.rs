@@ -6,6 +6,7 @@
 //! tag (`[wp:<meeting>/<date>]`) at the end of their description: they are
 //! still recognised by it, adopted and rewritten without it.
 
+use crate::store::FactLog as _;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,23 +28,14 @@ const WATCHES: &[Change] = &[
     Change::Roster,
     Change::Import,
 ];
-/// Markers `scheduled-event/<meeting>/<date>` hold the id of the session's event.
-const MARKER_PREFIX: &str = "scheduled-event/";
-
 type Key = (String, NaiveDate);
 
-fn marker_key((meeting, date): &Key) -> String {
-    format!("{MARKER_PREFIX}{meeting}/{date}")
-}
-
-/// The session an event belongs to, by the ids remembered in the store.
-fn remembered(markers: &[(String, String)]) -> BTreeMap<u64, Key> {
-    markers
-        .iter()
-        .filter_map(|(key, id)| {
-            let (meeting, date) = key.strip_prefix(MARKER_PREFIX)?.rsplit_once('/')?;
-            Some((id.parse().ok()?, (meeting.to_string(), date.parse().ok()?)))
-        })
+/// The session an event belongs to, by the ids remembered in the store
+/// (`FactLog::scheduled_events`); an id that is not a number is ignored.
+fn remembered(stored: Vec<(String, NaiveDate, String)>) -> BTreeMap<u64, Key> {
+    stored
+        .into_iter()
+        .filter_map(|(meeting, date, id)| Some((id.parse().ok()?, (meeting, date))))
         .collect()
 }
 
@@ -165,7 +157,7 @@ fn desired(state: &AppState) -> anyhow::Result<Desired> {
 pub(crate) async fn sync<C: ChatPort>(state: &AppState, chat: &C) -> anyhow::Result<()> {
     let desired = desired(state)?;
     let existing = chat.scheduled_events().await?;
-    let known = remembered(&state.log.markers(MARKER_PREFIX)?);
+    let known = remembered(state.log.scheduled_events()?);
     for (key, action) in plan(&desired, &existing, &known, state.clock.now()) {
         let created = chat.apply_event(&action).await?;
         let id = match action {
@@ -174,7 +166,9 @@ pub(crate) async fn sync<C: ChatPort>(state: &AppState, chat: &C) -> anyhow::Res
             EventAction::Delete(_) => None,
         };
         let id = id.map(|id| id.to_string());
-        state.log.set_marker(&marker_key(&key), id.as_deref())?;
+        state
+            .log
+            .set_scheduled_event(&key.0, key.1, id.as_deref())?;
     }
     Ok(())
 }
@@ -270,26 +264,15 @@ mod tests {
     }
 
     #[test]
-    fn markers_name_the_session_of_an_event_and_odd_ones_are_ignored() {
-        let markers = [
-            (
-                "scheduled-event/weekly/2026-12-09".to_string(),
-                "77".to_string(),
-            ),
-            (
-                "scheduled-event/weekly/not-a-date".to_string(),
-                "78".to_string(),
-            ),
-            (
-                "scheduled-event/weekly/2026-12-16".to_string(),
-                "x".to_string(),
-            ),
+    fn stored_ids_name_the_session_of_an_event_and_odd_ones_are_ignored() {
+        let stored = vec![
+            ("weekly".to_string(), key("2026-12-09").1, "77".to_string()),
+            ("weekly".to_string(), key("2026-12-16").1, "x".to_string()),
         ];
         assert_eq!(
-            remembered(&markers),
+            remembered(stored),
             BTreeMap::from([(77, key("2026-12-09"))])
         );
-        assert_eq!(marker_key(&key("2026-12-09")), markers[0].0);
     }
 
     #[tokio::test]

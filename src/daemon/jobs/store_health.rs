@@ -3,15 +3,14 @@
 //! watchdog pings; once a write succeeds again the daemon is healthy again,
 //! reopening the database if sled kept the old error.
 
+use crate::store::FactLog as _;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
 
 use crate::app::state::AppState;
-use crate::store::{SessionLog, StoreError};
-
-const CHECK_KEY: &str = "health/last-write";
+use crate::store::StoreError;
 
 /// A write that takes longer is a failure: sled blocks, rather than fails,
 /// when the disk fills up under a write it has started.
@@ -59,7 +58,7 @@ pub(crate) fn check(state: &AppState) {
     let state_dir = &state.config.daemon.state_dir;
     let written = crate::store::room_left(state_dir)
         .and_then(|()| write_check_file(state_dir, &now.to_rfc3339()))
-        .and_then(|()| state.log.set_marker(CHECK_KEY, Some(&now.to_rfc3339())));
+        .and_then(|()| state.log.record_health_check(now));
     match written {
         Ok(()) => {
             if let Some(failure) = state.store_failure() {

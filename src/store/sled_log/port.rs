@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::store::ActionLog as _;
+use crate::store::FactLog as _;
 
 impl SessionLog for SledLog {
     fn session(&self, meeting: &str, date: NaiveDate) -> Result<Option<Session>, StoreError> {
@@ -152,15 +153,14 @@ impl SessionLog for SledLog {
         for (meeting, roster) in &document.rosters {
             let roster = serde_json::to_string(roster)
                 .map_err(|e| StoreError::Backend(format!("encoding a roster: {e}")))?;
-            stages.put(format!("{MARKER}roster/{meeting}"), encode(&roster)?)?;
+            let key = crate::store::facts::roster_key(meeting);
+            stages.put(format!("{MARKER}{key}"), encode(&roster)?)?;
         }
         for person in &document.people {
             let json = serde_json::to_string(person)
                 .map_err(|e| StoreError::Backend(format!("encoding a person: {e}")))?;
-            stages.put(
-                format!("{MARKER}{}{}", crate::store::JOINED_PERSON, person.name),
-                encode(&json)?,
-            )?;
+            let key = crate::store::facts::joined_person_key(&person.name);
+            stages.put(format!("{MARKER}{key}"), encode(&json)?)?;
         }
         let summary = stages.finish()?;
         self.flush()?;
@@ -233,6 +233,50 @@ impl SessionLog for SledLog {
         self.get(&incident_key(id))
     }
 
+    fn revision(&self) -> Result<Option<[u8; 16]>, StoreError> {
+        // The search generation is replaced in the batch of every record change.
+        self.search_generation()
+    }
+
+    fn search(&self, query: &Query) -> Result<Vec<Record>, StoreError> {
+        self.search_in_memory(query)
+    }
+
+    fn search_after(&self, query: &Query, skip: usize) -> Result<Vec<Record>, StoreError> {
+        self.search_in_memory_after(query, skip)
+    }
+
+    fn export(&self) -> Result<Document, StoreError> {
+        let mut postmortems = self.postmortems()?;
+        postmortems.sort_by(|a, b| {
+            (&a.meeting, a.date, &a.title, &a.id).cmp(&(&b.meeting, b.date, &b.title, &b.id))
+        });
+        let mut learnings = self.learnings()?;
+        learnings.sort_by(|a, b| {
+            (&a.meeting, a.date, &a.text, &a.id).cmp(&(&b.meeting, b.date, &b.text, &b.id))
+        });
+        let rosters = self.rosters()?.into_iter().collect();
+        let mut actions = self.actions(None)?;
+        actions.sort_by(|a, b| {
+            (&a.meeting, a.created, &a.title, &a.id).cmp(&(&b.meeting, b.created, &b.title, &b.id))
+        });
+        let mut incidents = self.incidents(None)?;
+        incidents.sort_by(|a, b| (&a.meeting, a.start, &a.id).cmp(&(&b.meeting, b.start, &b.id)));
+        let people = self.joined_people()?;
+        Ok(Document {
+            rosters,
+            incidents,
+            people,
+            sessions: self.sessions(None)?,
+            postmortems,
+            learnings,
+            actions,
+            ..Document::empty()
+        })
+    }
+}
+
+impl crate::store::facts::Markers for SledLog {
     fn marker(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.get(&format!("{MARKER}{key}"))
     }
@@ -273,58 +317,5 @@ impl SessionLog for SledLog {
                 Ok((key[MARKER.len()..].to_string(), value))
             })
             .collect()
-    }
-
-    fn revision(&self) -> Result<Option<[u8; 16]>, StoreError> {
-        // The search generation is replaced in the batch of every record change.
-        self.search_generation()
-    }
-
-    fn search(&self, query: &Query) -> Result<Vec<Record>, StoreError> {
-        self.search_in_memory(query)
-    }
-
-    fn search_after(&self, query: &Query, skip: usize) -> Result<Vec<Record>, StoreError> {
-        self.search_in_memory_after(query, skip)
-    }
-
-    fn export(&self) -> Result<Document, StoreError> {
-        let mut postmortems = self.postmortems()?;
-        postmortems.sort_by(|a, b| {
-            (&a.meeting, a.date, &a.title, &a.id).cmp(&(&b.meeting, b.date, &b.title, &b.id))
-        });
-        let mut learnings = self.learnings()?;
-        learnings.sort_by(|a, b| {
-            (&a.meeting, a.date, &a.text, &a.id).cmp(&(&b.meeting, b.date, &b.text, &b.id))
-        });
-        let rosters = self
-            .markers("roster/")?
-            .into_iter()
-            .filter_map(|(key, json)| {
-                let roster: Vec<String> = serde_json::from_str(&json).ok()?;
-                Some((key["roster/".len()..].to_string(), roster))
-            })
-            .collect();
-        let mut actions = self.actions(None)?;
-        actions.sort_by(|a, b| {
-            (&a.meeting, a.created, &a.title, &a.id).cmp(&(&b.meeting, b.created, &b.title, &b.id))
-        });
-        let mut incidents = self.incidents(None)?;
-        incidents.sort_by(|a, b| (&a.meeting, a.start, &a.id).cmp(&(&b.meeting, b.start, &b.id)));
-        let people = self
-            .markers(crate::store::JOINED_PERSON)?
-            .into_iter()
-            .filter_map(|(_, json)| serde_json::from_str(&json).ok())
-            .collect();
-        Ok(Document {
-            rosters,
-            incidents,
-            people,
-            sessions: self.sessions(None)?,
-            postmortems,
-            learnings,
-            actions,
-            ..Document::empty()
-        })
     }
 }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::log::{AgendaItem, AgendaKind, SessionStatus, SkipCode};
+use crate::store::facts::Markers as _;
 
 fn date(text: &str) -> NaiveDate {
     text.parse().unwrap()
