@@ -38,15 +38,6 @@ use crate::interchange::Document;
 /// The schema this binary writes. Bump it with a migration in [`MIGRATIONS`].
 pub const SCHEMA_VERSION: u32 = 5;
 const SCHEMA_KEY: &[u8] = b"meta/schema_version";
-/// Rewrites the records of one schema version into the next.
-type Migration = fn(&sled::Db) -> Result<(), StoreError>;
-/// `MIGRATIONS[n]` upgrades a database from version `n + 1` to `n + 2`.
-const MIGRATIONS: &[Migration] = &[
-    add_search_entries,
-    add_search_generation,
-    add_incidents,
-    add_actions,
-];
 /// Which version of the records and their search entries the store holds: a
 /// random token, replaced in the same batch as any change of them. Schema 3
 /// added it, so a binary that would change them without replacing it refuses

@@ -4,6 +4,16 @@
 
 use super::*;
 
+/// Rewrites the records of one schema version into the next.
+pub(super) type Migration = fn(&sled::Db) -> Result<(), StoreError>;
+/// `MIGRATIONS[n]` upgrades a database from version `n + 1` to `n + 2`.
+pub(super) const MIGRATIONS: &[Migration] = &[
+    add_search_entries,
+    add_search_generation,
+    add_incidents,
+    add_actions,
+];
+
 /// The search entries a stored value carries (none for markers).
 pub(super) fn entries_of(key: &str, bytes: &[u8]) -> Result<Vec<IndexEntry>, StoreError> {
     Ok(if key.starts_with(SESSION) {
