@@ -115,6 +115,7 @@ pub(crate) async fn tick<C: ChatPort>(state: &AppState, chat: &C) -> anyhow::Res
                 .is_some()
         };
         for reminder in due(&reminders, now, posted) {
+            prepare(state, meeting, reminder)?;
             let message = message_for(state, meeting, reminder)?;
             let key = PostKey::new(reminder.key(&meeting.id));
             let posted = chat.post_once(channel, &message, key.as_str()).await?;
@@ -132,6 +133,39 @@ pub(crate) async fn tick<C: ChatPort>(state: &AppState, chat: &C) -> anyhow::Res
     Ok(next.max(Duration::from_millis(200)))
 }
 
+/// What a call for topics or an announcement needs in the store before it
+/// is written: items left over moved to it (they must be listed even when
+/// this job runs before the housekeeping after a restart; moving them is
+/// idempotent), and without topics a concrete proposal recorded on the
+/// session. Rendering the message ([`message_for`]) then only reads.
+fn prepare(state: &AppState, meeting: &Meeting, reminder: &Reminder) -> anyhow::Result<()> {
+    let date = reminder.occurrence.date;
+    if !matches!(
+        reminder.kind,
+        ReminderKind::CallForTopics | ReminderKind::Announcement
+    ) {
+        return Ok(());
+    }
+    let moved = state
+        .with_use_case(meeting, carry_over)
+        .map_err(|e| anyhow::anyhow!(e.0))?;
+    if moved > 0 {
+        state.changed(Change::Agenda);
+    }
+    if state
+        .log
+        .session(&meeting.id, date)?
+        .is_none_or(|s| s.agenda.is_empty())
+    {
+        state
+            .with_use_case(meeting, |ctx| proposal_for(ctx, date))
+            .map_err(|e| anyhow::anyhow!(e.0))?;
+        state.changed(Change::Agenda);
+    }
+    Ok(())
+}
+
+/// The reminder's message, from what the store holds (see [`prepare`]).
 fn message_for(
     state: &AppState,
     meeting: &Meeting,
@@ -142,28 +176,6 @@ fn message_for(
         reminder.kind,
         ReminderKind::CallForTopics | ReminderKind::Announcement
     );
-    if announces {
-        // Items left over must be listed even when this job runs before the
-        // housekeeping after a restart; moving them is idempotent.
-        let moved = state
-            .with_use_case(meeting, carry_over)
-            .map_err(|e| anyhow::anyhow!(e.0))?;
-        if moved > 0 {
-            state.changed(Change::Agenda);
-        }
-    }
-    if announces
-        && state
-            .log
-            .session(&meeting.id, date)?
-            .is_none_or(|s| s.agenda.is_empty())
-    {
-        // Without topics the message carries a concrete proposal, recorded on the session.
-        state
-            .with_use_case(meeting, |ctx| proposal_for(ctx, date))
-            .map_err(|e| anyhow::anyhow!(e.0))?;
-        state.changed(Change::Agenda);
-    }
     let session = state
         .log
         .session(&meeting.id, date)?
