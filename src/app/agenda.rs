@@ -178,7 +178,7 @@ pub fn list(ctx: &Context, date: Option<NaiveDate>) -> Answer {
             .map(|p| directory::display(ctx, p));
         text += &format!(
             "\n{} `{}`",
-            crate::domain::invite::agenda_line(&shown, ctx.language),
+            crate::messages::invitation::agenda_line(&shown, ctx.language),
             item.id
         );
         if let Some(link) = &item.link {

@@ -1,12 +1,12 @@
 //! The words of each reminder. Counts only, never names: nobody is chased.
 
 use super::{discord_timestamp, session_label};
-use crate::domain::invite::{agenda_line, proposal_text};
 use crate::domain::language::Language;
 use crate::domain::log::Session;
 use crate::domain::reminders::{Reminder, ReminderKind};
 use crate::domain::schedule::{Occurrence, SkipReason, Status};
 use crate::messages::Message;
+use crate::messages::invitation::{agenda_line, proposal_text};
 use crate::messages::posts::Post;
 use crate::messages::sessions::Sessions;
 

@@ -7,9 +7,9 @@ use chrono::NaiveDate;
 
 use super::state::AppState;
 use super::{Context, Said, UserError};
-use crate::domain::invite::{feed_cancellation, feed_entry};
 use crate::domain::schedule::Status;
 use crate::ics::{self, FeedEvent, Revision};
+use crate::messages::invitation::{feed_cancellation, feed_entry};
 
 /// How far ahead the feed reaches.
 pub const FEED_WEEKS: u64 = 26;

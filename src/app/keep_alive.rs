@@ -4,8 +4,9 @@
 use chrono::{Days, NaiveDate};
 
 use super::{Context, Said, UserError};
-use crate::domain::fallback::{DashboardRef, propose};
+use crate::domain::fallback::DashboardRef;
 use crate::domain::log::{AgendaItem, Proposal, agenda_id};
+use crate::messages::proposal::propose;
 
 /// The session's proposal, chosen and stored the first time it is asked for.
 pub fn proposal_for(ctx: &Context, date: NaiveDate) -> Result<Proposal, UserError> {

@@ -4,10 +4,10 @@
 use chrono::NaiveDate;
 
 use super::{Actor, Answer, Context, Reply, Said, UserError, discord_timestamp, session_label};
-use crate::domain::invite::{agenda_line, proposal_text};
 use crate::domain::log::{RsvpStatus, SessionStatus, SkipCode, TextKind, check_field};
 use crate::domain::schedule::Status;
 use crate::messages::Message;
+use crate::messages::invitation::{agenda_line, proposal_text};
 use crate::messages::sessions::Sessions;
 
 /// How far `/next` looks for skipped weeks to mention.

@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::google::{EventSpec, ListedEvent};
-use crate::domain::invite::{Channel, invite};
 use crate::domain::language::Language;
 use crate::domain::log::Session;
 use crate::domain::schedule::Occurrence;
+use crate::messages::invitation::{Channel, invite};
 
 /// What every event of one meeting shares.
 pub struct EventSettings<'a> {

@@ -13,12 +13,12 @@ use super::reconcile::{Action, EventSettings, desired_events, plan};
 use crate::app::directory::as_shown;
 use crate::config::{Config, GoogleConfig};
 use crate::domain::holidays::HolidayCalendar;
-use crate::domain::invite::Channel;
 use crate::domain::language::Language;
 use crate::domain::log::{SessionStatus, SkipCode, cancelled_dates};
 use crate::domain::schedule::Schedule;
 use crate::messages::Message;
 use crate::messages::calendar::SyncReport as SyncSay;
+use crate::messages::invitation::Channel;
 use crate::store::{SessionLog, StoreError};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

@@ -114,7 +114,7 @@ fn session_title(env: &Env, meeting: &str, number: Option<u32>) -> String {
         .config
         .meeting(meeting)
         .map_or(meeting, |m| m.title.as_str());
-    crate::domain::invite::session_title(title, number)
+    crate::messages::invitation::session_title(title, number)
 }
 
 /// One result as JSON: `type`, `meeting`, `date`, `title` or `text`, `id`, then the record's own fields.

@@ -4,24 +4,53 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::language::Language;
-use super::log::{FallbackFormat, Postmortem, Proposal, TextKind};
+use super::log::{FallbackFormat, Postmortem, Proposal};
 
 /// A dashboard from the meeting's config.
+#[derive(Debug)]
 pub struct DashboardRef<'a> {
     pub name: &'a str,
     pub url: &'a str,
 }
 
-/// The proposal for the session on `date`, given what was proposed before
+/// When the postmortem a reading club revisits happened, as people are told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadWhen {
+    /// The same month, `years` years before.
+    ThisMonthYearsAgo(i32),
+    On(NaiveDate),
+}
+
+/// What the session on a date is proposed to do; the catalogue words it
+/// (`messages::proposal`).
+#[derive(Debug, Clone, Copy)]
+pub enum Choice<'a> {
+    ReadingClub {
+        postmortem: &'a Postmortem,
+        when: ReadWhen,
+    },
+    DashboardWalk(&'a DashboardRef<'a>),
+    OpenTalk,
+}
+
+impl Choice<'_> {
+    pub fn format(&self) -> FallbackFormat {
+        match self {
+            Choice::ReadingClub { .. } => FallbackFormat::ReadingClub,
+            Choice::DashboardWalk(_) => FallbackFormat::DashboardWalk,
+            Choice::OpenTalk => FallbackFormat::OpenTalk,
+        }
+    }
+}
+
+/// The choice for the session on `date`, given what was proposed before
 /// (oldest first) and what exists.
-pub fn propose(
+pub fn choose<'a>(
     date: NaiveDate,
     past: &[(NaiveDate, Proposal)],
-    postmortems: &[Postmortem],
-    dashboards: &[DashboardRef],
-    language: Language,
-) -> Proposal {
+    postmortems: &'a [Postmortem],
+    dashboards: &'a [DashboardRef<'a>],
+) -> Choice<'a> {
     let readable: Vec<&Postmortem> = postmortems.iter().filter(|p| p.date < date).collect();
     let mut formats = Vec::new();
     if !readable.is_empty() {
@@ -38,36 +67,18 @@ pub fn propose(
         .copied()
         .min_by_key(|f| last_used(*f).map_or(-1, |i| i as i64))
         .unwrap_or(FallbackFormat::OpenTalk);
-    let ja = language == Language::Ja;
     match format {
-        FallbackFormat::ReadingClub => reading_club(date, past, &readable, ja),
-        FallbackFormat::DashboardWalk => dashboard_walk(past, dashboards, ja),
-        FallbackFormat::OpenTalk => Proposal {
-            format,
-            title: if ja {
-                "雑談回: 最近の気づきを持ち寄る"
-            } else {
-                "Open talk: bring a recent lesson"
-            }
-            .into(),
-            detail: if ja {
-                "スライドは不要です。最近ヒヤッとしたこと、監視で気づいたことを話しましょう。"
-            } else {
-                "No slides needed: a near miss, something the monitoring told us, a question."
-            }
-            .into(),
-            link: None,
-            postmortem_id: None,
-        },
+        FallbackFormat::ReadingClub => reading_club(date, past, &readable),
+        FallbackFormat::DashboardWalk => Choice::DashboardWalk(dashboard_walk(past, dashboards)),
+        FallbackFormat::OpenTalk => Choice::OpenTalk,
     }
 }
 
-fn reading_club(
+fn reading_club<'a>(
     date: NaiveDate,
     past: &[(NaiveDate, Proposal)],
-    readable: &[&Postmortem],
-    ja: bool,
-) -> Proposal {
+    readable: &[&'a Postmortem],
+) -> Choice<'a> {
     let last_read = |p: &Postmortem| {
         past.iter()
             .filter(|(_, proposal)| proposal.postmortem_id.as_deref() == Some(p.id.as_str()))
@@ -88,51 +99,21 @@ fn reading_club(
         })
         .expect("reading club is only chosen when there are postmortems");
     let years = date.year() - chosen.date.year();
-    let when = match (ja, years) {
-        (true, y) if y >= 1 && chosen.date.month() == date.month() => format!("{y}年前の今月"),
-        (true, _) => crate::messages::dates::day_seen(chosen.date, date, Language::Ja),
-        (false, 1) if chosen.date.month() == date.month() => "one year ago this month".to_string(),
-        (false, y) if y > 1 && chosen.date.month() == date.month() => {
-            format!("{y} years ago this month")
-        }
-        (false, _) => crate::messages::dates::day_seen(chosen.date, date, Language::En),
-    };
-    let detail = if ja {
-        format!(
-            "影響: {}\n復旧: {}\n再発防止: {}",
-            chosen.impact, chosen.actions_taken, chosen.prevention
-        )
+    let when = if years >= 1 && chosen.date.month() == date.month() {
+        ReadWhen::ThisMonthYearsAgo(years)
     } else {
-        format!(
-            "Impact: {}\nRecovery: {}\nPrevention: {}",
-            chosen.impact, chosen.actions_taken, chosen.prevention
-        )
+        ReadWhen::On(chosen.date)
     };
-    // Stored before titles had their limit, a postmortem may have a longer
-    // one; the proposal quotes at most a title's worth so it stays valid.
-    let quoted: String = chosen
-        .title
-        .chars()
-        .take(TextKind::Title.max_chars())
-        .collect();
-    Proposal {
-        format: FallbackFormat::ReadingClub,
-        title: if ja {
-            format!("ポストモーテム読書会: 「{quoted}」（{when}）")
-        } else {
-            format!("Postmortem reading club: \"{quoted}\" ({when})")
-        },
-        detail,
-        link: chosen.links.first().cloned(),
-        postmortem_id: Some(chosen.id.clone()),
+    Choice::ReadingClub {
+        postmortem: chosen,
+        when,
     }
 }
 
-fn dashboard_walk(
+fn dashboard_walk<'a>(
     past: &[(NaiveDate, Proposal)],
-    dashboards: &[DashboardRef],
-    ja: bool,
-) -> Proposal {
+    dashboards: &'a [DashboardRef<'a>],
+) -> &'a DashboardRef<'a> {
     let last = past
         .iter()
         .rev()
@@ -142,22 +123,7 @@ fn dashboard_walk(
                 .iter()
                 .position(|d| Some(d.url) == p.link.as_deref())
         });
-    let next = &dashboards[last.map_or(0, |i| (i + 1) % dashboards.len())];
-    Proposal {
-        format: FallbackFormat::DashboardWalk,
-        title: if ja {
-            format!("ダッシュボードを一緒に眺める: {}", next.name)
-        } else {
-            format!("Dashboard walk: {}", next.name)
-        },
-        detail: if ja {
-            "いつもと違う動きはないか、アラートの閾値は妥当か、みんなで見てみましょう。".into()
-        } else {
-            "Anything unusual? Are the alert thresholds still right? Let's look together.".into()
-        },
-        link: Some(next.url.to_string()),
-        postmortem_id: None,
-    }
+    &dashboards[last.map_or(0, |i| (i + 1) % dashboards.len())]
 }
 
 #[cfg(test)]
@@ -177,6 +143,22 @@ mod tests {
             responders: vec![],
             links: vec![],
             responder_ids: Vec::new(),
+        }
+    }
+
+    /// What the session keeps of a choice, as far as later choices read it.
+    fn recorded(choice: &Choice) -> Proposal {
+        let (link, postmortem_id) = match choice {
+            Choice::ReadingClub { postmortem, .. } => (None, Some(postmortem.id.clone())),
+            Choice::DashboardWalk(d) => (Some(d.url.to_string()), None),
+            Choice::OpenTalk => (None, None),
+        };
+        Proposal {
+            format: choice.format(),
+            title: String::new(),
+            detail: String::new(),
+            link,
+            postmortem_id,
         }
     }
 
@@ -213,18 +195,26 @@ mod tests {
         .iter()
         .enumerate()
         {
-            let p = propose(d(date), &past, &postmortems, &dashboards, Language::En);
+            let choice = choose(d(date), &past, &postmortems, &dashboards);
+            if i == 0 {
+                assert!(
+                    matches!(
+                        choice,
+                        Choice::ReadingClub {
+                            when: ReadWhen::ThisMonthYearsAgo(1),
+                            ..
+                        }
+                    ),
+                    "{choice:?}"
+                );
+            }
+            let p = recorded(&choice);
             chosen.push((p.format, p.postmortem_id.clone(), p.link.clone()));
             past.push((d(date), p));
             assert!(i < 5);
         }
         assert_eq!(chosen[0].0, FallbackFormat::ReadingClub);
         assert_eq!(chosen[0].1.as_deref(), Some("anniversary"));
-        assert!(
-            past[0].1.title.contains("one year ago this month"),
-            "{}",
-            past[0].1.title
-        );
         assert_eq!(chosen[1].0, FallbackFormat::DashboardWalk);
         assert_eq!(chosen[1].2.as_deref(), Some("https://grafana/api"));
         assert_eq!(chosen[2].0, FallbackFormat::OpenTalk);
@@ -242,7 +232,7 @@ mod tests {
 
     #[test]
     fn without_postmortems_or_dashboards_it_is_open_talk() {
-        let p = propose(d("2026-12-02"), &[], &[], &[], Language::Ja);
-        assert_eq!(p.format, FallbackFormat::OpenTalk);
+        let choice = choose(d("2026-12-02"), &[], &[], &[]);
+        assert_eq!(choice.format(), FallbackFormat::OpenTalk);
     }
 }

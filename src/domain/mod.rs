@@ -7,7 +7,6 @@ pub mod fallback;
 pub mod history;
 pub mod holidays;
 pub mod incidents;
-pub mod invite;
 pub mod language;
 pub mod log;
 pub mod people;

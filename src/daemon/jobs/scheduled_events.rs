@@ -16,7 +16,7 @@ use tokio::sync::watch;
 
 use crate::app::state::{AppState, Change};
 use crate::chat::{ChatPort, EventAction, EventPlace, ExistingEvent, ScheduledEventSpec};
-use crate::domain::invite::{Channel, invite};
+use crate::messages::invitation::{Channel, invite};
 use crate::store::SessionLog;
 
 /// Discord allows 100 scheduled events per guild; we keep well below.

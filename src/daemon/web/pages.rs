@@ -312,7 +312,7 @@ pub(super) fn agenda_views(
 pub(super) fn proposal_view(session: Option<&Session>, lang: Language) -> Option<String> {
     session
         .and_then(|s| s.proposal.as_ref())
-        .map(|p| crate::domain::invite::proposal_text(p, lang))
+        .map(|p| crate::messages::invitation::proposal_text(p, lang))
 }
 
 pub(super) fn rsvps_view(counts: &crate::domain::log::Attendance, lang: Language) -> String {

@@ -4,14 +4,14 @@
 //! scheduled events get the full text and where to add topics (the meeting's
 //! own channel); the ICS feed gets titles only.
 
-use super::language::Language;
-use super::log::{AgendaItem, Proposal, Session};
-use super::schedule::Occurrence;
-use crate::messages::Message;
-use crate::messages::invite::Invite as Say;
+use super::Message;
+use super::invite::Invite as Say;
+use crate::domain::language::Language;
+use crate::domain::log::{AgendaItem, Proposal, Session};
+use crate::domain::schedule::Occurrence;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invite {
+pub(crate) struct Invite {
     pub summary: String,
     pub description: String,
 }
@@ -44,7 +44,7 @@ pub enum Channel<'a> {
 
 /// Where to add topics and answer: the one place this sentence is written,
 /// for Google Calendar and Discord's scheduled events alike.
-pub fn channel_line(channel: Channel, language: Language) -> String {
+pub(crate) fn channel_line(channel: Channel, language: Language) -> String {
     let place = match channel {
         Channel::Mention(id) => Some(format!("<#{id}>")),
         Channel::Named(name) => Some(format!("#{}", name.trim_start_matches('#'))),
@@ -58,7 +58,7 @@ pub fn channel_line(channel: Channel, language: Language) -> String {
 
 /// The text of a Google Calendar event or a Discord scheduled event;
 /// `channel` is `None` when Discord is not configured.
-pub fn invite(
+pub(crate) fn invite(
     title: &str,
     occurrence: &Occurrence,
     session: Option<&Session>,
@@ -77,7 +77,7 @@ pub fn invite(
 
 /// The text of one event in the ICS feed: summary, facilitator, agenda titles
 /// (or the proposal's title), and that attendance is optional.
-pub fn feed_entry(
+pub(crate) fn feed_entry(
     title: &str,
     occurrence: &Occurrence,
     session: Option<&Session>,
@@ -138,7 +138,7 @@ fn describe(
 /// A skipped week in the ICS feed: the meeting's title, and why (`why` is
 /// the schedule's own wording of the reason), so a subscriber whose calendar
 /// still shows the week sees it cancelled and learns the reason.
-pub fn feed_cancellation(title: &str, why: &str) -> Invite {
+pub(crate) fn feed_cancellation(title: &str, why: &str) -> Invite {
     Invite {
         summary: title.to_string(),
         description: why.to_string(),
@@ -146,7 +146,7 @@ pub fn feed_cancellation(title: &str, why: &str) -> Invite {
 }
 
 /// A session's title in JSON and the CLI's tables: the meeting's, with `#` and the number.
-pub fn session_title(title: &str, number: Option<u32>) -> String {
+pub(crate) fn session_title(title: &str, number: Option<u32>) -> String {
     match number {
         Some(n) => format!("{title} #{n}"),
         None => title.to_string(),
@@ -155,7 +155,7 @@ pub fn session_title(title: &str, number: Option<u32>) -> String {
 
 /// One agenda line: title, kind, presenter, a guest's team, and where a
 /// carried-over item came from.
-pub fn agenda_line(item: &AgendaItem, language: Language) -> String {
+pub(crate) fn agenda_line(item: &AgendaItem, language: Language) -> String {
     Say::AgendaLine {
         title: &item.title,
         done: item.done,
@@ -168,7 +168,7 @@ pub fn agenda_line(item: &AgendaItem, language: Language) -> String {
 }
 
 /// The proposal for a session without topics, in a few lines.
-pub fn proposal_text(proposal: &Proposal, language: Language) -> String {
+pub(crate) fn proposal_text(proposal: &Proposal, language: Language) -> String {
     let mut text = proposal_title(proposal, language);
     if !proposal.detail.is_empty() {
         text += &format!("\n{}", proposal.detail);
@@ -193,9 +193,9 @@ mod tests {
     use chrono_tz::Asia::Tokyo;
 
     use super::*;
-    use crate::domain::fallback::propose;
     use crate::domain::log::{AgendaKind, Postmortem, SessionStatus};
     use crate::domain::schedule::Status;
+    use crate::messages::proposal::propose;
 
     fn occurrence(date: NaiveDate) -> Occurrence {
         let start = Tokyo.from_local_datetime(&date.and_hms_opt(17, 0, 0).unwrap());
