@@ -217,11 +217,20 @@ impl Backup {
     /// The history search over the backup's records, through the same index the
     /// daemon searches with, so the answer is the one the database would give.
     pub fn search(&self, query: &Query) -> Vec<Record> {
-        let records = records_of(
+        let mut records = records_of(
             self.document.sessions.clone(),
             self.document.postmortems.clone(),
             self.document.learnings.clone(),
         );
+        // The kinds the database indexes besides those: incidents and actions.
+        records.extend(
+            self.document
+                .incidents
+                .iter()
+                .cloned()
+                .map(Record::Incident),
+        );
+        records.extend(self.document.actions.iter().cloned().map(Record::Action));
         let hits = HistoryIndex::from_entries(records.iter().map(IndexEntry::of)).search(query);
         let mut by_key: HashMap<(RecordKind, String, NaiveDate, String), Record> = records
             .into_iter()
@@ -260,6 +269,25 @@ mod tests {
         assert_eq!(copy.log().learnings().unwrap(), vec![learning]);
         // The original can still be opened (the copy holds no lock on it).
         SledLog::open(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn a_backup_is_searched_for_every_kind_the_database_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("export-2026-12-01.json");
+        std::fs::write(
+            &path,
+            r#"{"format":"weekly-postmortem/v1","actions":[
+                {"id":"act-1","meeting":"weekly","title":"デッドロックの検知を足す","owner":"sato","created":"2026-11-25"}]}"#,
+        )
+        .unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let backup = Backup::read(&path, date, &["weekly"]).unwrap();
+        let hits = backup.search(&Query {
+            text: Some("デッドロック".into()),
+            ..Query::default()
+        });
+        assert_eq!(hits.iter().map(Record::id).collect::<Vec<_>>(), ["act-1"]);
     }
 
     #[test]
