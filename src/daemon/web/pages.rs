@@ -102,20 +102,12 @@ impl Chrome {
 pub(super) struct Pairs(Vec<(String, String)>);
 
 impl Pairs {
+    /// Decoded by `form_urlencoded`, the parser axum's `Query` uses too, so
+    /// every route reads a query string by one rule.
     pub(super) fn parse(raw: Option<&str>) -> Self {
-        let decode = |s: &str| {
-            percent_encoding::percent_decode_str(&s.replace('+', " "))
-                .decode_utf8_lossy()
-                .into_owned()
-        };
         Self(
-            raw.unwrap_or_default()
-                .split('&')
-                .filter(|p| !p.is_empty())
-                .map(|p| match p.split_once('=') {
-                    Some((k, v)) => (decode(k), decode(v)),
-                    None => (decode(p), String::new()),
-                })
+            url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+                .into_owned()
                 .collect(),
         )
     }
