@@ -33,6 +33,7 @@ pub mod clock;
 pub mod config;
 pub(crate) mod daemon;
 pub(crate) mod discord;
+pub(crate) mod doctor_report;
 pub mod domain;
 pub(crate) mod feed_address;
 pub(crate) mod heavy_work;

@@ -8,7 +8,8 @@ use std::net::SocketAddr;
 use anyhow::Context;
 
 use super::{CliError, Env};
-use crate::discord::doctor::{Finding, Places};
+use crate::discord::doctor::Places;
+use crate::doctor_report::Finding;
 use crate::messages::Message;
 use crate::messages::doctor::Doctor as Say;
 

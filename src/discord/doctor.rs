@@ -9,65 +9,8 @@ use poise::serenity_prelude as serenity;
 use serenity::{ChannelId, ChannelType, GuildId, Permissions, RoleId, UserId};
 
 use super::client::{BotToken, DiscordConnection, build_http};
-use super::permissions::{BOT_PERMISSIONS, BotPermission, Needed};
-
-/// What one check found. A check that fails may stop the ones after it (a
-/// refused token leaves nothing else to ask).
-#[derive(Debug)]
-pub(crate) enum Finding {
-    TokenAccepted {
-        bot: String,
-    },
-    TokenRefused,
-    Unreachable {
-        error: String,
-    },
-    InGuild {
-        guild: String,
-    },
-    NotInGuild {
-        guild: u64,
-    },
-    ChannelReady {
-        channel: String,
-    },
-    ChannelMissing {
-        id: u64,
-    },
-    NotInThisGuild {
-        id: u64,
-    },
-    PermissionsMissing {
-        channel: String,
-        role: String,
-        missing: Vec<&'static BotPermission>,
-    },
-    RoleFound {
-        role: String,
-    },
-    RoleMissing {
-        id: u64,
-    },
-    VoiceReady {
-        channel: String,
-    },
-    NotVoice {
-        channel: String,
-    },
-}
-
-impl Finding {
-    pub(crate) fn is_failure(&self) -> bool {
-        !matches!(
-            self,
-            Finding::TokenAccepted { .. }
-                | Finding::InGuild { .. }
-                | Finding::ChannelReady { .. }
-                | Finding::RoleFound { .. }
-                | Finding::VoiceReady { .. }
-        )
-    }
-}
+use super::permissions::{BOT_PERMISSIONS, Needed};
+use crate::doctor_report::{Finding, PermissionName};
 
 /// The ids the config names: where the bot posts, who facilitates, where it meets.
 pub(crate) struct Places {
@@ -164,9 +107,13 @@ async fn channel_finding(
     }
     // serenity's own rule of roles and overwrites, not a copy of it.
     let effective: Permissions = guild.user_permissions_in(&channel, member);
-    let missing: Vec<&'static BotPermission> = BOT_PERMISSIONS
+    let missing: Vec<PermissionName> = BOT_PERMISSIONS
         .iter()
         .filter(|p| p.needed_in(needed) && !effective.contains(p.flag))
+        .map(|p| PermissionName {
+            ja: p.name_ja,
+            en: p.name_en,
+        })
         .collect();
     let name = channel.name.clone();
     match (missing.is_empty(), needed) {

@@ -2,8 +2,7 @@
 //! what to do about it.
 
 use super::{Message, catalogue};
-use crate::discord::doctor::Finding;
-use crate::discord::permissions::BotPermission;
+use crate::doctor_report::{Finding, PermissionName};
 
 catalogue! {
     pub(crate) enum Doctor<'a> {
@@ -27,10 +26,10 @@ catalogue! {
     }
 }
 
-fn names(missing: &[&BotPermission], ja: bool) -> String {
+fn names(missing: &[PermissionName], ja: bool) -> String {
     let names: Vec<&str> = missing
         .iter()
-        .map(|p| if ja { p.name_ja } else { p.name_en })
+        .map(|p| if ja { p.ja } else { p.en })
         .collect();
     if ja {
         names.iter().map(|n| format!("「{n}」")).collect::<String>()
@@ -186,7 +185,6 @@ fn discord_en(finding: &Finding) -> String {
 #[cfg(test)]
 impl Doctor<'static> {
     pub(crate) fn samples() -> Vec<Self> {
-        use crate::discord::permissions::BOT_PERMISSIONS;
         use Doctor::*;
         let findings: &'static [Finding] = Box::leak(Box::new([
             Finding::TokenAccepted {
@@ -208,7 +206,10 @@ impl Doctor<'static> {
             Finding::PermissionsMissing {
                 channel: "postmortem".into(),
                 role: "weekly-postmortem".into(),
-                missing: vec![&BOT_PERMISSIONS[5]],
+                missing: vec![PermissionName {
+                    ja: "公開スレッドの作成",
+                    en: "Create Public Threads",
+                }],
             },
             Finding::RoleFound {
                 role: "ファシリテーター".into(),
