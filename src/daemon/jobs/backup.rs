@@ -67,3 +67,45 @@ fn prune(dir: &Path, keep: usize) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::state::tests_support::state_at;
+
+    #[test]
+    fn one_backup_a_day_and_only_the_newest_are_kept() {
+        let (state, _dir) = state_at("2026-12-07T03:00:00Z");
+        let written = backup_if_due(&state).unwrap().expect("today's backup");
+        assert!(
+            written.ends_with("export-2026-12-07.json"),
+            "{}",
+            written.display()
+        );
+        assert!(backup_if_due(&state).unwrap().is_none(), "once a day");
+
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "export-2026-12-01.json",
+            "export-2026-12-02.json",
+            "export-2026-12-03.json",
+            "notes.txt",
+        ] {
+            std::fs::write(dir.path().join(name), "{}").unwrap();
+        }
+        prune(dir.path(), 2).unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "export-2026-12-02.json",
+                "export-2026-12-03.json",
+                "notes.txt"
+            ]
+        );
+    }
+}

@@ -68,3 +68,46 @@ pub(crate) fn summarize(state: &AppState) -> Result<LogSummary, crate::store::St
     }
     Ok(summary)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::state::tests_support::state_at;
+    use crate::domain::log::{AgendaItem, RsvpStatus};
+
+    #[test]
+    fn the_summary_counts_weeks_items_and_answers_and_names_the_next_sessions() {
+        // Monday 2026-12-07 in Tokyo.
+        let (state, _dir) = state_at("2026-12-07T03:00:00Z");
+        let date = "2026-12-09".parse().unwrap();
+        state
+            .log
+            .update_session("weekly", date, &mut |s| {
+                for title in ["a", "b"] {
+                    s.agenda.push(AgendaItem {
+                        title: title.into(),
+                        id: crate::domain::log::agenda_id("weekly", date, title),
+                        ..AgendaItem::default()
+                    });
+                }
+                s.rsvps.insert("111".into(), RsvpStatus::Going);
+                Ok(())
+            })
+            .unwrap();
+        let summary = summarize(&state).unwrap();
+        assert_eq!((summary.agenda_items, summary.rsvps), (2, 1));
+        let (meeting, held, skipped) = &summary.weeks[0];
+        assert_eq!(meeting, "weekly");
+        assert!(
+            *held > 300 && *skipped > 0,
+            "{held} held, {skipped} skipped"
+        );
+        let next: Vec<String> = summary.upcoming[0]
+            .1
+            .iter()
+            .map(|o| o.date.to_string())
+            .collect();
+        // 12/30 is the fixture's skip date.
+        assert_eq!(next, ["2026-12-09", "2026-12-16", "2026-12-23"]);
+    }
+}

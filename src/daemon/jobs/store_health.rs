@@ -108,3 +108,28 @@ pub(crate) fn alive(state: &AppState, grace: Duration) -> bool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::state::tests_support::state_at;
+
+    #[test]
+    fn a_check_that_cannot_write_is_a_failure_and_the_watchdog_waits_out_its_grace() {
+        // The fixture's state directory (`./state` beside its config) is not made:
+        // the check file cannot be written.
+        let (state, _dir) = state_at("2026-12-07T03:00:00Z");
+        let grace = Duration::from_secs(90);
+        assert!(alive(&state, grace));
+        check(&state);
+        let failure = state.store_failure().expect("the failed write is recorded");
+        assert_eq!(failure.since, state.clock.now());
+        assert!(alive(&state, grace), "within the grace");
+        state.store_recovered();
+        state.store_failed(
+            state.clock.now() - chrono::TimeDelta::seconds(120),
+            "disk full".into(),
+        );
+        assert!(!alive(&state, grace), "failing for longer than the grace");
+    }
+}
