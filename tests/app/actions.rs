@@ -5,14 +5,15 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID, is_ephemeral, japanese_reply};
-use crate::helpers::{TestApp, WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, stdout};
+use crate::fake_discord::{FakeDiscord, TEXT_CHANNEL_ID, is_ephemeral, japanese_reply};
+use crate::helpers::{
+    TestApp, WAIT, WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, stdout,
+};
 
 use crate::fake_discord::BOT_TOKEN as TOKEN;
-const FACILITATOR_ROLE: u64 = 1_300_000_000_000_000_777;
+use crate::fake_discord::FACILITATOR_ROLE_ID as FACILITATOR_ROLE;
 const SATO: u64 = 1_300_000_000_000_002_001;
 const TANAKA: u64 = 1_300_000_000_000_002_002;
-const WAIT: Duration = Duration::from_secs(10);
 /// A Wednesday morning, before the session.
 const NOW: &str = "2026-12-02T10:05:00+09:00";
 
@@ -24,10 +25,10 @@ fn people() -> String {
 
 fn app_with_discord(fake: &FakeDiscord) -> TestApp {
     spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n{}\n[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"{FACILITATOR_ROLE}\"\napi_base_url = \"{}\"\n",
+        "{}{WEEKLY_MEETING}\n{}\n{discord}",
         daemon_section(""),
         people(),
-        fake.base_url()
+        discord = fake.discord_section(FACILITATOR_ROLE)
     ))
 }
 

@@ -566,11 +566,10 @@ const ALICE: u64 = 1_300_000_000_000_001_001;
 const BOB: u64 = 1_300_000_000_000_001_002;
 
 fn app_with_alerts_and_discord(fake: &crate::fake_discord::FakeDiscord) -> TestApp {
-    use crate::fake_discord::{GUILD_ID, TEXT_CHANNEL_ID};
     spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"1300000000000000777\"\napi_base_url = \"{}\"\n\n[alerts]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"{TOKEN_ENV}\"\nmin_duration_minutes = 5\n",
+        "{}{WEEKLY_MEETING}\n{discord}\n[alerts]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"{TOKEN_ENV}\"\nmin_duration_minutes = 5\n",
         daemon_section(""),
-        fake.base_url()
+        discord = fake.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID)
     ))
 }
 

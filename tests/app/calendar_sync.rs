@@ -433,10 +433,7 @@ fn descriptions_name_the_meetings_channel_as_the_bot_last_saw_it_never_a_fixed_o
     let discord = FakeDiscord::start();
     let app = app_with_google(
         &google,
-        &format!(
-            "[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = \"{TEXT_CHANNEL_ID}\"\nfacilitator_role_id = \"1300000000000000777\"\napi_base_url = \"{}\"\n",
-            discord.base_url()
-        ),
+        &discord.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID),
     );
     let described = || {
         live_events(&google)

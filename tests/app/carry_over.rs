@@ -6,11 +6,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
-use crate::helpers::{TestApp, WEEKLY_MEETING, daemon_section, spawn_app_with, stdout};
+use crate::fake_discord::{FakeDiscord, TEXT_CHANNEL_ID};
+use crate::helpers::{TestApp, WAIT, WEEKLY_MEETING, daemon_section, spawn_app_with, stdout};
 
 const TOKEN: &str = "fake-bot-token-Y2Fycnk.secret";
-const WAIT: Duration = Duration::from_secs(10);
 /// Thursday after the session of 2026-12-02.
 const AFTER_THE_SESSION: &str = "2026-12-03T09:00:00+09:00";
 /// Monday 2027-01-04 after the call for topics of 01-06 was due (12:00):
@@ -26,9 +25,9 @@ fn app(fake: &FakeDiscord) -> TestApp {
         "facilitators = [\"sato\", \"tanaka\"]\nskip_dates",
     );
     spawn_app_with(&format!(
-        "{}{meeting}\n[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"1300000000000000777\"\napi_base_url = \"{}\"\n",
+        "{}{meeting}\n{discord}",
         daemon_section(""),
-        fake.base_url()
+        discord = fake.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID)
     ))
 }
 

@@ -4,23 +4,20 @@
 //! topics goes out on Friday), and `suggest-slot` leaves closures and skip
 //! dates out like holidays.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Asia::Tokyo;
 use serde_json::{Value, json};
 
-use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
+use crate::fake_discord::{FakeDiscord, TEXT_CHANNEL_ID};
 use crate::fake_google::FakeGoogle;
 use crate::helpers::{
-    RunningDaemon, TestApp, WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, stdout,
+    RunningDaemon, TestApp, WAIT, WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, stdout,
 };
 
 /// The two closures of issue 12, as a team writes them.
 const CLOSURES: &str = r#"closures = [{name = "年末年始", from = "12-29", until = "01-03"},
             {name = "夏季休暇", from = "08-13", until = "08-15"}]"#;
 use crate::fake_discord::BOT_TOKEN as TOKEN;
-const WAIT: Duration = Duration::from_secs(10);
 
 /// The contract meeting on `weekday` under `id`, with `extra` instead of its skip date.
 fn meeting(id: &str, weekday: &str, extra: &str) -> String {
@@ -171,9 +168,9 @@ fn bad_closures_exit_2_naming_file_line_and_key() {
 
 fn app_with_discord(fake: &FakeDiscord, meeting: &str) -> TestApp {
     spawn_app_with(&format!(
-        "{}{meeting}\n[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"1300000000000000777\"\napi_base_url = \"{}\"\n",
+        "{}{meeting}\n{discord}",
         daemon_section("log = \"debug\""),
-        fake.base_url()
+        discord = fake.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID)
     ))
 }
 

@@ -2,17 +2,14 @@
 //! `12月9日`, `来週` and `次回` name sessions, and anything else is refused
 //! with the accepted forms, in the configured language.
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
+use crate::fake_discord::FakeDiscord;
 use crate::fake_discord::reply_text as content;
-use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
-use crate::helpers::{WEEKLY_MEETING, daemon_section, spawn_app_with};
+use crate::helpers::{WAIT, WEEKLY_MEETING, daemon_section, spawn_app_with};
 
 const TOKEN: &str = "fake-bot-token-ZGF0ZXM.secret";
 const ALICE: u64 = 1_300_000_000_000_002_001;
-const WAIT: Duration = Duration::from_secs(10);
 
 fn agenda(sub: &str, options: Value) -> Value {
     json!([{"name": sub, "type": 1, "options": options}])
@@ -22,9 +19,9 @@ fn agenda(sub: &str, options: Value) -> Value {
 fn month_day_kanji_next_week_and_next_name_sessions_and_other_text_is_refused_in_japanese() {
     let fake = FakeDiscord::start();
     let app = spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"1300000000000000777\"\napi_base_url = \"{}\"\n",
+        "{}{WEEKLY_MEETING}\n{discord}",
         daemon_section(""),
-        fake.base_url()
+        discord = fake.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID)
     ));
     // "Now" is Sunday 2026-11-29 in Tokyo: next week's session is 2026-12-02.
     let _daemon = app.start_daemon_with_env(&[("TEST_DISCORD_TOKEN", TOKEN)]);

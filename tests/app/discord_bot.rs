@@ -1,27 +1,25 @@
 //! The Discord bot through the binary: the real serenity client and poise
 //! against the local fake Discord (REST + gateway).
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
 use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
 use crate::fake_discord::{is_ephemeral, japanese_reply as content};
 use crate::helpers::{
-    RunningDaemon, TestApp, WEEKLY_MEETING, daemon_section, eventually, spawn_app_with, wait_until,
+    RunningDaemon, TestApp, WAIT, WEEKLY_MEETING, daemon_section, eventually, spawn_app_with,
+    wait_until,
 };
 
 use crate::fake_discord::BOT_TOKEN as TOKEN;
-const FACILITATOR_ROLE: u64 = 1_300_000_000_000_000_777;
+use crate::fake_discord::FACILITATOR_ROLE_ID as FACILITATOR_ROLE;
 const ALICE: u64 = 1_300_000_000_000_001_001;
 const BOB: u64 = 1_300_000_000_000_001_002;
-const WAIT: Duration = Duration::from_secs(10);
 
 fn app_with_discord(fake: &FakeDiscord) -> TestApp {
     spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"{FACILITATOR_ROLE}\"\napi_base_url = \"{}\"\n",
+        "{}{WEEKLY_MEETING}\n{discord}",
         daemon_section("log = \"debug\""),
-        fake.base_url()
+        discord = fake.discord_section(FACILITATOR_ROLE)
     ))
 }
 

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
+use crate::fake_discord::FakeDiscord;
 use crate::helpers::{WEEKLY_MEETING, daemon_section, spawn_app_with};
 
 /// The budget from issue #10.
@@ -43,9 +43,9 @@ fn cpu_ticks(pid: u32) -> u64 {
 fn measure_once(binary: &std::path::Path, idle: u64) -> (u64, u64) {
     let fake = FakeDiscord::start();
     let app = spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"1300000000000000777\"\napi_base_url = \"{}\"\n",
+        "{}{WEEKLY_MEETING}\n{discord}",
         daemon_section("backups_keep = 0"),
-        fake.base_url()
+        discord = fake.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID)
     ));
     let mut child = std::process::Command::new(binary)
         .arg("--config")

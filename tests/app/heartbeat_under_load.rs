@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
+use crate::fake_discord::FakeDiscord;
 use crate::footprint::release_binary;
 use crate::helpers::{TimingClient, daemon_section, spawn_app_with};
 
@@ -42,9 +42,9 @@ fn heartbeats_and_healthz_stay_on_time_during_an_import_and_charts() {
     let fake = FakeDiscord::start();
     fake.set_heartbeat_interval(INTERVAL);
     let app = spawn_app_with(&format!(
-        "{}[[meeting]]\nid = \"weekly\"\ntitle = \"週刊ポストモーテム\"\nweekday = \"wednesday\"\nstart_time = \"17:00\"\nfirst_session = \"2015-01-07\"\n\n[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"1300000000000000777\"\napi_base_url = \"{}\"\n",
+        "{}[[meeting]]\nid = \"weekly\"\ntitle = \"週刊ポストモーテム\"\nweekday = \"wednesday\"\nstart_time = \"17:00\"\nfirst_session = \"2015-01-07\"\n\n{discord}",
         daemon_section("backups_keep = 0"),
-        fake.base_url()
+        discord = fake.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID)
     ));
     let mut daemon = Command::new(&binary)
         .arg("--config")

@@ -7,6 +7,9 @@ use assert_cmd::Command;
 use tempfile::TempDir;
 
 /// A meeting as the contract spells it, with holidays and one company day off.
+/// How long a test waits for the daemon or a fake to get somewhere.
+pub(crate) const WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub(crate) const WEEKLY_MEETING: &str = r#"
 [[meeting]]
 id = "weekly"

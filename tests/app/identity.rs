@@ -2,14 +2,13 @@
 //! roster management by the facilitator role, guest presenters, and one
 //! meeting's calendar feed, through the binary against the fake Discord.
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
-use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
+use crate::fake_discord::{FakeDiscord, TEXT_CHANNEL_ID};
 use crate::fake_discord::{is_ephemeral, reply_text as content};
 use crate::helpers::{
-    RunningDaemon, TestApp, WEEKLY_MEETING, daemon_section, get, spawn_app_with, stdout, wait_until,
+    RunningDaemon, TestApp, WAIT, WEEKLY_MEETING, daemon_section, get, spawn_app_with, stdout,
+    wait_until,
 };
 
 use crate::fake_discord::BOT_TOKEN as TOKEN;
@@ -18,7 +17,6 @@ const SATO: u64 = 1_300_000_000_000_005_001;
 const TANAKA: u64 = 1_300_000_000_000_005_002;
 const NEWBIE: u64 = 1_300_000_000_000_005_003;
 const LEAD: u64 = 1_300_000_000_000_005_004;
-const WAIT: Duration = Duration::from_secs(10);
 
 const PEOPLE: &str = r#"
 [[person]]
@@ -36,13 +34,13 @@ team = "CloudLog"
 
 fn app(fake: &FakeDiscord, extra_meeting: &str) -> TestApp {
     spawn_app_with(&format!(
-        "{}{}{PEOPLE}{extra_meeting}\n[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"{ROLE}\"\napi_base_url = \"{}\"\n",
+        "{}{}{PEOPLE}{extra_meeting}\n{discord}",
         daemon_section(""),
         WEEKLY_MEETING.replace(
             "skip_dates",
             "facilitators = [\"sato\", \"tanaka\"]\nskip_dates"
         ),
-        fake.base_url()
+        discord = fake.discord_section(ROLE)
     ))
 }
 

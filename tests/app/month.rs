@@ -5,17 +5,14 @@
 //! (`snapshots/`), once in Japanese and once in English; the test fails on an ISO
 //! date, a raw mention, a person's key, a ping, or English in the Japanese one.
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
 use crate::fake_discord::{FACILITATOR_ROLE_ID, FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
-use crate::helpers::{RunningDaemon, TestApp, daemon_section, spawn_app_with};
+use crate::helpers::{RunningDaemon, TestApp, WAIT, daemon_section, spawn_app_with};
 use crate::transcript::{Transcript, problems};
 
 use crate::fake_discord::BOT_TOKEN as TOKEN;
 const HOOK_TOKEN: &str = "month-hook-token-7c1f";
-const WAIT: Duration = Duration::from_secs(10);
 
 const SATO: u64 = 1_300_000_000_000_002_001;
 const SUZUKI: u64 = 1_300_000_000_000_002_002;

@@ -5,16 +5,17 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID, VOICE_CHANNEL_ID};
+use crate::fake_discord::{FakeDiscord, GUILD_ID, VOICE_CHANNEL_ID};
 use crate::fake_google::FakeGoogle;
-use crate::helpers::{TestApp, WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, stdout};
+use crate::helpers::{
+    TestApp, WAIT, WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, stdout,
+};
 
 const SRE_CALENDAR: &str = "team@example.com";
 const CLOUDLOG_CALENDAR: &str = "cloudlog@example.com";
 use crate::fake_discord::BOT_TOKEN as TOKEN;
 const GLOBAL_ROLE: u64 = 1_300_000_000_000_000_777;
 const CLOUDLOG_VOICE: u64 = 1_300_000_000_000_000_301;
-const WAIT: Duration = Duration::from_secs(10);
 
 /// `weekly` (Wednesday 17:00) uses the global settings; `cloudlog` sets its own, and meets
 /// at the same hour so both rooms are counted at once.
@@ -134,13 +135,13 @@ fn two_meetings_invite_their_own_people_on_their_own_calendars() {
 
 fn app_with_discord(fake: &FakeDiscord, weekly_extra: &str) -> TestApp {
     spawn_app_with(&format!(
-        "{}{}{}\n[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"{GLOBAL_ROLE}\"\nvoice_channel_id = {VOICE_CHANNEL_ID}\napi_base_url = \"{}\"\n",
+        "{}{}{}\n{discord}voice_channel_id = {VOICE_CHANNEL_ID}\n",
         daemon_section(""),
         WEEKLY_MEETING.replace("skip_dates", &format!("{weekly_extra}\nskip_dates")),
         cloudlog_meeting(&format!(
             "discord_channel_id = 1300000000000000201\ndiscord_voice_channel_id = \"{CLOUDLOG_VOICE}\""
         )),
-        fake.base_url()
+        discord = fake.discord_section(GLOBAL_ROLE)
     ))
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
+use crate::fake_discord::FakeDiscord;
 use crate::helpers::{TestApp, daemon_section, get, spawn_app_with, stderr};
 
 /// Wednesdays from 2026-10-07; no holiday falls on a Wednesday before December.
@@ -180,8 +180,8 @@ fn rsvp_for_year_9999_gets_a_clear_refusal_in_the_configured_language() {
     const ALICE: u64 = 1_300_000_000_000_001_001;
     let fake = FakeDiscord::start();
     let app = young_meeting_app(&format!(
-        "\n[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"1300000000000000777\"\napi_base_url = \"{}\"\n",
-        fake.base_url()
+        "\n{discord}",
+        discord = fake.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID)
     ));
     let _daemon = app.start_daemon_with_env(&[("TEST_DISCORD_TOKEN", TOKEN)]);
     fake.wait_until_ready(Duration::from_secs(10));

@@ -1,27 +1,26 @@
 //! The live session (issue 15) through the binary: `/session start` against the
 //! fake Discord opens a thread on the day's announcement and posts the run-of-show.
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
 use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
 use crate::fake_discord::{is_ephemeral, japanese_reply as content};
-use crate::helpers::{RunningDaemon, TestApp, WEEKLY_MEETING, daemon_section, spawn_app_with};
+use crate::helpers::{
+    RunningDaemon, TestApp, WAIT, WEEKLY_MEETING, daemon_section, spawn_app_with,
+};
 
 use crate::fake_discord::BOT_TOKEN as TOKEN;
-const FACILITATOR_ROLE: u64 = 1_300_000_000_000_000_777;
+use crate::fake_discord::FACILITATOR_ROLE_ID as FACILITATOR_ROLE;
 const ALICE: u64 = 1_300_000_000_000_001_001;
 const BOB: u64 = 1_300_000_000_000_001_002;
-const WAIT: Duration = Duration::from_secs(10);
 /// The session day, after the announcement.
 const NOW: &str = "2026-12-02T10:05:00+09:00";
 
 fn app_with_discord(fake: &FakeDiscord) -> TestApp {
     spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"{FACILITATOR_ROLE}\"\napi_base_url = \"{}\"\n",
+        "{}{WEEKLY_MEETING}\n{discord}",
         daemon_section("log = \"debug\""),
-        fake.base_url()
+        discord = fake.discord_section(FACILITATOR_ROLE)
     ))
 }
 
