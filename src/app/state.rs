@@ -262,18 +262,28 @@ impl AppState {
         *self.holidays.write().expect("holiday lock poisoned") = holidays;
     }
 
-    /// Runs a use case for `meeting` with the state's store, holidays and clock.
-    pub fn with_use_case<T>(&self, meeting: &Meeting, use_case: impl FnOnce(&Context) -> T) -> T {
-        let holidays = self.holiday_calendar();
-        let ctx = Context {
+    /// The use-case context of `meeting`, answered in `language` (a web page's
+    /// may differ from the config's), with `holidays` (see [`Self::holiday_calendar`]).
+    pub fn context<'a>(
+        &'a self,
+        meeting: &'a Meeting,
+        holidays: &'a JapaneseHolidays,
+        language: crate::domain::language::Language,
+    ) -> Context<'a> {
+        Context {
             meeting,
             people: &self.config.people,
             log: &self.log,
-            holidays: &holidays,
-            language: self.config.daemon.language,
+            holidays,
+            language,
             now: self.clock.now(),
-        };
-        use_case(&ctx)
+        }
+    }
+
+    /// Runs a use case for `meeting` with the state's store, holidays and clock.
+    pub fn with_use_case<T>(&self, meeting: &Meeting, use_case: impl FnOnce(&Context) -> T) -> T {
+        let holidays = self.holiday_calendar();
+        use_case(&self.context(meeting, &holidays, self.config.daemon.language))
     }
 
     /// Runs a use case that may write; a successful answer notifies `writes`.

@@ -14,7 +14,6 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::super::endpoint::Endpoint;
 use super::text::web_address;
-use crate::app::Context;
 use crate::domain::history::{Query, Record, RecordKind};
 use crate::domain::language::Language;
 use crate::domain::log::{AgendaItem, Session, SessionStatus};
@@ -396,14 +395,7 @@ pub(super) async fn home(State(endpoint): Shared, RawQuery(raw): RawQuery) -> Re
         let mut next = Vec::new();
         let mut weeks_off = Vec::new();
         for meeting in &state.config.meetings {
-            let ctx = Context {
-                meeting,
-                people: &state.config.people,
-                log: &state.log,
-                holidays: &holidays,
-                language: lang,
-                now: state.clock.now(),
-            };
+            let ctx = state.context(meeting, &holidays, lang);
             let occurrences = ctx
                 .occurrences(ctx.today(), WEEKS_AHEAD)
                 .map_err(|e| anyhow::anyhow!(e.0))?;
@@ -564,14 +556,7 @@ pub(super) async fn session(
             return Ok(not_found(chrome));
         }
         let holidays = state.holiday_calendar();
-        let ctx = Context {
-            meeting,
-            people: &state.config.people,
-            log: &state.log,
-            holidays: &holidays,
-            language: lang,
-            now: state.clock.now(),
-        };
+        let ctx = state.context(meeting, &holidays, lang);
         let name = |entry: &str| crate::app::directory::display(&ctx, entry);
         let number = session
             .as_ref()

@@ -15,7 +15,6 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use super::pages::{Chrome, Link, Pairs, Shared, encode, heavy, not_found, render};
-use crate::app::Context;
 use crate::config::Meeting;
 use crate::domain::language::Language;
 use crate::messages::Message;
@@ -37,14 +36,7 @@ fn drawn(
 ) -> anyhow::Result<Arc<Drawn>> {
     let state = &endpoint.state;
     let holidays = state.holiday_calendar();
-    let ctx = Context {
-        meeting,
-        people: &state.config.people,
-        log: &state.log,
-        holidays: &holidays,
-        language: lang,
-        now: state.clock.now(),
-    };
+    let ctx = state.context(meeting, &holidays, lang);
     endpoint
         .stats
         .get(&ctx, state.config.incident_min_minutes())
