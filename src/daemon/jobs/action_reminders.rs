@@ -91,21 +91,20 @@ pub(crate) async fn tick<C: ChatPort>(state: &AppState, chat: &C) -> anyhow::Res
 pub(crate) async fn run<C: ChatPort>(
     state: Arc<AppState>,
     chat: Arc<C>,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
-    let mut changes = state.watch_changes(WATCHES);
-    loop {
-        let sleep = match tick(&state, chat.as_ref()).await {
-            Ok(()) => MAX_SLEEP,
-            Err(e) => {
-                tracing::warn!("sending action reminders failed, retrying in a minute: {e:#}");
-                Duration::from_secs(60)
-            }
-        };
-        if !super::pause(sleep, &mut changes, &mut stop).await {
-            return;
-        }
-    }
+    let job = (state.clone(), chat);
+    super::repeat(
+        &state,
+        WATCHES,
+        stop,
+        "sending action reminders",
+        move || {
+            let (state, chat) = job.clone();
+            async move { tick(&state, chat.as_ref()).await.map(|()| MAX_SLEEP) }
+        },
+    )
+    .await;
 }
 
 #[cfg(test)]

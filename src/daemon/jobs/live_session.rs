@@ -21,21 +21,20 @@ const WATCHES: &[Change] = &[Change::Agenda, Change::Schedule, Change::Import];
 pub(crate) async fn run<C: ChatPort>(
     state: Arc<AppState>,
     chat: Arc<C>,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
-    let mut changes = state.watch_changes(WATCHES);
-    loop {
-        let sleep = match tick(&state, chat.as_ref()).await {
-            Ok(sleep) => sleep,
-            Err(e) => {
-                tracing::warn!("the live session's clock failed, retrying in a minute: {e:#}");
-                Duration::from_secs(60)
-            }
-        };
-        if !super::pause(sleep, &mut changes, &mut stop).await {
-            return;
-        }
-    }
+    let job = (state.clone(), chat);
+    super::repeat(
+        &state,
+        WATCHES,
+        stop,
+        "the live session's clock",
+        move || {
+            let (state, chat) = job.clone();
+            async move { tick(&state, chat.as_ref()).await }
+        },
+    )
+    .await;
 }
 
 /// Carries out what is due for every meeting; returns how long to sleep.

@@ -34,6 +34,33 @@ pub(crate) async fn pause(
     }
 }
 
+/// A job's loop: runs `tick`, then waits for the pause it asked for (a minute
+/// after a failure, which is logged as `what` failing), a change it watches
+/// or shutdown.
+pub(crate) async fn repeat<Tick>(
+    state: &crate::app::state::AppState,
+    watches: &'static [crate::app::state::Change],
+    mut stop: watch::Receiver<bool>,
+    what: &'static str,
+    mut tick: impl FnMut() -> Tick,
+) where
+    Tick: Future<Output = anyhow::Result<Duration>>,
+{
+    let mut changes = state.watch_changes(watches);
+    loop {
+        let sleep = match tick().await {
+            Ok(sleep) => sleep,
+            Err(e) => {
+                tracing::warn!("{what} failed, retrying in a minute: {e:#}");
+                Duration::from_secs(60)
+            }
+        };
+        if !pause(sleep, &mut changes, &mut stop).await {
+            return;
+        }
+    }
+}
+
 /// A recording chat port for the jobs' unit tests.
 #[cfg(test)]
 pub(crate) mod recording_chat {

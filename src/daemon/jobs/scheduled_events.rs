@@ -89,17 +89,20 @@ fn plan(
 pub(crate) async fn run<C: ChatPort>(
     state: Arc<AppState>,
     chat: Arc<C>,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
-    let mut changes = state.watch_changes(WATCHES);
-    loop {
-        if let Err(e) = sync(&state, chat.as_ref()).await {
-            tracing::warn!("Discord scheduled events: {e:#}");
-        }
-        if !super::pause(EVERY, &mut changes, &mut stop).await {
-            return;
-        }
-    }
+    let job = (state.clone(), chat);
+    super::repeat(
+        &state,
+        WATCHES,
+        stop,
+        "Discord scheduled events",
+        move || {
+            let (state, chat) = job.clone();
+            async move { sync(&state, chat.as_ref()).await.map(|()| EVERY) }
+        },
+    )
+    .await;
 }
 
 /// The events the guild should have: one per held session of the horizon that has not started.
