@@ -68,6 +68,23 @@ fn plan(
             ours.entry(key).or_insert(event);
         }
     }
+    // An event created just before a crash, whose id was never recorded: the
+    // one with a session's exact title and start is that session's, adopted
+    // rather than created a second time.
+    for event in existing {
+        let claimed = known.contains_key(&event.id) || ours.values().any(|e| e.id == event.id);
+        if claimed {
+            continue;
+        }
+        let session = desired.iter().find(|(key, want)| {
+            !ours.contains_key(*key)
+                && want.name == event.spec.name
+                && want.start == event.spec.start
+        });
+        if let Some((key, _)) = session {
+            ours.insert(key.clone(), event);
+        }
+    }
     let mut actions = Vec::new();
     for (key, want) in desired {
         match ours.get(key) {
@@ -263,6 +280,31 @@ mod tests {
                 ),
                 (key("2026-12-30"), EventAction::Delete(3)),
             ]
+        );
+    }
+
+    #[test]
+    fn an_event_whose_id_was_never_recorded_is_adopted_by_its_title_and_start() {
+        let (state, _dir) = state_at("2026-11-29T09:00:00+09:00");
+        let desired = desired(&state).unwrap();
+        let (key, want) = desired.iter().next().unwrap();
+        // Created, then the daemon died before it recorded the id.
+        let existing = [ExistingEvent {
+            id: 42,
+            spec: want.clone(),
+        }];
+        let actions = plan(&desired, &existing, &BTreeMap::new(), state.clock.now());
+        assert!(
+            actions.contains(&(key.clone(), EventAction::Edit(42, want.clone()))),
+            "adopted, so its id is recorded: {actions:?}"
+        );
+        assert_eq!(
+            actions
+                .iter()
+                .filter(|(_, a)| matches!(a, EventAction::Create(_)))
+                .count(),
+            desired.len() - 1,
+            "no second event for that session"
         );
     }
 
