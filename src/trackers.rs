@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::config::TrackersConfig;
-use crate::domain::tracker_links::{Tracker, TrackerIssue};
+use crate::domain::tracker_links::TrackerIssue;
 
 /// What a tracker says of an issue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,14 +190,5 @@ impl IssueTracker for HttpTrackers {
                 )
             }
         }
-    }
-}
-
-/// How the trackers are named in logs and texts.
-pub(crate) fn tracker_name(tracker: Tracker) -> &'static str {
-    match tracker {
-        Tracker::Github => "GitHub",
-        Tracker::Backlog => "Backlog",
-        Tracker::Jira => "Jira",
     }
 }

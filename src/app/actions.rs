@@ -220,11 +220,7 @@ pub fn line(ctx: &Context, action: &Action) -> String {
 
 /// The tracker that closed `action`, by name.
 pub(crate) fn closed_by_name(action: &Action) -> Option<&'static str> {
-    let code = action.closed_by.as_deref()?;
-    [Tracker::Github, Tracker::Backlog, Tracker::Jira]
-        .into_iter()
-        .find(|t| t.code() == code)
-        .map(crate::trackers::tracker_name)
+    Tracker::from_code(action.closed_by.as_deref()?).map(Tracker::name)
 }
 
 /// `/action list`: open actions (overdue first), or all with `all`; only the
@@ -236,13 +232,13 @@ pub fn list(ctx: &Context, actor: &Actor, mine: bool, all: bool) -> Answer {
     let is_mine = |a: &&Action| {
         a.owner_id.as_deref() == Some(actor.id.as_str()) || me.as_deref() == Some(&a.owner)
     };
-    let mut shown: Vec<&Action> =
-        in_follow_up_order(actions.iter().filter(is_mine_or(mine, &is_mine)), today);
+    let wanted = |a: &&Action| !mine || is_mine(a);
+    let mut shown: Vec<&Action> = in_follow_up_order(actions.iter().filter(wanted), today);
     if all {
         let mut closed: Vec<&Action> = actions
             .iter()
             .filter(|a| !a.is_open())
-            .filter(is_mine_or(mine, &is_mine))
+            .filter(wanted)
             .collect();
         closed.sort_by_key(|a| std::cmp::Reverse((a.closed, a.created)));
         shown.extend(closed);
@@ -275,13 +271,6 @@ pub fn list(ctx: &Context, actor: &Actor, mine: bool, all: bool) -> Answer {
         );
     }
     Ok(Reply::private(text))
-}
-
-fn is_mine_or<'a>(
-    mine: bool,
-    is_mine: &'a impl Fn(&&Action) -> bool,
-) -> impl Fn(&&Action) -> bool + 'a {
-    move |a| !mine || is_mine(a)
 }
 
 /// Open actions of the meeting whose title or id holds `partial`, as (id,

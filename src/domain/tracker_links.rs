@@ -11,11 +11,27 @@ pub enum Tracker {
 }
 
 impl Tracker {
+    pub const ALL: [Tracker; 3] = [Tracker::Github, Tracker::Backlog, Tracker::Jira];
+
+    /// How a record says which tracker closed it (`closed_by`).
     pub fn code(self) -> &'static str {
         match self {
             Tracker::Github => "github",
             Tracker::Backlog => "backlog",
             Tracker::Jira => "jira",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.code() == code)
+    }
+
+    /// The product's name, the same in every language.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tracker::Github => "GitHub",
+            Tracker::Backlog => "Backlog",
+            Tracker::Jira => "Jira",
         }
     }
 }
@@ -154,6 +170,15 @@ mod tests {
                 key: "OPS-3".into()
             })
         );
+    }
+
+    #[test]
+    fn a_tracker_is_stored_by_its_code_and_shown_by_its_name() {
+        for tracker in Tracker::ALL {
+            assert_eq!(Tracker::from_code(tracker.code()), Some(tracker));
+        }
+        assert_eq!(Tracker::from_code("gitlab"), None);
+        assert_eq!(Tracker::Backlog.name(), "Backlog");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::app::state::{AppState, Change};
 use crate::domain::actions::{Action, ActionStatus, tracker_change};
 use crate::domain::tracker_links::{Tracker, TrackerIssue, TrackerSites, tracker_issue};
 use crate::store::ActionLog as _;
-use crate::trackers::{IssueState, IssueTracker, TrackerError, tracker_name};
+use crate::trackers::{IssueState, IssueTracker, TrackerError};
 
 /// Actions a tracker closed are watched this long for a reopening.
 const REOPEN_WINDOW_DAYS: i64 = 90;
@@ -127,14 +127,14 @@ pub(crate) async fn tick<T: IssueTracker>(
                 }
                 Err(TrackerError::NotFound) => {
                     tracing::warn!(
-                        tracker = tracker_name(which),
+                        tracker = which.name(),
                         ?issue,
                         "an action links to an issue the tracker does not show (removed, or no access)"
                     );
                 }
                 Err(e) => {
                     tracing::warn!(
-                        tracker = tracker_name(which),
+                        tracker = which.name(),
                         "asking the tracker failed, asking again later: {e}"
                     );
                     backoff.failed(which, &e, Instant::now(), cap);
@@ -150,7 +150,7 @@ pub(crate) async fn tick<T: IssueTracker>(
                 changed += 1;
                 tracing::info!(
                     action = %after.id,
-                    tracker = tracker_name(issue.tracker()),
+                    tracker = issue.tracker().name(),
                     ?issue,
                     status = after.status.code(),
                     "action follows its tracker issue"
