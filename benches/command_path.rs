@@ -14,7 +14,7 @@ use weekly_postmortem::config::Config;
 use weekly_postmortem::domain::holidays::JapaneseHolidays;
 use weekly_postmortem::domain::log::{AgendaKind, Learning, RsvpStatus, learning_id};
 use weekly_postmortem::interchange::Document;
-use weekly_postmortem::store::{SessionLog, SledLog};
+use weekly_postmortem::store::{LogDocument, SessionStore, SledLog};
 
 const RECORDS: usize = 100_000;
 const CALLS: usize = 500;

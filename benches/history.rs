@@ -24,7 +24,7 @@ use rusqlite::{Connection, params};
 use weekly_postmortem::domain::history::{HistoryIndex, Query, normalize, records_of};
 use weekly_postmortem::domain::log::{Learning, Postmortem};
 use weekly_postmortem::interchange::Document;
-use weekly_postmortem::store::{SessionLog, SledLog};
+use weekly_postmortem::store::{KnowledgeLog, LogDocument, SessionStore, SledLog};
 
 const LEARNINGS: usize = 100_000;
 const POSTMORTEMS: usize = 10_000;

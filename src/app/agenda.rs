@@ -255,7 +255,7 @@ pub fn remove(ctx: &Context, actor: &Actor, id: &str) -> Answer {
 mod tests {
     use super::*;
     use crate::app::fixture::{facilitator, fixture, person};
-    use crate::store::SessionLog;
+    use crate::store::SessionStore;
 
     fn item(title: &str, date: Option<&str>) -> NewItem {
         NewItem {

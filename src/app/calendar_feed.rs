@@ -104,8 +104,6 @@ fn keep(ctx: &Context, date: NaiveDate, value: Option<&str>) {
 mod tests {
     use super::*;
     use crate::app::state::tests_support::state_at;
-    use crate::store::FactLog as _;
-    use crate::store::SessionLog;
 
     fn sequence_of(feed: &str, date: &str) -> u32 {
         let uid = format!("UID:weekly-{date}@weekly-postmortem\r\n");

@@ -236,6 +236,7 @@ pub fn incident_line(incident: &Incident, zone: Tz, language: Language) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::IncidentLog;
 
     fn config() -> AlertsConfig {
         AlertsConfig {

@@ -176,7 +176,8 @@ mod tests {
     use super::*;
     use crate::app::fixture::fixture;
     use crate::domain::log::{AgendaKind, FallbackFormat};
-    use crate::store::SessionLog;
+    use crate::store::KnowledgeLog;
+    use crate::store::SessionStore as _;
 
     fn date(text: &str) -> NaiveDate {
         text.parse().unwrap()

@@ -251,7 +251,7 @@ fn summary(ctx: &Context, record: &Record, query: &str) -> String {
 mod tests {
     use super::*;
     use crate::app::fixture::{fixture, person};
-    use crate::store::SessionLog;
+    use crate::store::KnowledgeLog as _;
 
     #[test]
     fn a_postmortem_records_its_author_as_responder_and_history_finds_it() {

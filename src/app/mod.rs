@@ -309,17 +309,18 @@ pub fn session_label(occurrence: &Occurrence, language: Language) -> String {
 
 #[cfg(test)]
 pub mod fixture {
-    //! A meeting on Wednesdays 17:00 Tokyo, a real store in a temp dir, and a fixed "now".
+    //! A meeting on Wednesdays 17:00 Tokyo, the in-memory store, and a fixed "now".
 
     use super::*;
     use crate::config::Config;
     use crate::domain::holidays::JapaneseHolidays;
-    use crate::store::SledLog;
+    use crate::store::InMemoryLog;
 
     pub struct Fixture {
+        /// Where the config file would be (paths in it are relative to it).
         pub _dir: tempfile::TempDir,
         pub config: Config,
-        pub log: SledLog,
+        pub log: InMemoryLog,
         pub holidays: JapaneseHolidays,
         pub now: DateTime<Utc>,
     }
@@ -340,7 +341,7 @@ skip_dates = ["2026-12-30"]
     pub fn fixture(now: &str) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let config = Config::parse(&dir.path().join("config.toml"), CONFIG).unwrap();
-        let log = SledLog::open(dir.path()).unwrap();
+        let log = InMemoryLog::new();
         Fixture {
             _dir: dir,
             config,

@@ -422,7 +422,7 @@ pub fn move_to(ctx: &Context, actor: &Actor, member: &Actor, position: usize) ->
 mod tests {
     use super::*;
     use crate::app::fixture::{facilitator, fixture, person};
-    use crate::store::SessionLog;
+    use crate::store::SessionStore as _;
 
     #[test]
     fn joining_assigns_upcoming_sessions_in_turn_and_swaps_trade_them() {

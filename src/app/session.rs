@@ -3,7 +3,7 @@
 //! (its thread, the current item, extensions, what was posted) lives in the
 //! store, so a restarted daemon continues the same thread and posts nothing twice.
 
-use crate::store::{FactLog as _, PostKey};
+use crate::store::PostKey;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -536,7 +536,7 @@ mod tests {
     use super::*;
     use crate::app::fixture::fixture;
     use crate::domain::language::Language;
-    use crate::store::SessionLog as _;
+    use crate::store::SessionStore as _;
 
     fn actor(id: &str, is_facilitator: bool) -> Actor {
         Actor {

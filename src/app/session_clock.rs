@@ -121,7 +121,7 @@ mod tests {
     use crate::domain::language::Language;
     use crate::domain::log::{AgendaItem, AgendaKind};
     use crate::store::FactLog as _;
-    use crate::store::SessionLog as _;
+    use crate::store::SessionStore as _;
 
     fn context_at<'a>(f: &'a crate::app::fixture::Fixture, now: &str) -> Context<'a> {
         Context {

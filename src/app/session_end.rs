@@ -223,7 +223,7 @@ mod tests {
     use crate::app::fixture::fixture;
     use crate::app::keep_alive::carry_over;
     use crate::domain::log::AgendaItem;
-    use crate::store::SessionLog as _;
+    use crate::store::SessionStore as _;
 
     #[test]
     fn finishing_twice_keeps_one_summary_after_the_notes_and_leaves_the_rest_to_carry_over() {

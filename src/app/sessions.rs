@@ -174,7 +174,7 @@ pub fn unskip(ctx: &Context, actor: &Actor, date: NaiveDate) -> Answer {
 mod tests {
     use super::*;
     use crate::app::fixture::{facilitator, fixture, person};
-    use crate::store::SessionLog;
+    use crate::store::SessionStore;
 
     #[test]
     fn rsvp_can_change_and_next_shows_counts_and_weeks_off() {

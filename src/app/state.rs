@@ -13,7 +13,7 @@ use crate::clock::Clock;
 use crate::config::{Config, Meeting};
 use crate::domain::holidays::JapaneseHolidays;
 use crate::domain::schedule::Occurrence;
-use crate::store::{RecoverableLog, SessionLog, SledLog, StoreError};
+use crate::store::{SessionLog, StoreError};
 
 /// Which holiday list the schedule uses, for `/healthz`.
 #[derive(Debug, Clone)]
@@ -142,7 +142,8 @@ pub struct LogSummary {
 pub struct AppState {
     pub config: Config,
     pub clock: Arc<dyn Clock>,
-    pub log: RecoverableLog,
+    /// The store port: the sled log in the daemon, an in-memory log in unit tests.
+    pub log: Arc<dyn SessionLog>,
     holidays: RwLock<Holidays>,
     pub metrics: Metrics,
     integrations: RwLock<Vec<IntegrationStatus>>,
@@ -158,15 +159,10 @@ impl AppState {
     pub fn new(
         config: Config,
         clock: Arc<dyn Clock>,
-        log: SledLog,
+        log: Arc<dyn SessionLog>,
         holidays: Holidays,
         integrations: Vec<IntegrationStatus>,
     ) -> Self {
-        let log = RecoverableLog::new(
-            config.daemon.state_dir.clone(),
-            config.daemon.cache_mib.get(),
-            log,
-        );
         Self {
             config,
             clock,
@@ -273,7 +269,7 @@ impl AppState {
         Context {
             meeting,
             people: &self.config.people,
-            log: &self.log,
+            log: self.log.as_ref(),
             holidays,
             language,
             now: self.clock.now(),
@@ -335,7 +331,7 @@ impl AppState {
 
 /// An application state for the jobs' unit tests: one meeting on Wednesdays
 /// 17:00 Tokyo, Discord announcements in channel 222, voice channel 444,
-/// a real store in a temp dir and a fixed "now".
+/// the in-memory store, a temp dir as the state directory and a fixed "now".
 #[cfg(test)]
 pub(crate) mod tests_support {
     use super::*;
@@ -347,12 +343,11 @@ pub(crate) mod tests_support {
             crate::app::fixture::CONFIG
         );
         let config = Config::parse(&dir.path().join("config.toml"), &text).unwrap();
-        let log = SledLog::open(dir.path()).unwrap();
         let now: DateTime<Utc> = now.parse().unwrap();
         let state = AppState::new(
             config,
             Arc::new(crate::clock::FixedClock(now)),
-            log,
+            Arc::new(crate::store::InMemoryLog::new()),
             Holidays {
                 calendar: JapaneseHolidays::embedded(),
                 source: HolidaySource::Embedded,

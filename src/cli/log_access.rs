@@ -3,6 +3,7 @@
 //! only through a private copy (or the newest backup) when the state directory
 //! cannot be written (a read-only mount, a snapshot, someone else's copy).
 
+use crate::store::LogDocument as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ use crate::interchange::Document;
 use crate::messages::Message;
 use crate::messages::cli::Cli as Say;
 use crate::store::read_only::{self, Backup, PrivateCopy};
-use crate::store::{ImportSummary, SessionLog, SledLog, StoreError};
+use crate::store::{ImportSummary, SledLog, StoreError};
 
 pub(super) enum LogAccess {
     Direct(SledLog),

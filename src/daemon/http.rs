@@ -29,7 +29,6 @@ use crate::interchange::Document;
 use crate::messages::Message;
 use crate::messages::calendar::SyncReport as Say;
 use crate::messages::endpoint::Endpoint as Refusal;
-use crate::store::SessionLog;
 
 /// Imports through the API may be large: a few years of a busy log. They are
 /// staged on disk as they arrive, never held in memory as they come.
@@ -252,7 +251,7 @@ async fn metrics(State(endpoint): Shared) -> Response {
 /// Each meeting's actions by state, today where it meets; `None` when the
 /// store cannot be read (the family is left out rather than shown as zeros).
 fn action_counts(state: &crate::app::state::AppState) -> Option<Vec<(String, f64)>> {
-    let actions = crate::store::ActionLog::actions(&state.log, None).ok()?;
+    let actions = crate::store::ActionLog::actions(state.log.as_ref(), None).ok()?;
     let mut samples = Vec::new();
     for meeting in &state.config.meetings {
         let today = meeting.rule.day_of(state.clock.now());

@@ -19,12 +19,13 @@ use crate::discord::bot::{self as discord_bot, BotToken};
 use crate::discord::chat::DiscordChat;
 use crate::domain::holidays::JapaneseHolidays;
 use crate::holiday_refresh;
-use crate::store::SledLog;
+use crate::store::{RecoverableLog, SessionLog, SledLog};
 
-/// What `run` holds before anything else starts: the store (its lock taken),
+/// What `run` holds before anything else starts: the store (its lock taken,
+/// in the handle that reopens it after a failure),
 /// the endpoint's listener and the hooks' one, and the local API's token.
 pub(super) struct Opened {
-    pub(super) log: SledLog,
+    pub(super) log: Arc<dyn SessionLog>,
     pub(super) listener: TcpListener,
     pub(super) hook_listener: Option<TcpListener>,
     pub(super) api_token: String,
@@ -32,7 +33,9 @@ pub(super) struct Opened {
 
 pub(super) async fn open(config: &Config) -> anyhow::Result<Opened> {
     let state_dir = &config.daemon.state_dir;
-    let log = SledLog::open_with_cache(state_dir, config.daemon.cache_mib.get())?;
+    let cache_mib = config.daemon.cache_mib.get();
+    let log = SledLog::open_with_cache(state_dir, cache_mib)?;
+    let log = Arc::new(RecoverableLog::new(state_dir.clone(), cache_mib, log));
     // Holding the store's lock, no other writer of ours runs: what a killed one left
     // half-written (a backup while the disk was full) is only taking space.
     super::remove_stale_temp_files(state_dir);

@@ -72,7 +72,7 @@ async fn remember_channel_names(state: &Arc<AppState>, channels: Vec<(u64, Strin
             .collect();
         let mut changed = false;
         for (id, name) in channels.iter().filter(|(id, _)| ours.contains(id)) {
-            match crate::chat::remember_channel_name(&worker.log, *id, name) {
+            match crate::chat::remember_channel_name(worker.log.as_ref(), *id, name) {
                 Ok(now_changed) => changed |= now_changed,
                 Err(e) => tracing::warn!("Discord: cannot keep the name of channel {id}: {e}"),
             }
@@ -199,7 +199,7 @@ async fn present_clicked(
     let user = click.user.clone();
     let member = click.member.clone();
     Ok(tokio::task::spawn_blocking(move || {
-        let found = crate::store::SessionLog::incident(&worker.log, &incident).said(language)?;
+        let found = worker.log.incident(&incident).said(language)?;
         let Some(meeting) = found.and_then(|i| worker.config.meeting(&i.meeting).cloned()) else {
             return Err(UserError(Gone::StaleButton.say(language)));
         };

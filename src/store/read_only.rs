@@ -245,7 +245,7 @@ impl Backup {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::SessionLog;
+    use crate::store::KnowledgeLog as _;
 
     #[test]
     fn a_copy_of_a_database_reads_what_the_original_holds_and_leaves_it_alone() {

@@ -12,7 +12,10 @@ use std::sync::RwLock;
 use chrono::NaiveDate;
 
 use super::facts::Markers;
-use super::{ActionLog, AlertsAbsorbed, ImportSummary, SessionLog, SledLog, StoreError};
+use super::port::{
+    ActionLog, HistorySearch, IncidentLog, KnowledgeLog, LogDocument, SessionStore, Upkeep,
+};
+use super::{AlertsAbsorbed, ImportSummary, SledLog, StoreError};
 use crate::domain::actions::Action;
 use crate::domain::history::{Query, Record};
 use crate::domain::incidents::{Episode, Group, Incident};
@@ -55,17 +58,13 @@ impl RecoverableLog {
     ///
     /// Not while the disk is full: the new handle could not be opened, and the
     /// old one still reads.
-    pub fn reopen(&self) -> Result<(), StoreError> {
+    fn reopen(&self) -> Result<(), StoreError> {
         super::room_left(&self.state_dir)?;
         let mut current = self.current.write().expect("store lock poisoned");
         current.take();
         let reopened = SledLog::open_with_cache(&self.state_dir, self.cache_mib)?;
         *current = Some(reopened);
         Ok(())
-    }
-
-    pub fn flush(&self) -> Result<(), StoreError> {
-        self.current()?.flush()
     }
 
     /// Opens the database just closed. sled's flusher thread may hold its
@@ -133,6 +132,16 @@ impl RecoverableLog {
     }
 }
 
+impl Upkeep for RecoverableLog {
+    fn flush(&self) -> Result<(), StoreError> {
+        self.current()?.flush()
+    }
+
+    fn recover(&self) -> Result<(), StoreError> {
+        self.reopen()
+    }
+}
+
 impl ActionLog for RecoverableLog {
     fn actions(&self, meeting: Option<&str>) -> Result<Vec<Action>, StoreError> {
         self.using(|log| log.actions(meeting))
@@ -171,7 +180,7 @@ impl ActionLog for RecoverableLog {
     }
 }
 
-impl SessionLog for RecoverableLog {
+impl SessionStore for RecoverableLog {
     fn session(&self, meeting: &str, date: NaiveDate) -> Result<Option<Session>, StoreError> {
         self.using(|log| log.session(meeting, date))
     }
@@ -201,7 +210,9 @@ impl SessionLog for RecoverableLog {
     ) -> Result<Session, StoreError> {
         self.using(|log| log.update_session(meeting, date, change))
     }
+}
 
+impl KnowledgeLog for RecoverableLog {
     fn put_postmortem(&self, postmortem: &Postmortem) -> Result<(), StoreError> {
         self.using(|log| log.put_postmortem(postmortem))
     }
@@ -221,15 +232,9 @@ impl SessionLog for RecoverableLog {
     fn learnings(&self) -> Result<Vec<Learning>, StoreError> {
         self.using(|log| log.learnings())
     }
+}
 
-    fn import(&self, document: &Document) -> Result<ImportSummary, StoreError> {
-        self.using(|log| log.import(document))
-    }
-
-    fn export(&self) -> Result<Document, StoreError> {
-        self.using(|log| log.export())
-    }
-
+impl IncidentLog for RecoverableLog {
     fn absorb_alerts(
         &self,
         groups: &[(Group, Vec<Episode>)],
@@ -244,7 +249,9 @@ impl SessionLog for RecoverableLog {
     fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError> {
         self.using(|log| log.incident(id))
     }
+}
 
+impl HistorySearch for RecoverableLog {
     fn search(&self, query: &Query) -> Result<Vec<Record>, StoreError> {
         self.using(|log| log.search(query))
     }
@@ -255,6 +262,16 @@ impl SessionLog for RecoverableLog {
 
     fn revision(&self) -> Result<Option<[u8; 16]>, StoreError> {
         self.using(|log| log.revision())
+    }
+}
+
+impl LogDocument for RecoverableLog {
+    fn import(&self, document: &Document) -> Result<ImportSummary, StoreError> {
+        self.using(|log| log.import(document))
+    }
+
+    fn export(&self) -> Result<Document, StoreError> {
+        self.using(|log| log.export())
     }
 }
 
@@ -279,6 +296,7 @@ impl Markers for RecoverableLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::SessionLog;
 
     /// 3,000 learnings of about 1 KiB: more than twice a 1 MiB cache when read.
     fn many_learnings() -> Document {

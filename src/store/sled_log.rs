@@ -15,6 +15,7 @@
 //! an import's merge cannot lose an RSVP written meanwhile. Each write is one
 //! sled batch (atomic) and is flushed before it is acknowledged.
 
+use crate::store::Upkeep as _;
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -26,7 +27,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::search_file::{self, Generation};
-use super::{AlertsAbsorbed, ImportSummary, SessionLog, StoreError};
+use super::{AlertsAbsorbed, ImportSummary, StoreError};
 use crate::domain::actions::Action;
 use crate::domain::history::{
     HistoryIndex, Hit, IndexEntry, Matcher, PairFilter, Query, Record, RecordKind, rank,
@@ -358,10 +359,6 @@ impl SledLog {
     }
 
     /// Makes every write so far durable; called before a write is acknowledged.
-    pub fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush().map(|_| ()).map_err(backend)
-    }
-
     /// Whether sled has likely kept far more pages than its cache capacity.
     /// sled 0.34 decides evictions in batches of 64 accesses per shard of
     /// 256, so the pages one pass over much of the database touched stay in

@@ -110,7 +110,7 @@ async fn receive(State(hooks): State<Arc<Hooks>>, headers: HeaderMap, body: Body
     };
     let worker = hooks.clone();
     let received = tokio::task::spawn_blocking(move || {
-        incidents::receive(&worker.state.log, &worker.config, &body)
+        incidents::receive(worker.state.log.as_ref(), &worker.config, &body)
     })
     .await;
     match received {

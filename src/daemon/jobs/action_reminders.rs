@@ -13,7 +13,6 @@ use crate::chat::{ChatMessage, ChatPort};
 use crate::domain::actions::due_tomorrow;
 use crate::messages::Message as _;
 use crate::messages::actions::ActionText;
-use crate::store::ActionLog as _;
 
 /// Reminders go out from this hour of the day before (the meeting's time
 /// zone): in working hours, not at midnight.
@@ -113,7 +112,6 @@ mod tests {
     use crate::app::state::tests_support::state_at;
     use crate::daemon::jobs::recording_chat::RecordingChat;
     use crate::domain::actions::{Action, ActionStatus};
-    use crate::store::ActionLog;
 
     fn action(id: &str, owner_id: Option<&str>, due: &str) -> Action {
         Action {

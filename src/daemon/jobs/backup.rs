@@ -9,7 +9,7 @@ use tokio::sync::watch;
 
 use crate::app::metrics::Metrics;
 use crate::app::state::AppState;
-use crate::store::{SessionLog, read_only};
+use crate::store::read_only;
 
 /// How often we look whether today's backup exists.
 const CHECK_EVERY: Duration = Duration::from_secs(3600);

@@ -78,7 +78,7 @@ pub(crate) async fn sync(
         now: state.clock.now(),
         dry_run,
     };
-    let result = sync_once(api, &state.log, &input, report).await;
+    let result = sync_once(api, state.log.as_ref(), &input, report).await;
     let calls = api.api_calls();
     let m = &state.metrics;
     m.calendar_calls_ok.store(calls.ok, Ordering::Relaxed);

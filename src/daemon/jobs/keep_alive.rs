@@ -115,7 +115,6 @@ fn meeting_housekeeping(
 mod tests {
     use super::*;
     use crate::app::state::tests_support::state_at;
-    use crate::store::SessionLog as _;
 
     #[test]
     fn a_session_without_topics_gets_a_proposal_once_its_call_is_due_and_only_once() {

@@ -4,7 +4,6 @@
 //! is decided by `app::session_clock`; this job carries it out through the
 //! chat port and records each post under its key.
 
-use crate::store::FactLog as _;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -9,7 +9,6 @@ use chrono::Days;
 use tokio::sync::watch;
 
 use crate::app::state::{AppState, Change, LogSummary};
-use crate::store::SessionLog;
 
 /// Held counts and the next session move with the time even without a change.
 const AT_LEAST_EVERY: Duration = Duration::from_secs(300);

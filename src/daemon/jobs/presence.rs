@@ -1,7 +1,6 @@
 //! Counts who is in the voice channel ten minutes after the start and
 //! records it as the session's `present`: a number, never names.
 
-use crate::store::FactLog as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,7 +9,6 @@ use tokio::sync::watch;
 
 use crate::app::state::{AppState, Change};
 use crate::chat::ChatPort;
-use crate::store::SessionLog;
 
 /// Late joiners count; ten minutes in, the room has settled.
 const COUNT_AFTER: TimeDelta = TimeDelta::minutes(10);

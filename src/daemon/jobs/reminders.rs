@@ -21,7 +21,7 @@ use crate::domain::schedule::Schedule;
 use crate::messages::Message as _;
 use crate::messages::posts::Post;
 use crate::messages::session::SessionText;
-use crate::store::{ActionLog as _, FactLog as _, PostKey, SessionLog};
+use crate::store::PostKey;
 
 /// Look again at least this often: the schedule or the agenda may have changed.
 const MAX_SLEEP: Duration = Duration::from_secs(15 * 60);
@@ -179,7 +179,7 @@ fn message_for(
     let session = state
         .log
         .session(&meeting.id, date)?
-        .map(|s| crate::app::directory::as_shown(&state.config.people, &state.log, s));
+        .map(|s| crate::app::directory::as_shown(&state.config.people, state.log.as_ref(), s));
     let language = state.config.daemon.language;
     let next = if reminder.kind == ReminderKind::WeekOff {
         state

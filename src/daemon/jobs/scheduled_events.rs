@@ -6,7 +6,6 @@
 //! tag (`[wp:<meeting>/<date>]`) at the end of their description: they are
 //! still recognised by it, adopted and rewritten without it.
 
-use crate::store::FactLog as _;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +16,6 @@ use tokio::sync::watch;
 use crate::app::state::{AppState, Change};
 use crate::chat::{ChatPort, EventAction, EventPlace, ExistingEvent, ScheduledEventSpec};
 use crate::messages::invitation::{Channel, invite};
-use crate::store::SessionLog;
 
 /// Discord allows 100 scheduled events per guild; we keep well below.
 const MAX_EVENTS: usize = 25;
@@ -141,7 +139,7 @@ fn desired(state: &AppState) -> anyhow::Result<Desired> {
                 continue;
             }
             let session = sessions.iter().find(|s| s.date == o.date).map(|s| {
-                crate::app::directory::as_shown(&state.config.people, &state.log, s.clone())
+                crate::app::directory::as_shown(&state.config.people, state.log.as_ref(), s.clone())
             });
             let channel = meeting
                 .channel(&state.config)

@@ -3,7 +3,6 @@
 //! watchdog pings; once a write succeeds again the daemon is healthy again,
 //! reopening the database if sled kept the old error.
 
-use crate::store::FactLog as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -78,7 +77,7 @@ pub(crate) fn check(state: &AppState) {
             // sled refuses every write after its first I/O error: a new handle
             // is what lets the next check succeed once there is room again. While
             // the disk is full the old handle stays, so reads keep working.
-            if let Err(e) = state.log.reopen() {
+            if let Err(e) = state.log.recover() {
                 tracing::debug!("reopening the store failed, trying again later: {e}");
             }
         }

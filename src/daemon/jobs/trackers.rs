@@ -16,7 +16,6 @@ use tokio::sync::watch;
 use crate::app::state::{AppState, Change};
 use crate::domain::actions::{Action, ActionStatus, tracker_change};
 use crate::domain::tracker_links::{Tracker, TrackerIssue, TrackerSites, tracker_issue};
-use crate::store::ActionLog as _;
 use crate::trackers::{IssueState, IssueTracker, TrackerError};
 
 /// Actions a tracker closed are watched this long for a reopening.

@@ -18,7 +18,6 @@ use crate::messages::Message;
 use crate::messages::actions::ActionText;
 use crate::messages::dates::day_with_year;
 use crate::messages::web::Web;
-use crate::store::ActionLog as _;
 
 /// Done actions stay on the page this long.
 const DONE_DAYS: i64 = 90;
@@ -57,7 +56,8 @@ pub(super) fn action_view(
     let state = &endpoint.state;
     let lang = chrome.lang;
     let today = today(endpoint, &action.meeting);
-    let owner = crate::app::directory::display_in(&state.config.people, &state.log, &action.owner);
+    let owner =
+        crate::app::directory::display_in(&state.config.people, state.log.as_ref(), &action.owner);
     let due = match action.due {
         Some(due) => day_with_year(due, lang),
         None => ActionText::NoDueDate.say(lang),
@@ -167,7 +167,11 @@ pub(super) async fn actions(State(endpoint): Shared, RawQuery(raw): RawQuery) ->
             .into_iter()
             .map(|o| Link {
                 href: chrome.href(&format!("/actions?owner={}", encode(o))),
-                text: crate::app::directory::display_in(&state.config.people, &state.log, o),
+                text: crate::app::directory::display_in(
+                    &state.config.people,
+                    state.log.as_ref(),
+                    o,
+                ),
             })
             .collect();
         if owner.is_some() {
@@ -184,7 +188,8 @@ pub(super) async fn actions(State(endpoint): Shared, RawQuery(raw): RawQuery) ->
             heading = format!("{heading} · {}", meeting_title(endpoint, meeting));
         }
         if let Some(owner) = &owner {
-            let shown = crate::app::directory::display_in(&state.config.people, &state.log, owner);
+            let shown =
+                crate::app::directory::display_in(&state.config.people, state.log.as_ref(), owner);
             heading = format!("{heading} · {}", chrome.t(Web::Owner { owner: &shown }));
         }
         Ok(render(&ActionsPage {

@@ -17,7 +17,6 @@ use crate::domain::history::{Query, Record, RecordKind};
 use crate::messages::Message;
 use crate::messages::labels::Label;
 use crate::messages::web::Web;
-use crate::store::SessionLog;
 
 /// Entries of each kind in the feed.
 const ENTRIES: usize = 30;

@@ -54,7 +54,7 @@ pub(super) fn result_view(
                 .map(|p| {
                     crate::app::directory::display_in(
                         &endpoint.state.config.people,
-                        &endpoint.state.log,
+                        endpoint.state.log.as_ref(),
                         p,
                     )
                 })
@@ -83,7 +83,7 @@ pub(super) fn result_view(
             a.title.clone(),
             crate::app::directory::display_in(
                 &endpoint.state.config.people,
-                &endpoint.state.log,
+                endpoint.state.log.as_ref(),
                 &a.owner,
             ),
             format!("/actions?owner={}", encode(&a.owner)),
@@ -184,7 +184,7 @@ pub(super) async fn postmortems(State(endpoint): Shared, RawQuery(raw): RawQuery
         let chrome = Chrome::new(endpoint, "/postmortems", &query);
         let page = query.page();
         let listing = search_page(
-            &endpoint.state.log,
+            endpoint.state.log.as_ref(),
             Query {
                 kind: Some(RecordKind::Postmortem),
                 meeting: query.owned("meeting"),
@@ -218,7 +218,7 @@ pub(super) async fn learnings(State(endpoint): Shared, RawQuery(raw): RawQuery) 
         let page = query.page();
         let tag = query.owned("tag");
         let listing = search_page(
-            &endpoint.state.log,
+            endpoint.state.log.as_ref(),
             Query {
                 kind: Some(RecordKind::Learning),
                 tag: tag.clone(),
@@ -308,8 +308,11 @@ pub(super) async fn postmortem(
         // Responders as people read them: a directory key becomes its display.
         let state = &endpoint.state;
         for responder in &mut p.responders {
-            *responder =
-                crate::app::directory::display_in(&state.config.people, &state.log, responder);
+            *responder = crate::app::directory::display_in(
+                &state.config.people,
+                state.log.as_ref(),
+                responder,
+            );
         }
         let lang = chrome.lang;
         if markdown {
@@ -344,11 +347,13 @@ pub(super) async fn postmortem(
         };
         let markdown = chrome.href(&format!("{}.md", postmortem_href(&p.id)));
         let title = p.title.clone();
-        let mut own: Vec<crate::domain::actions::Action> =
-            crate::store::ActionLog::actions(&endpoint.state.log, Some(&p.meeting))?
-                .into_iter()
-                .filter(|a| a.postmortem.as_deref() == Some(p.id.as_str()))
-                .collect();
+        let mut own: Vec<crate::domain::actions::Action> = endpoint
+            .state
+            .log
+            .actions(Some(&p.meeting))?
+            .into_iter()
+            .filter(|a| a.postmortem.as_deref() == Some(p.id.as_str()))
+            .collect();
         own.sort_by_key(|a| (a.created, a.title.clone()));
         let actions = super::actions::ActionGroup {
             heading: chrome.t(Web::Actions),

@@ -22,7 +22,6 @@ use crate::messages::Message;
 use crate::messages::dates::day_with_year;
 use crate::messages::labels::Label;
 use crate::messages::web::Web;
-use crate::store::SessionLog;
 
 /// Results on one page of a list.
 pub(super) const PAGE_SIZE: usize = 20;

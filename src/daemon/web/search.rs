@@ -59,7 +59,7 @@ pub(super) async fn search(State(endpoint): Shared, RawQuery(raw): RawQuery) -> 
         let (results, summary, problem, pager) = match params.query(lang) {
             Ok(search) if asked => {
                 let words = search.text.clone();
-                let listing = search_page(&endpoint.state.log, search, page)?;
+                let listing = search_page(endpoint.state.log.as_ref(), search, page)?;
                 let results: Vec<ResultView> = listing
                     .records
                     .iter()

@@ -1,10 +1,11 @@
-//! The store port ([`SessionLog`]) as the sled log implements it.
+//! The store port ([`crate::store::port`]) as the sled log implements it.
 
 use super::*;
-use crate::store::ActionLog as _;
-use crate::store::FactLog as _;
+use crate::store::port::{
+    HistorySearch, IncidentLog, KnowledgeLog, LogDocument, SessionStore, Upkeep,
+};
 
-impl SessionLog for SledLog {
+impl SessionStore for SledLog {
     fn session(&self, meeting: &str, date: NaiveDate) -> Result<Option<Session>, StoreError> {
         self.get(&session_key(meeting, date))
     }
@@ -80,7 +81,9 @@ impl SessionLog for SledLog {
         self.flush()?;
         Ok(session)
     }
+}
 
+impl KnowledgeLog for SledLog {
     fn put_postmortem(&self, postmortem: &Postmortem) -> Result<(), StoreError> {
         postmortem.validate().map_err(StoreError::Invalid)?;
         self.put(&format!("{POSTMORTEM}{}", postmortem.id), postmortem)
@@ -102,71 +105,9 @@ impl SessionLog for SledLog {
     fn learnings(&self) -> Result<Vec<Learning>, StoreError> {
         self.scan(LEARNING)
     }
+}
 
-    fn import(&self, document: &Document) -> Result<ImportSummary, StoreError> {
-        if let Some((i, id)) = document.unknown_postmortem(|id| {
-            self.db
-                .contains_key(format!("{POSTMORTEM}{id}"))
-                .unwrap_or(false)
-        }) {
-            return Err(StoreError::Invalid(Invalid::new(
-                format!("actions[{i}].postmortem"),
-                format!(
-                    "names the postmortem \"{id}\", which is neither in this file nor in the log; import the postmortem too, or remove the field"
-                ),
-                format!(
-                    "ポストモーテム「{id}」はこのファイルにも記録にもありません。そのポストモーテムも取り込むか、この項目を削除してください"
-                ),
-            )));
-        }
-        let mut stages = ImportStages::new(self);
-        for incoming in &document.sessions {
-            let key = session_key(&incoming.meeting, incoming.date);
-            // A document may name a session twice: merge into what this import made of it.
-            let current = match stages.pending(&key) {
-                Some(pending) => Some(decode::<Session>(&key, pending)?),
-                None => self.get::<Session>(&key)?,
-            };
-            let merged = match current {
-                Some(mut session) => {
-                    session.merge_from(incoming);
-                    session
-                }
-                None => incoming.clone(),
-            };
-            stages.put(key, encode(&merged)?)?;
-        }
-        for pm in &document.postmortems {
-            stages.put(format!("{POSTMORTEM}{}", pm.id), encode(pm)?)?;
-        }
-        for learning in &document.learnings {
-            stages.put(format!("{LEARNING}{}", learning.id), encode(learning)?)?;
-        }
-        for action in &document.actions {
-            stages.put(format!("{ACTION}{}", action.id), encode(action)?)?;
-        }
-        for incident in &document.incidents {
-            stages.put(incident_key(&incident.id), encode(incident)?)?;
-            let member = incident_group_prefix(&incident.meeting, &incident.group_key);
-            stages.put(format!("{member}{}", incident.id), Vec::new())?;
-        }
-        for (meeting, roster) in &document.rosters {
-            let roster = serde_json::to_string(roster)
-                .map_err(|e| StoreError::Backend(format!("encoding a roster: {e}")))?;
-            let key = crate::store::facts::roster_key(meeting);
-            stages.put(format!("{MARKER}{key}"), encode(&roster)?)?;
-        }
-        for person in &document.people {
-            let json = serde_json::to_string(person)
-                .map_err(|e| StoreError::Backend(format!("encoding a person: {e}")))?;
-            let key = crate::store::facts::joined_person_key(&person.name);
-            stages.put(format!("{MARKER}{key}"), encode(&json)?)?;
-        }
-        let summary = stages.finish()?;
-        self.flush()?;
-        Ok(summary)
-    }
-
+impl IncidentLog for SledLog {
     fn absorb_alerts(
         &self,
         groups: &[(Group, Vec<Episode>)],
@@ -232,12 +173,9 @@ impl SessionLog for SledLog {
     fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError> {
         self.get(&incident_key(id))
     }
+}
 
-    fn revision(&self) -> Result<Option<[u8; 16]>, StoreError> {
-        // The search generation is replaced in the batch of every record change.
-        self.search_generation()
-    }
-
+impl HistorySearch for SledLog {
     fn search(&self, query: &Query) -> Result<Vec<Record>, StoreError> {
         self.search_in_memory(query)
     }
@@ -246,33 +184,82 @@ impl SessionLog for SledLog {
         self.search_in_memory_after(query, skip)
     }
 
+    fn revision(&self) -> Result<Option<[u8; 16]>, StoreError> {
+        // The search generation is replaced in the batch of every record change.
+        self.search_generation()
+    }
+}
+
+impl LogDocument for SledLog {
+    fn import(&self, document: &Document) -> Result<ImportSummary, StoreError> {
+        if let Some((i, id)) = document.unknown_postmortem(|id| {
+            self.db
+                .contains_key(format!("{POSTMORTEM}{id}"))
+                .unwrap_or(false)
+        }) {
+            return Err(crate::store::port::unknown_postmortem(i, id));
+        }
+        let mut stages = ImportStages::new(self);
+        for incoming in &document.sessions {
+            let key = session_key(&incoming.meeting, incoming.date);
+            // A document may name a session twice: merge into what this import made of it.
+            let current = match stages.pending(&key) {
+                Some(pending) => Some(decode::<Session>(&key, pending)?),
+                None => self.get::<Session>(&key)?,
+            };
+            let merged = match current {
+                Some(mut session) => {
+                    session.merge_from(incoming);
+                    session
+                }
+                None => incoming.clone(),
+            };
+            stages.put(key, encode(&merged)?)?;
+        }
+        for pm in &document.postmortems {
+            stages.put(format!("{POSTMORTEM}{}", pm.id), encode(pm)?)?;
+        }
+        for learning in &document.learnings {
+            stages.put(format!("{LEARNING}{}", learning.id), encode(learning)?)?;
+        }
+        for action in &document.actions {
+            stages.put(format!("{ACTION}{}", action.id), encode(action)?)?;
+        }
+        for incident in &document.incidents {
+            stages.put(incident_key(&incident.id), encode(incident)?)?;
+            let member = incident_group_prefix(&incident.meeting, &incident.group_key);
+            stages.put(format!("{member}{}", incident.id), Vec::new())?;
+        }
+        for (meeting, roster) in &document.rosters {
+            let roster = serde_json::to_string(roster)
+                .map_err(|e| StoreError::Backend(format!("encoding a roster: {e}")))?;
+            let key = crate::store::facts::roster_key(meeting);
+            stages.put(format!("{MARKER}{key}"), encode(&roster)?)?;
+        }
+        for person in &document.people {
+            let json = serde_json::to_string(person)
+                .map_err(|e| StoreError::Backend(format!("encoding a person: {e}")))?;
+            let key = crate::store::facts::joined_person_key(&person.name);
+            stages.put(format!("{MARKER}{key}"), encode(&json)?)?;
+        }
+        let summary = stages.finish()?;
+        self.flush()?;
+        Ok(summary)
+    }
+
     fn export(&self) -> Result<Document, StoreError> {
-        let mut postmortems = self.postmortems()?;
-        postmortems.sort_by(|a, b| {
-            (&a.meeting, a.date, &a.title, &a.id).cmp(&(&b.meeting, b.date, &b.title, &b.id))
-        });
-        let mut learnings = self.learnings()?;
-        learnings.sort_by(|a, b| {
-            (&a.meeting, a.date, &a.text, &a.id).cmp(&(&b.meeting, b.date, &b.text, &b.id))
-        });
-        let rosters = self.rosters()?.into_iter().collect();
-        let mut actions = self.actions(None)?;
-        actions.sort_by(|a, b| {
-            (&a.meeting, a.created, &a.title, &a.id).cmp(&(&b.meeting, b.created, &b.title, &b.id))
-        });
-        let mut incidents = self.incidents(None)?;
-        incidents.sort_by(|a, b| (&a.meeting, a.start, &a.id).cmp(&(&b.meeting, b.start, &b.id)));
-        let people = self.joined_people()?;
-        Ok(Document {
-            rosters,
-            incidents,
-            people,
-            sessions: self.sessions(None)?,
-            postmortems,
-            learnings,
-            actions,
-            ..Document::empty()
-        })
+        crate::store::port::export_of(self)
+    }
+}
+
+impl Upkeep for SledLog {
+    fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map(|_| ()).map_err(backend)
+    }
+
+    /// A bare handle cannot reopen itself: [`crate::store::RecoverableLog`] can.
+    fn recover(&self) -> Result<(), StoreError> {
+        Ok(())
     }
 }
 

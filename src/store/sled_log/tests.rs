@@ -2,6 +2,11 @@
 
 use super::*;
 use crate::domain::log::{AgendaItem, AgendaKind, SessionStatus, SkipCode};
+use crate::store::HistorySearch as _;
+use crate::store::IncidentLog as _;
+use crate::store::KnowledgeLog as _;
+use crate::store::LogDocument as _;
+use crate::store::SessionStore as _;
 use crate::store::facts::Markers as _;
 
 fn date(text: &str) -> NaiveDate {
