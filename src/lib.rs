@@ -15,7 +15,6 @@
 //! - [`cli`]: the command line, its exit codes and its output formats.
 //! - [`messages`]: the typed catalogue of every text people read, in ja and en.
 //! - `heavy_work`: imports and charts on a thread of lower CPU priority.
-//! - `memory`: handing freed heap back to the system after rare, large work.
 //! - `bounded_file`: the one reader of files a user names (config, import, secrets): regular, capped.
 //! - [`secret_file`]: secret files (bot token, Google keys) through it.
 //! - `secret_token`: random tokens in private files (the API token, the calendar feed's);
@@ -43,7 +42,6 @@ pub(crate) mod ics;
 pub mod interchange;
 pub(crate) mod listen_address;
 pub(crate) mod logging;
-pub(crate) mod memory;
 pub mod messages;
 pub(crate) mod secret_file;
 pub(crate) mod secret_token;

@@ -82,7 +82,7 @@ impl CacheMib {
 
 impl Default for CacheMib {
     fn default() -> Self {
-        Self(crate::store::sled_log::DEFAULT_CACHE_MIB)
+        Self(crate::store::DEFAULT_CACHE_MIB)
     }
 }
 

@@ -457,7 +457,7 @@ async fn import(State(endpoint): Shared, headers: HeaderMap, body: Body) -> Resp
             .import(&document)
             .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()));
         drop(document);
-        crate::memory::release_freed_memory();
+        crate::store::sled_log::search::memory::release_freed_memory();
         imported
     })
     .await;

@@ -42,7 +42,7 @@ pub(crate) async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    crate::memory::keep_large_blocks_mapped();
+    crate::store::sled_log::search::memory::keep_large_blocks_mapped();
     let state_dir = config.daemon.state_dir.clone();
     let opened = startup::open(&config).await?;
     let holidays = startup::load_holidays(&state_dir).await;

@@ -7,7 +7,6 @@ pub mod in_memory;
 pub mod port;
 pub mod read_only;
 pub mod recoverable;
-pub(crate) mod search_file;
 pub mod sled_log;
 
 #[cfg(test)]
@@ -49,6 +48,9 @@ pub enum StoreError {
     #[error("cannot open {path}: the disk is full (no space left on device)")]
     DiskFull { path: String },
 }
+
+/// The store's page cache when the config does not say (`daemon.cache_mib`).
+pub const DEFAULT_CACHE_MIB: u64 = 16;
 
 /// Less free space than this in the state directory's file system counts as a
 /// full disk: sled's next segment or today's backup would not fit.

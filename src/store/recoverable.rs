@@ -123,7 +123,7 @@ impl RecoverableLog {
             }
         };
         *current = Some(reopened);
-        crate::memory::release_freed_memory();
+        super::sled_log::search::memory::release_freed_memory();
         tracing::debug!(
             "reopened the store to free the pages sled kept, in {} ms",
             started.elapsed().as_millis()

@@ -5,9 +5,9 @@
 use super::*;
 
 /// Rewrites the records of one schema version into the next.
-pub(super) type Migration = fn(&sled::Db) -> Result<(), StoreError>;
+pub(in crate::store::sled_log) type Migration = fn(&sled::Db) -> Result<(), StoreError>;
 /// `MIGRATIONS[n]` upgrades a database from version `n + 1` to `n + 2`.
-pub(super) const MIGRATIONS: &[Migration] = &[
+pub(in crate::store::sled_log) const MIGRATIONS: &[Migration] = &[
     add_search_entries,
     add_search_generation,
     add_incidents,
@@ -15,7 +15,10 @@ pub(super) const MIGRATIONS: &[Migration] = &[
 ];
 
 /// The search entries a stored value carries (none for markers).
-pub(super) fn entries_of(key: &str, bytes: &[u8]) -> Result<Vec<IndexEntry>, StoreError> {
+pub(in crate::store::sled_log) fn entries_of(
+    key: &str,
+    bytes: &[u8],
+) -> Result<Vec<IndexEntry>, StoreError> {
     Ok(if key.starts_with(SESSION) {
         IndexEntry::of_session_and_agenda(&decode::<Session>(key, bytes)?)
     } else if key.starts_with(POSTMORTEM) {
@@ -35,7 +38,7 @@ pub(super) fn entries_of(key: &str, bytes: &[u8]) -> Result<Vec<IndexEntry>, Sto
 
 /// Puts into `batch` the search entries that change when the value at `key`
 /// goes from `old` to `new`; an RSVP (no searchable text changes) adds nothing.
-pub(super) fn stage_search(
+pub(in crate::store::sled_log) fn stage_search(
     batch: &mut sled::Batch,
     key: &str,
     old: Option<&[u8]>,
@@ -65,19 +68,19 @@ pub(super) fn stage_search(
 }
 
 /// `search/` and a date, so that later dates sort first.
-pub(super) fn search_prefix_for(date: NaiveDate) -> Vec<u8> {
+pub(in crate::store::sled_log) fn search_prefix_for(date: NaiveDate) -> Vec<u8> {
     let newest_first = (i64::from(i32::MAX) - i64::from(date.num_days_from_ce())) as u32;
     let mut key = SEARCH.as_bytes().to_vec();
     key.extend_from_slice(&newest_first.to_be_bytes());
     key
 }
 
-pub(super) fn kind_byte(kind: RecordKind) -> u8 {
+pub(in crate::store::sled_log) fn kind_byte(kind: RecordKind) -> u8 {
     kind as u8
 }
 
 /// Newest first, then kind and id: the order of search results.
-pub(super) fn search_key(entry: &IndexEntry) -> Vec<u8> {
+pub(in crate::store::sled_log) fn search_key(entry: &IndexEntry) -> Vec<u8> {
     let mut key = search_prefix_for(entry.date);
     key.push(kind_byte(entry.kind));
     key.extend_from_slice(entry.id.as_bytes());
@@ -87,7 +90,7 @@ pub(super) fn search_key(entry: &IndexEntry) -> Vec<u8> {
 }
 
 /// The date and kind a search key starts with; `None` for any other key.
-pub(super) fn search_key_fields(key: &[u8]) -> Option<(NaiveDate, RecordKind)> {
+pub(in crate::store::sled_log) fn search_key_fields(key: &[u8]) -> Option<(NaiveDate, RecordKind)> {
     let rest = key.strip_prefix(SEARCH.as_bytes())?;
     let newest_first = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?);
     let days = i64::from(i32::MAX) - i64::from(newest_first);
@@ -98,7 +101,7 @@ pub(super) fn search_key_fields(key: &[u8]) -> Option<(NaiveDate, RecordKind)> {
 
 /// Value of a search entry: meeting, id and labels, each a u32 length and the
 /// bytes, then the normalised text to the end.
-pub(super) fn encode_entry(entry: &IndexEntry) -> Vec<u8> {
+pub(in crate::store::sled_log) fn encode_entry(entry: &IndexEntry) -> Vec<u8> {
     let mut out = Vec::with_capacity(entry.text.len() + 64);
     let mut field = |bytes: &[u8]| {
         out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
@@ -115,15 +118,18 @@ pub(super) fn encode_entry(entry: &IndexEntry) -> Vec<u8> {
 }
 
 /// A search entry read in place, without copying its text.
-pub(super) struct EntryView<'a> {
-    pub(super) meeting: &'a str,
-    pub(super) id: &'a str,
-    pub(super) labels: Vec<&'a str>,
-    pub(super) text: &'a [u8],
+pub(in crate::store::sled_log) struct EntryView<'a> {
+    pub(in crate::store::sled_log) meeting: &'a str,
+    pub(in crate::store::sled_log) id: &'a str,
+    pub(in crate::store::sled_log) labels: Vec<&'a str>,
+    pub(in crate::store::sled_log) text: &'a [u8],
 }
 
 impl<'a> EntryView<'a> {
-    pub(super) fn decode(key: &[u8], value: &'a [u8]) -> Result<Self, StoreError> {
+    pub(in crate::store::sled_log) fn decode(
+        key: &[u8],
+        value: &'a [u8],
+    ) -> Result<Self, StoreError> {
         let damaged = || {
             StoreError::Corrupt(format!(
                 "search entry {}",
@@ -157,7 +163,10 @@ impl<'a> EntryView<'a> {
     }
 }
 
-pub(super) fn decode_entry(key: &[u8], value: &[u8]) -> Result<IndexEntry, StoreError> {
+pub(in crate::store::sled_log) fn decode_entry(
+    key: &[u8],
+    value: &[u8],
+) -> Result<IndexEntry, StoreError> {
     let (date, kind) = search_key_fields(key).ok_or_else(|| {
         StoreError::Corrupt(format!(
             "search entry key {}",
@@ -178,7 +187,7 @@ pub(super) fn decode_entry(key: &[u8], value: &[u8]) -> Result<IndexEntry, Store
 }
 
 /// Schema 1 → 2: every record gets its search entries.
-pub(super) fn add_search_entries(db: &sled::Db) -> Result<(), StoreError> {
+pub(in crate::store::sled_log) fn add_search_entries(db: &sled::Db) -> Result<(), StoreError> {
     let mut batch = sled::Batch::default();
     for prefix in [SESSION, POSTMORTEM, LEARNING] {
         for entry in db.scan_prefix(prefix) {
@@ -192,16 +201,16 @@ pub(super) fn add_search_entries(db: &sled::Db) -> Result<(), StoreError> {
 
 /// A one-shot search over search entries visited in key order (newest first),
 /// from sled or from the search file alike.
-pub(super) struct EntryScan<'m> {
-    pub(super) matcher: &'m Matcher,
-    pub(super) since: Option<NaiveDate>,
+pub(in crate::store::sled_log) struct EntryScan<'m> {
+    pub(in crate::store::sled_log) matcher: &'m Matcher,
+    pub(in crate::store::sled_log) since: Option<NaiveDate>,
     /// The first key a result may have: keys before it are newer than `until`.
-    pub(super) from: Vec<u8>,
-    pub(super) hits: Vec<Hit>,
+    pub(in crate::store::sled_log) from: Vec<u8>,
+    pub(in crate::store::sled_log) hits: Vec<Hit>,
 }
 
 impl<'m> EntryScan<'m> {
-    pub(super) fn new(matcher: &'m Matcher) -> Self {
+    pub(in crate::store::sled_log) fn new(matcher: &'m Matcher) -> Self {
         let (since, until) = matcher.dates();
         // Keys start with the date newest first: `until` is where to start.
         let from = match until {
@@ -216,7 +225,7 @@ impl<'m> EntryScan<'m> {
         }
     }
 
-    pub(super) fn visit(
+    pub(in crate::store::sled_log) fn visit(
         &mut self,
         key: &[u8],
         value: &[u8],
@@ -254,7 +263,7 @@ impl<'m> EntryScan<'m> {
 
 /// A new search generation: random (the hasher's keys come from the OS), so
 /// that two copies of a database that were changed apart never share one.
-pub(super) fn new_search_generation() -> Generation {
+pub(in crate::store::sled_log) fn new_search_generation() -> Generation {
     use std::hash::{BuildHasher, Hasher};
     use std::sync::atomic::{AtomicU64, Ordering};
     static MADE: AtomicU64 = AtomicU64::new(0);
@@ -276,7 +285,7 @@ pub(super) fn new_search_generation() -> Generation {
 /// entries of the kind `incident`. There are none to rewrite; the version
 /// says that a binary which does not know the kind must not open the
 /// database (it would take an incident's search entry for the end of them).
-pub(super) fn add_incidents(_db: &sled::Db) -> Result<(), StoreError> {
+pub(in crate::store::sled_log) fn add_incidents(_db: &sled::Db) -> Result<(), StoreError> {
     Ok(())
 }
 
@@ -284,12 +293,12 @@ pub(super) fn add_incidents(_db: &sled::Db) -> Result<(), StoreError> {
 /// `action-reminded/`) and search entries of the kind `action`. Nothing to
 /// rewrite; as for incidents, the version keeps a binary that does not know
 /// the kind from opening the database.
-pub(super) fn add_actions(_db: &sled::Db) -> Result<(), StoreError> {
+pub(in crate::store::sled_log) fn add_actions(_db: &sled::Db) -> Result<(), StoreError> {
     Ok(())
 }
 
 /// Schema 2 → 3: the search generation, which the search file is checked against.
-pub(super) fn add_search_generation(db: &sled::Db) -> Result<(), StoreError> {
+pub(in crate::store::sled_log) fn add_search_generation(db: &sled::Db) -> Result<(), StoreError> {
     db.insert(SEARCH_GENERATION_KEY, &new_search_generation()[..])
         .map(drop)
         .map_err(backend)
