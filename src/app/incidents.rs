@@ -286,8 +286,7 @@ mod tests {
 
     #[test]
     fn an_incident_line_shows_the_range_in_the_meetings_zone_and_the_duration() {
-        let log_dir = tempfile::tempdir().unwrap();
-        let log = crate::store::SledLog::open(log_dir.path()).unwrap();
+        let log = crate::store::InMemoryLog::new();
         let resolved = BODY
             .replace(
                 "\"status\": \"firing\", \"labels\": {\"alertname\": \"HighLatency\", \"team\"",
