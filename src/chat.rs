@@ -28,14 +28,6 @@ pub(crate) fn remember_channel_name(
     Ok(true)
 }
 
-/// The name the bot last saw for `channel`, if it has seen it.
-pub(crate) fn channel_name(
-    log: &dyn SessionLog,
-    channel: u64,
-) -> Result<Option<String>, StoreError> {
-    log.channel_name(channel)
-}
-
 /// A message a job wants posted: text (nobody is pinged by it) and its buttons (laid out in rows of five).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ChatMessage {

@@ -161,7 +161,7 @@ pub async fn sync_once(
         // last saw it, else a sentence that names no channel.
         let channel = meeting.channel(config).map(|c| c.0);
         let channel_name = match channel {
-            Some(id) => crate::chat::channel_name(log, id)?,
+            Some(id) => log.channel_name(id)?,
             None => None,
         };
         let settings = EventSettings {
