@@ -5,7 +5,7 @@ use chrono::{Days, NaiveDate};
 
 use super::{Context, Said, UserError};
 use crate::domain::fallback::DashboardRef;
-use crate::domain::log::{AgendaItem, Proposal, agenda_id};
+use crate::domain::log::{AgendaItem, Proposal, Session, agenda_id};
 use crate::messages::proposal::propose;
 
 /// The session's proposal, chosen and stored the first time it is asked for.
@@ -18,11 +18,39 @@ pub fn proposal_for(ctx: &Context, date: NaiveDate) -> Result<Proposal, UserErro
     {
         return Ok(existing);
     }
-    let past: Vec<(NaiveDate, Proposal)> = sessions
+    let proposal = choose(ctx, &sessions, date, &[])?;
+    store_proposal(ctx, date, proposal)
+}
+
+/// A new proposal for the session on `date`, whatever it holds; writes
+/// nothing. `earlier` are proposals chosen in the same pass for sessions
+/// before it and not stored yet: the choice avoids repeating them as it
+/// avoids repeating the stored ones.
+pub fn choose_proposal(
+    ctx: &Context,
+    date: NaiveDate,
+    earlier: &[(NaiveDate, Proposal)],
+) -> Result<Proposal, UserError> {
+    let sessions = ctx.log.sessions(Some(&ctx.meeting.id)).said(ctx.language)?;
+    choose(ctx, &sessions, date, earlier)
+}
+
+fn choose(
+    ctx: &Context,
+    sessions: &[Session],
+    date: NaiveDate,
+    earlier: &[(NaiveDate, Proposal)],
+) -> Result<Proposal, UserError> {
+    let mut past: Vec<(NaiveDate, Proposal)> = sessions
         .iter()
         .filter(|s| s.date < date)
         .filter_map(|s| s.proposal.clone().map(|p| (s.date, p)))
         .collect();
+    if !earlier.is_empty() {
+        // The choice reads `past` in date order (the latest use of a format).
+        past.extend(earlier.iter().filter(|(d, _)| *d < date).cloned());
+        past.sort_by_key(|(d, _)| *d);
+    }
     // Another department's incidents are theirs to revisit, unless this
     // meeting shares their history (`share_history_with`).
     let mut postmortems = ctx.log.postmortems().said(ctx.language)?;
@@ -36,7 +64,22 @@ pub fn proposal_for(ctx: &Context, date: NaiveDate) -> Result<Proposal, UserErro
             url: &d.url,
         })
         .collect();
-    let proposal = propose(date, &past, &postmortems, &dashboards, ctx.language);
+    Ok(propose(
+        date,
+        &past,
+        &postmortems,
+        &dashboards,
+        ctx.language,
+    ))
+}
+
+/// Stores `proposal` on the session unless it got one meanwhile; returns the
+/// one it holds.
+pub fn store_proposal(
+    ctx: &Context,
+    date: NaiveDate,
+    proposal: Proposal,
+) -> Result<Proposal, UserError> {
     let stored = ctx
         .log
         .update_session(&ctx.meeting.id, date, &mut |session| {
@@ -54,23 +97,58 @@ pub fn proposal_for(ctx: &Context, date: NaiveDate) -> Result<Proposal, UserErro
 /// the next session.
 const LOOK_BACK_DAYS: u64 = 14;
 
+/// Open items of the session on `from` going to the one on `to`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CarryMove {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub items: Vec<AgendaItem>,
+}
+
+/// What a carry-over pass would do: the moves, and the date the next pass
+/// looks from when it differs from the one stored.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CarryPlan {
+    pub moves: Vec<CarryMove>,
+    pub look_from: Option<NaiveDate>,
+}
+
+impl CarryPlan {
+    /// How many items the plan moves.
+    pub fn moved(&self) -> usize {
+        self.moves.iter().map(|m| m.items.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.moves.is_empty() && self.look_from.is_none()
+    }
+}
+
 /// Moves the open items of sessions that ended (or are skipped) to the next
-/// held session that has not started yet, never into one that is under way
-/// or over. An item still open there moves on again after it, until it is
-/// covered or removed; the item it came from is marked with where it went.
-/// Sessions are looked at again from the date the store keeps (the earliest
-/// session a pass could not empty, else the latest that ended), so a daemon
-/// that was down for weeks picks up where it stopped. Returns how many moved.
+/// held session that has not started yet; see [`plan_carry_over`]. Returns
+/// how many moved.
 pub fn carry_over(ctx: &Context) -> Result<usize, UserError> {
+    let plan = plan_carry_over(ctx)?;
+    apply_carry_over(ctx, &plan)
+}
+
+/// Which open items of sessions that ended (or are skipped) move to the next
+/// held session that has not started yet, never into one that is under way
+/// or over; writes nothing. An item still open there moves on again after
+/// it, until it is covered or removed. Sessions are looked at again from the
+/// date the store keeps (the earliest session a pass could not empty, else
+/// the latest that ended), so a daemon that was down for weeks picks up
+/// where it stopped.
+pub fn plan_carry_over(ctx: &Context) -> Result<CarryPlan, UserError> {
     let today = ctx.today();
     let window = today
         .checked_sub_days(Days::new(LOOK_BACK_DAYS))
         .unwrap_or(today);
-    let since = ctx
+    let stored = ctx
         .log
         .carry_look_from(&ctx.meeting.id)
-        .said(ctx.language)?
-        .map_or(window, |from| from.min(window));
+        .said(ctx.language)?;
+    let since = stored.map_or(window, |from| from.min(window));
     let weeks = u64::try_from((today - since).num_days()).unwrap_or(0) / 7 + 61;
     let occurrences = ctx.occurrences(since, weeks)?;
     let until = occurrences.last().map_or(today, |o| o.date);
@@ -78,7 +156,7 @@ pub fn carry_over(ctx: &Context) -> Result<usize, UserError> {
         .log
         .sessions_between(&ctx.meeting.id, since, until)
         .said(ctx.language)?;
-    let mut moved = 0;
+    let mut moves = Vec::new();
     let mut latest_over = None;
     let mut stuck = None;
     for o in &occurrences {
@@ -112,12 +190,13 @@ pub fn carry_over(ctx: &Context) -> Result<usize, UserError> {
             .iter()
             .find(|t| t.is_held() && t.date > o.date && t.start > ctx.now);
         match target {
-            Some(target) => {
-                move_items(ctx, o.date, target.date, &open)?;
-                moved += open.len();
-            }
+            Some(target) => moves.push(CarryMove {
+                from: o.date,
+                to: target.date,
+                items: open,
+            }),
+            // Nothing held ahead: the items stay open and are tried again.
             None => {
-                // Nothing held ahead: the items stay open and are tried again.
                 stuck.get_or_insert(o.date);
             }
         }
@@ -126,12 +205,24 @@ pub fn carry_over(ctx: &Context) -> Result<usize, UserError> {
         (Some(stuck), Some(over)) => Some(stuck.min(over)),
         (stuck, over) => stuck.or(over),
     };
-    if let Some(date) = look_from {
+    Ok(CarryPlan {
+        moves,
+        // Rewriting the date already stored would change nothing.
+        look_from: look_from.filter(|date| Some(*date) != stored),
+    })
+}
+
+/// Carries out a [`CarryPlan`]; returns how many items moved.
+pub fn apply_carry_over(ctx: &Context, plan: &CarryPlan) -> Result<usize, UserError> {
+    for m in &plan.moves {
+        move_items(ctx, m.from, m.to, &m.items)?;
+    }
+    if let Some(date) = plan.look_from {
         ctx.log
             .set_carry_look_from(&ctx.meeting.id, date)
             .said(ctx.language)?;
     }
-    Ok(moved)
+    Ok(plan.moved())
 }
 
 /// Copies `open` into the session on `to` (once per title) and marks the

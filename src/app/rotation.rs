@@ -53,6 +53,17 @@ fn teams(ctx: &Context, roster: &[String]) -> Result<Vec<Option<String>>, UserEr
 /// Gives every held session of the next `weeks` weeks a facilitator, without
 /// touching those that have one. Returns the new assignments.
 pub fn ensure_assigned(ctx: &Context, weeks: u64) -> Result<Vec<(NaiveDate, String)>, UserError> {
+    let assigned = planned_assignments(ctx, weeks)?;
+    record_assignments(ctx, &assigned)?;
+    Ok(assigned)
+}
+
+/// Who would facilitate each held session of the next `weeks` weeks that has
+/// nobody yet, in turn; writes nothing.
+pub fn planned_assignments(
+    ctx: &Context,
+    weeks: u64,
+) -> Result<Vec<(NaiveDate, String)>, UserError> {
     let roster = roster(ctx)?;
     if roster.is_empty() {
         return Ok(Vec::new());
@@ -63,8 +74,16 @@ pub fn ensure_assigned(ctx: &Context, weeks: u64) -> Result<Vec<(NaiveDate, Stri
         .into_iter()
         .map(|(d, f)| (d, f.map(|f| directory::canonical(ctx, &f))))
         .collect();
-    let assigned = assign(&roster, &teams, &history, &upcoming);
-    for (date, person) in &assigned {
+    Ok(assign(&roster, &teams, &history, &upcoming))
+}
+
+/// Stores planned assignments. A session someone was given in the meantime
+/// (a `/rotation swap` between plan and write) keeps its facilitator.
+pub fn record_assignments(
+    ctx: &Context,
+    assigned: &[(NaiveDate, String)],
+) -> Result<(), UserError> {
+    for (date, person) in assigned {
         ctx.log
             .update_session(&ctx.meeting.id, *date, &mut |session| {
                 if session.facilitator.is_none() {
@@ -74,7 +93,7 @@ pub fn ensure_assigned(ctx: &Context, weeks: u64) -> Result<Vec<(NaiveDate, Stri
             })
             .said(ctx.language)?;
     }
-    Ok(assigned)
+    Ok(())
 }
 
 /// Every held session with its facilitator (if any), and the dates still to assign.

@@ -1,10 +1,12 @@
 //! Counts who is in the voice channel ten minutes after the start and
-//! records it as the session's `present`: a number, never names.
+//! records it as the session's `present`: a number, never names. [`plan`]
+//! says which sessions are due a count without writing; [`execute`] counts
+//! through the chat port and records.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{Days, TimeDelta, Utc};
+use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use tokio::sync::watch;
 
 use crate::app::state::{AppState, Change};
@@ -13,6 +15,8 @@ use crate::chat::ChatPort;
 /// Late joiners count; ten minutes in, the room has settled.
 const COUNT_AFTER: TimeDelta = TimeDelta::minutes(10);
 const MAX_SLEEP: Duration = Duration::from_secs(15 * 60);
+/// A wake in the past (a slow store read) must not turn into a busy loop.
+const MIN_SLEEP: Duration = Duration::from_millis(200);
 const WATCHES: &[Change] = &[Change::Schedule, Change::Import];
 
 pub(crate) async fn run<C: ChatPort>(
@@ -42,10 +46,27 @@ pub(crate) async fn run<C: ChatPort>(
     }
 }
 
-/// Records the head count of every session that is ten minutes in; returns how long to sleep.
-pub(crate) fn tick<C: ChatPort>(state: &AppState, chat: &C) -> anyhow::Result<Duration> {
-    let now = state.clock.now();
-    let mut next_wake = MAX_SLEEP;
+/// A session ten minutes in whose head count is not recorded yet.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Count {
+    pub meeting: String,
+    pub date: NaiveDate,
+    /// The voice channel to count.
+    pub voice: u64,
+}
+
+/// What to count now, and how long to sleep before looking again.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PresencePlan {
+    pub counts: Vec<Count>,
+    pub wake: Duration,
+}
+
+/// The sessions of every meeting due a head count at `now`: ten minutes in,
+/// not over and not counted yet; writes nothing.
+pub(crate) fn plan(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<PresencePlan> {
+    let mut counts = Vec::new();
+    let mut wake = MAX_SLEEP;
     for meeting in &state.config.meetings {
         // Each meeting counts its own room (or the global one).
         let Some(voice) = meeting.voice_channel(&state.config) else {
@@ -61,35 +82,61 @@ pub(crate) fn tick<C: ChatPort>(state: &AppState, chat: &C) -> anyhow::Result<Du
             let count_at = o.start.with_timezone(&Utc) + COUNT_AFTER;
             if now < count_at {
                 if let Ok(wait) = (count_at - now).to_std() {
-                    next_wake = next_wake.min(wait);
+                    wake = wake.min(wait);
                 }
                 continue;
             }
-            if now >= o.end {
+            if now >= o.end || state.log.presence_counted(&meeting.id, o.date)? {
                 continue;
             }
-            if state.log.presence_counted(&meeting.id, o.date)? {
-                continue;
-            }
-            let Some(present) = chat.voice_head_count(voice.0) else {
-                continue;
-            };
-            state
-                .log
-                .update_session(&meeting.id, o.date, &mut |session| {
-                    session.attendance.present = Some(present);
-                    Ok(())
-                })?;
-            state.log.record_presence(&meeting.id, o.date, present)?;
-            state.changed(Change::Attendance);
-            tracing::info!(
-                "{}: {present} people in the voice channel ten minutes into {}",
-                meeting.id,
-                o.date
-            );
+            counts.push(Count {
+                meeting: meeting.id.clone(),
+                date: o.date,
+                voice: voice.0,
+            });
         }
     }
-    Ok(next_wake.max(Duration::from_millis(200)))
+    Ok(PresencePlan {
+        counts,
+        wake: wake.max(MIN_SLEEP),
+    })
+}
+
+/// Counts each planned room through the chat port and records the number on
+/// the session. A room the chat cannot see now is left for the next look.
+pub(crate) fn execute<C: ChatPort>(
+    state: &AppState,
+    chat: &C,
+    plan: &PresencePlan,
+) -> anyhow::Result<()> {
+    for count in &plan.counts {
+        let Some(present) = chat.voice_head_count(count.voice) else {
+            continue;
+        };
+        state
+            .log
+            .update_session(&count.meeting, count.date, &mut |session| {
+                session.attendance.present = Some(present);
+                Ok(())
+            })?;
+        state
+            .log
+            .record_presence(&count.meeting, count.date, present)?;
+        state.changed(Change::Attendance);
+        tracing::info!(
+            "{}: {present} people in the voice channel ten minutes into {}",
+            count.meeting,
+            count.date
+        );
+    }
+    Ok(())
+}
+
+/// Records the head count of every session that is ten minutes in; returns how long to sleep.
+pub(crate) fn tick<C: ChatPort>(state: &AppState, chat: &C) -> anyhow::Result<Duration> {
+    let plan = plan(state, state.clock.now())?;
+    execute(state, chat, &plan)?;
+    Ok(plan.wake)
 }
 
 #[cfg(test)]
@@ -97,6 +144,58 @@ mod tests {
     use super::*;
     use crate::app::state::tests_support::state_at;
     use crate::daemon::jobs::recording_chat::RecordingChat;
+
+    const WEEKLY_VOICE: u64 = 444;
+
+    fn today() -> NaiveDate {
+        "2026-12-02".parse().unwrap()
+    }
+
+    fn plan_now(state: &AppState) -> PresencePlan {
+        plan(state, state.clock.now()).unwrap()
+    }
+
+    #[test]
+    fn before_ten_minutes_in_nothing_is_due_and_the_job_wakes_then() {
+        let (state, _dir) = state_at("2026-12-02T17:05:00+09:00");
+        assert_eq!(
+            plan_now(&state),
+            PresencePlan {
+                counts: Vec::new(),
+                wake: Duration::from_secs(5 * 60)
+            }
+        );
+    }
+
+    #[test]
+    fn ten_minutes_in_the_room_is_due_a_count_until_the_end() {
+        let (state, _dir) = state_at("2026-12-02T17:10:00+09:00");
+        let plan = plan_now(&state);
+        let due = Count {
+            meeting: "weekly".into(),
+            date: today(),
+            voice: WEEKLY_VOICE,
+        };
+        assert_eq!(plan.counts, [due]);
+        assert!(state.log.session("weekly", today()).unwrap().is_none());
+        let (after, _dir) = state_at("2026-12-02T18:00:00+09:00");
+        assert!(plan_now(&after).counts.is_empty(), "over: not counted");
+    }
+
+    #[test]
+    fn a_session_counted_already_is_not_due_again() {
+        let (state, _dir) = state_at("2026-12-02T17:20:00+09:00");
+        state.log.record_presence("weekly", today(), 7).unwrap();
+        assert!(plan_now(&state).counts.is_empty());
+    }
+
+    #[test]
+    fn a_room_the_chat_cannot_see_stays_due() {
+        let (state, _dir) = state_at("2026-12-02T17:20:00+09:00");
+        let blind = RecordingChat::default();
+        execute(&state, &blind, &plan_now(&state)).unwrap();
+        assert_eq!(plan_now(&state).counts.len(), 1);
+    }
 
     #[test]
     fn the_head_count_is_recorded_once_ten_minutes_in() {
