@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    RunningDaemon, TestApp, WEEKLY_MEETING, daemon_section, get, http, spawn_app_with, stderr,
+    RunningDaemon, TestApp, WAIT, WEEKLY_MEETING, daemon_section, get, http, spawn_app_with, stderr,
 };
 
 const TOKEN: &str = "hook-token-5f0c1e";
@@ -602,7 +602,6 @@ fn agenda_of(app: &TestApp, date: &str) -> Vec<Value> {
 #[test]
 fn an_incident_from_the_hook_is_offered_in_the_call_for_topics_and_the_first_click_presents_it() {
     use crate::fake_discord::{FakeDiscord, TEXT_CHANNEL_ID};
-    const WAIT: Duration = Duration::from_secs(10);
     let fake = FakeDiscord::start();
     let app = app_with_alerts_and_discord(&fake);
     let mut daemon = app.start_daemon_with_env(&[

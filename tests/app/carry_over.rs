@@ -2,8 +2,6 @@
 //! downtime without landing in a finished session, is listed as 未消化 in the
 //! next call for topics, and `stats` counts it once.
 
-use std::time::{Duration, Instant};
-
 use serde_json::{Value, json};
 
 use crate::fake_discord::{FakeDiscord, TEXT_CHANNEL_ID};
@@ -70,19 +68,14 @@ fn agenda(exported: &Value, date: &str) -> Vec<Value> {
 }
 
 fn wait_for_export(app: &TestApp, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + WAIT;
-    loop {
+    app.eventually(what, WAIT, || {
         let exported = export(app);
         if ok(&exported) {
-            return exported;
+            Ok(exported)
+        } else {
+            Err(exported)
         }
-        assert!(
-            Instant::now() < deadline,
-            "waiting for {what}: {exported:#}\n{}",
-            app.daemon_log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    })
 }
 
 fn titles(items: &[Value]) -> Vec<String> {

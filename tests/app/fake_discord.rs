@@ -15,8 +15,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -151,7 +151,6 @@ impl FakeState {
 
 struct Shared {
     state: Mutex<FakeState>,
-    changed: Condvar,
 }
 
 impl Shared {
@@ -161,9 +160,7 @@ impl Shared {
     }
 
     fn update<R>(&self, f: impl FnOnce(&mut FakeState) -> R) -> R {
-        let r = f(&mut self.lock());
-        self.changed.notify_all();
-        r
+        f(&mut self.lock())
     }
 }
 
@@ -188,7 +185,6 @@ impl FakeDiscord {
                 port: addr.port(),
                 ..Default::default()
             }),
-            changed: Condvar::new(),
         });
         let (shutdown, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
         let app = router(Arc::clone(&shared));
@@ -335,26 +331,15 @@ impl FakeDiscord {
         timeout: Duration,
         mut check: impl FnMut(&FakeDiscordView<'_>) -> Option<R>,
     ) -> R {
-        let deadline = Instant::now() + timeout;
-        let mut state = self.shared.lock();
-        loop {
-            if let Some(r) = check(&FakeDiscordView(&state)) {
-                return r;
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                panic!(
-                    "fake Discord: timed out after {timeout:?} waiting for {what}\n{}",
-                    state.dump()
-                );
-            }
-            state = self
-                .shared
-                .changed
-                .wait_timeout(state, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
+        crate::helpers::poll(timeout, crate::helpers::POLL, || {
+            check(&FakeDiscordView(&self.shared.lock())).ok_or(())
+        })
+        .unwrap_or_else(|()| {
+            panic!(
+                "fake Discord: timed out after {timeout:?} waiting for {what}\n{}",
+                self.shared.lock().dump()
+            )
+        })
     }
 
     /// Waits until the bot identified on the gateway and registered its commands.

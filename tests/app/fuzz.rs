@@ -26,7 +26,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRu
 use weekly_postmortem::config::Config as AppConfig;
 use weekly_postmortem::interchange::Document;
 
-use crate::helpers::{TestApp, spawn_app, wait_for_exit};
+use crate::helpers::{TestApp, poll, spawn_app, wait_for_exit};
 
 /// The seed when `FUZZ_SEED` is not set. Any change of a generator changes the inputs too.
 const DEFAULT_SEED: u64 = 0x5eed_2026_1129;
@@ -1393,7 +1393,6 @@ fn replace(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
 /// Sends `bytes` and reads until the daemon closes; the final status (after any 1xx), or
 /// `None` when it closed without one. Errors are timeouts and refused connections.
 fn exchange(address: &str, bytes: &[u8], close_write: bool) -> Result<Option<u16>, String> {
-    let deadline = Instant::now() + HTTP_LIMIT;
     let socket = address.parse().map_err(|e| format!("{address}: {e}"))?;
     let mut stream =
         TcpStream::connect_timeout(&socket, HTTP_LIMIT).map_err(|e| format!("connect: {e}"))?;
@@ -1406,25 +1405,29 @@ fn exchange(address: &str, bytes: &[u8], close_write: bool) -> Result<Option<u16
     }
     let mut answer = Vec::new();
     let mut buffer = [0u8; 16 * 1024];
-    loop {
-        if Instant::now() > deadline {
-            return Err(format!("no complete answer within {HTTP_LIMIT:?}"));
-        }
+    let too_slow = || format!("no complete answer within {HTTP_LIMIT:?}");
+    // Each look reads once: `Ok` when the daemon closed (or the read failed), `Err` while
+    // the answer is still coming.
+    poll(HTTP_LIMIT, Duration::ZERO, || {
         match stream.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(n) => answer.extend_from_slice(&buffer[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Ok(0) => Ok(Ok(())),
+            Ok(n) => {
+                answer.extend_from_slice(&buffer[..n]);
+                Err(())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => Ok(Ok(())),
             Err(e)
                 if matches!(
                     e.kind(),
                     std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
                 ) =>
             {
-                return Err(format!("no complete answer within {HTTP_LIMIT:?}"));
+                Ok(Err(too_slow()))
             }
-            Err(e) => return Err(format!("reading the answer: {e}")),
+            Err(e) => Ok(Err(format!("reading the answer: {e}"))),
         }
-    }
+    })
+    .map_err(|()| too_slow())??;
     let text = String::from_utf8_lossy(&answer);
     let statuses: Vec<u16> = text
         .split("\r\n")
