@@ -10,8 +10,8 @@ use crate::helpers::{
     TestApp, WAIT, WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, stdout,
 };
 
-use crate::fake_discord::BOT_TOKEN as TOKEN;
 use crate::fake_discord::FACILITATOR_ROLE_ID as FACILITATOR_ROLE;
+use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV};
 const SATO: u64 = 1_300_000_000_000_002_001;
 const TANAKA: u64 = 1_300_000_000_000_002_002;
 /// A Wednesday morning, before the session.
@@ -52,10 +52,8 @@ fn exported(app: &TestApp) -> Value {
 fn actions_are_added_listed_and_closed_from_discord_by_their_owner_or_a_facilitator() {
     let fake = FakeDiscord::start();
     let app = app_with_discord(&fake);
-    let mut daemon = app.start_daemon_with_env(&[
-        ("TEST_DISCORD_TOKEN", TOKEN),
-        ("WEEKLY_POSTMORTEM_NOW", NOW),
-    ]);
+    let mut daemon =
+        app.start_daemon_with_env(&[(BOT_TOKEN_ENV, BOT_TOKEN), ("WEEKLY_POSTMORTEM_NOW", NOW)]);
     fake.wait_until_ready(WAIT);
     let registered = fake
         .registered_commands()
@@ -416,10 +414,8 @@ fn the_session_follows_up_overdue_and_due_actions_and_its_summary_lists_those_do
     let fake = FakeDiscord::start();
     let app = app_with_discord(&fake);
     seed_actions(&app);
-    let mut daemon = app.start_daemon_with_env(&[
-        ("TEST_DISCORD_TOKEN", TOKEN),
-        ("WEEKLY_POSTMORTEM_NOW", NOW),
-    ]);
+    let mut daemon =
+        app.start_daemon_with_env(&[(BOT_TOKEN_ENV, BOT_TOKEN), ("WEEKLY_POSTMORTEM_NOW", NOW)]);
     fake.wait_until_ready(WAIT);
     let announced = fake.wait_for_messages(TEXT_CHANNEL_ID, 1, WAIT);
     let announcement = announced[0]["content"].as_str().unwrap();
@@ -514,7 +510,7 @@ fn a_recorded_postmortem_offers_to_add_its_prevention_actions_in_a_small_form() 
     let fake = FakeDiscord::start();
     let app = app_with_discord(&fake);
     let mut daemon = app.start_daemon_with_env(&[
-        ("TEST_DISCORD_TOKEN", TOKEN),
+        (BOT_TOKEN_ENV, BOT_TOKEN),
         // The session day, after the session.
         ("WEEKLY_POSTMORTEM_NOW", "2026-12-02T19:00:00+09:00"),
     ]);
@@ -797,7 +793,7 @@ fn an_owner_who_asked_gets_one_direct_message_the_day_before_a_due_date() {
     seed_actions(&app);
     // Thursday 12/3, 10:00: act-soon (田中) is due on Friday.
     let env = [
-        ("TEST_DISCORD_TOKEN", TOKEN),
+        (BOT_TOKEN_ENV, BOT_TOKEN),
         ("WEEKLY_POSTMORTEM_NOW", "2026-12-03T10:00:00+09:00"),
     ];
     let mut daemon = app.start_daemon_with_env(&env);

@@ -6,11 +6,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    RunningDaemon, TestApp, WAIT, WEEKLY_MEETING, daemon_section, get, http, spawn_app_with, stderr,
+    ALERTS_TOKEN, ALERTS_TOKEN_ENV, RunningDaemon, TestApp, WAIT, WEEKLY_MEETING, daemon_section,
+    get, http, spawn_app_with, stderr,
 };
-
-const TOKEN: &str = "hook-token-5f0c1e";
-const TOKEN_ENV: &str = "WEEKLY_POSTMORTEM_ALERTS_TOKEN";
 
 const CLOUDLOG_MEETING: &str = r#"
 [[meeting]]
@@ -24,7 +22,7 @@ first_session = "2024-01-04"
 
 fn alerts_section() -> String {
     format!(
-        "\n[alerts]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"{TOKEN_ENV}\"\nmin_duration_minutes = 5\n\
+        "\n[alerts]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"{ALERTS_TOKEN_ENV}\"\nmin_duration_minutes = 5\n\
          routes = [{{label = \"team\", value = \"cloudlog\", meeting = \"cloudlog\"}}]\n"
     )
 }
@@ -147,10 +145,14 @@ fn metric(daemon: &RunningDaemon, result: &str) -> f64 {
 #[test]
 fn alertmanager_and_grafana_samples_become_incidents_and_a_retry_adds_nothing() {
     let app = app_with_alerts();
-    let daemon = app.start_daemon_with_env(&[(TOKEN_ENV, TOKEN)]);
+    let daemon = app.start_daemon_with_env(&[(ALERTS_TOKEN_ENV, ALERTS_TOKEN)]);
     let url = hooks_url(&daemon);
 
-    let (status, answer) = post(&url, Some(TOKEN), fixture("alertmanager-firing.json"));
+    let (status, answer) = post(
+        &url,
+        Some(ALERTS_TOKEN),
+        fixture("alertmanager-firing.json"),
+    );
     assert_eq!(
         (status, &answer["status"]),
         (200, &Value::from("ok")),
@@ -158,13 +160,21 @@ fn alertmanager_and_grafana_samples_become_incidents_and_a_retry_adds_nothing() 
     );
     assert_eq!(answer["new_alerts"], 2);
     // Alertmanager retries: the same notification again stores nothing new.
-    let (status, answer) = post(&url, Some(TOKEN), fixture("alertmanager-firing.json"));
+    let (status, answer) = post(
+        &url,
+        Some(ALERTS_TOKEN),
+        fixture("alertmanager-firing.json"),
+    );
     assert_eq!(
         (status, &answer["status"]),
         (200, &Value::from("duplicate")),
         "{answer}"
     );
-    let (status, answer) = post(&url, Some(TOKEN), fixture("alertmanager-resolved.json"));
+    let (status, answer) = post(
+        &url,
+        Some(ALERTS_TOKEN),
+        fixture("alertmanager-resolved.json"),
+    );
     assert_eq!(
         (status, answer["resolved_alerts"].clone()),
         (200, Value::from(2)),
@@ -172,7 +182,11 @@ fn alertmanager_and_grafana_samples_become_incidents_and_a_retry_adds_nothing() 
     );
     // Grafana's shape, on its own route.
     let grafana = url.replace("/hooks/alertmanager", "/hooks/grafana");
-    let (status, answer) = post(&grafana, Some(TOKEN), fixture("grafana-resolved.json"));
+    let (status, answer) = post(
+        &grafana,
+        Some(ALERTS_TOKEN),
+        fixture("grafana-resolved.json"),
+    );
     assert_eq!(status, 200, "{answer}");
 
     let found = incidents(&app);
@@ -223,14 +237,14 @@ fn alertmanager_and_grafana_samples_become_incidents_and_a_retry_adds_nothing() 
 #[test]
 fn a_wrong_token_a_large_body_and_a_malformed_body_are_refused_and_store_nothing() {
     let app = app_with_alerts();
-    let daemon = app.start_daemon_with_env(&[(TOKEN_ENV, TOKEN)]);
+    let daemon = app.start_daemon_with_env(&[(ALERTS_TOKEN_ENV, ALERTS_TOKEN)]);
     let url = hooks_url(&daemon);
     let sample = fixture("alertmanager-firing.json");
 
     for token in [None, Some("hook-token-5f0c1f"), Some("")] {
         let (status, answer) = post(&url, token, sample.clone());
         assert_eq!(status, 401, "{token:?}: {answer}");
-        assert!(!answer.to_string().contains(TOKEN));
+        assert!(!answer.to_string().contains(ALERTS_TOKEN));
     }
     // The token is checked before any body is read: a huge upload gets 401 at once too.
     let (status, _) = post_refused(&url, "wrong", "x".repeat(3 * 1024 * 1024));
@@ -241,7 +255,7 @@ fn a_wrong_token_a_large_body_and_a_malformed_body_are_refused_and_store_nothing
         &format!("\"padding\": \"{}\", \"receiver\"", "x".repeat(1024 * 1024)),
         1,
     );
-    let (status, answer) = post_refused(&url, TOKEN, padded);
+    let (status, answer) = post_refused(&url, ALERTS_TOKEN, padded);
     assert_eq!(status, 413, "{answer}");
     assert!(
         answer["error"].as_str().unwrap().contains("1 MiB"),
@@ -273,7 +287,7 @@ fn a_wrong_token_a_large_body_and_a_malformed_body_are_refused_and_store_nothing
         ("not json".to_string(), "body: expected ident"),
     ];
     for (body, expected) in cases {
-        let (status, answer) = post(&url, Some(TOKEN), body);
+        let (status, answer) = post(&url, Some(ALERTS_TOKEN), body);
         assert_eq!(status, 400, "{expected}: {answer}");
         let reason = answer["error"].as_str().unwrap();
         assert!(
@@ -293,7 +307,7 @@ fn a_wrong_token_a_large_body_and_a_malformed_body_are_refused_and_store_nothing
     assert_eq!(metric(&daemon, "malformed"), 6.0);
     assert_eq!(metric(&daemon, "ok"), 0.0);
     assert!(
-        !app.daemon_log().contains(TOKEN),
+        !app.daemon_log().contains(ALERTS_TOKEN),
         "the token never appears in the log"
     );
 }
@@ -318,17 +332,17 @@ fn many_alerts(count: usize, group: &str, start_minute: usize) -> String {
 #[test]
 fn ten_thousand_alerts_in_one_body_are_stored_whole() {
     let app = app_with_alerts();
-    let daemon = app.start_daemon_with_env(&[(TOKEN_ENV, TOKEN)]);
+    let daemon = app.start_daemon_with_env(&[(ALERTS_TOKEN_ENV, ALERTS_TOKEN)]);
     let url = hooks_url(&daemon);
     let body = many_alerts(10_000, "{}:{alertname=\"Flood\"}", 0);
     assert!(body.len() < 1024 * 1024, "{} bytes", body.len());
     let started = Instant::now();
-    let (status, answer) = post(&url, Some(TOKEN), body.clone());
+    let (status, answer) = post(&url, Some(ALERTS_TOKEN), body.clone());
     let took = started.elapsed();
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["new_alerts"], 10_000);
     eprintln!("10,000 alerts in one body answered in {took:?}");
-    let (status, answer) = post(&url, Some(TOKEN), body);
+    let (status, answer) = post(&url, Some(ALERTS_TOKEN), body);
     assert_eq!(
         (status, &answer["status"]),
         (200, &Value::from("duplicate"))
@@ -345,7 +359,7 @@ static LOAD: std::sync::Mutex<()> = std::sync::Mutex::new(());
 fn healthz_keeps_answering_during_a_burst_of_hook_calls() {
     let _turn = LOAD.lock().unwrap_or_else(|e| e.into_inner());
     let app = app_with_alerts();
-    let daemon = app.start_daemon_with_env(&[(TOKEN_ENV, TOKEN)]);
+    let daemon = app.start_daemon_with_env(&[(ALERTS_TOKEN_ENV, ALERTS_TOKEN)]);
     let url = hooks_url(&daemon);
     // 500 calls from 10 senders, as fast as they go.
     let burst = Instant::now();
@@ -356,7 +370,8 @@ fn healthz_keeps_answering_during_a_burst_of_hook_calls() {
                 let mut statuses = Vec::new();
                 for call in 0..50 {
                     let group = format!("{{}}:{{alertname=\"Burst{sender}-{}\"}}", call % 10);
-                    let (status, _) = post(&url, Some(TOKEN), many_alerts(3, &group, call % 50));
+                    let (status, _) =
+                        post(&url, Some(ALERTS_TOKEN), many_alerts(3, &group, call % 50));
                     statuses.push(status);
                 }
                 statuses
@@ -438,7 +453,7 @@ fn a_hundred_hook_calls_a_second_for_ten_seconds_are_each_stored_once_and_health
     let calls = PER_SECOND * SECONDS;
     let _turn = LOAD.lock().unwrap_or_else(|e| e.into_inner());
     let app = app_with_alerts();
-    let daemon = app.start_daemon_with_env(&[(TOKEN_ENV, TOKEN)]);
+    let daemon = app.start_daemon_with_env(&[(ALERTS_TOKEN_ENV, ALERTS_TOKEN)]);
     let url = hooks_url(&daemon);
     let done = Arc::new(AtomicBool::new(false));
     let monitor = {
@@ -473,7 +488,7 @@ fn a_hundred_hook_calls_a_second_for_ten_seconds_are_each_stored_once_and_health
                     let (status, text) = runtime.block_on(async {
                         let response = client
                             .post(&url)
-                            .bearer_auth(TOKEN)
+                            .bearer_auth(ALERTS_TOKEN)
                             .header("Content-Type", "application/json")
                             .body(body)
                             .send()
@@ -561,13 +576,12 @@ fn a_bad_alerts_key_is_named_with_its_line_and_exits_2() {
 const BEFORE_THE_CALL: &str = "2026-11-28T10:00:00+09:00";
 /// Monday 12:30, the call for topics of 12-02 is due.
 const CALL_DUE: &str = "2026-11-30T12:30:00+09:00";
-const DISCORD_TOKEN: &str = "fake-bot-token-aW5jaWRlbnQ.secret";
 const ALICE: u64 = 1_300_000_000_000_001_001;
 const BOB: u64 = 1_300_000_000_000_001_002;
 
 fn app_with_alerts_and_discord(fake: &crate::fake_discord::FakeDiscord) -> TestApp {
     spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n{discord}\n[alerts]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"{TOKEN_ENV}\"\nmin_duration_minutes = 5\n",
+        "{}{WEEKLY_MEETING}\n{discord}\n[alerts]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"{ALERTS_TOKEN_ENV}\"\nmin_duration_minutes = 5\n",
         daemon_section(""),
         discord = fake.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID)
     ))
@@ -601,25 +615,25 @@ fn agenda_of(app: &TestApp, date: &str) -> Vec<Value> {
 
 #[test]
 fn an_incident_from_the_hook_is_offered_in_the_call_for_topics_and_the_first_click_presents_it() {
-    use crate::fake_discord::{FakeDiscord, TEXT_CHANNEL_ID};
+    use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV, FakeDiscord, TEXT_CHANNEL_ID};
     let fake = FakeDiscord::start();
     let app = app_with_alerts_and_discord(&fake);
     let mut daemon = app.start_daemon_with_env(&[
-        (TOKEN_ENV, TOKEN),
-        ("TEST_DISCORD_TOKEN", DISCORD_TOKEN),
+        (ALERTS_TOKEN_ENV, ALERTS_TOKEN),
+        (BOT_TOKEN_ENV, BOT_TOKEN),
         ("WEEKLY_POSTMORTEM_NOW", BEFORE_THE_CALL),
     ]);
     let url = hooks_url(&daemon);
     for body in ["alertmanager-firing.json", "alertmanager-resolved.json"] {
-        let (status, answer) = post(&url, Some(TOKEN), fixture(body));
+        let (status, answer) = post(&url, Some(ALERTS_TOKEN), fixture(body));
         assert_eq!(status, 200, "{answer}");
     }
     let incident_id = incidents(&app)[0]["id"].as_str().unwrap().to_string();
     assert!(daemon.terminate().success());
 
     let _daemon = app.start_daemon_with_env(&[
-        (TOKEN_ENV, TOKEN),
-        ("TEST_DISCORD_TOKEN", DISCORD_TOKEN),
+        (ALERTS_TOKEN_ENV, ALERTS_TOKEN),
+        (BOT_TOKEN_ENV, BOT_TOKEN),
         ("WEEKLY_POSTMORTEM_NOW", CALL_DUE),
     ]);
     fake.wait_until_ready(WAIT);

@@ -472,7 +472,10 @@ fn descriptions_name_the_meetings_channel_as_the_bot_last_saw_it_never_a_fixed_o
     );
 
     // The bot connects: the guild reports the channel's name and the calendar follows.
-    let _daemon = app.start_daemon_with_env(&[("TEST_DISCORD_TOKEN", "fake-bot-token")]);
+    let _daemon = app.start_daemon_with_env(&[(
+        crate::fake_discord::BOT_TOKEN_ENV,
+        crate::fake_discord::BOT_TOKEN,
+    )]);
     discord.wait_until_ready(std::time::Duration::from_secs(10));
     crate::helpers::wait_until(
         "the calendar names #general",

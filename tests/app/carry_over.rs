@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::fake_discord::{FakeDiscord, TEXT_CHANNEL_ID};
 use crate::helpers::{TestApp, WAIT, WEEKLY_MEETING, daemon_section, spawn_app_with, stdout};
 
-const TOKEN: &str = "fake-bot-token-Y2Fycnk.secret";
+use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV};
 /// Thursday after the session of 2026-12-02.
 const AFTER_THE_SESSION: &str = "2026-12-03T09:00:00+09:00";
 /// Monday 2027-01-04 after the call for topics of 01-06 was due (12:00):
@@ -91,7 +91,7 @@ fn a_carried_item_survives_an_import_and_a_downtime_without_landing_in_a_finishe
     let app = app(&fake);
     import(&app, AFTER_THE_SESSION);
     let mut daemon = app.start_daemon_with_env(&[
-        ("TEST_DISCORD_TOKEN", TOKEN),
+        (BOT_TOKEN_ENV, BOT_TOKEN),
         ("WEEKLY_POSTMORTEM_NOW", AFTER_THE_SESSION),
     ]);
     let exported = wait_for_export(&app, "the carry to 12-09", |e| {
@@ -120,7 +120,7 @@ fn a_carried_item_survives_an_import_and_a_downtime_without_landing_in_a_finishe
 
     // Down for a month.
     let _daemon = app.start_daemon_with_env(&[
-        ("TEST_DISCORD_TOKEN", TOKEN),
+        (BOT_TOKEN_ENV, BOT_TOKEN),
         ("WEEKLY_POSTMORTEM_NOW", AFTER_THE_DOWNTIME),
     ]);
     fake.wait_until_ready(WAIT);

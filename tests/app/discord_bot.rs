@@ -10,8 +10,8 @@ use crate::helpers::{
     wait_until,
 };
 
-use crate::fake_discord::BOT_TOKEN as TOKEN;
 use crate::fake_discord::FACILITATOR_ROLE_ID as FACILITATOR_ROLE;
+use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV};
 const ALICE: u64 = 1_300_000_000_000_001_001;
 const BOB: u64 = 1_300_000_000_000_001_002;
 
@@ -24,7 +24,7 @@ fn app_with_discord(fake: &FakeDiscord) -> TestApp {
 }
 
 fn start(app: &TestApp, fake: &FakeDiscord, now: Option<&str>) -> RunningDaemon {
-    let mut env = vec![("TEST_DISCORD_TOKEN", TOKEN)];
+    let mut env = vec![(BOT_TOKEN_ENV, BOT_TOKEN)];
     if let Some(now) = now {
         env.push(("WEEKLY_POSTMORTEM_NOW", now));
     }
@@ -138,7 +138,7 @@ fn agenda_add_list_and_remove_through_slash_commands() {
         "{refused}"
     );
     assert!(
-        !app.daemon_log().contains(TOKEN),
+        !app.daemon_log().contains(BOT_TOKEN),
         "the token never appears in the logs"
     );
 }

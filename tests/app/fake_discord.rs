@@ -31,9 +31,11 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-/// The bot's application id; on Discord a bot user has the same id.
-/// The token the tests give the bot; the fake accepts any, and checks it is never logged.
+/// The token the tests give the bot; the fake accepts any. Tests check it is never logged.
 pub(crate) const BOT_TOKEN: &str = "fake-bot-token-Zm9vYmFy.secret";
+/// The environment variable the test configs name for the bot's token.
+pub(crate) const BOT_TOKEN_ENV: &str = "TEST_DISCORD_TOKEN";
+/// The bot's application id; on Discord a bot user has the same id.
 pub(crate) const APPLICATION_ID: u64 = 1_300_000_000_000_000_001;
 pub(crate) const BOT_USER_ID: u64 = APPLICATION_ID;
 pub(crate) const GUILD_ID: u64 = 1_300_000_000_000_000_100;
@@ -231,7 +233,7 @@ impl FakeDiscord {
     /// facilitator role. More keys of the table may follow it.
     pub(crate) fn discord_section(&self, role: u64) -> String {
         format!(
-            "[discord]\ntoken_env = \"TEST_DISCORD_TOKEN\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"{role}\"\napi_base_url = \"{}\"\n",
+            "[discord]\ntoken_env = \"{BOT_TOKEN_ENV}\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"{role}\"\napi_base_url = \"{}\"\n",
             self.base_url()
         )
     }

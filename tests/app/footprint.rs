@@ -51,7 +51,10 @@ fn measure_once(binary: &std::path::Path, idle: u64) -> (u64, u64) {
         .arg("--config")
         .arg(&app.config_path)
         .arg("run")
-        .env("TEST_DISCORD_TOKEN", "fake-bot-token-Zm9vYmFy.secret")
+        .env(
+            crate::fake_discord::BOT_TOKEN_ENV,
+            crate::fake_discord::BOT_TOKEN,
+        )
         .env_remove("WEEKLY_POSTMORTEM_CONFIG")
         .env_remove("RUST_LOG")
         .stdout(std::process::Stdio::null())

@@ -50,7 +50,10 @@ fn heartbeats_and_healthz_stay_on_time_during_an_import_and_charts() {
         .arg("--config")
         .arg(&app.config_path)
         .arg("run")
-        .env("TEST_DISCORD_TOKEN", "fake-bot-token-Zm9vYmFy.secret")
+        .env(
+            crate::fake_discord::BOT_TOKEN_ENV,
+            crate::fake_discord::BOT_TOKEN,
+        )
         .env_remove("WEEKLY_POSTMORTEM_CONFIG")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(app.dir.path().join("daemon.log")).unwrap())

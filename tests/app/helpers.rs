@@ -11,6 +11,11 @@ use tempfile::TempDir;
 /// take longer (a restart, a refresh under load) asks for a multiple of it.
 pub(crate) const WAIT: Duration = Duration::from_secs(10);
 
+/// The token the tests give the alert hooks' listener, and the variable that carries it.
+/// Tests check it is never logged nor echoed.
+pub(crate) const ALERTS_TOKEN: &str = "hook-token-5f0c1e";
+pub(crate) const ALERTS_TOKEN_ENV: &str = "WEEKLY_POSTMORTEM_ALERTS_TOKEN";
+
 /// A meeting as the contract spells it, with holidays and one company day off.
 pub(crate) const WEEKLY_MEETING: &str = r#"
 [[meeting]]

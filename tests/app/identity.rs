@@ -11,7 +11,7 @@ use crate::helpers::{
     wait_until,
 };
 
-use crate::fake_discord::BOT_TOKEN as TOKEN;
+use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV};
 const ROLE: u64 = 1_300_000_000_000_000_777;
 const SATO: u64 = 1_300_000_000_000_005_001;
 const TANAKA: u64 = 1_300_000_000_000_005_002;
@@ -45,10 +45,8 @@ fn app(fake: &FakeDiscord, extra_meeting: &str) -> TestApp {
 }
 
 fn start(app: &TestApp, fake: &FakeDiscord, now: &str) -> RunningDaemon {
-    let daemon = app.start_daemon_with_env(&[
-        ("TEST_DISCORD_TOKEN", TOKEN),
-        ("WEEKLY_POSTMORTEM_NOW", now),
-    ]);
+    let daemon =
+        app.start_daemon_with_env(&[(BOT_TOKEN_ENV, BOT_TOKEN), ("WEEKLY_POSTMORTEM_NOW", now)]);
     fake.wait_until_ready(WAIT);
     daemon
 }

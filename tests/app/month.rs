@@ -8,11 +8,12 @@
 use serde_json::{Value, json};
 
 use crate::fake_discord::{FACILITATOR_ROLE_ID, FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
-use crate::helpers::{RunningDaemon, TestApp, WAIT, daemon_section, spawn_app_with};
+use crate::helpers::{
+    ALERTS_TOKEN, ALERTS_TOKEN_ENV, RunningDaemon, TestApp, WAIT, daemon_section, spawn_app_with,
+};
 use crate::transcript::{Transcript, problems};
 
-use crate::fake_discord::BOT_TOKEN as TOKEN;
-const HOOK_TOKEN: &str = "month-hook-token-7c1f";
+use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV};
 
 const SATO: u64 = 1_300_000_000_000_002_001;
 const SUZUKI: u64 = 1_300_000_000_000_002_002;
@@ -66,7 +67,7 @@ discord_id = "{TAKAHASHI}"
 team = "SRE"
 
 [discord]
-token_env = "TEST_DISCORD_TOKEN"
+token_env = "{BOT_TOKEN_ENV}"
 guild_id = "{GUILD_ID}"
 channel_id = {TEXT_CHANNEL_ID}
 facilitator_role_id = "{FACILITATOR_ROLE_ID}"
@@ -74,7 +75,7 @@ api_base_url = "{url}"
 
 [alerts]
 listen = "127.0.0.1:0"
-token_env = "MONTH_HOOK_TOKEN"
+token_env = "{ALERTS_TOKEN_ENV}"
 min_duration_minutes = 5
 
 [trackers.github]
@@ -115,8 +116,8 @@ impl<'a> Month<'a> {
         self.t.heading(heading);
         let ready = self.app_log_count("Discord gateway ready");
         let daemon = self.app.start_daemon_with_env(&[
-            ("TEST_DISCORD_TOKEN", TOKEN),
-            ("MONTH_HOOK_TOKEN", HOOK_TOKEN),
+            (BOT_TOKEN_ENV, BOT_TOKEN),
+            (ALERTS_TOKEN_ENV, ALERTS_TOKEN),
             ("MONTH_GITHUB_TOKEN", crate::fake_trackers::GITHUB_TOKEN),
             ("WEEKLY_POSTMORTEM_NOW", now),
         ]);
@@ -225,7 +226,7 @@ impl<'a> Month<'a> {
         self.t.step("Alertmanager", what);
         let daemon = self.daemon.as_ref().unwrap();
         let url = crate::alerts::hooks_url(daemon);
-        let (status, answer) = crate::alerts::post(&url, Some(HOOK_TOKEN), body.to_string());
+        let (status, answer) = crate::alerts::post(&url, Some(ALERTS_TOKEN), body.to_string());
         assert_eq!(status, 200, "{answer}");
         self.t.settle();
     }

@@ -11,7 +11,7 @@ use crate::helpers::{
 
 const SRE_CALENDAR: &str = "team@example.com";
 const CLOUDLOG_CALENDAR: &str = "cloudlog@example.com";
-use crate::fake_discord::BOT_TOKEN as TOKEN;
+use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV};
 const GLOBAL_ROLE: u64 = 1_300_000_000_000_000_777;
 const CLOUDLOG_VOICE: u64 = 1_300_000_000_000_000_301;
 
@@ -158,7 +158,7 @@ fn two_meetings_count_presence_in_their_own_voice_channels() {
     let fake = FakeDiscord::start();
     let app = app_with_discord(&fake, "");
     let _daemon = app.start_daemon_with_env(&[
-        ("TEST_DISCORD_TOKEN", TOKEN),
+        (BOT_TOKEN_ENV, BOT_TOKEN),
         ("WEEKLY_POSTMORTEM_NOW", "2026-12-02T17:09:58+09:00"),
     ]);
     fake.wait_until_ready(WAIT);
@@ -195,7 +195,7 @@ fn a_meetings_own_facilitator_role_decides_who_may_act_for_it() {
         &fake,
         &format!("discord_facilitator_role_id = \"{SRE_ROLE}\""),
     );
-    let _daemon = app.start_daemon_with_env(&[("TEST_DISCORD_TOKEN", TOKEN)]);
+    let _daemon = app.start_daemon_with_env(&[(BOT_TOKEN_ENV, BOT_TOKEN)]);
     fake.wait_until_ready(WAIT);
     let global = fake.send_slash_command(
         "calendar",

@@ -9,8 +9,8 @@ use crate::helpers::{
     RunningDaemon, TestApp, WAIT, WEEKLY_MEETING, daemon_section, spawn_app_with,
 };
 
-use crate::fake_discord::BOT_TOKEN as TOKEN;
 use crate::fake_discord::FACILITATOR_ROLE_ID as FACILITATOR_ROLE;
+use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV};
 const ALICE: u64 = 1_300_000_000_000_001_001;
 const BOB: u64 = 1_300_000_000_000_001_002;
 /// The session day, after the announcement.
@@ -26,10 +26,8 @@ fn app_with_discord(fake: &FakeDiscord) -> TestApp {
 
 /// Starts the daemon and waits until the day's announcement is out and recorded.
 fn start(app: &TestApp, fake: &FakeDiscord) -> RunningDaemon {
-    let daemon = app.start_daemon_with_env(&[
-        ("TEST_DISCORD_TOKEN", TOKEN),
-        ("WEEKLY_POSTMORTEM_NOW", NOW),
-    ]);
+    let daemon =
+        app.start_daemon_with_env(&[(BOT_TOKEN_ENV, BOT_TOKEN), ("WEEKLY_POSTMORTEM_NOW", NOW)]);
     fake.wait_until_ready(WAIT);
     fake.wait_for_messages(TEXT_CHANNEL_ID, 1, WAIT);
     crate::helpers::wait_until("the announcement recorded", WAIT, || {
@@ -233,10 +231,8 @@ fn restart_at(app: &TestApp, daemon: &mut RunningDaemon, now: &str) -> RunningDa
     daemon.terminate();
     let ready = || app.daemon_log().matches("Discord gateway ready").count();
     let before = ready();
-    let restarted = app.start_daemon_with_env(&[
-        ("TEST_DISCORD_TOKEN", TOKEN),
-        ("WEEKLY_POSTMORTEM_NOW", now),
-    ]);
+    let restarted =
+        app.start_daemon_with_env(&[(BOT_TOKEN_ENV, BOT_TOKEN), ("WEEKLY_POSTMORTEM_NOW", now)]);
     crate::helpers::wait_until("the bot back on the gateway", WAIT, || ready() > before);
     restarted
 }
