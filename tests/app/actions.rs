@@ -9,6 +9,7 @@ use crate::fake_discord::{FakeDiscord, TEXT_CHANNEL_ID, is_ephemeral, japanese_r
 use crate::helpers::{
     TestApp, WAIT, WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, stdout,
 };
+use crate::test_config::{Discord, Person, TestConfig};
 
 use crate::fake_discord::FACILITATOR_ROLE_ID as FACILITATOR_ROLE;
 use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV};
@@ -17,19 +18,16 @@ const TANAKA: u64 = 1_300_000_000_000_002_002;
 /// A Wednesday morning, before the session.
 const NOW: &str = "2026-12-02T10:05:00+09:00";
 
-fn people() -> String {
-    format!(
-        "[[person]]\nname = \"sato\"\ndisplay = \"佐藤\"\ndiscord_id = \"{SATO}\"\n\n[[person]]\nname = \"tanaka\"\ndisplay = \"田中\"\ndiscord_id = \"{TANAKA}\"\n"
-    )
+fn with_people() -> TestConfig {
+    TestConfig::weekly()
+        .person(Person::new("sato").display("佐藤").discord_id(SATO))
+        .person(Person::new("tanaka").display("田中").discord_id(TANAKA))
 }
 
 fn app_with_discord(fake: &FakeDiscord) -> TestApp {
-    spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n{}\n{discord}",
-        daemon_section(""),
-        people(),
-        discord = fake.discord_section(FACILITATOR_ROLE)
-    ))
+    with_people()
+        .discord(Discord::fake(fake, FACILITATOR_ROLE))
+        .spawn()
 }
 
 fn action(fake: &FakeDiscord, sub: &str, options: Value, user: u64, roles: &[u64]) -> Value {
@@ -256,11 +254,7 @@ fn exported_while_running(app: &TestApp) -> Value {
 
 #[test]
 fn actions_round_trip_through_export_and_import_and_are_found_by_history() {
-    let app = spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n{}",
-        daemon_section(""),
-        people()
-    ));
+    let app = with_people().spawn();
     let document = json!({
         "format": "weekly-postmortem/v1",
         "postmortems": [{"id": "pm-pay", "meeting": "weekly", "date": "2026-11-25", "title": "決済APIの遅延"}],
@@ -583,11 +577,11 @@ fn trackers_close_actions_whose_issues_closed_and_reopen_them_when_reopened() {
     use crate::fake_trackers::{BACKLOG_KEY, FakeTrackers, GITHUB_TOKEN, JIRA_EMAIL, JIRA_TOKEN};
     let fake = FakeTrackers::start();
     let base = &fake.base_url;
-    let app = spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n{}\n[trackers]\npoll_minutes = 60\n[trackers.github]\napi_base_url = \"{base}\"\ntoken_env = \"TEST_GH\"\n[trackers.backlog]\nbase_url = \"{base}\"\napi_key_env = \"TEST_BACKLOG\"\n[trackers.jira]\nbase_url = \"{base}\"\nemail = \"{JIRA_EMAIL}\"\ntoken_env = \"TEST_JIRA\"\n",
-        daemon_section(""),
-        people()
-    ));
+    let app = with_people()
+        .section(&format!(
+            "[trackers]\npoll_minutes = 60\n[trackers.github]\napi_base_url = \"{base}\"\ntoken_env = \"TEST_GH\"\n[trackers.backlog]\nbase_url = \"{base}\"\napi_key_env = \"TEST_BACKLOG\"\n[trackers.jira]\nbase_url = \"{base}\"\nemail = \"{JIRA_EMAIL}\"\ntoken_env = \"TEST_JIRA\"\n"
+        ))
+        .spawn();
     let check = app.run(&["check-config"]);
     assert!(check.status.success(), "{}", stderr(&check));
     let summary = stdout(&check);
@@ -726,11 +720,7 @@ fn check_config_refuses_a_tracker_without_a_web_address_or_with_two_key_sources(
 
 #[test]
 fn the_archive_shows_actions_by_state_and_owner_and_metrics_count_them() {
-    let app = spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n{}",
-        daemon_section(""),
-        people()
-    ));
+    let app = with_people().spawn();
     seed_actions(&app);
     let mut daemon = app.start_daemon_with_env(&[("WEEKLY_POSTMORTEM_NOW", NOW)]);
     let base = format!("http://{}", app.listen_address());

@@ -9,6 +9,7 @@ use crate::helpers::{
     ALERTS_TOKEN, ALERTS_TOKEN_ENV, RunningDaemon, TestApp, WAIT, WEEKLY_MEETING, daemon_section,
     get, http, spawn_app_with, stderr,
 };
+use crate::test_config::{Discord, TestConfig};
 
 const CLOUDLOG_MEETING: &str = r#"
 [[meeting]]
@@ -580,11 +581,12 @@ const ALICE: u64 = 1_300_000_000_000_001_001;
 const BOB: u64 = 1_300_000_000_000_001_002;
 
 fn app_with_alerts_and_discord(fake: &crate::fake_discord::FakeDiscord) -> TestApp {
-    spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n{discord}\n[alerts]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"{ALERTS_TOKEN_ENV}\"\nmin_duration_minutes = 5\n",
-        daemon_section(""),
-        discord = fake.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID)
-    ))
+    TestConfig::weekly()
+        .discord(Discord::fake(fake, crate::fake_discord::FACILITATOR_ROLE_ID))
+        .section(&format!(
+            "[alerts]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"{ALERTS_TOKEN_ENV}\"\nmin_duration_minutes = 5\n"
+        ))
+        .spawn()
 }
 
 fn button_ids(message: &Value) -> Vec<(String, String)> {

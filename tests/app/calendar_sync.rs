@@ -441,11 +441,12 @@ fn a_cancellation_the_listing_does_not_show_is_still_respected() {
 #[test]
 fn descriptions_name_the_meetings_channel_as_the_bot_last_saw_it_never_a_fixed_one() {
     use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
+    use crate::test_config::Discord;
     let google = FakeGoogle::start();
     let discord = FakeDiscord::start();
     let app = app_with_google(
         &google,
-        &discord.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID),
+        &Discord::fake(&discord, crate::fake_discord::FACILITATOR_ROLE_ID).to_toml(),
     );
     let described = || {
         live_events(&google)

@@ -5,7 +5,8 @@
 use serde_json::{Value, json};
 
 use crate::fake_discord::{FakeDiscord, TEXT_CHANNEL_ID};
-use crate::helpers::{TestApp, WAIT, WEEKLY_MEETING, daemon_section, spawn_app_with, stdout};
+use crate::helpers::{TestApp, WAIT, stdout};
+use crate::test_config::{Discord, Meeting, TestConfig};
 
 use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV};
 /// Thursday after the session of 2026-12-02.
@@ -18,15 +19,13 @@ const STATS_DAY: &str = "2027-01-07T09:00:00+09:00";
 const ITEM: &str = "証明書の期限切れ";
 
 fn app(fake: &FakeDiscord) -> TestApp {
-    let meeting = WEEKLY_MEETING.replace(
-        "skip_dates",
-        "facilitators = [\"sato\", \"tanaka\"]\nskip_dates",
-    );
-    spawn_app_with(&format!(
-        "{}{meeting}\n{discord}",
-        daemon_section(""),
-        discord = fake.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID)
-    ))
+    TestConfig::new()
+        .meeting(Meeting::weekly().facilitators(&["sato", "tanaka"]))
+        .discord(Discord::fake(
+            fake,
+            crate::fake_discord::FACILITATOR_ROLE_ID,
+        ))
+        .spawn()
 }
 
 /// The session of 12-02 with one open item, an older session with another
@@ -94,8 +93,12 @@ fn a_carried_item_survives_an_import_and_a_downtime_without_landing_in_a_finishe
         (BOT_TOKEN_ENV, BOT_TOKEN),
         ("WEEKLY_POSTMORTEM_NOW", AFTER_THE_SESSION),
     ]);
+    // The daemon copies the item to 12-09, then marks the original: two writes.
     let exported = wait_for_export(&app, "the carry to 12-09", |e| {
         !agenda(e, "2026-12-09").is_empty()
+            && agenda(e, "2026-12-02")
+                .iter()
+                .any(|i| !i["carried_to"].is_null())
     });
     let next = agenda(&exported, "2026-12-09");
     assert_eq!(titles(&next), [ITEM], "only the open item");

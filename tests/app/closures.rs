@@ -13,6 +13,7 @@ use crate::fake_google::FakeGoogle;
 use crate::helpers::{
     RunningDaemon, TestApp, WAIT, WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, stdout,
 };
+use crate::test_config::Discord;
 
 /// The two closures of issue 12, as a team writes them.
 const CLOSURES: &str = r#"closures = [{name = "年末年始", from = "12-29", until = "01-03"},
@@ -170,7 +171,7 @@ fn app_with_discord(fake: &FakeDiscord, meeting: &str) -> TestApp {
     spawn_app_with(&format!(
         "{}{meeting}\n{discord}",
         daemon_section("log = \"debug\""),
-        discord = fake.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID)
+        discord = Discord::fake(fake, crate::fake_discord::FACILITATOR_ROLE_ID).to_toml()
     ))
 }
 

@@ -5,10 +5,8 @@ use serde_json::{Value, json};
 
 use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
 use crate::fake_discord::{is_ephemeral, japanese_reply as content};
-use crate::helpers::{
-    RunningDaemon, TestApp, WAIT, WEEKLY_MEETING, daemon_section, eventually, spawn_app_with,
-    wait_until,
-};
+use crate::helpers::{RunningDaemon, TestApp, WAIT, eventually, wait_until};
+use crate::test_config::{Discord, TestConfig};
 
 use crate::fake_discord::FACILITATOR_ROLE_ID as FACILITATOR_ROLE;
 use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV};
@@ -16,11 +14,10 @@ const ALICE: u64 = 1_300_000_000_000_001_001;
 const BOB: u64 = 1_300_000_000_000_001_002;
 
 fn app_with_discord(fake: &FakeDiscord) -> TestApp {
-    spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n{discord}",
-        daemon_section("log = \"debug\""),
-        discord = fake.discord_section(FACILITATOR_ROLE)
-    ))
+    TestConfig::weekly()
+        .log("debug")
+        .discord(Discord::fake(fake, FACILITATOR_ROLE))
+        .spawn()
 }
 
 fn start(app: &TestApp, fake: &FakeDiscord, now: Option<&str>) -> RunningDaemon {

@@ -227,17 +227,8 @@ impl FakeDiscord {
         }
     }
 
-    /// `http://127.0.0.1:PORT`, to be used as the bot's `api_base_url`.
-    /// The `[discord]` table of a test config for this fake: the token from
-    /// `TEST_DISCORD_TOKEN`, the fake's guild and channel, `role` as the
-    /// facilitator role. More keys of the table may follow it.
-    pub(crate) fn discord_section(&self, role: u64) -> String {
-        format!(
-            "[discord]\ntoken_env = \"{BOT_TOKEN_ENV}\"\nguild_id = \"{GUILD_ID}\"\nchannel_id = {TEXT_CHANNEL_ID}\nfacilitator_role_id = \"{role}\"\napi_base_url = \"{}\"\n",
-            self.base_url()
-        )
-    }
-
+    /// `http://127.0.0.1:PORT`, to be used as the bot's `api_base_url` (see
+    /// [`crate::test_config::Discord::fake`]).
     pub(crate) fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }

@@ -13,6 +13,7 @@ use crate::helpers::{
     ALERTS_TOKEN, ALERTS_TOKEN_ENV, WEEKLY_MEETING, daemon_section, get, http, spawn_app,
     spawn_app_with, stderr, stdout, wait_until,
 };
+use crate::test_config::Discord;
 
 fn import_json(app: &crate::helpers::TestApp, document: &Value) -> std::process::Output {
     let path = app.dir.path().join("import.json");
@@ -343,10 +344,9 @@ fn config_values_that_open_the_door_are_refused_by_check_config_and_run() {
         )
     };
     let discord = |token: &Path| {
-        format!(
-            "\n[discord]\ntoken_file = \"{}\"\nguild_id = \"1\"\nchannel_id = 2\nfacilitator_role_id = \"3\"\n",
-            token.display()
-        )
+        Discord::ids(1, 2, 3)
+            .token_file(&token.display().to_string())
+            .to_toml()
     };
     let cases = [
         (

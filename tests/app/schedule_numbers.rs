@@ -181,7 +181,9 @@ fn rsvp_for_year_9999_gets_a_clear_refusal_in_the_configured_language() {
     let fake = FakeDiscord::start();
     let app = young_meeting_app(&format!(
         "\n{discord}",
-        discord = fake.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID)
+        discord =
+            crate::test_config::Discord::fake(&fake, crate::fake_discord::FACILITATOR_ROLE_ID)
+                .to_toml()
     ));
     let _daemon = app.start_daemon_with_env(&[(BOT_TOKEN_ENV, BOT_TOKEN)]);
     fake.wait_until_ready(Duration::from_secs(10));

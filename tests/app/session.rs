@@ -5,9 +5,8 @@ use serde_json::{Value, json};
 
 use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
 use crate::fake_discord::{is_ephemeral, japanese_reply as content};
-use crate::helpers::{
-    RunningDaemon, TestApp, WAIT, WEEKLY_MEETING, daemon_section, spawn_app_with,
-};
+use crate::helpers::{RunningDaemon, TestApp, WAIT};
+use crate::test_config::{Discord, TestConfig};
 
 use crate::fake_discord::FACILITATOR_ROLE_ID as FACILITATOR_ROLE;
 use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV};
@@ -17,11 +16,10 @@ const BOB: u64 = 1_300_000_000_000_001_002;
 const NOW: &str = "2026-12-02T10:05:00+09:00";
 
 fn app_with_discord(fake: &FakeDiscord) -> TestApp {
-    spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n{discord}",
-        daemon_section("log = \"debug\""),
-        discord = fake.discord_section(FACILITATOR_ROLE)
-    ))
+    TestConfig::weekly()
+        .log("debug")
+        .discord(Discord::fake(fake, FACILITATOR_ROLE))
+        .spawn()
 }
 
 /// Starts the daemon and waits until the day's announcement is out and recorded.
