@@ -45,9 +45,11 @@ pub(crate) fn spawn_app() -> TestApp {
 
 /// A `[daemon]` table on a port the system picks (the daemon writes it into
 /// `state_dir/listen-address`), with no network access, plus `extra` lines.
+/// The same table as [`crate::test_config::TestConfig::new`].
 pub(crate) fn daemon_section(extra: &str) -> String {
     format!(
-        "[daemon]\nlanguage = \"ja\"\nlisten = \"127.0.0.1:0\"\nholiday_refresh = false\n{extra}\n"
+        "{}{extra}\n",
+        crate::test_config::TestConfig::new().to_toml()
     )
 }
 

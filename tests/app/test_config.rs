@@ -49,7 +49,10 @@ impl Keys {
     }
 
     fn write(&self, header: &str, out: &mut String) {
-        let _ = writeln!(out, "\n{header}");
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "{header}");
         for (key, value) in &self.0 {
             let _ = writeln!(out, "{key} = {value}");
         }

@@ -9,20 +9,10 @@ use crate::helpers::{
     ALERTS_TOKEN, ALERTS_TOKEN_ENV, RunningDaemon, TestApp, WAIT, WEEKLY_MEETING, daemon_section,
     get, http, spawn_app_with, stderr,
 };
-use crate::test_config::{Discord, TestConfig};
+use crate::test_config::{Discord, Meeting, TestConfig, toml_string};
 
 mod discord;
 mod load;
-
-const CLOUDLOG_MEETING: &str = r#"
-[[meeting]]
-id = "cloudlog"
-title = "Cloudlog 振り返り"
-timezone = "Asia/Tokyo"
-weekday = "thursday"
-start_time = "16:00"
-first_session = "2024-01-04"
-"#;
 
 fn alerts_section() -> String {
     format!(
@@ -32,11 +22,19 @@ fn alerts_section() -> String {
 }
 
 fn app_with_alerts() -> TestApp {
-    spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}{CLOUDLOG_MEETING}{}",
-        daemon_section(""),
-        alerts_section()
-    ))
+    TestConfig::weekly()
+        .meeting(
+            Meeting::new(
+                "cloudlog",
+                "Cloudlog 振り返り",
+                "thursday",
+                "16:00",
+                "2024-01-04",
+            )
+            .set("timezone", &toml_string("Asia/Tokyo")),
+        )
+        .section(&alerts_section())
+        .spawn()
 }
 
 fn fixture(name: &str) -> String {
