@@ -43,9 +43,9 @@ pub(crate) fn spawn_app() -> TestApp {
     spawn_app_with(&format!("{}{WEEKLY_MEETING}", daemon_section("")))
 }
 
-/// A `[daemon]` table on a port the system picks (the daemon writes it into
-/// `state_dir/listen-address`), with no network access, plus `extra` lines.
-/// The same table as [`crate::test_config::TestConfig::new`].
+/// The `[daemon]` table of [`crate::test_config::TestConfig::new`] (a port the system
+/// picks, no network access) as text, plus `extra` lines, for a test that writes the rest
+/// of its config by hand.
 pub(crate) fn daemon_section(extra: &str) -> String {
     format!(
         "{}{extra}\n",

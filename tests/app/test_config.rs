@@ -71,8 +71,9 @@ pub(crate) struct TestConfig {
 }
 
 impl TestConfig {
-    /// The `[daemon]` table of [`crate::helpers::daemon_section`] (Japanese, a port the
-    /// system picks, no holiday download) and nothing else.
+    /// A `[daemon]` table in Japanese, on a port the system picks (the daemon writes it
+    /// into `state_dir/listen-address`), with no holiday download; nothing else. The
+    /// table of [`crate::helpers::daemon_section`] too.
     pub(crate) fn new() -> Self {
         let mut daemon = Keys::default();
         daemon.set("language", toml_string("ja"));

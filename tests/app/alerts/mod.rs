@@ -243,7 +243,9 @@ fn a_wrong_token_a_large_body_and_a_malformed_body_are_refused_and_store_nothing
     let url = hooks_url(&daemon);
     let sample = fixture("alertmanager-firing.json");
 
-    for token in [None, Some("hook-token-5f0c1f"), Some("")] {
+    // The right token but for its last character.
+    let near_miss = format!("{}_", &ALERTS_TOKEN[..ALERTS_TOKEN.len() - 1]);
+    for token in [None, Some(near_miss.as_str()), Some("")] {
         let (status, answer) = post(&url, token, sample.clone());
         assert_eq!(status, 401, "{token:?}: {answer}");
         assert!(!answer.to_string().contains(ALERTS_TOKEN));
