@@ -2,12 +2,11 @@
 //! feed, `--rotate` retires it while the daemon runs, and the feed carries titles only.
 
 use std::os::unix::fs::PermissionsExt;
-use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, WEEKLY_MEETING, daemon_section, get, http_with_content_type, spawn_app,
+    TestApp, WAIT, WEEKLY_MEETING, daemon_section, get, http_with_content_type, spawn_app,
     spawn_app_with, stderr, stdout,
 };
 
@@ -122,24 +121,15 @@ fn without_a_daemon_the_address_uses_the_configured_port_or_says_why_it_cannot()
 }
 
 fn wait_for_proposal(app: &TestApp, date: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
+    app.eventually(&format!("a proposal on {date}"), WAIT, || {
         let exported = app.json(&["export"]);
         let proposed = exported["sessions"]
             .as_array()
             .into_iter()
             .flatten()
             .any(|s: &Value| s["date"] == date && s["proposal"].is_object());
-        if proposed {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "waiting for a proposal on {date}: {exported:#}\n{}",
-            app.daemon_log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+        if proposed { Ok(()) } else { Err(exported) }
+    });
 }
 
 #[test]

@@ -4,7 +4,9 @@
 use serde_json::Value;
 
 use crate::fake_google::FakeGoogle;
-use crate::helpers::{TestApp, WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, stdout};
+use crate::helpers::{
+    TestApp, WAIT, WEEKLY_MEETING, daemon_section, poll, spawn_app_with, stderr, stdout,
+};
 
 const CALENDAR: &str = "team@example.com";
 
@@ -304,20 +306,26 @@ fn the_daemon_keeps_serving_while_google_is_down_and_catches_up_when_it_returns(
         assert_eq!(status, 200, "the daemon stays healthy enough to serve");
         serde_json::from_str(&body).unwrap()
     };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while health()["integrations"]["Google Calendar"]["ok"] != false
-        && std::time::Instant::now() < deadline
-    {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let degraded = health();
+    let degraded = app.eventually("Google Calendar seen down", WAIT * 2, || {
+        let health = health();
+        if health["integrations"]["Google Calendar"]["ok"] == false {
+            Ok(health)
+        } else {
+            Err(health)
+        }
+    });
     assert_eq!(degraded["status"], "degraded", "{degraded}");
     assert!(fake.events_in(CALENDAR).is_empty());
 
     fake.set_down(false);
-    while live_events(&fake).len() < 7 && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    app.eventually("the seven events once Google is back", WAIT * 2, || {
+        let live = live_events(&fake).len();
+        if live >= 7 {
+            Ok(())
+        } else {
+            Err(format!("{live} live events"))
+        }
+    });
     assert_eq!(live_events(&fake).len(), 7, "{}", app.daemon_log());
     let (_, metrics) = crate::helpers::get(&format!("{}/metrics", daemon.base_url)).unwrap();
     assert!(
@@ -343,12 +351,14 @@ fn the_daemon_keeps_serving_while_google_is_down_and_catches_up_when_it_returns(
             .map(|e| e["description"].as_str().unwrap_or_default().to_string())
             .unwrap_or_default()
     };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !described().contains("夜間バッチの遅延") && std::time::Instant::now() < deadline
-    {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let description = described();
+    let description = app.eventually("the agenda in the event's description", WAIT, || {
+        let description = described();
+        if description.contains("夜間バッチの遅延") {
+            Ok(description)
+        } else {
+            Err(description)
+        }
+    });
     assert!(
         description.contains("ファシリテーター: sato"),
         "{description}"
@@ -374,10 +384,12 @@ fn a_daemon_killed_and_restarted_never_duplicates_an_event() {
     fake.set_delay(Some(std::time::Duration::from_millis(30)));
     for kill_after in [60, 150, 10_000] {
         let mut daemon = app.start_daemon();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(kill_after);
-        while live_events(&fake).len() < 7 && std::time::Instant::now() < deadline {
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        // Killed after `kill_after` ms, or as soon as all seven events are there.
+        let _ = poll(
+            std::time::Duration::from_millis(kill_after),
+            std::time::Duration::from_millis(5),
+            || (live_events(&fake).len() >= 7).then_some(()).ok_or(()),
+        );
         daemon.child.kill().unwrap();
         daemon.child.wait().unwrap();
     }
@@ -429,11 +441,12 @@ fn a_cancellation_the_listing_does_not_show_is_still_respected() {
 #[test]
 fn descriptions_name_the_meetings_channel_as_the_bot_last_saw_it_never_a_fixed_one() {
     use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
+    use crate::test_config::Discord;
     let google = FakeGoogle::start();
     let discord = FakeDiscord::start();
     let app = app_with_google(
         &google,
-        &discord.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID),
+        &Discord::fake(&discord, crate::fake_discord::FACILITATOR_ROLE_ID).to_toml(),
     );
     let described = || {
         live_events(&google)
@@ -460,7 +473,10 @@ fn descriptions_name_the_meetings_channel_as_the_bot_last_saw_it_never_a_fixed_o
     );
 
     // The bot connects: the guild reports the channel's name and the calendar follows.
-    let _daemon = app.start_daemon_with_env(&[("TEST_DISCORD_TOKEN", "fake-bot-token")]);
+    let _daemon = app.start_daemon_with_env(&[(
+        crate::fake_discord::BOT_TOKEN_ENV,
+        crate::fake_discord::BOT_TOKEN,
+    )]);
     discord.wait_until_ready(std::time::Duration::from_secs(10));
     crate::helpers::wait_until(
         "the calendar names #general",

@@ -2,14 +2,13 @@
 //! downtime without landing in a finished session, is listed as 未消化 in the
 //! next call for topics, and `stats` counts it once.
 
-use std::time::{Duration, Instant};
-
 use serde_json::{Value, json};
 
 use crate::fake_discord::{FakeDiscord, TEXT_CHANNEL_ID};
-use crate::helpers::{TestApp, WAIT, WEEKLY_MEETING, daemon_section, spawn_app_with, stdout};
+use crate::helpers::{TestApp, WAIT, stdout};
+use crate::test_config::{Discord, Meeting, TestConfig};
 
-const TOKEN: &str = "fake-bot-token-Y2Fycnk.secret";
+use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV};
 /// Thursday after the session of 2026-12-02.
 const AFTER_THE_SESSION: &str = "2026-12-03T09:00:00+09:00";
 /// Monday 2027-01-04 after the call for topics of 01-06 was due (12:00):
@@ -20,15 +19,13 @@ const STATS_DAY: &str = "2027-01-07T09:00:00+09:00";
 const ITEM: &str = "証明書の期限切れ";
 
 fn app(fake: &FakeDiscord) -> TestApp {
-    let meeting = WEEKLY_MEETING.replace(
-        "skip_dates",
-        "facilitators = [\"sato\", \"tanaka\"]\nskip_dates",
-    );
-    spawn_app_with(&format!(
-        "{}{meeting}\n{discord}",
-        daemon_section(""),
-        discord = fake.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID)
-    ))
+    TestConfig::new()
+        .meeting(Meeting::weekly().facilitators(&["sato", "tanaka"]))
+        .discord(Discord::fake(
+            fake,
+            crate::fake_discord::FACILITATOR_ROLE_ID,
+        ))
+        .spawn()
 }
 
 /// The session of 12-02 with one open item, an older session with another
@@ -70,19 +67,14 @@ fn agenda(exported: &Value, date: &str) -> Vec<Value> {
 }
 
 fn wait_for_export(app: &TestApp, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + WAIT;
-    loop {
+    app.eventually(what, WAIT, || {
         let exported = export(app);
         if ok(&exported) {
-            return exported;
+            Ok(exported)
+        } else {
+            Err(exported)
         }
-        assert!(
-            Instant::now() < deadline,
-            "waiting for {what}: {exported:#}\n{}",
-            app.daemon_log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    })
 }
 
 fn titles(items: &[Value]) -> Vec<String> {
@@ -98,11 +90,15 @@ fn a_carried_item_survives_an_import_and_a_downtime_without_landing_in_a_finishe
     let app = app(&fake);
     import(&app, AFTER_THE_SESSION);
     let mut daemon = app.start_daemon_with_env(&[
-        ("TEST_DISCORD_TOKEN", TOKEN),
+        (BOT_TOKEN_ENV, BOT_TOKEN),
         ("WEEKLY_POSTMORTEM_NOW", AFTER_THE_SESSION),
     ]);
+    // The daemon copies the item to 12-09, then marks the original: two writes.
     let exported = wait_for_export(&app, "the carry to 12-09", |e| {
         !agenda(e, "2026-12-09").is_empty()
+            && agenda(e, "2026-12-02")
+                .iter()
+                .any(|i| !i["carried_to"].is_null())
     });
     let next = agenda(&exported, "2026-12-09");
     assert_eq!(titles(&next), [ITEM], "only the open item");
@@ -127,7 +123,7 @@ fn a_carried_item_survives_an_import_and_a_downtime_without_landing_in_a_finishe
 
     // Down for a month.
     let _daemon = app.start_daemon_with_env(&[
-        ("TEST_DISCORD_TOKEN", TOKEN),
+        (BOT_TOKEN_ENV, BOT_TOKEN),
         ("WEEKLY_POSTMORTEM_NOW", AFTER_THE_DOWNTIME),
     ]);
     fake.wait_until_ready(WAIT);

@@ -13,11 +13,12 @@ use crate::fake_google::FakeGoogle;
 use crate::helpers::{
     RunningDaemon, TestApp, WAIT, WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, stdout,
 };
+use crate::test_config::Discord;
 
 /// The two closures of issue 12, as a team writes them.
 const CLOSURES: &str = r#"closures = [{name = "年末年始", from = "12-29", until = "01-03"},
             {name = "夏季休暇", from = "08-13", until = "08-15"}]"#;
-use crate::fake_discord::BOT_TOKEN as TOKEN;
+use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV};
 
 /// The contract meeting on `weekday` under `id`, with `extra` instead of its skip date.
 fn meeting(id: &str, weekday: &str, extra: &str) -> String {
@@ -170,17 +171,15 @@ fn app_with_discord(fake: &FakeDiscord, meeting: &str) -> TestApp {
     spawn_app_with(&format!(
         "{}{meeting}\n{discord}",
         daemon_section("log = \"debug\""),
-        discord = fake.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID)
+        discord = Discord::fake(fake, crate::fake_discord::FACILITATOR_ROLE_ID).to_toml()
     ))
 }
 
 /// Starts the daemon with the clock at `now` and waits until its reminders
 /// job has looked once, so what it posts by then is all it posts at `now`.
 fn start_at(app: &TestApp, fake: &FakeDiscord, now: &str, starts_so_far: usize) -> RunningDaemon {
-    let daemon = app.start_daemon_with_env(&[
-        ("TEST_DISCORD_TOKEN", TOKEN),
-        ("WEEKLY_POSTMORTEM_NOW", now),
-    ]);
+    let daemon =
+        app.start_daemon_with_env(&[(BOT_TOKEN_ENV, BOT_TOKEN), ("WEEKLY_POSTMORTEM_NOW", now)]);
     fake.wait_until_ready(WAIT);
     crate::helpers::wait_until("the reminders job's first look", WAIT, || {
         app.daemon_log().matches("reminders: caught up").count() > starts_so_far

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    WEEKLY_MEETING, daemon_section, get, http, spawn_app, spawn_app_with, stderr, stdout,
-    wait_until,
+    POLL, WAIT, WEEKLY_MEETING, daemon_section, eventually_seen, get, http, poll, spawn_app,
+    spawn_app_with, stderr, stdout, wait_until,
 };
 
 #[test]
@@ -246,18 +246,15 @@ fn fake_cabinet_office(status_line: &'static str) -> String {
 }
 
 fn health_once_refreshed(app: &crate::helpers::TestApp, base_url: &str, wanted: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
+    // Whatever it says after the wait is the answer: the caller checks it.
+    poll(WAIT / 2, POLL, || {
         let (_, body) = get(&format!("{base_url}/healthz")).unwrap();
         let health: Value = serde_json::from_str(&body).unwrap();
-        if health["holidays"]["source"] == wanted || Instant::now() > deadline {
-            return health;
-        }
-        if app.daemon_log().contains("refresh") && wanted == "embedded" {
-            return health;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        let refreshed = health["holidays"]["source"] == wanted
+            || (app.daemon_log().contains("refresh") && wanted == "embedded");
+        if refreshed { Ok(health) } else { Err(health) }
+    })
+    .unwrap_or_else(|last| last)
 }
 
 #[test]
@@ -322,7 +319,7 @@ fn systemd_hears_ready_watchdog_pings_and_stopping() {
     let socket_path = app.dir.path().join("notify.sock");
     let socket = std::os::unix::net::UnixDatagram::bind(&socket_path).unwrap();
     socket
-        .set_read_timeout(Some(Duration::from_secs(5)))
+        .set_read_timeout(Some(Duration::from_millis(100)))
         .unwrap();
     let mut child = app
         .process()
@@ -334,27 +331,28 @@ fn systemd_hears_ready_watchdog_pings_and_stopping() {
         .unwrap();
     let mut received = String::new();
     let mut buffer = [0u8; 1024];
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !(received.contains("READY=1") && received.matches("WATCHDOG=1").count() >= 2)
-        && Instant::now() < deadline
-    {
+    // Each look reads one datagram (or times out after 100 ms) and says what came so far.
+    let mut hear = |done: &dyn Fn(&str) -> bool| -> Result<(), String> {
         if let Ok(n) = socket.recv(&mut buffer) {
             received += &String::from_utf8_lossy(&buffer[..n]);
             received.push('\n');
         }
-    }
-    assert!(received.contains("READY=1"), "{received}");
-    assert!(received.matches("WATCHDOG=1").count() >= 2, "{received}");
+        if done(&received) {
+            Ok(())
+        } else {
+            Err(received.clone())
+        }
+    };
+    eventually_seen("READY=1 and two WATCHDOG=1", WAIT / 2, || {
+        hear(&|r| r.contains("READY=1") && r.matches("WATCHDOG=1").count() >= 2)
+    });
     std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
-    while !received.contains("STOPPING=1") && Instant::now() < deadline + Duration::from_secs(5) {
-        if let Ok(n) = socket.recv(&mut buffer) {
-            received += &String::from_utf8_lossy(&buffer[..n]);
-        }
-    }
-    assert!(received.contains("STOPPING=1"), "{received}");
+    eventually_seen("STOPPING=1", WAIT / 2, || {
+        hear(&|r| r.contains("STOPPING=1"))
+    });
     assert!(
         crate::helpers::wait_for_exit(&mut child, Duration::from_secs(5))
             .unwrap()

@@ -6,9 +6,10 @@ use serde_json::{Value, json};
 
 use crate::fake_discord::FakeDiscord;
 use crate::fake_discord::reply_text as content;
-use crate::helpers::{WAIT, WEEKLY_MEETING, daemon_section, spawn_app_with};
+use crate::helpers::WAIT;
+use crate::test_config::{Discord, TestConfig};
 
-const TOKEN: &str = "fake-bot-token-ZGF0ZXM.secret";
+use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV};
 const ALICE: u64 = 1_300_000_000_000_002_001;
 
 fn agenda(sub: &str, options: Value) -> Value {
@@ -18,13 +19,14 @@ fn agenda(sub: &str, options: Value) -> Value {
 #[test]
 fn month_day_kanji_next_week_and_next_name_sessions_and_other_text_is_refused_in_japanese() {
     let fake = FakeDiscord::start();
-    let app = spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n{discord}",
-        daemon_section(""),
-        discord = fake.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID)
-    ));
+    let app = TestConfig::weekly()
+        .discord(Discord::fake(
+            &fake,
+            crate::fake_discord::FACILITATOR_ROLE_ID,
+        ))
+        .spawn();
     // "Now" is Sunday 2026-11-29 in Tokyo: next week's session is 2026-12-02.
-    let _daemon = app.start_daemon_with_env(&[("TEST_DISCORD_TOKEN", TOKEN)]);
+    let _daemon = app.start_daemon_with_env(&[(BOT_TOKEN_ENV, BOT_TOKEN)]);
     fake.wait_until_ready(WAIT);
 
     let send = |command: &str, options: Value| {

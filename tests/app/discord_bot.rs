@@ -5,26 +5,23 @@ use serde_json::{Value, json};
 
 use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
 use crate::fake_discord::{is_ephemeral, japanese_reply as content};
-use crate::helpers::{
-    RunningDaemon, TestApp, WAIT, WEEKLY_MEETING, daemon_section, eventually, spawn_app_with,
-    wait_until,
-};
+use crate::helpers::{RunningDaemon, TestApp, WAIT, eventually, wait_until};
+use crate::test_config::{Discord, TestConfig};
 
-use crate::fake_discord::BOT_TOKEN as TOKEN;
 use crate::fake_discord::FACILITATOR_ROLE_ID as FACILITATOR_ROLE;
+use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV};
 const ALICE: u64 = 1_300_000_000_000_001_001;
 const BOB: u64 = 1_300_000_000_000_001_002;
 
 fn app_with_discord(fake: &FakeDiscord) -> TestApp {
-    spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n{discord}",
-        daemon_section("log = \"debug\""),
-        discord = fake.discord_section(FACILITATOR_ROLE)
-    ))
+    TestConfig::weekly()
+        .log("debug")
+        .discord(Discord::fake(fake, FACILITATOR_ROLE))
+        .spawn()
 }
 
 fn start(app: &TestApp, fake: &FakeDiscord, now: Option<&str>) -> RunningDaemon {
-    let mut env = vec![("TEST_DISCORD_TOKEN", TOKEN)];
+    let mut env = vec![(BOT_TOKEN_ENV, BOT_TOKEN)];
     if let Some(now) = now {
         env.push(("WEEKLY_POSTMORTEM_NOW", now));
     }
@@ -138,7 +135,7 @@ fn agenda_add_list_and_remove_through_slash_commands() {
         "{refused}"
     );
     assert!(
-        !app.daemon_log().contains(TOKEN),
+        !app.daemon_log().contains(BOT_TOKEN),
         "the token never appears in the logs"
     );
 }

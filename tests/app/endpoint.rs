@@ -7,7 +7,8 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use crate::helpers::{
-    WEEKLY_MEETING, daemon_section, get, http, spawn_app, spawn_app_with, stderr,
+    ALERTS_TOKEN, ALERTS_TOKEN_ENV, WEEKLY_MEETING, daemon_section, get, http, spawn_app,
+    spawn_app_with, stderr,
 };
 
 /// A raw HTTP/1.1 exchange with `request`, read until the server closes or
@@ -316,9 +317,8 @@ fn status_of(stream: &mut TcpStream) -> u16 {
 
 #[test]
 fn imports_take_turns_and_health_answers_under_slow_imports_and_hook_calls() {
-    const TOKEN_ENV: &str = "WEEKLY_POSTMORTEM_ALERTS_TOKEN";
     let config = format!(
-        "{}{WEEKLY_MEETING}\n[alerts]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"{TOKEN_ENV}\"\n",
+        "{}{WEEKLY_MEETING}\n[alerts]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"{ALERTS_TOKEN_ENV}\"\n",
         daemon_section("")
     );
     let app = spawn_app_with(&config);
@@ -330,7 +330,7 @@ fn imports_take_turns_and_health_answers_under_slow_imports_and_hook_calls() {
         .arg("--config")
         .arg(&app.config_path)
         .arg("run")
-        .env(TOKEN_ENV, "hook-token")
+        .env(ALERTS_TOKEN_ENV, ALERTS_TOKEN)
         .env("WEEKLY_POSTMORTEM_NOW", crate::helpers::FIXED_NOW);
     let daemon = app.start_daemon_as_command(command);
     let address = app.listen_address();
@@ -358,7 +358,7 @@ fn imports_take_turns_and_health_answers_under_slow_imports_and_hook_calls() {
             half_sent(
                 &hooks,
                 "/hooks/alertmanager",
-                "hook-token",
+                ALERTS_TOKEN,
                 512 * 1024,
                 4096,
             )

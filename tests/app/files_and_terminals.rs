@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    WEEKLY_MEETING, daemon_section, get, http, spawn_app, spawn_app_with, stderr, stdout,
-    wait_until,
+    ALERTS_TOKEN, ALERTS_TOKEN_ENV, WEEKLY_MEETING, daemon_section, get, http, spawn_app,
+    spawn_app_with, stderr, stdout, wait_until,
 };
+use crate::test_config::Discord;
 
 fn import_json(app: &crate::helpers::TestApp, document: &Value) -> std::process::Output {
     let path = app.dir.path().join("import.json");
@@ -173,16 +174,13 @@ fn import_and_config_refuse_devices_fifos_and_oversized_files_at_once() {
     }
 }
 
-const TOKEN_ENV: &str = "WEEKLY_POSTMORTEM_ALERTS_TOKEN";
-const TOKEN: &str = "hook-token-escapes";
-
 #[test]
 fn escape_sequences_in_alert_labels_never_reach_the_terminal() {
     let app = spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n[alerts]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"{TOKEN_ENV}\"\n",
+        "{}{WEEKLY_MEETING}\n[alerts]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"{ALERTS_TOKEN_ENV}\"\n",
         daemon_section("")
     ));
-    let daemon = app.start_daemon_with_env(&[(TOKEN_ENV, TOKEN)]);
+    let daemon = app.start_daemon_with_env(&[(ALERTS_TOKEN_ENV, ALERTS_TOKEN)]);
     let (_, health) = get(&format!("{}/healthz", daemon.base_url)).unwrap();
     let health: Value = serde_json::from_str(&health).unwrap();
     let hooks = health["integrations"]["Alert hooks"]["detail"]
@@ -202,7 +200,7 @@ fn escape_sequences_in_alert_labels_never_reach_the_terminal() {
             "generatorURL": format!("http://prom/graph{hostile}"), "fingerprint": "f1"}]});
     let (status, answer) = http(&url, |c, u| {
         c.post(u)
-            .bearer_auth(TOKEN)
+            .bearer_auth(ALERTS_TOKEN)
             .header("Content-Type", "application/json")
             .body(body.to_string())
     })
@@ -346,10 +344,9 @@ fn config_values_that_open_the_door_are_refused_by_check_config_and_run() {
         )
     };
     let discord = |token: &Path| {
-        format!(
-            "\n[discord]\ntoken_file = \"{}\"\nguild_id = \"1\"\nchannel_id = 2\nfacilitator_role_id = \"3\"\n",
-            token.display()
-        )
+        Discord::ids(1, 2, 3)
+            .token_file(&token.display().to_string())
+            .to_toml()
     };
     let cases = [
         (

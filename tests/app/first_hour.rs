@@ -4,6 +4,7 @@
 
 use crate::fake_discord::APPLICATION_ID;
 use crate::helpers::{WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, stdout};
+use crate::test_config::{Discord, TestConfig};
 
 /// A token as Discord issues them: the bot's id in base64, a timestamp, a signature.
 fn token_of(application_id: u64) -> String {
@@ -12,17 +13,17 @@ fn token_of(application_id: u64) -> String {
     format!("{id}.GxYz12.c2lnbmF0dXJlLW5vdC1yZWFsLWF0LWFsbA")
 }
 
-fn with_discord(token_line: &str) -> crate::helpers::TestApp {
-    spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n[discord]\n{token_line}\nguild_id = \"1\"\nchannel_id = 2\nfacilitator_role_id = \"3\"\n",
-        daemon_section("")
-    ))
+/// The weekly meeting and a `[discord]` table with ids and the token `discord` says.
+fn with_discord(discord: impl FnOnce(Discord) -> Discord) -> crate::helpers::TestApp {
+    TestConfig::weekly()
+        .discord(discord(Discord::ids(1, 2, 3)))
+        .spawn()
 }
 
 #[test]
 fn the_invite_url_names_the_application_and_exactly_the_permissions_the_bot_uses() {
     let token = token_of(APPLICATION_ID);
-    let app = with_discord("token_env = \"INVITE_TEST_TOKEN\"");
+    let app = with_discord(|d| d.token_env("INVITE_TEST_TOKEN"));
     let output = app
         .command()
         .env("INVITE_TEST_TOKEN", &token)
@@ -50,7 +51,7 @@ fn the_invite_url_names_the_application_and_exactly_the_permissions_the_bot_uses
     // From a token file too.
     let file = app.dir.path().join("discord-token");
     std::fs::write(&file, format!("{token}\n")).unwrap();
-    let app = with_discord(&format!("token_file = \"{}\"", file.display()));
+    let app = with_discord(|d| d.token_file(&file.display().to_string()));
     let output = app.run(&["discord-invite-url"]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stdout(&output).contains(&format!("client_id={APPLICATION_ID}&")));
@@ -67,7 +68,7 @@ fn without_discord_or_a_token_the_invite_url_says_what_to_do() {
         stderr(&output)
     );
 
-    let app = with_discord("token_env = \"INVITE_TEST_TOKEN\"");
+    let app = with_discord(|d| d.token_env("INVITE_TEST_TOKEN"));
     let output = app
         .command()
         .env_remove("INVITE_TEST_TOKEN")
@@ -188,25 +189,31 @@ mod doctor {
     use crate::fake_discord::{
         FACILITATOR_ROLE_ID, FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID, VOICE_CHANNEL_ID,
     };
-    use crate::helpers::{TestApp, WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, stdout};
+    use crate::helpers::{TestApp, stderr, stdout};
+    use crate::test_config::{Discord, TestConfig};
 
     const TOKEN_ENV: &str = "DOCTOR_TEST_TOKEN";
+
+    /// The text channel, the facilitator role and the voice channel `[discord]` names.
+    type Places = (u64, u64, u64);
 
     /// What a case does to the fake before `doctor` runs.
     type Injection = Box<dyn Fn(&FakeDiscord)>;
 
-    fn app(fake: &FakeDiscord, daemon: &str, discord: &str) -> TestApp {
-        spawn_app_with(&format!(
-            "{}{WEEKLY_MEETING}\n[discord]\ntoken_env = \"{TOKEN_ENV}\"\nguild_id = \"{GUILD_ID}\"\napi_base_url = \"{}\"\n{discord}\n",
-            daemon_section(daemon),
-            fake.base_url()
-        ))
+    /// The fake's `[discord]` table with the token from [`TOKEN_ENV`] and the places asked.
+    fn discord(fake: &FakeDiscord, (channel, role, voice): Places) -> Discord {
+        Discord::ids(GUILD_ID, channel, role)
+            .token_env(TOKEN_ENV)
+            .api_base_url(&fake.base_url())
+            .voice_channel_id(voice)
     }
 
-    fn places(channel: u64, role: u64, voice: u64) -> String {
-        format!(
-            "channel_id = {channel}\nfacilitator_role_id = \"{role}\"\nvoice_channel_id = {voice}"
-        )
+    fn app(fake: &FakeDiscord, places: Places) -> TestApp {
+        TestConfig::weekly().discord(discord(fake, places)).spawn()
+    }
+
+    fn places(channel: u64, role: u64, voice: u64) -> Places {
+        (channel, role, voice)
     }
 
     /// (exit code, stdout, stderr) of `doctor` with the token set.
@@ -231,8 +238,7 @@ mod doctor {
         let fake = FakeDiscord::start();
         let app = app(
             &fake,
-            "",
-            &places(TEXT_CHANNEL_ID, FACILITATOR_ROLE_ID, VOICE_CHANNEL_ID),
+            places(TEXT_CHANNEL_ID, FACILITATOR_ROLE_ID, VOICE_CHANNEL_ID),
         );
         let (code, out, err) = doctor(&app);
         assert_eq!(code, Some(0), "{out}{err}");
@@ -255,9 +261,9 @@ mod doctor {
     fn each_injected_failure_is_named_with_its_fix_and_exit_1() {
         let fake = FakeDiscord::start();
         let ready = places(TEXT_CHANNEL_ID, FACILITATOR_ROLE_ID, VOICE_CHANNEL_ID);
-        let cases: Vec<(String, Injection, &str)> = vec![
+        let cases: Vec<(Places, Injection, &str)> = vec![
             (
-                ready.clone(),
+                ready,
                 Box::new(|fake: &FakeDiscord| fake.deny_in_text_channel(1 << 35)),
                 "✗ Discord: チャンネル #postmortem でボットに「公開スレッドの作成」権限がありません。チャンネルの権限設定でロール weekly-postmortem に許可してください",
             ),
@@ -277,12 +283,12 @@ mod doctor {
                 "✗ Discord: 「postmortem」はボイスチャンネルではありません",
             ),
             (
-                ready.clone(),
+                ready,
                 Box::new(|fake: &FakeDiscord| fake.leave_guild()),
                 "✗ Discord: ボットがサーバー 1300000000000000100 に参加していません。`weekly-postmortem discord-invite-url` のアドレスを開いて招待してください",
             ),
             (
-                ready.clone(),
+                ready,
                 Box::new(|fake: &FakeDiscord| fake.reject_token()),
                 "✗ Discord: トークンが受け付けられません",
             ),
@@ -290,7 +296,7 @@ mod doctor {
         for (discord, inject, expected) in cases {
             let fake = FakeDiscord::start();
             inject(&fake);
-            let app = app(&fake, "", &discord);
+            let app = app(&fake, discord);
             let (code, out, err) = doctor(&app);
             assert_eq!(code, Some(1), "{expected}: {out}{err}");
             assert!(out.contains(expected), "{expected} in\n{out}");
@@ -304,12 +310,14 @@ mod doctor {
         let fake = FakeDiscord::start();
         let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let address = taken.local_addr().unwrap();
-        let app = spawn_app_with(&format!(
-            "{}{WEEKLY_MEETING}\n[alerts]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"DOCTOR_ALERTS_TOKEN\"\n\n[discord]\ntoken_env = \"{TOKEN_ENV}\"\nguild_id = \"{GUILD_ID}\"\napi_base_url = \"{}\"\n{}\n",
-            daemon_section("").replace("127.0.0.1:0", &address.to_string()),
-            fake.base_url(),
-            places(TEXT_CHANNEL_ID, FACILITATOR_ROLE_ID, VOICE_CHANNEL_ID),
-        ));
+        let app = TestConfig::weekly()
+            .listen(&address.to_string())
+            .section("[alerts]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"DOCTOR_ALERTS_TOKEN\"\n")
+            .discord(discord(
+                &fake,
+                places(TEXT_CHANNEL_ID, FACILITATOR_ROLE_ID, VOICE_CHANNEL_ID),
+            ))
+            .spawn();
         let output = app
             .command()
             .env_remove(TOKEN_ENV)

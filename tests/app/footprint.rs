@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::fake_discord::FakeDiscord;
-use crate::helpers::{WEEKLY_MEETING, daemon_section, spawn_app_with};
+use crate::test_config::{Discord, TestConfig};
 
 /// The budget from issue #10.
 const MAX_IDLE_RSS_KIB: u64 = 20 * 1024;
@@ -42,16 +42,21 @@ fn cpu_ticks(pid: u32) -> u64 {
 /// One run: (RSS KiB after idling, CPU ms while idling).
 fn measure_once(binary: &std::path::Path, idle: u64) -> (u64, u64) {
     let fake = FakeDiscord::start();
-    let app = spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n{discord}",
-        daemon_section("backups_keep = 0"),
-        discord = fake.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID)
-    ));
+    let app = TestConfig::weekly()
+        .daemon("backups_keep", "0")
+        .discord(Discord::fake(
+            &fake,
+            crate::fake_discord::FACILITATOR_ROLE_ID,
+        ))
+        .spawn();
     let mut child = std::process::Command::new(binary)
         .arg("--config")
         .arg(&app.config_path)
         .arg("run")
-        .env("TEST_DISCORD_TOKEN", "fake-bot-token-Zm9vYmFy.secret")
+        .env(
+            crate::fake_discord::BOT_TOKEN_ENV,
+            crate::fake_discord::BOT_TOKEN,
+        )
         .env_remove("WEEKLY_POSTMORTEM_CONFIG")
         .env_remove("RUST_LOG")
         .stdout(std::process::Stdio::null())

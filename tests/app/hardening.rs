@@ -8,9 +8,9 @@ use crate::helpers::{WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, wai
 /// A config whose `[discord]` or `[google]` section names `secret` as its secret file.
 fn config_with_secret(section: &str, secret: &str) -> String {
     let table = match section {
-        "discord" => format!(
-            "[discord]\ntoken_file = \"{secret}\"\nguild_id = \"1\"\nchannel_id = 2\nfacilitator_role_id = \"3\"\n"
-        ),
+        "discord" => crate::test_config::Discord::ids(1, 2, 3)
+            .token_file(secret)
+            .to_toml(),
         _ => format!(
             "[google]\ncalendar_id = \"team@example.com\"\ncredentials_file = \"{secret}\"\n"
         ),

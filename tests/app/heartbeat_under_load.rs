@@ -13,7 +13,8 @@ use serde_json::json;
 
 use crate::fake_discord::FakeDiscord;
 use crate::footprint::release_binary;
-use crate::helpers::{TimingClient, daemon_section, spawn_app_with};
+use crate::helpers::TimingClient;
+use crate::test_config::{Discord, Meeting, TestConfig};
 
 /// Short, so that a minute of load holds dozens of heartbeats.
 const INTERVAL: Duration = Duration::from_millis(1000);
@@ -41,16 +42,28 @@ fn heartbeats_and_healthz_stay_on_time_during_an_import_and_charts() {
     let binary = release_binary();
     let fake = FakeDiscord::start();
     fake.set_heartbeat_interval(INTERVAL);
-    let app = spawn_app_with(&format!(
-        "{}[[meeting]]\nid = \"weekly\"\ntitle = \"週刊ポストモーテム\"\nweekday = \"wednesday\"\nstart_time = \"17:00\"\nfirst_session = \"2015-01-07\"\n\n{discord}",
-        daemon_section("backups_keep = 0"),
-        discord = fake.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID)
-    ));
+    let app = TestConfig::new()
+        .daemon("backups_keep", "0")
+        .meeting(Meeting::new(
+            "weekly",
+            "週刊ポストモーテム",
+            "wednesday",
+            "17:00",
+            "2015-01-07",
+        ))
+        .discord(Discord::fake(
+            &fake,
+            crate::fake_discord::FACILITATOR_ROLE_ID,
+        ))
+        .spawn();
     let mut daemon = Command::new(&binary)
         .arg("--config")
         .arg(&app.config_path)
         .arg("run")
-        .env("TEST_DISCORD_TOKEN", "fake-bot-token-Zm9vYmFy.secret")
+        .env(
+            crate::fake_discord::BOT_TOKEN_ENV,
+            crate::fake_discord::BOT_TOKEN,
+        )
         .env_remove("WEEKLY_POSTMORTEM_CONFIG")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(app.dir.path().join("daemon.log")).unwrap())

@@ -2,14 +2,21 @@
 
 use std::path::PathBuf;
 use std::process::Output;
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use tempfile::TempDir;
 
-/// A meeting as the contract spells it, with holidays and one company day off.
-/// How long a test waits for the daemon or a fake to get somewhere.
-pub(crate) const WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long a test waits for the daemon or a fake to get somewhere; a wait known to
+/// take longer (a restart, a refresh under load) asks for a multiple of it.
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
 
+/// The token the tests give the alert hooks' listener, and the variable that carries it.
+/// Tests check it is never logged nor echoed.
+pub(crate) const ALERTS_TOKEN: &str = "hook-token-5f0c1e";
+pub(crate) const ALERTS_TOKEN_ENV: &str = "WEEKLY_POSTMORTEM_ALERTS_TOKEN";
+
+/// A meeting as the contract spells it, with holidays and one company day off.
 pub(crate) const WEEKLY_MEETING: &str = r#"
 [[meeting]]
 id = "weekly"
@@ -36,40 +43,63 @@ pub(crate) fn spawn_app() -> TestApp {
     spawn_app_with(&format!("{}{WEEKLY_MEETING}", daemon_section("")))
 }
 
-/// A `[daemon]` table on a port the system picks (the daemon writes it into
-/// `state_dir/listen-address`), with no network access, plus `extra` lines.
+/// The `[daemon]` table of [`crate::test_config::TestConfig::new`] (a port the system
+/// picks, no network access) as text, plus `extra` lines, for a test that writes the rest
+/// of its config by hand.
 pub(crate) fn daemon_section(extra: &str) -> String {
     format!(
-        "[daemon]\nlanguage = \"ja\"\nlisten = \"127.0.0.1:0\"\nholiday_refresh = false\n{extra}\n"
+        "{}{extra}\n",
+        crate::test_config::TestConfig::new().to_toml()
     )
 }
 
-/// Polls `found` every 20 ms until it finds something and returns it; panics
-/// with `what` after `within`. The one deadline loop of the tests.
-pub(crate) fn eventually<T>(
-    what: &str,
-    within: std::time::Duration,
-    mut found: impl FnMut() -> Option<T>,
-) -> T {
-    let deadline = std::time::Instant::now() + within;
+/// How often a wait looks again.
+pub(crate) const POLL: Duration = Duration::from_millis(20);
+
+/// Looks with `look` every `every` until it answers `Ok`, for at most `within`; when the
+/// time is up, the last `Err` it answered (what it saw). The one deadline loop of the
+/// tests: [`eventually`] and the waits below panic, this one leaves a timeout to the
+/// caller (a bounded wait that is no failure, a panic message of its own).
+pub(crate) fn poll<T, S>(
+    within: Duration,
+    every: Duration,
+    mut look: impl FnMut() -> Result<T, S>,
+) -> Result<T, S> {
+    let deadline = Instant::now() + within;
     loop {
-        if let Some(value) = found() {
-            return value;
+        match look() {
+            Ok(found) => return Ok(found),
+            Err(last) if Instant::now() >= deadline => return Err(last),
+            Err(_) => std::thread::sleep(every),
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "timed out after {within:?} waiting for {what}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 
-/// Polls `condition` every 20 ms until it holds; panics with `what` after `within`.
-pub(crate) fn wait_until(
+/// Polls `look` every [`POLL`] until it answers `Ok` and returns that; after `within`,
+/// panics with `what` and the last thing `look` saw (its `Err`, `{:#}`: a JSON value
+/// pretty-printed).
+pub(crate) fn eventually_seen<T, S: std::fmt::Display>(
     what: &str,
-    within: std::time::Duration,
-    mut condition: impl FnMut() -> bool,
-) {
+    within: Duration,
+    look: impl FnMut() -> Result<T, S>,
+) -> T {
+    poll(within, POLL, look).unwrap_or_else(|last| {
+        panic!("timed out after {within:?} waiting for {what}; last seen: {last:#}")
+    })
+}
+
+/// Polls `found` every [`POLL`] until it finds something and returns it; panics
+/// with `what` after `within`.
+pub(crate) fn eventually<T>(
+    what: &str,
+    within: Duration,
+    mut found: impl FnMut() -> Option<T>,
+) -> T {
+    eventually_seen(what, within, || found().ok_or("nothing"))
+}
+
+/// Polls `condition` every [`POLL`] until it holds; panics with `what` after `within`.
+pub(crate) fn wait_until(what: &str, within: Duration, mut condition: impl FnMut() -> bool) {
     eventually(what, within, || condition().then_some(()));
 }
 
@@ -217,22 +247,20 @@ impl TestApp {
             child,
             base_url: String::new(),
         };
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while std::time::Instant::now() < deadline {
-            if let Ok(address) = std::fs::read_to_string(&address_file)
-                && !address.trim().is_empty()
-            {
-                daemon.base_url = format!("http://{}", address.trim());
-                if get(&format!("{}/healthz", daemon.base_url)).is_ok() {
-                    return daemon;
-                }
-            }
+        daemon.base_url = self.eventually("the daemon to answer /healthz", WAIT, || {
             if let Ok(Some(status)) = daemon.child.try_wait() {
                 panic!("the daemon exited with {status}: {}", self.daemon_log());
             }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        panic!("the daemon did not answer /healthz: {}", self.daemon_log());
+            let address = std::fs::read_to_string(&address_file).unwrap_or_default();
+            let base_url = format!("http://{}", address.trim());
+            match address.trim() {
+                "" => Err("no listen address yet".to_string()),
+                _ => get(&format!("{base_url}/healthz"))
+                    .map(|_| base_url)
+                    .map_err(|e| format!("{address}: {e}")),
+            }
+        });
+        daemon
     }
 
     /// The calendar feed's secret address, as `calendar-url` prints it.
@@ -249,6 +277,21 @@ impl TestApp {
     pub(crate) fn daemon_log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("daemon.log")).unwrap_or_default()
     }
+
+    /// As [`eventually_seen`], with the daemon's log in the panic message.
+    pub(crate) fn eventually<T, S: std::fmt::Display>(
+        &self,
+        what: &str,
+        within: Duration,
+        look: impl FnMut() -> Result<T, S>,
+    ) -> T {
+        poll(within, POLL, look).unwrap_or_else(|last| {
+            panic!(
+                "timed out after {within:?} waiting for {what}; last seen: {last:#}\ndaemon log:\n{}",
+                self.daemon_log()
+            )
+        })
+    }
 }
 
 impl RunningDaemon {
@@ -258,7 +301,7 @@ impl RunningDaemon {
             .args(["-TERM", &pid])
             .status()
             .unwrap();
-        wait_for_exit(&mut self.child, std::time::Duration::from_secs(5))
+        wait_for_exit(&mut self.child, Duration::from_secs(5))
             .expect("exits within 5 s after SIGTERM")
     }
 }
@@ -272,19 +315,11 @@ impl Drop for RunningDaemon {
 
 pub(crate) fn wait_for_exit(
     child: &mut std::process::Child,
-    within: std::time::Duration,
+    within: Duration,
 ) -> Option<std::process::ExitStatus> {
-    let deadline = std::time::Instant::now() + within;
-    while std::time::Instant::now() < deadline {
-        if let Some(status) = child.try_wait().unwrap() {
-            return Some(status);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    None
+    poll(within, POLL, || child.try_wait().unwrap().ok_or(())).ok()
 }
 
-/// A blocking GET for tests: (status, body).
 /// One HTTP client for many timed requests (the benches): building a client
 /// (its TLS roots) per request, in a debug build, costs more than the
 /// request it would time.
@@ -302,19 +337,16 @@ impl TimingClient {
                 .build()
                 .unwrap(),
             client: reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(120))
+                .timeout(Duration::from_secs(120))
                 .build()
                 .unwrap(),
         }
     }
 
     /// GETs `url`: its status, its body, and how long the whole answer took.
-    pub(crate) fn get(
-        &self,
-        url: &str,
-    ) -> Result<(u16, String, std::time::Duration), reqwest::Error> {
+    pub(crate) fn get(&self, url: &str) -> Result<(u16, String, Duration), reqwest::Error> {
         self.runtime.block_on(async {
-            let asked = std::time::Instant::now();
+            let asked = Instant::now();
             let response = self.client.get(url).send().await?;
             let status = response.status().as_u16();
             let body = response.text().await?;
@@ -323,6 +355,7 @@ impl TimingClient {
     }
 }
 
+/// A blocking GET for tests: (status, body).
 pub(crate) fn get(url: &str) -> Result<(u16, String), String> {
     http(url, |c, u| c.get(u))
 }
@@ -348,7 +381,7 @@ pub(crate) fn http_with_content_type(
         let _ = rustls::crypto::ring::default_provider().install_default();
         // A daemon that stops answering fails the test instead of hanging it.
         let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
+            .timeout(Duration::from_secs(30))
             .build()
             .unwrap();
         let response = build(&client, url)

@@ -3,7 +3,6 @@
 //! short or garbled is refused, logged and counted, and the good list stays in use.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::State;
@@ -12,9 +11,8 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use serde_json::Value;
 
-use crate::helpers::{RunningDaemon, TestApp, WEEKLY_MEETING, spawn_app_with};
+use crate::helpers::{RunningDaemon, TestApp, WAIT, WEEKLY_MEETING, spawn_app_with};
 
-const WAIT: Duration = Duration::from_secs(15);
 const EMBEDDED: &str = include_str!("../../src/domain/holidays/jp-holidays-official-1955-2027.csv");
 const HEADER: &str = "国民の祝日・休日月日,国民の祝日・休日名称";
 
@@ -154,19 +152,9 @@ fn healthz_holidays(daemon: &RunningDaemon) -> Value {
     serde_json::from_str::<Value>(&body).unwrap()["holidays"].clone()
 }
 
+/// A refresh runs beside the daemon's start: it is given half again the usual wait.
 fn wait_until<T>(what: &str, app: &TestApp, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let Some(found) = check() {
-            return found;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; daemon log:\n{}",
-            app.daemon_log()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    app.eventually(what, WAIT * 3 / 2, || check().ok_or("nothing yet"))
 }
 
 fn refresh_failures(daemon: &RunningDaemon) -> String {

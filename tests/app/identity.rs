@@ -10,45 +10,40 @@ use crate::helpers::{
     RunningDaemon, TestApp, WAIT, WEEKLY_MEETING, daemon_section, get, spawn_app_with, stdout,
     wait_until,
 };
+use crate::test_config::{Discord, Meeting, Person, TestConfig};
 
-use crate::fake_discord::BOT_TOKEN as TOKEN;
+use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV};
 const ROLE: u64 = 1_300_000_000_000_000_777;
 const SATO: u64 = 1_300_000_000_000_005_001;
 const TANAKA: u64 = 1_300_000_000_000_005_002;
 const NEWBIE: u64 = 1_300_000_000_000_005_003;
 const LEAD: u64 = 1_300_000_000_000_005_004;
 
-const PEOPLE: &str = r#"
-[[person]]
-name = "sato"
-display = "佐藤"
-discord_id = "1300000000000005001"
-team = "SRE"
+fn config(fake: &FakeDiscord) -> TestConfig {
+    config_with_roster(fake, &["sato", "tanaka"])
+}
 
-[[person]]
-name = "tanaka"
-display = "田中"
-discord_id = "1300000000000005002"
-team = "CloudLog"
-"#;
-
-fn app(fake: &FakeDiscord, extra_meeting: &str) -> TestApp {
-    spawn_app_with(&format!(
-        "{}{}{PEOPLE}{extra_meeting}\n{discord}",
-        daemon_section(""),
-        WEEKLY_MEETING.replace(
-            "skip_dates",
-            "facilitators = [\"sato\", \"tanaka\"]\nskip_dates"
-        ),
-        discord = fake.discord_section(ROLE)
-    ))
+fn config_with_roster(fake: &FakeDiscord, facilitators: &[&str]) -> TestConfig {
+    TestConfig::new()
+        .meeting(Meeting::weekly().facilitators(facilitators))
+        .person(
+            Person::new("sato")
+                .display("佐藤")
+                .discord_id(SATO)
+                .team("SRE"),
+        )
+        .person(
+            Person::new("tanaka")
+                .display("田中")
+                .discord_id(TANAKA)
+                .team("CloudLog"),
+        )
+        .discord(Discord::fake(fake, ROLE))
 }
 
 fn start(app: &TestApp, fake: &FakeDiscord, now: &str) -> RunningDaemon {
-    let daemon = app.start_daemon_with_env(&[
-        ("TEST_DISCORD_TOKEN", TOKEN),
-        ("WEEKLY_POSTMORTEM_NOW", now),
-    ]);
+    let daemon =
+        app.start_daemon_with_env(&[(BOT_TOKEN_ENV, BOT_TOKEN), ("WEEKLY_POSTMORTEM_NOW", now)]);
     fake.wait_until_ready(WAIT);
     daemon
 }
@@ -87,7 +82,7 @@ fn swap(fake: &FakeDiscord, user: u64, first: &str, second: &str) -> Value {
 #[test]
 fn a_member_renamed_as_someone_else_cannot_swap_their_session_but_the_person_can() {
     let fake = FakeDiscord::start();
-    let app = app(&fake, "");
+    let app = config(&fake).spawn();
     let _daemon = start(&app, &fake, "2026-11-29T09:00:00+09:00");
     wait_until("the rotation to assign the coming weeks", WAIT, || {
         facilitator(&app, "2026-12-09").is_some()
@@ -118,7 +113,7 @@ fn a_member_renamed_as_someone_else_cannot_swap_their_session_but_the_person_can
 #[test]
 fn a_newcomer_joins_by_id_is_exported_and_imported_and_leaves_after_a_rename() {
     let fake = FakeDiscord::start();
-    let app = app(&fake, "");
+    let app = config(&fake).spawn();
     let _daemon = start(&app, &fake, "2026-11-29T09:00:00+09:00");
     let joined = fake.send_slash_command("rotation", subcommand("join", json!([])), NEWBIE, &[]);
     let reply = fake.wait_for_callback(joined, WAIT);
@@ -174,7 +169,7 @@ fn rotation_command(
 #[test]
 fn a_facilitator_role_holder_adds_moves_and_removes_a_member() {
     let fake = FakeDiscord::start();
-    let app = app(&fake, "");
+    let app = config(&fake).spawn();
     let _daemon = start(&app, &fake, "2026-11-29T09:00:00+09:00");
     let person = |id: u64| json!([{"name": "person", "type": 6, "value": id.to_string()}]);
 
@@ -214,20 +209,9 @@ fn a_facilitator_role_holder_adds_moves_and_removes_a_member() {
 #[test]
 fn a_roster_entry_without_a_discord_id_is_offered_by_name_and_removed_by_the_facilitator_role() {
     let fake = FakeDiscord::start();
-    let app = app(
-        &fake,
-        "\n[[person]]\nname = \"suzuki\"\ndisplay = \"鈴木\"\nteam = \"SRE\"\n",
-    );
-    std::fs::write(
-        app.dir.path().join("config.toml"),
-        std::fs::read_to_string(app.dir.path().join("config.toml"))
-            .unwrap()
-            .replace(
-                "facilitators = [\"sato\", \"tanaka\"]",
-                "facilitators = [\"sato\", \"suzuki\", \"tanaka\"]",
-            ),
-    )
-    .unwrap();
+    let app = config_with_roster(&fake, &["sato", "suzuki", "tanaka"])
+        .person(Person::new("suzuki").display("鈴木").team("SRE"))
+        .spawn();
     let _daemon = start(&app, &fake, "2026-11-29T09:00:00+09:00");
     let name = |value: &str| json!([{"name": "name", "type": 3, "value": value}]);
 
@@ -280,7 +264,7 @@ fn a_roster_entry_without_a_discord_id_is_offered_by_name_and_removed_by_the_fac
 #[test]
 fn a_guest_presenter_without_discord_appears_in_the_announcement_and_in_history_by_team() {
     let fake = FakeDiscord::start();
-    let app = app(&fake, "");
+    let app = config(&fake).spawn();
     let mut daemon = start(&app, &fake, "2026-11-29T09:00:00+09:00");
     let id = fake.send_slash_command(
         "agenda",
@@ -326,8 +310,14 @@ fn a_guest_presenter_without_discord_appears_in_the_announcement_and_in_history_
 #[test]
 fn the_feed_serves_one_meeting_when_asked_and_says_which_exist_for_an_unknown_one() {
     let fake = FakeDiscord::start();
-    let cloudlog = "\n[[meeting]]\nid = \"cloudlog\"\ntitle = \"CloudLog ふりかえり\"\nweekday = \"thursday\"\nstart_time = \"17:00\"\nfirst_session = \"2024-01-04\"\n";
-    let app = app(&fake, cloudlog);
+    let cloudlog = Meeting::new(
+        "cloudlog",
+        "CloudLog ふりかえり",
+        "thursday",
+        "17:00",
+        "2024-01-04",
+    );
+    let app = config(&fake).meeting(cloudlog).spawn();
     let _daemon = start(&app, &fake, "2026-11-29T09:00:00+09:00");
     let url = app.calendar_url();
     let (status, all) = get(&url).unwrap();

@@ -1,11 +1,9 @@
 //! Keeping the meeting alive through the daemon: facilitators assigned in
 //! turn, a concrete proposal when no topic came in, open items carried over.
 
-use std::time::{Duration, Instant};
-
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, WEEKLY_MEETING, daemon_section, spawn_app_with};
+use crate::helpers::{TestApp, WAIT, WEEKLY_MEETING, daemon_section, spawn_app_with};
 
 fn app() -> TestApp {
     let meeting = WEEKLY_MEETING.replace(
@@ -16,19 +14,14 @@ fn app() -> TestApp {
 }
 
 fn wait_for_export(app: &TestApp, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
+    app.eventually(what, WAIT, || {
         let exported = app.json(&["export"]);
         if ok(&exported) {
-            return exported;
+            Ok(exported)
+        } else {
+            Err(exported)
         }
-        assert!(
-            Instant::now() < deadline,
-            "waiting for {what}: {exported:#}\n{}",
-            app.daemon_log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    })
 }
 
 fn session<'a>(exported: &'a Value, date: &str) -> Option<&'a Value> {

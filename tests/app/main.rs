@@ -46,6 +46,7 @@ mod size_budget;
 mod stats;
 mod store_health;
 mod suggest_slot;
+mod test_config;
 mod transcript;
 mod web;
 mod web_at_scale;

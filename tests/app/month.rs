@@ -7,12 +7,12 @@
 
 use serde_json::{Value, json};
 
-use crate::fake_discord::{FACILITATOR_ROLE_ID, FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
-use crate::helpers::{RunningDaemon, TestApp, WAIT, daemon_section, spawn_app_with};
+use crate::fake_discord::{FACILITATOR_ROLE_ID, FakeDiscord, TEXT_CHANNEL_ID};
+use crate::helpers::{ALERTS_TOKEN, ALERTS_TOKEN_ENV, RunningDaemon, TestApp, WAIT};
+use crate::test_config::{Discord, Meeting, Person, TestConfig, toml_string};
 use crate::transcript::{Transcript, problems};
 
-use crate::fake_discord::BOT_TOKEN as TOKEN;
-const HOOK_TOKEN: &str = "month-hook-token-7c1f";
+use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV};
 
 const SATO: u64 = 1_300_000_000_000_002_001;
 const SUZUKI: u64 = 1_300_000_000_000_002_002;
@@ -25,73 +25,50 @@ const KEYS: &[&str] = &["sato", "suzuki", "tanaka", "takahashi"];
 /// The tracker issue of an action, closed on GitHub during the month.
 const ISSUE: &str = "https://github.com/acme/pay/issues/42";
 
-fn config(fake: &FakeDiscord, trackers: &str, language: &str) -> String {
-    format!(
-        r#"{daemon}
-[[meeting]]
-id = "weekly"
-title = "{title}"
-timezone = "Asia/Tokyo"
-weekday = "wednesday"
-start_time = "17:00"
-duration_minutes = 60
-first_session = "2019-02-06"
-closures = [{{name = "{closure}", from = "12-29", until = "01-03"}}]
-facilitators = ["sato", "takahashi"]
-team = "SRE"
-dashboards = [{{name = "{dashboard}", url = "https://grafana.example.com/d/api"}}]
-
-[[person]]
-name = "sato"
-display = "{sato}"
-discord_id = "{SATO}"
-team = "SRE"
-
-[[person]]
-name = "suzuki"
-display = "{suzuki}"
-discord_id = "{SUZUKI}"
-team = "SRE"
-
-[[person]]
-name = "tanaka"
-display = "{tanaka}"
-discord_id = "{TANAKA}"
-team = "CloudLog"
-
-[[person]]
-name = "takahashi"
-display = "{takahashi}"
-discord_id = "{TAKAHASHI}"
-team = "SRE"
-
-[discord]
-token_env = "TEST_DISCORD_TOKEN"
-guild_id = "{GUILD_ID}"
-channel_id = {TEXT_CHANNEL_ID}
-facilitator_role_id = "{FACILITATOR_ROLE_ID}"
-api_base_url = "{url}"
-
-[alerts]
-listen = "127.0.0.1:0"
-token_env = "MONTH_HOOK_TOKEN"
-min_duration_minutes = 5
-
-[trackers.github]
-api_base_url = "{trackers}"
-token_env = "MONTH_GITHUB_TOKEN"
-"#,
-        daemon =
-            daemon_section("").replace("language = \"ja\"", &format!("language = \"{language}\"")),
-        title = pick(language, "週刊ポストモーテム", "Weekly postmortem"),
-        closure = pick(language, "年末年始", "Year-end holidays"),
-        dashboard = pick(language, "APIレイテンシ", "API latency"),
-        sato = pick(language, "佐藤", "Sato"),
-        suzuki = pick(language, "鈴木", "Suzuki"),
-        tanaka = pick(language, "田中", "Tanaka"),
-        takahashi = pick(language, "高橋", "Takahashi"),
-        url = fake.base_url(),
-    )
+fn config(fake: &FakeDiscord, trackers: &str, language: &str) -> TestConfig {
+    let person = |name: &str, ja: &str, en: &str, id: u64, team: &str| {
+        Person::new(name)
+            .display(pick(language, ja, en))
+            .discord_id(id)
+            .team(team)
+    };
+    let closure = pick(language, "年末年始", "Year-end holidays");
+    let dashboard = pick(language, "APIレイテンシ", "API latency");
+    TestConfig::new()
+        .language(language)
+        .meeting(
+            Meeting::weekly()
+                .title(pick(language, "週刊ポストモーテム", "Weekly postmortem"))
+                .without("skip_japanese_holidays")
+                .without("skip_dates")
+                .set(
+                    "closures",
+                    &format!(
+                        "[{{name = {}, from = \"12-29\", until = \"01-03\"}}]",
+                        toml_string(closure)
+                    ),
+                )
+                .facilitators(&["sato", "takahashi"])
+                .team("SRE")
+                .set(
+                    "dashboards",
+                    &format!(
+                        "[{{name = {}, url = \"https://grafana.example.com/d/api\"}}]",
+                        toml_string(dashboard)
+                    ),
+                ),
+        )
+        .person(person("sato", "佐藤", "Sato", SATO, "SRE"))
+        .person(person("suzuki", "鈴木", "Suzuki", SUZUKI, "SRE"))
+        .person(person("tanaka", "田中", "Tanaka", TANAKA, "CloudLog"))
+        .person(person("takahashi", "高橋", "Takahashi", TAKAHASHI, "SRE"))
+        .discord(Discord::fake(fake, FACILITATOR_ROLE_ID))
+        .section(&format!(
+            "[alerts]\nlisten = \"127.0.0.1:0\"\ntoken_env = \"{ALERTS_TOKEN_ENV}\"\nmin_duration_minutes = 5\n"
+        ))
+        .section(&format!(
+            "[trackers.github]\napi_base_url = \"{trackers}\"\ntoken_env = \"MONTH_GITHUB_TOKEN\"\n"
+        ))
 }
 
 fn pick<'a>(language: &str, ja: &'a str, en: &'a str) -> &'a str {
@@ -115,8 +92,8 @@ impl<'a> Month<'a> {
         self.t.heading(heading);
         let ready = self.app_log_count("Discord gateway ready");
         let daemon = self.app.start_daemon_with_env(&[
-            ("TEST_DISCORD_TOKEN", TOKEN),
-            ("MONTH_HOOK_TOKEN", HOOK_TOKEN),
+            (BOT_TOKEN_ENV, BOT_TOKEN),
+            (ALERTS_TOKEN_ENV, ALERTS_TOKEN),
             ("MONTH_GITHUB_TOKEN", crate::fake_trackers::GITHUB_TOKEN),
             ("WEEKLY_POSTMORTEM_NOW", now),
         ]);
@@ -225,7 +202,7 @@ impl<'a> Month<'a> {
         self.t.step("Alertmanager", what);
         let daemon = self.daemon.as_ref().unwrap();
         let url = crate::alerts::hooks_url(daemon);
-        let (status, answer) = crate::alerts::post(&url, Some(HOOK_TOKEN), body.to_string());
+        let (status, answer) = crate::alerts::post(&url, Some(ALERTS_TOKEN), body.to_string());
         assert_eq!(status, 200, "{answer}");
         self.t.settle();
     }
@@ -300,7 +277,7 @@ fn live_the_month(language: &str) -> String {
     let fake = FakeDiscord::start();
     let trackers = crate::fake_trackers::FakeTrackers::start();
     trackers.set("github:acme/pay#42", false);
-    let app = spawn_app_with(&config(&fake, &trackers.base_url, language));
+    let app = config(&fake, &trackers.base_url, language).spawn();
     if !ja {
         fake.set_user_locale("en-US");
     }

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::fake_google::FakeGoogle;
 use crate::helpers::{TestApp, WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, stdout};
+use crate::test_config::{Discord, Meeting, TestConfig};
 
 /// User text and ids the tests' data carry: not English the program wrote.
 pub(crate) const USER_TEXT: &[&str] = &[
@@ -238,12 +239,14 @@ fn bad_configs_are_explained_in_japanese_by_every_command() {
         ),
         format!("{WEEKLY_MEETING}skip_dates = [\"12/30\"]\n"),
         format!("{WEEKLY_MEETING}duration_minutes = \"sixty\"\n"),
-        format!(
-            "{WEEKLY_MEETING}\n[discord]\nguild_id = 1\nchannel_id = \"general\"\nfacilitator_role_id = 3\n"
-        ),
-        format!(
-            "{WEEKLY_MEETING}\n[discord]\nguild_id = 1\nchannel_id = 2\nfacilitator_role_id = 3\ntoken_file = \"/dev/zero\"\n"
-        ),
+        TestConfig::empty()
+            .meeting(Meeting::weekly())
+            .discord(Discord::ids(1, 2, 3).set("channel_id", "\"general\""))
+            .to_toml(),
+        TestConfig::empty()
+            .meeting(Meeting::weekly())
+            .discord(Discord::ids(1, 2, 3).token_file("/dev/zero"))
+            .to_toml(),
         "[daemon]\nlanguage = \"fr\"\n".to_string(),
         "[daemon\n".to_string(),
         String::new(),

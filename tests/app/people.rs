@@ -1,58 +1,61 @@
 //! Two departments, one daemon: the people directory and the per-meeting
 //! settings, through the binary against the fake Google and the fake Discord.
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
 use crate::fake_discord::{FakeDiscord, GUILD_ID, VOICE_CHANNEL_ID};
 use crate::fake_google::FakeGoogle;
-use crate::helpers::{
-    TestApp, WAIT, WEEKLY_MEETING, daemon_section, spawn_app_with, stderr, stdout,
-};
+use crate::helpers::{TestApp, WAIT, spawn_app_with, stderr, stdout};
+use crate::test_config::{Discord, Meeting, Person, TestConfig, toml_string, toml_strings};
 
 const SRE_CALENDAR: &str = "team@example.com";
 const CLOUDLOG_CALENDAR: &str = "cloudlog@example.com";
-use crate::fake_discord::BOT_TOKEN as TOKEN;
+use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV};
 const GLOBAL_ROLE: u64 = 1_300_000_000_000_000_777;
 const CLOUDLOG_VOICE: u64 = 1_300_000_000_000_000_301;
 
 /// `weekly` (Wednesday 17:00) uses the global settings; `cloudlog` sets its own, and meets
 /// at the same hour so both rooms are counted at once.
-fn cloudlog_meeting(extra: &str) -> String {
-    format!(
-        r#"
-[[person]]
-name = "tanaka"
-display = "田中"
-discord_id = "1300000000000001001"
-email = "tanaka@example.com"
-team = "CloudLog"
-
-[[meeting]]
-id = "cloudlog"
-title = "CloudLog ふりかえり"
-weekday = "wednesday"
-start_time = "17:00"
-first_session = "2024-01-03"
-facilitators = ["tanaka"]
-{extra}
-"#
-    )
+/// `weekly` and `cloudlog`, whose facilitator is tanaka.
+fn two_meetings(weekly: Meeting, cloudlog: impl FnOnce(Meeting) -> Meeting) -> TestConfig {
+    TestConfig::new()
+        .meeting(weekly)
+        .person(
+            Person::new("tanaka")
+                .display("田中")
+                .discord_id(1_300_000_000_000_001_001)
+                .email("tanaka@example.com")
+                .team("CloudLog"),
+        )
+        .meeting(cloudlog(
+            Meeting::new(
+                "cloudlog",
+                "CloudLog ふりかえり",
+                "wednesday",
+                "17:00",
+                "2024-01-03",
+            )
+            .facilitators(&["tanaka"]),
+        ))
 }
 
 fn app_with_google(fake: &FakeGoogle) -> TestApp {
     let app = spawn_app_with("");
     let key = fake.write_service_account_key(app.dir.path());
-    let config = format!(
-        "{}{WEEKLY_MEETING}{}\n[google]\ncalendar_id = \"{SRE_CALENDAR}\"\ncredentials_file = \"{}\"\napi_base_url = \"{}\"\nhorizon_weeks = 8\nattendees = [\"sre-all@example.com\"]\n",
-        daemon_section(""),
-        cloudlog_meeting(&format!(
-            "google_calendar_id = \"{CLOUDLOG_CALENDAR}\"\ngoogle_attendees = [\"tanaka\", \"cl-all@example.com\"]"
-        )),
+    let config = two_meetings(Meeting::weekly(), |cloudlog| {
+        cloudlog
+            .set("google_calendar_id", &toml_string(CLOUDLOG_CALENDAR))
+            .set(
+                "google_attendees",
+                &toml_strings(&["tanaka", "cl-all@example.com"]),
+            )
+    })
+    .section(&format!(
+        "[google]\ncalendar_id = \"{SRE_CALENDAR}\"\ncredentials_file = \"{}\"\napi_base_url = \"{}\"\nhorizon_weeks = 8\nattendees = [\"sre-all@example.com\"]\n",
         key.display(),
         fake.api_base_url()
-    );
+    ))
+    .to_toml();
     std::fs::write(&app.config_path, config).unwrap();
     app
 }
@@ -133,16 +136,25 @@ fn two_meetings_invite_their_own_people_on_their_own_calendars() {
     );
 }
 
-fn app_with_discord(fake: &FakeDiscord, weekly_extra: &str) -> TestApp {
-    spawn_app_with(&format!(
-        "{}{}{}\n{discord}voice_channel_id = {VOICE_CHANNEL_ID}\n",
-        daemon_section(""),
-        WEEKLY_MEETING.replace("skip_dates", &format!("{weekly_extra}\nskip_dates")),
-        cloudlog_meeting(&format!(
-            "discord_channel_id = 1300000000000000201\ndiscord_voice_channel_id = \"{CLOUDLOG_VOICE}\""
-        )),
-        discord = fake.discord_section(GLOBAL_ROLE)
-    ))
+/// `weekly_role`: the facilitator role of `weekly`, when not the global one.
+fn app_with_discord(fake: &FakeDiscord, weekly_role: Option<u64>) -> TestApp {
+    let weekly = match weekly_role {
+        Some(role) => Meeting::weekly().set(
+            "discord_facilitator_role_id",
+            &toml_string(&role.to_string()),
+        ),
+        None => Meeting::weekly(),
+    };
+    two_meetings(weekly, |cloudlog| {
+        cloudlog
+            .set("discord_channel_id", "1300000000000000201")
+            .set(
+                "discord_voice_channel_id",
+                &toml_string(&CLOUDLOG_VOICE.to_string()),
+            )
+    })
+    .discord(Discord::fake(fake, GLOBAL_ROLE).voice_channel_id(VOICE_CHANNEL_ID))
+    .spawn()
 }
 
 fn join_voice(fake: &FakeDiscord, channel: u64, user: u64) {
@@ -158,9 +170,9 @@ fn join_voice(fake: &FakeDiscord, channel: u64, user: u64) {
 #[test]
 fn two_meetings_count_presence_in_their_own_voice_channels() {
     let fake = FakeDiscord::start();
-    let app = app_with_discord(&fake, "");
+    let app = app_with_discord(&fake, None);
     let _daemon = app.start_daemon_with_env(&[
-        ("TEST_DISCORD_TOKEN", TOKEN),
+        (BOT_TOKEN_ENV, BOT_TOKEN),
         ("WEEKLY_POSTMORTEM_NOW", "2026-12-02T17:09:58+09:00"),
     ]);
     fake.wait_until_ready(WAIT);
@@ -170,8 +182,7 @@ fn two_meetings_count_presence_in_their_own_voice_channels() {
     for user in 1..=2 {
         join_voice(&fake, CLOUDLOG_VOICE, 1_300_000_000_000_003_000 + user);
     }
-    let deadline = std::time::Instant::now() + WAIT;
-    let present = loop {
+    let present = app.eventually("the presence counts", WAIT, || {
         let exported = app.json(&["export"]);
         let present = |meeting: &str| {
             exported["sessions"]
@@ -181,16 +192,11 @@ fn two_meetings_count_presence_in_their_own_voice_channels() {
                 .find(|s| s["meeting"] == meeting && s["date"] == "2026-12-02")
                 .and_then(|s| s["attendance"]["present"].as_u64())
         };
-        if let (Some(weekly), Some(cloudlog)) = (present("weekly"), present("cloudlog")) {
-            break (weekly, cloudlog);
+        match (present("weekly"), present("cloudlog")) {
+            (Some(weekly), Some(cloudlog)) => Ok((weekly, cloudlog)),
+            _ => Err(exported),
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no presence counts: {exported}\n{}",
-            app.daemon_log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    });
     assert_eq!(present, (3, 2), "each meeting counts its own room");
 }
 
@@ -199,11 +205,8 @@ fn a_meetings_own_facilitator_role_decides_who_may_act_for_it() {
     const SRE_ROLE: u64 = 1_300_000_000_000_000_888;
     let fake = FakeDiscord::start();
     // Commands from the shared text channel belong to `weekly`, whose role is its own.
-    let app = app_with_discord(
-        &fake,
-        &format!("discord_facilitator_role_id = \"{SRE_ROLE}\""),
-    );
-    let _daemon = app.start_daemon_with_env(&[("TEST_DISCORD_TOKEN", TOKEN)]);
+    let app = app_with_discord(&fake, Some(SRE_ROLE));
+    let _daemon = app.start_daemon_with_env(&[(BOT_TOKEN_ENV, BOT_TOKEN)]);
     fake.wait_until_ready(WAIT);
     let global = fake.send_slash_command(
         "calendar",

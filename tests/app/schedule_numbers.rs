@@ -176,14 +176,16 @@ fn a_rehearsal_clock_in_year_9000_is_refused_with_exit_2() {
 
 #[test]
 fn rsvp_for_year_9999_gets_a_clear_refusal_in_the_configured_language() {
-    use crate::fake_discord::BOT_TOKEN as TOKEN;
+    use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV};
     const ALICE: u64 = 1_300_000_000_000_001_001;
     let fake = FakeDiscord::start();
     let app = young_meeting_app(&format!(
         "\n{discord}",
-        discord = fake.discord_section(crate::fake_discord::FACILITATOR_ROLE_ID)
+        discord =
+            crate::test_config::Discord::fake(&fake, crate::fake_discord::FACILITATOR_ROLE_ID)
+                .to_toml()
     ));
-    let _daemon = app.start_daemon_with_env(&[("TEST_DISCORD_TOKEN", TOKEN)]);
+    let _daemon = app.start_daemon_with_env(&[(BOT_TOKEN_ENV, BOT_TOKEN)]);
     fake.wait_until_ready(Duration::from_secs(10));
     let asked = std::time::Instant::now();
     let rsvp = fake.send_slash_command(

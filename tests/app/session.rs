@@ -5,31 +5,27 @@ use serde_json::{Value, json};
 
 use crate::fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID};
 use crate::fake_discord::{is_ephemeral, japanese_reply as content};
-use crate::helpers::{
-    RunningDaemon, TestApp, WAIT, WEEKLY_MEETING, daemon_section, spawn_app_with,
-};
+use crate::helpers::{RunningDaemon, TestApp, WAIT};
+use crate::test_config::{Discord, TestConfig};
 
-use crate::fake_discord::BOT_TOKEN as TOKEN;
 use crate::fake_discord::FACILITATOR_ROLE_ID as FACILITATOR_ROLE;
+use crate::fake_discord::{BOT_TOKEN, BOT_TOKEN_ENV};
 const ALICE: u64 = 1_300_000_000_000_001_001;
 const BOB: u64 = 1_300_000_000_000_001_002;
 /// The session day, after the announcement.
 const NOW: &str = "2026-12-02T10:05:00+09:00";
 
 fn app_with_discord(fake: &FakeDiscord) -> TestApp {
-    spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n{discord}",
-        daemon_section("log = \"debug\""),
-        discord = fake.discord_section(FACILITATOR_ROLE)
-    ))
+    TestConfig::weekly()
+        .log("debug")
+        .discord(Discord::fake(fake, FACILITATOR_ROLE))
+        .spawn()
 }
 
 /// Starts the daemon and waits until the day's announcement is out and recorded.
 fn start(app: &TestApp, fake: &FakeDiscord) -> RunningDaemon {
-    let daemon = app.start_daemon_with_env(&[
-        ("TEST_DISCORD_TOKEN", TOKEN),
-        ("WEEKLY_POSTMORTEM_NOW", NOW),
-    ]);
+    let daemon =
+        app.start_daemon_with_env(&[(BOT_TOKEN_ENV, BOT_TOKEN), ("WEEKLY_POSTMORTEM_NOW", NOW)]);
     fake.wait_until_ready(WAIT);
     fake.wait_for_messages(TEXT_CHANNEL_ID, 1, WAIT);
     crate::helpers::wait_until("the announcement recorded", WAIT, || {
@@ -233,10 +229,8 @@ fn restart_at(app: &TestApp, daemon: &mut RunningDaemon, now: &str) -> RunningDa
     daemon.terminate();
     let ready = || app.daemon_log().matches("Discord gateway ready").count();
     let before = ready();
-    let restarted = app.start_daemon_with_env(&[
-        ("TEST_DISCORD_TOKEN", TOKEN),
-        ("WEEKLY_POSTMORTEM_NOW", now),
-    ]);
+    let restarted =
+        app.start_daemon_with_env(&[(BOT_TOKEN_ENV, BOT_TOKEN), ("WEEKLY_POSTMORTEM_NOW", now)]);
     crate::helpers::wait_until("the bot back on the gateway", WAIT, || ready() > before);
     restarted
 }

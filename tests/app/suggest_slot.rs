@@ -6,9 +6,8 @@ use chrono_tz::Asia::Tokyo;
 use serde_json::Value;
 
 use crate::fake_google::{FakeGoogle, Interval};
-use crate::helpers::{
-    TestApp, WEEKLY_MEETING, daemon_section, spawn_app, spawn_app_with, stderr, stdout,
-};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with, stderr, stdout};
+use crate::test_config::{Meeting, Person, TestConfig};
 
 const ALICE: &str = "alice@example.com";
 const BOB: &str = "bob@example.com";
@@ -24,19 +23,28 @@ const FIRST_DAY: &str = "2026-11-30";
 const COMING_OF_AGE_DAY: &str = "2027-01-11";
 
 fn app_with_google(fake: &FakeGoogle, language: &str) -> TestApp {
+    app_with_google_and(fake, language, |config| config)
+}
+
+/// As [`app_with_google`], with more of the config `more` adds.
+fn app_with_google_and(
+    fake: &FakeGoogle,
+    language: &str,
+    more: impl FnOnce(TestConfig) -> TestConfig,
+) -> TestApp {
     let app = spawn_app_with("");
     let key = fake.write_service_account_key(app.dir.path());
-    let daemon =
-        daemon_section("").replace("language = \"ja\"", &format!("language = \"{language}\""));
     // Without the meeting's company day off (2026-12-30): these tests are about
     // holidays; tests/app/closures.rs covers closures and skip dates.
-    let meeting = WEEKLY_MEETING.replace("skip_dates = [\"2026-12-30\"]", "");
-    let config = format!(
-        "{daemon}{meeting}\n[google]\ncalendar_id = \"team@example.com\"\ncredentials_file = \"{}\"\napi_base_url = \"{}\"\n",
-        key.display(),
-        fake.api_base_url()
-    );
-    std::fs::write(&app.config_path, config).unwrap();
+    let config = TestConfig::new()
+        .language(language)
+        .meeting(Meeting::weekly().without("skip_dates"))
+        .section(&format!(
+            "[google]\ncalendar_id = \"team@example.com\"\ncredentials_file = \"{}\"\napi_base_url = \"{}\"\n",
+            key.display(),
+            fake.api_base_url()
+        ));
+    std::fs::write(&app.config_path, more(config).to_toml()).unwrap();
     app
 }
 
@@ -330,22 +338,19 @@ fn nobody_google_knows_about_is_a_failure_not_an_empty_ranking() {
 /// the `[[person]]` directory. Thursday 15:00 has two of three SRE people and one of two
 /// CloudLog people free.
 fn app_with_teams(fake: &FakeGoogle) -> TestApp {
-    let app = app_with_google(fake, "en");
-    let mut config = std::fs::read_to_string(&app.config_path).unwrap();
-    for (name, email, team) in [
-        ("alice", ALICE, "SRE"),
-        ("bob", BOB, "SRE"),
-        ("carol", CAROL, "SRE"),
-        ("dave", SRE_MEMBERS[0], "CloudLog"),
-        ("erin", SRE_MEMBERS[1], "CloudLog"),
-    ] {
-        config +=
-            &format!("\n[[person]]\nname = \"{name}\"\nemail = \"{email}\"\nteam = \"{team}\"\n");
-    }
-    // Someone without an email is in the team but cannot be asked about.
-    config += "\n[[person]]\nname = \"frank\"\nteam = \"SRE\"\n";
-    std::fs::write(&app.config_path, config).unwrap();
-    app
+    app_with_google_and(fake, "en", |mut config| {
+        for (name, email, team) in [
+            ("alice", ALICE, "SRE"),
+            ("bob", BOB, "SRE"),
+            ("carol", CAROL, "SRE"),
+            ("dave", SRE_MEMBERS[0], "CloudLog"),
+            ("erin", SRE_MEMBERS[1], "CloudLog"),
+        ] {
+            config = config.person(Person::new(name).email(email).team(team));
+        }
+        // Someone without an email is in the team but cannot be asked about.
+        config.person(Person::new("frank").team("SRE"))
+    })
 }
 
 #[test]

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::fake_discord::{FakeDiscord, TEXT_CHANNEL_ID};
+use crate::helpers::{WAIT, poll};
 
 /// Collects the bot's texts from the fake's request log, between the steps a test takes.
 pub(crate) struct Transcript<'a> {
@@ -53,19 +54,19 @@ impl<'a> Transcript<'a> {
 
     /// Waits until the fake has had no new request for a moment, then records them.
     pub(crate) fn settle(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(10);
         let mut seen = self.fake.request_log().len();
         let mut quiet_since = Instant::now();
-        while Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(40));
+        // A bot that never goes quiet is recorded as it stands after the wait.
+        let _ = poll(WAIT, Duration::from_millis(40), || {
             let now = self.fake.request_log().len();
             if now != seen {
                 seen = now;
                 quiet_since = Instant::now();
-            } else if quiet_since.elapsed() >= Duration::from_millis(250) {
-                break;
             }
-        }
+            (quiet_since.elapsed() >= Duration::from_millis(250))
+                .then_some(())
+                .ok_or(())
+        });
         self.record();
     }
 

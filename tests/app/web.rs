@@ -469,10 +469,9 @@ fn the_stats_page_shows_a_meetings_chart_as_svg_beside_its_text_and_follows_the_
 /// address with its own page.
 #[test]
 fn the_archive_names_people_renders_summaries_and_explains_weeks_off_and_unknown_pages() {
-    let app = spawn_app_with(&format!(
-        "{}{WEEKLY_MEETING}\n[[person]]\nname = \"sato\"\ndisplay = \"佐藤\"\n",
-        daemon_section("")
-    ));
+    let app = crate::test_config::TestConfig::weekly()
+        .person(crate::test_config::Person::new("sato").display("佐藤"))
+        .spawn();
     let mut archive = archive();
     archive["sessions"][1]["notes"] = json!(
         "**第388回（11月18日(水)）のまとめ**\n\n扱った議題:\n\n- 決済APIのデッドロック\n\n<img src=x onerror=alert(4)>"
