@@ -7,7 +7,7 @@ use chrono::{Days, NaiveDate};
 
 use super::directory::{self, Known};
 use super::{Actor, Answer, Context, Reply, Said, UserError};
-use crate::domain::rotation::assign;
+use crate::domain::rotation::{RosterAction, RosterChange, assign};
 use crate::messages::Message;
 use crate::messages::rotation::Rotation;
 use crate::messages::sessions::Sessions;
@@ -236,15 +236,6 @@ pub fn swap(ctx: &Context, actor: &Actor, a: NaiveDate, b: NaiveDate) -> Answer 
     ))
 }
 
-/// What a facilitator-role holder did to the roster, for the session log.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-enum RosterAction {
-    Add,
-    Remove,
-    Move,
-}
-
 /// Only holders of the meeting's facilitator role manage the roster for others.
 fn require_manager(ctx: &Context, actor: &Actor) -> Result<(), UserError> {
     if actor.is_facilitator {
@@ -262,29 +253,23 @@ fn log_change(
     person: &Known,
     position: Option<usize>,
 ) -> Result<(), UserError> {
-    let entry = serde_json::json!({
-        "at": ctx.now.to_rfc3339(),
-        "by": actor.id,
-        "action": action,
-        "person": person.key,
-        "position": position,
-    });
+    let change = RosterChange {
+        at: ctx.now,
+        by: actor.id.clone(),
+        action,
+        person: person.key.clone(),
+        position,
+    };
     ctx.log
-        .append_roster_change(&ctx.meeting.id, &entry.to_string())
+        .append_roster_change(&ctx.meeting.id, &change)
         .said(ctx.language)?;
     tracing::info!(meeting = %ctx.meeting.id, by = %actor.id, ?action, person = %person.key, ?position, "roster changed");
     Ok(())
 }
 
-/// The roster change entries of a meeting, oldest first (JSON objects).
-pub fn roster_log(ctx: &Context) -> Result<Vec<serde_json::Value>, UserError> {
-    Ok(ctx
-        .log
-        .roster_changes(&ctx.meeting.id)
-        .said(ctx.language)?
-        .into_iter()
-        .filter_map(|json| serde_json::from_str(&json).ok())
-        .collect())
+/// The roster's changes, oldest first.
+pub fn roster_log(ctx: &Context) -> Result<Vec<RosterChange>, UserError> {
+    ctx.log.roster_changes(&ctx.meeting.id).said(ctx.language)
 }
 
 /// `/rotation add`: puts a member at the end of the roster.
@@ -519,9 +504,10 @@ mod tests {
         assert_eq!(roster(&ctx).unwrap(), ["discord-3"]);
         assert!(remove(&ctx, &lead, &person("2")).is_err());
         let log = roster_log(&ctx).unwrap();
-        let actions: Vec<&str> = log.iter().map(|e| e["action"].as_str().unwrap()).collect();
-        assert_eq!(actions, ["add", "add", "move", "remove"], "{log:?}");
-        assert!(log.iter().all(|e| e["by"] == "7"));
+        let actions: Vec<RosterAction> = log.iter().map(|e| e.action).collect();
+        use RosterAction::{Add, Move, Remove};
+        assert_eq!(actions, [Add, Add, Move, Remove], "{log:?}");
+        assert!(log.iter().all(|e| e.by == "7"));
     }
 
     #[test]
@@ -558,7 +544,7 @@ mod tests {
         let log = roster_log(&ctx).unwrap();
         let removed: Vec<(&str, &str)> = log
             .iter()
-            .map(|e| (e["person"].as_str().unwrap(), e["by"].as_str().unwrap()))
+            .map(|e| (e.person.as_str(), e.by.as_str()))
             .collect();
         assert_eq!(
             removed,

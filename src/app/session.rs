@@ -5,7 +5,6 @@
 
 use crate::store::PostKey;
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
 
 use super::state::{AppState, Change};
 use super::{Actor, Answer, Context, Reply, Said, UserError, session_label};
@@ -17,46 +16,15 @@ use crate::domain::schedule::Occurrence;
 use crate::messages::Message as _;
 use crate::messages::session::{SessionText, clock, run_of_show};
 
-/// A session's live state, kept as JSON in the store (`FactLog::live_session`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub(crate) struct LiveSession {
-    /// Where the session's messages go: the thread, or the channel when
-    /// Discord refused the thread.
-    pub target: u64,
-    pub thread: Option<u64>,
-    /// 0 is the opening, 1..=items the items, items + 1 the closing.
-    pub current: usize,
-    /// Minutes added per item (index 0 is the first item).
-    pub extensions: Vec<u32>,
-    /// Learnings recorded during the session, with the part they belong to.
-    #[serde(default)]
-    pub learnings: Vec<(usize, String)>,
-    pub ended: bool,
-    /// The agenda items of the run-of-show as posted, by id: the plan stays
-    /// the one people saw, while items are marked covered or carried over.
-    #[serde(default)]
-    pub items: Vec<String>,
-}
+pub(crate) use crate::domain::live_session::LiveSession;
 
 pub(crate) fn load(uc: &Context, date: NaiveDate) -> Result<Option<LiveSession>, UserError> {
-    let Some(text) = uc
-        .log
-        .live_session(&uc.meeting.id, date)
-        .said(uc.language)?
-    else {
-        return Ok(None);
-    };
-    // A state this version cannot read is treated as none rather than lost:
-    // the marker stays until a new start overwrites it.
-    Ok(serde_json::from_str(&text)
-        .inspect_err(|e| tracing::warn!("live session state for {date} unreadable: {e}"))
-        .ok())
+    uc.log.live_session(&uc.meeting.id, date).said(uc.language)
 }
 
 pub(super) fn save(uc: &Context, date: NaiveDate, live: &LiveSession) -> Result<(), UserError> {
-    let text = serde_json::to_string(live).expect("plain data serializes");
     uc.log
-        .set_live_session(&uc.meeting.id, date, &text)
+        .set_live_session(&uc.meeting.id, date, live)
         .said(uc.language)?;
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod history;
 pub mod holidays;
 pub mod incidents;
 pub mod language;
+pub mod live_session;
 pub mod log;
 pub mod people;
 pub mod reminders;

@@ -5,7 +5,30 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What a facilitator-role holder did to the roster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RosterAction {
+    Add,
+    Remove,
+    Move,
+}
+
+/// One change of a roster, kept in order for whoever asks who changed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterChange {
+    pub at: DateTime<Utc>,
+    /// The Discord user id of who changed it.
+    pub by: String,
+    pub action: RosterAction,
+    /// The roster entry's key.
+    pub person: String,
+    /// Where it went, for a move.
+    pub position: Option<usize>,
+}
 
 /// Who facilitates each of `upcoming` (held dates in order) that has nobody yet.
 ///

@@ -8,7 +8,9 @@ use super::{InMemoryLog, SessionLog, SledLog, StoreError};
 use crate::domain::actions::{Action, ActionStatus};
 use crate::domain::history::{Query, Record, RecordKind};
 use crate::domain::incidents::{Episode, Group};
+use crate::domain::live_session::LiveSession;
 use crate::domain::log::{AgendaItem, Learning, Postmortem, SessionStatus, SkipCode};
+use crate::domain::rotation::{RosterAction, RosterChange};
 use crate::interchange::Document;
 
 fn date(text: &str) -> NaiveDate {
@@ -227,12 +229,27 @@ fn facts_are_set_once_and_an_unknown_action_is_not_found() {
         assert_eq!(log.post_recorded(&key).unwrap(), None);
         log.record_post(&key, "2026-12-01T10:00:00+09:00").unwrap();
         assert!(log.post_recorded(&key).unwrap().is_some());
-        log.append_roster_change("weekly", "{\"n\":1}").unwrap();
-        log.append_roster_change("weekly", "{\"n\":2}").unwrap();
-        assert_eq!(
-            log.roster_changes("weekly").unwrap(),
-            ["{\"n\":1}", "{\"n\":2}"]
-        );
+        let change = |person: &str| RosterChange {
+            at: "2026-12-01T01:00:00Z".parse().unwrap(),
+            by: "1001".into(),
+            action: RosterAction::Move,
+            person: person.into(),
+            position: Some(1),
+        };
+        log.append_roster_change("weekly", &change("sato")).unwrap();
+        log.append_roster_change("weekly", &change("suzuki"))
+            .unwrap();
+        let changes = log.roster_changes("weekly").unwrap();
+        assert_eq!(changes, [change("sato"), change("suzuki")]);
+        let live = LiveSession {
+            target: 555,
+            current: 2,
+            ..LiveSession::default()
+        };
+        log.set_live_session("weekly", date("2026-12-02"), &live)
+            .unwrap();
+        let read = log.live_session("weekly", date("2026-12-02")).unwrap();
+        assert_eq!(read, Some(live));
         let err = log.update_action("nope", &mut |_| true).unwrap_err();
         assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
     });

@@ -8,7 +8,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::StoreError;
+use crate::domain::live_session::LiveSession;
 use crate::domain::people::JoinedPerson;
+use crate::domain::rotation::RosterChange;
 
 /// The primitive an adapter provides: small values by key, durable on return.
 /// Only this module builds the keys.
@@ -83,13 +85,18 @@ pub trait FactLog: Send + Sync {
         message: u64,
     ) -> Result<(), StoreError>;
 
-    /// The live session's state (JSON the session use case writes).
-    fn live_session(&self, meeting: &str, date: NaiveDate) -> Result<Option<String>, StoreError>;
+    /// The live session's state. One this version cannot read counts as
+    /// none rather than an error: it stays until a new start overwrites it.
+    fn live_session(
+        &self,
+        meeting: &str,
+        date: NaiveDate,
+    ) -> Result<Option<LiveSession>, StoreError>;
     fn set_live_session(
         &self,
         meeting: &str,
         date: NaiveDate,
-        json: &str,
+        live: &LiveSession,
     ) -> Result<(), StoreError>;
     /// A session's summary, frozen once written.
     fn session_summary(&self, meeting: &str, date: NaiveDate)
@@ -135,9 +142,10 @@ pub trait FactLog: Send + Sync {
     fn set_roster(&self, meeting: &str, roster: &[String]) -> Result<(), StoreError>;
     /// Every meeting's roster kept in the store (damaged ones left out).
     fn rosters(&self) -> Result<Vec<(String, Vec<String>)>, StoreError>;
-    /// Appends one change of a roster (JSON), in order, never overwriting another.
-    fn append_roster_change(&self, meeting: &str, entry: &str) -> Result<(), StoreError>;
-    fn roster_changes(&self, meeting: &str) -> Result<Vec<String>, StoreError>;
+    /// Appends one change of a roster, in order, never overwriting another.
+    fn append_roster_change(&self, meeting: &str, change: &RosterChange) -> Result<(), StoreError>;
+    /// The roster's changes, oldest first (damaged ones left out).
+    fn roster_changes(&self, meeting: &str) -> Result<Vec<RosterChange>, StoreError>;
 
     /// People who joined from Discord (not in the config).
     fn joined_people(&self) -> Result<Vec<JoinedPerson>, StoreError>;
@@ -197,17 +205,26 @@ impl<T: Markers + ?Sized> FactLog for T {
         )
     }
 
-    fn live_session(&self, meeting: &str, date: NaiveDate) -> Result<Option<String>, StoreError> {
-        self.marker(&live_key(meeting, date))
+    fn live_session(
+        &self,
+        meeting: &str,
+        date: NaiveDate,
+    ) -> Result<Option<LiveSession>, StoreError> {
+        Ok(self.marker(&live_key(meeting, date))?.and_then(|json| {
+            serde_json::from_str(&json)
+                .inspect_err(|e| tracing::warn!("live session state for {date} unreadable: {e}"))
+                .ok()
+        }))
     }
 
     fn set_live_session(
         &self,
         meeting: &str,
         date: NaiveDate,
-        json: &str,
+        live: &LiveSession,
     ) -> Result<(), StoreError> {
-        self.set_marker(&live_key(meeting, date), Some(json))
+        let json = encode("a live session", live)?;
+        self.set_marker(&live_key(meeting, date), Some(&json))
     }
 
     fn session_summary(
@@ -313,21 +330,22 @@ impl<T: Markers + ?Sized> FactLog for T {
             .collect())
     }
 
-    fn append_roster_change(&self, meeting: &str, entry: &str) -> Result<(), StoreError> {
+    fn append_roster_change(&self, meeting: &str, change: &RosterChange) -> Result<(), StoreError> {
+        let entry = encode("a roster change", change)?;
         // Numbered in order; setting only an absent key keeps two changes at once apart.
         let prefix = format!("{ROSTER_LOG}{meeting}/");
         let mut number = self.markers(&prefix)?.len();
-        while !self.set_marker_once(&format!("{prefix}{number:08}"), entry)? {
+        while !self.set_marker_once(&format!("{prefix}{number:08}"), &entry)? {
             number += 1;
         }
         Ok(())
     }
 
-    fn roster_changes(&self, meeting: &str) -> Result<Vec<String>, StoreError> {
+    fn roster_changes(&self, meeting: &str) -> Result<Vec<RosterChange>, StoreError> {
         Ok(self
             .markers(&format!("{ROSTER_LOG}{meeting}/"))?
             .into_iter()
-            .map(|(_, json)| json)
+            .filter_map(|(_, json)| serde_json::from_str(&json).ok())
             .collect())
     }
 
@@ -421,11 +439,25 @@ mod tests {
             log.scheduled_events().unwrap(),
             [("weekly".into(), date, "77".into())]
         );
-        log.append_roster_change("weekly", "{\"n\":1}").unwrap();
-        log.append_roster_change("weekly", "{\"n\":2}").unwrap();
+        let change = |person: &str| RosterChange {
+            at: "2026-12-01T01:00:00Z".parse().unwrap(),
+            by: "1001".into(),
+            action: crate::domain::rotation::RosterAction::Add,
+            person: person.into(),
+            position: None,
+        };
+        log.append_roster_change("weekly", &change("sato")).unwrap();
+        log.append_roster_change("weekly", &change("suzuki"))
+            .unwrap();
         assert_eq!(
             log.roster_changes("weekly").unwrap(),
-            ["{\"n\":1}", "{\"n\":2}"]
+            [change("sato"), change("suzuki")]
+        );
+        assert_eq!(
+            log.marker("roster-log/weekly/00000000").unwrap().as_deref(),
+            Some(
+                r#"{"at":"2026-12-01T01:00:00Z","by":"1001","action":"add","person":"sato","position":null}"#
+            )
         );
         log.set_marker("roster/broken", Some("not json")).unwrap();
         assert!(matches!(log.roster("broken"), Err(StoreError::Corrupt(_))));

@@ -159,8 +159,7 @@ mod tests {
             items: vec!["a".into()],
             ..LiveSession::default()
         };
-        let text = serde_json::to_string(&live).unwrap();
-        state.log.set_live_session("weekly", date, &text).unwrap();
+        state.log.set_live_session("weekly", date, &live).unwrap();
     }
 
     #[test]
