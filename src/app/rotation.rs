@@ -244,8 +244,8 @@ fn require_manager(ctx: &Context, actor: &Actor) -> Result<(), UserError> {
     Err(UserError(Rotation::OnlyRoleEdits.say(ctx.language)))
 }
 
-/// Keeps who changed the roster, and how, in the store: one marker per change
-/// under `roster-log/<meeting>/<number>`, in order.
+/// Keeps who changed the roster, and how, in the store: one change after
+/// another, never overwriting one (`FactLog::append_roster_change`).
 fn log_change(
     ctx: &Context,
     actor: &Actor,
