@@ -6,6 +6,7 @@ pub mod actions;
 pub mod agenda;
 pub mod announcements;
 pub mod calendar_feed;
+pub mod calendar_sync;
 pub mod calendar_url;
 pub mod directory;
 pub mod incident_topics;

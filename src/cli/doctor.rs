@@ -214,7 +214,7 @@ async fn check_google(
     google: &crate::config::GoogleConfig,
 ) -> Result<(), GoogleProblem> {
     use crate::calendar::google::CalendarApi;
-    let api = crate::calendar::sync::connect(google, &env.config.daemon.state_dir)
+    let api = crate::calendar::connect::connect(google, &env.config.daemon.state_dir)
         .await
         .map_err(|e| GoogleProblem::Unreadable(e.to_string()))?;
     let meeting = env.config.meetings.first().map_or("", |m| m.id.as_str());

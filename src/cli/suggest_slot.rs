@@ -13,8 +13,8 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{CliError, Env, OutputFormat};
+use crate::calendar::connect::connect;
 use crate::calendar::google::{CalendarApi, CalendarError};
-use crate::calendar::sync::connect;
 use crate::domain::language::Language;
 use crate::domain::people::closest;
 use crate::domain::schedule::{SkipReason, WeeklyRule};

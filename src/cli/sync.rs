@@ -7,8 +7,9 @@ use clap::{Args, Subcommand};
 
 use super::log_access::LogAccess;
 use super::{CliError, Env};
+use crate::app::calendar_sync::{SyncInput, sync_once};
+use crate::calendar::connect::{connect, token_cache};
 use crate::calendar::google::{CalendarError, GoogleCalendar};
-use crate::calendar::sync::{SyncInput, connect, sync_once, token_cache};
 use crate::messages::Message;
 use crate::messages::calendar::SyncReport as SyncSay;
 use crate::messages::cli::Cli as Say;

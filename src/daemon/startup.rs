@@ -172,7 +172,7 @@ pub(super) async fn connect(config: &Config, hook_listener: Option<&TcpListener>
     };
     let calendar = match &config.google {
         Some(google) => {
-            match crate::calendar::sync::connect(google, &config.daemon.state_dir).await {
+            match crate::calendar::connect::connect(google, &config.daemon.state_dir).await {
                 Ok(api) => {
                     integrations.calendar = IntegrationStatus::new(
                         "Google Calendar",

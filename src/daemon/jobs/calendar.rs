@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::app::calendar_sync::{SyncError, SyncInput, SyncSummary, sync_once};
 use crate::app::state::{AppState, Change, IntegrationStatus};
 use crate::calendar::google::{CalendarApi, GoogleCalendar};
-use crate::calendar::sync::{SyncError, SyncInput, SyncSummary, sync_once};
 use crate::config::GoogleConfig;
 
 /// First pause after a failed sync; doubles up to the regular interval.

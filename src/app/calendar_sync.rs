@@ -1,16 +1,16 @@
 //! One reconcile of Google Calendar: list what we manage (one call per
 //! meeting), plan purely, then apply. The daemon runs it periodically and
-//! after every change; `sync --once` runs it from the command line.
+//! after every change; `sync --once` runs it from the command line. The
+//! adapter it runs against is built by [`crate::calendar::connect`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::path::Path;
 
 use chrono::{DateTime, Days, Utc};
 
-use super::google::{CalendarApi, CalendarError, GoogleCalendar, InsertOutcome, SendUpdates};
-use super::reconcile::{Action, EventSettings, desired_events, plan};
-use crate::app::directory::as_shown;
+use super::directory::as_shown;
+use crate::calendar::google::{CalendarApi, CalendarError, InsertOutcome};
+use crate::calendar::reconcile::{Action, EventSettings, desired_events, plan};
 use crate::config::{Config, GoogleConfig};
 use crate::domain::holidays::HolidayCalendar;
 use crate::domain::language::Language;
@@ -261,65 +261,4 @@ async fn apply(
         }
     }
     Ok(action.clone())
-}
-
-/// Builds the adapter from `[google]`: a service-account key, or an
-/// installed-app client secret whose token `auth google` stored in `state_dir`.
-pub async fn connect(
-    google: &GoogleConfig,
-    state_dir: &Path,
-) -> Result<GoogleCalendar, CalendarError> {
-    let path = &google.credentials_file;
-    let text = crate::secret_file::read_to_string("google.credentials_file", path)
-        .map_err(|e| CalendarError::Config(e.to_string()))?;
-    let kind = serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|v| {
-            if v.get("type").and_then(|t| t.as_str()) == Some("service_account") {
-                Some("service_account")
-            } else if v.get("installed").is_some() || v.get("web").is_some() {
-                Some("installed")
-            } else {
-                None
-            }
-        });
-    let send_updates: SendUpdates = google.send_updates.0.parse().map_err(|_| {
-        CalendarError::Config(format!(
-            "[google] send_updates {:?} is not valid",
-            google.send_updates.0
-        ))
-    })?;
-    let base = google.api_base_url.clone();
-    let calendar_id = google.calendar_id.clone();
-    match kind {
-        Some("service_account") => {
-            GoogleCalendar::from_service_account_file_as(
-                path,
-                google.impersonate.clone(),
-                calendar_id,
-                base,
-                send_updates,
-            )
-            .await
-        }
-        Some(_) => {
-            GoogleCalendar::from_installed_token(
-                path,
-                &token_cache(state_dir),
-                calendar_id,
-                base,
-                send_updates,
-            )
-            .await
-        }
-        None => Err(CalendarError::Config(format!(
-            "[google] credentials_file {}: neither a service-account key (\"type\": \"service_account\") nor an installed-app client secret (\"installed\": {{…}})",
-            path.display()
-        ))),
-    }
-}
-
-/// Where `auth google` keeps the personal account's token.
-pub fn token_cache(state_dir: &Path) -> std::path::PathBuf {
-    state_dir.join("google-token.json")
 }
