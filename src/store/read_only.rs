@@ -173,18 +173,24 @@ pub fn backup_file_name(date: NaiveDate) -> String {
     format!("export-{date}.json")
 }
 
+/// The date of a daily backup from its file name ([`backup_file_name`]);
+/// `None` for any other file.
+pub fn backup_date(path: &Path) -> Option<NaiveDate> {
+    let name = path.file_name()?.to_str()?;
+    let date = name.strip_prefix("export-")?.strip_suffix(".json")?;
+    NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()
+}
+
 /// The newest daily backup in `state_dir/backups/` and its date, if any.
 pub fn newest_backup(state_dir: &Path) -> Option<(PathBuf, NaiveDate)> {
     let entries = std::fs::read_dir(backups_dir(state_dir)).ok()?;
     entries
         .filter_map(|entry| {
             let path = entry.ok()?.path();
-            let name = path.file_name()?.to_str()?;
-            let date = name.strip_prefix("export-")?.strip_suffix(".json")?;
-            let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
-            Some((path, date))
+            Some((backup_date(&path)?, path))
         })
-        .max_by_key(|(_, date)| *date)
+        .max_by_key(|(date, _)| *date)
+        .map(|(date, path)| (path, date))
 }
 
 /// A daily backup, read whole: what the read commands use when the database

@@ -64,17 +64,13 @@ pub(crate) fn plan(dir: &Path, today: NaiveDate, existing: &[PathBuf], keep: usi
     }
 }
 
-/// The daily exports in `dir` (files named `export-*.json`).
+/// The daily exports in `dir` (files named as [`read_only::backup_file_name`] names them).
 fn exports_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok())
         .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("export-") && n.ends_with(".json"))
-        })
+        .filter(|p| read_only::backup_date(p).is_some())
         .collect())
 }
 
