@@ -271,7 +271,16 @@ mod tests {
         let err = PrivateCopy::of(dir.path(), 1).err().unwrap();
         assert!(matches!(err, StoreError::Locked { .. }), "{err}");
         drop(original);
-        let copy = PrivateCopy::of(dir.path(), 1).unwrap();
+        // sled's background threads may hold the lock a moment after the drop.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        let copy = loop {
+            match PrivateCopy::of(dir.path(), 1) {
+                Err(StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                copy => break copy.unwrap(),
+            }
+        };
         assert_eq!(copy.log().learnings().unwrap(), vec![learning]);
         // The original can still be opened (the copy holds no lock on it).
         SledLog::open(dir.path()).unwrap();

@@ -67,21 +67,6 @@ impl RecoverableLog {
         Ok(())
     }
 
-    /// Opens the database just closed. sled's flusher thread may hold its
-    /// lock a moment after the last handle is dropped, so a lock still held
-    /// is waited for (up to two seconds) rather than left to the health check.
-    fn open_after_close(&self) -> Result<SledLog, StoreError> {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-        loop {
-            match SledLog::open_with_cache(&self.state_dir, self.cache_mib) {
-                Err(StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
-                    std::thread::sleep(std::time::Duration::from_millis(10));
-                }
-                opened => return opened,
-            }
-        }
-    }
-
     /// Runs `f` on the open handle, then sheds sled's cache if `f` outgrew it.
     fn using<T>(&self, f: impl FnOnce(&SledLog) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let log = self.current()?;
@@ -113,7 +98,7 @@ impl RecoverableLog {
         // Dropping the only handle closes the database (flushing it) and
         // releases its lock, so it opens again at once.
         drop(old);
-        let reopened = match self.open_after_close() {
+        let reopened = match SledLog::open_after_close(&self.state_dir, self.cache_mib) {
             Ok(log) => log.keeping(index),
             Err(e) => {
                 tracing::warn!(

@@ -284,6 +284,22 @@ impl SledLog {
     }
 
     /// Opens the database only if one exists, for commands that just read.
+    /// Opens a database this process has just closed. sled's background
+    /// threads may hold its lock a moment after the last handle is dropped,
+    /// so a lock still held is waited for (up to two seconds) rather than
+    /// reported as another process.
+    pub fn open_after_close(state_dir: &Path, cache_mib: u64) -> Result<Self, StoreError> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        loop {
+            match Self::open_with_cache(state_dir, cache_mib) {
+                Err(StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                opened => return opened,
+            }
+        }
+    }
+
     pub fn open_existing(state_dir: &Path) -> Result<Option<Self>, StoreError> {
         Self::open_existing_with_cache(state_dir, DEFAULT_CACHE_MIB)
     }

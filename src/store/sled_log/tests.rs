@@ -15,16 +15,9 @@ fn date(text: &str) -> NaiveDate {
 
 /// Opens the store again once the one dropped before lets go of its lock
 /// (sled's flusher thread may hold it a moment longer on a busy machine).
+/// Opens `dir` again after this test dropped its handle.
 fn reopen(dir: &Path) -> SledLog {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
-        match SledLog::open(dir) {
-            Err(StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            other => return other.unwrap(),
-        }
-    }
+    SledLog::open_after_close(dir, crate::store::DEFAULT_CACHE_MIB).unwrap()
 }
 #[test]
 fn a_second_open_of_the_same_database_says_it_is_in_use() {
@@ -463,7 +456,7 @@ fn the_search_file_answers_like_the_database_and_a_stale_one_is_never_read() {
     log.set_marker("sent/x", Some("1")).unwrap();
     assert!(uses_file(&queries[0]));
     drop(log);
-    let log = SledLog::open(dir.path()).unwrap();
+    let log = reopen(dir.path());
     assert!(log.search_file_hits(&Matcher::new(&queries[0])).is_some());
     // A damaged file is not trusted: sled answers.
     let path = dir.path().join(SEARCH_FILE);
@@ -496,7 +489,7 @@ fn the_index_is_read_from_a_current_search_file_without_a_pass_over_sled() {
         .unwrap();
         assert!(log.save_search_file().unwrap());
     }
-    let open = || SledLog::open_with_cache(dir.path(), 1).unwrap();
+    let open = || SledLog::open_after_close(dir.path(), 1).unwrap();
     let queries = [query("手順 2999"), query("ログを確認"), query("absent")];
     let answers = |log: &SledLog| -> Vec<Vec<String>> {
         queries
@@ -575,7 +568,7 @@ fn a_closed_store_is_searched_from_its_file_alone_only_while_it_is_current() {
     }
     // Reading keeps the marker; the first change removes it, durably,
     // before the change lands.
-    let log = SledLog::open(dir.path()).unwrap();
+    let log = reopen(dir.path());
     log.search_on_disk(&queries[0]).unwrap();
     assert!(closed(&queries[0]).is_some());
     log.update_session("weekly", date("2020-01-01"), &mut |s| {
@@ -587,7 +580,7 @@ fn a_closed_store_is_searched_from_its_file_alone_only_while_it_is_current() {
     drop(log);
     // Closed again, but the file holds the old records: not used until rewritten.
     assert_eq!(closed(&queries[0]), None);
-    let log = SledLog::open(dir.path()).unwrap();
+    let log = reopen(dir.path());
     assert!(log.save_search_file().unwrap());
     drop(log);
     let oldest = SledLog::search_closed_store(
