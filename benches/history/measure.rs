@@ -59,9 +59,8 @@ pub(super) fn load_average() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-/// Every file under `root`, relative to it, with its apparent size.
-pub(super) fn files_in(root: &Path) -> Vec<(String, u64)> {
-    let mut files = Vec::new();
+/// Calls `visit` with the path and metadata of every file under `root`.
+fn for_each_file(root: &Path, mut visit: impl FnMut(&Path, &std::fs::Metadata)) {
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).expect("read the database directory") {
@@ -70,12 +69,19 @@ pub(super) fn files_in(root: &Path) -> Vec<(String, u64)> {
             if meta.is_dir() {
                 stack.push(entry.path());
             } else {
-                let path = entry.path();
-                let relative = path.strip_prefix(root).unwrap_or(&path);
-                files.push((relative.display().to_string(), meta.len()));
+                visit(&entry.path(), &meta);
             }
         }
     }
+}
+
+/// Every file under `root`, relative to it, with its apparent size.
+pub(super) fn files_in(root: &Path) -> Vec<(String, u64)> {
+    let mut files = Vec::new();
+    for_each_file(root, |path, meta| {
+        let relative = path.strip_prefix(root).unwrap_or(path);
+        files.push((relative.display().to_string(), meta.len()));
+    });
     files.sort();
     files
 }
@@ -84,19 +90,10 @@ pub(super) fn files_in(root: &Path) -> Vec<(String, u64)> {
 pub(super) fn tree_size(path: &Path) -> (u64, u64) {
     let mut apparent = 0;
     let mut allocated = 0;
-    let mut stack = vec![path.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read the database directory") {
-            let entry = entry.expect("a directory entry");
-            let meta = entry.metadata().expect("file metadata");
-            if meta.is_dir() {
-                stack.push(entry.path());
-            } else {
-                apparent += meta.len();
-                allocated += allocated_bytes(&meta);
-            }
-        }
-    }
+    for_each_file(path, |_, meta| {
+        apparent += meta.len();
+        allocated += allocated_bytes(meta);
+    });
     (apparent, allocated)
 }
 

@@ -8,13 +8,10 @@ pub(super) async fn post_callback(
     Path((id, token)): Path<(u64, String)>,
     body: Bytes,
 ) -> Response {
-    let body = match parse_body(&body) {
+    let body = match callback_body(&body) {
         Ok(v) => v,
-        Err(e) => return invalid_form(&e),
+        Err(refused) => return *refused,
     };
-    if content_too_long(&body["data"]) {
-        return invalid_form("data.content: must be 2000 or fewer in length");
-    }
     shared.update(|s| {
         let Some(sent) = s.interactions.get(&id).cloned() else {
             return discord_error(StatusCode::NOT_FOUND, 10062, "Unknown interaction");
@@ -120,13 +117,10 @@ pub(super) async fn patch_original(
     Path((_app, token)): Path<(u64, String)>,
     body: Bytes,
 ) -> Response {
-    let body = match parse_body(&body) {
+    let body = match message_body(&body) {
         Ok(v) => v,
-        Err(e) => return invalid_form(&e),
+        Err(refused) => return *refused,
     };
-    if content_too_long(&body) {
-        return invalid_form("content: must be 2000 or fewer in length");
-    }
     shared.update(|s| {
         let Some((id, sent)) = interaction_by_token(s, &token) else {
             return discord_error(StatusCode::UNAUTHORIZED, 50027, "Invalid Webhook Token");
@@ -167,13 +161,10 @@ pub(super) async fn post_followup(
     Path((_app, token)): Path<(u64, String)>,
     body: Bytes,
 ) -> Response {
-    let body = match parse_body(&body) {
+    let body = match message_body(&body) {
         Ok(v) => v,
-        Err(e) => return invalid_form(&e),
+        Err(refused) => return *refused,
     };
-    if content_too_long(&body) {
-        return invalid_form("content: must be 2000 or fewer in length");
-    }
     shared.update(|s| {
         let Some((interaction_id, sent)) = interaction_by_token(s, &token) else {
             return discord_error(StatusCode::UNAUTHORIZED, 50027, "Invalid Webhook Token");

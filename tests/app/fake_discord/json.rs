@@ -266,10 +266,28 @@ pub(super) fn merge_message_fields(message: &mut Value, body: &Value) {
     }
 }
 
-pub(super) fn content_too_long(body: &Value) -> bool {
-    body["content"]
-        .as_str()
-        .is_some_and(|c| c.chars().count() > 2000)
+/// A message body Discord would take: it parses, and its `content` has at
+/// most 2000 characters; otherwise the error Discord answers.
+pub(super) fn message_body(body: &Bytes) -> Result<Value, Box<Response>> {
+    let body = parse_body(body).map_err(|e| Box::new(invalid_form(&e)))?;
+    check_content(&body["content"], "content")?;
+    Ok(body)
+}
+
+/// An interaction callback's body, its message under `data`.
+pub(super) fn callback_body(body: &Bytes) -> Result<Value, Box<Response>> {
+    let body = parse_body(body).map_err(|e| Box::new(invalid_form(&e)))?;
+    check_content(&body["data"]["content"], "data.content")?;
+    Ok(body)
+}
+
+fn check_content(content: &Value, field: &str) -> Result<(), Box<Response>> {
+    match content.as_str() {
+        Some(c) if c.chars().count() > 2000 => Err(Box::new(invalid_form(&format!(
+            "{field}: must be 2000 or fewer in length"
+        )))),
+        _ => Ok(()),
+    }
 }
 
 /// Discord refuses unknown locales in the whole command tree.

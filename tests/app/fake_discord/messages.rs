@@ -15,13 +15,10 @@ pub(super) async fn post_message(
     if !is_json {
         return invalid_form("the fake only takes JSON messages (no attachments)");
     }
-    let body = match parse_body(&body) {
+    let body = match message_body(&body) {
         Ok(v) => v,
-        Err(e) => return invalid_form(&e),
+        Err(refused) => return *refused,
     };
-    if content_too_long(&body) {
-        return invalid_form("content: must be 2000 or fewer in length");
-    }
     shared.update(|s| {
         // Like Discord: with `enforce_nonce`, a nonce seen recently returns the first message.
         let nonce = body
@@ -132,13 +129,10 @@ pub(super) async fn patch_message(
     Path((channel, message)): Path<(u64, u64)>,
     body: Bytes,
 ) -> Response {
-    let body = match parse_body(&body) {
+    let body = match message_body(&body) {
         Ok(v) => v,
-        Err(e) => return invalid_form(&e),
+        Err(refused) => return *refused,
     };
-    if content_too_long(&body) {
-        return invalid_form("content: must be 2000 or fewer in length");
-    }
     shared.update(|s| match find_message(s, channel, message) {
         Some(m) => {
             merge_message_fields(m, &body);
