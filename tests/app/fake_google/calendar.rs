@@ -15,7 +15,16 @@ pub(super) fn valid_event_id(id: &str) -> bool {
     (5..=1024).contains(&id.len()) && id.bytes().all(|b| matches!(b, b'a'..=b'v' | b'0'..=b'9'))
 }
 
-pub(super) fn check_times(event: &Value) -> Option<Response> {
+/// Google's refusal of an event body, if it would refuse it: not an object,
+/// a missing start or end, or an end before the start.
+pub(super) fn check_event(event: &Value) -> Option<Response> {
+    if !event.is_object() {
+        return Some(google_error(400, "Bad Request", "badRequest"));
+    }
+    check_times(event)
+}
+
+fn check_times(event: &Value) -> Option<Response> {
     for side in ["start", "end"] {
         if event[side]["dateTime"].is_null() && event[side]["date"].is_null() {
             return Some(google_error(

@@ -85,10 +85,7 @@ pub(super) async fn insert_event(
     UrlPath(calendar): UrlPath<String>,
     Json(mut event): Json<Value>,
 ) -> Response {
-    if !event.is_object() {
-        return google_error(400, "Bad Request", "badRequest");
-    }
-    if let Some(error) = check_times(&event) {
+    if let Some(error) = check_event(&event) {
         return error;
     }
     let mut inner = lock(&state);
@@ -137,10 +134,7 @@ pub(super) async fn update_event(
     UrlPath((calendar, event_id)): UrlPath<(String, String)>,
     Json(mut event): Json<Value>,
 ) -> Response {
-    if !event.is_object() {
-        return google_error(400, "Bad Request", "badRequest");
-    }
-    if let Some(error) = check_times(&event) {
+    if let Some(error) = check_event(&event) {
         return error;
     }
     let mut inner = lock(&state);
